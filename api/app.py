@@ -1,0 +1,56 @@
+"""The FastAPI application: routers, error mapping and the lifespan that owns every service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import Conflict, Invalid, NotFound
+from api.routes import agent, customer, pages
+from api.services import open_services
+from knowledge import KnowledgeBase, Settings
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await open_services(settings, kb)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await services.close()
+
+    app = FastAPI(title="Switchboard", version="0.1.0", lifespan=lifespan)
+    app.include_router(pages.router)
+    app.include_router(customer.router)
+    app.include_router(agent.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+
+    body_limit = max(MAX_BODY_BYTES, settings.max_message_chars * 8)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > body_limit):
+            return JSONResponse(
+                {"detail": f"request body over {body_limit} bytes"}, status.HTTP_413_CONTENT_TOO_LARGE
+            )
+        return await call_next(request)
+
+    def error(code: int):
+        async def handler(_request: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse({"detail": str(exc) or "conversation not found"}, status_code=code)
+
+        return handler
+
+    app.add_exception_handler(NotFound, error(status.HTTP_404_NOT_FOUND))
+    app.add_exception_handler(Conflict, error(status.HTTP_409_CONFLICT))
+    app.add_exception_handler(Invalid, error(status.HTTP_422_UNPROCESSABLE_CONTENT))
+    return app

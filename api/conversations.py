@@ -1,0 +1,356 @@
+"""The conversation service: the ownership state machine and everything said in a conversation.
+
+States: ``bot`` (the assistant answers) -> ``queued`` (waiting for a person) -> ``agent`` (one
+agent owns it) -> back to ``bot`` on release; any state -> ``closed``. Only the owner speaks: every
+write that depends on the state is a conditional UPDATE, so two agents never own one conversation
+and the bot never answers once a person has it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from api.auth import hash_token, new_token
+from api.db import agents, conversations, messages
+from api.errors import Conflict, Invalid, NotFound
+from api.events import LocalNotifier, append_event
+from api.masking import mask_card_numbers
+from api.schemas import AgentMessagePublic, AgentPublic, MessagePublic
+from assistant import HANDOFF_TEXT, Reply
+
+AnswerFn = Callable[[str], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    state: str
+    agent: Agent | None
+    handoff_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConversationService:
+    def __init__(self, *, engine: AsyncEngine, notifier: LocalNotifier, max_message_chars: int) -> None:
+        self.engine = engine
+        self.notifier = notifier
+        self.max_message_chars = max_message_chars
+
+    # ----- reading -------------------------------------------------------------------------
+
+    async def create(self) -> tuple[str, str]:
+        conversation_id, token = str(uuid.uuid4()), new_token()
+        now = _now()
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                conversations.insert().values(
+                    id=conversation_id, token_hash=hash_token(token), state="bot", created_at=now, updated_at=now
+                )
+            )
+        return conversation_id, token
+
+    async def authorize(self, conversation_id: str, token: str) -> Conversation:
+        """The conversation this customer token opens; any mismatch is a plain 404."""
+        conv = await self.get(conversation_id)
+        async with self.engine.connect() as conn:
+            stored = (
+                await conn.execute(sa.select(conversations.c.token_hash).where(conversations.c.id == conversation_id))
+            ).scalar_one()
+        if stored != hash_token(token):
+            raise NotFound()
+        return conv
+
+    async def get(self, conversation_id: str) -> Conversation:
+        rows = await self._select(conversations.c.id == conversation_id)
+        if not rows:
+            raise NotFound()
+        return rows[0]
+
+    async def list(self, *, states: tuple[str, ...], oldest_first: bool, limit: int = 200) -> list[Conversation]:
+        order = conversations.c.updated_at.asc() if oldest_first else conversations.c.updated_at.desc()
+        return await self._select(conversations.c.state.in_(states), order=order, limit=limit)
+
+    async def _select(self, where, order=None, limit: int | None = None) -> list[Conversation]:
+        query = (
+            sa.select(conversations, agents.c.name.label("agent_name"))
+            .select_from(conversations.outerjoin(agents, agents.c.id == conversations.c.agent_id))
+            .where(where)
+        )
+        if order is not None:
+            query = query.order_by(order)
+        if limit:
+            query = query.limit(limit)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            Conversation(
+                id=r.id,
+                state=r.state,
+                agent=Agent(r.agent_id, r.agent_name) if r.agent_id else None,
+                handoff_reason=r.handoff_reason,
+                created_at=_aware(r.created_at),
+                updated_at=_aware(r.updated_at),
+            )
+            for r in rows
+        ]
+
+    async def messages(self, conversation_id: str) -> list[AgentMessagePublic]:
+        query = sa.select(messages).where(messages.c.conversation_id == conversation_id).order_by(messages.c.id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_message(r) for r in rows]
+
+    async def last_messages(self, conversation_ids: list[str]) -> dict[str, AgentMessagePublic]:
+        if not conversation_ids:
+            return {}
+        latest = (
+            sa.select(sa.func.max(messages.c.id))
+            .where(messages.c.conversation_id.in_(conversation_ids))
+            .group_by(messages.c.conversation_id)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(messages).where(messages.c.id.in_(latest)))).all()
+        return {r.conversation_id: _message(r) for r in rows}
+
+    # ----- the customer --------------------------------------------------------------------
+
+    def clean_text(self, text: str) -> str:
+        text = text.strip()
+        if not text:
+            raise Invalid("message text is empty")
+        if len(text) > self.max_message_chars:
+            raise Invalid(f"message is {len(text)} characters; the limit is {self.max_message_chars}")
+        return mask_card_numbers(text)
+
+    async def post_customer_message(
+        self, conversation_id: str, text: str, answer: AnswerFn
+    ) -> tuple[MessagePublic, MessagePublic | None]:
+        text = self.clean_text(text)
+        async with self.engine.begin() as conn:
+            state = await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
+            message = await self._add_message(conn, conversation_id, role="customer", text=text)
+        await self.notifier.publish()
+        if state != "bot":
+            return message, None
+
+        reply = await answer(text)
+        async with self.engine.begin() as conn:
+            try:  # an agent may have taken over while the assistant was thinking: then stay silent
+                await self._touch(conn, conversation_id, allowed=("bot",))
+            except Conflict:
+                return message, None
+            bot = await self._add_message(
+                conn,
+                conversation_id,
+                role="bot",
+                text=reply.text,
+                confidence=reply.confidence,
+                sources=[s.__dict__ for s in reply.sources],
+                handoff=reply.handoff,
+                handoff_reason=reply.handoff_reason,
+                draft=reply.draft,
+            )
+            if reply.handoff:
+                await self._enqueue(conn, conversation_id, reply.handoff_reason or "low_confidence")
+        await self.notifier.publish()
+        return message, bot
+
+    async def request_handoff(self, conversation_id: str) -> Conversation:
+        """The customer pressed 'talk to a person'. Idempotent once a person is involved."""
+        async with self.engine.begin() as conn:
+            state = await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
+            if state == "bot":
+                await self._add_message(
+                    conn, conversation_id, role="bot", text=HANDOFF_TEXT["customer_request"], confidence=1.0,
+                    handoff=True, handoff_reason="customer_request",
+                )
+                await self._enqueue(conn, conversation_id, "customer_request")
+        await self.notifier.publish()
+        return await self.get(conversation_id)
+
+    # ----- agents --------------------------------------------------------------------------
+
+    async def claim(self, conversation_id: str, agent: Agent) -> Conversation:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                conversations.update()
+                .where(
+                    conversations.c.id == conversation_id,
+                    sa.or_(
+                        conversations.c.state.in_(("bot", "queued")),
+                        sa.and_(conversations.c.state == "agent", conversations.c.agent_id == agent.id),
+                    ),
+                )
+                .values(state="agent", agent_id=agent.id, updated_at=_now())
+                .returning(conversations.c.id)
+            )
+            if result.first() is None:
+                current = await self.get(conversation_id)  # NotFound if it does not exist
+                if current.state == "closed":
+                    raise Conflict("conversation is closed")
+                raise Conflict(f"conversation is owned by {current.agent.name if current.agent else 'another agent'}")
+            await append_event(conn, conversation_id, "conversation.claimed", {"agent": AgentPublic(id=agent.id, name=agent.name).model_dump()})
+        await self.notifier.publish()
+        return await self.get(conversation_id)
+
+    async def agent_message(self, conversation_id: str, agent: Agent, text: str) -> AgentMessagePublic:
+        """An agent replies; replying to a conversation nobody owns takes it over."""
+        text = self.clean_text(text)
+        current = await self.get(conversation_id)
+        if not (current.state == "agent" and current.agent and current.agent.id == agent.id):
+            await self.claim(conversation_id, agent)
+        async with self.engine.begin() as conn:
+            await self._owned(conn, conversation_id, agent)
+            message = await self._add_message(conn, conversation_id, role="agent", text=text, author=agent.name)
+        await self.notifier.publish()
+        return AgentMessagePublic(**message.model_dump(), draft=None)
+
+    async def correct(self, conversation_id: str, message_id: int, agent: Agent, text: str) -> AgentMessagePublic:
+        """An agent corrects a bot reply; the customer sees the correction beside the original."""
+        text = self.clean_text(text)
+        await self.get(conversation_id)
+        async with self.engine.begin() as conn:
+            target = (
+                await conn.execute(
+                    sa.select(messages.c.role).where(
+                        messages.c.id == message_id, messages.c.conversation_id == conversation_id
+                    )
+                )
+            ).first()
+            if target is None:
+                raise NotFound()
+            if target.role != "bot":
+                raise Conflict("only a bot reply can be corrected")
+            await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
+            message = await self._add_message(
+                conn, conversation_id, role="agent", text=text, author=agent.name, corrects=message_id,
+                event="message.corrected",
+            )
+        await self.notifier.publish()
+        return AgentMessagePublic(**message.model_dump(), draft=None)
+
+    async def release(self, conversation_id: str, agent: Agent) -> Conversation:
+        """Back to the bot."""
+        async with self.engine.begin() as conn:
+            await self._owned(conn, conversation_id, agent)
+            await conn.execute(
+                conversations.update()
+                .where(conversations.c.id == conversation_id)
+                .values(state="bot", agent_id=None, handoff_reason=None, updated_at=_now())
+            )
+            await append_event(conn, conversation_id, "conversation.released", {"agent": {"id": agent.id, "name": agent.name}})
+        await self.notifier.publish()
+        return await self.get(conversation_id)
+
+    async def close(self, conversation_id: str, agent: Agent) -> Conversation:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                conversations.update()
+                .where(
+                    conversations.c.id == conversation_id,
+                    conversations.c.state != "closed",
+                    sa.or_(conversations.c.state != "agent", conversations.c.agent_id == agent.id),
+                )
+                .values(state="closed", updated_at=_now())
+                .returning(conversations.c.id)
+            )
+            if result.first() is None:
+                current = await self.get(conversation_id)
+                if current.state == "closed":
+                    return current
+                raise Conflict(f"conversation is owned by {current.agent.name if current.agent else 'another agent'}")
+            await append_event(conn, conversation_id, "conversation.closed", {"agent": {"id": agent.id, "name": agent.name}})
+        await self.notifier.publish()
+        return await self.get(conversation_id)
+
+    # ----- helpers -------------------------------------------------------------------------
+
+    async def _touch(self, conn: AsyncConnection, conversation_id: str, allowed: tuple[str, ...]) -> str:
+        """Lock the conversation row if its state is allowed, and return that state."""
+        result = await conn.execute(
+            conversations.update()
+            .where(conversations.c.id == conversation_id, conversations.c.state.in_(allowed))
+            .values(updated_at=_now())
+            .returning(conversations.c.state)
+        )
+        row = result.first()
+        if row is None:
+            current = await self.get(conversation_id)
+            raise Conflict(f"conversation is {current.state}" if current.state == "closed" else "conversation is not with the bot")
+        return str(row.state)
+
+    async def _owned(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
+        result = await conn.execute(
+            conversations.update()
+            .where(
+                conversations.c.id == conversation_id,
+                conversations.c.state == "agent",
+                conversations.c.agent_id == agent.id,
+            )
+            .values(updated_at=_now())
+            .returning(conversations.c.id)
+        )
+        if result.first() is None:
+            await self.get(conversation_id)
+            raise Conflict("you do not own this conversation: claim it first")
+
+    async def _enqueue(self, conn: AsyncConnection, conversation_id: str, reason: str) -> None:
+        await conn.execute(
+            conversations.update()
+            .where(conversations.c.id == conversation_id)
+            .values(state="queued", handoff_reason=reason, updated_at=_now())
+        )
+        await append_event(conn, conversation_id, "handoff.requested", {"reason": reason})
+
+    async def _add_message(
+        self, conn: AsyncConnection, conversation_id: str, *, role: str, text: str, event: str = "message.created", **fields
+    ) -> MessagePublic:
+        values = dict(
+            conversation_id=conversation_id, role=role, text=text, sources=fields.pop("sources", []),
+            handoff=fields.pop("handoff", False), created_at=_now(), **fields,
+        )
+        result = await conn.execute(messages.insert().values(**values))
+        message = MessagePublic(
+            id=int(result.inserted_primary_key[0]),
+            conversation_id=conversation_id,
+            role=role,
+            text=text,
+            confidence=values.get("confidence"),
+            sources=values["sources"],
+            handoff=values["handoff"],
+            handoff_reason=values.get("handoff_reason"),
+            author=values.get("author"),
+            corrects=values.get("corrects"),
+            created_at=values["created_at"],
+        )
+        await append_event(conn, conversation_id, event, {"message": message.model_dump(mode="json")})
+        return message
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _message(r: sa.Row) -> AgentMessagePublic:
+    return AgentMessagePublic(
+        id=r.id, conversation_id=r.conversation_id, role=r.role, text=r.text, confidence=r.confidence,
+        sources=r.sources or [], handoff=bool(r.handoff), handoff_reason=r.handoff_reason, author=r.author,
+        corrects=r.corrects, created_at=_aware(r.created_at), draft=r.draft,
+    )

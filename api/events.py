@@ -1,0 +1,178 @@
+"""Events: stored first, in the same transaction as the change they describe, then announced.
+
+Every event gets an increasing id. Subscribers never receive event payloads through the
+notifier; a notification only says "there is something new", and each subscriber reads the events
+after the last id it delivered from the database. So a reconnecting client that sends
+Last-Event-ID gets every event it missed, in order, exactly once — and so does a live one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from api.db import events
+
+log = logging.getLogger(__name__)
+
+CUSTOMER_EVENT_TYPES = (
+    "message.created",
+    "message.corrected",
+    "handoff.requested",
+    "conversation.claimed",
+    "conversation.released",
+    "conversation.closed",
+)
+POLL_SECONDS = 15.0  # a safety net: subscribers re-read even if a notification was lost
+PAGE = 500
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: int
+    conversation_id: str
+    type: str
+    data: dict
+
+
+async def append_event(conn: AsyncConnection, conversation_id: str, type_: str, data: dict) -> int:
+    if conn.dialect.name == "postgresql":
+        # Serialise event writers so ids become visible in increasing order (no gaps to skip).
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
+    result = await conn.execute(
+        events.insert().values(
+            conversation_id=conversation_id,
+            type=type_,
+            data={"conversation_id": conversation_id, **data},
+            created_at=datetime.now(UTC),
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+async def last_event_id(engine: AsyncEngine, conversation_id: str | None = None) -> int:
+    query = sa.select(sa.func.max(events.c.id))
+    if conversation_id:
+        query = query.where(events.c.conversation_id == conversation_id)
+    async with engine.connect() as conn:
+        return int((await conn.execute(query)).scalar_one() or 0)
+
+
+async def events_after(
+    engine: AsyncEngine, after: int, conversation_id: str | None = None, limit: int = PAGE
+) -> list[StoredEvent]:
+    query = sa.select(events).where(events.c.id > after).order_by(events.c.id).limit(limit)
+    if conversation_id:
+        query = query.where(
+            events.c.conversation_id == conversation_id, events.c.type.in_(CUSTOMER_EVENT_TYPES)
+        )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return [StoredEvent(r.id, r.conversation_id, r.type, r.data) for r in rows]
+
+
+class LocalNotifier:
+    """Wakes the subscribers of this process."""
+
+    def __init__(self) -> None:
+        self._waiters: set[asyncio.Event] = set()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self.wake_all()
+
+    def subscribe(self) -> asyncio.Event:
+        waiter = asyncio.Event()
+        self._waiters.add(waiter)
+        return waiter
+
+    def unsubscribe(self, waiter: asyncio.Event) -> None:
+        self._waiters.discard(waiter)
+
+    def wake_all(self) -> None:
+        for waiter in self._waiters:
+            waiter.set()
+
+    async def publish(self) -> None:
+        self.wake_all()
+
+
+class RedisNotifier(LocalNotifier):
+    """Wakes the subscribers of every worker: a publish goes through a Redis channel."""
+
+    CHANNEL = "switchboard:events"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url)
+        self._listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        pubsub = self._redis.pubsub()
+        await pubsub.subscribe(self.CHANNEL)
+        self._listener = asyncio.create_task(self._listen(pubsub))
+
+    async def _listen(self, pubsub) -> None:
+        while True:
+            try:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=POLL_SECONDS)
+                if message:
+                    self.wake_all()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # keep listening; subscribers still poll
+                log.warning("redis listener: %s", e)
+                await asyncio.sleep(1)
+
+    async def publish(self) -> None:
+        try:
+            await self._redis.publish(self.CHANNEL, "1")
+        except Exception as e:  # the event is stored; subscribers will poll it
+            log.warning("redis publish failed: %s", e)
+            self.wake_all()
+
+    async def close(self) -> None:
+        if self._listener:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._redis.aclose()
+        await super().close()
+
+
+Notifier = LocalNotifier
+
+
+def make_notifier(redis_url: str | None) -> LocalNotifier:
+    return RedisNotifier(redis_url) if redis_url else LocalNotifier()
+
+
+async def subscribe(
+    engine: AsyncEngine, notifier: LocalNotifier, after: int, conversation_id: str | None = None
+) -> AsyncIterator[StoredEvent]:
+    """Every event after `after`, then live ones, forever (until the consumer stops)."""
+    waiter = notifier.subscribe()
+    try:
+        while True:
+            waiter.clear()
+            batch = await events_after(engine, after, conversation_id)
+            for event in batch:
+                yield event
+                after = event.id
+            if len(batch) == PAGE:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), timeout=POLL_SECONDS)
+    finally:
+        notifier.unsubscribe(waiter)

@@ -1,0 +1,42 @@
+"""Customer endpoints: start a conversation, talk, ask for a person, follow events."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import CustomerConversation, LastEventId, ServicesDep
+from api.schemas import ConversationCreated, ConversationPublic, MessageIn, PostMessageResult
+from api.streams import event_response
+from api.views import conversation_public
+
+router = APIRouter(prefix="/v1/conversations", tags=["customer"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_conversation(services: ServicesDep) -> ConversationCreated:
+    conversation_id, token = await services.conversations.create()
+    return ConversationCreated(id=conversation_id, token=token)
+
+
+@router.get("/{conversation_id}")
+async def get_conversation(conversation: CustomerConversation, services: ServicesDep) -> ConversationPublic:
+    return await conversation_public(services, conversation)
+
+
+@router.post("/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
+async def post_message(body: MessageIn, conversation: CustomerConversation, services: ServicesDep) -> PostMessageResult:
+    message, reply = await services.conversations.post_customer_message(conversation.id, body.text, services.answer)
+    return PostMessageResult(message=message, reply=reply)
+
+
+@router.post("/{conversation_id}/handoff")
+async def request_handoff(conversation: CustomerConversation, services: ServicesDep) -> ConversationPublic:
+    updated = await services.conversations.request_handoff(conversation.id)
+    return await conversation_public(services, updated)
+
+
+@router.get("/{conversation_id}/events")
+async def conversation_events(conversation: CustomerConversation, services: ServicesDep, after: LastEventId):
+    """Everything that happens in this conversation. Without Last-Event-ID: from its beginning."""
+    return event_response(services, after or 0, conversation.id)
+

@@ -1,0 +1,89 @@
+"""What comes in and what goes out over HTTP: one schema per role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+State = Literal["bot", "queued", "agent", "closed"]
+Role = Literal["customer", "bot", "agent"]
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+
+
+class SourcePublic(BaseModel):
+    doc_id: str
+    title: str
+    url: str | None
+    chunk_id: str
+    score: float
+
+
+class MessagePublic(BaseModel):
+    id: int
+    conversation_id: str
+    role: Role
+    text: str
+    confidence: float | None
+    sources: list[SourcePublic]
+    handoff: bool
+    handoff_reason: str | None
+    author: str | None
+    corrects: int | None
+    created_at: datetime
+
+
+class AgentMessagePublic(MessagePublic):
+    """Agents also see what the bot would have said before it handed off."""
+
+    draft: str | None
+
+
+class AgentPublic(BaseModel):
+    id: int
+    name: str
+
+
+class ConversationCreated(BaseModel):
+    id: str
+    token: str
+
+
+class ConversationPublic(BaseModel):
+    id: str
+    state: State
+    agent: AgentPublic | None
+    handoff_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    last_event_id: int
+    messages: list[MessagePublic]
+
+
+class AgentConversation(BaseModel):
+    id: str
+    state: State
+    agent: AgentPublic | None
+    handoff_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    last_message: AgentMessagePublic | None = None
+    messages: list[AgentMessagePublic] | None = None
+
+
+class ConversationList(BaseModel):
+    conversations: list[AgentConversation]
+
+
+class PostMessageResult(BaseModel):
+    message: MessagePublic
+    reply: MessagePublic | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]

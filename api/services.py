@@ -1,0 +1,51 @@
+"""Everything the app needs while it runs, built from settings in the lifespan and closed after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.conversations import ConversationService
+from api.db import open_database
+from api.events import LocalNotifier, make_notifier
+from assistant import Assistant, Reply, build_assistant
+from knowledge import KnowledgeBase, Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    notifier: LocalNotifier
+    kb: KnowledgeBase
+    assistant: Assistant
+    conversations: ConversationService
+
+    async def answer(self, text: str) -> Reply:
+        """The assistant's reply, computed off the event loop (embedding is CPU work)."""
+        return await anyio.to_thread.run_sync(self.assistant.reply, text)
+
+    async def close(self) -> None:
+        await self.notifier.close()
+        await self.engine.dispose()
+        self.kb.close()
+
+
+async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    kb = kb or await anyio.to_thread.run_sync(KnowledgeBase, settings)
+    engine = await open_database(settings.resolved_database_url)
+    notifier = make_notifier(settings.redis_url)
+    await notifier.start()
+    return Services(
+        settings=settings,
+        engine=engine,
+        notifier=notifier,
+        kb=kb,
+        assistant=build_assistant(settings, kb),
+        conversations=ConversationService(
+            engine=engine, notifier=notifier, max_message_chars=settings.max_message_chars
+        ),
+    )

@@ -1,0 +1,381 @@
+// Switchboard agent console. Plain JS, no dependencies.
+(() => {
+  'use strict';
+
+  const STORAGE_KEY = 'switchboard.agent';
+  const EVENT_TYPES = ['message.created', 'message.corrected', 'handoff.requested',
+    'conversation.claimed', 'conversation.released', 'conversation.closed'];
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    session: $('topbar-session'), sse: $('sse-status'), name: $('agent-name'), logout: $('logout'),
+    loginView: $('login-view'), loginForm: $('login-form'), token: $('agent-token'),
+    loginBtn: $('agent-login'), loginError: $('login-error'), console: $('console'),
+    queue: $('queue'), live: $('live'), queueCount: $('queue-count'), liveCount: $('live-count'),
+    empty: $('conversation-empty'), pane: $('conversation'), title: $('conversation-title'),
+    state: $('conversation-state'), owner: $('conversation-agent'), reason: $('conversation-reason'),
+    claim: $('claim-button'), release: $('release-button'), close: $('close-button'),
+    actionError: $('action-error'), scroll: $('conversation-scroll'), list: $('conversation-messages'),
+    replyForm: $('reply-form'), input: $('agent-input'), send: $('agent-send'),
+  };
+
+  let token = null, me = null;        // the signed-in agent: token and {id, name}
+  let es = null, esRetry = null;      // EventSource and its re-create timer
+  let openId = null, openConv = null; // conversation shown in the pane, and its latest state
+  let busy = false;                   // an action or reply is in flight
+  let openSeq = 0;                    // drops out-of-order detail responses
+
+  // ---------- helpers ----------
+  class ApiError extends Error { constructor(status, message) { super(message); this.status = status; } }
+
+  function detailText(data, status) {
+    const d = data && data.detail;
+    if (Array.isArray(d) && d.length) return d.map((x) => (x && x.msg) || String(x)).join('; ');
+    return typeof d === 'string' && d ? d : `Request failed (${status}).`;
+  }
+
+  async function api(method, path, body) {
+    const sent = token;
+    const headers = { Accept: 'application/json', Authorization: `Bearer ${sent}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+      .catch(() => { throw new ApiError(0, 'Could not reach the server.'); });
+    const data = await res.json().catch(() => null);
+    // A 401 anywhere ends the session (unless the token changed meanwhile).
+    if (res.status === 401 && token && token === sent) {
+      logout(typeof (data && data.detail) === 'string' ? data.detail : 'Invalid or expired token.');
+    }
+    if (!res.ok) throw new ApiError(res.status, detailText(data, res.status));
+    return data;
+  }
+
+  // Build an element; data-*/aria-* and a few other props become attributes. Text is never parsed as HTML.
+  const ATTRS = ['role', 'href', 'target', 'rel', 'title', 'datetime', 'for'];
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (/^(data-|aria-)/.test(k) || ATTRS.includes(k)) el.setAttribute(k, v); else el[k] = v;
+    }
+    for (const c of children.flat()) {
+      if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+    }
+    return el;
+  }
+
+  function safeUrl(url) { // only http(s) links, never javascript: and friends
+    try { const u = new URL(url, location.href); return /^https?:$/.test(u.protocol) ? u.href : null; } catch (_) { return null; }
+  }
+
+  function formatTime(iso) {
+    const d = new Date(iso), opts = { hour: '2-digit', minute: '2-digit' };
+    if (d.toDateString() !== new Date().toDateString()) Object.assign(opts, { month: 'short', day: 'numeric' });
+    return isNaN(d) ? '' : d.toLocaleString([], opts);
+  }
+
+  const debounce = (fn, ms) => { let t; return () => { clearTimeout(t); t = setTimeout(fn, ms); }; };
+
+  const convPath = (id) => `/v1/agent/conversations/${encodeURIComponent(id)}`;
+  const isMine = (c) => !!(c && c.agent && me && String(c.agent.id) === String(me.id));
+  const authorOf = (m) => ({ customer: 'Customer', bot: 'Assistant', system: 'System' }[m.role] || m.author || 'Agent');
+  const showActionError = (text) => { ui.actionError.textContent = text || ''; ui.actionError.hidden = !text; };
+
+  // ---------- session ----------
+  async function login(candidate) {
+    token = candidate;
+    ui.loginBtn.disabled = true;
+    try {
+      me = await api('GET', '/v1/agent/me');
+      localStorage.setItem(STORAGE_KEY, token);
+      startConsole();
+    } catch (e) {
+      if (e.status !== 401) showLogin(e.message); // a 401 has already logged out with its message
+    }
+    ui.loginBtn.disabled = false;
+  }
+
+  function showLogin(error) {
+    ui.console.hidden = ui.session.hidden = true;
+    ui.loginView.hidden = false;
+    ui.loginError.textContent = error || '';
+    ui.loginError.hidden = !error;
+    ui.token.focus();
+  }
+
+  function logout(message) {
+    token = me = null;
+    localStorage.removeItem(STORAGE_KEY);
+    disconnect();
+    closePane();
+    ui.queue.replaceChildren();
+    ui.live.replaceChildren();
+    showLogin(message);
+  }
+
+  function startConsole() {
+    ui.name.textContent = me.name || 'Agent';
+    ui.loginView.hidden = ui.loginError.hidden = true;
+    ui.session.hidden = ui.console.hidden = false;
+    connect();
+    refreshLists();
+    const fromHash = decodeURIComponent(location.hash.slice(1));
+    if (fromHash) openConversation(fromHash);
+  }
+
+  // ---------- conversation lists ----------
+  async function refreshLists() {
+    if (!token) return;
+    try {
+      const [q, l] = await Promise.all([api('GET', '/v1/agent/queue'), api('GET', '/v1/agent/conversations')]);
+      renderList(ui.queue, ui.queueCount, q.conversations || [], 'No one is waiting.');
+      renderList(ui.live, ui.liveCount, l.conversations || [], 'No open conversations.');
+    } catch (_) { /* transient; the next event or reconnect refetches */ }
+  }
+  const scheduleLists = debounce(refreshLists, 200);
+
+  function listItem(c) {
+    const last = c.last_message;
+    const btn = h('button', {
+      type: 'button', className: 'conv-item', 'data-testid': 'conversation-item',
+      'data-conversation-id': c.id, 'data-state': c.state, 'aria-current': String(c.id) === openId && 'true',
+    },
+    h('span', { className: 'conv-item__top' },
+      h('span', { className: `badge badge--${c.state}`, 'data-testid': 'state-badge', textContent: c.state }),
+      c.agent && h('span', { className: 'conv-item__agent', 'data-testid': 'item-agent' },
+        c.agent.name, isMine(c) ? ' (you)' : ''),
+      h('time', { className: 'conv-item__time', datetime: c.updated_at, textContent: formatTime(c.updated_at) })),
+    c.handoff_reason && h('span', { className: 'conv-item__reason', 'data-testid': 'handoff-reason', textContent: c.handoff_reason }),
+    h('span', { className: 'conv-item__snippet', 'data-testid': 'last-message' },
+      last ? `${authorOf(last)}: ${last.text}` : 'No messages yet'));
+    btn.addEventListener('click', () => openConversation(String(c.id)));
+    return h('li', {}, btn);
+  }
+
+  function renderList(ul, countEl, convs, emptyText) {
+    const active = ul.contains(document.activeElement) ? document.activeElement.dataset.conversationId : null;
+    countEl.textContent = String(convs.length);
+    ul.replaceChildren(...(convs.length ? convs.map(listItem)
+      : [h('li', { className: 'conv-list__empty', textContent: emptyText })]));
+    const again = active && ul.querySelector(`[data-conversation-id="${CSS.escape(active)}"]`);
+    if (again) again.focus(); // keep keyboard focus across re-renders
+  }
+
+  // ---------- open conversation ----------
+  async function openConversation(id) {
+    const seq = ++openSeq;
+    if (id !== openId) {
+      openId = id;
+      openConv = null;
+      ui.list.replaceChildren();
+      ui.input.value = '';
+      showActionError('');
+      updateControls();
+      if (matchMedia('(max-width: 800px)').matches) ui.pane.scrollIntoView();
+    }
+    history.replaceState(null, '', `#${encodeURIComponent(id)}`);
+    document.querySelectorAll('.conv-item').forEach((b) => {
+      if (b.dataset.conversationId === id) b.setAttribute('aria-current', 'true'); else b.removeAttribute('aria-current');
+    });
+    ui.empty.hidden = !(ui.pane.hidden = false);
+    try {
+      const c = await api('GET', convPath(id));
+      if (seq !== openSeq || id !== openId) return;
+      renderHeader(c);
+      (c.messages || []).forEach(renderMessage);
+    } catch (e) {
+      if (seq === openSeq && token) showActionError(e.message);
+    }
+  }
+  const refreshOpen = debounce(() => { if (openId) openConversation(openId); }, 200);
+
+  function closePane() {
+    openId = openConv = null;
+    ui.empty.hidden = !(ui.pane.hidden = true);
+    ui.list.replaceChildren();
+    if (location.hash) history.replaceState(null, '', location.pathname);
+  }
+
+  function renderHeader(c) {
+    openConv = c;
+    ui.title.textContent = `Conversation ${String(c.id).slice(0, 8)}`;
+    ui.title.title = String(c.id);
+    ui.state.textContent = c.state;
+    ui.state.className = `badge badge--${c.state}`;
+    ui.owner.textContent = c.agent ? `Handled by ${isMine(c) ? 'you' : c.agent.name}` : '';
+    ui.reason.textContent = c.handoff_reason ? `Reason: ${c.handoff_reason}` : '';
+    ui.pane.dataset.state = c.state;
+    updateControls();
+  }
+
+  function updateControls() {
+    const c = openConv, closed = !c || c.state === 'closed';
+    ui.claim.disabled = busy || closed || (c.state === 'agent' && isMine(c));
+    ui.release.disabled = busy || closed || c.state === 'bot';
+    ui.close.disabled = ui.send.disabled = busy || closed;
+    ui.input.disabled = closed;
+  }
+
+  // ---------- transcript ----------
+  const findMessage = (id) => ui.list.querySelector(`[data-message-id="${CSS.escape(String(id))}"]`);
+  const markCorrected = (el) => { el.classList.add('msg--corrected'); el.dataset.corrected = 'true'; };
+
+  function renderSources(sources) {
+    if (!sources || !sources.length) return null;
+    return h('ul', { className: 'msg__sources msg__sources--list', 'data-testid': 'sources', 'aria-label': 'Sources' },
+      sources.map((s) => {
+        const title = s.title || s.doc_id || 'Source', url = s.url && safeUrl(s.url);
+        return h('li', {},
+          url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', textContent: title }) : title,
+          typeof s.score === 'number' && h('span', { className: 'muted', textContent: ` · ${s.score.toFixed(2)}` }));
+      }));
+  }
+
+  function buildMessage(m) {
+    const role = m.role || 'system', isCorrection = m.corrects !== null && m.corrects !== undefined;
+    const li = h('li', {
+      className: `msg msg--${role}${isCorrection ? ' msg--correction' : ''}`, 'data-testid': 'message',
+      'data-role': role, 'data-message-id': m.id, 'data-corrects': isCorrection ? m.corrects : null,
+    });
+    if (role === 'system') { li.append(h('p', { className: 'msg__system', textContent: m.text })); return li; }
+    const c = m.confidence;
+    const conf = role === 'bot' && typeof c === 'number' && h('span', {
+      className: `confidence confidence--${c < 0.5 ? 'low' : c < 0.75 ? 'mid' : 'high'}`,
+      'data-testid': 'confidence', title: 'Assistant confidence', textContent: `${Math.round(c * 100)}%`,
+    });
+    li.append(
+      h('div', { className: 'msg__meta' },
+        h('span', {
+          className: 'msg__author', 'data-testid': isCorrection ? 'correction-label' : 'message-author',
+          textContent: isCorrection ? `Corrected by ${m.author || 'an agent'}` : authorOf(m),
+        }),
+        conf,
+        m.handoff && h('span', { className: 'tag', textContent: 'handoff' }),
+        h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
+      h('div', { className: 'msg__bubble' },
+        h('p', { className: 'msg__text', textContent: m.text }),
+        (role === 'bot' || isCorrection) && renderSources(m.sources)));
+    if (role === 'bot' && !isCorrection) {
+      const btn = h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'correct-button', textContent: 'Correct' });
+      btn.addEventListener('click', () => toggleCorrectForm(li, m));
+      li.append(h('div', { className: 'msg__actions' }, btn));
+    }
+    return li;
+  }
+
+  // Insert in id order (de-duplicated); a correction goes directly below the message it corrects.
+  function renderMessage(m) {
+    if (!m || m.id === undefined || findMessage(m.id)) return;
+    const stick = ui.scroll.scrollHeight - ui.scroll.scrollTop - ui.scroll.clientHeight < 80;
+    const li = buildMessage(m);
+    const original = li.dataset.corrects !== undefined ? findMessage(m.corrects) : null;
+    if (original) {
+      markCorrected(original);
+      let after = original;
+      while (after.nextElementSibling && after.nextElementSibling.dataset.corrects === String(m.corrects)) after = after.nextElementSibling;
+      after.after(li);
+    } else {
+      const next = [...ui.list.children].find((c) => c.dataset.corrects === undefined && Number(c.dataset.messageId) > m.id);
+      ui.list.insertBefore(li, next || null);
+      // Corrections that arrived before their original move below it now.
+      [...ui.list.querySelectorAll(`[data-corrects="${CSS.escape(String(m.id))}"]`)].reverse()
+        .forEach((c) => { markCorrected(li); li.after(c); });
+    }
+    if (stick) ui.scroll.scrollTop = ui.scroll.scrollHeight;
+  }
+
+  // The inline correction form is cloned from a <template> in agent.html.
+  function toggleCorrectForm(li, m) {
+    const existing = li.querySelector('.correct-form');
+    if (existing) return existing.remove();
+    const form = $('correct-template').content.firstElementChild.cloneNode(true);
+    const part = (name) => form.querySelector(`[data-testid="${name}"]`);
+    const [input, error, submit] = ['correct-input', 'correct-error', 'correct-submit'].map(part);
+    input.id = form.querySelector('label').htmlFor = `correct-input-${m.id}`;
+    part('correct-cancel').addEventListener('click', () => form.remove());
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      submit.disabled = error.hidden = true;
+      try {
+        const msg = await api('POST', `${convPath(openId)}/messages/${encodeURIComponent(m.id)}/correct`, { text: input.value });
+        form.remove();
+        renderMessage(msg);
+      } catch (e) {
+        error.textContent = e.message;
+        error.hidden = submit.disabled = false;
+      }
+    });
+    li.append(form);
+    input.focus();
+  }
+
+  // ---------- actions ----------
+  async function runAction(fn) {
+    if (busy || !openId) return;
+    const id = openId;
+    busy = true;
+    updateControls();
+    showActionError('');
+    try {
+      const result = await fn(id);
+      if (id === openId && result && result.state) renderHeader(result);
+      refreshOpen();
+      scheduleLists();
+    } catch (e) {
+      if (id === openId && token) showActionError(e.message);
+    }
+    busy = false;
+    updateControls();
+  }
+
+  const post = (suffix) => () => runAction((id) => api('POST', `${convPath(id)}/${suffix}`));
+  ui.claim.addEventListener('click', post('claim'));
+  ui.release.addEventListener('click', post('release'));
+  ui.close.addEventListener('click', post('close'));
+
+  // Replying to an unowned conversation takes it over; refreshOpen() picks up the new state.
+  const sendReply = () => runAction(async (id) => {
+    const msg = await api('POST', `${convPath(id)}/messages`, { text: ui.input.value });
+    if (id === openId) { ui.input.value = ''; renderMessage(msg); }
+  });
+
+  // ---------- live updates (SSE) ----------
+  const setSse = (state, text) => { ui.sse.dataset.state = state; ui.sse.textContent = text; };
+
+  function connect() {
+    disconnect();
+    if (!token) return;
+    setSse('connecting', 'connecting…');
+    es = new EventSource(`/v1/agent/events?token=${encodeURIComponent(token)}`);
+    es.onopen = () => { setSse('live', 'live'); scheduleLists(); refreshOpen(); };
+    es.onerror = () => {
+      setSse('reconnecting', 'reconnecting…');
+      // EventSource retries by itself unless the server refused the stream; then check the token and retry.
+      if (es && es.readyState === EventSource.CLOSED) {
+        esRetry = setTimeout(() => api('GET', '/v1/agent/me').then(connect, (e) => e.status !== 401 && connect()), 3000);
+      }
+    };
+    EVENT_TYPES.forEach((type) => es.addEventListener(type, (ev) => {
+      let data;
+      try { data = JSON.parse(ev.data); } catch (_) { return; }
+      scheduleLists();
+      if (!openId || String(data.conversation_id) !== openId) return;
+      if (data.message) renderMessage(data.message); else refreshOpen();
+    }));
+  }
+
+  function disconnect() { clearTimeout(esRetry); if (es) es.close(); es = null; }
+
+  // ---------- wiring ----------
+  ui.loginForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const value = ui.token.value.trim();
+    if (value) login(value); else showLogin('Please enter your access token.');
+  });
+  ui.logout.addEventListener('click', (ev) => { ev.preventDefault(); ui.token.value = ''; logout(); });
+  ui.replyForm.addEventListener('submit', (ev) => { ev.preventDefault(); sendReply(); });
+  ui.input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendReply(); }
+  });
+
+  const saved = localStorage.getItem(STORAGE_KEY);
+  if (saved) login(saved); else showLogin();
+})();

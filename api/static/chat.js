@@ -1,0 +1,344 @@
+// Switchboard customer chat widget. Plain JS, no dependencies.
+(() => {
+  'use strict';
+
+  const STORAGE_KEY = 'switchboard.chat';
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    status: $('chat-status'), handoff: $('handoff-button'), scroll: $('chat-scroll'),
+    welcome: $('chat-welcome'), list: $('messages'), notice: $('closed-notice'),
+    newConv: $('new-conversation'), form: $('chat-form'), input: $('chat-input'),
+    send: $('chat-send'), error: $('chat-error'),
+  };
+
+  let conv = null;        // {id, token} of the current conversation
+  let state = 'bot';
+  let busy = false;       // a send request is in flight
+  let es = null;          // EventSource
+  let esRetry = null;     // timer for re-creating a closed EventSource
+  let generation = 0;     // bumps when the conversation changes; drops stale async results
+
+  // ---------- helpers ----------
+  class ApiError extends Error {
+    constructor(status, message) { super(message); this.status = status; }
+  }
+
+  function detailText(data, status) {
+    const d = data && data.detail;
+    if (typeof d === 'string' && d) return d;
+    if (Array.isArray(d) && d.length) return d.map((x) => (x && x.msg) || String(x)).join('; ');
+    return `Something went wrong (${status}). Please try again.`;
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    if (conv && conv.token) headers.Authorization = `Bearer ${conv.token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res;
+    try {
+      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (_) {
+      throw new ApiError(0, 'Could not reach the server. Check your connection and try again.');
+    }
+    let data = null;
+    try { data = await res.json(); } catch (_) { /* empty or non-JSON body */ }
+    if (!res.ok) throw new ApiError(res.status, detailText(data, res.status));
+    return data;
+  }
+
+  // Build an element; props starting with data-/aria- (and a few others) become attributes.
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (/^(data-|aria-)/.test(k) || ['role', 'href', 'target', 'rel', 'title', 'datetime'].includes(k)) el.setAttribute(k, v);
+      else el[k] = v;
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+
+  function safeUrl(url) { // only http(s) links, never javascript: and friends
+    try { const u = new URL(url, location.href); return /^https?:$/.test(u.protocol) ? u.href : null; } catch (_) { return null; }
+  }
+
+  function formatTime(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  const conversationPath = () => `/v1/conversations/${encodeURIComponent(conv.id)}`;
+
+  function showError(text) { ui.error.textContent = text; ui.error.hidden = !text; }
+
+  function nearBottom() {
+    return ui.scroll.scrollHeight - ui.scroll.scrollTop - ui.scroll.clientHeight < 80;
+  }
+  function scrollToBottom() { ui.scroll.scrollTop = ui.scroll.scrollHeight; }
+
+  // ---------- state ----------
+  function setState(next, agent) {
+    state = next;
+    const labels = {
+      bot: 'Assistant',
+      queued: 'Waiting for a person…',
+      agent: `${(agent && agent.name) || 'An agent'} joined`,
+      closed: 'Conversation closed',
+    };
+    ui.status.textContent = labels[next] || labels.bot;
+    ui.status.dataset.state = next;
+    ui.handoff.disabled = next !== 'bot';
+    ui.handoff.hidden = next === 'closed';
+    if (next === 'closed') showClosedNotice();
+    else ui.notice.hidden = true;
+  }
+
+  function showClosedNotice() {
+    ui.notice.hidden = false;
+    state = 'closed';
+    ui.status.textContent = 'Conversation closed';
+    ui.status.dataset.state = 'closed';
+    ui.handoff.hidden = true;
+  }
+
+  function applyConversation(c) {
+    setState(c.state, c.agent);
+    (c.messages || []).forEach(renderMessage);
+  }
+
+  // ---------- rendering ----------
+  const findMessage = (id) => ui.list.querySelector(`[data-message-id="${CSS.escape(String(id))}"]`);
+
+  function renderSources(sources) {
+    if (!sources || !sources.length) return null;
+    const parts = [];
+    sources.forEach((s, i) => {
+      if (i) parts.push(', ');
+      const title = s.title || s.doc_id || 'Source';
+      const url = s.url && safeUrl(s.url);
+      parts.push(url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', textContent: title }) : h('span', { textContent: title }));
+    });
+    return h('p', { className: 'msg__sources', 'data-testid': 'sources' }, 'Sources: ', parts);
+  }
+
+  function buildMessage(m) {
+    const role = m.role || 'system';
+    const isCorrection = m.corrects !== null && m.corrects !== undefined;
+    const li = h('li', {
+      className: `msg msg--${role}${isCorrection ? ' msg--correction' : ''}`,
+      'data-testid': 'message', 'data-role': role, 'data-message-id': m.id,
+      'data-corrects': isCorrection ? m.corrects : null,
+    });
+    if (role === 'system') {
+      li.append(h('p', { className: 'msg__system', textContent: m.text }));
+      return li;
+    }
+    let label = null;
+    if (isCorrection) label = `Corrected by ${m.author || 'our team'}`;
+    else if (role === 'bot') label = 'Assistant';
+    else if (role === 'agent') label = m.author || 'Agent';
+    li.append(
+      h('div', { className: 'msg__meta' },
+        label && h('span', { className: 'msg__author', 'data-testid': isCorrection ? 'correction-label' : 'message-author', textContent: label }),
+        h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
+      h('div', { className: 'msg__bubble' },
+        h('p', { className: 'msg__text', textContent: m.text }),
+        role === 'bot' || isCorrection ? renderSources(m.sources) : null),
+    );
+    return li;
+  }
+
+  // Insert in id order; a correction goes directly below the message it corrects.
+  function renderMessage(m) {
+    if (!m || m.id === undefined || findMessage(m.id)) return; // de-duplicate
+    const stick = nearBottom();
+    const li = buildMessage(m);
+    const isCorrection = li.dataset.corrects !== undefined;
+    const original = isCorrection ? findMessage(m.corrects) : null;
+    if (original) {
+      markCorrected(original);
+      let after = original;
+      while (after.nextElementSibling && after.nextElementSibling.dataset.corrects === String(m.corrects)) after = after.nextElementSibling;
+      after.after(li);
+    } else {
+      const next = [...ui.list.children].find((c) => c.dataset.corrects === undefined && Number(c.dataset.messageId) > m.id);
+      ui.list.insertBefore(li, next || null);
+      // Corrections that arrived before their original move below it now.
+      [...ui.list.querySelectorAll(`[data-corrects="${CSS.escape(String(m.id))}"]`)].reverse().forEach((c) => {
+        markCorrected(li);
+        li.after(c);
+      });
+    }
+    ui.welcome.hidden = true;
+    if (stick || m.role === 'customer') scrollToBottom();
+  }
+
+  function markCorrected(el) {
+    el.classList.add('msg--corrected');
+    el.dataset.corrected = 'true';
+  }
+
+  function clearTranscript() {
+    ui.list.replaceChildren();
+    ui.welcome.hidden = false;
+  }
+
+  // ---------- conversation lifecycle ----------
+  function save() { localStorage.setItem(STORAGE_KEY, JSON.stringify(conv)); }
+  function loadSaved() {
+    try {
+      const c = JSON.parse(localStorage.getItem(STORAGE_KEY) || 'null');
+      return c && c.id && c.token ? { id: String(c.id), token: String(c.token) } : null;
+    } catch (_) { return null; }
+  }
+
+  async function startConversation() {
+    disconnect();
+    generation++;
+    conv = null;
+    localStorage.removeItem(STORAGE_KEY);
+    clearTranscript();
+    setState('bot');
+    const data = await api('POST', '/v1/conversations');
+    conv = { id: String(data.id), token: String(data.token) };
+    save();
+    connect();
+  }
+
+  async function ensureConversation() {
+    if (!conv) await startConversation();
+  }
+
+  async function sync() {
+    if (!conv) return;
+    const gen = generation;
+    try {
+      const c = await api('GET', conversationPath());
+      if (gen === generation) applyConversation(c);
+    } catch (_) { /* the stream keeps retrying; nothing to show */ }
+  }
+
+  async function boot() {
+    const saved = loadSaved();
+    if (saved) {
+      conv = saved;
+      try {
+        applyConversation(await api('GET', conversationPath()));
+        connect();
+        return;
+      } catch (e) {
+        if (![401, 403, 404].includes(e.status)) { connect(); return; } // server unreachable: keep it
+      }
+    }
+    try { await startConversation(); } catch (e) { showError(e.message); }
+  }
+
+  // ---------- live updates (SSE) ----------
+  function connect() {
+    disconnect();
+    if (!conv) return;
+    const gen = generation;
+    es = new EventSource(`${conversationPath()}/events?token=${encodeURIComponent(conv.token)}`);
+    es.onopen = () => sync(); // catch up on anything missed before the stream opened
+    es.onerror = () => {
+      // EventSource retries by itself unless the server refused the stream outright.
+      if (es && es.readyState === EventSource.CLOSED && gen === generation) {
+        esRetry = setTimeout(connect, 3000);
+      }
+    };
+    const on = (type, fn) => es.addEventListener(type, (ev) => {
+      let data;
+      try { data = JSON.parse(ev.data); } catch (_) { return; }
+      if (gen !== generation || (data.conversation_id && String(data.conversation_id) !== conv.id)) return;
+      fn(data);
+    });
+    on('message.created', (d) => renderMessage(d.message));
+    on('message.corrected', (d) => renderMessage(d.message));
+    on('handoff.requested', () => setState('queued'));
+    on('conversation.claimed', (d) => setState('agent', d.agent));
+    on('conversation.released', () => setState('bot'));
+    on('conversation.closed', () => setState('closed'));
+  }
+
+  function disconnect() { clearTimeout(esRetry); if (es) es.close(); es = null; }
+
+  // ---------- actions ----------
+  function setBusy(b) {
+    busy = b;
+    ui.send.disabled = b;
+    ui.form.setAttribute('aria-busy', String(b));
+  }
+
+  async function send(retried) {
+    if (busy) return;
+    const text = ui.input.value;
+    setBusy(true);
+    showError('');
+    try {
+      await ensureConversation();
+      const gen = generation;
+      const data = await api('POST', `${conversationPath()}/messages`, { text });
+      if (gen !== generation) return;
+      ui.input.value = '';
+      autosize();
+      renderMessage(data.message);
+      if (data.reply) {
+        renderMessage(data.reply);
+        if (data.reply.handoff && state === 'bot') setState('queued');
+      }
+    } catch (e) {
+      if (e.status === 409) {
+        showClosedNotice();
+      } else if ((e.status === 401 || e.status === 404) && !retried) {
+        // Our conversation no longer exists on the server: begin a new one and resend.
+        setBusy(false);
+        try { await startConversation(); } catch (err) { showError(err.message); return; }
+        return await send(true);
+      } else {
+        showError(e.message);
+      }
+    } finally {
+      setBusy(false);
+    }
+    ui.input.focus();
+  }
+
+  async function requestHandoff() {
+    ui.handoff.disabled = true;
+    showError('');
+    try {
+      await ensureConversation();
+      const c = await api('POST', `${conversationPath()}/handoff`);
+      setState(c.state || 'queued', c.agent);
+    } catch (e) {
+      if (e.status === 409) showClosedNotice(); else showError(e.message);
+      ui.handoff.disabled = state !== 'bot';
+    }
+  }
+
+  function autosize() {
+    ui.input.style.height = 'auto';
+    ui.input.style.height = `${Math.min(ui.input.scrollHeight, 160)}px`;
+  }
+
+  ui.form.addEventListener('submit', (ev) => { ev.preventDefault(); send(false); });
+  ui.input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      send(false);
+    }
+  });
+  ui.input.addEventListener('input', () => { autosize(); if (!ui.error.hidden) showError(''); });
+  ui.handoff.addEventListener('click', requestHandoff);
+  ui.newConv.addEventListener('click', async () => {
+    ui.newConv.disabled = true;
+    showError('');
+    try { await startConversation(); ui.input.focus(); } catch (e) { showError(e.message); }
+    ui.newConv.disabled = false;
+  });
+
+  boot();
+})();

@@ -1,0 +1,50 @@
+"""Turning service objects into response schemas."""
+
+from __future__ import annotations
+
+from api.conversations import Conversation
+from api.events import last_event_id
+from api.schemas import AgentConversation, AgentPublic, ConversationPublic, MessagePublic
+from api.services import Services
+
+
+def _agent(conversation: Conversation) -> AgentPublic | None:
+    a = conversation.agent
+    return AgentPublic(id=a.id, name=a.name) if a else None
+
+
+async def conversation_public(services: Services, conversation: Conversation) -> ConversationPublic:
+    messages = await services.conversations.messages(conversation.id)
+    return ConversationPublic(
+        id=conversation.id,
+        state=conversation.state,  # type: ignore[arg-type]
+        agent=_agent(conversation),
+        handoff_reason=conversation.handoff_reason,
+        created_at=conversation.created_at,
+        updated_at=conversation.updated_at,
+        last_event_id=await last_event_id(services.engine, conversation.id),
+        messages=[MessagePublic(**m.model_dump(exclude={"draft"})) for m in messages],
+    )
+
+
+async def agent_conversation(services: Services, conversation: Conversation, with_messages: bool) -> AgentConversation:
+    view = AgentConversation(
+        id=conversation.id,
+        state=conversation.state,  # type: ignore[arg-type]
+        agent=_agent(conversation),
+        handoff_reason=conversation.handoff_reason,
+        created_at=conversation.created_at,
+        updated_at=conversation.updated_at,
+    )
+    if with_messages:
+        view.messages = await services.conversations.messages(conversation.id)
+        view.last_message = view.messages[-1] if view.messages else None
+    return view
+
+
+async def agent_conversations(services: Services, conversations: list[Conversation]) -> list[AgentConversation]:
+    last = await services.conversations.last_messages([c.id for c in conversations])
+    views = [await agent_conversation(services, c, with_messages=False) for c in conversations]
+    for view in views:
+        view.last_message = last.get(view.id)
+    return views

@@ -1,0 +1,183 @@
+"""The catalog: which document versions are indexed, and which chunk ids each one owns.
+
+The catalog is the source of truth for what the index holds. The vector store may briefly hold
+chunks the catalog does not know (a crash between the two writes); retrieval ignores them and the
+next ingest sweeps them away, so an interrupted ingest never corrupts what the bot reads.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+documents = sa.Table(
+    "kb_documents",
+    metadata,
+    sa.Column("doc_id", sa.String(512), primary_key=True),
+    sa.Column("path", sa.Text, nullable=False, index=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("url", sa.Text),
+    sa.Column("owner", sa.Text),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("chunk_ids", sa.Text, nullable=False),  # JSON list
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+versions = sa.Table(
+    "kb_document_versions",
+    metadata,
+    sa.Column("doc_id", sa.String(512), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("url", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    doc_id: str
+    path: str
+    title: str
+    url: str | None
+    owner: str | None
+    content_hash: str
+    version: int
+    chunk_ids: tuple[str, ...]
+    updated_at: datetime
+
+
+def _row_to_doc(row: sa.Row) -> IndexedDocument:
+    return IndexedDocument(
+        doc_id=row.doc_id,
+        path=row.path,
+        title=row.title,
+        url=row.url,
+        owner=row.owner,
+        content_hash=row.content_hash,
+        version=row.version,
+        chunk_ids=tuple(json.loads(row.chunk_ids)),
+        updated_at=row.updated_at,
+    )
+
+
+def sync_url(url: str) -> str:
+    """The synchronous driver for a database URL (the API may name an async one)."""
+    return url.replace("+aiosqlite", "").replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+class Catalog:
+    def __init__(self, database_url: str) -> None:
+        url = sync_url(database_url)
+        connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+        self.engine = sa.create_engine(url, connect_args=connect_args)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def get(self, doc_id: str) -> IndexedDocument | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(documents).where(documents.c.doc_id == doc_id)).first()
+        return _row_to_doc(row) if row else None
+
+    def all(self) -> list[IndexedDocument]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(documents).order_by(documents.c.doc_id)).all()
+        return [_row_to_doc(r) for r in rows]
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(documents)).scalar_one())
+
+    def current_hashes(self, doc_ids: list[str]) -> dict[str, str]:
+        """doc_id -> content hash of the indexed version, for the ids that are indexed."""
+        if not doc_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(documents.c.doc_id, documents.c.content_hash).where(
+                    documents.c.doc_id.in_(set(doc_ids))
+                )
+            ).all()
+        return {r.doc_id: r.content_hash for r in rows}
+
+    def record(
+        self,
+        *,
+        doc_id: str,
+        path: str,
+        title: str,
+        url: str | None,
+        owner: str | None,
+        content_hash: str,
+        chunk_ids: list[str],
+    ) -> int:
+        """Make this version the indexed one, in one transaction. Returns its version number."""
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            last = conn.execute(
+                sa.select(sa.func.max(versions.c.version)).where(versions.c.doc_id == doc_id)
+            ).scalar_one()
+            version = (last or 0) + 1
+            conn.execute(
+                versions.insert().values(
+                    doc_id=doc_id,
+                    version=version,
+                    content_hash=content_hash,
+                    title=title,
+                    url=url,
+                    created_at=now,
+                )
+            )
+            values = dict(
+                path=path,
+                title=title,
+                url=url,
+                owner=owner,
+                content_hash=content_hash,
+                version=version,
+                chunk_ids=json.dumps(chunk_ids),
+                updated_at=now,
+            )
+            updated = conn.execute(
+                documents.update().where(documents.c.doc_id == doc_id).values(**values)
+            ).rowcount
+            if not updated:
+                conn.execute(documents.insert().values(doc_id=doc_id, **values))
+        return version
+
+    def remove(self, doc_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(documents.delete().where(documents.c.doc_id == doc_id))
+
+    def under(self, path: str, is_dir: bool) -> list[IndexedDocument]:
+        """Indexed documents that were read from this file, or from anywhere below this folder."""
+        cond = (
+            documents.c.path.startswith(path.rstrip("/") + "/", autoescape=True)
+            if is_dir
+            else documents.c.path == path
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(documents).where(cond)).all()
+        return [_row_to_doc(r) for r in rows]
+
+    def version_of(self, doc_id: str, content_hash: str) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(sa.func.max(versions.c.version)).where(
+                    versions.c.doc_id == doc_id, versions.c.content_hash == content_hash
+                )
+            ).scalar_one()
+
+    def all_chunk_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(documents.c.chunk_ids)).all()
+        return {cid for r in rows for cid in json.loads(r.chunk_ids)}

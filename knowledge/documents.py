@@ -1,0 +1,52 @@
+"""What the knowledge base is made of: documents, their chunks, and retrieval hits."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One verified source document, as loaded from a file or a JSONL record."""
+
+    doc_id: str
+    title: str
+    text: str
+    url: str | None = None
+    verified: bool = True
+    owner: str | None = None
+    source: str = ""  # the path given to `ingest` that this document came from
+    path: str = ""  # the file it was read from
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that reaches the index: a change to any of it re-indexes."""
+        h = hashlib.sha256()
+        for part in (self.doc_id, self.title, self.url or "", self.text):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document small enough to embed and to quote."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    url: str | None
+    text: str
+    content_hash: str  # of the document version this chunk belongs to
+    ordinal: int
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk returned by retrieval, with its similarity score (cosine, higher is closer)."""
+
+    chunk: Chunk
+    score: float

@@ -1,0 +1,55 @@
+"""The one settings object: environment variables prefixed SWITCHBOARD_ and an optional .env.
+
+Read once at start-up (``Settings()``) and passed down; no other module reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data directory"
+    )
+    redis_url: str | None = Field(default=None, description="Redis URL for SSE fan-out between workers")
+
+    # knowledge
+    embedding_model: str | None = Field(
+        default=None, description="sentence-transformers model path; default: packaged all-MiniLM-L6-v2"
+    )
+    chroma_url: str | None = Field(default=None, description="Chroma server URL; default: embedded store")
+    collection: str = "switchboard"
+    chunk_size: int = 1000
+    chunk_overlap: int = 120
+    max_doc_bytes: int = 5_000_000
+    top_k: int = 4
+
+    # assistant
+    llm_provider: Literal["extractive", "openai"] = "extractive"
+    openai_base_url: str | None = None
+    openai_api_key: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = 30.0
+    handoff_threshold: float = 0.5
+
+    # api
+    max_message_chars: int = 4000
+    public_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'switchboard.db').resolve()}"

@@ -1,0 +1,108 @@
+"""The vector store: Chroma, embedded on disk by default or a `chroma run` server by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from knowledge.documents import Chunk, Hit
+
+# HNSW parameters: Chroma's defaults (ef_search 10) lose recall on larger collections.
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
+
+
+def _client(chroma_url: str | None, chroma_path: Path):  # -> chromadb.api.ClientAPI
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        u = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=u.hostname or "localhost",
+            port=u.port or (443 if u.scheme == "https" else 8000),
+            ssl=u.scheme == "https",
+            settings=chroma_settings,
+        )
+    chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(chroma_path), settings=chroma_settings)
+
+
+class VectorStore:
+    def __init__(self, *, chroma_url: str | None, chroma_path: Path, collection: str) -> None:
+        self._client = _client(chroma_url, chroma_path)
+        # embedding_function=None: we embed ourselves; Chroma must never fetch its own model.
+        self._collection = self._client.get_or_create_collection(
+            name=collection, configuration={"hnsw": HNSW}, embedding_function=None
+        )
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        if not chunks:
+            return
+        self._collection.upsert(
+            ids=[c.chunk_id for c in chunks],
+            embeddings=vectors,
+            documents=[c.text for c in chunks],
+            metadatas=[
+                {
+                    "doc_id": c.doc_id,
+                    "title": c.title,
+                    "url": c.url or "",
+                    "content_hash": c.content_hash,
+                    "ordinal": c.ordinal,
+                    "heading": c.heading,
+                }
+                for c in chunks
+            ],
+        )
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        ids = list(chunk_ids)
+        for start in range(0, len(ids), 5000):
+            self._collection.delete(ids=ids[start : start + 5000])
+
+    def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        res = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        found = {
+            cid: _chunk(cid, text, meta)
+            for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
+        }
+        return [found[c] for c in chunk_ids if c in found]
+
+    def ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
+    def query(self, vector: np.ndarray, k: int) -> list[Hit]:
+        n = self.count()
+        if n == 0:
+            return []
+        res = self._collection.query(
+            query_embeddings=[vector],
+            n_results=min(k, n),
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for cid, text, meta, dist in zip(
+            res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+        ):
+            hits.append(Hit(chunk=_chunk(cid, text, meta), score=1.0 - float(dist)))
+        return hits
+
+
+def _chunk(chunk_id: str, text: str | None, meta) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        title=str(meta.get("title") or ""),
+        url=str(meta.get("url") or "") or None,
+        text=text or "",
+        content_hash=str(meta.get("content_hash") or ""),
+        ordinal=int(meta.get("ordinal") or 0),
+        heading=str(meta.get("heading") or ""),
+    )

@@ -1,0 +1,56 @@
+"""Helpers for driving the API as a customer and as an agent."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.agents import create_or_rotate
+from api.db import open_database
+from knowledge import Settings
+
+ANSWERABLE = "How do I reset my password?"
+OFF_TOPIC = "What is the capital of France?"
+
+
+@dataclass
+class Customer:
+    client: TestClient
+    id: str
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def say(self, text: str):
+        return self.client.post(f"/v1/conversations/{self.id}/messages", json={"text": text}, headers=self.auth)
+
+    def conversation(self) -> dict:
+        response = self.client.get(f"/v1/conversations/{self.id}", headers=self.auth)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def start_conversation(client: TestClient) -> Customer:
+    response = client.post("/v1/conversations")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Customer(client, body["id"], body["token"])
+
+
+def create_agent(settings: Settings, name: str) -> dict[str, str]:
+    """An agent account, as `switchboard agent create` makes it; returns its auth header."""
+
+    async def create() -> str:
+        engine: AsyncEngine = await open_database(settings.resolved_database_url)
+        try:
+            _, token, _ = await create_or_rotate(engine, name)
+        finally:
+            await engine.dispose()
+        return token
+
+    return {"Authorization": f"Bearer {asyncio.run(create())}"}

@@ -1,0 +1,74 @@
+"""Shared fixtures: one embedding model per session, a fresh data directory per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from ingest import Chunker, sync  # noqa: E402
+from knowledge import Embedder, KnowledgeBase, Settings  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_KB = REPO / "sample_kb"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def requires_service(name: str, reason: str) -> None:
+    """Skip locally when a service is absent; under CI=true a missing service is a failure."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{name} is required under CI but unavailable: {reason}")
+    pytest.skip(f"{name} unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    return Settings(_env_file=None, data_dir=data_dir, **overrides)
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A data directory with the sample knowledge base ingested, built once per session."""
+    data = tmp_path_factory.mktemp("seed") / "data"
+    kb = KnowledgeBase(make_settings(data), embedder=embedder)
+    report = sync(kb, [SAMPLE_KB], chunker=Chunker(), max_doc_bytes=5_000_000)
+    kb.close()
+    assert report.ok and report.added
+    return data
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, seeded_dir: Path) -> Path:
+    """A fresh copy of the seeded data directory for this test alone."""
+    target = tmp_path / "data"
+    shutil.copytree(seeded_dir, target)
+    return target
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return make_settings(data_dir)
+
+
+@pytest.fixture
+def kb(settings: Settings, embedder: Embedder) -> Iterator[KnowledgeBase]:
+    kb = KnowledgeBase(settings, embedder=embedder)
+    yield kb
+    kb.close()
+
+
+@pytest.fixture
+def empty_kb(tmp_path: Path, embedder: Embedder) -> Iterator[KnowledgeBase]:
+    kb = KnowledgeBase(make_settings(tmp_path / "empty"), embedder=embedder)
+    yield kb
+    kb.close()

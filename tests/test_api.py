@@ -1,0 +1,233 @@
+"""The HTTP contract: conversations, the ownership state machine, auth boundaries, bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from knowledge import KnowledgeBase, Settings
+
+from .api_helpers import ANSWERABLE, OFF_TOPIC, create_agent, start_conversation
+from .conftest import make_settings
+
+
+@pytest.fixture
+def client(settings: Settings, kb: KnowledgeBase) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, kb)) as client:
+        yield client
+
+
+@pytest.fixture
+def alice(settings: Settings, client: TestClient) -> dict[str, str]:
+    return create_agent(settings, "alice")
+
+
+@pytest.fixture
+def bob(settings: Settings, client: TestClient) -> dict[str, str]:
+    return create_agent(settings, "bob")
+
+
+def test_health(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_answerable_question_gets_a_grounded_cited_reply(client):
+    customer = start_conversation(client)
+    response = customer.say(ANSWERABLE)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["message"]["role"] == "customer" and body["message"]["text"] == ANSWERABLE
+    reply = body["reply"]
+    assert reply["role"] == "bot" and reply["handoff"] is False
+    assert 0.5 <= reply["confidence"] <= 1
+    assert reply["sources"][0]["doc_id"] == "account/reset-password"
+    assert set(reply["sources"][0]) >= {"doc_id", "title", "url", "chunk_id", "score"}
+    assert customer.conversation()["state"] == "bot"
+
+
+def test_low_confidence_reply_enters_agent_queue(client, alice):
+    customer = start_conversation(client)
+    reply = customer.say(OFF_TOPIC).json()["reply"]
+    assert reply["handoff"] is True and reply["confidence"] < 0.5 and reply["sources"] == []
+    assert "member of our team" in reply["text"]
+    assert customer.conversation()["state"] == "queued"
+    queue = client.get("/v1/agent/queue", headers=alice).json()["conversations"]
+    assert [c["id"] for c in queue] == [customer.id]
+    assert queue[0]["handoff_reason"] == "low_confidence"
+
+
+@pytest.mark.parametrize("text", ["I want to talk to a human", "agent", "Can I speak with a representative?"])
+def test_asking_for_a_person_enters_the_queue(client, text):
+    customer = start_conversation(client)
+    reply = customer.say(text).json()["reply"]
+    assert reply["handoff"] is True and reply["handoff_reason"] == "customer_request"
+    assert customer.conversation()["state"] == "queued"
+
+
+def test_handoff_endpoint_queues_and_tells_the_customer(client):
+    customer = start_conversation(client)
+    response = client.post(f"/v1/conversations/{customer.id}/handoff", headers=customer.auth)
+    assert response.status_code == 200 and response.json()["state"] == "queued"
+    assert "member of our team" in response.json()["messages"][-1]["text"]
+    again = client.post(f"/v1/conversations/{customer.id}/handoff", headers=customer.auth)
+    assert again.json()["state"] == "queued" and len(again.json()["messages"]) == 1
+
+
+def test_bot_stays_silent_while_the_queue_or_an_agent_holds_the_conversation(client, alice):
+    customer = start_conversation(client)
+    customer.say("talk to a human")
+    assert customer.say(ANSWERABLE).json()["reply"] is None
+    client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice)
+    assert customer.say(ANSWERABLE).json()["reply"] is None
+    roles = [m["role"] for m in customer.conversation()["messages"]]
+    assert roles == ["customer", "bot", "customer", "customer"]
+
+
+def test_second_claim_gets_409(client, alice, bob):
+    customer = start_conversation(client)
+    customer.say(OFF_TOPIC)
+    first = client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice)
+    assert first.status_code == 200 and first.json()["agent"]["name"] == "alice"
+    second = client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=bob)
+    assert second.status_code == 409 and "alice" in second.json()["detail"]
+    assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice).status_code == 200
+
+
+def test_agent_can_take_over_a_conversation_the_bot_is_handling(client, alice):
+    customer = start_conversation(client)
+    customer.say(ANSWERABLE)
+    reply = client.post(f"/v1/agent/conversations/{customer.id}/messages", json={"text": "Hi, Alice here."}, headers=alice)
+    assert reply.status_code == 201 and reply.json()["author"] == "alice"
+    conversation = customer.conversation()
+    assert conversation["state"] == "agent" and conversation["agent"]["name"] == "alice"
+
+
+def test_another_agent_cannot_speak_in_an_owned_conversation(client, alice, bob):
+    customer = start_conversation(client)
+    client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice)
+    response = client.post(f"/v1/agent/conversations/{customer.id}/messages", json={"text": "me too"}, headers=bob)
+    assert response.status_code == 409
+    assert client.post(f"/v1/agent/conversations/{customer.id}/release", headers=bob).status_code == 409
+
+
+def test_release_returns_the_conversation_to_the_bot(client, alice):
+    customer = start_conversation(client)
+    customer.say("talk to a human")
+    client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice)
+    released = client.post(f"/v1/agent/conversations/{customer.id}/release", headers=alice)
+    assert released.status_code == 200 and released.json()["state"] == "bot" and released.json()["agent"] is None
+    assert customer.say(ANSWERABLE).json()["reply"]["role"] == "bot"
+
+
+def test_correction_of_a_bot_reply_reaches_the_customer(client, alice):
+    customer = start_conversation(client)
+    bot_reply = customer.say(ANSWERABLE).json()["reply"]
+    url = f"/v1/agent/conversations/{customer.id}/messages/{bot_reply['id']}/correct"
+    correction = client.post(url, json={"text": "Use the 'Forgot password' link instead."}, headers=alice)
+    assert correction.status_code == 201 and correction.json()["corrects"] == bot_reply["id"]
+    last = customer.conversation()["messages"][-1]
+    assert last["corrects"] == bot_reply["id"] and last["author"] == "alice"
+    first_message = customer.conversation()["messages"][0]["id"]
+    wrong = f"/v1/agent/conversations/{customer.id}/messages/{first_message}/correct"
+    assert client.post(wrong, json={"text": "x"}, headers=alice).status_code == 409
+
+
+def test_closed_conversation_refuses_new_messages(client, alice):
+    customer = start_conversation(client)
+    closed = client.post(f"/v1/agent/conversations/{customer.id}/close", headers=alice)
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+    response = customer.say(ANSWERABLE)
+    assert response.status_code == 409 and "closed" in response.json()["detail"]
+    assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice).status_code == 409
+    live = client.get("/v1/agent/conversations", headers=alice).json()["conversations"]
+    assert customer.id not in [c["id"] for c in live]
+
+
+def test_a_customer_token_opens_only_its_own_conversation(client):
+    mine, theirs = start_conversation(client), start_conversation(client)
+    assert client.get(f"/v1/conversations/{theirs.id}", headers=mine.auth).status_code == 404
+    response = client.post(f"/v1/conversations/{theirs.id}/messages", json={"text": "hi"}, headers=mine.auth)
+    assert response.status_code == 404
+    assert client.get(f"/v1/conversations/{mine.id}?token={mine.token}").status_code == 200
+    assert client.get(f"/v1/conversations/{mine.id}").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/v1/agent/queue"),
+        ("get", "/v1/agent/conversations"),
+        ("get", "/v1/agent/events"),
+        ("get", "/v1/agent/me"),
+        ("post", "/v1/agent/conversations/x/claim"),
+        ("post", "/v1/agent/conversations/x/release"),
+        ("post", "/v1/agent/conversations/x/close"),
+    ],
+)
+def test_agent_endpoints_without_an_agent_token_get_401(client, method, path):
+    assert getattr(client, method)(path).status_code == 401
+    assert getattr(client, method)(path, headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_a_customer_token_is_not_an_agent_token(client):
+    customer = start_conversation(client)
+    assert client.get("/v1/agent/queue", headers=customer.auth).status_code == 401
+
+
+def test_unknown_conversation_gets_404(client, alice):
+    assert client.get("/v1/conversations/nope", headers={"Authorization": "Bearer x"}).status_code == 404
+    assert client.post("/v1/agent/conversations/nope/claim", headers=alice).status_code == 404
+    assert client.get("/v1/agent/conversations/nope", headers=alice).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"text": ""}, "empty"),
+        ({"text": "   \n "}, "empty"),
+        ({"text": "x" * 4001}, "limit is 4000"),
+        ({}, "text"),
+        ({"text": 42}, "string"),
+        ({"text": "hi", "extra": 1}, "extra"),
+    ],
+)
+def test_bad_messages_get_422_with_a_clear_error(client, body, fragment):
+    customer = start_conversation(client)
+    response = client.post(f"/v1/conversations/{customer.id}/messages", json=body, headers=customer.auth)
+    assert response.status_code == 422
+    assert fragment in str(response.json()["detail"]).lower()
+    assert customer.conversation()["messages"] == []
+
+
+def test_malformed_json_gets_422_and_oversized_body_gets_413(client):
+    customer = start_conversation(client)
+    url = f"/v1/conversations/{customer.id}/messages"
+    headers = {**customer.auth, "Content-Type": "application/json"}
+    assert client.post(url, content=b'{"text": ', headers=headers).status_code == 422
+    huge = client.post(url, content=b'{"text": "' + b"x" * 200_000 + b'"}', headers=headers)
+    assert huge.status_code == 413 and "over" in huge.json()["detail"]
+
+
+def test_card_numbers_are_masked_before_anyone_sees_them(client, alice):
+    customer = start_conversation(client)
+    customer.say("talk to a human")
+    sent = customer.say("My card 4242 4242 4242 4242 was charged twice").json()["message"]
+    assert "4242 4242 4242 4242" not in sent["text"] and sent["text"].endswith("•••• 4242 was charged twice")
+    transcript = client.get(f"/v1/agent/conversations/{customer.id}", headers=alice).json()
+    assert all("4242 4242 4242 4242" not in m["text"] for m in transcript["messages"])
+
+
+def test_a_restart_loses_nothing(settings, kb, embedder):
+    with TestClient(create_app(settings, kb)) as client:
+        customer = start_conversation(client)
+        customer.say(ANSWERABLE)
+        customer.say(OFF_TOPIC)
+        before = customer.conversation()
+    restarted = KnowledgeBase(make_settings(settings.data_dir), embedder=embedder)
+    with TestClient(create_app(settings, restarted)) as client:
+        customer.client = client
+        after = customer.conversation()
+        assert after == before and after["state"] == "queued" and len(after["messages"]) == 4

@@ -1,0 +1,214 @@
+"""Ingest: sync by content hash, refusals that never stop a run, and a CLI editors can script."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from api.cli import main
+from ingest import Chunker, sync
+from knowledge import Embedder, KnowledgeBase
+
+from .conftest import make_settings
+
+
+def doc(title: str, body: str, verified: bool = True, **extra: str) -> str:
+    meta = "".join(f"{k}: {v}\n" for k, v in extra.items())
+    return f"---\ntitle: {title}\nverified: {'true' if verified else 'false'}\n{meta}---\n{body}\n"
+
+
+class CountingEmbedder:
+    """A real embedder that counts what it is asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.texts = 0
+        self.fail_after: int | None = None
+
+    def embed(self, texts, show_progress: bool = False) -> np.ndarray:
+        if self.fail_after is not None and self.texts + len(texts) > self.fail_after:
+            raise RuntimeError("simulated crash mid-ingest")
+        self.texts += len(texts)
+        return self.inner.embed(texts)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        return self.inner.embed_one(text)
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    (root / "billing").mkdir(parents=True)
+    (root / "billing" / "refunds.md").write_text(doc("Refund policy", "## Refunds\n\nAnnual plans are refunded within 30 days of purchase."))
+    (root / "billing" / "invoices.md").write_text(doc("Invoices", "## Download invoices\n\nOpen Settings, then Billing, then click Download PDF."))
+    (root / "account.txt").write_text(doc("Password reset", "Click 'Forgot password' on the sign-in page and follow the emailed link."))
+    return root
+
+
+@pytest.fixture
+def counting(embedder: Embedder) -> CountingEmbedder:
+    return CountingEmbedder(embedder)
+
+
+@pytest.fixture
+def fresh_kb(tmp_path: Path, counting: CountingEmbedder):
+    kb = KnowledgeBase(make_settings(tmp_path / "data"), embedder=counting)  # type: ignore[arg-type]
+    yield kb
+    kb.close()
+
+
+def run(kb: KnowledgeBase, *paths: Path, **kw):
+    return sync(kb, list(paths), chunker=Chunker(), max_doc_bytes=kw.pop("max_doc_bytes", 100_000), **kw)
+
+
+def test_first_ingest_adds_every_verified_document(fresh_kb, docs):
+    report = run(fresh_kb, docs)
+    assert sorted(report.added) == ["account", "billing/invoices", "billing/refunds"]
+    assert report.ok and fresh_kb.catalog.count() == 3
+    assert fresh_kb.store.count() == report.chunks_written > 0
+
+
+def test_unchanged_documents_are_skipped_without_embedding(fresh_kb, docs, counting):
+    run(fresh_kb, docs)
+    embedded = counting.texts
+    report = run(fresh_kb, docs)
+    assert sorted(report.unchanged) == ["account", "billing/invoices", "billing/refunds"]
+    assert report.added == report.updated == report.removed == []
+    assert counting.texts == embedded
+
+
+def test_changed_document_is_replaced_and_its_old_chunks_are_gone(fresh_kb, docs):
+    run(fresh_kb, docs)
+    old = fresh_kb.catalog.get("billing/refunds")
+    (docs / "billing" / "refunds.md").write_text(doc("Refund policy", "Monthly plans are refunded within 14 days."))
+    report = run(fresh_kb, docs)
+    assert report.updated == ["billing/refunds"] and sorted(report.unchanged) == ["account", "billing/invoices"]
+    new = fresh_kb.catalog.get("billing/refunds")
+    assert new.version == old.version + 1
+    ids = fresh_kb.store.ids()
+    assert set(new.chunk_ids) <= ids and not set(old.chunk_ids) & ids
+    top = fresh_kb.retriever.search("how many days to get a refund on a monthly plan", 1)[0]
+    assert "14 days" in top.chunk.text
+
+
+def test_document_gone_from_the_source_is_removed(fresh_kb, docs):
+    run(fresh_kb, docs)
+    gone = fresh_kb.catalog.get("billing/invoices")
+    (docs / "billing" / "invoices.md").unlink()
+    report = run(fresh_kb, docs)
+    assert report.removed == ["billing/invoices"]
+    assert fresh_kb.catalog.get("billing/invoices") is None
+    assert not set(gone.chunk_ids) & fresh_kb.store.ids()
+
+
+def test_ingesting_another_source_removes_nothing_from_the_first(fresh_kb, docs, tmp_path):
+    run(fresh_kb, docs)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "faq.md").write_text(doc("FAQ", "Our office is open Monday to Friday."))
+    report = run(fresh_kb, other)
+    assert report.added == ["faq"] and report.removed == []
+    assert fresh_kb.catalog.count() == 4
+
+
+def test_unverified_document_is_refused_unless_included(fresh_kb, docs):
+    (docs / "draft.md").write_text(doc("Draft", "Not reviewed yet.", verified=False))
+    report = run(fresh_kb, docs)
+    assert [r.doc_id for r in report.refused] == ["draft"]
+    assert "not verified" in report.refused[0].reason and not report.ok
+    report = run(fresh_kb, docs, include_unverified=True)
+    assert report.added == ["draft"] and report.ok
+
+
+def test_a_document_that_becomes_unverified_leaves_the_index(fresh_kb, docs):
+    run(fresh_kb, docs)
+    (docs / "account.txt").write_text(doc("Password reset", "Being rewritten.", verified=False))
+    report = run(fresh_kb, docs)
+    assert report.removed == ["account"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("bad-yaml.md", b"---\ntitle: [unclosed\nverified: true\n---\nbody\n", "not valid YAML"),
+        ("unclosed.md", b"---\ntitle: x\nverified: true\nbody without a closing line\n", "not closed"),
+        ("latin1.md", "---\ntitle: Caf\xe9\nverified: true\n---\nCaf\xe9 menu\n".encode("latin-1"), "not valid UTF-8"),
+        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "binary"),
+        ("empty.md", b"", "no text"),
+        ("only-front-matter.md", b"---\ntitle: x\nverified: true\n---\n\n", "no text"),
+        ("not-a-mapping.md", b"---\n- a\n- b\n---\nbody\n", "mapping"),
+        ("verified-string.md", b"---\ntitle: x\nverified: maybe\n---\nbody\n", "'verified' must be true or false"),
+    ],
+)
+def test_a_broken_file_is_refused_with_a_reason_and_the_run_goes_on(fresh_kb, docs, name, content, reason):
+    (docs / name).write_bytes(content)
+    report = run(fresh_kb, docs)
+    assert len(report.added) == 3
+    assert len(report.refused) == 1 and reason in report.refused[0].reason
+    assert report.refused[0].path.endswith(name)
+
+
+def test_an_oversized_file_is_refused(fresh_kb, docs):
+    (docs / "huge.md").write_text(doc("Huge", "word " * 5000))
+    report = run(fresh_kb, docs, max_doc_bytes=10_000)
+    assert len(report.refused) == 1 and "over the limit" in report.refused[0].reason
+
+
+def test_a_file_broken_after_indexing_keeps_its_last_good_version(fresh_kb, docs):
+    run(fresh_kb, docs)
+    (docs / "account.txt").write_bytes(b"---\ntitle: [broken\n---\nx")
+    report = run(fresh_kb, docs)
+    assert report.removed == [] and len(report.refused) == 1
+    assert fresh_kb.catalog.get("account") is not None
+
+
+def test_jsonl_records_ingest_as_verified_and_bad_lines_are_refused(fresh_kb, tmp_path):
+    path = tmp_path / "kb.jsonl"
+    lines = [
+        json.dumps({"doc_id": "d1", "title": "Shipping", "url": "https://x.example/ship", "text": "We ship in 2 days."}),
+        json.dumps({"doc_id": "d2", "title": None, "url": None, "text": "Returns\nReturns are free for 30 days."}),
+        "{not json",
+        json.dumps({"doc_id": "d3", "text": ""}),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    report = run(fresh_kb, path)
+    assert sorted(report.added) == ["d1", "d2"]
+    assert [(r.line, r.reason.split(":")[0]) for r in report.refused] == [(3, "invalid JSON"), (4, "missing or empty 'text'")]
+    assert fresh_kb.catalog.get("d2").title == "Returns"
+    assert fresh_kb.catalog.get("d1").url == "https://x.example/ship"
+
+
+def test_an_interrupted_ingest_leaves_the_previous_index_answering(fresh_kb, docs, counting):
+    run(fresh_kb, docs)
+    for n in range(80):
+        (docs / f"extra-{n}.md").write_text(doc(f"Extra {n}", f"Extra fact number {n} is here. " * 100))
+    (docs / "billing" / "refunds.md").write_text(doc("Refund policy", "Refunds now take 45 days."))
+    counting.fail_after = counting.texts + 300  # dies in the second batch
+    with pytest.raises(RuntimeError):
+        run(fresh_kb, docs)
+    assert 0 < fresh_kb.catalog.count() - 3 < 80  # the first batch landed, the rest did not
+    top = fresh_kb.retriever.search("where do I download invoices", 1)[0]
+    assert top.chunk.doc_id == "billing/invoices"
+    counting.fail_after = None
+    report = run(fresh_kb, docs)
+    assert report.ok and fresh_kb.catalog.count() == 83
+    assert fresh_kb.store.ids() == fresh_kb.catalog.all_chunk_ids()  # nothing orphaned, nothing missing
+
+
+def test_cli_ingest_reports_and_fails_when_anything_was_refused(tmp_path, docs):
+    (docs / "draft.md").write_text(doc("Draft", "Not reviewed.", verified=False))
+    env = {"SWITCHBOARD_DATA_DIR": str(tmp_path / "cli-data")}
+    result = CliRunner().invoke(main, ["ingest", "--quiet", str(docs)], env=env)
+    assert result.exit_code == 1
+    assert "added 3, updated 0, unchanged 0, removed 0, refused 1" in result.output
+    assert "draft.md: not verified" in result.output
+    result = CliRunner().invoke(main, ["ingest", "--quiet", "--include-unverified", str(docs)], env=env)
+    assert result.exit_code == 0 and "added 1, updated 0, unchanged 3" in result.output
+    result = CliRunner().invoke(main, ["search", "download a PDF invoice"], env=env)
+    assert result.exit_code == 0
+    first = next(line for line in result.stdout.splitlines() if line.startswith("1. "))
+    assert "Invoices  [billing/invoices]" in first

@@ -1,0 +1,102 @@
+"""Events over SSE from a real uvicorn server: live delivery, replay by Last-Event-ID, isolation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from api.app import create_app
+from knowledge import KnowledgeBase, Settings
+
+from .api_helpers import ANSWERABLE, OFF_TOPIC, create_agent
+from .live_server import open_stream, serve
+
+
+@pytest.fixture
+def base_url(settings: Settings, kb: KnowledgeBase) -> Iterator[str]:
+    with serve(create_app(settings, kb)) as url:
+        yield url
+
+
+@pytest.fixture
+def http(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def agent(settings: Settings, base_url: str) -> dict[str, str]:
+    return create_agent(settings, "alice")
+
+
+def new_customer(http: httpx.Client) -> tuple[str, dict[str, str], str]:
+    body = http.post("/v1/conversations").json()
+    return body["id"], {"Authorization": f"Bearer {body['token']}"}, body["token"]
+
+
+def test_agent_sees_a_low_confidence_question_arrive_in_the_queue(http, agent):
+    with open_stream(http, "/v1/agent/events", agent) as stream:
+        cid, auth, _ = new_customer(http)
+        http.post(f"/v1/conversations/{cid}/messages", json={"text": OFF_TOPIC}, headers=auth)
+        events = stream.until("handoff.requested")
+    assert [e.type for e in events] == ["message.created", "message.created", "handoff.requested"]
+    assert events[0].data["message"]["text"] == OFF_TOPIC
+    assert events[1].data["message"]["role"] == "bot" and events[1].data["message"]["handoff"] is True
+    assert events[2].data == {"conversation_id": cid, "reason": "low_confidence"}
+    assert [e.id for e in events] == sorted(e.id for e in events)
+
+
+def test_customer_stream_carries_the_agent_takeover(http, agent):
+    cid, auth, token = new_customer(http)
+    with open_stream(http, f"/v1/conversations/{cid}/events?token={token}") as stream:
+        http.post(f"/v1/conversations/{cid}/messages", json={"text": "talk to a human"}, headers=auth)
+        http.post(f"/v1/agent/conversations/{cid}/claim", headers=agent)
+        http.post(f"/v1/agent/conversations/{cid}/messages", json={"text": "Hello, Alice here"}, headers=agent)
+        events = stream.take(5)
+    assert [e.type for e in events] == [
+        "message.created", "message.created", "handoff.requested", "conversation.claimed", "message.created"
+    ]
+    assert events[3].data["agent"]["name"] == "alice"
+    assert events[4].data["message"] == {**events[4].data["message"], "role": "agent", "author": "alice"}
+
+
+def test_reconnecting_with_last_event_id_replays_every_missed_event_once_in_order(http, agent):
+    cid, auth, token = new_customer(http)
+    with open_stream(http, "/v1/agent/events", agent) as stream:
+        http.post(f"/v1/conversations/{cid}/messages", json={"text": ANSWERABLE}, headers=auth)
+        seen = stream.take(2)
+    # The connection dropped. Meanwhile the conversation goes on.
+    http.post(f"/v1/conversations/{cid}/messages", json={"text": OFF_TOPIC}, headers=auth)
+    http.post(f"/v1/agent/conversations/{cid}/claim", headers=agent)
+    headers = {**agent, "Last-Event-ID": str(seen[-1].id)}
+    with open_stream(http, "/v1/agent/events", headers) as stream:
+        missed = stream.take(4)
+        http.post(f"/v1/agent/conversations/{cid}/close", headers=agent)
+        live = stream.next()
+    assert [e.type for e in missed] == ["message.created", "message.created", "handoff.requested", "conversation.claimed"]
+    ids = [e.id for e in seen + missed + [live]]
+    assert ids == sorted(set(ids))  # increasing, no duplicates
+    assert live.type == "conversation.closed"
+
+
+def test_customer_stream_replays_its_conversation_and_only_its_own(http, agent):
+    cid, auth, token = new_customer(http)
+    other, other_auth, _ = new_customer(http)
+    http.post(f"/v1/conversations/{cid}/messages", json={"text": ANSWERABLE}, headers=auth)
+    http.post(f"/v1/conversations/{other}/messages", json={"text": "hello"}, headers=other_auth)
+    with open_stream(http, f"/v1/conversations/{cid}/events", auth) as stream:
+        replay = stream.take(2)
+        http.post(f"/v1/conversations/{other}/messages", json={"text": "talk to a human"}, headers=other_auth)
+        http.post(f"/v1/conversations/{cid}/handoff", headers=auth)
+        live = stream.take(2)
+    assert {e.data["conversation_id"] for e in replay + live} == {cid}
+    assert [e.type for e in live] == ["message.created", "handoff.requested"]
+
+
+def test_streams_refuse_the_wrong_token(http, agent):
+    cid, _, _ = new_customer(http)
+    _, _, other_token = new_customer(http)
+    assert http.get(f"/v1/conversations/{cid}/events?token={other_token}").status_code == 404
+    assert http.get("/v1/agent/events?token=wrong").status_code == 401
