@@ -1,0 +1,111 @@
+"""Scale-out mode: two API workers sharing PostgreSQL, with Redis fanning events out between them."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.app import create_app
+from ingest import Chunker, sync
+from knowledge import Embedder, KnowledgeBase, Settings
+
+from .api_helpers import OFF_TOPIC, create_agent
+from .conftest import make_settings, requires_service
+from .live_server import open_stream, serve
+
+PG = os.environ.get("SWITCHBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("SWITCHBOARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh schema in the test database, dropped afterwards."""
+    import psycopg
+
+    schema = f"sb_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as e:
+        requires_service("PostgreSQL", str(e))
+    admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{PG}?options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except redis.RedisError as e:
+        requires_service("Redis", str(e))
+    return REDIS
+
+
+@pytest.fixture
+def scaled_settings(tmp_path: Path, pg_url: str, redis_url: str, embedder: Embedder) -> Settings:
+    settings = make_settings(tmp_path / "data", database_url=pg_url, redis_url=redis_url)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "hours.md").write_text("---\ntitle: Opening hours\nverified: true\n---\nSupport is open 9 to 5 on weekdays.\n")
+    kb = KnowledgeBase(settings, embedder=embedder)
+    assert sync(kb, [docs], chunker=Chunker(), max_doc_bytes=100_000).added == ["hours"]
+    kb.close()
+    return settings
+
+
+@pytest.fixture
+def workers(scaled_settings: Settings, embedder: Embedder) -> Iterator[tuple[str, str]]:
+    with ExitStack() as stack:
+        urls = [
+            stack.enter_context(serve(create_app(scaled_settings, KnowledgeBase(scaled_settings, embedder=embedder))))
+            for _ in range(2)
+        ]
+        yield urls[0], urls[1]
+
+
+def test_an_event_on_one_worker_reaches_an_agent_streaming_from_another(workers, scaled_settings):
+    a, b = workers
+    agent = create_agent(scaled_settings, "alice")
+    with httpx.Client(timeout=30) as http:
+        conv = http.post(f"{a}/v1/conversations").json()
+        auth = {"Authorization": f"Bearer {conv['token']}"}
+        # Read timeout below the 15 s polling safety net: only a Redis wake-up delivers in time.
+        with http.stream("GET", f"{b}/v1/agent/events", headers=agent, timeout=httpx.Timeout(30, read=8)) as response:
+            from .live_server import EventStream
+
+            stream = EventStream(response)
+            http.post(f"{a}/v1/conversations/{conv['id']}/messages", json={"text": OFF_TOPIC}, headers=auth)
+            events = stream.until("handoff.requested")
+    assert [e.type for e in events] == ["message.created", "message.created", "handoff.requested"]
+    assert {e.data["conversation_id"] for e in events} == {conv["id"]}
+
+
+def test_agents_on_different_workers_cannot_both_claim(workers, scaled_settings):
+    a, b = workers
+    agents = [create_agent(scaled_settings, f"agent-{n}") for n in range(6)]
+    with httpx.Client(timeout=30) as http:
+        conv = http.post(f"{a}/v1/conversations").json()
+
+        def claim(n: int) -> int:
+            url = f"{(a, b)[n % 2]}/v1/agent/conversations/{conv['id']}/claim"
+            return http.post(url, headers=agents[n]).status_code
+
+        with ThreadPoolExecutor(6) as pool:
+            codes = sorted(pool.map(claim, range(6)))
+        assert codes == [200, 409, 409, 409, 409, 409]
+        replay_headers = {**agents[0], "Last-Event-ID": "0"}
+        with open_stream(http, f"{b}/v1/agent/events", replay_headers) as stream:
+            claimed = stream.next()
+        assert claimed.type == "conversation.claimed"
