@@ -24,7 +24,8 @@ from api.masking import mask_card_numbers
 from api.schemas import AgentMessagePublic, AgentPublic, MessagePublic
 from assistant import HANDOFF_TEXT, Reply
 
-AnswerFn = Callable[[str], Awaitable[Reply]]
+AnswerFn = Callable[[str, list[tuple[str, str]]], Awaitable[Reply]]
+HISTORY_TURNS = 10
 
 
 @dataclass(frozen=True)
@@ -145,12 +146,13 @@ class ConversationService:
         text = self.clean_text(text)
         async with self.engine.begin() as conn:
             state = await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
+            history = await self._history(conn, conversation_id)
             message = await self._add_message(conn, conversation_id, role="customer", text=text)
         await self.notifier.publish()
         if state != "bot":
             return message, None
 
-        reply = await answer(text)
+        reply = await answer(text, history)
         async with self.engine.begin() as conn:
             try:  # an agent may have taken over while the assistant was thinking: then stay silent
                 await self._touch(conn, conversation_id, allowed=("bot",))
@@ -295,6 +297,18 @@ class ConversationService:
             current = await self.get(conversation_id)
             raise Conflict(f"conversation is {current.state}" if current.state == "closed" else "conversation is not with the bot")
         return str(row.state)
+
+    async def _history(self, conn: AsyncConnection, conversation_id: str) -> list[tuple[str, str]]:
+        """The last turns as (speaker, text), oldest first; handoff notices are not the topic."""
+        rows = (
+            await conn.execute(
+                sa.select(messages.c.role, messages.c.text)
+                .where(messages.c.conversation_id == conversation_id, messages.c.handoff.is_(False))
+                .order_by(messages.c.id.desc())
+                .limit(HISTORY_TURNS)
+            )
+        ).all()
+        return [("user" if r.role == "customer" else "agent", r.text) for r in reversed(rows)]
 
     async def _owned(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
         result = await conn.execute(

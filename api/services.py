@@ -23,9 +23,9 @@ class Services:
     assistant: Assistant
     conversations: ConversationService
 
-    async def answer(self, text: str) -> Reply:
+    async def answer(self, text: str, history: list[tuple[str, str]]) -> Reply:
         """The assistant's reply, computed off the event loop (embedding is CPU work)."""
-        return await anyio.to_thread.run_sync(self.assistant.reply, text)
+        return await anyio.to_thread.run_sync(self.assistant.reply, text, history)
 
     async def close(self) -> None:
         await self.notifier.close()

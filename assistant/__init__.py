@@ -3,6 +3,7 @@
 from assistant.assistant import HANDOFF_TEXT, Assistant, Reply, Source
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import Draft, Provider, ProviderError, make_provider
+from assistant.rewrite import standalone_query
 from knowledge import KnowledgeBase, Settings
 
 
@@ -27,4 +28,5 @@ __all__ = [
     "asks_for_human",
     "build_assistant",
     "make_provider",
+    "standalone_query",
 ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.confidence import Signals, confidence
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import Provider, ProviderError
+from assistant.rewrite import standalone_query
 from assistant.smalltalk import smalltalk_reply
 from assistant.text import coverage
 from knowledge import Hit, Retriever
@@ -50,18 +52,20 @@ class Assistant:
         self.policy = policy
         self.top_k = top_k
 
-    def reply(self, question: str) -> Reply:
+    def reply(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Reply:
+        """Answer `question`; `history` holds the earlier (speaker, text) turns, oldest first."""
         if asks_for_human(question):
             return _handoff("customer_request", 1.0)
         small = smalltalk_reply(question)
         if small:
             return Reply(text=small, confidence=1.0)
 
-        hits = self.retriever.search(question, self.top_k)
+        query = standalone_query(question, list(history))
+        hits = self.retriever.search(query, self.top_k)
         if not hits:
             return _handoff("low_confidence", 0.0)
         try:
-            draft = self.provider.answer(question, hits)
+            draft = self.provider.answer(query, hits)
         except ProviderError as e:
             log.warning("provider %s failed, handing off: %s", self.provider.name, e)
             return _handoff("assistant_unavailable", 0.0)
@@ -69,6 +73,7 @@ class Assistant:
         signals = Signals(
             retrieval=max(0.0, hits[0].score),
             support=max(0.0, draft.support),
+            # the customer's own words must be covered, not just the context we added
             coverage=coverage(question, " ".join([draft.text] + [h.chunk.title for h in draft.cited])),
         )
         score = confidence(signals) if draft.cited else 0.0

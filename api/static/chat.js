@@ -91,17 +91,8 @@
     ui.status.textContent = labels[next] || labels.bot;
     ui.status.dataset.state = next;
     ui.handoff.disabled = next !== 'bot';
+    ui.notice.hidden = next !== 'closed';  // "Start a new conversation" replaces the handoff button
     ui.handoff.hidden = next === 'closed';
-    if (next === 'closed') showClosedNotice();
-    else ui.notice.hidden = true;
-  }
-
-  function showClosedNotice() {
-    ui.notice.hidden = false;
-    state = 'closed';
-    ui.status.textContent = 'Conversation closed';
-    ui.status.dataset.state = 'closed';
-    ui.handoff.hidden = true;
   }
 
   function applyConversation(c) {
@@ -273,7 +264,7 @@
   }
 
   async function send(retried) {
-    if (busy) return;
+    if (busy && !retried) return;
     const text = ui.input.value;
     setBusy(true);
     showError('');
@@ -291,10 +282,9 @@
       }
     } catch (e) {
       if (e.status === 409) {
-        showClosedNotice();
+        setState('closed');
       } else if ((e.status === 401 || e.status === 404) && !retried) {
         // Our conversation no longer exists on the server: begin a new one and resend.
-        setBusy(false);
         try { await startConversation(); } catch (err) { showError(err.message); return; }
         return await send(true);
       } else {
@@ -314,7 +304,7 @@
       const c = await api('POST', `${conversationPath()}/handoff`);
       setState(c.state || 'queued', c.agent);
     } catch (e) {
-      if (e.status === 409) showClosedNotice(); else showError(e.message);
+      if (e.status === 409) setState('closed'); else showError(e.message);
       ui.handoff.disabled = state !== 'bot';
     }
   }
