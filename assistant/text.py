@@ -17,6 +17,7 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
 
 def stem(word: str) -> str:
@@ -40,7 +41,8 @@ def coverage(question: str, text: str) -> float:
 
 
 def clean_markup(text: str) -> str:
-    return _MARKUP.sub("", text).strip()
+    """Plain text from Markdown emphasis and links: '**Save**' -> 'Save', '[Help](url)' -> 'Help'."""
+    return _MARKUP.sub("", _LINK.sub(r"\1", text)).strip()
 
 
 def split_units(text: str) -> list[str]:
@@ -50,9 +52,9 @@ def split_units(text: str) -> list[str]:
         line = line.strip()
         if not line or set(line) <= set("|-: "):
             continue
-        if line.startswith("|"):  # a table row reads as one unit
+        if line.startswith("|"):  # a table row reads as one unit, shown as a list item
             cells = [c.strip() for c in line.strip("|").split("|")]
-            units.append(" — ".join(c for c in cells if c))
+            units.append("- " + " — ".join(c for c in cells if c))
             continue
         units.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
     return units

@@ -97,6 +97,12 @@ class Catalog:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(documents)).scalar_one())
 
+    def generation(self) -> tuple[int, str]:
+        """Changes whenever a document is added, updated or removed."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(sa.func.count(), sa.func.max(documents.c.updated_at))).one()
+        return int(row[0]), str(row[1])
+
     def current_hashes(self, doc_ids: list[str]) -> dict[str, str]:
         """doc_id -> content hash of the indexed version, for the ids that are indexed."""
         if not doc_ids:

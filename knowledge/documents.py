@@ -46,7 +46,8 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
-    """A chunk returned by retrieval, with its similarity score (cosine, higher is closer)."""
+    """A chunk returned by retrieval: its cosine similarity to the query, and its fused rank score."""
 
     chunk: Chunk
     score: float
+    fused: float = 0.0

@@ -68,12 +68,23 @@ class VectorStore:
             self._collection.delete(ids=ids[start : start + 5000])
 
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        if not chunk_ids:
+            return []
         res = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
         found = {
             cid: _chunk(cid, text, meta)
             for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
         }
         return [found[c] for c in chunk_ids if c in found]
+
+    def get_with_vectors(self, chunk_ids: Sequence[str]) -> list[tuple[Chunk, np.ndarray]]:
+        if not chunk_ids:
+            return []
+        res = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        return [
+            (_chunk(cid, text, meta), np.asarray(vec, dtype=np.float32))
+            for cid, text, meta, vec in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True)
+        ]
 
     def ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])

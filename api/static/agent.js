@@ -252,6 +252,8 @@
         h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
       h('div', { className: 'msg__bubble' },
         h('p', { className: 'msg__text', textContent: m.text }),
+        // agents-only: the answer the bot held back on a low-confidence handoff
+        m.draft && h('p', { className: 'msg__draft', 'data-testid': 'draft' }, h('strong', { textContent: 'Unsent draft: ' }), m.draft),
         (role === 'bot' || isCorrection) && renderSources(m.sources)));
     if (role === 'bot' && !isCorrection) {
       const btn = h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'correct-button', textContent: 'Correct' });

@@ -1,0 +1,65 @@
+"""Lexical retrieval: BM25 (bm25s) over the indexed chunks, kept in memory and rebuilt on change."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    """a an and are as at be but by can do does for from has have how i if in into is it its me my
+    of on or our so that the their them then there these they this to was we what when where which
+    who why will with you your""".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words without stop words, lightly stemmed so 'invoices' meets 'invoice'."""
+    out = []
+    for word in _WORD.findall(text.lower()):
+        if word in _STOP:
+            continue
+        for suffix in ("ing", "es", "ed", "s"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+        out.append(word)
+    return out
+
+
+class LexicalIndex:
+    def __init__(self, ids: Sequence[str], texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
+        import bm25s
+
+        self.ids = list(ids)
+        corpus = [tokenize(t) or ["\x00"] for t in texts]  # bm25s needs a token per document
+        self.vocabulary = {token for doc in corpus for token in doc}
+        self._bm25 = bm25s.BM25(k1=k1, b=b)
+        if self.ids:
+            self._bm25.index(corpus, show_progress=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        tokens = [t for t in tokenize(query) if t in self.vocabulary]
+        if not tokens or not self.ids:
+            return []
+        k = min(k, len(self.ids))
+        docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
+        return [(self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 60) -> dict[str, float]:
+    """Σ weight / (k + rank) over the rankings each id appears in (rank from 1)."""
+    fused: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+    return fused
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.dot(a, b) / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
