@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ingest.cli import ingest_command, search_command
+from ingest.cli import ingest_command, kb_group, search_command
 from knowledge import Settings
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "sample_kb"
@@ -26,6 +26,7 @@ def main(ctx: click.Context) -> None:
 
 main.add_command(ingest_command)
 main.add_command(search_command)
+main.add_command(kb_group)
 
 
 @main.command()
@@ -79,7 +80,10 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     """Ingest the bundled sample knowledge base, create a demo agent, and serve."""
     settings: Settings = ctx.obj
     try:
-        ctx.invoke(ingest_command, paths=(SAMPLE_KB,), include_unverified=False, quiet=False)
+        ctx.invoke(
+            ingest_command, paths=(SAMPLE_KB,), include_unverified=False, dry_run=False,
+            allow_mass_delete=False, quiet=False,
+        )
     except SystemExit as e:
         if e.code:
             raise

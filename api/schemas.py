@@ -22,6 +22,8 @@ class SourcePublic(BaseModel):
     url: str | None
     chunk_id: str
     score: float
+    version: int | None = None
+    page: int | None = None
 
 
 class MessagePublic(BaseModel):

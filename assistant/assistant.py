@@ -33,6 +33,8 @@ class Source:
     url: str | None
     chunk_id: str
     score: float
+    version: int  # of the document the bot read: transcripts keep pointing at what it said then
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,4 +90,7 @@ def _handoff(reason: HandoffReason, score: float, draft: str | None = None) -> R
 
 def _source(hit: Hit) -> Source:
     c = hit.chunk
-    return Source(doc_id=c.doc_id, title=c.title, url=c.url, chunk_id=c.chunk_id, score=round(hit.score, 4))
+    return Source(
+        doc_id=c.doc_id, title=c.title, url=c.url, chunk_id=c.chunk_id, score=round(hit.score, 4),
+        version=c.version, page=c.page,
+    )

@@ -1,4 +1,7 @@
-"""Splitting documents into chunks along their headings (LangChain text splitters)."""
+"""Splitting documents into chunks along their headings (LangChain text splitters).
+
+PDF text arrives with a form feed between pages; each chunk then records the page it came from.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +10,30 @@ from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharac
 from knowledge import Chunk, Document
 
 HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+PAGE_BREAK = "\f"
 
 
 class Chunker:
     def __init__(self, chunk_size: int = 1000, chunk_overlap: int = 120) -> None:
         self._by_heading = MarkdownHeaderTextSplitter(headers_to_split_on=HEADERS, strip_headers=True)
-        self._by_size = RecursiveCharacterTextSplitter(
-            chunk_size=chunk_size, chunk_overlap=chunk_overlap, add_start_index=False
-        )
+        self._by_size = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
 
-    def split(self, doc: Document) -> list[Chunk]:
-        pieces: list[tuple[str, str]] = []  # (heading path, text)
-        for section in self._by_heading.split_text(doc.text):
+    def _pieces(self, text: str) -> list[tuple[str, str]]:
+        """(heading path, text) pieces of one stretch of text."""
+        pieces = []
+        for section in self._by_heading.split_text(text):
             heading = " > ".join(str(section.metadata[k]) for _, k in HEADERS if k in section.metadata)
-            for text in self._by_size.split_text(section.page_content):
-                if text.strip():
-                    pieces.append((heading, text.strip()))
+            pieces.extend((heading, t.strip()) for t in self._by_size.split_text(section.page_content) if t.strip())
+        return pieces
+
+    def split(self, doc: Document, version: int = 0) -> list[Chunk]:
+        paged = PAGE_BREAK in doc.text
+        pages = doc.text.split(PAGE_BREAK) if paged else [doc.text]
+        located = [
+            (page if paged else None, heading, text)
+            for page, page_text in enumerate(pages, start=1)
+            for heading, text in self._pieces(page_text)
+        ]
         prefix = doc.content_hash[:12]
         return [
             Chunk(
@@ -34,8 +45,10 @@ class Chunker:
                 content_hash=doc.content_hash,
                 ordinal=i,
                 heading=heading,
+                version=version,
+                page=page,
             )
-            for i, (heading, text) in enumerate(pieces)
+            for i, (page, heading, text) in enumerate(located)
         ]
 
 

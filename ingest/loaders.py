@@ -1,25 +1,31 @@
-"""Reading source files into documents: Markdown and text with YAML front matter, and JSONL.
+"""Reading source files into documents: Markdown and text with YAML front matter, HTML, PDF, JSONL.
 
 A file that cannot be read becomes a `Refusal` with a reason an editor can act on; it never stops
-the run.
+the run. A PDF's metadata lives in a sidecar `NAME.pdf.meta.yaml` next to it (PDFs have no front
+matter); its pages are joined with form feeds (`\\f`) and `metadata["pages"]` holds the page count.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from ingest.html import read_html
+from ingest.metadata import kept_metadata, read_sidecar, split_front_matter, verified
+from ingest.pdf import read_pdf
 from knowledge import Document
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+HTML_SUFFIXES = {".html", ".htm"}
+PDF_SUFFIXES = {".pdf"}
 JSONL_SUFFIXES = {".jsonl"}
-SUPPORTED = TEXT_SUFFIXES | JSONL_SUFFIXES
-FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | JSONL_SUFFIXES
+SUPPORTED_LIST = ".md, .markdown, .txt, .html, .htm, .pdf or .jsonl"
+SIDECAR = ".meta.yaml"  # NAME.pdf.meta.yaml: the metadata of NAME.pdf
+PAGE_BREAK = "\f"  # between the pages of a PDF's text
 
 
 @dataclass(frozen=True)
@@ -52,11 +58,17 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[list[Document], l
     where = str(path.resolve())
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        return [], [Refusal(where, f"unsupported file type '{suffix or path.name}' (use .md, .txt or .jsonl)")]
+        if path.name.lower().endswith(SIDECAR):
+            source = path.name[: -len(SIDECAR)]
+            return [], [Refusal(where, f"metadata sidecar of '{source}': ingest '{source}' itself")]
+        return [], [Refusal(where, f"unsupported file type '{suffix or path.name}' (use {SUPPORTED_LIST})")]
     size = path.stat().st_size
     if size > max_bytes:
         return [], [Refusal(where, f"file is {size} bytes, over the limit of {max_bytes} (SWITCHBOARD_MAX_DOC_BYTES)")]
     raw = path.read_bytes()
+    default_id = _default_id(path, root)
+    if suffix in PDF_SUFFIXES:
+        return _refusing(where, lambda: _load_pdf(raw, path, where, default_id))
     if b"\x00" in raw:
         return [], [Refusal(where, "binary file (contains NUL bytes), not text")]
     try:
@@ -65,8 +77,15 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[list[Document], l
         return [], [Refusal(where, f"not valid UTF-8 (byte {e.start}): save the file as UTF-8")]
     if suffix in JSONL_SUFFIXES:
         return _load_jsonl(text, where)
+    if suffix in HTML_SUFFIXES:
+        return _refusing(where, lambda: _load_html(text, where, default_id))
+    return _refusing(where, lambda: _load_text(text, where, default_id))
+
+
+def _refusing(where: str, load: Callable[[], Document]) -> tuple[list[Document], list[Refusal]]:
+    """The document `load()` builds, or its `ValueError` as a refusal."""
     try:
-        return [_load_text(text, where, _default_id(path, root))], []
+        return [load()], []
     except ValueError as e:
         return [], [Refusal(where, str(e))]
 
@@ -77,35 +96,43 @@ def _default_id(path: Path, root: Path) -> str:
 
 
 def _load_text(text: str, where: str, default_id: str) -> Document:
-    meta: dict = {}
-    body = text
-    match = FRONT_MATTER.match(text)
-    if match:
-        try:
-            loaded = yaml.safe_load(match.group(1))
-        except yaml.YAMLError as e:
-            raise ValueError(f"front matter is not valid YAML: {_first_line(str(e))}") from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ValueError("front matter must be a mapping of keys to values")
-        meta = loaded or {}
-        body = text[match.end() :]
-    elif text.startswith("---"):
-        raise ValueError("front matter is not closed: add a line '---' after it")
+    meta, body = split_front_matter(text)
+    return _document(meta, body.strip(), where, default_id, _first_heading(body))
+
+
+def _load_html(text: str, where: str, default_id: str) -> Document:
+    front, html = split_front_matter(text)
+    page = read_html(html)
+    meta = {**page.meta, **front}  # front matter, when there is some, has the last word
+    return _document(meta, page.text, where, default_id, _first_heading(page.text))
+
+
+def _load_pdf(raw: bytes, path: Path, where: str, default_id: str) -> Document:
+    pdf = read_pdf(raw)
+    if not any(pdf.pages):
+        raise ValueError("PDF has no extractable text (scanned? run OCR first)")
+    meta = read_sidecar(path.with_name(path.name + SIDECAR)) or {}  # none: unverified
+    first_line = _first_line("\n".join(pdf.pages))[:120]
+    return _document(meta, PAGE_BREAK.join(pdf.pages), where, default_id, pdf.title or first_line,
+                     extra={"pages": str(len(pdf.pages))})
+
+
+def _document(
+    meta: dict[str, object], body: str, where: str, default_id: str, fallback_title: str | None,
+    extra: dict[str, str] | None = None,
+) -> Document:
+    """A document from its metadata and its text (not stripped here: a PDF's may start with a page break)."""
     if not body.strip():
         raise ValueError("document has no text")
-    verified = meta.get("verified", False)
-    if not isinstance(verified, bool):
-        raise ValueError(f"'verified' must be true or false, not {verified!r}")
-    title = str(meta.get("title") or _first_heading(body) or Path(default_id).name)
     return Document(
         doc_id=str(meta.get("id") or default_id),
-        title=title,
-        text=body.strip(),
+        title=str(meta.get("title") or fallback_title or Path(default_id).name),
+        text=body,
         url=_opt_str(meta.get("url")),
-        verified=verified,
+        verified=verified(meta),
         owner=_opt_str(meta.get("owner")),
         path=where,
-        metadata={k: str(v) for k, v in meta.items() if k in {"reviewed", "review_by", "tags"}},
+        metadata={**kept_metadata(meta), **(extra or {})},
     )
 
 

@@ -1,10 +1,11 @@
 """Syncing source documents into the knowledge base: incremental, idempotent, safe to interrupt.
 
-Order of writes for a new or changed document: its new chunks go into the vector store, then the
-catalog switches to the new version in one transaction, then the old chunks are deleted. For a
-removed document: the catalog forgets it, then its chunks are deleted. Retrieval only trusts chunks
-of the catalog's current version, so a crash at any point leaves the previous index answering, and
-the next run finishes the job (including sweeping chunks nobody owns).
+A run first *plans* (reads every source, compares content hashes with the catalog) and only then
+*applies*. Order of writes for a new or changed document: its new chunks go into the vector store,
+then the catalog switches to the new version in one transaction, then the old chunks are deleted.
+For a removed document: the catalog forgets it, then its chunks are deleted. Retrieval only trusts
+chunks of the catalog's current version, so a crash at any point leaves the previous index
+answering, and the next run finishes the job (including sweeping chunks nobody owns).
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ from pathlib import Path
 
 from ingest.chunking import Chunker, embedding_text
 from ingest.loaders import Refusal, iter_files, load_file
-from knowledge import Chunk, Document, KnowledgeBase
+from knowledge import Chunk, Document, IndexedDocument, KnowledgeBase
 
 BATCH_CHUNKS = 256
+MASS_DELETE_FRACTION = 0.2
+
+
+class MassDeleteRefused(Exception):
+    """The run would remove more than MASS_DELETE_FRACTION of the indexed documents."""
 
 
 @dataclass
@@ -28,16 +34,19 @@ class SyncReport:
     removed: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     chunks_written: int = 0
+    chunks_removed: int = 0
+    dry_run: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.refused
 
     def summary(self) -> str:
-        return (
+        counts = (
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"removed {len(self.removed)}, refused {len(self.refused)}"
         )
+        return f"dry run, nothing written: would have {counts}" if self.dry_run else counts
 
 
 @dataclass
@@ -50,9 +59,20 @@ class Source:
     complete: bool  # False when the path does not exist: then nothing below it is removed
 
 
-def read_sources(
-    paths: Iterable[Path], *, max_doc_bytes: int, include_unverified: bool
-) -> list[Source]:
+@dataclass
+class Plan:
+    index: list[tuple[Document, list[Chunk]]] = field(default_factory=list)  # new and changed
+    remove: list[IndexedDocument] = field(default_factory=list)
+    moved: list[Document] = field(default_factory=list)  # same content, another file
+    report: SyncReport = field(default_factory=SyncReport)
+    indexed_before: int = 0
+
+    @property
+    def removes_too_much(self) -> bool:
+        return bool(self.indexed_before) and len(self.remove) > MASS_DELETE_FRACTION * self.indexed_before
+
+
+def read_sources(paths: Iterable[Path], *, max_doc_bytes: int, include_unverified: bool) -> list[Source]:
     sources: list[Source] = []
     seen: dict[str, str] = {}
     for root in paths:
@@ -66,17 +86,57 @@ def read_sources(
             refused.extend(bad)
             for doc in loaded:
                 if not doc.verified and not include_unverified:
-                    refused.append(
-                        Refusal(doc.path, "not verified: set 'verified: true' once reviewed, "
-                                "or pass --include-unverified", doc.doc_id)
+                    reason = (
+                        "not verified: once reviewed, mark it verified (front matter 'verified: true', "
+                        "HTML <meta name=\"verified\" content=\"true\">, a PDF's NAME.pdf.meta.yaml), "
+                        "or pass --include-unverified"
                     )
+                    refused.append(Refusal(doc.path, reason, doc.doc_id))
                 elif doc.doc_id in seen:
-                    refused.append(Refusal(doc.path, f"duplicate doc id '{doc.doc_id}' (also in {seen[doc.doc_id]})", doc.doc_id))
+                    reason = f"duplicate doc id '{doc.doc_id}' (also in {seen[doc.doc_id]})"
+                    refused.append(Refusal(doc.path, reason, doc.doc_id))
                 else:
                     seen[doc.doc_id] = doc.path
                     docs.append(doc)
         sources.append(Source(root, docs, refused, True))
     return sources
+
+
+def plan_sync(
+    kb: KnowledgeBase, paths: Iterable[Path], *, chunker: Chunker, max_doc_bytes: int, include_unverified: bool
+) -> Plan:
+    """What a sync would do. Reads the sources and the catalog; writes nothing."""
+    plan = Plan(indexed_before=kb.catalog.count())
+    report = plan.report
+    sources = read_sources(paths, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified)
+    for source in sources:
+        report.refused.extend(source.refused)
+        for doc in source.documents:
+            indexed = kb.catalog.get(doc.doc_id)
+            if indexed and indexed.content_hash == doc.content_hash:
+                report.unchanged.append(doc.doc_id)
+                if indexed.path != doc.path:
+                    plan.moved.append(doc)
+                continue
+            (report.updated if indexed else report.added).append(doc.doc_id)
+            chunks = chunker.split(doc, version=kb.catalog.next_version(doc.doc_id))
+            plan.index.append((doc, chunks))
+            report.chunks_written += len(chunks)
+            report.chunks_removed += len(indexed.chunk_ids) if indexed else 0
+
+    # A document still in a source stays. So does one whose file could not be read this time
+    # (its last good version keeps answering); an unverified one goes.
+    present = {d.doc_id for s in sources for d in s.documents}
+    unreadable = {r.path for r in report.refused if r.doc_id is None}
+    for source in sources:
+        if not source.complete:
+            continue
+        for indexed in kb.catalog.under(str(source.root.resolve()), source.root.is_dir()):
+            if indexed.doc_id not in present and indexed.path not in unreadable:
+                plan.remove.append(indexed)
+                report.removed.append(indexed.doc_id)
+                report.chunks_removed += len(indexed.chunk_ids)
+    return plan
 
 
 def sync(
@@ -86,51 +146,46 @@ def sync(
     chunker: Chunker,
     max_doc_bytes: int,
     include_unverified: bool = False,
+    dry_run: bool = False,
+    allow_mass_delete: bool = False,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> SyncReport:
-    report = SyncReport()
-    sources = read_sources(paths, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified)
-    to_index: list[tuple[Document, list[Chunk]]] = []
-    for source in sources:
-        report.refused.extend(source.refused)
-        for doc in source.documents:
-            indexed = kb.catalog.get(doc.doc_id)
-            if indexed and indexed.content_hash == doc.content_hash:
-                report.unchanged.append(doc.doc_id)
-                if indexed.path != doc.path:  # moved file, same content: just follow it
-                    kb.catalog.record(doc_id=doc.doc_id, path=doc.path, title=doc.title, url=doc.url,
-                                      owner=doc.owner, content_hash=doc.content_hash,
-                                      chunk_ids=list(indexed.chunk_ids))
-                continue
-            (report.updated if indexed else report.added).append(doc.doc_id)
-            to_index.append((doc, chunker.split(doc)))
+    plan = plan_sync(
+        kb, paths, chunker=chunker, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified
+    )
+    if dry_run:
+        plan.report.dry_run = True
+        return plan.report
+    if plan.removes_too_much and not allow_mass_delete:
+        raise MassDeleteRefused(
+            f"this run would remove {len(plan.remove)} of the {plan.indexed_before} indexed documents "
+            f"(more than {MASS_DELETE_FRACTION:.0%}); nothing was changed. "
+            "Check the paths, or pass --allow-mass-delete if that is intended."
+        )
+    apply_plan(kb, plan, progress=progress, on_total=on_total)
+    return plan.report
 
+
+def apply_plan(
+    kb: KnowledgeBase,
+    plan: Plan,
+    *,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> None:
+    for doc in plan.moved:  # same content, new file: just follow it
+        kb.catalog.move(doc.doc_id, doc.path)
     if on_total:
-        on_total(sum(len(chunks) for _, chunks in to_index))
-    for batch in _batches(to_index, BATCH_CHUNKS):
+        on_total(plan.report.chunks_written)
+    for batch in _batches(plan.index, BATCH_CHUNKS):
         _index_batch(kb, batch)
-        n = sum(len(chunks) for _, chunks in batch)
-        report.chunks_written += n
         if progress:
-            progress(n)
-
-    # A document still in a source stays. So does one whose file could not be read this time
-    # (its last good version keeps answering); an unverified one goes.
-    present = {d.doc_id for s in sources for d in s.documents}
-    unreadable = {r.path for r in report.refused if r.doc_id is None}
-    for source in sources:
-        if not source.complete:
-            continue
-        root = str(source.root.resolve())
-        for indexed in kb.catalog.under(root, source.root.is_dir()):
-            if indexed.doc_id not in present and indexed.path not in unreadable:
-                kb.catalog.remove(indexed.doc_id)
-                kb.store.delete(indexed.chunk_ids)
-                report.removed.append(indexed.doc_id)
-
+            progress(sum(len(chunks) for _, chunks in batch))
+    for indexed in plan.remove:
+        kb.catalog.remove(indexed.doc_id)
+        kb.store.delete(indexed.chunk_ids)
     _sweep_orphans(kb)
-    return report
 
 
 def _batches(items: list[tuple[Document, list[Chunk]]], size: int):
@@ -153,12 +208,20 @@ def _index_batch(kb: KnowledgeBase, batch: list[tuple[Document, list[Chunk]]]) -
     for doc, doc_chunks in batch:
         previous = kb.catalog.get(doc.doc_id)
         kb.catalog.record(
-            doc_id=doc.doc_id, path=doc.path, title=doc.title, url=doc.url, owner=doc.owner,
-            content_hash=doc.content_hash, chunk_ids=[c.chunk_id for c in doc_chunks],
+            doc_id=doc.doc_id,
+            version=doc_chunks[0].version if doc_chunks else kb.catalog.next_version(doc.doc_id),
+            path=doc.path,
+            title=doc.title,
+            url=doc.url,
+            owner=doc.owner,
+            review_by=doc.metadata.get("review_by"),
+            tags=doc.metadata.get("tags"),
+            content_hash=doc.content_hash,
+            text=doc.text,
+            chunk_ids=[c.chunk_id for c in doc_chunks],
         )
         if previous:
-            stale = set(previous.chunk_ids) - {c.chunk_id for c in doc_chunks}
-            kb.store.delete(sorted(stale))
+            kb.store.delete(sorted(set(previous.chunk_ids) - {c.chunk_id for c in doc_chunks}))
 
 
 def _sweep_orphans(kb: KnowledgeBase) -> None:

@@ -23,6 +23,8 @@ documents = sa.Table(
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("url", sa.Text),
     sa.Column("owner", sa.Text),
+    sa.Column("review_by", sa.String(10)),  # ISO date
+    sa.Column("tags", sa.Text),  # comma-separated
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("chunk_ids", sa.Text, nullable=False),  # JSON list
@@ -37,6 +39,7 @@ versions = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("url", sa.Text),
+    sa.Column("text", sa.Text, nullable=False),  # what the bot could read in this version
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -48,10 +51,23 @@ class IndexedDocument:
     title: str
     url: str | None
     owner: str | None
+    review_by: str | None
+    tags: str | None
     content_hash: str
     version: int
     chunk_ids: tuple[str, ...]
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentVersion:
+    doc_id: str
+    version: int
+    content_hash: str
+    title: str
+    url: str | None
+    text: str
+    created_at: datetime
 
 
 def _row_to_doc(row: sa.Row) -> IndexedDocument:
@@ -61,6 +77,8 @@ def _row_to_doc(row: sa.Row) -> IndexedDocument:
         title=row.title,
         url=row.url,
         owner=row.owner,
+        review_by=row.review_by,
+        tags=row.tags,
         content_hash=row.content_hash,
         version=row.version,
         chunk_ids=tuple(json.loads(row.chunk_ids)),
@@ -115,50 +133,65 @@ class Catalog:
             ).all()
         return {r.doc_id: r.content_hash for r in rows}
 
+    def next_version(self, doc_id: str) -> int:
+        """The number the next indexed version of this document gets.
+
+        It is only taken when `record` commits, so a run that dies before that hands the same
+        number to the run that finishes the job.
+        """
+        with self.engine.connect() as conn:
+            last = conn.execute(
+                sa.select(sa.func.max(versions.c.version)).where(versions.c.doc_id == doc_id)
+            ).scalar_one()
+        return (last or 0) + 1
+
     def record(
         self,
         *,
         doc_id: str,
+        version: int,
         path: str,
         title: str,
         url: str | None,
         owner: str | None,
+        review_by: str | None = None,
+        tags: str | None = None,
         content_hash: str,
+        text: str,
         chunk_ids: list[str],
-    ) -> int:
-        """Make this version the indexed one, in one transaction. Returns its version number."""
+    ) -> None:
+        """Make this version the indexed one, in one transaction."""
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            last = conn.execute(
-                sa.select(sa.func.max(versions.c.version)).where(versions.c.doc_id == doc_id)
-            ).scalar_one()
-            version = (last or 0) + 1
             conn.execute(
                 versions.insert().values(
-                    doc_id=doc_id,
-                    version=version,
-                    content_hash=content_hash,
-                    title=title,
-                    url=url,
-                    created_at=now,
+                    doc_id=doc_id, version=version, content_hash=content_hash, title=title, url=url,
+                    text=text, created_at=now,
                 )
             )
             values = dict(
-                path=path,
-                title=title,
-                url=url,
-                owner=owner,
-                content_hash=content_hash,
-                version=version,
-                chunk_ids=json.dumps(chunk_ids),
-                updated_at=now,
+                path=path, title=title, url=url, owner=owner, review_by=review_by, tags=tags,
+                content_hash=content_hash, version=version, chunk_ids=json.dumps(chunk_ids), updated_at=now,
             )
             updated = conn.execute(
                 documents.update().where(documents.c.doc_id == doc_id).values(**values)
             ).rowcount
             if not updated:
                 conn.execute(documents.insert().values(doc_id=doc_id, **values))
-        return version
+
+    def move(self, doc_id: str, path: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(documents.update().where(documents.c.doc_id == doc_id).values(path=path))
+
+    def versions(self, doc_id: str) -> list[DocumentVersion]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(versions).where(versions.c.doc_id == doc_id).order_by(versions.c.version)
+            ).all()
+        return [
+            DocumentVersion(r.doc_id, r.version, r.content_hash, r.title, r.url, r.text, r.created_at)
+            for r in rows
+        ]
 
     def remove(self, doc_id: str) -> None:
         with self.engine.begin() as conn:
@@ -174,14 +207,6 @@ class Catalog:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(documents).where(cond)).all()
         return [_row_to_doc(r) for r in rows]
-
-    def version_of(self, doc_id: str, content_hash: str) -> int | None:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                sa.select(sa.func.max(versions.c.version)).where(
-                    versions.c.doc_id == doc_id, versions.c.content_hash == content_hash
-                )
-            ).scalar_one()
 
     def all_chunk_ids(self) -> set[str]:
         with self.engine.connect() as conn:

@@ -24,7 +24,8 @@ class Document:
     def content_hash(self) -> str:
         """Hash of everything that reaches the index: a change to any of it re-indexes."""
         h = hashlib.sha256()
-        for part in (self.doc_id, self.title, self.url or "", self.text):
+        meta = "\n".join(f"{k}={v}" for k, v in sorted(self.metadata.items()))
+        for part in (self.doc_id, self.title, self.url or "", self.owner or "", meta, self.text):
             h.update(part.encode("utf-8"))
             h.update(b"\x00")
         return h.hexdigest()
@@ -42,6 +43,8 @@ class Chunk:
     content_hash: str  # of the document version this chunk belongs to
     ordinal: int
     heading: str = ""
+    version: int = 0  # of the document
+    page: int | None = None  # in a PDF, from 1
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ class VectorStore:
                     "content_hash": c.content_hash,
                     "ordinal": c.ordinal,
                     "heading": c.heading,
+                    "version": c.version,
+                    **({"page": c.page} if c.page else {}),
                 }
                 for c in chunks
             ],
@@ -116,4 +118,6 @@ def _chunk(chunk_id: str, text: str | None, meta) -> Chunk:
         content_hash=str(meta.get("content_hash") or ""),
         ordinal=int(meta.get("ordinal") or 0),
         heading=str(meta.get("heading") or ""),
+        version=int(meta.get("version") or 0),
+        page=int(meta["page"]) if meta.get("page") else None,
     )

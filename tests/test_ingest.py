@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import main
-from ingest import Chunker, sync
+from ingest import Chunker, MassDeleteRefused, sync
 from knowledge import Embedder, KnowledgeBase
 
 from .conftest import make_settings
@@ -99,7 +99,7 @@ def test_document_gone_from_the_source_is_removed(fresh_kb, docs):
     run(fresh_kb, docs)
     gone = fresh_kb.catalog.get("billing/invoices")
     (docs / "billing" / "invoices.md").unlink()
-    report = run(fresh_kb, docs)
+    report = run(fresh_kb, docs, allow_mass_delete=True)  # 1 of 3 is over the 20% guard
     assert report.removed == ["billing/invoices"]
     assert fresh_kb.catalog.get("billing/invoices") is None
     assert not set(gone.chunk_ids) & fresh_kb.store.ids()
@@ -127,7 +127,7 @@ def test_unverified_document_is_refused_unless_included(fresh_kb, docs):
 def test_a_document_that_becomes_unverified_leaves_the_index(fresh_kb, docs):
     run(fresh_kb, docs)
     (docs / "account.txt").write_text(doc("Password reset", "Being rewritten.", verified=False))
-    report = run(fresh_kb, docs)
+    report = run(fresh_kb, docs, allow_mass_delete=True)
     assert report.removed == ["account"]
 
 
@@ -212,3 +212,78 @@ def test_cli_ingest_reports_and_fails_when_anything_was_refused(tmp_path, docs):
     assert result.exit_code == 0
     first = next(line for line in result.stdout.splitlines() if line.startswith("1. "))
     assert "Invoices  [billing/invoices]" in first
+
+
+def test_dry_run_reports_what_would_change_and_writes_nothing(fresh_kb, docs, counting):
+    run(fresh_kb, docs)
+    before = (fresh_kb.catalog.all(), fresh_kb.store.ids(), counting.texts)
+    (docs / "billing" / "refunds.md").write_text(doc("Refund policy", "Refunds take 14 days."))
+    (docs / "new.md").write_text(doc("New", "A new page."))
+    (docs / "account.txt").unlink()
+    report = run(fresh_kb, docs, dry_run=True)
+    assert report.dry_run and report.summary().startswith("dry run, nothing written")
+    assert (report.added, report.updated, report.removed) == (["new"], ["billing/refunds"], ["account"])
+    assert report.chunks_written == 2 and report.chunks_removed == 2
+    assert (fresh_kb.catalog.all(), fresh_kb.store.ids(), counting.texts) == before
+
+
+def test_a_sync_that_would_remove_over_a_fifth_of_the_index_stops_unless_allowed(fresh_kb, docs):
+    run(fresh_kb, docs)
+    for name in ("account.txt", "billing/invoices.md"):
+        (docs / name).unlink()
+    with pytest.raises(MassDeleteRefused, match="remove 2 of the 3 indexed documents"):
+        run(fresh_kb, docs)
+    assert fresh_kb.catalog.count() == 3  # nothing was changed
+    assert sorted(run(fresh_kb, docs, allow_mass_delete=True).removed) == ["account", "billing/invoices"]
+
+
+def test_every_indexed_version_is_kept(fresh_kb, docs):
+    run(fresh_kb, docs)
+    (docs / "billing" / "refunds.md").write_text(doc("Refund policy", "Refunds take 14 days."))
+    run(fresh_kb, docs)
+    history = fresh_kb.catalog.versions("billing/refunds")
+    assert [v.version for v in history] == [1, 2]
+    assert "30 days" in history[0].text and "14 days" in history[1].text
+    chunk = fresh_kb.retriever.search("refund days", 1)[0].chunk
+    assert (chunk.doc_id, chunk.version) == ("billing/refunds", 2)
+
+
+def test_kb_commands_list_show_versions_remove_and_stale(tmp_path, docs):
+    (docs / "old.md").write_text(doc("Old page", "Outdated facts.", review_by="2020-01-31", owner="docs-team"))
+    env = {"SWITCHBOARD_DATA_DIR": str(tmp_path / "cli-data")}
+    cli = CliRunner()
+    assert cli.invoke(main, ["ingest", "--quiet", str(docs)], env=env).exit_code == 0
+    listed = cli.invoke(main, ["kb", "list"], env=env).stdout
+    assert "old\tv1\t1 chunks\tdocs-team\t2020-01-31\tOld page" in listed and "4 documents" in listed
+    shown = cli.invoke(main, ["kb", "show", "old"], env=env).stdout
+    assert "review by: 2020-01-31" in shown and "Outdated facts." in shown
+    stale = cli.invoke(main, ["kb", "stale", "--as-of", "2020-03-01"], env=env)
+    assert stale.exit_code == 1 and "old\treview by 2020-01-31 (30 days overdue)" in stale.stdout
+    (docs / "old.md").write_text(doc("Old page", "Fresh facts.", review_by="2030-01-01"))
+    cli.invoke(main, ["ingest", "--quiet", str(docs)], env=env)
+    versions = cli.invoke(main, ["kb", "show", "old", "--versions"], env=env).stdout.splitlines()
+    assert [line.split("\t")[0] for line in versions] == ["v1", "v2"] and versions[1].endswith("(indexed)")
+    assert "Outdated facts." in cli.invoke(main, ["kb", "show", "old", "--version", "1"], env=env).stdout
+    assert cli.invoke(main, ["kb", "stale", "--as-of", "2020-03-01"], env=env).exit_code == 0
+    removed = cli.invoke(main, ["kb", "remove", "old"], env=env)
+    assert removed.exit_code == 0 and "removed old" in removed.stdout
+    assert cli.invoke(main, ["kb", "show", "nope"], env=env).exit_code == 1
+
+
+def test_cli_dry_run_and_mass_delete_guard(tmp_path, docs):
+    env = {"SWITCHBOARD_DATA_DIR": str(tmp_path / "cli-data")}
+    cli = CliRunner()
+    dry = cli.invoke(main, ["ingest", "--dry-run", str(docs)], env=env)
+    assert dry.exit_code == 0 and "would add: account" in dry.stdout and "chunks: +3 -0" in dry.stdout
+    cli.invoke(main, ["ingest", "--quiet", str(docs)], env=env)
+    (docs / "account.txt").unlink()
+    stopped = cli.invoke(main, ["ingest", "--quiet", str(docs)], env=env)
+    assert stopped.exit_code == 3 and "--allow-mass-delete" in stopped.output
+
+
+def test_a_change_of_review_date_alone_updates_the_catalog(fresh_kb, docs):
+    (docs / "faq.md").write_text(doc("FAQ", "Open on weekdays.", review_by="2026-01-01"))
+    run(fresh_kb, docs)
+    (docs / "faq.md").write_text(doc("FAQ", "Open on weekdays.", review_by="2027-01-01"))
+    report = run(fresh_kb, docs)
+    assert report.updated == ["faq"] and fresh_kb.catalog.get("faq").review_by == "2027-01-01"

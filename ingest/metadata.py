@@ -1,0 +1,115 @@
+"""Front matter and the metadata fields every format shares (verified, review_by, tags).
+
+Problems raise `ValueError` with a reason an editor can act on; the loader turns it into a refusal.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import yaml
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+YAML_BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object], str]:
+    """The YAML front matter at the very top of `text` (empty if none), and the text after it."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        if text.startswith("---"):
+            raise ValueError("front matter is not closed: add a line '---' after it")
+        return {}, text
+    return parse_yaml_mapping(match.group(1), "front matter"), text[match.end() :]
+
+
+def read_sidecar(path: Path) -> dict[str, object] | None:
+    """The metadata in `path` (a `NAME.meta.yaml` next to a file), or None when it does not exist."""
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"cannot read {path.name}: {e}") from None
+    return parse_yaml_mapping(text, path.name)
+
+
+def parse_yaml_mapping(text: str, what: str) -> dict[str, object]:
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ValueError(f"{what} is not valid YAML: {_first_line(str(e))}") from None
+    except ValueError as e:  # PyYAML builds dates itself: 2025-02-30 fails here
+        raise ValueError(f"{what} has an invalid date: {e}") from None
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ValueError(f"{what} must be a mapping of keys to values")
+    return {str(k): v for k, v in (loaded or {}).items()}
+
+
+def verified(meta: dict[str, object]) -> bool:
+    """`verified` from the metadata; absent means unverified."""
+    value = meta.get("verified", False)
+    if not isinstance(value, bool):
+        raise ValueError(f"'verified' must be true or false, not {value!r}")
+    return value
+
+
+def kept_metadata(meta: dict[str, object]) -> dict[str, str]:
+    """The fields kept on the document: `review_by` as YYYY-MM-DD, `tags` comma-joined."""
+    out: dict[str, str] = {}
+    if meta.get("reviewed") not in (None, ""):
+        out["reviewed"] = str(meta["reviewed"])
+    if meta.get("review_by") not in (None, ""):
+        out["review_by"] = review_date(meta["review_by"]).isoformat()
+    tags = parse_tags(meta.get("tags"))
+    if tags:
+        out["tags"] = ",".join(tags)
+    return out
+
+
+def review_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        for parse in (date.fromisoformat, lambda s: datetime.fromisoformat(s).date()):
+            try:
+                return parse(value.strip())
+            except ValueError:
+                pass
+    raise ValueError(f"'review_by' must be a date (YYYY-MM-DD), not {value!r}")
+
+
+def parse_tags(value: object) -> list[str]:
+    """Tags from a YAML list or a comma-separated string, stripped, empty ones and repeats dropped."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items: list[object] = [value]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise ValueError(f"'tags' must be a list or a comma-separated string, not {value!r}")
+    tags: list[str] = []
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, (dict, list)):
+            raise ValueError(f"'tags' must be a list of words, not {item!r}")
+        for tag in str(item).split(","):
+            tag = tag.strip()
+            if tag and tag not in tags:
+                tags.append(tag)
+    return tags
+
+
+def meta_bool(text: str) -> bool | str:
+    """A boolean written as text (an HTML <meta> content): YAML's words, else the text unchanged."""
+    return YAML_BOOLS.get(text.strip().lower(), text)
+
+
+def _first_line(s: str) -> str:
+    return next((ln.strip() for ln in s.splitlines() if ln.strip()), "")
