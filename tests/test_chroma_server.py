@@ -1,0 +1,55 @@
+"""With SWITCHBOARD_CHROMA_URL set, the knowledge base lives in a real `chroma run` server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import build_assistant
+from ingest import Chunker, sync
+from knowledge import Embedder, KnowledgeBase, Settings
+
+from .chroma_server import CHROMA, chroma_server
+from .conftest import SAMPLE_KB, make_settings
+from .test_assistant import ANSWERABLE, OFF_TOPIC
+
+
+@pytest.fixture(scope="module")
+def server_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    if not CHROMA.exists():
+        pytest.fail(f"{CHROMA} is missing: chromadb ships the `chroma` command")
+    root = tmp_path_factory.mktemp("chroma-server")
+    with chroma_server(root / "chroma") as url:
+        yield make_settings(root / "data", chroma_url=url)
+
+
+@pytest.fixture(scope="module")
+def server_kb(server_settings: Settings, embedder: Embedder) -> Iterator[KnowledgeBase]:
+    kb = KnowledgeBase(server_settings, embedder=embedder)
+    report = sync(kb, [SAMPLE_KB], chunker=Chunker(), max_doc_bytes=5_000_000)
+    assert report.ok and len(report.added) >= 25
+    yield kb
+    kb.close()
+
+
+def test_the_index_lives_in_the_server_not_on_local_disk(server_settings, server_kb):
+    assert server_kb.store.count() == len(server_kb.catalog.all_chunk_ids()) > 0
+    assert not server_settings.chroma_path.exists()
+
+
+@pytest.mark.parametrize(("question", "doc_id"), ANSWERABLE)
+def test_retrieval_through_the_server_finds_the_document_that_answers(server_kb, question, doc_id):
+    assert doc_id in [h.chunk.doc_id for h in server_kb.retriever.search(question, 3)]
+
+
+def test_assistant_answers_and_hands_off_through_the_server(server_settings, server_kb):
+    assistant = build_assistant(server_settings, server_kb)
+    assert not assistant.reply(ANSWERABLE[0][0]).handoff
+    assert assistant.reply(OFF_TOPIC[0]).handoff
+
+
+def test_resync_against_the_server_is_a_no_op(server_kb, tmp_path: Path):
+    report = sync(server_kb, [SAMPLE_KB], chunker=Chunker(), max_doc_bytes=5_000_000)
+    assert report.added == report.updated == report.removed == [] and len(report.unchanged) >= 25
