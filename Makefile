@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test clean
+.PHONY: install browser run test clean
 
 install: $(STAMP)
 
@@ -22,7 +22,14 @@ $(STAMP): pyproject.toml constraints.txt
 run: install
 	$(VENV)/bin/switchboard demo
 
-test: install
+# The browser tests drive Debian's Chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: install Debian's chromium to run the browser tests (they are skipped without it)"; fi; }
+
+test: install browser
 	$(PY) -m pytest -q
 
 clean:

@@ -17,6 +17,7 @@
   let es = null;          // EventSource
   let esRetry = null;     // timer for re-creating a closed EventSource
   let generation = 0;     // bumps when the conversation changes; drops stale async results
+  let creating = null;    // the in-flight POST /v1/conversations, shared by concurrent callers
 
   // ---------- helpers ----------
   class ApiError extends Error {
@@ -186,21 +187,39 @@
     } catch (_) { return null; }
   }
 
-  async function startConversation() {
+  // A conversation is created lazily: on the first message, or when the customer asks for a
+  // person. Merely opening the page creates nothing and opens no stream, so agents never see
+  // empty conversations.
+  function resetConversation() {
     disconnect();
     generation++;
     conv = null;
+    creating = null;
     localStorage.removeItem(STORAGE_KEY);
     clearTranscript();
     setState('bot');
+  }
+
+  async function createConversation() {
+    const gen = generation;
     const data = await api('POST', '/v1/conversations');
+    if (gen !== generation) throw new ApiError(0, 'The conversation was reset. Please try again.');
     conv = { id: String(data.id), token: String(data.token) };
     save();
     connect();
+    return conv;
   }
 
+  // Send and "Talk to a person" may race: both share one creation request.
   async function ensureConversation() {
-    if (!conv) await startConversation();
+    if (conv) return conv;
+    if (!creating) {
+      const pending = createConversation();
+      const forget = () => { if (creating === pending) creating = null; };
+      pending.then(forget, forget);
+      creating = pending;
+    }
+    return creating;
   }
 
   async function sync() {
@@ -214,17 +233,15 @@
 
   async function boot() {
     const saved = loadSaved();
-    if (saved) {
-      conv = saved;
-      try {
-        applyConversation(await api('GET', conversationPath()));
-        connect();
-        return;
-      } catch (e) {
-        if (![401, 403, 404].includes(e.status)) { connect(); return; } // server unreachable: keep it
-      }
+    if (!saved) { setState('bot'); return; } // nothing to resume: wait for the first message
+    conv = saved;
+    try {
+      applyConversation(await api('GET', conversationPath()));
+      connect();
+    } catch (e) {
+      if ([401, 403, 404].includes(e.status)) resetConversation(); // gone: start afresh on the next message
+      else connect(); // server unreachable: keep it; the stream retries and syncs
     }
-    try { await startConversation(); } catch (e) { showError(e.message); }
   }
 
   // ---------- live updates (SSE) ----------
@@ -266,6 +283,11 @@
   async function send(retried) {
     if (busy && !retried) return;
     const text = ui.input.value;
+    if (!text.trim()) { // never create a conversation for an empty message
+      showError('Please type a message first.');
+      ui.input.focus();
+      return;
+    }
     setBusy(true);
     showError('');
     try {
@@ -285,7 +307,7 @@
         setState('closed');
       } else if ((e.status === 401 || e.status === 404) && !retried) {
         // Our conversation no longer exists on the server: begin a new one and resend.
-        try { await startConversation(); } catch (err) { showError(err.message); return; }
+        resetConversation();
         return await send(true);
       } else {
         showError(e.message);
@@ -323,11 +345,11 @@
   });
   ui.input.addEventListener('input', () => { autosize(); if (!ui.error.hidden) showError(''); });
   ui.handoff.addEventListener('click', requestHandoff);
-  ui.newConv.addEventListener('click', async () => {
-    ui.newConv.disabled = true;
+  ui.newConv.addEventListener('click', () => {
+    // A fresh, empty chat; the conversation itself is created with the first message.
     showError('');
-    try { await startConversation(); ui.input.focus(); } catch (e) { showError(e.message); }
-    ui.newConv.disabled = false;
+    resetConversation();
+    ui.input.focus();
   });
 
   boot();

@@ -1,0 +1,66 @@
+"""Helpers for the browser tests: Debian's Chromium driven by Playwright, and the two pages."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from knowledge import Settings
+
+from .api_helpers import create_agent
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 10_000
+CHAT_KEY = "switchboard.chat"  # where chat.js keeps {id, token} of the customer's conversation
+
+
+def agent_token(settings: Settings, name: str) -> str:
+    """A new agent's token. `create_agent` runs its own event loop, and the sync Playwright API
+    keeps one running on this thread, so it is called from a worker thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        header = pool.submit(create_agent, settings, name).result()
+    return header["Authorization"].removeprefix("Bearer ")
+
+
+def open_chat(context: BrowserContext, base_url: str) -> Page:
+    page = context.new_page()
+    page.goto(f"{base_url}/")
+    expect(page.locator("#chat-status")).to_have_text("Assistant")
+    return page
+
+
+def ask(page: Page, text: str) -> None:
+    """Type a message in the customer chat and press Enter."""
+    page.locator("#chat-input").fill(text)
+    page.locator("#chat-input").press("Enter")
+
+
+def saved_conversation(page: Page) -> dict | None:
+    """The customer's conversation as the chat page stored it: {id, token}, or None."""
+    return page.evaluate(f"JSON.parse(localStorage.getItem({CHAT_KEY!r}) || 'null')")
+
+
+def open_console(context: BrowserContext, base_url: str, token: str) -> Page:
+    """The agent console, signed in with `token`, its event stream live."""
+    page = context.new_page()
+    page.goto(f"{base_url}/agent")
+    page.locator("#agent-token").fill(token)
+    page.locator("#agent-login").click()
+    expect(page.locator("#console")).to_be_visible()
+    expect(page.locator("#sse-status")).to_have_text("live")
+    return page
+
+
+def conversation_item(page: Page, list_id: str, conversation_id: str):
+    """The entry of one conversation in the agent console's `#queue` or `#live` list."""
+    return page.locator(f'#{list_id} [data-testid="conversation-item"][data-conversation-id="{conversation_id}"]')

@@ -1,0 +1,305 @@
+"""The two web pages in a real browser: a customer in the chat page, an agent in the console.
+
+Playwright drives Debian's Chromium (/usr/bin/chromium; never a downloaded build) against a real
+uvicorn server with a fresh data directory per test. Every check waits on the page (Playwright's
+auto-waiting `expect`), never on a sleep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
+
+from api.app import create_app
+from knowledge import KnowledgeBase, Settings
+
+from .api_helpers import ANSWERABLE, OFF_TOPIC
+from .browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    TIMEOUT_MS,
+    agent_token,
+    ask,
+    conversation_item,
+    open_chat,
+    open_console,
+    saved_conversation,
+)
+from .conftest import requires_service
+from .live_server import serve
+
+pytestmark = pytest.mark.slow
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+# ----- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        requires_service("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def base_url(settings: Settings, kb: KnowledgeBase) -> Iterator[str]:
+    with serve(create_app(settings, kb)) as url:
+        yield url
+
+
+@pytest.fixture
+def http(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def new_context(browser: Browser, base_url: str) -> Iterator[Callable[[], BrowserContext]]:
+    """Opens browser contexts (one per person); closed before the server stops. Any uncaught
+    JavaScript error in any page fails the test."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def make() -> BrowserContext:
+        context = browser.new_context()
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("page", lambda page: page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}")))
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def customer(new_context, base_url: str):
+    return open_chat(new_context(), base_url)
+
+
+@pytest.fixture
+def alice(settings: Settings, base_url: str) -> str:
+    return agent_token(settings, "alice")
+
+
+@pytest.fixture
+def console(new_context, base_url: str, alice: str):
+    return open_console(new_context(), base_url, alice)
+
+
+def messages(page, role: str | None = None):
+    scope = "#messages" if page.locator("#messages").count() else "#conversation-messages"
+    selector = f'{scope} [data-testid="message"]' + (f'[data-role="{role}"]' if role else "")
+    return page.locator(selector)
+
+
+# ----- the customer alone --------------------------------------------------------------------
+
+
+def test_no_empty_conversation_is_created_by_just_opening_the_chat_page(new_context, base_url, http, alice):
+    context = new_context()
+    api_calls: list[str] = []
+    context.on("request", lambda r: api_calls.append(r.url) if "/v1/" in r.url else None)
+    page = open_chat(context, base_url)
+    page.wait_for_load_state("networkidle")
+    page.locator("#chat-input").press("Enter")  # an empty message creates nothing either
+    expect(page.locator("#chat-error")).to_be_visible()
+
+    assert api_calls == []  # no conversation created, no event stream opened
+    assert saved_conversation(page) is None
+    agent = {"Authorization": f"Bearer {alice}"}
+    assert http.get("/v1/agent/conversations", headers=agent).json()["conversations"] == []
+
+    ask(page, ANSWERABLE)  # the first message creates the conversation
+    expect(messages(page, "bot")).to_have_count(1)
+    listed = http.get("/v1/agent/conversations", headers=agent).json()["conversations"]
+    assert [c["id"] for c in listed] == [saved_conversation(page)["id"]]
+
+
+def test_customer_gets_a_cited_answer_in_the_chat_page(customer, http):
+    ask(customer, ANSWERABLE)
+
+    expect(messages(customer, "customer").locator(".msg__text")).to_have_text([ANSWERABLE])
+    bot = messages(customer, "bot")
+    expect(bot).to_have_count(1)
+    expect(bot.locator('[data-testid="message-author"]')).to_have_text("Assistant")
+    source = bot.locator('[data-testid="sources"] a').first
+    expect(source).to_be_visible()
+
+    saved = saved_conversation(customer)
+    stored = http.get(f"/v1/conversations/{saved['id']}", headers={"Authorization": f"Bearer {saved['token']}"}).json()
+    reply = stored["messages"][-1]
+    assert reply["role"] == "bot" and not reply["handoff"] and reply["sources"]
+    expect(bot.locator(".msg__text")).to_have_text(reply["text"])
+    expect(source).to_have_text(reply["sources"][0]["title"])
+    expect(source).to_have_attribute("href", reply["sources"][0]["url"])
+    # The confidence is for agents only: not as a badge, not as a number anywhere in the bubble.
+    expect(customer.locator('[data-testid="confidence"]')).to_have_count(0)
+    shown = bot.inner_text()
+    assert "confidence" not in shown.lower()
+    assert f"{round(reply['confidence'] * 100)}%" not in shown and f"{reply['confidence']:.2f}" not in shown
+    expect(customer.locator("#chat-status")).to_have_text("Assistant")
+
+
+def test_reload_resumes_the_conversation(customer):
+    ask(customer, ANSWERABLE)
+    expect(messages(customer)).to_have_count(2)
+    before = saved_conversation(customer)
+
+    customer.reload()
+    expect(messages(customer)).to_have_count(2)
+    assert saved_conversation(customer) == before
+    # The chat goes on in the same conversation; the replayed event stream adds no duplicates.
+    ask(customer, "How do I turn on two-factor authentication?")
+    expect(messages(customer, "bot")).to_have_count(2)
+    expect(messages(customer)).to_have_count(4)
+    ids = customer.locator('#messages [data-testid="message"]').evaluate_all("els => els.map(e => e.dataset.messageId)")
+    assert len(set(ids)) == 4 and ids == sorted(ids, key=int)
+    assert saved_conversation(customer) == before
+
+
+def test_message_text_is_shown_as_text_not_html(customer, new_context, base_url, alice):
+    payload = "<img src=x onerror=alert(1)> <b>bold?</b>"
+    dialogs: list[str] = []
+    customer.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ask(customer, payload)
+
+    expect(messages(customer, "customer").locator(".msg__text")).to_have_text(payload)
+    expect(messages(customer, "bot")).to_have_count(1)
+    assert customer.locator("#messages img, #messages b").count() == 0
+
+    console = open_console(new_context(), base_url, alice)
+    console.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    console.locator('#live [data-testid="conversation-item"]').first.click()
+    expect(messages(console, "customer").locator(".msg__text")).to_have_text(payload)
+    assert console.locator("#conversation-messages img, #conversation-messages b, #live img, #queue img").count() == 0
+    assert dialogs == []
+
+
+# ----- the customer and an agent -------------------------------------------------------------
+
+
+def test_agent_console_rejects_a_bad_token(new_context, base_url):
+    page = new_context().new_page()
+    page.goto(f"{base_url}/agent")
+    page.locator("#agent-token").fill("not-a-real-token")
+    page.locator("#agent-login").click()
+
+    expect(page.locator("#login-error")).to_be_visible()
+    expect(page.locator("#login-error")).to_contain_text("invalid")
+    expect(page.locator("#console")).to_be_hidden()
+    expect(page.locator("#login-view")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('switchboard.agent')") is None
+
+
+def test_low_confidence_question_shows_waiting_for_a_person_and_reaches_the_agent_console(customer, console):
+    expect(console.locator("#queue")).to_contain_text("No one is waiting.")
+    ask(customer, OFF_TOPIC)
+
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    expect(messages(customer, "bot").locator(".msg__text")).to_contain_text(["passing your question to a member of our team"])
+    expect(customer.locator('[data-testid="confidence"]')).to_have_count(0)
+    # Live over SSE: the console was not reloaded.
+    item = conversation_item(console, "queue", saved_conversation(customer)["id"])
+    expect(item).to_be_visible()
+    expect(item.locator('[data-testid="handoff-reason"]')).to_have_text("low_confidence")
+    expect(console.locator("#queue-count")).to_have_text("1")
+
+    # The agent sees the question, the unsent draft and the confidence the customer never saw.
+    item.click()
+    expect(messages(console, "customer").locator(".msg__text")).to_have_text([OFF_TOPIC])
+    expect(messages(console, "bot").locator('[data-testid="confidence"]')).to_be_visible()
+
+
+def test_agent_claims_replies_and_the_customer_sees_it_live(customer, console):
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+
+    console.locator("#claim-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    expect(console.locator("#conversation-agent")).to_have_text("Handled by you")
+    expect(customer.locator("#chat-status")).to_have_text("alice joined")
+    expect(console.locator("#queue-count")).to_have_text("0")
+
+    console.locator("#agent-input").fill("Hi, I'm Alice. Paris, but how can I help with Tally?")
+    console.locator("#agent-input").press("Enter")
+    reply = messages(customer, "agent")
+    expect(reply.locator(".msg__text")).to_have_text("Hi, I'm Alice. Paris, but how can I help with Tally?")
+    expect(reply.locator('[data-testid="message-author"]')).to_have_text("alice")
+
+    # While a person holds the chat, the bot stays silent.
+    ask(customer, "Thanks! Can I export invoices?")
+    expect(messages(console, "customer")).to_have_count(2)
+    expect(messages(customer)).to_have_count(4)  # question, handoff notice, alice, follow-up
+    expect(messages(customer, "bot")).to_have_count(1)
+
+
+def test_agent_corrects_a_bot_reply_and_the_customer_sees_the_correction(customer, console):
+    ask(customer, ANSWERABLE)
+    expect(messages(customer, "bot")).to_have_count(1)
+    conversation_item(console, "live", saved_conversation(customer)["id"]).click()
+
+    console.locator('[data-testid="correct-button"]').click()
+    console.locator('[data-testid="correct-input"]').fill("Use Settings → Security → Reset password.")
+    console.locator('[data-testid="correct-submit"]').click()
+    expect(console.locator('[data-testid="correct-form"]')).to_have_count(0)
+
+    original = messages(customer, "bot")
+    correction = customer.locator('#messages [data-testid="message"].msg--correction')
+    expect(correction.locator(".msg__text")).to_have_text("Use Settings → Security → Reset password.")
+    expect(correction.locator('[data-testid="correction-label"]')).to_have_text("Corrected by alice")
+    expect(original).to_have_attribute("data-corrected", "true")
+    # Shown directly below the reply it corrects.
+    expect(customer.locator('#messages [data-testid="message"]')).to_have_count(3)
+    roles = customer.locator('#messages [data-testid="message"]').evaluate_all(
+        "els => els.map(e => e.classList.contains('msg--correction') ? 'correction' : e.dataset.role)"
+    )
+    assert roles == ["customer", "bot", "correction"]
+    expect(customer.locator("#chat-status")).to_have_text("Assistant")  # a correction is no takeover
+
+
+def test_agent_returns_the_chat_to_the_bot_and_closes_it(customer, console, http, alice):
+    customer.locator("#handoff-button").click()  # "Talk to a person" creates the conversation too
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    first = saved_conversation(customer)["id"]
+    item = conversation_item(console, "queue", first)
+    expect(item.locator('[data-testid="handoff-reason"]')).to_have_text("customer_request")
+    item.click()
+    console.locator("#claim-button").click()
+    expect(customer.locator("#chat-status")).to_have_text("alice joined")
+
+    console.locator("#release-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("bot")
+    expect(customer.locator("#chat-status")).to_have_text("Assistant")
+    expect(customer.locator("#handoff-button")).to_be_enabled()
+    ask(customer, ANSWERABLE)
+    answer = messages(customer, "bot").nth(1)  # after the handoff notice
+    expect(answer.locator('[data-testid="sources"] a').first).to_be_visible()
+
+    console.locator("#close-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("closed")
+    expect(customer.locator("#chat-status")).to_have_text("Conversation closed")
+    expect(customer.locator("#closed-notice")).to_be_visible()
+    expect(customer.locator("#handoff-button")).to_be_hidden()
+
+    customer.locator("#new-conversation").click()
+    expect(customer.locator("#closed-notice")).to_be_hidden()
+    expect(customer.locator("#chat-status")).to_have_text("Assistant")
+    expect(messages(customer)).to_have_count(0)
+    ask(customer, "How do I turn on two-factor authentication?")
+    expect(messages(customer, "bot")).to_have_count(1)
+    second = saved_conversation(customer)["id"]
+    assert second != first
+    expect(conversation_item(console, "live", second)).to_be_visible()
+    expect(conversation_item(console, "live", first)).to_have_count(0)
+    listed = http.get("/v1/agent/conversations", headers={"Authorization": f"Bearer {alice}"}).json()
+    assert [c["id"] for c in listed["conversations"]] == [second]
