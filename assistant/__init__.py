@@ -3,7 +3,7 @@
 from assistant.assistant import HANDOFF_TEXT, Assistant, Reply, Source
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import Draft, Provider, ProviderError, make_provider
-from assistant.rewrite import standalone_query
+from assistant.rewrite import search_queries, standalone_query
 from knowledge import KnowledgeBase, Settings
 
 
@@ -28,5 +28,6 @@ __all__ = [
     "asks_for_human",
     "build_assistant",
     "make_provider",
+    "search_queries",
     "standalone_query",
 ]

@@ -10,7 +10,7 @@ from typing import Literal
 from assistant.confidence import Signals, confidence
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import Provider, ProviderError
-from assistant.rewrite import standalone_query
+from assistant.rewrite import search_queries
 from assistant.smalltalk import smalltalk_reply
 from assistant.text import coverage
 from knowledge import Hit, Retriever
@@ -62,8 +62,9 @@ class Assistant:
         if small:
             return Reply(text=small, confidence=1.0)
 
-        query = standalone_query(question, list(history))
-        hits = self.retriever.search(query, self.top_k)
+        queries = search_queries(question, list(history))
+        query = queries[-1]  # the standalone form: what the reply's sentences must answer
+        hits = self.retriever.search(queries, self.top_k)
         if not hits:
             return _handoff("low_confidence", 0.0)
         try:

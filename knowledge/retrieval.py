@@ -8,6 +8,7 @@ interrupted ingest are never read. Each hit keeps its cosine similarity to the q
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -58,19 +59,32 @@ class Retriever:
         current = self.catalog.current_hashes([h.chunk.doc_id for h in hits])
         return [h for h in hits if current.get(h.chunk.doc_id) == h.chunk.content_hash][:n]
 
-    def search(self, query: str, k: int = 4) -> list[Hit]:
-        vector = self.embedder.embed_one(query)
+    def search(self, query: str | Sequence[str], k: int = 4) -> list[Hit]:
+        """The k best chunks for one query, or for several phrasings of it fused together.
+
+        Several phrasings are how a follow-up is searched: its own words and the words it gains
+        from the conversation, each ranked densely and lexically, all four rankings fused.
+        """
+        queries = [query] if isinstance(query, str) else list(dict.fromkeys(query))
+        vectors = self.embedder.embed(queries)
         n = max(CANDIDATES, 3 * k)
-        dense = self.dense(vector, n)
-        if self.weights[1] == 0:
-            return [Hit(h.chunk, h.score, h.score) for h in dense[:k]]
-        lexical = self.lexical_index().search(query, n)
-        fused = reciprocal_rank_fusion(
-            [[h.chunk.chunk_id for h in dense], [cid for cid, _ in lexical]], self.weights
-        )
+        rankings: list[list[str]] = []
+        weights: list[float] = []
+        by_id: dict[str, Hit] = {}
+        lexical = self.lexical_index() if self.weights[1] else None
+        for text, vector in zip(queries, vectors, strict=True):
+            dense = self.dense(vector, n)
+            rankings.append([h.chunk.chunk_id for h in dense])
+            weights.append(self.weights[0])
+            for h in dense:
+                if h.chunk.chunk_id not in by_id or h.score > by_id[h.chunk.chunk_id].score:
+                    by_id[h.chunk.chunk_id] = h
+            if lexical is not None:
+                rankings.append([cid for cid, _ in lexical.search(text, n)])
+                weights.append(self.weights[1])
+        fused = reciprocal_rank_fusion(rankings, weights)
         top = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
-        by_id = {h.chunk.chunk_id: h for h in dense}
         missing = [cid for cid in top if cid not in by_id]
         for chunk, chunk_vector in self.store.get_with_vectors(missing):
-            by_id[chunk.chunk_id] = Hit(chunk, float(np.dot(vector, chunk_vector)))
+            by_id[chunk.chunk_id] = Hit(chunk, float(np.max(vectors @ chunk_vector)))
         return [Hit(by_id[cid].chunk, by_id[cid].score, fused[cid]) for cid in top if cid in by_id]

@@ -1,25 +1,30 @@
-"""Follow-up questions become standalone before retrieval; standalone ones are left alone."""
+"""Follow-up questions are searched with the topic of the conversation; new subjects keep their own."""
 
 from __future__ import annotations
 
-from assistant import build_assistant, standalone_query
+from assistant import build_assistant, search_queries, standalone_query
 
 
 def test_a_follow_up_gains_the_topic_of_the_previous_question():
     history = [("user", "Can I attach files to an invoice?"), ("agent", "Yes, up to five files.")]
     query = standalone_query("Is there a size limit for them?", history)
     assert query.startswith("Is there a size limit for them?")
-    assert "attach" in query and "invoice" in query
+    assert "attach" in query and "invoice" in query and "five" not in query
 
 
-def test_a_standalone_question_is_not_rewritten():
+def test_a_question_on_a_new_subject_is_not_rewritten():
     history = [("user", "How do I reset my password?")]
-    assert standalone_query("What is the capital of France?", history) == "What is the capital of France?"
-    assert standalone_query("How do I export clients to CSV?", history) == "How do I export clients to CSV?"
+    assert search_queries("How do I export clients to CSV?", history) == ["How do I export clients to CSV?"]
 
 
-def test_the_first_question_is_not_rewritten():
-    assert standalone_query("What does it cost?", []) == "What does it cost?"
+def test_the_first_question_is_searched_as_it_is():
+    assert search_queries("What does it cost?", []) == ["What does it cost?"]
+
+
+def test_a_question_with_history_is_searched_both_as_asked_and_standalone():
+    history = [("user", "How do recurring invoices work?")]
+    queries = search_queries("Can I pause them?", history)
+    assert queries[0] == "Can I pause them?" and "recurring" in queries[1]
 
 
 def test_a_follow_up_is_answered_from_the_topic_of_the_conversation(settings, kb):
@@ -27,6 +32,13 @@ def test_a_follow_up_is_answered_from_the_topic_of_the_conversation(settings, kb
     history = [("user", "How do recurring invoices work?"), ("agent", "They are sent on a schedule.")]
     reply = assistant.reply("Can I pause them?", history)
     assert reply.sources and reply.sources[0].doc_id == "invoices/recurring-invoices"
+
+
+def test_a_new_subject_after_a_good_question_finds_its_own_document(settings, kb):
+    assistant = build_assistant(settings, kb)
+    history = [("user", "How do I reset my password?"), ("agent", "Go to Settings.")]
+    reply = assistant.reply("How do I turn on two-factor authentication?", history)
+    assert reply.sources[0].doc_id == "account/two-factor-authentication"
 
 
 def test_an_off_topic_question_after_a_good_one_still_hands_off(settings, kb):
