@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from knowledge.migrations import Migration, migrate
+
 metadata = sa.MetaData()
 
 agents = sa.Table(
@@ -59,6 +61,11 @@ events = sa.Table(
 )
 
 
+MIGRATIONS: list[Migration] = [
+    ("api.m001_agents_conversations_messages_events", lambda conn: metadata.create_all(conn)),
+]
+
+
 def async_url(url: str) -> str:
     if url.startswith("sqlite:"):
         return url.replace("sqlite:", "sqlite+aiosqlite:", 1)
@@ -82,5 +89,5 @@ async def open_database(url: str) -> AsyncEngine:
             cur.close()
 
     async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+        await conn.run_sync(migrate, MIGRATIONS)
     return engine

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from knowledge.migrations import Migration, migrate
+
 metadata = sa.MetaData()
 
 documents = sa.Table(
@@ -86,6 +88,11 @@ def _row_to_doc(row: sa.Row) -> IndexedDocument:
     )
 
 
+MIGRATIONS: list[Migration] = [
+    ("catalog.m001_documents_and_versions", lambda conn: metadata.create_all(conn)),
+]
+
+
 def sync_url(url: str) -> str:
     """The synchronous driver for a database URL (the API may name an async one)."""
     return url.replace("+aiosqlite", "").replace("postgresql://", "postgresql+psycopg://", 1)
@@ -96,7 +103,8 @@ class Catalog:
         url = sync_url(database_url)
         connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
         self.engine = sa.create_engine(url, connect_args=connect_args)
-        metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            migrate(conn, MIGRATIONS)
 
     def close(self) -> None:
         self.engine.dispose()
