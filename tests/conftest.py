@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -72,3 +73,20 @@ def empty_kb(tmp_path: Path, embedder: Embedder) -> Iterator[KnowledgeBase]:
     kb = KnowledgeBase(make_settings(tmp_path / "empty"), embedder=embedder)
     yield kb
     kb.close()
+
+
+@pytest.fixture
+def base_url(settings: Settings, kb: KnowledgeBase) -> Iterator[str]:
+    """The app, served by a real uvicorn server on a free loopback port."""
+    from api.app import create_app
+
+    from .live_server import serve
+
+    with serve(create_app(settings, kb)) as url:
+        yield url
+
+
+@pytest.fixture
+def http(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        yield client

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 
-from api.app import create_app
-from knowledge import KnowledgeBase, Settings
+from knowledge import Settings
 
 from .api_helpers import ANSWERABLE, OFF_TOPIC
 from .browser import (
@@ -29,7 +27,6 @@ from .browser import (
     saved_conversation,
 )
 from .conftest import requires_service
-from .live_server import serve
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=TIMEOUT_MS)
@@ -46,18 +43,6 @@ def browser() -> Iterator[Browser]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def base_url(settings: Settings, kb: KnowledgeBase) -> Iterator[str]:
-    with serve(create_app(settings, kb)) as url:
-        yield url
-
-
-@pytest.fixture
-def http(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        yield client
 
 
 @pytest.fixture

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from api.app import create_app
-from knowledge import KnowledgeBase, Settings
+from knowledge import Settings
 
 from .api_helpers import ANSWERABLE, OFF_TOPIC, create_agent
-from .live_server import open_stream, serve
-
-
-@pytest.fixture
-def base_url(settings: Settings, kb: KnowledgeBase) -> Iterator[str]:
-    with serve(create_app(settings, kb)) as url:
-        yield url
-
-
-@pytest.fixture
-def http(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        yield client
+from .live_server import open_stream
 
 
 @pytest.fixture
