@@ -14,7 +14,7 @@ class KnowledgeBase:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.embedder = embedder or Embedder(settings.embedding_model)
+        self.embedder = embedder or Embedder(settings.embedding_model, onnx_queries=settings.onnx_queries)
         self.catalog = Catalog(settings.resolved_database_url)
         self.store = VectorStore(
             chroma_url=settings.chroma_url, chroma_path=settings.chroma_path, collection=settings.collection

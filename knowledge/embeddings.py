@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -22,11 +23,15 @@ class Embedder:
     The model loads on first use, so commands that embed nothing (a no-op ingest) stay fast.
     """
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
+    def __init__(self, model_path: str | None = None, batch_size: int = 64, onnx_queries: bool = True) -> None:
         self.model_path = model_path
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()  # one encode at a time: torch already uses every core
+        # The int8 ONNX copy of the same model answers short queries faster; only for the default
+        # model, whose copy it is.
+        self._onnx_queries = onnx_queries and model_path is None
+        self._onnx = None
 
     def _load(self):
         if self._model is None:
@@ -58,3 +63,17 @@ class Embedder:
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Search queries: through the int8 ONNX model when it is installed, else like `embed`."""
+        if self._onnx_queries and self._onnx is None:
+            from knowledge import onnx_encoder
+
+            if onnx_encoder.available():
+                tokenizer = Path(self.model_path or default_model_path()) / "tokenizer.json"
+                self._onnx = onnx_encoder.OnnxEncoder(tokenizer)
+            else:
+                self._onnx_queries = False
+        if self._onnx is not None and texts:
+            return self._onnx.embed(texts)
+        return self.embed(texts)

@@ -66,7 +66,7 @@ class Retriever:
         from the conversation, each ranked densely and lexically, all four rankings fused.
         """
         queries = [query] if isinstance(query, str) else list(dict.fromkeys(query))
-        vectors = self.embedder.embed(queries)
+        vectors = self.embedder.embed_queries(queries)
         n = max(CANDIDATES, 3 * k)
         rankings: list[list[str]] = []
         weights: list[float] = []

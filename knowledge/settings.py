@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     embedding_model: str | None = Field(
         default=None, description="sentence-transformers model path; default: packaged all-MiniLM-L6-v2"
     )
+    onnx_queries: bool = Field(
+        default=True, description="embed search queries with the packaged int8 ONNX copy of the model"
+    )
     chroma_url: str | None = Field(default=None, description="Chroma server URL; default: embedded store")
     collection: str = "switchboard"
     chunk_size: int = 1000
