@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from evals.cli import eval_group
 from ingest.cli import ingest_command, kb_group, search_command
 from knowledge import Settings
 
@@ -27,6 +28,7 @@ def main(ctx: click.Context) -> None:
 main.add_command(ingest_command)
 main.add_command(search_command)
 main.add_command(kb_group)
+main.add_command(eval_group)
 
 
 @main.command()

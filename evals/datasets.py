@@ -22,6 +22,18 @@ class Question:
     answers: tuple[str, ...] = ()
     history: tuple[Turn, ...] = field(default_factory=tuple)
     domain: str | None = None
+    turn: int | None = None  # 1-based turn in its conversation (multi-turn sets only)
+    label: str | None = None  # e.g. ANSWERABLE | PARTIAL | UNANSWERABLE, where the set has one
+    source: str | None = None
+    standalone_rewrite: str | None = None  # shipped by some sets; leaks answerability, see README
+
+    @property
+    def is_follow_up(self) -> bool:
+        return bool(self.history) or (self.turn is not None and self.turn > 1)
+
+    def history_pairs(self) -> list[tuple[str, str]]:
+        """The conversation so far as (speaker, text) pairs, oldest first."""
+        return [(t.speaker, t.text) for t in self.history]
 
 
 def load_questions(dataset: Path, split: str = "dev") -> list[Question]:
@@ -32,6 +44,7 @@ def load_questions(dataset: Path, split: str = "dev") -> list[Question]:
             if not line.strip():
                 continue
             r = json.loads(line)
+            turn = r.get("turn")
             questions.append(
                 Question(
                     id=r["id"],
@@ -41,6 +54,10 @@ def load_questions(dataset: Path, split: str = "dev") -> list[Question]:
                     answers=tuple(r.get("answers") or ()),
                     history=tuple(Turn(t["speaker"], t["text"]) for t in r.get("history") or ()),
                     domain=r.get("domain"),
+                    turn=int(turn) if turn is not None else None,
+                    label=r.get("answerability_label"),
+                    source=r.get("source"),
+                    standalone_rewrite=r.get("standalone_rewrite"),
                 )
             )
     return questions

