@@ -38,6 +38,9 @@ class CountingEmbedder:
     def embed_one(self, text: str) -> np.ndarray:
         return self.inner.embed_one(text)
 
+    def embed_queries(self, texts) -> np.ndarray:
+        return self.inner.embed_queries(texts)
+
 
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
