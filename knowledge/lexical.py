@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import numpy as np
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
@@ -50,16 +49,3 @@ class LexicalIndex:
         k = min(k, len(self.ids))
         docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
         return [(self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
-
-
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 60) -> dict[str, float]:
-    """Σ weight / (k + rank) over the rankings each id appears in (rank from 1)."""
-    fused: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, item in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
-    return fused
-
-
-def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.dot(a, b) / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
