@@ -108,12 +108,13 @@ def plan_sync(
     """What a sync would do. Reads the sources and the catalog; writes nothing."""
     plan = Plan(indexed_before=kb.catalog.count())
     report = plan.report
+    stored = kb.store.ids()  # a document missing chunks (an interrupted write) is re-indexed
     sources = read_sources(paths, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified)
     for source in sources:
         report.refused.extend(source.refused)
         for doc in source.documents:
             indexed = kb.catalog.get(doc.doc_id)
-            if indexed and indexed.content_hash == doc.content_hash:
+            if indexed and indexed.content_hash == doc.content_hash and stored.issuperset(indexed.chunk_ids):
                 report.unchanged.append(doc.doc_id)
                 if indexed.path != doc.path:
                     plan.moved.append(doc)

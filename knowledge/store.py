@@ -6,9 +6,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
+import logging
+
 import numpy as np
 
 from knowledge.documents import Chunk, Hit
+
+log = logging.getLogger(__name__)
 
 # HNSW parameters: Chroma's defaults lose recall as a collection grows. Measured against numpy
 # brute force (evals/query_bench.py), recall@10 at 100k chunks: ef_search 10 0.80, 50 0.93,
@@ -74,23 +78,46 @@ class VectorStore:
         for start in range(0, len(ids), 5000):
             self._collection.delete(ids=ids[start : start + 5000])
 
+    def _get(self, chunk_ids: list[str], include: list[str]) -> dict:
+        """Chroma's get, tolerating ids it cannot read.
+
+        After a `kill -9` mid-write, embedded Chroma can fail a whole `get` with "Error finding id"
+        for a record of the interrupted write. Then the ids are read one by one and the unreadable
+        ones are left out (the next ingest re-indexes their documents).
+        """
+        try:
+            return self._collection.get(ids=chunk_ids, include=include)
+        except Exception as e:  # chromadb.errors.InternalError; the type moved between releases
+            log.warning("vector store get failed (%s); reading ids one by one", e)
+        merged: dict[str, list] = {key: [] for key in ["ids", *include]}
+        for cid in chunk_ids:
+            try:
+                one = self._collection.get(ids=[cid], include=include)
+            except Exception:
+                continue
+            for key in merged:
+                merged[key].extend(one[key])
+        return merged
+
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         if not chunk_ids:
             return []
-        res = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        res = self._get(list(chunk_ids), ["documents", "metadatas"])
         found = {
             cid: _chunk(cid, text, meta)
             for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
+            if meta
         }
         return [found[c] for c in chunk_ids if c in found]
 
     def get_with_vectors(self, chunk_ids: Sequence[str]) -> list[tuple[Chunk, np.ndarray]]:
         if not chunk_ids:
             return []
-        res = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        res = self._get(list(chunk_ids), ["documents", "metadatas", "embeddings"])
         return [
             (_chunk(cid, text, meta), np.asarray(vec, dtype=np.float32))
             for cid, text, meta, vec in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True)
+            if meta
         ]
 
     def ids(self) -> set[str]:
@@ -109,6 +136,8 @@ class VectorStore:
         for cid, text, meta, dist in zip(
             res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
         ):
+            if not meta:  # a record another process is writing right now: not there yet
+                continue
             hits.append(Hit(chunk=_chunk(cid, text, meta), score=1.0 - float(dist)))
         return hits
 

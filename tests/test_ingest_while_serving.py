@@ -1,0 +1,31 @@
+"""An editor ingests while the embedded server answers customers: no request fails meanwhile."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
+
+
+def test_customers_keep_getting_answers_while_an_ingest_runs(http, settings, tmp_path):
+    docs = tmp_path / "new"
+    docs.mkdir()
+    for n in range(30):
+        body = f"The zeppelin hangar number {n} opens at dawn and closes at dusk. " * 5
+        (docs / f"hangar-{n}.md").write_text(f"---\ntitle: Hangar {n}\nverified: true\n---\n{body}\n")
+    env = {**os.environ, "SWITCHBOARD_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([SWITCHBOARD, "ingest", "--quiet", str(docs)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    conversation = http.post("/v1/conversations").json()
+    auth = {"Authorization": f"Bearer {conversation['token']}"}
+    replies = []
+    while proc.poll() is None or not replies:
+        response = http.post(f"/v1/conversations/{conversation['id']}/messages",
+                             json={"text": "How do I reset my password?"}, headers=auth)
+        assert response.status_code == 201, response.text
+        replies.append(response.json()["reply"])
+    assert proc.returncode == 0
+    assert all(r["sources"][0]["doc_id"] == "account/reset-password" for r in replies)
