@@ -151,9 +151,6 @@ class RedisNotifier(LocalNotifier):
         await super().close()
 
 
-Notifier = LocalNotifier
-
-
 def make_notifier(redis_url: str | None) -> LocalNotifier:
     return RedisNotifier(redis_url) if redis_url else LocalNotifier()
 

@@ -38,7 +38,6 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 import numpy as np
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-UPSERT_BATCH = 5000
 
 
 def log(msg: str) -> None:
@@ -49,8 +48,15 @@ def load() -> str:
     return "load avg " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def pct(xs, p) -> float:
-    return float(np.percentile(np.asarray(xs), p)) if len(xs) else float("nan")
+from evals.hnsw import (  # noqa: E402
+    build_store,
+    exact_top_k,
+    measure_in_new_process,
+    measure_store,
+    overlap_at_k,
+    pct,
+    set_ef_search,
+)
 
 
 # ------------------------------------------------------------------------------------ corpus, queries
@@ -106,81 +112,6 @@ def scale_to(base: np.ndarray, n: int, noise: float, seed: int = 0) -> np.ndarra
         parts.append(v.astype(np.float32))
         have += take
     return np.concatenate(parts)
-
-
-def exact_top_k(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
-    sims = queries @ vectors.T
-    idx = np.argpartition(-sims, k, axis=1)[:, :k]
-    order = np.take_along_axis(sims, idx, axis=1).argsort(axis=1)[:, ::-1]
-    return np.take_along_axis(idx, order, axis=1)
-
-
-def overlap_at_k(a: np.ndarray, b: np.ndarray) -> float:
-    k = a.shape[1]
-    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(a.tolist(), b.tolist(), strict=True)]))
-
-
-# ------------------------------------------------------------------------------------------- Chroma
-
-
-def build_store(path: Path, vectors: np.ndarray, hnsw: dict | None = None, collection: str = "bench"):
-    """A VectorStore (ours) over these vectors; with `hnsw`, a collection with those settings instead."""
-    from knowledge import Chunk
-    from knowledge.store import VectorStore
-
-    store = VectorStore(chroma_url=None, chroma_path=path, collection=collection)
-    if hnsw is not None:  # same client, same code path for upsert/query, other index settings
-        store._client.delete_collection(collection)
-        store._collection = store._client.create_collection(
-            name=collection, configuration={"hnsw": hnsw}, embedding_function=None
-        )
-    for start in range(0, len(vectors), UPSERT_BATCH):
-        end = min(start + UPSERT_BATCH, len(vectors))
-        chunks = [
-            Chunk(chunk_id=str(i), doc_id=f"doc-{i}", title="", url=None, text=f"chunk {i}",
-                  content_hash="bench", ordinal=0)
-            for i in range(start, end)
-        ]
-        store.upsert(chunks, vectors[start:end])
-    return store
-
-
-def measure_store(store, queries: np.ndarray, exact: np.ndarray, k: int = 10) -> dict:
-    store.query(queries[0], k)  # warm-up: loads the index
-    lat, got = [], []
-    for q in queries:
-        t0 = time.perf_counter()
-        hits = store.query(q, k)
-        lat.append((time.perf_counter() - t0) * 1000)
-        ids = [int(h.chunk.chunk_id) for h in hits] + [-1] * (k - len(hits))
-        got.append(ids[:k])
-    return {"recall@10": overlap_at_k(np.asarray(got), exact), "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99)}
-
-
-def set_ef_search(store, ef: int) -> None:
-    """Persist a new ef_search. Chroma applies it only when the index is next loaded (measured: a
-    process that has queried the collection keeps the old value), so measure it in a new process."""
-    store._collection.modify(configuration={"hnsw": {"ef_search": ef}})
-
-
-def measure_in_new_process(path: Path, collection: str, queries_file: Path, exact_file: Path) -> dict:
-    import subprocess
-
-    proc = subprocess.run(
-        [sys.executable, "-m", "evals.query_bench", "--measure", str(path), "--collection", collection,
-         "--queries-file", str(queries_file), "--exact-file", str(exact_file)],
-        capture_output=True, text=True, check=True,
-    )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _measure_main(args) -> None:
-    from knowledge.store import VectorStore
-
-    store = VectorStore(chroma_url=None, chroma_path=args.measure, collection=args.collection)
-    m = measure_store(store, np.load(args.queries_file), np.load(args.exact_file))
-    m["ef_search"] = store._collection.configuration_json["hnsw"]["ef_search"]
-    print(json.dumps(m))
 
 
 # ---------------------------------------------------------------------------------------- ONNX MiniLM
@@ -259,13 +190,7 @@ def main() -> None:
     parser.add_argument("--contention", action="store_true",
                         help="also time query embedding while a competing process keeps the cores busy")
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: measure a built store
-    parser.add_argument("--collection", default="bench", help=argparse.SUPPRESS)
-    parser.add_argument("--queries-file", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--exact-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.measure:
-        return _measure_main(args)
 
     import torch
 
