@@ -105,6 +105,62 @@ REQUESTS: list[tuple[str, str]] = [
     ("your app is f***ing useless", "angry_customer"),
     ("Sort this out or I'm switching to Xero", "angry_customer"),
     ("Absolutely unacceptable.", "angry_customer"),
+    # complaints
+    ("I want to make a formal complaint about the agent I spoke to yesterday", "complaint"),
+    ("I'd like to complain about how my ticket was handled", "complaint"),
+    ("I wish to lodge a complaint", "complaint"),
+    ("I am writing to complain about repeated downtime", "complaint"),
+    ("I'm really disappointed with your support", "complaint"),
+    ("not happy with the service at all", "complaint"),
+    # disputes the customer takes to their bank
+    ("I'm disputing your charge with my bank", "billing_dispute"),
+    ("I've asked my bank to reverse the payment to you", "billing_dispute"),
+    ("we have raised a dispute with our card provider for the renewal", "billing_dispute"),
+    ("my bank is reversing the £96 you took", "billing_dispute"),
+    ("I'll just claim it back through my credit card company", "billing_dispute"),
+    ("you renewed us without warning", "billing_dispute"),
+    # fell for phishing, or fears the account is compromised
+    ("I typed my password into a fake login page by mistake", "security_incident"),
+    ("got an email asking for my password and I entered it", "security_incident"),
+    ("please help me secure my account, I think someone knows my password", "security_incident"),
+    ("I clicked a link in a dodgy text and logged in", "security_incident"),
+    ("someone called me pretending to be from support and I gave them the code", "security_incident"),
+    ("I think my password may have been leaked", "security_incident"),
+    # any other request to act on the account: can you / could someone / please / I need you to ...
+    ("can you extend our trial another week? still waiting on sign-off from my boss", "request_to_act"),
+    ("Could you reverse the late fee on INV-0412 for me?", "request_to_act"),
+    ("we closed our workspace by mistake yesterday - please restore it", "request_to_act"),
+    ("need you to undo the merge of my two clients asap", "request_to_act"),
+    ("can someone look into why my invoice emails aren't being delivered", "request_to_act"),
+    ("plz add me back to the Acme workspace, I was removed by accident", "request_to_act"),
+    ("can you send me a copy of my receipts", "request_to_act"),
+    ("Would you be able to waive the £15 fee this once?", "request_to_act"),
+    ("kindly reissue invoice 2231 with our new company name", "request_to_act"),
+    ("Could someone please restore the invoices I deleted this morning?", "request_to_act"),
+    ("I'd like you to switch our currency to EUR", "request_to_act"),
+    ("please change the currency on my account to CAD", "request_to_act"),
+    ("would you mind checking why my last payout was only half?", "request_to_act"),
+    ("if you could re-enable my reminders that would be great", "request_to_act"),
+    ("is there any chance you could push my payout through today", "request_to_act"),
+    ("please mark invoice INV-0533 as paid on your side, the system didn't pick up the transfer", "request_to_act"),
+    ("My invoice numbering reset to 0001 after the update, can you fix it for me", "request_to_act"),
+    ("I need my trial extended by a week", "request_to_act"),
+    ("we want our old plan price back, we were grandfathered", "request_to_act"),
+    ("the invoice went to the wrong client, please recall it", "request_to_act"),
+    ("check my account please, something is wrong with the totals", "request_to_act"),
+    ("can you look at ticket 4471 again", "request_to_act"),
+    ("i need access to my old workspace restored asap", "request_to_act"),
+    ("restore my deleted invoices", "request_to_act"),
+    ("undo the import i did this morning, it wiped my client list", "request_to_act"),
+    ("can someone investigate payout PO-5531, it never reached my bank", "request_to_act"),
+    ("my client says he paid $800 but it doesn't show, can someone check", "request_to_act"),
+    ("Accidentally deleted all my clients. Can you bring them back?", "request_to_act"),
+    ("can you refund the client directly for me, I don't know how", "request_to_act"),
+    ("reactivate pls", "request_to_act"),
+    ("make sure we aren't charged again", "request_to_act"),
+    ("I want compensation for the downtime", "request_to_act"),
+    # a quoted error with a request beside it is still a request
+    ("it says my account is suspended, can you unlock it please?", "close_or_lock_account"),
 ]
 
 # Questions on the same topics: the help centre answers them, no person needed.
@@ -195,6 +251,51 @@ QUESTIONS: list[str] = [
     "How do I handle a client who is angry about a late invoice?",
     "Can I leave feedback about the new invoice editor?",
     "How do I send a reminder to a client who keeps ignoring my invoices?",
+    # asking us to tell, explain or show: information, not action
+    "could you explain how reminders work",
+    "please tell me where receipts are",
+    "can you tell me how to restore a deleted invoice?",
+    "could you let me know what the fee is for card payments",
+    "can you show me where the export button is",
+    "Can you help me understand my bill?",
+    "could you clarify what happens to my data after I cancel",
+    "can you point me to the article about late fees",
+    "please remind me how to turn on reminders",
+    "could you please confirm if you support SEPA",
+    "could you draft a polite payment reminder for my client",
+    # how-to questions about the same actions
+    "how do I restore a deleted invoice?",
+    "can I reverse a payment I recorded by mistake myself?",
+    "is there a way to reactivate an archived client?",
+    "Where do I go to extend my trial?",
+    "can I check what happened to a payout from the dashboard?",
+    "my client wants me to reverse a late fee, how?",
+    "is the pro plan worth it for me",
+    # what the product can do
+    "can you send invoices in french?",
+    "can you sync invoices with xero automatically?",
+    "could you do recurring invoices every two weeks?",
+    "Can you send reminders to my clients by text message?",
+    "can you email the invoice to more than one person at the client?",
+    "will you close my workspace automatically after a year without logins?",
+    "can you do that?",
+    # a quoted or reported error: a question about what it means
+    "tried to sign in and it says Your account has been suspended",
+    "getting the error Account locked: too many attempts when I log in",
+    "says workspace disabled when I open the app, what does that mean",
+    "the checkout page shows PAYMENT METHOD NOT SUPPORTED IN REGION",
+    "the app says Invoice could not be sent, please check the email address",
+    "I get 'Your account is locked' when logging in",
+    "it says I'm locked out for 30 minutes, is that normal?",
+    # complaints, bank disputes and phishing, asked about in general or about clients
+    "How do I handle a complaint from one of my clients?",
+    "What is your complaints procedure?",
+    "my client is very unhappy with the late invoice, what do I say",
+    "What happens if my client disputes a payment with their bank?",
+    "how do I dispute a charge on my bank statement?",
+    "How can I spot a fake login page?",
+    "What should I do if I entered my password on a fake site?",
+    "what's the best way to secure my account",
 ]
 
 
@@ -212,6 +313,36 @@ def test_information_question_does_not_escalate(rules: EscalationRules, message:
 
 def test_tables_are_large_enough_to_mean_something() -> None:
     assert len(REQUESTS) >= 40 and len(QUESTIONS) >= 40
+
+
+def test_a_request_to_act_is_found_by_its_form_not_only_by_its_verb(rules: EscalationRules) -> None:
+    escalation = rules.match("the late fee on INV-1187 was added by mistake, could you waive it for us")
+    assert escalation == Escalation(
+        rule="request_to_act",
+        reason="Customer asks us to do something on their account",
+        priority=10,
+        reply_with_article=True,
+    )
+    # the specific rules come first: the generic one only catches what they do not
+    assert min(r.priority for r in rules.rules) == escalation.priority
+    assert rules.rules[-1].name == "request_to_act"
+
+
+def test_asking_for_information_is_not_a_request_to_act(rules: EscalationRules) -> None:
+    for verb in ("tell me", "explain", "show me", "help me understand", "let me know", "clarify", "remind me"):
+        assert rules.match(f"can you {verb} how to restore my deleted invoices") is None, verb
+    assert rules.match("can you restore my deleted invoices") is not None
+
+
+def test_a_quoted_error_is_a_question_unless_a_request_comes_with_it(rules: EscalationRules) -> None:
+    assert rules.match("logged in and it says This workspace has been deactivated. huh??") is None
+    assert rules.match("logged in and it says This workspace has been deactivated, please reactivate it") is not None
+    assert rules.match("my workspace has been deactivated") is not None  # said by the customer, not quoted
+
+
+def test_complaints_reach_a_person_without_an_article(rules: EscalationRules) -> None:
+    complaint = rules.match("I'd like to make a complaint about your billing team")
+    assert complaint is not None and complaint.rule == "complaint" and complaint.reply_with_article is False
 
 
 def test_request_to_refund_escalates_with_its_reason(rules: EscalationRules) -> None:
@@ -348,8 +479,11 @@ def test_missing_rules_file_fails_with_a_clear_message(tmp_path: Path) -> None:
 
 def test_a_long_pathological_message_does_not_hang_the_matcher(rules: EscalationRules) -> None:
     """Guards against catastrophic backtracking (seconds to hours), not a speed figure: typical
-    matching costs ~0.2 ms a message (measured in development; no timed test)."""
-    for message in ("x" * 10_000, "A " * 5_000, "* " * 5_000, "how do I " * 1_000, "•" * 4_000):
+    matching costs ~0.5 ms a message (measured in development; no timed test)."""
+    for message in (
+        "x" * 10_000, "A " * 5_000, "* " * 5_000, "how do I " * 1_000, "•" * 4_000,
+        "can you please " * 300, "a, " * 1_500, "it says " * 600, "pls restore my " * 300, "and " * 1_000,
+    ):
         start = time.perf_counter()
         rules.match(message)
         assert time.perf_counter() - start < 3.0
