@@ -24,7 +24,8 @@ from api.masking import mask_card_numbers
 from api.schemas import AgentMessagePublic, AgentPublic, MessagePublic
 from assistant import HANDOFF_TEXT, Reply
 
-AnswerFn = Callable[[str, list[tuple[str, str]]], Awaitable[Reply]]
+# (customer text, earlier turns as (speaker, text), confidence of the bot's previous answer) -> reply
+AnswerFn = Callable[[str, list[tuple[str, str]], float | None], Awaitable[Reply]]
 HISTORY_TURNS = 10
 
 
@@ -42,6 +43,7 @@ class Conversation:
     handoff_reason: str | None
     created_at: datetime
     updated_at: datetime
+    handoff_detail: str | None = None
 
 
 def _now() -> datetime:
@@ -108,6 +110,7 @@ class ConversationService:
                 handoff_reason=r.handoff_reason,
                 created_at=_aware(r.created_at),
                 updated_at=_aware(r.updated_at),
+                handoff_detail=r.handoff_detail,
             )
             for r in rows
         ]
@@ -147,12 +150,13 @@ class ConversationService:
         async with self.engine.begin() as conn:
             state = await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
             history = await self._history(conn, conversation_id)
+            previous = await self._previous_answer_confidence(conn, conversation_id)
             message = await self._add_message(conn, conversation_id, role="customer", text=text)
         await self.notifier.publish()
         if state != "bot":
             return message, None
 
-        reply = await answer(text, history)
+        reply = await answer(text, history, previous)
         async with self.engine.begin() as conn:
             try:  # an agent may have taken over while the assistant was thinking: then stay silent
                 await self._touch(conn, conversation_id, allowed=("bot",))
@@ -168,9 +172,14 @@ class ConversationService:
                 handoff=reply.handoff,
                 handoff_reason=reply.handoff_reason,
                 draft=reply.draft,
+                handoff_detail=reply.handoff_detail,
+                signals=reply.signals,
+                low_signals=reply.low_signals or None,
             )
             if reply.handoff:
-                await self._enqueue(conn, conversation_id, reply.handoff_reason or "low_confidence")
+                await self._enqueue(
+                    conn, conversation_id, reply.handoff_reason or "low_confidence", detail=reply.handoff_detail
+                )
         await self.notifier.publish()
         return message, bot
 
@@ -255,7 +264,7 @@ class ConversationService:
             await conn.execute(
                 conversations.update()
                 .where(conversations.c.id == conversation_id)
-                .values(state="bot", agent_id=None, handoff_reason=None, updated_at=_now())
+                .values(state="bot", agent_id=None, handoff_reason=None, handoff_detail=None, updated_at=_now())
             )
             await append_event(conn, conversation_id, "conversation.released", {"agent": {"id": agent.id, "name": agent.name}})
         await self.notifier.publish()
@@ -310,6 +319,23 @@ class ConversationService:
         ).all()
         return [("user" if r.role == "customer" else "agent", r.text) for r in reversed(rows)]
 
+    async def _previous_answer_confidence(self, conn: AsyncConnection, conversation_id: str) -> float | None:
+        """The confidence of the bot's last answer, if the last word before the customer's was one.
+
+        An agent's message in between (or a handoff) starts the count of doubtful answers afresh.
+        """
+        row = (
+            await conn.execute(
+                sa.select(messages.c.role, messages.c.confidence, messages.c.handoff, messages.c.signals)
+                .where(messages.c.conversation_id == conversation_id, messages.c.role != "customer")
+                .order_by(messages.c.id.desc())
+                .limit(1)
+            )
+        ).first()
+        if row is None or row.role != "bot" or row.handoff or row.signals is None:
+            return None
+        return row.confidence
+
     async def _owned(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
         result = await conn.execute(
             conversations.update()
@@ -325,12 +351,13 @@ class ConversationService:
             await self.get(conversation_id)
             raise Conflict("you do not own this conversation: claim it first")
 
-    async def _enqueue(self, conn: AsyncConnection, conversation_id: str, reason: str) -> None:
+    async def _enqueue(self, conn: AsyncConnection, conversation_id: str, reason: str, detail: str | None = None) -> None:
         await conn.execute(
             conversations.update()
             .where(conversations.c.id == conversation_id)
-            .values(state="queued", handoff_reason=reason, updated_at=_now())
+            .values(state="queued", handoff_reason=reason, handoff_detail=detail, updated_at=_now())
         )
+        # the detail (signals, rule) is for agents: they read it from the queue, not the customer's stream
         await append_event(conn, conversation_id, "handoff.requested", {"reason": reason})
 
     async def _add_message(
@@ -366,5 +393,6 @@ def _message(r: sa.Row) -> AgentMessagePublic:
     return AgentMessagePublic(
         id=r.id, conversation_id=r.conversation_id, role=r.role, text=r.text, confidence=r.confidence,
         sources=r.sources or [], handoff=bool(r.handoff), handoff_reason=r.handoff_reason, author=r.author,
-        corrects=r.corrects, created_at=_aware(r.created_at), draft=r.draft,
+        corrects=r.corrects, created_at=_aware(r.created_at), draft=r.draft, handoff_detail=r.handoff_detail,
+        signals=r.signals, low_signals=r.low_signals or [],
     )

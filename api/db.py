@@ -29,6 +29,7 @@ conversations = sa.Table(
     sa.Column("state", sa.String(16), nullable=False, index=True),  # bot | queued | agent | closed
     sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
     sa.Column("handoff_reason", sa.String(40)),
+    sa.Column("handoff_detail", sa.Text),  # for agents: the rule that fired, or the signals that fell short
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -45,6 +46,9 @@ messages = sa.Table(
     sa.Column("handoff", sa.Boolean, nullable=False, default=False),
     sa.Column("handoff_reason", sa.String(40)),
     sa.Column("draft", sa.Text),  # the bot's unsent answer on a low-confidence handoff (agents only)
+    sa.Column("handoff_detail", sa.Text),  # agents only: why the bot handed off
+    sa.Column("signals", sa.JSON),  # agents only: the confidence signals of a bot answer
+    sa.Column("low_signals", sa.JSON),  # agents only: the signals that pulled its confidence down
     sa.Column("author", sa.String(200)),
     sa.Column("corrects", sa.Integer),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -61,8 +65,25 @@ events = sa.Table(
 )
 
 
+def _m002_confidence_signals(conn: sa.Connection) -> None:
+    """Why a reply scored as it did, and why a conversation was handed off (agents see both)."""
+    have = {
+        table: {c["name"] for c in sa.inspect(conn).get_columns(table)} for table in ("messages", "conversations")
+    }
+    added = [
+        ("messages", "handoff_detail", "TEXT"),
+        ("messages", "signals", "JSON"),
+        ("messages", "low_signals", "JSON"),
+        ("conversations", "handoff_detail", "TEXT"),
+    ]
+    for table, column, kind in added:
+        if column not in have[table]:  # a database created by m001 of this release already has it
+            conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+
+
 MIGRATIONS: list[Migration] = [
     ("api.m001_agents_conversations_messages_events", lambda conn: metadata.create_all(conn)),
+    ("api.m002_confidence_signals", _m002_confidence_signals),
 ]
 
 

@@ -41,9 +41,12 @@ class MessagePublic(BaseModel):
 
 
 class AgentMessagePublic(MessagePublic):
-    """Agents also see what the bot would have said before it handed off."""
+    """Agents also see what the bot would have said before it handed off, and why it scored as it did."""
 
     draft: str | None
+    handoff_detail: str | None = None
+    signals: dict[str, float] | None = None
+    low_signals: list[str] = []
 
 
 class AgentPublic(BaseModel):
@@ -72,6 +75,7 @@ class AgentConversation(BaseModel):
     state: State
     agent: AgentPublic | None
     handoff_reason: str | None
+    handoff_detail: str | None = None
     created_at: datetime
     updated_at: datetime
     last_message: AgentMessagePublic | None = None

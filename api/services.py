@@ -23,9 +23,11 @@ class Services:
     assistant: Assistant
     conversations: ConversationService
 
-    async def answer(self, text: str, history: list[tuple[str, str]]) -> Reply:
-        """The assistant's reply, computed off the event loop (embedding is CPU work)."""
-        return await anyio.to_thread.run_sync(self.assistant.reply, text, history)
+    async def answer(self, text: str, history: list[tuple[str, str]], previous_confidence: float | None) -> Reply:
+        """The assistant's reply, computed off the event loop (embedding and reading are CPU work)."""
+        return await anyio.to_thread.run_sync(
+            lambda: self.assistant.reply(text, history, previous_confidence=previous_confidence)
+        )
 
     async def close(self) -> None:
         await self.notifier.close()

@@ -23,7 +23,7 @@ async def conversation_public(services: Services, conversation: Conversation) ->
         created_at=conversation.created_at,
         updated_at=conversation.updated_at,
         last_event_id=await last_event_id(services.engine, conversation.id),
-        messages=[MessagePublic(**m.model_dump(exclude={"draft"})) for m in messages],
+        messages=[MessagePublic(**m.model_dump(include=set(MessagePublic.model_fields))) for m in messages],
     )
 
 
@@ -33,6 +33,7 @@ async def agent_conversation(services: Services, conversation: Conversation, wit
         state=conversation.state,  # type: ignore[arg-type]
         agent=_agent(conversation),
         handoff_reason=conversation.handoff_reason,
+        handoff_detail=conversation.handoff_detail,
         created_at=conversation.created_at,
         updated_at=conversation.updated_at,
     )

@@ -1,33 +1,55 @@
-"""Grounded answering: providers, citations, confidence and the handoff policy."""
+"""Grounded answering: providers, the reader, citations, calibrated confidence and the handoff policy."""
 
+from __future__ import annotations
+
+import logging
+from assistant.unit_scorer import UnitScorer
 from assistant.assistant import HANDOFF_TEXT, Assistant, Reply, Source
+from assistant.calibration import Calibrator
+from assistant.escalation import Escalation, EscalationRules, EscalationRulesError
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import Draft, Provider, ProviderError, make_provider
 from assistant.rewrite import search_queries, standalone_query
+from assistant.thresholds import ServingThreshold, load_calibrator, resolve_threshold
 from knowledge import KnowledgeBase, Settings
+
+log = logging.getLogger(__name__)
 
 
 def build_assistant(settings: Settings, kb: KnowledgeBase) -> Assistant:
+    """The assistant as settings describe it: provider, calibrator, threshold, escalation rules."""
+    calibrator = load_calibrator(settings, (d.doc_id for d in kb.catalog.all()))
+    threshold = resolve_threshold(settings, calibrator)
     return Assistant(
-        retriever=kb.retriever,
+        kb=kb,
         provider=make_provider(settings, kb.embedder),
-        policy=HandoffPolicy(settings.handoff_threshold),
-        top_k=settings.top_k,
+        policy=HandoffPolicy(threshold.threshold, doubt_margin=settings.doubt_margin),
+        calibrator=calibrator,
+        unit_scorer=UnitScorer.load(),
+        rules=EscalationRules.load(settings.escalation_rules),
+        candidates=max(settings.top_k, 8),
     )
 
 
 __all__ = [
     "HANDOFF_TEXT",
     "Assistant",
+    "Calibrator",
     "Draft",
+    "Escalation",
+    "EscalationRules",
+    "EscalationRulesError",
     "HandoffPolicy",
     "Provider",
     "ProviderError",
     "Reply",
+    "ServingThreshold",
     "Source",
     "asks_for_human",
     "build_assistant",
+    "load_calibrator",
     "make_provider",
+    "resolve_threshold",
     "search_queries",
     "standalone_query",
 ]

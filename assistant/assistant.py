@@ -1,4 +1,15 @@
-"""The assistant: one customer message in, one reply out — grounded, cited, scored, and routed."""
+"""The assistant: one customer message in, one reply out — grounded, cited, scored, and routed.
+
+1. Escalation rules first: what always goes to a person (refunds, disputes, security, legal
+   threats, anger) goes there, with the most relevant article where the rule allows it.
+2. A request for a person, or a greeting, is answered as such.
+3. The question is made standalone from the conversation, the knowledge base is searched, and the
+   reader finds which passage answers it and where (`assistant.reader`).
+4. The provider writes the reply from that evidence; its signals go through the calibrator, giving
+   the probability that the reply is correct.
+5. The policy sends the reply, or hands the conversation off (below the threshold, or the second
+   doubtful reply in a row) keeping the reply as the agent's draft.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +18,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.confidence import Signals, confidence
+from assistant.calibration import Calibrator
+from assistant.escalation import Escalation, EscalationRules
+from assistant.evidence import Evidence, read_passages
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import Provider, ProviderError
-from assistant.rewrite import search_queries
+from assistant.reader import Reading, read
+from assistant.rewrite import search_queries, standalone_query
+from assistant.selection import rank_readings
+from assistant.signals import Signals, compute_signals
 from assistant.smalltalk import smalltalk_reply
-from assistant.text import coverage
-from knowledge import Hit, Retriever
+from assistant.terms import QuestionTerms
+from assistant.unit_scorer import UnitScorer
+from knowledge import Hit, KnowledgeBase
 
 log = logging.getLogger(__name__)
 
-HandoffReason = Literal["customer_request", "low_confidence", "assistant_unavailable"]
+HandoffReason = Literal[
+    "customer_request", "low_confidence", "repeated_low_confidence", "escalation", "assistant_unavailable"
+]
 
 HANDOFF_TEXT: dict[str, str] = {
     "customer_request": "Of course — I'm connecting you with a member of our team. They'll reply here shortly.",
     "low_confidence": "I'm not certain I can answer that correctly, so I'm passing your question to a member of our team. They'll reply here shortly.",
+    "repeated_low_confidence": "I don't think I'm getting this right, so I'm passing your conversation to a member of our team. They'll reply here shortly.",
+    "escalation": "I'm passing this to a member of our team, who can take care of it for you. They'll reply here shortly.",
     "assistant_unavailable": "I can't answer right now, so I'm passing your question to a member of our team. They'll reply here shortly.",
 }
+ARTICLE_LEAD = "In the meantime, this article may help:"
+CANDIDATES = 8  # passages retrieved and considered per question
 
 
 @dataclass(frozen=True)
@@ -44,49 +67,134 @@ class Reply:
     sources: list[Source] = field(default_factory=list)
     handoff: bool = False
     handoff_reason: HandoffReason | None = None
+    handoff_detail: str | None = None  # for agents: the rule that fired, or the signals that fell short
     draft: str | None = None  # what the bot would have said, kept for the agent on a handoff
+    draft_sources: list[Source] = field(default_factory=list)  # what the draft cites
+    signals: dict[str, float] | None = None  # why the confidence is what it is
+    low_signals: list[str] = field(default_factory=list)  # the signals that pulled it down most
 
 
 class Assistant:
-    def __init__(self, *, retriever: Retriever, provider: Provider, policy: HandoffPolicy, top_k: int = 4) -> None:
-        self.retriever = retriever
+    def __init__(
+        self,
+        *,
+        kb: KnowledgeBase,
+        provider: Provider,
+        policy: HandoffPolicy,
+        calibrator: Calibrator,
+        unit_scorer: UnitScorer,
+        rules: EscalationRules | None = None,
+        candidates: int = CANDIDATES,
+    ) -> None:
+        self.kb = kb
         self.provider = provider
         self.policy = policy
-        self.top_k = top_k
+        self.calibrator = calibrator
+        self.unit_scorer = unit_scorer
+        self.rules = rules
+        self.candidates = candidates
 
-    def reply(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Reply:
-        """Answer `question`; `history` holds the earlier (speaker, text) turns, oldest first."""
+    def evidence(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Evidence:
+        """Search, read and rank: what the knowledge base says about this question."""
+        queries = search_queries(question, list(history))
+        query = standalone_query(question, list(history))  # what the reply must answer
+        phrasings = list(dict.fromkeys([*queries, query]))
+        vectors = self.kb.embedder.embed_queries(phrasings)
+        hits = self.kb.retriever.search(queries, self.candidates, vectors=vectors[: len(queries)])
+        query_vector = vectors[phrasings.index(query)]
+        passages = read_passages(hits, query_vector, store=self.kb.store, embedder=self.kb.embedder)
+        terms = self.terms(query)
+        readings = read(query_vector, passages, terms, self.unit_scorer)
+        return Evidence(question=question, query=query, readings=rank_readings(readings), terms=terms)
+
+    def terms(self, text: str) -> QuestionTerms:
+        lexical = self.kb.retriever.lexical_index()
+        return QuestionTerms.of(text, lexical.idf)
+
+    def reply(
+        self, question: str, history: Sequence[tuple[str, str]] = (), *, previous_confidence: float | None = None
+    ) -> Reply:
+        """Answer `question`; `history` holds the earlier (speaker, text) turns, oldest first, and
+        `previous_confidence` the confidence of the bot's previous answer in this conversation."""
+        escalation = self.rules.match(question) if self.rules else None
+        if escalation is not None:
+            return self._escalate(escalation, question, history)
         if asks_for_human(question):
             return _handoff("customer_request", 1.0)
         small = smalltalk_reply(question)
         if small:
             return Reply(text=small, confidence=1.0)
 
-        queries = search_queries(question, list(history))
-        query = queries[-1]  # the standalone form: what the reply's sentences must answer
-        hits = self.retriever.search(queries, self.top_k)
-        if not hits:
-            return _handoff("low_confidence", 0.0)
+        evidence = self.evidence(question, history)
+        if not evidence.readings:
+            return _handoff("low_confidence", 0.0, detail="nothing in the knowledge base matches")
         try:
-            draft = self.provider.answer(query, hits)
+            draft = self.provider.answer(evidence.query, evidence)
         except ProviderError as e:
             log.warning("provider %s failed, handing off: %s", self.provider.name, e)
-            return _handoff("assistant_unavailable", 0.0)
-
-        signals = Signals(
-            retrieval=max(0.0, hits[0].score),
-            support=max(0.0, draft.support),
-            # the customer's own words must be covered, not just the context we added
-            coverage=coverage(question, " ".join([draft.text] + [h.chunk.title for h in draft.cited])),
+            return _handoff("assistant_unavailable", 0.0, detail=f"{self.provider.name}: {e}"[:300])
+        cited = _reading_of(evidence.readings, draft.cited[0]) if draft.cited else None
+        if cited is None or not draft.text:
+            return _handoff("low_confidence", 0.0, detail="the knowledge base has no answer")
+        signals = compute_signals(
+            terms=evidence.terms, readings=evidence.readings, cited=cited, reply_text=draft.text,
+            follow_up=evidence.query != question,
         )
-        score = confidence(signals) if draft.cited else 0.0
-        if self.policy.should_hand_off(score):
-            return _handoff("low_confidence", score, draft=draft.text or None)
-        return Reply(text=draft.text, confidence=score, sources=[_source(h) for h in draft.cited])
+        return self._decide(draft.text, draft.cited, signals, previous_confidence)
+
+    def _decide(self, text: str, cited: list[Hit], signals: Signals, previous: float | None) -> Reply:
+        score = self.calibrator.probability(signals)
+        low = self.calibrator.explain(signals)
+        shared = dict(confidence=score, signals=signals.as_dict(), low_signals=low)
+        decision = self.policy.decide(score, previous_confidence=previous)
+        if decision == "send":
+            return Reply(text=text, sources=[_source(h) for h in cited], **shared)
+        reason: HandoffReason = "low_confidence" if decision == "low_confidence" else "repeated_low_confidence"
+        detail = f"confidence {score:.2f} (threshold {self.policy.threshold:.2f})"
+        if reason == "repeated_low_confidence":
+            detail = f"second doubtful reply in a row: {detail}"
+        if low:
+            detail += "; lowest signals: " + ", ".join(low)
+        return Reply(
+            text=HANDOFF_TEXT[reason], handoff=True, handoff_reason=reason, handoff_detail=detail, draft=text,
+            draft_sources=[_source(h) for h in cited], **shared,
+        )
+
+    def _escalate(self, escalation: Escalation, question: str, history: Sequence[tuple[str, str]]) -> Reply:
+        text = HANDOFF_TEXT["escalation"]
+        sources: list[Source] = []
+        if escalation.reply_with_article:
+            article = self._article(question, history)
+            if article is not None:
+                title = article.chunk.title or article.chunk.doc_id
+                text += f"\n\n{ARTICLE_LEAD} {title} [1]"
+                sources = [_source(article)]
+        return Reply(
+            text=text, confidence=1.0, sources=sources, handoff=True, handoff_reason="escalation",
+            handoff_detail=escalation.reason,
+        )
+
+    def _article(self, question: str, history: Sequence[tuple[str, str]]) -> Hit | None:
+        """The article most likely to help while the customer waits, if one clearly matches."""
+        evidence = self.evidence(question, history)
+        if not evidence.readings:
+            return None
+        best = evidence.readings[0]
+        return best.passage.hit if best.answerability >= ARTICLE_MIN or best.passage.hit.score >= 0.5 else None
 
 
-def _handoff(reason: HandoffReason, score: float, draft: str | None = None) -> Reply:
-    return Reply(text=HANDOFF_TEXT[reason], confidence=score, handoff=True, handoff_reason=reason, draft=draft)
+ARTICLE_MIN = 0.3
+
+
+def _reading_of(readings: list[Reading], hit: Hit) -> Reading | None:
+    return next((r for r in readings if r.passage.hit.chunk.chunk_id == hit.chunk.chunk_id), None)
+
+
+def _handoff(reason: HandoffReason, score: float, draft: str | None = None, detail: str | None = None) -> Reply:
+    return Reply(
+        text=HANDOFF_TEXT[reason], confidence=score, handoff=True, handoff_reason=reason, draft=draft,
+        handoff_detail=detail,
+    )
 
 
 def _source(hit: Hit) -> Source:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 _WHO = r"(?:a\s+|an\s+|the\s+|some\s+|real\s+|live\s+|actual\s+)*(?:human|person|people|agent|representative|rep|operator|staff|someone|somebody|support\s+team|customer\s+(?:service|support))"
 _PATTERNS = [
@@ -15,6 +16,9 @@ _PATTERNS = [
 ]
 _ASKS = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.I)
 
+Decision = Literal["send", "low_confidence", "repeated_low_confidence"]
+DOUBT_MARGIN = 0.1
+
 
 def asks_for_human(text: str) -> bool:
     """True when the customer is asking to be handed to a person."""
@@ -23,7 +27,25 @@ def asks_for_human(text: str) -> bool:
 
 @dataclass(frozen=True)
 class HandoffPolicy:
+    """Send a reply whose confidence clears the threshold; hand off otherwise.
+
+    A reply that clears it by less than `doubt_margin` is *doubtful*: sent, but a second doubtful
+    reply in a row hands the conversation off, even above the threshold — a customer who needed
+    two uncertain answers needs a person.
+    """
+
     threshold: float
+    doubt_margin: float = DOUBT_MARGIN
+
+    def is_doubtful(self, confidence: float) -> bool:
+        return confidence < self.threshold + self.doubt_margin
+
+    def decide(self, confidence: float, *, previous_confidence: float | None = None) -> Decision:
+        if confidence < self.threshold:
+            return "low_confidence"
+        if self.is_doubtful(confidence) and previous_confidence is not None and self.is_doubtful(previous_confidence):
+            return "repeated_low_confidence"
+        return "send"
 
     def should_hand_off(self, confidence: float) -> bool:
         return confidence < self.threshold

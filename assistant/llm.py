@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from assistant.evidence import Evidence
 from assistant.providers import Draft, ProviderError
 from assistant.text import split_units
 from knowledge import Embedder, Hit, Settings
@@ -39,7 +40,8 @@ class OpenAIProvider:
             temperature=0,
         )
 
-    def answer(self, question: str, hits: list[Hit]) -> Draft:
+    def answer(self, question: str, evidence: Evidence) -> Draft:
+        hits = evidence.hits[:4]
         try:
             message = self._chat.invoke(build_prompt(question, hits))
         except Exception as e:  # any transport or API failure: the caller hands off

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from knowledge import Hit
 
 if TYPE_CHECKING:
+    from assistant.evidence import Evidence
     from knowledge import Embedder, Settings
 
 
@@ -19,13 +20,13 @@ class ProviderError(RuntimeError):
 class Draft:
     text: str
     cited: list[Hit]  # the retrieved chunks the text is drawn from, in citation order
-    support: float  # how well the text's best sentence matches the question, in [0, 1]
+    support: float = 0.0  # how well the text's sentences are grounded in the cited chunks, in [0, 1]
 
 
 class Provider(Protocol):
     name: str
 
-    def answer(self, question: str, hits: list[Hit]) -> Draft: ...
+    def answer(self, question: str, evidence: Evidence) -> Draft: ...
 
 
 def make_provider(settings: Settings, embedder: Embedder) -> Provider:
@@ -35,4 +36,4 @@ def make_provider(settings: Settings, embedder: Embedder) -> Provider:
         return OpenAIProvider(settings, embedder)
     from assistant.extractive import ExtractiveProvider
 
-    return ExtractiveProvider(embedder)
+    return ExtractiveProvider()

@@ -6,13 +6,17 @@ search with both phrasings, fused: the question's own words keep their weight, s
 changes the subject still finds its own documents. Prepending whole earlier turns drowns the
 follow-up's words instead (measured: recall@1 drops and the confidence signal collapses).
 
-Only a question that looks like a follow-up is expanded: it refers back ("does it…", "what
-about…") or names no topic of its own ("How much?"). A new subject is searched as asked.
+The reader answers the *standalone* form: a question that looks like a follow-up (it refers back,
+"does it…", "what about…", or names no topic of its own, "How much?") gains the key terms of the
+customer's previous two turns; a new subject is read as asked.
 
-On mtrag_govt_cloud DEV (answerable, hybrid retrieval with reciprocal rank fusion, when this was
-chosen), recall@5: question alone 0.821; question
-plus context terms alone 0.804; both fused for every question with history 0.866; both fused for
-follow-ups only 0.858 (what we ship: it keeps a change of subject from dragging the old topic in).
+Retrieval searches several phrasings, fused by the retriever: the question as asked, the question
+with the customer's earlier terms, and the question with a few terms of the bot's (or agent's) last
+reply, which names what "it" and "that" were. On mtrag_govt_cloud DEV (answerable, hybrid
+retrieval with the weighted fusion), recall@1 / recall@5 (follow-ups' recall@5): the question with
+the customer's terms for follow-ups only 0.636 / 0.855 (0.838); for every question with history
+0.636 / 0.864 (0.848); plus 4 terms of the last reply 0.651 / 0.886 (0.873); with 10 terms 0.639 /
+0.884; with the last reply's first 300 characters whole 0.622 / 0.861 (drowns the question).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _ANAPHORA = frozenset("it its it's they them their theirs this that these those he she his her such".split())
 _CONTINUATION = re.compile(r"^\W*(and|also|what about|how about|what if|same|then|so)\b", re.I)
 MAX_TERMS = 8
+REPLY_TERMS = 4  # terms taken from the last reply
+REPLY_CHARS = 300  # of its opening, where it names its subject
 
 
 def _terms(text: str) -> list[str]:
@@ -55,17 +61,29 @@ def standalone_query(question: str, history: list[tuple[str, str]]) -> str:
     user_turns = [text for speaker, text in history if speaker == "user"]
     if not user_turns or not is_follow_up(question):
         return question
+    return _with_terms(question, list(reversed(user_turns[-2:])), MAX_TERMS)
+
+
+def _with_terms(question: str, texts: list[str], n: int) -> str:
     have = {stem(t.lower()) for t in _terms(question)}
     extra: list[str] = []
-    for turn in reversed(user_turns[-2:]):
-        for term in _terms(turn):
+    for text in texts:
+        for term in _terms(text):
             key = stem(term.lower())
-            if key not in have and len(extra) < MAX_TERMS:
+            if key not in have and len(extra) < n:
                 have.add(key)
                 extra.append(term)
     return f"{question} {' '.join(extra)}" if extra else question
 
 
 def search_queries(question: str, history: list[tuple[str, str]]) -> list[str]:
-    """What retrieval searches for: the question, and its standalone form when that differs."""
-    return list(dict.fromkeys([question, standalone_query(question, history)]))
+    """What retrieval searches for: the question as asked, with the customer's earlier terms, and
+    with a few terms of the last reply (see the module docstring for the measurements)."""
+    users = [text for speaker, text in history if speaker == "user"]
+    replies = [text for speaker, text in history if speaker != "user"]
+    phrasings = [question]
+    if users:
+        phrasings.append(_with_terms(question, list(reversed(users[-2:])), MAX_TERMS))
+    if replies:
+        phrasings.append(_with_terms(question, [replies[-1][:REPLY_CHARS]], REPLY_TERMS))
+    return list(dict.fromkeys(phrasings))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from knowledge.units import clean_markup, split_units
+
+__all__ = ["STOPWORDS", "clean_markup", "content_terms", "coverage", "split_units", "stem"]
+
 STOPWORDS = frozenset(
     """a about above after again all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further
@@ -15,9 +19,6 @@ STOPWORDS = frozenset(
     thanks thank hi hello hey""".split()
 )
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
 
 def stem(word: str) -> str:
@@ -38,23 +39,3 @@ def coverage(question: str, text: str) -> float:
     if not wanted:
         return 0.0
     return len(wanted & content_terms(text)) / len(wanted)
-
-
-def clean_markup(text: str) -> str:
-    """Plain text from Markdown emphasis and links: '**Save**' -> 'Save', '[Help](url)' -> 'Help'."""
-    return _MARKUP.sub("", _LINK.sub(r"\1", text)).strip()
-
-
-def split_units(text: str) -> list[str]:
-    """Sentences and list items: the units an extractive answer is built from."""
-    units: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or set(line) <= set("|-: "):
-            continue
-        if line.startswith("|"):  # a table row reads as one unit, shown as a list item
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            units.append("- " + " — ".join(c for c in cells if c))
-            continue
-        units.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
-    return units

@@ -67,3 +67,129 @@ def retrieval_command(obj, dataset: Path, split: str, k: int, data_dir: Path | N
     path.write_text(json.dumps(_json_safe(report), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     click.echo(format_table(report))
     click.echo(f"report: {path}")
+
+
+def _dataset_option(multiple: bool = False):
+    return click.option(
+        "--dataset", "datasets" if multiple else "dataset", required=True, multiple=multiple,
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        help="A dataset folder: kb.jsonl (or dataset.yaml naming its kb) and <split>.jsonl."
+        + (" Repeat to pool several." if multiple else ""),
+    )
+
+
+@eval_group.command("answers")
+@_dataset_option()
+@click.option("--split", default="dev", show_default=True, help="Question file: <split>.jsonl.")
+@click.option("--provider", type=click.Choice(["extractive", "openai"]), help="[default: the configured one]")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N questions (a quick slice).")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the dataset's KB is indexed. [default: <data dir>/evals/<dataset name>]")
+@click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="[default: evals/reports/<dataset>-<split>-answers]")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+@click.pass_obj
+def answers_command(obj, dataset: Path, split: str, provider: str | None, limit: int | None,
+                    data_dir: Path | None, report_dir: Path | None, quiet: bool) -> None:
+    """Answer quality, confidence quality and handoffs of the assistant on a labelled dataset.
+
+    Writes report.md, report.json, reliability.png and risk_coverage.png.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    from evals.answer_report import format_table, write_report
+    from evals.answers import summarize
+    from evals.calibrate import answer_dataset
+    from evals.retrieval import REPORTS
+
+    settings = _settings(obj)
+    try:
+        run = answer_dataset(dataset, split=split, settings=settings, provider=provider, limit=limit,
+                             data_dir=data_dir, quiet=quiet, log=lambda s: click.echo(s, err=True))
+    except (FileNotFoundError, ValueError) as e:
+        raise click.UsageError(str(e)) from None
+    threshold, calibrator = run.threshold, run.calibrator
+    summary = summarize(run.records, threshold=threshold, target=settings.target_precision)
+    out = report_dir or REPORTS / f"{run.name}-{split}-answers"
+    meta = {"dataset": run.name, "split": split, "provider": provider or settings.llm_provider,
+            "threshold": round(threshold, 4), "target_precision": settings.target_precision,
+            "calibrator": calibrator}
+    path = write_report(run.records, summary, out, title=f"{run.name} {split}", meta=meta)
+    click.echo(format_table(summary))
+    click.echo(f"report: {path}")
+
+
+@eval_group.command("calibrate")
+@_dataset_option(multiple=True)
+@click.option("--split", default="dev", show_default=True, help="Question file: <split>.jsonl.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the calibrator. [default: <data dir>/calibrator.json, which serve loads]")
+@click.option("--c", "c", default=0.3, show_default=True, type=float, help="Inverse L2 regularisation strength.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="JSON with every reply, its signals and cross-validated confidence. "
+                   "[default: evals/reports/calibration-<split>.json]")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+@click.pass_obj
+def calibrate_command(obj, datasets: tuple[Path, ...], split: str, out: Path | None, c: float,
+                      report_path: Path | None, quiet: bool) -> None:
+    """Fit the confidence calibrator on labelled questions and choose the handoff threshold.
+
+    Prints, per dataset, the cross-validated figures and the coverage that
+    SWITCHBOARD_TARGET_PRECISION buys.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    from assistant.calibration import FILE_NAME
+    from evals.answer_report import format_table
+    from evals.calibrate import answer_dataset, collecting_assistant, fit_calibrator, summaries
+    from knowledge.risk import choose_threshold
+
+    settings = _settings(obj)
+    try:
+        runs = [answer_dataset(d, split=split, settings=settings, quiet=quiet, log=lambda s: click.echo(s, err=True),
+                               assistant_factory=collecting_assistant)
+                for d in datasets]
+        calibrator, oof = fit_calibrator(runs, c=c)
+    except (FileNotFoundError, ValueError) as e:
+        raise click.UsageError(str(e)) from None
+    calibrator.meta = {"datasets": [r.name for r in runs], "split": split, "c": c,
+                       "replies": len(calibrator.calibration["correct"])}
+    path = out or settings.data_dir / FILE_NAME
+    calibrator.save(path)
+
+    def threshold_for(calibration: dict):
+        return choose_threshold(calibration["confidence"], calibration["correct"], settings.target_precision,
+                                alpha=settings.risk_alpha, answerable=calibration["answerable"])
+
+    choices = {r.name: threshold_for(r.calibration) for r in calibrator.recalibrations}
+    # served as `assistant.thresholds` serves it: the certified threshold, else the target itself
+    serving = {n: (c.threshold if c.sent else settings.target_precision) for n, c in choices.items()}
+    per_dataset = summaries(oof, serving, settings.target_precision)
+    for name, summary in per_dataset.items():
+        click.echo(f"\n## {name} ({split}, held-out confidences)\n")
+        click.echo(format_table(summary))
+    click.echo(f"\nhandoff threshold for precision >= {settings.target_precision:.2f} (Clopper-Pearson, alpha "
+               f"{settings.risk_alpha:.2f}), per knowledge base:")
+    for name, choice in {**choices, "any other knowledge base": threshold_for(calibrator.calibration)}.items():
+        covered = choice.answerable_coverage if choice.answerable_coverage is not None else float("nan")
+        if choice.sent:
+            click.echo(
+                f"- {name}: certified {choice.threshold:.3f}; sends {choice.coverage:.1%} of its calibration replies, "
+                f"precision {choice.precision:.3f} (lower bound {choice.lower_bound:.3f}); answerable questions "
+                f"answered correctly: {covered:.1%}"
+            )
+        else:
+            click.echo(f"- {name}: no threshold certified; serves the target itself ({settings.target_precision:.2f}) "
+                       f"as the confidence threshold")
+    from evals.answers import record_dict
+    from evals.retrieval import REPORTS
+
+    report_path = report_path or REPORTS / f"calibration-{split}.json"
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(json.dumps(_json_safe({
+        "thresholds": {n: c.__dict__ for n, c in choices.items()},
+        "calibrator": {"names": calibrator.names, "coef": calibrator.coef, "intercept": calibrator.intercept,
+                       "recalibrations": {r.name: [r.slope, r.intercept] for r in calibrator.recalibrations}},
+        "summaries": per_dataset, "records": {n: [record_dict(r) for r in rs] for n, rs in oof.items()},
+    }), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    click.echo(f"calibrator: {path}")

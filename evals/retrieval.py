@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from evals.datasets import Question, load_questions
+from evals.datasets import Question, dataset_settings, load_questions, open_dataset_kb
 
 CUTOFFS = (1, 5, 10)
 NDCG_AT = 10
@@ -222,17 +222,6 @@ def _mean(xs: Sequence[float]) -> float | None:
     return statistics.fmean(xs) if xs else None
 
 
-_EMBEDDERS: dict = {}  # model path -> Embedder: one model load per process, however many runs
-
-
-def shared_embedder(model_path: str | None):
-    from knowledge import Embedder
-
-    if model_path not in _EMBEDDERS:
-        _EMBEDDERS[model_path] = Embedder(model_path)
-    return _EMBEDDERS[model_path]
-
-
 def run_retrieval_eval(
     dataset: Path,
     *,
@@ -246,46 +235,17 @@ def run_retrieval_eval(
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
 ) -> dict:
     """Ingest the dataset's KB (incrementally), retrieve for every question, and return the report."""
-    from ingest import Chunker, sync
-    from knowledge import KnowledgeBase, Settings
+    from knowledge import Settings
 
     if k < NDCG_AT:
         raise ValueError(f"k must be at least {NDCG_AT} (recall@10 and nDCG@10 are reported)")
     dataset = Path(dataset)
-    kb_file = dataset / "kb.jsonl"
-    if not kb_file.is_file():
-        raise FileNotFoundError(f"{kb_file} not found: a dataset folder holds kb.jsonl and <split>.jsonl")
     questions = load_questions(dataset, split)
-    base = settings or Settings()
-    data_dir = Path(data_dir) if data_dir else base.data_dir / "evals" / dataset.resolve().name
-    # Its own embedded store and catalog: never the configured database or Chroma server.
-    eval_settings = base.model_copy(
-        update={"data_dir": data_dir, "database_url": None, "chroma_url": None, "collection": "switchboard"}
-    )
+    eval_settings = dataset_settings(dataset, settings or Settings(), data_dir)
     build_query, query_desc = make_query_builder(query_mode)
 
-    kb = KnowledgeBase(eval_settings, embedder=embedder or shared_embedder(eval_settings.embedding_model))
+    kb, sync_report, ingest_s = open_dataset_kb(dataset, eval_settings, embedder=embedder, quiet=quiet, log=log)
     try:
-        started = time.perf_counter()
-        bar = None
-        if not quiet:
-            from tqdm import tqdm
-
-            bar = tqdm(total=0, unit="chunk", desc="embedding", file=sys.stderr, leave=False)
-        sync_report = sync(
-            kb,
-            [kb_file],
-            chunker=Chunker(eval_settings.chunk_size, eval_settings.chunk_overlap),
-            # the whole KB is one JSONL file: the per-document limit must not refuse it
-            max_doc_bytes=max(eval_settings.max_doc_bytes, kb_file.stat().st_size),
-            progress=bar.update if bar else None,
-            on_total=(lambda n: setattr(bar, "total", n)) if bar else None,
-        )
-        if bar:
-            bar.close()
-        ingest_s = time.perf_counter() - started
-        for refusal in sync_report.refused:
-            log(f"refused: {refusal.where}: {refusal.reason}")
         if not quiet:
             log(f"ingest: {sync_report.summary()}, {sync_report.chunks_written} chunks embedded in {ingest_s:.1f}s")
 
@@ -332,7 +292,7 @@ def run_retrieval_eval(
         "query_mode": query_mode,
         "query": query_desc,
         "retriever": f"{type(kb.retriever).__module__}.{type(kb.retriever).__qualname__}",
-        "data_dir": str(data_dir),
+        "data_dir": str(eval_settings.data_dir),
         "kb": {"documents": len(sync_report.added) + len(sync_report.updated) + len(sync_report.unchanged),
                "chunks": n_chunks, "chunk_size": eval_settings.chunk_size,
                "chunk_overlap": eval_settings.chunk_overlap},

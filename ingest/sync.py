@@ -6,17 +6,24 @@ then the catalog switches to the new version in one transaction, then the old ch
 For a removed document: the catalog forgets it, then its chunks are deleted. Retrieval only trusts
 chunks of the catalog's current version, so a crash at any point leaves the previous index
 answering, and the next run finishes the job (including sweeping chunks nobody owns).
+
+Each chunk's answer units (sentences, list items, table rows) are embedded with it and stored
+before it, so the assistant reads their vectors instead of embedding them per reply. An index made
+before unit vectors existed gets them on its next run, without re-embedding its chunks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from ingest.chunking import Chunker, embedding_text
 from ingest.loaders import Refusal, iter_files, load_file
 from knowledge import Chunk, Document, IndexedDocument, KnowledgeBase
+from knowledge.units import split_units
 
 BATCH_CHUNKS = 256
 MASS_DELETE_FRACTION = 0.2
@@ -175,6 +182,7 @@ def apply_plan(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> None:
+    rebuild_units = _units_to_rebuild(kb)
     for doc in plan.moved:  # same content, new file: just follow it
         kb.catalog.move(doc.doc_id, doc.path)
     if on_total:
@@ -186,7 +194,27 @@ def apply_plan(
     for indexed in plan.remove:
         kb.catalog.remove(indexed.doc_id)
         kb.store.delete(indexed.chunk_ids)
-    _sweep_orphans(kb)
+    if rebuild_units:
+        _backfill_units(kb, skip={c.chunk_id for _, chunks in plan.index for c in chunks})
+    _sweep_orphans(kb, units=bool(plan.index or plan.remove))
+
+
+def _units_to_rebuild(kb: KnowledgeBase) -> bool:
+    """True until every chunk has its unit vectors: for an index made before they existed, one
+    whose units were cut by an older `split_units` (those are dropped here), or one whose rebuild
+    was interrupted. The chunks themselves are not re-embedded."""
+    if not kb.store.units_current():
+        kb.store.reset_units()
+    return not kb.store.units_complete()
+
+
+def _backfill_units(kb: KnowledgeBase, skip: set[str]) -> None:
+    have = kb.store.unit_chunk_ids()
+    ids = sorted(kb.catalog.all_chunk_ids() - skip - have)
+    for start in range(0, len(ids), BATCH_CHUNKS):
+        _, chunks = embed_chunks(kb, kb.store.get(ids[start : start + BATCH_CHUNKS]), with_chunks=False)
+        kb.store.set_unit_counts(chunks, [c.units or 0 for c in chunks])
+    kb.store.mark_units_complete()
 
 
 def _batches(items: list[tuple[Document, list[Chunk]]], size: int):
@@ -202,9 +230,26 @@ def _batches(items: list[tuple[Document, list[Chunk]]], size: int):
         yield batch
 
 
+def embed_chunks(kb: KnowledgeBase, chunks: list[Chunk], *, with_chunks: bool = True) -> tuple[np.ndarray, list[Chunk]]:
+    """Embed the chunks (unless told not to) and their answer units, in one call; store the units.
+
+    Returns the chunk vectors and the chunks with their unit counts. Units are stored first: a
+    chunk that retrieval can see has them.
+    """
+    units = [split_units(c.text) for c in chunks]
+    texts = [embedding_text(c) for c in chunks] if with_chunks else []
+    vectors = kb.embedder.embed(texts + [u for us in units for u in us])
+    chunk_vectors, unit_vectors = vectors[: len(texts)], vectors[len(texts) :]
+    per_chunk, start = [], 0
+    for us in units:
+        per_chunk.append(unit_vectors[start : start + len(us)])
+        start += len(us)
+    kb.store.upsert_units([c.chunk_id for c in chunks], units, per_chunk)
+    return chunk_vectors, [replace(c, units=len(us)) for c, us in zip(chunks, units, strict=True)]
+
+
 def _index_batch(kb: KnowledgeBase, batch: list[tuple[Document, list[Chunk]]]) -> None:
-    chunks = [c for _, cs in batch for c in cs]
-    vectors = kb.embedder.embed([embedding_text(c) for c in chunks])
+    vectors, chunks = embed_chunks(kb, [c for _, cs in batch for c in cs])
     kb.store.upsert(chunks, vectors)
     for doc, doc_chunks in batch:
         previous = kb.catalog.get(doc.doc_id)
@@ -225,8 +270,16 @@ def _index_batch(kb: KnowledgeBase, batch: list[tuple[Document, list[Chunk]]]) -
             kb.store.delete(sorted(set(previous.chunk_ids) - {c.chunk_id for c in doc_chunks}))
 
 
-def _sweep_orphans(kb: KnowledgeBase) -> None:
-    """Delete chunks no catalog entry owns (left by an ingest that was killed mid-way)."""
-    orphans = kb.store.ids() - kb.catalog.all_chunk_ids()
+def _sweep_orphans(kb: KnowledgeBase, *, units: bool) -> None:
+    """Delete chunks (and, after a run that wrote, unit vectors) no catalog entry owns.
+
+    Both are left by an ingest that was killed mid-way.
+    """
+    owned = kb.catalog.all_chunk_ids()
+    orphans = kb.store.ids() - owned
     if orphans:
         kb.store.delete(sorted(orphans))
+    if units or orphans:
+        stray = kb.store.unit_chunk_ids() - owned
+        if stray:
+            kb.store.delete_units(sorted(stray))

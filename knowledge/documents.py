@@ -45,12 +45,15 @@ class Chunk:
     heading: str = ""
     version: int = 0  # of the document
     page: int | None = None  # in a PDF, from 1
+    units: int | None = None  # answer units stored for it (knowledge.units), when the store knows
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A chunk returned by retrieval: its cosine similarity to the query, and its fused rank score."""
+    """A chunk returned by retrieval: its cosine similarity to the query, its fused rank score, and
+    its BM25 score relative to the query's best (1.0: the lexical search ranked it first)."""
 
     chunk: Chunk
     score: float
     fused: float = 0.0
+    lexical: float = 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -35,9 +36,21 @@ class LexicalIndex:
         self.ids = list(ids)
         corpus = [tokenize(t) or ["\x00"] for t in texts]  # bm25s needs a token per document
         self.vocabulary = {token for doc in corpus for token in doc}
+        df: dict[str, int] = {}
+        for doc in corpus:
+            for token in set(doc):
+                df[token] = df.get(token, 0) + 1
+        n = max(1, len(corpus))
+        # inverse document frequency, as BM25 weighs a term: rare words say more about a question
+        self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         self._bm25 = bm25s.BM25(k1=k1, b=b)
         if self.ids:
             self._bm25.index(corpus, show_progress=False)
+
+    def idf(self, token: str) -> float:
+        """How rare a (tokenized) word is in the knowledge base; a word it never uses is the rarest."""
+        return self._idf.get(token, self._unseen_idf)
 
     def __len__(self) -> int:
         return len(self.ids)

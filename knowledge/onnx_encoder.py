@@ -42,8 +42,11 @@ class OnnxEncoder:
         self._tokenizer.enable_truncation(max_length=max_length)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        encoded = self._tokenizer.encode_batch(list(texts))
+    def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        texts = list(texts)
+        if len(texts) > batch_size:  # bounded memory: the attention tensors grow with the batch
+            return np.concatenate([self.embed(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)])
+        encoded = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask}

@@ -64,18 +64,22 @@ class Retriever:
         current = self.catalog.current_hashes([h.chunk.doc_id for h in hits])
         return [h for h in hits if current.get(h.chunk.doc_id) == h.chunk.content_hash][:n]
 
-    def search(self, query: str | Sequence[str], k: int = 4) -> list[Hit]:
+    def search(self, query: str | Sequence[str], k: int = 4, vectors: np.ndarray | None = None) -> list[Hit]:
         """The k best chunks for one query, or for several phrasings of it combined.
 
         Several phrasings are how a follow-up is searched: its own words and the words it gains
-        from the conversation, each scored densely and lexically, the scores summed.
+        from the conversation, each scored densely and lexically, the scores summed. `vectors`, if
+        given, are the phrasings' embeddings (one row each, in order), so a caller that needs them
+        too embeds once.
         """
         queries = [query] if isinstance(query, str) else list(dict.fromkeys(query))
-        vectors = self.embedder.embed_queries(queries)
+        if vectors is None or len(vectors) != len(queries):
+            vectors = self.embedder.embed_queries(queries)
         n = max(CANDIDATES, k)  # a fixed depth: the ranking is the same whatever k the caller asks
         w = self.lexical_weight
         lexical = self.lexical_index() if w else None
         combined: dict[str, float] = {}
+        lexical_share: dict[str, float] = {}
         by_id: dict[str, Hit] = {}
         for text, vector in zip(queries, vectors, strict=True):
             cosine = {}
@@ -91,5 +95,6 @@ class Retriever:
                 if cos > by_id[cid].score:
                     by_id[cid] = Hit(by_id[cid].chunk, cos)
                 combined[cid] = combined.get(cid, 0.0) + (1 - w) * cos + w * bm25.get(cid, 0.0) / best
+                lexical_share[cid] = max(lexical_share.get(cid, 0.0), bm25.get(cid, 0.0) / best)
         top = sorted(combined, key=combined.__getitem__, reverse=True)[:k]
-        return [Hit(by_id[cid].chunk, by_id[cid].score, combined[cid]) for cid in top]
+        return [Hit(by_id[cid].chunk, by_id[cid].score, combined[cid], lexical_share[cid]) for cid in top]

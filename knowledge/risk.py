@@ -53,6 +53,8 @@ def choose_threshold(
     alpha: float = 0.05,
     answerable: ArrayLike | None = None,
     min_sent: int = 1,
+    grid: float = 0.05,
+    start: float = 0.1,
 ) -> ThresholdChoice:
     """The lowest threshold whose sent replies are correct at rate >= target, with confidence 1 - alpha.
 
@@ -67,6 +69,14 @@ def choose_threshold(
     are not tests: they fail whatever the outcomes, and with distinct confidences the walk would
     otherwise always stop at the first one and send nothing. Which candidates are skipped depends
     on the confidences only, never on the outcomes.
+
+    With ``grid`` (a fraction, default 0.05), the candidates are only the thresholds that first
+    send 5%, 10%, 15%, ... of the items: every test is a chance for a noisy failure to stop the
+    walk, and neighbouring thresholds that differ by a reply or two add tests, not coverage. The
+    grid, too, depends on the confidences only, so the guarantee is unchanged. ``grid=0`` tests
+    every distinct confidence. The walk starts no higher than the threshold that sends a ``start``
+    share of the items (default 10%): a handoff threshold that sends fewer is not worth
+    certifying, and the few most confident replies are too few to certify anything anyway.
 
     If the first tested candidate fails (or none sends enough replies, or there are no items), the
     threshold is the next float above the largest confidence (above 1.0 for no items) and nothing
@@ -85,8 +95,13 @@ def choose_threshold(
     conf_sorted, hits = conf[order], np.cumsum(ok[order])
     last_of_group = np.r_[conf_sorted[1:] != conf_sorted[:-1], True] if conf.size else np.array([], bool)
     sent = np.flatnonzero(last_of_group) + 1  # number sent at each candidate, highest candidate first
-    testable = (sent >= min_sent) & (beta.ppf(alpha, sent, 1) >= target_precision)
-    sent = sent[testable]  # a suffix: both conditions only get easier as more is sent
+    testable = (sent >= max(min_sent, start * conf.size)) & (beta.ppf(alpha, sent, 1) >= target_precision)
+    if grid > 0 and sent.size:
+        marks = np.ceil(np.round(np.arange(grid, 1.0 + 1e-9, grid) * conf.size, 6))
+        on_grid = np.zeros(sent.size, dtype=bool)
+        on_grid[np.unique(np.minimum(np.searchsorted(sent, marks), sent.size - 1))] = True
+        testable &= on_grid
+    sent = sent[testable]  # the conditions only get easier as more is sent
     k = hits[sent - 1]
     lower = np.where(k > 0, beta.ppf(alpha, np.maximum(k, 1), sent - k + 1), 0.0)
     failed = np.flatnonzero(lower < target_precision)

@@ -41,7 +41,20 @@ class Settings(BaseSettings):
     openai_api_key: str | None = None
     openai_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = 30.0
-    handoff_threshold: float = 0.5
+    handoff_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="fixed handoff threshold; overrides target_precision"
+    )
+    target_precision: float = Field(
+        default=0.85, gt=0.0, le=1.0,
+        description="the handoff threshold is the lowest whose sent replies reach this precision on calibration data",
+    )
+    risk_alpha: float = Field(default=0.05, gt=0.0, lt=1.0, description="1 - confidence of that precision bound")
+    doubt_margin: float = Field(
+        default=0.1, ge=0.0, le=1.0, description="replies within this of the threshold are doubtful; two in a row hand off"
+    )
+    escalation_rules: Path | None = Field(
+        default=None, description="YAML file of escalation rules; default: the shipped rules"
+    )
 
     # api
     max_message_chars: int = 4000

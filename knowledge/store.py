@@ -11,6 +11,7 @@ import logging
 import numpy as np
 
 from knowledge.documents import Chunk, Hit
+from knowledge.units import UNITS_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,13 @@ log = logging.getLogger(__name__)
 # brute force (evals/query_bench.py), recall@10 at 100k chunks: ef_search 10 0.80, 50 0.93,
 # 100 0.98, 200 0.989, 400 0.9975 — all at p50 ~12 ms, p99 ~14 ms on 2 cores; at 10k, 0.999.
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 400, "max_neighbors": 32}
+UNITS_SUFFIX = "-units"
+# Unit vectors are read by chunk id, never searched: the cheapest index Chroma allows.
+UNITS_HNSW = {"space": "cosine", "ef_construction": 16, "max_neighbors": 4}
+
+
+def unit_id(chunk_id: str, n: int) -> str:
+    return f"{chunk_id}~{n}"
 
 
 def _client(chroma_url: str | None, chroma_path: Path):  # -> chromadb.api.ClientAPI
@@ -47,6 +55,30 @@ class VectorStore:
         hnsw = (self._collection.configuration or {}).get("hnsw") or {}
         if hnsw.get("ef_search") != HNSW["ef_search"]:  # a collection made before a change
             self._collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
+        # The vectors of each chunk's answer units (knowledge.units), read by chunk id, never searched.
+        self._units_name = f"{collection}{UNITS_SUFFIX}"
+        self._units = self._open_units()
+
+    def _open_units(self):
+        return self._client.get_or_create_collection(
+            name=self._units_name, configuration={"hnsw": UNITS_HNSW}, embedding_function=None,
+            metadata={"units_version": UNITS_VERSION, "complete": False},
+        )
+
+    def units_current(self) -> bool:
+        """False when the stored units were cut by an older `split_units`: they must be rebuilt."""
+        return (self._units.metadata or {}).get("units_version") == UNITS_VERSION
+
+    def units_complete(self) -> bool:
+        """True once every indexed chunk has had its units stored (set by `ingest.sync`)."""
+        return self.units_current() and bool((self._units.metadata or {}).get("complete"))
+
+    def mark_units_complete(self) -> None:
+        self._units.modify(metadata={"units_version": UNITS_VERSION, "complete": True})
+
+    def reset_units(self) -> None:
+        self._client.delete_collection(self._units_name)
+        self._units = self._open_units()
 
     def count(self) -> int:
         return self._collection.count()
@@ -58,25 +90,80 @@ class VectorStore:
             ids=[c.chunk_id for c in chunks],
             embeddings=vectors,
             documents=[c.text for c in chunks],
-            metadatas=[
-                {
-                    "doc_id": c.doc_id,
-                    "title": c.title,
-                    "url": c.url or "",
-                    "content_hash": c.content_hash,
-                    "ordinal": c.ordinal,
-                    "heading": c.heading,
-                    "version": c.version,
-                    **({"page": c.page} if c.page else {}),
-                }
-                for c in chunks
-            ],
+            metadatas=[_metadata(c) for c in chunks],
         )
+
+    def set_unit_counts(self, chunks: Sequence[Chunk], counts: Sequence[int]) -> None:
+        """Record how many units each (already stored) chunk has, so they are read by id."""
+        if chunks:
+            self._collection.update(
+                ids=[c.chunk_id for c in chunks],
+                metadatas=[_metadata(c, units=n) for c, n in zip(chunks, counts, strict=True)],
+            )
+
+    def upsert_units(self, chunk_ids: Sequence[str], units: Sequence[Sequence[str]], vectors: Sequence[np.ndarray]) -> None:
+        """Store each chunk's unit texts and vectors (written before the chunk, so a visible chunk has them)."""
+        ids, texts, metas, rows = [], [], [], []
+        for cid, chunk_units, chunk_vectors in zip(chunk_ids, units, vectors, strict=True):
+            for n, (text, vector) in enumerate(zip(chunk_units, chunk_vectors, strict=True)):
+                ids.append(unit_id(cid, n))
+                texts.append(text)
+                metas.append({"chunk_id": cid, "n": n})
+                rows.append(vector)
+        for start in range(0, len(ids), 5000):
+            end = start + 5000
+            self._units.upsert(
+                ids=ids[start:end], embeddings=np.asarray(rows[start:end], dtype=np.float32),
+                documents=texts[start:end], metadatas=metas[start:end],
+            )
+
+    def units(self, chunks: Sequence[Chunk]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """The stored (unit texts, unit vectors) of these chunks; chunks with none stored are absent.
+
+        Read by id where the chunk records its unit count (a few ms), else by a metadata filter.
+        """
+        if not chunks or not self.units_current():
+            return {}
+        counted = [c for c in chunks if c.units is not None]
+        uncounted = [c.chunk_id for c in chunks if c.units is None]
+        include = ["documents", "metadatas", "embeddings"]
+        try:
+            res = self._units.get(ids=[unit_id(c.chunk_id, n) for c in counted for n in range(c.units or 0)],
+                                  include=include) if counted else {"documents": [], "metadatas": [], "embeddings": []}
+            if uncounted:
+                more = self._units.get(where={"chunk_id": {"$in": uncounted}}, include=include)
+                res = {k: list(res[k]) + list(more[k]) for k in ("documents", "metadatas", "embeddings")}
+        except Exception as e:  # an unreadable record after an interrupted write: the caller embeds
+            log.warning("reading unit vectors failed (%s)", e)
+            return {}
+        grouped: dict[str, list[tuple[int, str, np.ndarray]]] = {}
+        for text, meta, vec in zip(res["documents"], res["metadatas"], res["embeddings"], strict=True):
+            if meta:
+                grouped.setdefault(str(meta["chunk_id"]), []).append((int(meta["n"]), text or "", vec))
+        out = {}
+        for cid, rows in grouped.items():
+            rows.sort(key=lambda r: r[0])
+            if [r[0] for r in rows] != list(range(len(rows))):
+                continue  # a partial write: treat as missing
+            out[cid] = ([r[1] for r in rows], np.asarray([r[2] for r in rows], dtype=np.float32))
+        return out
+
+    def units_count(self) -> int:
+        return self._units.count()
+
+    def unit_chunk_ids(self) -> set[str]:
+        return {uid.rsplit("~", 1)[0] for uid in self._units.get(include=[])["ids"]}
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         ids = list(chunk_ids)
         for start in range(0, len(ids), 5000):
             self._collection.delete(ids=ids[start : start + 5000])
+        self.delete_units(ids)
+
+    def delete_units(self, chunk_ids: Sequence[str]) -> None:
+        ids = list(chunk_ids)
+        for start in range(0, len(ids), 500):
+            self._units.delete(where={"chunk_id": {"$in": ids[start : start + 500]}})
 
     def _get(self, chunk_ids: list[str], include: list[str]) -> dict:
         """Chroma's get, tolerating ids it cannot read.
@@ -142,6 +229,21 @@ class VectorStore:
         return hits
 
 
+def _metadata(c: Chunk, units: int | None = None) -> dict:
+    n = units if units is not None else c.units
+    return {
+        "doc_id": c.doc_id,
+        "title": c.title,
+        "url": c.url or "",
+        "content_hash": c.content_hash,
+        "ordinal": c.ordinal,
+        "heading": c.heading,
+        "version": c.version,
+        **({"page": c.page} if c.page else {}),
+        **({"units": n} if n is not None else {}),
+    }
+
+
 def _chunk(chunk_id: str, text: str | None, meta) -> Chunk:
     return Chunk(
         chunk_id=chunk_id,
@@ -154,4 +256,5 @@ def _chunk(chunk_id: str, text: str | None, meta) -> Chunk:
         heading=str(meta.get("heading") or ""),
         version=int(meta.get("version") or 0),
         page=int(meta["page"]) if meta.get("page") else None,
+        units=int(meta["units"]) if meta.get("units") is not None else None,
     )

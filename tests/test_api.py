@@ -48,6 +48,27 @@ def test_answerable_question_gets_a_grounded_cited_reply(client):
     assert customer.conversation()["state"] == "bot"
 
 
+def test_agents_see_why_a_reply_scored_as_it_did_and_customers_do_not(client, alice):
+    customer = start_conversation(client)
+    customer.say(OFF_TOPIC)
+    seen_by_customer = customer.conversation()["messages"][-1]
+    assert "signals" not in seen_by_customer and "draft" not in seen_by_customer
+    assert "handoff_detail" not in seen_by_customer
+    agent_view = client.get(f"/v1/agent/conversations/{customer.id}", headers=alice).json()
+    bot = agent_view["messages"][-1]
+    assert bot["signals"]["answerability"] >= 0 and bot["low_signals"]
+    assert set(bot["low_signals"]) <= set(bot["signals"])
+    assert "threshold" in bot["handoff_detail"] and agent_view["handoff_detail"] == bot["handoff_detail"]
+
+
+def test_a_request_to_act_on_the_account_goes_to_the_queue_with_its_reason(client, alice):
+    customer = start_conversation(client)
+    reply = customer.say("please delete my account and all my data").json()["reply"]
+    assert reply["handoff"] is True and reply["handoff_reason"] == "escalation"
+    queue = client.get("/v1/agent/queue", headers=alice).json()["conversations"]
+    assert queue[0]["handoff_reason"] == "escalation" and queue[0]["handoff_detail"]
+
+
 def test_low_confidence_reply_enters_agent_queue(client, alice):
     customer = start_conversation(client)
     reply = customer.say(OFF_TOPIC).json()["reply"]

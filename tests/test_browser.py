@@ -195,7 +195,9 @@ def test_low_confidence_question_shows_waiting_for_a_person_and_reaches_the_agen
     # Live over SSE: the console was not reloaded.
     item = conversation_item(console, "queue", saved_conversation(customer)["id"])
     expect(item).to_be_visible()
-    expect(item.locator('[data-testid="handoff-reason"]')).to_have_text("low_confidence")
+    reason = item.locator('[data-testid="handoff-reason"]')
+    expect(reason).to_have_attribute("data-reason", "low_confidence")
+    expect(reason).to_have_text("low confidence")
     expect(console.locator("#queue-count")).to_have_text("1")
 
     # The agent sees the question, the unsent draft and the confidence the customer never saw.
@@ -257,7 +259,9 @@ def test_agent_returns_the_chat_to_the_bot_and_closes_it(customer, console, http
     expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
     first = saved_conversation(customer)["id"]
     item = conversation_item(console, "queue", first)
-    expect(item.locator('[data-testid="handoff-reason"]')).to_have_text("customer_request")
+    reason = item.locator('[data-testid="handoff-reason"]')
+    expect(reason).to_have_attribute("data-reason", "customer_request")
+    expect(reason).to_have_text("customer asked for a person")
     item.click()
     console.locator("#claim-button").click()
     expect(customer.locator("#chat-status")).to_have_text("alice joined")

@@ -27,10 +27,12 @@ class CountingEmbedder:
     def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.texts = 0
-        self.fail_after: int | None = None
+        self.calls = 0
+        self.fail_on_call: int | None = None
 
     def embed(self, texts, show_progress: bool = False) -> np.ndarray:
-        if self.fail_after is not None and self.texts + len(texts) > self.fail_after:
+        self.calls += 1
+        if self.fail_on_call is not None and self.calls >= self.fail_on_call:
             raise RuntimeError("simulated crash mid-ingest")
         self.texts += len(texts)
         return self.inner.embed(texts)
@@ -188,15 +190,15 @@ def test_jsonl_records_ingest_as_verified_and_bad_lines_are_refused(fresh_kb, tm
 def test_an_interrupted_ingest_leaves_the_previous_index_answering(fresh_kb, docs, counting):
     run(fresh_kb, docs)
     for n in range(80):
-        (docs / f"extra-{n}.md").write_text(doc(f"Extra {n}", f"Extra fact number {n} is here. " * 100))
+        (docs / f"extra-{n}.md").write_text(doc(f"Extra {n}", f"extra fact number {n} is here " * 100))  # one unit per chunk
     (docs / "billing" / "refunds.md").write_text(doc("Refund policy", "Refunds now take 45 days."))
-    counting.fail_after = counting.texts + 300  # dies in the second batch
+    counting.fail_on_call = counting.calls + 2  # dies in the second batch
     with pytest.raises(RuntimeError):
         run(fresh_kb, docs)
     assert 0 < fresh_kb.catalog.count() - 3 < 80  # the first batch landed, the rest did not
     top = fresh_kb.retriever.search("where do I download invoices", 1)[0]
     assert top.chunk.doc_id == "billing/invoices"
-    counting.fail_after = None
+    counting.fail_on_call = None
     report = run(fresh_kb, docs)
     assert report.ok and fresh_kb.catalog.count() == 83
     assert fresh_kb.store.ids() == fresh_kb.catalog.all_chunk_ids()  # nothing orphaned, nothing missing
@@ -290,3 +292,42 @@ def test_a_change_of_review_date_alone_updates_the_catalog(fresh_kb, docs):
     (docs / "faq.md").write_text(doc("FAQ", "Open on weekdays.", review_by="2027-01-01"))
     report = run(fresh_kb, docs)
     assert report.updated == ["faq"] and fresh_kb.catalog.get("faq").review_by == "2027-01-01"
+
+
+def test_every_chunk_is_stored_with_the_vectors_of_its_answer_units(fresh_kb, docs):
+    from knowledge.units import split_units
+
+    run(fresh_kb, docs)
+    ids = sorted(fresh_kb.catalog.all_chunk_ids())
+    chunks = fresh_kb.store.get(ids)
+    assert all(c.units for c in chunks)  # the chunk records its count: its units are read by id
+    stored = fresh_kb.store.units(chunks)
+    assert set(stored) == set(ids) and fresh_kb.store.units_complete()
+    for chunk in chunks:
+        texts, vectors = stored[chunk.chunk_id]
+        assert texts == split_units(chunk.text) and vectors.shape == (len(texts), 384)
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+
+
+def test_an_index_without_unit_vectors_gets_them_without_re_embedding_its_chunks(fresh_kb, docs, counting):
+    run(fresh_kb, docs)
+    fresh_kb.store.reset_units()  # as an index built before unit vectors existed
+    assert fresh_kb.store.units_count() == 0
+    before = counting.texts
+    report = run(fresh_kb, docs)
+    assert report.added == [] and report.updated == []
+    ids = sorted(fresh_kb.catalog.all_chunk_ids())
+    stored = fresh_kb.store.units(fresh_kb.store.get(ids))
+    assert set(stored) == set(ids)
+    assert counting.texts - before == sum(len(t) for t, _ in stored.values())  # units only, no chunk
+    run(fresh_kb, docs)
+    assert counting.texts - before == sum(len(t) for t, _ in stored.values())  # and only once
+
+
+def test_unit_vectors_of_removed_documents_are_deleted(fresh_kb, docs):
+    run(fresh_kb, docs)
+    gone = fresh_kb.catalog.get("billing/refunds").chunk_ids
+    (docs / "billing" / "refunds.md").unlink()
+    run(fresh_kb, docs, allow_mass_delete=True)
+    assert not set(gone) & fresh_kb.store.unit_chunk_ids()
+    assert fresh_kb.store.unit_chunk_ids() == fresh_kb.catalog.all_chunk_ids()

@@ -226,7 +226,7 @@ def test_the_walk_down_stops_at_the_first_threshold_that_fails() -> None:
     # right at 0.85 (260/270 would pass again): fixed-sequence testing must not skip over the failure.
     confidence = [0.95] * 60 + [0.90] * 10 + [0.85] * 200
     correct = [1] * 60 + [0] * 10 + [1] * 200
-    choice = choose_threshold(confidence, correct, target_precision=0.9, alpha=0.05)
+    choice = choose_threshold(confidence, correct, target_precision=0.9, alpha=0.05, grid=0, start=0)
     assert choice.threshold == 0.95
     assert (choice.sent, choice.correct, choice.precision) == (60, 60, 1.0)
     assert choice.lower_bound == pytest.approx(0.05 ** (1 / 60))
@@ -235,24 +235,24 @@ def test_the_walk_down_stops_at_the_first_threshold_that_fails() -> None:
 
 
 def test_nothing_is_sent_when_no_threshold_reaches_the_target() -> None:
-    choice = choose_threshold([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0], target_precision=0.9)
+    choice = choose_threshold([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0], target_precision=0.9, grid=0, start=0)
     assert choice.threshold > 0.9
     assert (choice.sent, choice.correct, choice.coverage, choice.lower_bound) == (0, 0, 0.0, 0.0)
     assert math.isnan(choice.precision)
     assert precision_coverage_at([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.6], choice.threshold).sent == 0
-    empty = choose_threshold([], [], target_precision=0.9)
+    empty = choose_threshold([], [], target_precision=0.9, grid=0, start=0)
     assert empty.sent == 0 and empty.threshold > 1.0
 
 
 def test_twenty_nine_perfect_replies_are_the_least_evidence_for_ninety_percent_at_alpha_five_percent() -> None:
     # 0.05 ** (1/28) = 0.899 < 0.9 <= 0.05 ** (1/29) = 0.902
-    assert choose_threshold([0.99] * 28, [1] * 28, target_precision=0.9).sent == 0
-    assert choose_threshold([0.99] * 29, [1] * 29, target_precision=0.9).sent == 29
+    assert choose_threshold([0.99] * 28, [1] * 28, target_precision=0.9, grid=0, start=0).sent == 0
+    assert choose_threshold([0.99] * 29, [1] * 29, target_precision=0.9, grid=0, start=0).sent == 29
 
 
 def test_everything_is_sent_when_every_cut_passes() -> None:
     confidence = np.linspace(0.5, 1.0, 100)
-    choice = choose_threshold(confidence, np.ones(100), target_precision=0.9)
+    choice = choose_threshold(confidence, np.ones(100), target_precision=0.9, grid=0, start=0)
     assert choice.threshold == 0.5 and choice.sent == 100 and choice.coverage == 1.0
 
 
@@ -261,38 +261,38 @@ def test_cuts_sending_too_few_replies_to_ever_pass_do_not_end_the_walk() -> None
     # from there would stop at once; the walk starts at the 29th reply instead.
     confidence = np.linspace(1.0, 0.01, 100)
     correct = np.r_[np.ones(60), np.zeros(40)]
-    choice = choose_threshold(confidence, correct, target_precision=0.9, alpha=0.05)
+    choice = choose_threshold(confidence, correct, target_precision=0.9, alpha=0.05, grid=0, start=0)
     assert 29 <= choice.sent < 100 and choice.precision >= 0.9
     assert choice.sent == max(n for n in range(29, 101) if clopper_pearson_lower(min(n, 60), n, 0.05) >= 0.9)
     # one wrong reply among the first 29 tested ones ends the walk there
     correct[10] = 0
-    assert choose_threshold(confidence, correct, target_precision=0.9, alpha=0.05).sent == 0
+    assert choose_threshold(confidence, correct, target_precision=0.9, alpha=0.05, grid=0, start=0).sent == 0
 
 
 def test_min_sent_moves_the_start_of_the_walk_down() -> None:
     confidence = np.linspace(1.0, 0.01, 100)
     correct = np.ones(100)
     correct[10] = 0  # fails the cut at 29 (28/29 right), but 49/50 passes
-    assert choose_threshold(confidence, correct, target_precision=0.9).sent == 0
-    assert choose_threshold(confidence, correct, target_precision=0.9, min_sent=50).sent == 100
+    assert choose_threshold(confidence, correct, target_precision=0.9, grid=0, start=0).sent == 0
+    assert choose_threshold(confidence, correct, target_precision=0.9, min_sent=50, grid=0, start=0).sent == 100
 
 
 def test_answerable_coverage_is_the_share_of_answerable_questions_sent_and_answered_right() -> None:
     confidence = [0.99] * 40 + [0.2, 0.2, 0.2, 0.2]
     correct = [1] * 39 + [0] + [0, 0, 0, 0]
     answerable = [True] * 38 + [False, True] + [True, True, False, False]
-    choice = choose_threshold(confidence, correct, target_precision=0.8, answerable=answerable)
+    choice = choose_threshold(confidence, correct, target_precision=0.8, answerable=answerable, grid=0, start=0)
     assert choice.sent == 40  # 39/40 passes (bound 0.887); 39/44 fails (bound 0.78)
     # answerable: 38 + 1 + 2 = 41; of them sent and correct: the 38 answerable correct ones at 0.99
     assert choice.answerable_coverage == pytest.approx(38 / 41)
-    assert choose_threshold(confidence, correct, target_precision=0.8).answerable_coverage is None
+    assert choose_threshold(confidence, correct, target_precision=0.8, grid=0, start=0).answerable_coverage is None
 
 
 def test_the_choice_reports_what_precision_coverage_at_measures_at_its_threshold() -> None:
     rng = np.random.default_rng(3)
     confidence = rng.random(3000)
     correct = rng.random(3000) < confidence
-    choice = choose_threshold(confidence, correct, target_precision=0.8, alpha=0.1)
+    choice = choose_threshold(confidence, correct, target_precision=0.8, alpha=0.1, grid=0, start=0)
     point = precision_coverage_at(correct, confidence, choice.threshold)
     assert isinstance(choice, ThresholdChoice) and choice.sent > 0
     assert (choice.sent, choice.coverage) == (point.sent, point.coverage)
@@ -311,7 +311,7 @@ def test_chosen_threshold_meets_the_target_on_fresh_samples() -> None:
     target, alpha = 0.9, 0.05  # the best threshold is 0.8, sending 20% of replies
     rng = np.random.default_rng(20240601)
     confidence, correct = _calibrated_sample(rng, 5000)
-    choice = choose_threshold(confidence, correct, target_precision=target, alpha=alpha)
+    choice = choose_threshold(confidence, correct, target_precision=target, alpha=alpha, grid=0, start=0)
     fresh_confidence, fresh_correct = _calibrated_sample(rng, 200_000)
     fresh = precision_coverage_at(fresh_correct, fresh_confidence, choice.threshold)
     assert fresh.precision >= target - 0.005
@@ -323,7 +323,7 @@ def test_chosen_threshold_meets_the_target_on_fresh_samples() -> None:
     repeats, misses, naive_misses, coverage = 200, 0, 0, []
     for _ in range(repeats):
         confidence, correct = _calibrated_sample(rng, 2000)
-        chosen = choose_threshold(confidence, correct, target_precision=target, alpha=alpha)
+        chosen = choose_threshold(confidence, correct, target_precision=target, alpha=alpha, grid=0, start=0)
         misses += chosen.sent > 0 and (1 + chosen.threshold) / 2 < target
         coverage.append(chosen.coverage)
         curve = risk_coverage(correct, confidence)
@@ -355,7 +355,7 @@ def test_risk_coverage_plot_writes_a_png_with_target_and_chosen_point_also_for_e
     confidence = rng.random(300)
     correct = rng.random(300) < confidence
     curve = risk_coverage(correct, confidence)
-    choice = choose_threshold(confidence, correct, target_precision=0.8)
+    choice = choose_threshold(confidence, correct, target_precision=0.8, grid=0, start=0)
     path = risk_coverage_plot(
         {"confidence": (curve.coverage, curve.precision), "random": ([0.5, 1.0], [0.5, 0.5])},
         tmp_path / "plots" / "risk.png",
@@ -369,3 +369,12 @@ def test_risk_coverage_plot_writes_a_png_with_target_and_chosen_point_also_for_e
         risk_coverage_plot({"none": (empty.coverage, empty.precision)}, tmp_path / "empty.png", "empty", target=0.9)
     )
     assert _is_png(risk_coverage_plot({}, tmp_path / "none.png", "none", chosen=(0.0, float("nan"))))
+
+
+def test_a_coarse_grid_from_a_tenth_of_the_replies_is_not_stopped_by_one_early_mistake() -> None:
+    confidence = np.linspace(1.0, 0.01, 1000)
+    correct = np.r_[np.ones(800), np.zeros(200)]
+    correct[3] = 0  # one wrong reply among the most confident
+    assert choose_threshold(confidence, correct, target_precision=0.9, grid=0, start=0).sent == 0
+    choice = choose_threshold(confidence, correct, target_precision=0.9)  # 5% grid, from 10% sent
+    assert choice.sent % 50 == 0 and choice.sent >= 800 and choice.lower_bound >= 0.9

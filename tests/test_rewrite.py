@@ -12,9 +12,14 @@ def test_a_follow_up_gains_the_topic_of_the_previous_question():
     assert "attach" in query and "invoice" in query and "five" not in query
 
 
-def test_a_question_on_a_new_subject_is_not_rewritten():
+def test_a_question_on_a_new_subject_is_read_as_asked():
     history = [("user", "How do I reset my password?")]
-    assert search_queries("How do I export clients to CSV?", history) == ["How do I export clients to CSV?"]
+    assert standalone_query("How do I export clients to CSV?", history) == "How do I export clients to CSV?"
+
+
+def test_a_new_subject_is_searched_first_as_asked():
+    history = [("user", "How do I reset my password?")]
+    assert search_queries("How do I export clients to CSV?", history)[0] == "How do I export clients to CSV?"
 
 
 def test_the_first_question_is_searched_as_it_is():
@@ -25,6 +30,13 @@ def test_a_question_with_history_is_searched_both_as_asked_and_standalone():
     history = [("user", "How do recurring invoices work?")]
     queries = search_queries("Can I pause them?", history)
     assert queries[0] == "Can I pause them?" and "recurring" in queries[1]
+
+
+def test_the_last_reply_names_what_a_follow_up_refers_to():
+    history = [("user", "What about the other one?"), ("agent", "Credit notes cancel part of an invoice you sent.")]
+    queries = search_queries("Can I edit it later?", history)
+    assert any("Credit" in q and "notes" in q for q in queries)
+    assert queries[0] == "Can I edit it later?"
 
 
 def test_a_follow_up_is_answered_from_the_topic_of_the_conversation(settings, kb):

@@ -143,7 +143,11 @@
       c.agent && h('span', { className: 'conv-item__agent', 'data-testid': 'item-agent' },
         c.agent.name, isMine(c) ? ' (you)' : ''),
       h('time', { className: 'conv-item__time', datetime: c.updated_at, textContent: formatTime(c.updated_at) })),
-    c.handoff_reason && h('span', { className: 'conv-item__reason', 'data-testid': 'handoff-reason', textContent: c.handoff_reason }),
+    c.handoff_reason && h('span', {
+      className: 'conv-item__reason', 'data-testid': 'handoff-reason', 'data-reason': c.handoff_reason || '',
+      textContent: reasonLabel(c.handoff_reason),
+      title: c.handoff_detail || '',
+    }),
     h('span', { className: 'conv-item__snippet', 'data-testid': 'last-message' },
       last ? `${authorOf(last)}: ${last.text}` : 'No messages yet'));
     btn.addEventListener('click', () => openConversation(String(c.id)));
@@ -201,7 +205,8 @@
     ui.state.textContent = c.state;
     ui.state.className = `badge badge--${c.state}`;
     ui.owner.textContent = c.agent ? `Handled by ${isMine(c) ? 'you' : c.agent.name}` : '';
-    ui.reason.textContent = c.handoff_reason ? `Reason: ${c.handoff_reason}` : '';
+    ui.reason.textContent = c.handoff_reason
+      ? `Reason: ${reasonLabel(c.handoff_reason)}${c.handoff_detail ? ` — ${c.handoff_detail}` : ''}` : '';
     ui.pane.dataset.state = c.state;
     updateControls();
   }
@@ -229,6 +234,27 @@
       }));
   }
 
+  const REASONS = {
+    customer_request: 'customer asked for a person', low_confidence: 'low confidence',
+    repeated_low_confidence: 'two doubtful answers in a row', escalation: 'escalation rule',
+    assistant_unavailable: 'assistant unavailable',
+  };
+  const reasonLabel = (reason) => REASONS[reason] || reason;
+
+  // Agents only: why the bot's confidence is what it is; the signals that pulled it down first.
+  function renderSignals(m) {
+    if (!m.signals && !m.handoff_detail) return null;
+    const low = new Set(m.low_signals || []);
+    const names = Object.keys(m.signals || {}).sort((a, b) => (low.has(b) - low.has(a)));
+    return h('details', { className: 'msg__why', 'data-testid': 'signals' },
+      h('summary', { textContent: low.size ? `Why: low ${[...low].join(', ')}` : 'Why this score' }),
+      m.handoff_detail && h('p', { className: 'msg__detail', 'data-testid': 'handoff-detail', textContent: m.handoff_detail }),
+      names.length > 0 && h('ul', { className: 'msg__signals' }, names.map((n) => h('li', {
+        className: low.has(n) ? 'signal signal--low' : 'signal', 'data-signal': n,
+        textContent: `${n.replace(/_/g, ' ')}: ${Number(m.signals[n]).toFixed(2)}`,
+      }))));
+  }
+
   function buildMessage(m) {
     const role = m.role || 'system', isCorrection = m.corrects !== null && m.corrects !== undefined;
     const li = h('li', {
@@ -254,7 +280,8 @@
         h('p', { className: 'msg__text', textContent: m.text }),
         // agents-only: the answer the bot held back on a low-confidence handoff
         m.draft && h('p', { className: 'msg__draft', 'data-testid': 'draft' }, h('strong', { textContent: 'Unsent draft: ' }), m.draft),
-        (role === 'bot' || isCorrection) && renderSources(m.sources)));
+        (role === 'bot' || isCorrection) && renderSources(m.sources),
+        role === 'bot' && renderSignals(m)));
     if (role === 'bot' && !isCorrection) {
       const btn = h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'correct-button', textContent: 'Correct' });
       btn.addEventListener('click', () => toggleCorrectForm(li, m));
@@ -360,7 +387,8 @@
       try { data = JSON.parse(ev.data); } catch (_) { return; }
       scheduleLists();
       if (!openId || String(data.conversation_id) !== openId) return;
-      if (data.message) renderMessage(data.message); else refreshOpen();
+      // a bot message carries agent-only fields (draft, signals) that events leave out: fetch it whole
+      if (data.message && data.message.role !== 'bot') renderMessage(data.message); else refreshOpen();
     }));
   }
 

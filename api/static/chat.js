@@ -13,6 +13,7 @@
 
   let conv = null;        // {id, token} of the current conversation
   let state = 'bot';
+  let stateChanges = 0;   // counts setState calls: a snapshot older than a live change is stale
   let busy = false;       // a send request is in flight
   let es = null;          // EventSource
   let esRetry = null;     // timer for re-creating a closed EventSource
@@ -83,6 +84,7 @@
   // ---------- state ----------
   function setState(next, agent) {
     state = next;
+    stateChanges += 1;
     const labels = {
       bot: 'Assistant',
       queued: 'Waiting for a person…',
@@ -96,8 +98,10 @@
     ui.handoff.hidden = next === 'closed';
   }
 
-  function applyConversation(c) {
-    setState(c.state, c.agent);
+  // `since`: the state change count when the snapshot was requested. A live event or a reply
+  // that landed while it was on its way is newer than the snapshot, and wins.
+  function applyConversation(c, since) {
+    if (since === undefined || since === stateChanges) setState(c.state, c.agent);
     (c.messages || []).forEach(renderMessage);
   }
 
@@ -225,9 +229,10 @@
   async function sync() {
     if (!conv) return;
     const gen = generation;
+    const since = stateChanges;
     try {
       const c = await api('GET', conversationPath());
-      if (gen === generation) applyConversation(c);
+      if (gen === generation) applyConversation(c, since);
     } catch (_) { /* the stream keeps retrying; nothing to show */ }
   }
 

@@ -1,0 +1,170 @@
+"""Composing an extractive reply that stands alone: the passage's answer with the context it needs.
+
+Given a chunk's units and where its answer is (the reader's best unit), choose what to quote:
+
+- a list item or table row brings its list (or the matching rows of a long table) and the sentence
+  that introduces it; a sentence ending in ':' brings the list it introduces;
+- a short section made of steps is quoted whole when its answer is the steps or what leads to them:
+  it is the answer to "how do I ...";
+- a sentence that leans on the one before it ("It", "This", "However", ...) brings that one;
+- a quoted question ("Can I pause a plan?") or a heading ("Creating a custom policy") is never the
+  answer: the sentence after it is;
+- neighbouring sentences that score nearly as well join, up to a length budget;
+- a sentence pointing at text the customer cannot see ("the steps above") is left out unless
+  what it points at is quoted too;
+- a quote that starts with a list item gets the section's heading as its lead-in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from knowledge.units import clean_markup
+
+_LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
+_LEANS_BACK = re.compile(
+    r"^(it|its|it's|this|that|these|those|they|them|their|there|he|she|his|her|however|but|also|so|then|"
+    r"otherwise|instead|if so|if not|in that case|after that|once (it|this|that)|which|such|both)\b",
+    re.I,
+)
+_POINTS_AWAY = re.compile(r"\b(above|below|the following|previous|preceding|as shown)\b", re.I)
+WHOLE_SECTION_CHARS = 900  # a section of steps this short is quoted whole
+MAX_CHARS = 480  # budget for the sentences added around the answer
+NEAR = 0.08  # a neighbour within this of the best unit's score joins
+MAX_LIST_ITEMS = 12
+MAX_TABLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Quote:
+    units: list[int]  # indices into the chunk's units, in order
+    lead_in: str = ""
+
+    def text(self, units: Sequence[str]) -> str:
+        """Prose runs on; a list item, and the prose after a list, start a new line."""
+        parts = [self.lead_in] if self.lead_in else []
+        after_item = False
+        for i in self.units:
+            unit = clean_markup(units[i])
+            item = is_list_item(unit)
+            if parts and (item or after_item or parts[-1].endswith(":")):
+                parts.append("\n" + unit)
+            else:
+                parts.append((" " if parts else "") + unit)
+            after_item = item
+        return "".join(parts).strip()
+
+
+def is_list_item(unit: str) -> bool:
+    return bool(_LIST_ITEM.match(unit))
+
+
+def is_table_row(unit: str) -> bool:
+    return unit.startswith("- ") and " — " in unit
+
+
+def is_question(unit: str) -> bool:
+    return unit.rstrip().endswith("?")
+
+
+def is_heading(unit: str) -> bool:
+    """A short line without closing punctuation ("Creating a custom policy"): a label, not an answer."""
+    text = unit.strip()
+    return (
+        not is_list_item(text) and len(text) <= 80 and len(text.split()) <= 10
+        and not text.endswith((".", "!", "?", ":", ";", ")", '"', "'"))
+    )
+
+
+def _run(units: Sequence[str], index: int) -> tuple[int, int]:
+    """The run of consecutive list items (or table rows) around `index`: [start, end)."""
+    table = is_table_row(units[index])
+    same = (lambda u: is_table_row(u)) if table else (lambda u: is_list_item(u) and not is_table_row(u))
+    start, end = index, index + 1
+    while start > 0 and same(units[start - 1]):
+        start -= 1
+    while end < len(units) and same(units[end]):
+        end += 1
+    return start, end
+
+
+def _intro(units: Sequence[str], start: int) -> int | None:
+    """The sentence that introduces a run starting at `start`, if there is one."""
+    if start > 0 and not is_list_item(units[start - 1]) and not is_question(units[start - 1]):
+        return start - 1
+    return None
+
+
+def _list_block(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
+    start, end = _run(units, index)
+    chosen: set[int] = set()
+    if is_table_row(units[index]) and end - start > MAX_TABLE_ROWS + 1:
+        best = scores[index]
+        rows = sorted(range(start, end), key=lambda i: -scores[i])
+        chosen |= {i for i in rows[:MAX_TABLE_ROWS] if scores[i] >= best - NEAR} | {index, start}
+    else:
+        chosen |= set(range(start, min(end, start + MAX_LIST_ITEMS)))
+        chosen.add(index)
+    intro = _intro(units, start)
+    if intro is not None:
+        chosen.add(intro)
+    return chosen
+
+
+def quote(
+    units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True
+) -> Quote:
+    """What to quote from one chunk whose answer is at unit `best`."""
+    n = len(units)
+    if not n:
+        return Quote([])
+    # a quoted question or a heading is not an answer: what follows it is
+    while (is_question(units[best]) or is_heading(units[best])) and best + 1 < n:
+        best += 1
+    steps = [i for i, u in enumerate(units) if is_list_item(u) and not is_table_row(u)]
+    # a short section of steps is quoted whole when its answer is the steps or what leads to them
+    if whole_sections and steps and best <= steps[-1] and sum(len(u) for u in units) <= WHOLE_SECTION_CHARS:
+        chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
+    else:
+        chosen = _around(units, scores, best)
+    if not chosen:
+        chosen = {best}
+    ordered = sorted(chosen)
+    lead_in = ""
+    if is_list_item(units[ordered[0]]) and heading:
+        lead_in = heading.split(" > ")[-1].strip().rstrip(":") + ":"
+    return Quote(ordered, lead_in)
+
+
+def _around(units: Sequence[str], scores: Sequence[float], best: int) -> set[int]:
+    n = len(units)
+    if is_list_item(units[best]):
+        chosen = _list_block(units, scores, best)
+    else:
+        chosen = {best}
+        if units[best].rstrip().endswith(":") and best + 1 < n and is_list_item(units[best + 1]):
+            chosen |= _list_block(units, scores, best + 1)
+    if _LEANS_BACK.match(units[min(chosen)]) and min(chosen) > 0:
+        prev = min(chosen) - 1
+        chosen |= _list_block(units, scores, prev) if is_list_item(units[prev]) else {prev}
+    budget = MAX_CHARS - sum(len(units[i]) for i in chosen)
+    top = scores[best]
+    for i in sorted(range(n), key=lambda i: -scores[i]):
+        if budget <= 0 or scores[i] < top - NEAR:
+            break
+        if i in chosen or is_question(units[i]) or is_heading(units[i]) or is_list_item(units[i]):
+            continue
+        if len(units[i]) > budget:
+            continue
+        if abs(i - best) > 2 or _POINTS_AWAY.search(units[i]):
+            continue
+        chosen.add(i)
+        budget -= len(units[i])
+    # the sentence right after, when it leans on what we quote ("It takes 2 days.")
+    after = max(chosen) + 1
+    if after < n and _LEANS_BACK.match(units[after]) and not is_list_item(units[after]) and len(units[after]) <= max(budget, 160):
+        chosen.add(after)
+    # a sentence that points at text we do not show is dropped, unless it is the answer itself
+    return {i for i in chosen if i == best or not _POINTS_AWAY.search(units[i]) or is_list_item(units[i])}

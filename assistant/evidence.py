@@ -1,0 +1,71 @@
+"""Evidence: the retrieved chunks, cut into answer units, each unit scored against the question.
+
+Unit texts and vectors were stored at ingest (`ingest.sync`), so reading them costs one lookup; a
+chunk indexed before unit vectors existed has its units embedded here instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from knowledge import Embedder, Hit, VectorStore
+from knowledge.units import split_units
+
+if TYPE_CHECKING:
+    from assistant.reader import Reading
+    from assistant.terms import QuestionTerms
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the assistant read for one question, best reading first."""
+
+    question: str  # as the customer asked it
+    query: str  # its standalone form, what the readings answer
+    readings: list[Reading]
+    terms: QuestionTerms
+
+    @property
+    def hits(self) -> list[Hit]:
+        return [r.passage.hit for r in self.readings]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved chunk as the assistant reads it."""
+
+    hit: Hit
+    rank: int  # in retrieval order, from 0
+    units: list[str]
+    vectors: np.ndarray  # one per unit
+    similarity: np.ndarray  # cosine of each unit to the question
+
+    @property
+    def best_unit(self) -> int:
+        return int(np.argmax(self.similarity)) if len(self.similarity) else 0
+
+
+def read_passages(
+    hits: Sequence[Hit], question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder
+) -> list[Passage]:
+    stored = store.units([h.chunk for h in hits])
+    missing = [h for h in hits if h.chunk.chunk_id not in stored]
+    if missing:
+        texts = [split_units(h.chunk.text) for h in missing]
+        vectors = embedder.embed([u for us in texts for u in us])
+        start = 0
+        for h, us in zip(missing, texts, strict=True):
+            stored[h.chunk.chunk_id] = (us, vectors[start : start + len(us)])
+            start += len(us)
+    passages = []
+    for rank, hit in enumerate(hits):
+        units, vectors = stored[hit.chunk.chunk_id]
+        similarity = vectors @ question_vector if len(units) else np.zeros(0, dtype=np.float32)
+        passages.append(
+            Passage(hit=hit, rank=rank, units=list(units), vectors=np.asarray(vectors), similarity=np.asarray(similarity))
+        )
+    return passages

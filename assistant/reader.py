@@ -1,0 +1,56 @@
+"""The reader: which retrieved passage answers the question, and where in it the answer is.
+
+Every unit of every retrieved passage is scored by the unit scorer (`assistant.unit_scorer`):
+the probability that it holds the answer, from the question's and the unit's vectors and a few
+word counts — no model run, so all of them are read. A passage's answerability is its best
+unit's probability, and that unit is where its answer is. Headings and quoted questions are
+labels, never the answer. A unit (or a whole section, by its heading) about the opposite of the
+action asked — turning 2FA off, for "how do I turn it on?" — keeps only a quarter of its score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.compose import is_heading, is_question
+from assistant.evidence import Passage
+from assistant.terms import QuestionTerms
+from assistant.unit_scorer import UnitScorer
+
+OPPOSITE_PENALTY = 0.25
+
+
+@dataclass(frozen=True)
+class Reading:
+    passage: Passage
+    answerability: float  # P(the best unit holds the answer)
+    best_unit: int
+    unit_scores: np.ndarray  # P(each unit holds the answer)
+
+    @property
+    def chunk_id(self) -> str:
+        return self.passage.hit.chunk.chunk_id
+
+
+def read(
+    question_vector: np.ndarray, passages: Sequence[Passage], terms: QuestionTerms, scorer: UnitScorer
+) -> list[Reading]:
+    """A reading for every passage, in retrieval order."""
+    readings = []
+    for p in passages:
+        if not p.units:
+            readings.append(Reading(p, 0.0, 0, np.zeros(0, dtype=np.float32)))
+            continue
+        probs = scorer.probability(question_vector, p.vectors, terms, p.units)
+        if terms.actions:  # about the opposite of the action asked: not its answer
+            section_opposes = terms.opposes(p.hit.chunk.heading.split(" > ")[-1])
+            opposed = np.array([section_opposes or terms.opposes(u) for u in p.units])
+            probs = np.where(opposed, probs * OPPOSITE_PENALTY, probs)
+        labels = np.array([is_heading(u) or is_question(u) for u in p.units])
+        candidates = np.where(labels & ~labels.all(), -1.0, probs)
+        best = int(np.argmax(candidates))
+        readings.append(Reading(p, float(probs[best]), best, probs))
+    return readings

@@ -1,0 +1,133 @@
+"""What a question asks for: its words weighted by rarity, its numbers, and the type of answer it expects.
+
+Rarity comes from the knowledge base itself (BM25's inverse document frequency), so "invoice" says
+little in an invoicing help centre while "Shopify" says a lot. The expected answer type ("when"
+wants a date, "how many" a number, "who" a name) lets the assistant check that the passage it
+quotes holds something of that type besides the question's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.text import STOPWORDS
+from knowledge.lexical import tokenize
+
+AnswerType = str  # "date" | "number" | "name" | "place" | "" (no particular type)
+
+_TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
+    ("number", re.compile(r"\bhow\s+(many|much|long|old|far|big|tall|high|fast|often|large|deep|heavy|soon)\b|"
+                          r"\bwhat\s+(percentage|percent|number|amount|price|cost|size|fee|rate|limit)\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\b(what|which)\s+(year|date|day|month|century|decade|time)\b|\bhow\s+long\s+ago\b", re.I)),
+    ("name", re.compile(r"\bwho(m|se)?\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\b(what|which)\s+(country|city|state|place|continent|region|county|island)\b", re.I)),
+]
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DETECT: dict[AnswerType, re.Pattern[str]] = {
+    "number": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                         r"hundred|thousand|million|billion|dozen|half|once|twice|several)\b|%|\$|€|£", re.I),
+    "date": re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({_MONTHS})\b|\b(century|decade|days?|weeks?|months?|years?|"
+                       r"today|daily|weekly|monthly|yearly|annually|after|before|until|during)\b", re.I),
+    "name": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)*"),
+    "place": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)*"),
+}
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+_GAP = r"(?:\S+\s+){0,3}?"
+# Opposite actions: "how do I turn on 2FA?" is not answered by how to turn it off, though the two
+# sentences embed almost alike. Each pair: (this action, its opposite).
+_OPPOSITES = [
+    (rf"\b(?:enable|activate|(?:turn|switch)\w*\s+{_GAP}on)\b", rf"\b(?:disable|deactivate|(?:turn|switch)\w*\s+{_GAP}off)\b"),
+    (r"\b(?:upgrad\w*)\b", r"\b(?:downgrad\w*)\b"),
+    (r"\b(?:import\w*)\b", r"\b(?:export\w*)\b"),
+    (r"\b(?:lock|locks|locked|locking)\b", r"\b(?:unlock\w*)\b"),
+    (r"\b(?:connect|connects|connected|connecting)\b", r"\b(?:disconnect\w*)\b"),
+    (r"\b(?:pause\w*)\b", r"\b(?:resum\w*|unpause\w*)\b"),
+    (r"\b(?:add|adds|added|adding)\b", r"\b(?:remov\w*)\b"),
+]
+_OPPOSITES_RE = [(re.compile(a, re.I), re.compile(b, re.I)) for a, b in _OPPOSITES]
+
+
+def _asked_actions(question: str) -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    """(the action asked, its opposite) for each opposite pair the question takes one side of."""
+    out = []
+    for a, b in _OPPOSITES_RE:
+        if a.search(question) and not b.search(question):
+            out.append((a, b))
+        elif b.search(question) and not a.search(question):
+            out.append((b, a))
+    return out
+
+
+def expected_type(question: str) -> AnswerType:
+    for name, pattern in _TYPES:
+        if pattern.search(question):
+            return name
+    return ""
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    terms: dict[str, float]  # tokenized content word -> inverse document frequency
+    numbers: frozenset[str]
+    answer_type: AnswerType
+    actions: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()  # asked action, its opposite
+
+    @classmethod
+    def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
+        words = " ".join(w for w in _WORD.findall(question.lower()) if w not in STOPWORDS)
+        return cls(
+            terms={t: idf(t) for t in dict.fromkeys(tokenize(words))},
+            numbers=frozenset(_NUMBER.findall(question)),
+            answer_type=expected_type(question),
+            actions=tuple(_asked_actions(question)),
+        )
+
+    def weighted_coverage(self, text: str) -> float:
+        """Share of the question's words found in the text, each weighted by its rarity."""
+        total = sum(self.terms.values())
+        if not total:
+            return 0.0
+        present = set(tokenize(text))
+        return sum(w for t, w in self.terms.items() if t in present) / total
+
+    def coverage(self, text: str) -> float:
+        """Share of the question's words found in the text, each counted once."""
+        if not self.terms:
+            return 0.0
+        present = set(tokenize(text))
+        return sum(t in present for t in self.terms) / len(self.terms)
+
+    def rarest_found(self, text: str, n: int = 2) -> float:
+        """Share of the question's n rarest words found in the text."""
+        rare = sorted(self.terms, key=self.terms.__getitem__, reverse=True)[:n]
+        if not rare:
+            return 0.0
+        present = set(tokenize(text))
+        return sum(t in present for t in rare) / len(rare)
+
+    def opposes(self, text: str) -> bool:
+        """The text is about the opposite of what the question asks to do (turn off, for turn on)."""
+        return any(opposite.search(text) and not asked.search(text) for asked, opposite in self.actions)
+
+    def numbers_found(self, text: str) -> float:
+        """Share of the question's numbers found in the text (1.0 when it has none)."""
+        if not self.numbers:
+            return 1.0
+        found = set(_NUMBER.findall(text))
+        return len(self.numbers & found) / len(self.numbers)
+
+    def type_found(self, text: str) -> float:
+        """1.0 if the text holds something of the expected answer type beyond the question's own
+        words, 0.0 if not, 0.5 when the question expects no particular type."""
+        if not self.answer_type:
+            return 0.5
+        question_words = set(self.terms)
+        for match in _DETECT[self.answer_type].finditer(text):
+            if not set(tokenize(match.group(0))) <= question_words or not tokenize(match.group(0)):
+                return 1.0
+        return 0.0

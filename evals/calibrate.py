@@ -1,0 +1,143 @@
+"""Fitting the confidence calibrator on labelled questions (`switchboard eval calibrate`).
+
+For each dataset, its knowledge base is synced into its own data directory and every question is
+put to the assistant (`evals.answers.run_questions`); each reply's signals and whether its draft
+was correct are the training data. Replies that never reached the confidence path (escalation
+rules, requests for a person, greetings) are left out. The calibrator is a logistic regression
+(`assistant.calibration.fit`), cross-validated by conversation: the out-of-fold confidences are
+what the report's figures use (so they are honest about questions the calibrator did not see) and
+what the handoff threshold is chosen from.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from evals.answers import AnswerRecord, run_questions, summarize
+from evals.datasets import dataset_settings, load_questions, open_dataset_kb
+
+
+@dataclass
+class DatasetRun:
+    name: str
+    records: list[AnswerRecord]
+    doc_ids: list[str]  # of its knowledge base: the calibrator recognises it by them
+    threshold: float = float("nan")  # the handoff threshold the assistant served with
+    calibrator: str = ""  # which calibrator, and which recalibration, it used
+
+
+def answer_dataset(
+    dataset: Path,
+    *,
+    split: str,
+    settings,
+    provider: str | None = None,
+    limit: int | None = None,
+    data_dir: Path | None = None,
+    embedder=None,
+    quiet: bool = False,
+    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+    assistant_factory=None,
+) -> DatasetRun:
+    """Put every question of one dataset split to the assistant built from `settings`."""
+    from assistant import build_assistant
+
+    dataset = Path(dataset)
+    questions = load_questions(dataset, split)[: limit or None]
+    eval_settings = dataset_settings(dataset, settings, data_dir)
+    if provider:
+        eval_settings = eval_settings.model_copy(update={"llm_provider": provider})
+    kb, report, seconds = open_dataset_kb(dataset, eval_settings, embedder=embedder, quiet=quiet, log=log)
+    doc_ids = [d.doc_id for d in kb.catalog.all()]
+    try:
+        if not quiet:
+            log(f"{dataset.name}: ingest {report.summary()} in {seconds:.1f}s; {len(questions)} questions")
+        assistant = (assistant_factory or build_assistant)(eval_settings, kb)
+        assistant.reply("warm-up: how do I get started")  # loads the models: not the first question's latency
+        bar = None
+        if not quiet:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(questions), unit="q", desc=dataset.name, file=sys.stderr, leave=False)
+        records = run_questions(assistant, questions, progress=bar.update if bar else None)
+        threshold = assistant.policy.threshold
+        meta = assistant.calibrator.meta
+        used = f"{meta.get('path', 'untrained')} ({meta.get('knowledge_base') or 'pooled'})"
+        if bar:
+            bar.close()
+    finally:
+        kb.close()
+    for r in records:
+        r.extra["dataset"] = dataset.resolve().name
+    return DatasetRun(dataset.resolve().name, records, doc_ids, threshold, used)
+
+
+def collecting_assistant(settings, kb):
+    """The configured assistant, or, when no calibrator exists yet, the same with an untrained one:
+    collecting signals does not depend on the calibrator."""
+    from assistant import build_assistant
+    from assistant.calibration import Calibrator
+
+    try:
+        return build_assistant(settings, kb)
+    except FileNotFoundError:
+        from assistant import Assistant, HandoffPolicy, make_provider
+        from assistant.escalation import EscalationRules
+        from assistant.unit_scorer import UnitScorer
+
+        return Assistant(
+            kb=kb, provider=make_provider(settings, kb.embedder), policy=HandoffPolicy(0.5),
+            calibrator=Calibrator.untrained(),
+            unit_scorer=UnitScorer.load(),
+            rules=EscalationRules.load(settings.escalation_rules),
+        )
+
+
+def fit_calibrator(runs: Sequence[DatasetRun], *, c: float = 0.3, folds: int = 5):
+    """Fit on every run's scored replies; returns (calibrator, {dataset: records with held-out confidences})."""
+    from assistant.calibration import LabelledReply, fingerprint, fit
+    from assistant.signals import Signals
+
+    scored = [(run.name, r) for run in runs for r in run.records if r.signals is not None]
+    if len(scored) < 2 * folds or len({r.correct_if_sent for _, r in scored}) < 2:
+        raise ValueError(f"too few labelled replies to fit a calibrator ({len(scored)}; need right and wrong ones)")
+    rows = [
+        LabelledReply(
+            signals=Signals(**{k: v for k, v in r.signals.items() if k in Signals.names()}),
+            correct=r.correct_if_sent, knowledge_base=name, group=str(r.conversation),
+            answerable=r.correct_if_sent_possible,
+        )
+        for name, r in scored
+    ]
+    calibrator, held_out = fit(rows, {run.name: fingerprint(run.doc_ids) for run in runs}, c=c, folds=folds)
+    out: dict[str, list[AnswerRecord]] = {}
+    for run in runs:
+        probs = iter(held_out[run.name])
+        out[run.name] = [
+            r if r.signals is None else AnswerRecord(**{**r.__dict__, "confidence": round(float(next(probs)), 4)})
+            for r in run.records
+        ]
+    return calibrator, out
+
+
+def rejudge_handoffs(records: Sequence[AnswerRecord], threshold: float) -> list[AnswerRecord]:
+    """Records as they would be with this threshold: a scored reply below it is a handoff."""
+    out = []
+    for r in records:
+        if r.signals is None:
+            out.append(r)
+            continue
+        handoff = r.confidence < threshold
+        out.append(AnswerRecord(**{**r.__dict__, "handoff": handoff,
+                                   "handoff_reason": "low_confidence" if handoff else None}))
+    return out
+
+
+def summaries(per_dataset: dict[str, list[AnswerRecord]], thresholds: dict[str, float], target: float) -> dict[str, dict]:
+    return {
+        name: summarize(rejudge_handoffs(records, thresholds[name]), threshold=thresholds[name], target=target)
+        for name, records in per_dataset.items()
+    }

@@ -1,0 +1,41 @@
+"""Answer units: the sentences, list items and table rows a chunk is made of.
+
+An extractive reply is built from whole units, and the assistant scores each unit against the
+question, so ingest embeds every unit once (`VectorStore` keeps their vectors beside the chunk's)
+and a reply embeds none.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+_LIST_ITEM = re.compile(r"^(?:[-*+•]|\d+[.)])\s+")
+MAX_UNITS = 60  # per chunk: a chunk is at most a few thousand characters
+# Bumped whenever split_units changes, so that stored unit vectors are rebuilt (ingest.sync).
+UNITS_VERSION = 2
+
+
+def clean_markup(text: str) -> str:
+    """Plain text from Markdown emphasis and links: '**Save**' -> 'Save', '[Help](url)' -> 'Help'."""
+    return _MARKUP.sub("", _LINK.sub(r"\1", text)).strip()
+
+
+def split_units(text: str) -> list[str]:
+    """Sentences and list items: the units an extractive answer is built from."""
+    units: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or set(line) <= set("|-: "):
+            continue
+        if line.startswith("|"):  # a table row reads as one unit, shown as a list item
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            units.append("- " + " — ".join(c for c in cells if c))
+            continue
+        if _LIST_ITEM.match(line):  # a list item is one unit: "1. Go to Settings." is not "1." + "Go to…"
+            units.append(line)
+            continue
+        units.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+    return units[:MAX_UNITS]

@@ -1,0 +1,83 @@
+"""An extractive reply stands alone: the answer with the context it needs, and nothing it points at."""
+
+from __future__ import annotations
+
+from assistant.compose import quote
+from knowledge.units import split_units
+
+STEPS = """Cancelling stops your plan from renewing. Your account moves to the Free plan at the end of the period.
+
+1. Go to **Settings → Billing → Plan**.
+2. Click **Cancel subscription**.
+3. Click **Confirm cancellation**.
+
+We email you a confirmation."""
+
+
+def _quote(text: str, best_fragment: str, heading: str = "", scores=None, **kw) -> str:
+    units = split_units(text)
+    best = next(i for i, u in enumerate(units) if best_fragment in u)
+    scores = scores or [1.0 if i == best else 0.0 for i in range(len(units))]
+    return quote(units, scores, best, heading, **kw).text(units)
+
+
+def test_a_step_is_never_quoted_alone_its_whole_list_and_intro_come_with_it():
+    text = _quote(STEPS, "Click **Cancel subscription**", "Cancel your subscription", whole_sections=False)
+    assert "Go to Settings → Billing → Plan." in text
+    assert "Click Confirm cancellation." in text
+    assert text.index("Go to") < text.index("Click Cancel") < text.index("Confirm cancellation")
+
+
+def test_a_short_section_of_steps_is_quoted_whole():
+    text = _quote(STEPS, "Click **Cancel subscription**", "Cancel your subscription")
+    assert text.startswith("Cancelling stops your plan from renewing.")
+    assert text.endswith("We email you a confirmation.")
+
+
+def test_a_list_without_its_own_intro_gets_the_heading_as_lead_in():
+    steps = "1. Go to **Settings → Security**.\n2. Click **Set up authenticator app**.\n3. Scan the QR code."
+    text = _quote(steps, "Click **Set up", "Set up 2FA > Turn on 2FA with an authenticator app")
+    assert text.splitlines()[0] == "Turn on 2FA with an authenticator app:"
+    assert "Scan the QR code." in text
+
+
+def test_a_quoted_question_is_replaced_by_its_answer():
+    faq = "Can I pause a recurring invoice? Yes, click Pause on its profile and it stops until you resume it."
+    text = _quote(faq, "Can I pause")
+    assert not text.startswith("Can I pause")
+    assert "click Pause on its profile" in text
+
+
+def test_a_sentence_that_leans_back_brings_the_one_before():
+    prose = ("Payouts go to the bank account you added in Settings. They arrive two business days after "
+             "the payment. Weekly payouts are available on Pro.")
+    text = _quote(prose, "They arrive")
+    assert text.startswith("Payouts go to the bank account")
+
+
+def test_a_pointer_to_text_the_customer_cannot_see_is_left_out():
+    prose = ("Exports include every invoice field. Use the steps above to schedule one. "
+             "Exports are emailed as a CSV file.")
+    units = split_units(prose)
+    scores = [1.0, 0.98, 0.97]
+    text = quote(units, scores, 0).text(units)
+    assert "steps above" not in text
+    assert "Exports are emailed" in text
+
+
+def test_a_long_table_quotes_its_header_and_matching_rows_only():
+    rows = "\n".join(f"| Plan {i} | ${i * 10} a month |" for i in range(1, 11))
+    table = "Prices:\n\n| Plan | Price |\n|---|---|\n" + rows
+    units = split_units(table)
+    best = next(i for i, u in enumerate(units) if "Plan 7" in u)
+    scores = [0.0] * len(units)
+    scores[best] = 1.0
+    text = quote(units, scores, best, whole_sections=False).text(units)
+    assert "Plan 7" in text and "Plan — Price" in text and "Plan 3 " not in text
+
+
+def test_a_heading_is_not_an_answer_the_text_under_it_is():
+    text = "Creating a custom policy\n\nYou can create a custom policy from the Policies page by clicking Create."
+    assert _quote(text, "Creating a custom policy") == (
+        "You can create a custom policy from the Policies page by clicking Create."
+    )
