@@ -4,8 +4,8 @@
     python -m evals.latency --kb ../shared/datasets/mtrag_govt_cloud/kb.jsonl \
         --questions ../shared/datasets/mtrag_govt_cloud/dev.jsonl --n 50
 
-Ingests the knowledge base into a temporary data directory (timing the first ingest and a no-op
-re-ingest), starts the server, then sends each question as the first message of a new
+Ingests the knowledge base into a temporary data directory, or `--data-dir` (timing the first
+ingest and a no-op re-ingest), starts the server, then sends each question as the first message of a new
 conversation and measures the time to the reply. Prints and returns p50/p95/max.
 """
 
@@ -58,11 +58,15 @@ def main() -> None:
     parser.add_argument("--kb", type=Path, required=True)
     parser.add_argument("--questions", type=Path, help="a dev.jsonl; default: the KB's own headings")
     parser.add_argument("--n", type=int, default=50)
+    parser.add_argument("--data-dir", type=Path,
+                        help="serve this data directory (e.g. data/evals/<dataset> made by `switchboard eval`) "
+                        "after a re-ingest that should change nothing; default: a fresh temporary one")
     args = parser.parse_args()
 
     exe = str(Path(sys.executable).parent / "switchboard")
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "SWITCHBOARD_DATA_DIR": tmp, "HF_HUB_OFFLINE": "1"}
+        data_dir = str(args.data_dir.resolve()) if args.data_dir else tmp
+        env = {**os.environ, "SWITCHBOARD_DATA_DIR": data_dir, "HF_HUB_OFFLINE": "1"}
         first = _timed([exe, "ingest", "--quiet", str(args.kb)], env)
         noop = _timed([exe, "ingest", "--quiet", str(args.kb)], env)
         print(f"ingest {args.kb}: first {first:.1f}s, no-op re-ingest {noop:.1f}s (whole command, model load included)")
