@@ -30,6 +30,7 @@ conversations = sa.Table(
     sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
     sa.Column("handoff_reason", sa.String(40)),
     sa.Column("handoff_detail", sa.Text),  # for agents: the rule that fired, or the signals that fell short
+    sa.Column("answered_through", sa.Integer),  # the last customer message the bot has answered
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -51,7 +52,9 @@ messages = sa.Table(
     sa.Column("low_signals", sa.JSON),  # agents only: the signals that pulled its confidence down
     sa.Column("author", sa.String(200)),
     sa.Column("corrects", sa.Integer),
+    sa.Column("client_id", sa.String(64)),  # the sender's idempotency key: a retried line is stored once
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ux_messages_client_id", "conversation_id", "client_id", unique=True),
 )
 
 events = sa.Table(
@@ -81,9 +84,21 @@ def _m002_confidence_signals(conn: sa.Connection) -> None:
             conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
 
 
+def _m003_message_client_ids(conn: sa.Connection) -> None:
+    """Idempotent customer lines (a client id per message) and what the bot has answered so far."""
+    inspector = sa.inspect(conn)
+    if "client_id" not in {c["name"] for c in inspector.get_columns("messages")}:
+        conn.execute(sa.text("ALTER TABLE messages ADD COLUMN client_id VARCHAR(64)"))
+    if "answered_through" not in {c["name"] for c in inspector.get_columns("conversations")}:
+        conn.execute(sa.text("ALTER TABLE conversations ADD COLUMN answered_through INTEGER"))
+    if "ux_messages_client_id" not in {i["name"] for i in sa.inspect(conn).get_indexes("messages")}:
+        conn.execute(sa.text("CREATE UNIQUE INDEX ux_messages_client_id ON messages (conversation_id, client_id)"))
+
+
 MIGRATIONS: list[Migration] = [
     ("api.m001_agents_conversations_messages_events", lambda conn: metadata.create_all(conn)),
     ("api.m002_confidence_signals", _m002_confidence_signals),
+    ("api.m003_message_client_ids", _m003_message_client_ids),
 ]
 
 
