@@ -1,37 +1,155 @@
-"""Agent accounts: created from the CLI, authenticated by a bearer token stored only as a hash."""
+"""Agent accounts: a name, a role, a bearer token stored only as a hash, and revocation.
+
+Revoking an agent kills its token and ends every console session it has, in one transaction.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal, get_args
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.auth import hash_token, new_token
 from api.conversations import Agent
-from api.db import agents
+from api.db import agent_sessions, agents
+from api.errors import Conflict, Invalid, NotFound
+
+AgentRole = Literal["agent", "admin"]
+ROLES: tuple[str, ...] = get_args(AgentRole)
 
 
-async def create_or_rotate(engine: AsyncEngine, name: str) -> tuple[Agent, str, bool]:
-    """A new token for the agent NAME, creating the agent if needed. Returns (agent, token, created)."""
+@dataclass(frozen=True)
+class AgentAccount:
+    id: int
+    name: str
+    role: AgentRole
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def agent(self) -> Agent:
+        """The agent as conversations know it (who claims, who replies)."""
+        return Agent(self.id, self.name)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def account_from_row(row: sa.Row) -> AgentAccount:
+    return AgentAccount(row.id, row.name, row.role, _utc(row.created_at), _utc(row.revoked_at))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes back; every stored time is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _check(name: str, role: str | None) -> str:
     name = name.strip()
     if not name:
-        raise ValueError("agent name is empty")
+        raise Invalid("agent name is empty")
+    if role is not None and role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+    return name
+
+
+async def create_or_rotate(
+    engine: AsyncEngine, name: str, role: AgentRole | None = None
+) -> tuple[AgentAccount, str, bool]:
+    """A new token for the agent NAME, creating the agent if needed. Returns (account, token, created).
+
+    Rotating a token ends the agent's sessions (they may have been opened with the old token) and
+    lifts a revocation; `role` changes the role of an existing agent only when given."""
+    name = _check(name, role)
     token = new_token()
+    now = datetime.now(UTC)
     async with engine.begin() as conn:
         existing = (await conn.execute(sa.select(agents.c.id).where(agents.c.name == name))).first()
         if existing:
-            await conn.execute(agents.update().where(agents.c.id == existing.id).values(token_hash=hash_token(token)))
-            return Agent(existing.id, name), token, False
+            values: dict = {"token_hash": hash_token(token), "revoked_at": None}
+            if role is not None:
+                values["role"] = role
+            await conn.execute(agents.update().where(agents.c.id == existing.id).values(**values))
+            await end_sessions(conn, existing.id, now)
+            return await _get(conn, existing.id), token, False
         result = await conn.execute(
-            agents.insert().values(name=name, token_hash=hash_token(token), created_at=datetime.now(UTC))
+            agents.insert().values(name=name, token_hash=hash_token(token), role=role or "agent", created_at=now)
         )
-        return Agent(int(result.inserted_primary_key[0]), name), token, True
+        return await _get(conn, int(result.inserted_primary_key[0])), token, True
 
 
-async def by_token(engine: AsyncEngine, token: str) -> Agent | None:
+async def create(engine: AsyncEngine, name: str, role: AgentRole = "agent") -> tuple[AgentAccount, str]:
+    """A new agent and its token (shown once). An existing name is a conflict, never a rotation."""
+    name = _check(name, role)
+    token = new_token()
+    async with engine.begin() as conn:
+        if (await conn.execute(sa.select(agents.c.id).where(agents.c.name == name))).first():
+            raise Conflict(f"an agent named {name!r} exists already")
+        result = await conn.execute(
+            agents.insert().values(name=name, token_hash=hash_token(token), role=role, created_at=datetime.now(UTC))
+        )
+        return await _get(conn, int(result.inserted_primary_key[0])), token
+
+
+async def by_token(engine: AsyncEngine, token: str) -> AgentAccount | None:
+    """The agent holding this token, unless it has been revoked."""
     async with engine.connect() as conn:
         row = (
-            await conn.execute(sa.select(agents.c.id, agents.c.name).where(agents.c.token_hash == hash_token(token)))
+            await conn.execute(
+                sa.select(agents).where(agents.c.token_hash == hash_token(token), agents.c.revoked_at.is_(None))
+            )
         ).first()
-    return Agent(row.id, row.name) if row else None
+    return account_from_row(row) if row else None
+
+
+async def by_name(engine: AsyncEngine, name: str) -> AgentAccount:
+    async with engine.connect() as conn:
+        row = (await conn.execute(sa.select(agents).where(agents.c.name == name.strip()))).first()
+    if row is None:
+        raise NotFound(f"no agent named {name.strip()!r}")
+    return account_from_row(row)
+
+
+async def list_accounts(engine: AsyncEngine) -> list[AgentAccount]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(agents).order_by(agents.c.name))).all()
+    return [account_from_row(r) for r in rows]
+
+
+async def revoke(engine: AsyncEngine, agent_id: int) -> AgentAccount:
+    """The agent's token stops working and all its sessions end, at once. Revoking twice is a no-op."""
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        await _get(conn, agent_id)
+        await conn.execute(
+            agents.update().where(agents.c.id == agent_id, agents.c.revoked_at.is_(None)).values(revoked_at=now)
+        )
+        await end_sessions(conn, agent_id, now)
+        return await _get(conn, agent_id)
+
+
+async def set_role(engine: AsyncEngine, agent_id: int, role: AgentRole) -> AgentAccount:
+    _check("-", role)
+    async with engine.begin() as conn:
+        await _get(conn, agent_id)
+        await conn.execute(agents.update().where(agents.c.id == agent_id).values(role=role))
+        return await _get(conn, agent_id)
+
+
+async def end_sessions(conn: AsyncConnection, agent_id: int, now: datetime) -> None:
+    await conn.execute(
+        agent_sessions.update()
+        .where(agent_sessions.c.agent_id == agent_id, agent_sessions.c.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+async def _get(conn: AsyncConnection, agent_id: int) -> AgentAccount:
+    row = (await conn.execute(sa.select(agents).where(agents.c.id == agent_id))).first()
+    if row is None:
+        raise NotFound(f"no agent with id {agent_id}")
+    return account_from_row(row)

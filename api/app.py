@@ -9,8 +9,9 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api import logs
 from api.errors import Conflict, Invalid, NotFound
-from api.routes import agent, customer, pages
+from api.routes import admin, agent, customer, pages
 from api.services import open_services
 from knowledge import KnowledgeBase, Settings
 
@@ -20,17 +21,20 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redaction = logs.install()
         services = await open_services(settings, kb)
         app.state.services = services
         try:
             yield
         finally:
             await services.close()
+            logs.uninstall(redaction)
 
     app = FastAPI(title="Switchboard", version="0.1.0", lifespan=lifespan)
     app.include_router(pages.router)
     app.include_router(customer.router)
     app.include_router(agent.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
 
     body_limit = max(MAX_BODY_BYTES, settings.max_message_chars * 8)

@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -51,26 +52,76 @@ def agent() -> None:
 
 @agent.command("create")
 @click.argument("name")
+@click.option("--role", type=click.Choice(["agent", "admin"]), default=None,
+              help="the agent's role [default: agent; an existing agent keeps its role]")
 @click.pass_obj
-def agent_create(settings: Settings, name: str) -> None:
-    """Create agent NAME (or give it a new token) and print the token on the last line."""
-    token, created = asyncio.run(_create_agent(settings, name))
+def agent_create(settings: Settings, name: str, role: str | None) -> None:
+    """Create agent NAME (or give it a new token) and print the token on the last line.
+
+    A new token ends the agent's console sessions and lifts a revocation."""
+    token, created = asyncio.run(_create_agent(settings, name, role))
     click.echo(f"{'created agent' if created else 'new token for agent'} {name!r}; the token is shown once:")
     click.echo(token)
 
 
-async def _create_agent(settings: Settings, name: str) -> tuple[str, bool]:
-    from api.agents import create_or_rotate
+@agent.command("list")
+@click.pass_obj
+def agent_list(settings: Settings) -> None:
+    """List agents: name, role, when created, when revoked."""
+    from api.agents import list_accounts
+
+    accounts = asyncio.run(_with_engine(settings, list_accounts))
+    rows = [("NAME", "ROLE", "CREATED", "REVOKED")] + [
+        (a.name, a.role, _when(a.created_at), _when(a.revoked_at) if a.revoked_at else "-") for a in accounts
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@agent.command("revoke")
+@click.argument("name")
+@click.pass_obj
+def agent_revoke(settings: Settings, name: str) -> None:
+    """Revoke agent NAME: its token stops working and its console sessions end now."""
+    from api.agents import by_name, revoke
+    from api.errors import NotFound
+
+    async def run(engine):
+        return await revoke(engine, (await by_name(engine, name)).id)
+
+    try:
+        account = asyncio.run(_with_engine(settings, run))
+    except NotFound as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"revoked agent {account.name!r}; its token and sessions no longer work")
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+async def _with_engine(settings: Settings, action):
     from api.db import open_database
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = await open_database(settings.resolved_database_url)
     try:
-        _, token, created = await create_or_rotate(engine, name)
-    except ValueError as e:
-        raise click.UsageError(str(e)) from None
+        return await action(engine)
     finally:
         await engine.dispose()
+
+
+async def _create_agent(settings: Settings, name: str, role: str | None = None) -> tuple[str, bool]:
+    from api.agents import AgentRole, create_or_rotate
+    from api.errors import Invalid
+
+    try:
+        _, token, created = await _with_engine(
+            settings, lambda engine: create_or_rotate(engine, name, cast("AgentRole | None", role))
+        )
+    except Invalid as e:
+        raise click.UsageError(str(e)) from None
     return token, created
 
 

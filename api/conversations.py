@@ -8,12 +8,16 @@ and the bot never answers once a person has it.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.auth import hash_token, new_token
@@ -27,6 +31,7 @@ from assistant import HANDOFF_TEXT, Reply
 # (customer text, earlier turns as (speaker, text), confidence of the bot's previous answer) -> reply
 AnswerFn = Callable[[str, list[tuple[str, str]], float | None], Awaitable[Reply]]
 HISTORY_TURNS = 10
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,24 @@ class Conversation:
     handoff_detail: str | None = None
 
 
+@dataclass(frozen=True)
+class PostedLine:
+    message: MessagePublic
+    reply: MessagePublic | None
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What the bot has yet to answer: the customer's lines since its (or a person's) last word."""
+
+    answered_through: int
+    line_ids: list[int]
+    question: str
+    history: list[tuple[str, str]]
+    previous_confidence: float | None
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -55,6 +78,8 @@ class ConversationService:
         self.engine = engine
         self.notifier = notifier
         self.max_message_chars = max_message_chars
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._tasks: set[asyncio.Task] = set()
 
     # ----- reading -------------------------------------------------------------------------
 
@@ -144,44 +169,118 @@ class ConversationService:
         return mask_card_numbers(text)
 
     async def post_customer_message(
-        self, conversation_id: str, text: str, answer: AnswerFn
-    ) -> tuple[MessagePublic, MessagePublic | None]:
+        self, conversation_id: str, text: str, answer: AnswerFn, *, client_id: str | None = None, wait: bool = True
+    ) -> PostedLine:
+        """Store a customer's line (once per `client_id`), then have the bot answer what is pending.
+
+        `wait`: answer before returning; otherwise the bot answers in the background and the reply
+        arrives on the conversation's event stream.
+        """
         text = self.clean_text(text)
-        async with self.engine.begin() as conn:
-            state = await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
-            history = await self._history(conn, conversation_id)
-            previous = await self._previous_answer_confidence(conn, conversation_id)
-            message = await self._add_message(conn, conversation_id, role="customer", text=text)
+        try:
+            async with self.engine.begin() as conn:
+                state = await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
+                stored = await self._by_client_id(conn, conversation_id, client_id)
+                if stored is not None:
+                    return PostedLine(stored, await self._reply_after(conn, stored), duplicate=True)
+                message = await self._add_message(conn, conversation_id, role="customer", text=text, client_id=client_id)
+        except IntegrityError:  # the same client_id stored by a concurrent request
+            async with self.engine.connect() as conn:
+                stored = await self._by_client_id(conn, conversation_id, client_id)
+                if stored is None:
+                    raise
+                return PostedLine(stored, await self._reply_after(conn, stored), duplicate=True)
         await self.notifier.publish()
         if state != "bot":
-            return message, None
+            return PostedLine(message, None)
+        if not wait:
+            self._in_background(self.answer_pending(conversation_id, answer))
+            return PostedLine(message, None)
+        return PostedLine(message, await self.answer_pending(conversation_id, answer, line=message))
 
-        reply = await answer(text, history, previous)
-        async with self.engine.begin() as conn:
-            try:  # an agent may have taken over while the assistant was thinking: then stay silent
-                await self._touch(conn, conversation_id, allowed=("bot",))
-            except Conflict:
-                return message, None
-            bot = await self._add_message(
-                conn,
-                conversation_id,
-                role="bot",
-                text=reply.text,
-                confidence=reply.confidence,
-                sources=[s.__dict__ for s in reply.sources],
-                handoff=reply.handoff,
-                handoff_reason=reply.handoff_reason,
-                draft=reply.draft,
-                handoff_detail=reply.handoff_detail,
-                signals=reply.signals,
-                low_signals=reply.low_signals or None,
-            )
-            if reply.handoff:
-                await self._enqueue(
-                    conn, conversation_id, reply.handoff_reason or "low_confidence", detail=reply.handoff_detail
-                )
-        await self.notifier.publish()
-        return message, bot
+    async def answer_pending(
+        self, conversation_id: str, answer: AnswerFn, line: MessagePublic | None = None
+    ) -> MessagePublic | None:
+        """The bot answers every customer line since its last word, in one reply.
+
+        Lines typed while the bot is answering are answered together in the next reply. Returns the
+        reply that answers `line` (None if the conversation is not with the bot). Across workers a
+        compare-and-set on `answered_through` keeps two replies from answering the same lines.
+        """
+        async with self._lock(conversation_id):
+            for _ in range(3):
+                async with self.engine.connect() as conn:
+                    pending = await self._pending(conn, conversation_id)
+                    if pending is None:
+                        return None
+                    if line is not None and line.id not in pending.line_ids:
+                        return await self._reply_after(conn, line)  # already answered
+                if not pending.line_ids:
+                    return None
+                reply = await answer(pending.question, pending.history, pending.previous_confidence)
+                async with self.engine.begin() as conn:
+                    taken = await conn.execute(
+                        conversations.update()
+                        .where(
+                            conversations.c.id == conversation_id,
+                            conversations.c.state == "bot",
+                            sa.func.coalesce(conversations.c.answered_through, 0) == pending.answered_through,
+                        )
+                        .values(answered_through=pending.line_ids[-1], updated_at=_now())
+                        .returning(conversations.c.id)
+                    )
+                    if taken.first() is None:
+                        continue  # an agent took over, or another worker answered: look again
+                    bot = await self._add_reply(conn, conversation_id, reply, answers_through=pending.line_ids[-1])
+                await self.notifier.publish()
+                return bot
+        return None
+
+    def _in_background(self, work: Awaitable[object]) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception:  # the line is stored; the next one answers it with the rest
+                log.exception("answering in the background failed")
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        """Let replies being written finish (up to `timeout` seconds), then stop."""
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
+            for task in late:
+                task.cancel()
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
+        return lock
+
+    async def _add_reply(
+        self, conn: AsyncConnection, conversation_id: str, reply: Reply, answers_through: int
+    ) -> MessagePublic:
+        bot = await self._add_message(
+            conn,
+            conversation_id,
+            role="bot",
+            answers_through=answers_through,
+            text=reply.text,
+            confidence=reply.confidence,
+            sources=[s.__dict__ for s in reply.sources],
+            handoff=reply.handoff,
+            handoff_reason=reply.handoff_reason,
+            draft=reply.draft,
+            handoff_detail=reply.handoff_detail,
+            signals=reply.signals,
+            low_signals=reply.low_signals or None,
+        )
+        if reply.handoff:
+            await self._enqueue(conn, conversation_id, reply.handoff_reason or "low_confidence", detail=reply.handoff_detail)
+        return bot
 
     async def request_handoff(self, conversation_id: str) -> Conversation:
         """The customer pressed 'talk to a person'. Idempotent once a person is involved."""
@@ -258,13 +357,22 @@ class ConversationService:
         return AgentMessagePublic(**message.model_dump(), draft=None)
 
     async def release(self, conversation_id: str, agent: Agent) -> Conversation:
-        """Back to the bot."""
+        """Back to the bot, which answers from the customer's next line on: what was said to the
+        person stays with the person."""
         async with self.engine.begin() as conn:
             await self._owned(conn, conversation_id, agent)
+            said = (
+                sa.select(sa.func.max(messages.c.id))
+                .where(messages.c.conversation_id == conversation_id, messages.c.role == "customer")
+                .scalar_subquery()
+            )
             await conn.execute(
                 conversations.update()
                 .where(conversations.c.id == conversation_id)
-                .values(state="bot", agent_id=None, handoff_reason=None, handoff_detail=None, updated_at=_now())
+                .values(
+                    state="bot", agent_id=None, handoff_reason=None, handoff_detail=None, updated_at=_now(),
+                    answered_through=sa.func.coalesce(said, conversations.c.answered_through),
+                )
             )
             await append_event(conn, conversation_id, "conversation.released", {"agent": {"id": agent.id, "name": agent.name}})
         await self.notifier.publish()
@@ -307,12 +415,80 @@ class ConversationService:
             raise Conflict(f"conversation is {current.state}" if current.state == "closed" else "conversation is not with the bot")
         return str(row.state)
 
-    async def _history(self, conn: AsyncConnection, conversation_id: str) -> list[tuple[str, str]]:
-        """The last turns as (speaker, text), oldest first; handoff notices are not the topic."""
+    async def _pending(self, conn: AsyncConnection, conversation_id: str) -> Pending | None:
+        """The customer's lines since the bot's (or a person's) last word; None unless with the bot."""
+        conv = (
+            await conn.execute(
+                sa.select(conversations.c.state, conversations.c.answered_through).where(conversations.c.id == conversation_id)
+            )
+        ).first()
+        if conv is None or conv.state != "bot":
+            return None
+        last_agent = (  # a person's message answers what came before it
+            await conn.execute(
+                sa.select(sa.func.max(messages.c.id)).where(
+                    messages.c.conversation_id == conversation_id, messages.c.role == "agent"
+                )
+            )
+        ).scalar()
+        answered = int(conv.answered_through or 0)
+        lines = (
+            await conn.execute(
+                sa.select(messages.c.id, messages.c.text)
+                .where(
+                    messages.c.conversation_id == conversation_id,
+                    messages.c.role == "customer",
+                    messages.c.id > max(answered, int(last_agent or 0)),
+                )
+                .order_by(messages.c.id)
+            )
+        ).all()
+        if not lines:
+            return Pending(answered, [], "", [], None)
+        return Pending(
+            answered_through=answered,
+            line_ids=[r.id for r in lines],
+            question="\n".join(r.text for r in lines),
+            history=await self._history(conn, conversation_id, exclude=[r.id for r in lines]),
+            previous_confidence=await self._previous_answer_confidence(conn, conversation_id),
+        )
+
+    async def _by_client_id(
+        self, conn: AsyncConnection, conversation_id: str, client_id: str | None
+    ) -> MessagePublic | None:
+        if client_id is None:
+            return None
+        row = (
+            await conn.execute(
+                sa.select(messages).where(messages.c.conversation_id == conversation_id, messages.c.client_id == client_id)
+            )
+        ).first()
+        return _public(row) if row else None
+
+    async def _reply_after(self, conn: AsyncConnection, line: MessagePublic) -> MessagePublic | None:
+        """The bot's reply that answered `line`, if there is one yet."""
+        row = (
+            await conn.execute(
+                sa.select(messages)
+                .where(messages.c.conversation_id == line.conversation_id, messages.c.answers_through >= line.id)
+                .order_by(messages.c.id)
+                .limit(1)
+            )
+        ).first()
+        return _public(row) if row is not None else None
+
+    async def _history(
+        self, conn: AsyncConnection, conversation_id: str, exclude: list[int] | None = None
+    ) -> list[tuple[str, str]]:
+        """The last turns as (speaker, text), oldest first, but for the lines being answered
+        (`exclude`); handoff notices are not the topic."""
+        where = [messages.c.conversation_id == conversation_id, messages.c.handoff.is_(False)]
+        if exclude:
+            where.append(messages.c.id.not_in(exclude))
         rows = (
             await conn.execute(
                 sa.select(messages.c.role, messages.c.text)
-                .where(messages.c.conversation_id == conversation_id, messages.c.handoff.is_(False))
+                .where(*where)
                 .order_by(messages.c.id.desc())
                 .limit(HISTORY_TURNS)
             )
@@ -380,6 +556,7 @@ class ConversationService:
             author=values.get("author"),
             corrects=values.get("corrects"),
             created_at=values["created_at"],
+            client_id=values.get("client_id"),
         )
         await append_event(conn, conversation_id, event, {"message": message.model_dump(mode="json")})
         return message
@@ -389,10 +566,18 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+def _public(r: sa.Row) -> MessagePublic:
+    return MessagePublic(
+        id=r.id, conversation_id=r.conversation_id, role=r.role, text=r.text, confidence=r.confidence,
+        sources=r.sources or [], handoff=bool(r.handoff), handoff_reason=r.handoff_reason, author=r.author,
+        corrects=r.corrects, created_at=_aware(r.created_at), client_id=r.client_id,
+    )
+
+
 def _message(r: sa.Row) -> AgentMessagePublic:
     return AgentMessagePublic(
         id=r.id, conversation_id=r.conversation_id, role=r.role, text=r.text, confidence=r.confidence,
         sources=r.sources or [], handoff=bool(r.handoff), handoff_reason=r.handoff_reason, author=r.author,
         corrects=r.corrects, created_at=_aware(r.created_at), draft=r.draft, handoff_detail=r.handoff_detail,
-        signals=r.signals, low_signals=r.low_signals or [],
+        signals=r.signals, low_signals=r.low_signals or [], client_id=r.client_id,
     )

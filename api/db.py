@@ -19,6 +19,19 @@ agents = sa.Table(
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False, server_default="agent"),  # agent | admin
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),  # a revoked agent's token and sessions are dead
+)
+
+agent_sessions = sa.Table(
+    "agent_sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the cookie's secret; the secret is never stored
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),  # signed out, or the agent was revoked
 )
 
 conversations = sa.Table(
@@ -53,6 +66,7 @@ messages = sa.Table(
     sa.Column("author", sa.String(200)),
     sa.Column("corrects", sa.Integer),
     sa.Column("client_id", sa.String(64)),  # the sender's idempotency key: a retried line is stored once
+    sa.Column("answers_through", sa.Integer),  # a bot reply: the last customer line it answers
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ux_messages_client_id", "conversation_id", "client_id", unique=True),
 )
@@ -87,18 +101,33 @@ def _m002_confidence_signals(conn: sa.Connection) -> None:
 def _m003_message_client_ids(conn: sa.Connection) -> None:
     """Idempotent customer lines (a client id per message) and what the bot has answered so far."""
     inspector = sa.inspect(conn)
-    if "client_id" not in {c["name"] for c in inspector.get_columns("messages")}:
+    have = {c["name"] for c in inspector.get_columns("messages")}
+    if "client_id" not in have:
         conn.execute(sa.text("ALTER TABLE messages ADD COLUMN client_id VARCHAR(64)"))
+    if "answers_through" not in have:
+        conn.execute(sa.text("ALTER TABLE messages ADD COLUMN answers_through INTEGER"))
     if "answered_through" not in {c["name"] for c in inspector.get_columns("conversations")}:
         conn.execute(sa.text("ALTER TABLE conversations ADD COLUMN answered_through INTEGER"))
     if "ux_messages_client_id" not in {i["name"] for i in sa.inspect(conn).get_indexes("messages")}:
         conn.execute(sa.text("CREATE UNIQUE INDEX ux_messages_client_id ON messages (conversation_id, client_id)"))
 
 
+def _m004_sessions_roles(conn: sa.Connection) -> None:
+    """Console sessions (a cookie instead of a token in the page), agent roles and revocation."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("agents")}
+    if "role" not in have:
+        conn.execute(sa.text("ALTER TABLE agents ADD COLUMN role VARCHAR(16) NOT NULL DEFAULT 'agent'"))
+    if "revoked_at" not in have:
+        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+        conn.execute(sa.text(f"ALTER TABLE agents ADD COLUMN revoked_at {kind}"))
+    agent_sessions.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     ("api.m001_agents_conversations_messages_events", lambda conn: metadata.create_all(conn)),
     ("api.m002_confidence_signals", _m002_confidence_signals),
     ("api.m003_message_client_ids", _m003_message_client_ids),
+    ("api.m004_sessions_roles", _m004_sessions_roles),
 ]
 
 

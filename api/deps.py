@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
 
-from api.agents import by_token
+from api.agents import AgentAccount, by_token
 from api.conversations import Agent, Conversation
 from api.services import Services
+from api.sessions import AgentSession, find_session
+from api.web_session import SESSION_COOKIE, csrf_refusal
 
 
 def get_services(request: Request) -> Services:
@@ -18,28 +21,79 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def bearer_token(request: Request, token: Annotated[str | None, Query()] = None) -> str | None:
-    """The token from `Authorization: Bearer …`, or from `?token=` (EventSource cannot set headers)."""
+def bearer_token(request: Request) -> str | None:
+    """The token from `Authorization: Bearer …`. Never from the URL, where access logs would keep it."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return token
+    return None
 
 
 TokenDep = Annotated[str | None, Depends(bearer_token)]
 
 
-async def current_agent(services: ServicesDep, token: TokenDep) -> Agent:
-    agent = await by_token(services.engine, token) if token else None
-    if agent is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "agent token missing or invalid", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return agent
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is calling the agent API, and how: a bearer token, or a console session cookie."""
+
+    account: AgentAccount
+    session: AgentSession | None
+    credential: str  # the token or the cookie's secret, to re-check a long-lived stream
+
+    async def still_valid(self, services: Services) -> bool:
+        if self.session is None:
+            return await by_token(services.engine, self.credential) is not None
+        return await find_session(services.engine, self.credential) is not None
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def signed_in(request: Request, services: ServicesDep, token: TokenDep) -> SignedIn:
+    """A Bearer header (API integrations) or the session cookie (the console). With the cookie, a
+    request that changes state must come from this site and carry the session's CSRF token."""
+    if token:
+        account = await by_token(services.engine, token)
+        if account is None:
+            raise _unauthorized("agent token missing or invalid")
+        return SignedIn(account, None, token)
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        raise _unauthorized("agent token missing or invalid")
+    session = await find_session(services.engine, secret)
+    if session is None:
+        raise _unauthorized("session ended or expired; sign in again")
+    if refusal := csrf_refusal(request, session.csrf_token, services.settings.public_url):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
+    return SignedIn(session.agent, session, secret)
+
+
+SignedInDep = Annotated[SignedIn, Depends(signed_in)]
+
+
+async def current_account(who: SignedInDep) -> AgentAccount:
+    return who.account
+
+
+CurrentAccount = Annotated[AgentAccount, Depends(current_account)]
+
+
+async def current_agent(who: SignedInDep) -> Agent:
+    return who.account.agent
 
 
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
+
+
+async def current_admin(account: CurrentAccount) -> AgentAccount:
+    if not account.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an admin agent")
+    return account
+
+
+CurrentAdmin = Annotated[AgentAccount, Depends(current_admin)]
 
 
 async def customer_conversation(conversation_id: str, services: ServicesDep, token: TokenDep) -> Conversation:

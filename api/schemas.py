@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 State = Literal["bot", "queued", "agent", "closed"]
 Role = Literal["customer", "bot", "agent"]
@@ -14,6 +14,18 @@ Role = Literal["customer", "bot", "agent"]
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str
+
+
+class CustomerMessageIn(MessageIn):
+    client_id: str | None = Field(
+        None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="The sender's idempotency key for this line: sending it again stores nothing new.",
+    )
+    wait_for_reply: bool = Field(
+        True,
+        description="true: the response carries the bot's reply. false: it returns once the line is "
+        "stored, and the reply arrives on the conversation's event stream.",
+    )
 
 
 class SourcePublic(BaseModel):
@@ -38,6 +50,7 @@ class MessagePublic(BaseModel):
     author: str | None
     corrects: int | None
     created_at: datetime
+    client_id: str | None = None
 
 
 class AgentMessagePublic(MessagePublic):
@@ -89,6 +102,7 @@ class ConversationList(BaseModel):
 class PostMessageResult(BaseModel):
     message: MessagePublic
     reply: MessagePublic | None
+    duplicate: bool = False  # this client_id was stored before: nothing new was stored
 
 
 class Health(BaseModel):

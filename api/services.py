@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.conversations import ConversationService
 from api.db import open_database
 from api.events import LocalNotifier, make_notifier
+from api.ratelimit import FailureLimiter
 from assistant import Assistant, Reply, build_assistant
 from knowledge import KnowledgeBase, Settings
 
@@ -22,6 +23,7 @@ class Services:
     kb: KnowledgeBase
     assistant: Assistant
     conversations: ConversationService
+    sign_ins: FailureLimiter  # failed console sign-ins per client address
 
     async def answer(self, text: str, history: list[tuple[str, str]], previous_confidence: float | None) -> Reply:
         """The assistant's reply, computed off the event loop (embedding and reading are CPU work)."""
@@ -30,6 +32,7 @@ class Services:
         )
 
     async def close(self) -> None:
+        await self.conversations.shutdown()
         await self.notifier.close()
         await self.engine.dispose()
         self.kb.close()
@@ -50,4 +53,5 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         conversations=ConversationService(
             engine=engine, notifier=notifier, max_message_chars=settings.max_message_chars
         ),
+        sign_ins=FailureLimiter(),
     )

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
 
     # api
     max_message_chars: int = 4000
+    session_hours: float = Field(default=12, gt=0, description="how long an agent console session lasts")
     public_url: str = "http://127.0.0.1:8000"
 
     @property

@@ -32,6 +32,25 @@ def agent_token(settings: Settings, name: str) -> str:
     return header["Authorization"].removeprefix("Bearer ")
 
 
+def revoke_agent(settings: Settings, name: str) -> None:
+    """Revoke an agent server-side, as `switchboard agent revoke NAME` does (from a worker thread,
+    for the same reason as `agent_token`)."""
+    import asyncio
+
+    from api.agents import by_name, revoke
+    from api.db import open_database
+
+    async def run() -> None:
+        engine = await open_database(settings.resolved_database_url)
+        try:
+            await revoke(engine, (await by_name(engine, name)).id)
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
 def open_chat(context: BrowserContext, base_url: str) -> Page:
     page = context.new_page()
     page.goto(f"{base_url}/")
@@ -51,7 +70,7 @@ def saved_conversation(page: Page) -> dict | None:
 
 
 def open_console(context: BrowserContext, base_url: str, token: str) -> Page:
-    """The agent console, signed in with `token`, its event stream live."""
+    """The agent console, signed in through its form with `token`, its event stream live."""
     page = context.new_page()
     page.goto(f"{base_url}/agent")
     page.locator("#agent-token").fill(token)

@@ -172,8 +172,14 @@ def test_a_customer_token_opens_only_its_own_conversation(client):
     assert client.get(f"/v1/conversations/{theirs.id}", headers=mine.auth).status_code == 404
     response = client.post(f"/v1/conversations/{theirs.id}/messages", json={"text": "hi"}, headers=mine.auth)
     assert response.status_code == 404
-    assert client.get(f"/v1/conversations/{mine.id}?token={mine.token}").status_code == 200
     assert client.get(f"/v1/conversations/{mine.id}").status_code == 401
+
+
+def test_a_token_in_the_url_is_not_accepted(client):
+    """URLs end up in access logs and browser history: credentials travel in headers only."""
+    mine = start_conversation(client)
+    assert client.get(f"/v1/conversations/{mine.id}?token={mine.token}").status_code == 401
+    assert client.get(f"/v1/conversations/{mine.id}/events?token={mine.token}").status_code == 401
 
 
 @pytest.mark.parametrize(

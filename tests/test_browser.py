@@ -7,6 +7,7 @@ auto-waiting `expect`), never on a sleep.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -24,6 +25,7 @@ from .browser import (
     conversation_item,
     open_chat,
     open_console,
+    revoke_agent,
     saved_conversation,
 )
 from .conftest import requires_service
@@ -151,6 +153,74 @@ def test_reload_resumes_the_conversation(customer):
     assert saved_conversation(customer) == before
 
 
+@pytest.fixture
+def slow_bot(monkeypatch):
+    """The bot takes 1.5 s per reply, as an LLM would: long enough to type on meanwhile."""
+    from api.services import Services
+
+    answer = Services.answer
+
+    async def slowly(self, *args, **kwargs):
+        await asyncio.sleep(1.5)
+        return await answer(self, *args, **kwargs)
+
+    monkeypatch.setattr(Services, "answer", slowly)
+
+
+def stored_lines(http, page) -> list[str]:
+    saved = saved_conversation(page)
+    auth = {"Authorization": f"Bearer {saved['token']}"}
+    stored = http.get(f"/v1/conversations/{saved['id']}", headers=auth).json()["messages"]
+    return [m["text"] for m in stored if m["role"] == "customer"]
+
+
+def test_a_line_typed_while_the_bot_is_answering_is_kept_and_answered(slow_bot, customer, http):
+    second = "And how do I turn on two-factor authentication?"
+    ask(customer, ANSWERABLE)
+    expect(customer.locator("#chat-input")).to_have_value("")  # cleared at once, never blocked
+    expect(messages(customer, "customer").first).to_have_attribute("data-status", "pending")
+    ask(customer, second)  # the first reply is still on its way
+    expect(customer.locator("#chat-input")).to_have_value("")
+
+    lines = messages(customer, "customer")
+    expect(lines.locator(".msg__text")).to_have_text([ANSWERABLE, second])
+    expect(customer.locator('[data-status="pending"], [data-status="failed"]')).to_have_count(0)
+    # the bot answers both (each in turn, or the two in one reply), after the second line
+    last = messages(customer).last
+    expect(last).to_have_attribute("data-role", "bot", timeout=15_000)
+    assert stored_lines(http, customer) == [ANSWERABLE, second]
+
+
+def test_a_line_whose_response_was_lost_is_retried_and_stored_once(customer, http):
+    lost: list[str] = []
+
+    def lose_the_first_response(route):
+        if not lost:  # the server stores the line, but the browser never hears back
+            lost.append(route.request.url)
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    customer.route("**/v1/conversations/*/messages", lose_the_first_response)
+    ask(customer, ANSWERABLE)
+    expect(messages(customer, "bot")).to_have_count(1)
+    expect(messages(customer, "customer").locator(".msg__text")).to_have_text([ANSWERABLE])
+    assert lost and stored_lines(http, customer) == [ANSWERABLE]
+
+
+def test_no_credential_travels_in_a_url(customer, console, http):
+    urls: list[str] = []
+    for page in (customer, console):
+        page.on("request", lambda r: urls.append(r.url))
+    ask(customer, OFF_TOPIC)
+    expect(messages(customer, "bot")).to_have_count(1)
+    conversation = saved_conversation(customer)
+    expect(conversation_item(console, "queue", conversation["id"])).to_be_visible()
+    assert any("/events" in u for u in urls)
+    assert not [u for u in urls if "token=" in u or conversation["token"] in u]
+
+
 def test_message_text_is_shown_as_text_not_html(customer, new_context, base_url, alice):
     payload = "<img src=x onerror=alert(1)> <b>bold?</b>"
     dialogs: list[str] = []
@@ -182,7 +252,36 @@ def test_agent_console_rejects_a_bad_token(new_context, base_url):
     expect(page.locator("#login-error")).to_contain_text("invalid")
     expect(page.locator("#console")).to_be_hidden()
     expect(page.locator("#login-view")).to_be_visible()
-    assert page.evaluate("localStorage.getItem('switchboard.agent')") is None
+    assert page.evaluate("localStorage.length + sessionStorage.length") == 0
+
+
+def test_the_console_keeps_no_token_gets_live_events_and_ends_when_the_agent_is_revoked(
+    new_context, base_url, http, settings, alice
+):
+    context = new_context()
+    urls: list[str] = []
+    context.on("request", lambda r: urls.append(r.url))
+    console = open_console(context, base_url, alice)
+
+    # The token went to the server once, in a request body; the page keeps none of it.
+    expect(console.locator("#agent-token")).to_have_value("")
+    stored = console.evaluate("JSON.stringify([{...localStorage}, {...sessionStorage}])")
+    assert alice not in stored and stored == "[{},{}]"
+    assert "sb_session" not in console.evaluate("document.cookie")  # HttpOnly: out of the page's reach
+    assert not [u for u in urls if alice in u or "token=" in u]
+
+    # Live over the fetch-based stream: a question the bot cannot answer reaches the queue.
+    body = http.post("/v1/conversations").json()
+    customer = {"Authorization": f"Bearer {body['token']}"}
+    http.post(f"/v1/conversations/{body['id']}/messages", json={"text": OFF_TOPIC}, headers=customer)
+    expect(conversation_item(console, "queue", body["id"])).to_be_visible()
+
+    revoke_agent(settings, "alice")  # server-side, while the console is open
+    expect(console.locator("#login-error")).to_have_text(
+        "Your session has ended. Please sign in again.", timeout=3 * TIMEOUT_MS
+    )
+    expect(console.locator("#console")).to_be_hidden()
+    assert not [u for u in urls if alice in u or "token=" in u]
 
 
 def test_low_confidence_question_shows_waiting_for_a_person_and_reaches_the_agent_console(customer, console):

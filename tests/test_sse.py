@@ -35,8 +35,8 @@ def test_agent_sees_a_low_confidence_question_arrive_in_the_queue(http, agent):
 
 
 def test_customer_stream_carries_the_agent_takeover(http, agent):
-    cid, auth, token = new_customer(http)
-    with open_stream(http, f"/v1/conversations/{cid}/events?token={token}") as stream:
+    cid, auth, _ = new_customer(http)
+    with open_stream(http, f"/v1/conversations/{cid}/events", auth) as stream:
         http.post(f"/v1/conversations/{cid}/messages", json={"text": "talk to a human"}, headers=auth)
         http.post(f"/v1/agent/conversations/{cid}/claim", headers=agent)
         http.post(f"/v1/agent/conversations/{cid}/messages", json={"text": "Hello, Alice here"}, headers=agent)
@@ -84,5 +84,12 @@ def test_customer_stream_replays_its_conversation_and_only_its_own(http, agent):
 def test_streams_refuse_the_wrong_token(http, agent):
     cid, _, _ = new_customer(http)
     _, _, other_token = new_customer(http)
-    assert http.get(f"/v1/conversations/{cid}/events?token={other_token}").status_code == 404
-    assert http.get("/v1/agent/events?token=wrong").status_code == 401
+    wrong = {"Authorization": f"Bearer {other_token}"}
+    assert http.get(f"/v1/conversations/{cid}/events", headers=wrong).status_code == 404
+    assert http.get("/v1/agent/events", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_the_agent_stream_takes_no_token_in_its_url(http, agent):
+    """A token in a URL ends up in access logs; only the header (or the console's cookie) counts."""
+    token = agent["Authorization"].removeprefix("Bearer ")
+    assert http.get(f"/v1/agent/events?token={token}").status_code == 401

@@ -1,21 +1,79 @@
-"""Agent endpoints: the queue, live conversations, claim / reply / correct / release / close."""
+"""Agent endpoints: the console session, the queue, live conversations, claim / reply / correct /
+release / close."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
 
-from api.deps import CurrentAgent, LastEventId, ServicesDep
+from api.account_schemas import AgentMe, SessionIn, SessionPublic
+from api.agents import by_token
+from api.deps import CurrentAccount, CurrentAgent, LastEventId, ServicesDep, SignedInDep
 from api.events import last_event_id
-from api.schemas import AgentConversation, AgentMessagePublic, AgentPublic, ConversationList, MessageIn
+from api.schemas import AgentConversation, AgentMessagePublic, ConversationList, MessageIn
+from api.sessions import AgentSession, end_session, find_session, start_session
 from api.streams import event_response
 from api.views import agent_conversation, agent_conversations
+from api.web_session import SESSION_COOKIE, clear_session_cookie, csrf_refusal, foreign_origin, set_session_cookie
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"])
 
 
+def _session_public(session: AgentSession) -> SessionPublic:
+    return SessionPublic(agent=AgentMe.of(session.agent), csrf_token=session.csrf_token, expires_at=session.expires_at)
+
+
+@router.post("/session")
+async def sign_in(body: SessionIn, request: Request, response: Response, services: ServicesDep) -> SessionPublic:
+    """Exchange an agent token for a console session: an HttpOnly cookie and a CSRF token."""
+    if refusal := foreign_origin(request, services.settings.public_url):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
+    client = request.client.host if request.client else "unknown"
+    if (wait := services.sign_ins.retry_after(client)) is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed sign-ins; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+    account = await by_token(services.engine, body.token)
+    if account is None:
+        services.sign_ins.record_failure(client)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "agent token invalid or revoked")
+    hours = services.settings.session_hours
+    secret, session = await start_session(services.engine, account, hours=hours)
+    set_session_cookie(response, request, secret, max_age=max(1, round(hours * 3600)))
+    return _session_public(session)
+
+
+@router.get("/session", responses={401: {"description": "no live session"}})
+async def session(request: Request, services: ServicesDep) -> SessionPublic:
+    """The session behind the cookie, so a reloaded console recovers its CSRF token."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    found = await find_session(services.engine, secret) if secret else None
+    if found is None:
+        response = JSONResponse({"detail": "no session; sign in"}, status.HTTP_401_UNAUTHORIZED)
+        if secret:
+            clear_session_cookie(response, request)
+        return response  # type: ignore[return-value]
+    return _session_public(found)
+
+
+@router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)
+async def sign_out(request: Request, services: ServicesDep) -> Response:
+    """End the session server-side and clear its cookie. Without a live session there is nothing to end."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    found = await find_session(services.engine, secret) if secret else None
+    if found is not None:
+        if refusal := csrf_refusal(request, found.csrf_token, services.settings.public_url):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
+        await end_session(services.engine, secret)  # type: ignore[arg-type]
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    clear_session_cookie(response, request)
+    return response
+
+
 @router.get("/me")
-async def me(agent: CurrentAgent) -> AgentPublic:
-    return AgentPublic(id=agent.id, name=agent.name)
+async def me(account: CurrentAccount) -> AgentMe:
+    return AgentMe.of(account)
 
 
 @router.get("/queue")
@@ -39,10 +97,11 @@ async def conversation(conversation_id: str, agent: CurrentAgent, services: Serv
 
 
 @router.get("/events")
-async def events(agent: CurrentAgent, services: ServicesDep, after: LastEventId):
-    """Every queue and conversation event. Without Last-Event-ID: from now on."""
+async def events(who: SignedInDep, services: ServicesDep, after: LastEventId):
+    """Every queue and conversation event. Without Last-Event-ID: from now on. The stream ends when
+    its credential dies (revoked, signed out, expired)."""
     start = after if after is not None else await last_event_id(services.engine)
-    return event_response(services, start)
+    return event_response(services, start, still_valid=lambda: who.still_valid(services))
 
 
 @router.post("/conversations/{conversation_id}/claim")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import CustomerConversation, LastEventId, ServicesDep
-from api.schemas import ConversationCreated, ConversationPublic, MessageIn, PostMessageResult
+from api.schemas import ConversationCreated, ConversationPublic, CustomerMessageIn, PostMessageResult
 from api.streams import event_response
 from api.views import conversation_public
 
@@ -24,9 +24,14 @@ async def get_conversation(conversation: CustomerConversation, services: Service
 
 
 @router.post("/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
-async def post_message(body: MessageIn, conversation: CustomerConversation, services: ServicesDep) -> PostMessageResult:
-    message, reply = await services.conversations.post_customer_message(conversation.id, body.text, services.answer)
-    return PostMessageResult(message=message, reply=reply)
+async def post_message(
+    body: CustomerMessageIn, conversation: CustomerConversation, services: ServicesDep
+) -> PostMessageResult:
+    """A customer's line. With the same `client_id` again (a retry), nothing new is stored."""
+    posted = await services.conversations.post_customer_message(
+        conversation.id, body.text, services.answer, client_id=body.client_id, wait=body.wait_for_reply
+    )
+    return PostMessageResult(message=posted.message, reply=posted.reply, duplicate=posted.duplicate)
 
 
 @router.post("/{conversation_id}/handoff")

@@ -2,7 +2,9 @@
 (() => {
   'use strict';
 
-  const STORAGE_KEY = 'switchboard.agent';
+  // The agent's token is sent once, to open a session, and then forgotten: the session lives in an
+  // HttpOnly cookie the page cannot read, and only its CSRF token is kept, in memory.
+  const SESSION_ENDED = 'Your session has ended. Please sign in again.';
   const EVENT_TYPES = ['message.created', 'message.corrected', 'handoff.requested',
     'conversation.claimed', 'conversation.released', 'conversation.closed'];
   const $ = (id) => document.getElementById(id);
@@ -18,8 +20,9 @@
     replyForm: $('reply-form'), input: $('agent-input'), send: $('agent-send'),
   };
 
-  let token = null, me = null;        // the signed-in agent: token and {id, name}
-  let es = null, esRetry = null;      // EventSource and its re-create timer
+  let me = null, csrf = null;         // the signed-in agent {id, name, role} and the session's CSRF token
+  let epoch = 0;                      // bumped on every sign-in and sign-out: stale 401s are ignored
+  let stream = null;                  // the live event stream (SwitchboardSSE)
   let openId = null, openConv = null; // conversation shown in the pane, and its latest state
   let busy = false;                   // an action or reply is in flight
   let openSeq = 0;                    // drops out-of-order detail responses
@@ -33,16 +36,21 @@
     return typeof d === 'string' && d ? d : `Request failed (${status}).`;
   }
 
-  async function api(method, path, body) {
-    const sent = token;
-    const headers = { Accept: 'application/json', Authorization: `Bearer ${sent}` };
+  async function api(method, path, body, retried = false) {
+    const sent = epoch;
+    const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-      .catch(() => { throw new ApiError(0, 'Could not reach the server.'); });
-    const data = await res.json().catch(() => null);
-    // A 401 anywhere ends the session (unless the token changed meanwhile).
-    if (res.status === 401 && token && token === sent) {
-      logout(typeof (data && data.detail) === 'string' ? data.detail : 'Invalid or expired token.');
+    if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+    const res = await fetch(path, {
+      method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body),
+    }).catch(() => { throw new ApiError(0, 'Could not reach the server.'); });
+    const data = res.status === 204 ? null : await res.json().catch(() => null);
+    // A 401 anywhere ends the session (expired, signed out elsewhere, or the agent was revoked).
+    if (res.status === 401 && me && epoch === sent) sessionEnded();
+    // Signed in again in another tab: the cookie now holds a newer session. Take its CSRF token, retry once.
+    if (res.status === 403 && csrf && !retried && /X-CSRF-Token/.test(detailText(data, res.status))) {
+      const current = await api('GET', '/v1/agent/session');
+      if (epoch === sent) { me = current.agent; csrf = current.csrf_token; return api(method, path, body, true); }
     }
     if (!res.ok) throw new ApiError(res.status, detailText(data, res.status));
     return data;
@@ -80,17 +88,26 @@
   const showActionError = (text) => { ui.actionError.textContent = text || ''; ui.actionError.hidden = !text; };
 
   // ---------- session ----------
+  function signedIn(session) {
+    epoch += 1;
+    me = session.agent;
+    csrf = session.csrf_token;
+    startConsole();
+  }
+
   async function login(candidate) {
-    token = candidate;
     ui.loginBtn.disabled = true;
     try {
-      me = await api('GET', '/v1/agent/me');
-      localStorage.setItem(STORAGE_KEY, token);
-      startConsole();
+      signedIn(await api('POST', '/v1/agent/session', { token: candidate }));
     } catch (e) {
-      if (e.status !== 401) showLogin(e.message); // a 401 has already logged out with its message
+      showLogin(e.status === 401 ? 'That token is invalid or has been revoked.' : e.message);
     }
     ui.loginBtn.disabled = false;
+  }
+
+  // On load: the cookie, if any, still holds a session; the page only needs its CSRF token back.
+  async function restore() {
+    try { signedIn(await api('GET', '/v1/agent/session')); } catch (_) { showLogin(); }
   }
 
   function showLogin(error) {
@@ -101,9 +118,17 @@
     ui.token.focus();
   }
 
+  function sessionEnded() { logout(SESSION_ENDED); }
+
+  async function signOut() {
+    const sent = epoch;
+    try { await api('DELETE', '/v1/agent/session'); } catch (_) { /* the session is gone either way */ }
+    if (epoch === sent) logout();
+  }
+
   function logout(message) {
-    token = me = null;
-    localStorage.removeItem(STORAGE_KEY);
+    epoch += 1;
+    me = csrf = null;
     disconnect();
     closePane();
     ui.queue.replaceChildren();
@@ -123,7 +148,7 @@
 
   // ---------- conversation lists ----------
   async function refreshLists() {
-    if (!token) return;
+    if (!me) return;
     try {
       const [q, l] = await Promise.all([api('GET', '/v1/agent/queue'), api('GET', '/v1/agent/conversations')]);
       renderList(ui.queue, ui.queueCount, q.conversations || [], 'No one is waiting.');
@@ -186,7 +211,7 @@
       renderHeader(c);
       (c.messages || []).forEach(renderMessage);
     } catch (e) {
-      if (seq === openSeq && token) showActionError(e.message);
+      if (seq === openSeq && me) showActionError(e.message);
     }
   }
   const refreshOpen = debounce(() => { if (openId) openConversation(openId); }, 200);
@@ -349,7 +374,7 @@
       refreshOpen();
       scheduleLists();
     } catch (e) {
-      if (id === openId && token) showActionError(e.message);
+      if (id === openId && me) showActionError(e.message);
     }
     busy = false;
     updateControls();
@@ -369,43 +394,45 @@
   // ---------- live updates (SSE) ----------
   const setSse = (state, text) => { ui.sse.dataset.state = state; ui.sse.textContent = text; };
 
+  // Over fetch (sse.js), so no credential is ever put in the URL; the session cookie goes along.
   function connect() {
     disconnect();
-    if (!token) return;
+    if (!me) return;
+    const sent = epoch;
     setSse('connecting', 'connecting…');
-    es = new EventSource(`/v1/agent/events?token=${encodeURIComponent(token)}`);
-    es.onopen = () => { setSse('live', 'live'); scheduleLists(); refreshOpen(); };
-    es.onerror = () => {
-      setSse('reconnecting', 'reconnecting…');
-      // EventSource retries by itself unless the server refused the stream; then check the token and retry.
-      if (es && es.readyState === EventSource.CLOSED) {
-        esRetry = setTimeout(() => api('GET', '/v1/agent/me').then(connect, (e) => e.status !== 401 && connect()), 3000);
-      }
-    };
-    EVENT_TYPES.forEach((type) => es.addEventListener(type, (ev) => {
-      let data;
-      try { data = JSON.parse(ev.data); } catch (_) { return; }
-      scheduleLists();
-      if (!openId || String(data.conversation_id) !== openId) return;
-      // a bot message carries agent-only fields (draft, signals) that events leave out: fetch it whole
-      if (data.message && data.message.role !== 'bot') renderMessage(data.message); else refreshOpen();
-    }));
+    stream = SwitchboardSSE.open({
+      url: '/v1/agent/events',
+      onOpen: () => { setSse('live', 'live'); scheduleLists(); refreshOpen(); },
+      onError: (status) => {
+        if (epoch !== sent) return;
+        if (status === 401) { sessionEnded(); return; }
+        setSse('reconnecting', 'reconnecting…'); // refused for another reason: check the session, then retry
+        setTimeout(() => { if (epoch === sent) api('GET', '/v1/agent/session').then(connect, () => {}); }, 3000);
+      },
+      onEvent: (type, data) => {
+        if (!EVENT_TYPES.includes(type)) return;
+        scheduleLists();
+        if (!openId || String(data.conversation_id) !== openId) return;
+        // a bot message carries agent-only fields (draft, signals) that events leave out: fetch it whole
+        if (data.message && data.message.role !== 'bot') renderMessage(data.message); else refreshOpen();
+      },
+    });
   }
 
-  function disconnect() { clearTimeout(esRetry); if (es) es.close(); es = null; }
+  function disconnect() { if (stream) stream.close(); stream = null; }
 
   // ---------- wiring ----------
   ui.loginForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const value = ui.token.value.trim();
+    ui.token.value = ''; // the token is not kept anywhere once it is sent
     if (value) login(value); else showLogin('Please enter your access token.');
   });
-  ui.logout.addEventListener('click', (ev) => { ev.preventDefault(); ui.token.value = ''; logout(); });
+  ui.logout.addEventListener('click', (ev) => { ev.preventDefault(); signOut(); });
   ui.replyForm.addEventListener('submit', (ev) => { ev.preventDefault(); sendReply(); });
   ui.input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendReply(); }
   });
 
-  const saved = localStorage.getItem(STORAGE_KEY);
-  if (saved) login(saved); else showLogin();
+  restore();
 })();

@@ -14,9 +14,10 @@
   let conv = null;        // {id, token} of the current conversation
   let state = 'bot';
   let stateChanges = 0;   // counts setState calls: a snapshot older than a live change is stale
-  let busy = false;       // a send request is in flight
-  let es = null;          // EventSource
-  let esRetry = null;     // timer for re-creating a closed EventSource
+  let stream = null;      // the conversation's event stream (SwitchboardSSE)
+  let streamRetry = null; // timer for re-opening a stream the server refused
+  const outbox = [];      // lines typed but not yet stored, in order: {clientId, text, li}
+  let sending = false;    // the outbox is being delivered
   let generation = 0;     // bumps when the conversation changes; drops stale async results
   let creating = null;    // the in-flight POST /v1/conversations, shared by concurrent callers
 
@@ -150,6 +151,10 @@
   // Insert in id order; a correction goes directly below the message it corrects.
   function renderMessage(m) {
     if (!m || m.id === undefined || findMessage(m.id)) return; // de-duplicate
+    if (m.client_id) { // our own line, stored: it replaces its pending copy
+      const mine = ui.list.querySelector(`[data-client-id="${CSS.escape(m.client_id)}"]`);
+      if (mine) mine.remove();
+    }
     const stick = nearBottom();
     const li = buildMessage(m);
     const isCorrection = li.dataset.corrects !== undefined;
@@ -160,7 +165,8 @@
       while (after.nextElementSibling && after.nextElementSibling.dataset.corrects === String(m.corrects)) after = after.nextElementSibling;
       after.after(li);
     } else {
-      const next = [...ui.list.children].find((c) => c.dataset.corrects === undefined && Number(c.dataset.messageId) > m.id);
+      const next = [...ui.list.children].find((c) => c.dataset.status === 'pending' || c.dataset.status === 'failed'
+        || (c.dataset.corrects === undefined && Number(c.dataset.messageId) > m.id));
       ui.list.insertBefore(li, next || null);
       // Corrections that arrived before their original move below it now.
       [...ui.list.querySelectorAll(`[data-corrects="${CSS.escape(String(m.id))}"]`)].reverse().forEach((c) => {
@@ -250,77 +256,140 @@
   }
 
   // ---------- live updates (SSE) ----------
+  // The stream carries the token in a header, never in the URL (URLs end up in logs).
   function connect() {
     disconnect();
     if (!conv) return;
     const gen = generation;
-    es = new EventSource(`${conversationPath()}/events?token=${encodeURIComponent(conv.token)}`);
-    es.onopen = () => sync(); // catch up on anything missed before the stream opened
-    es.onerror = () => {
-      // EventSource retries by itself unless the server refused the stream outright.
-      if (es && es.readyState === EventSource.CLOSED && gen === generation) {
-        esRetry = setTimeout(connect, 3000);
-      }
+    const { token } = conv;
+    const handlers = {
+      'message.created': (d) => renderMessage(d.message),
+      'message.corrected': (d) => renderMessage(d.message),
+      'handoff.requested': () => setState('queued'),
+      'conversation.claimed': (d) => setState('agent', d.agent),
+      'conversation.released': () => setState('bot'),
+      'conversation.closed': () => setState('closed'),
     };
-    const on = (type, fn) => es.addEventListener(type, (ev) => {
-      let data;
-      try { data = JSON.parse(ev.data); } catch (_) { return; }
-      if (gen !== generation || (data.conversation_id && String(data.conversation_id) !== conv.id)) return;
-      fn(data);
+    stream = window.SwitchboardSSE.open({
+      url: `${conversationPath()}/events`,
+      headers: () => ({ Authorization: `Bearer ${token}` }),
+      onOpen: () => sync(), // catch up on anything missed before the stream opened
+      onEvent: (type, data) => {
+        if (gen !== generation || (data.conversation_id && String(data.conversation_id) !== conv.id)) return;
+        if (handlers[type]) handlers[type](data);
+      },
+      onError: (status) => {
+        if (gen !== generation) return;
+        if (status === 401 || status === 404) resetConversation(); // gone: start afresh on the next message
+        else streamRetry = setTimeout(connect, 3000);
+      },
     });
-    on('message.created', (d) => renderMessage(d.message));
-    on('message.corrected', (d) => renderMessage(d.message));
-    on('handoff.requested', () => setState('queued'));
-    on('conversation.claimed', (d) => setState('agent', d.agent));
-    on('conversation.released', () => setState('bot'));
-    on('conversation.closed', () => setState('closed'));
   }
 
-  function disconnect() { clearTimeout(esRetry); if (es) es.close(); es = null; }
+  function disconnect() { clearTimeout(streamRetry); if (stream) stream.close(); stream = null; }
 
   // ---------- actions ----------
-  function setBusy(b) {
-    busy = b;
-    ui.send.disabled = b;
-    ui.form.setAttribute('aria-busy', String(b));
+  // Every line is shown at once as pending, then delivered in order, one at a time, with an
+  // idempotency key: a retry after a lost response cannot store it twice. The composer is never
+  // blocked; the bot answers whatever arrived since its last reply, and its reply comes over the
+  // stream.
+  const newClientId = () => (crypto.randomUUID ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+
+  function buildPending(line) {
+    const li = buildMessage({ role: 'customer', text: line.text, created_at: new Date().toISOString() });
+    li.removeAttribute('data-message-id');
+    li.dataset.clientId = line.clientId;
+    li.append(h('p', { className: 'msg__delivery', 'data-testid': 'delivery' }));
+    return li;
   }
 
-  async function send(retried) {
-    if (busy && !retried) return;
+  function markLine(line, status, note) {
+    line.li.dataset.status = status;
+    const delivery = line.li.querySelector('.msg__delivery');
+    delivery.replaceChildren();
+    if (status === 'pending') delivery.append('Sending…');
+    if (status === 'failed') {
+      delivery.append(note || 'Not sent.', ' ');
+      if (outbox.includes(line)) {
+        delivery.append(h('button', {
+          type: 'button', className: 'btn btn--link', 'data-testid': 'retry', textContent: 'Retry',
+          onclick: () => { markLine(line, 'pending'); flush(); },
+        }));
+      }
+    }
+  }
+
+  function submit() {
     const text = ui.input.value;
     if (!text.trim()) { // never create a conversation for an empty message
       showError('Please type a message first.');
       ui.input.focus();
       return;
     }
-    setBusy(true);
+    ui.input.value = '';
+    autosize();
     showError('');
+    const line = { clientId: newClientId(), text };
+    line.li = buildPending(line);
+    ui.list.append(line.li);
+    markLine(line, 'pending');
+    ui.welcome.hidden = true;
+    scrollToBottom();
+    outbox.push(line);
+    flush();
+  }
+
+  async function flush() {
+    if (sending) return;
+    sending = true;
+    ui.form.setAttribute('aria-busy', 'true');
     try {
-      await ensureConversation();
-      const gen = generation;
-      const data = await api('POST', `${conversationPath()}/messages`, { text });
-      if (gen !== generation) return;
-      ui.input.value = '';
-      autosize();
-      renderMessage(data.message);
-      if (data.reply) {
-        renderMessage(data.reply);
-        if (data.reply.handoff && state === 'bot') setState('queued');
-      }
-    } catch (e) {
-      if (e.status === 409) {
-        setState('closed');
-      } else if ((e.status === 401 || e.status === 404) && !retried) {
-        // Our conversation no longer exists on the server: begin a new one and resend.
-        resetConversation();
-        return await send(true);
-      } else {
-        showError(e.message);
+      while (outbox.length) {
+        if (!(await deliver(outbox[0]))) return; // failed: it waits for Retry, and the rest behind it
       }
     } finally {
-      setBusy(false);
+      sending = false;
+      ui.form.setAttribute('aria-busy', String(outbox.length > 0));
     }
-    ui.input.focus();
+  }
+
+  // true when the line is done with (stored, or refused for good); false to stop the queue.
+  async function deliver(line) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await ensureConversation();
+        const gen = generation;
+        const data = await api('POST', `${conversationPath()}/messages`,
+          { text: line.text, client_id: line.clientId, wait_for_reply: false });
+        outbox.shift();
+        if (gen !== generation) return true;
+        renderMessage(data.message);
+        if (data.reply) renderMessage(data.reply);
+        return true;
+      } catch (e) {
+        if (e.status === 409) { // closed: nothing more can be sent here
+          setState('closed');
+          outbox.splice(0).forEach((l) => markLine(l, 'failed', 'Not sent: this conversation is closed.'));
+          return false;
+        }
+        if (e.status === 401 || e.status === 404) { // our conversation is gone: a new one, same lines
+          const waiting = outbox.map((l) => l.li);
+          resetConversation();
+          ui.list.append(...waiting);
+          ui.welcome.hidden = true;
+          continue;
+        }
+        if (e.status === 422 || e.status === 413) { // this line can never be sent as it is
+          outbox.shift();
+          markLine(line, 'failed', e.message);
+          return true;
+        }
+        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt)); // network, 5xx, 429: try again
+      }
+    }
+    markLine(line, 'failed', 'Not sent: we could not reach the server.');
+    return false;
   }
 
   async function requestHandoff() {
@@ -341,11 +410,11 @@
     ui.input.style.height = `${Math.min(ui.input.scrollHeight, 160)}px`;
   }
 
-  ui.form.addEventListener('submit', (ev) => { ev.preventDefault(); send(false); });
+  ui.form.addEventListener('submit', (ev) => { ev.preventDefault(); submit(); });
   ui.input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
-      send(false);
+      submit();
     }
   });
   ui.input.addEventListener('input', () => { autosize(); if (!ui.error.hidden) showError(''); });

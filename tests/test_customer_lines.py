@@ -1,0 +1,186 @@
+"""Every line a customer sends is stored once, in order, and the bot answers a burst once.
+
+These drive the conversation service directly against a real SQLite database, with an answer
+function the test controls: it can hold a reply back while the customer keeps typing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from api.agents import create_or_rotate
+from api.conversations import Agent, ConversationService
+from api.db import messages, open_database
+from api.events import LocalNotifier
+from assistant import Reply
+
+
+class HeldAnswers:
+    """An answer function that records each question and, when held, waits to be released."""
+
+    def __init__(self, held: bool = False) -> None:
+        self.questions: list[str] = []
+        self.histories: list[list[tuple[str, str]]] = []
+        self.release = asyncio.Event()
+        self.started = asyncio.Event()
+        if not held:
+            self.release.set()
+
+    async def __call__(self, text: str, history: list[tuple[str, str]], previous: float | None) -> Reply:
+        self.questions.append(text)
+        self.histories.append(history)
+        self.started.set()
+        await self.release.wait()
+        return Reply(text=f"answer to: {text}", confidence=0.9, sources=[], handoff=False)
+
+
+def run(tmp_path: Path, scenario: Callable[[ConversationService], Awaitable[None]]) -> None:
+    async def main() -> None:
+        engine = await open_database(f"sqlite:///{tmp_path / 'chat.db'}")
+        service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000)
+        try:
+            await scenario(service)
+        finally:
+            await service.shutdown()
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+async def transcript(service: ConversationService, conversation_id: str) -> list[tuple[str, str]]:
+    return [(m.role, m.text) for m in await service.messages(conversation_id)]
+
+
+async def stored_rows(service: ConversationService, conversation_id: str) -> int:
+    async with service.engine.connect() as conn:
+        query = sa.select(sa.func.count()).where(messages.c.conversation_id == conversation_id)
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if await condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+def test_a_retried_line_is_stored_and_answered_once(tmp_path: Path) -> None:
+    async def scenario(service: ConversationService) -> None:
+        answers = HeldAnswers()
+        cid, _ = await service.create()
+        first = await service.post_customer_message(cid, "my invoice is wrong", answers, client_id="line-1")
+        again = await service.post_customer_message(cid, "my invoice is wrong", answers, client_id="line-1")
+        assert again.duplicate and not first.duplicate
+        assert again.message.id == first.message.id
+        assert again.reply is not None and again.reply.id == first.reply.id  # the retry learns the reply
+        assert answers.questions == ["my invoice is wrong"]
+        assert await stored_rows(service, cid) == 2
+
+    run(tmp_path, scenario)
+
+
+def test_the_same_line_sent_twice_at_once_is_stored_once(tmp_path: Path) -> None:
+    async def scenario(service: ConversationService) -> None:
+        answers = HeldAnswers()
+        cid, _ = await service.create()
+        results = await asyncio.gather(
+            *(service.post_customer_message(cid, "hello?", answers, client_id="same") for _ in range(5))
+        )
+        assert len({r.message.id for r in results}) == 1
+        assert sum(not r.duplicate for r in results) == 1
+        assert [role for role, _ in await transcript(service, cid)] == ["customer", "bot"]
+
+    run(tmp_path, scenario)
+
+
+def test_lines_typed_while_the_bot_answers_are_answered_together_in_one_reply(tmp_path: Path) -> None:
+    async def scenario(service: ConversationService) -> None:
+        answers = HeldAnswers(held=True)
+        cid, _ = await service.create()
+        first = asyncio.create_task(service.post_customer_message(cid, "hi", answers, client_id="a"))
+        await answers.started.wait()  # the bot is thinking about "hi"
+        second = asyncio.create_task(service.post_customer_message(cid, "my invoice", answers, client_id="b"))
+        third = asyncio.create_task(service.post_customer_message(cid, "is wrong", answers, client_id="c"))
+        await until(lambda: stored_rows_is(service, cid, 3))
+        answers.release.set()
+        one, two, three = await asyncio.gather(first, second, third)
+
+        assert answers.questions == ["hi", "my invoice\nis wrong"]
+        assert answers.histories[1] == [("user", "hi"), ("agent", "answer to: hi")]
+        assert one.reply.text == "answer to: hi"
+        assert two.reply.id == three.reply.id and two.reply.text == "answer to: my invoice\nis wrong"
+        assert await transcript(service, cid) == [
+            ("customer", "hi"), ("customer", "my invoice"), ("customer", "is wrong"),
+            ("bot", "answer to: hi"), ("bot", "answer to: my invoice\nis wrong"),
+        ]
+
+    run(tmp_path, scenario)
+
+
+async def stored_rows_is(service: ConversationService, cid: str, n: int) -> bool:
+    return await stored_rows(service, cid) == n
+
+
+def test_the_bot_stays_silent_on_a_line_an_agent_took_over_while_it_was_answering(tmp_path: Path) -> None:
+    async def scenario(service: ConversationService) -> None:
+        answers = HeldAnswers(held=True)
+        agent, _, _ = await create_or_rotate(service.engine, "alice")
+        cid, _ = await service.create()
+        pending = asyncio.create_task(service.post_customer_message(cid, "cancel my plan", answers))
+        await answers.started.wait()
+        await service.claim(cid, Agent(agent.id, agent.name))
+        answers.release.set()
+        posted = await pending
+        assert posted.reply is None
+        roles = [role for role, _ in await transcript(service, cid)]
+        assert roles == ["customer"]  # the line is kept; the bot's late answer is not sent
+
+    run(tmp_path, scenario)
+
+
+def test_a_line_sent_without_waiting_is_answered_on_the_event_stream(tmp_path: Path) -> None:
+    async def scenario(service: ConversationService) -> None:
+        answers = HeldAnswers()
+        cid, _ = await service.create()
+        posted = await service.post_customer_message(cid, "where is my invoice?", answers, wait=False)
+        assert posted.reply is None and posted.message.text == "where is my invoice?"
+
+        async def answered() -> bool:
+            return [role for role, _ in await transcript(service, cid)] == ["customer", "bot"]
+
+        await until(answered)
+
+    run(tmp_path, scenario)
+
+
+def test_lines_sent_to_a_person_are_stored_and_not_answered_by_the_bot(tmp_path: Path) -> None:
+    async def scenario(service: ConversationService) -> None:
+        answers = HeldAnswers()
+        cid, _ = await service.create()
+        await service.request_handoff(cid)
+        posted = await service.post_customer_message(cid, "are you there?", answers, client_id="x")
+        assert posted.reply is None and answers.questions == []
+        assert (await transcript(service, cid))[-1] == ("customer", "are you there?")
+
+    run(tmp_path, scenario)
+
+
+def test_after_release_the_bot_answers_new_lines_not_those_said_to_the_person(tmp_path: Path) -> None:
+    async def scenario(service: ConversationService) -> None:
+        answers = HeldAnswers()
+        account, _, _ = await create_or_rotate(service.engine, "alice")
+        alice = Agent(account.id, account.name)
+        cid, _ = await service.create()
+        await service.claim(cid, alice)
+        await service.post_customer_message(cid, "thanks, one more thing for you", answers)
+        await service.release(cid, alice)
+        posted = await service.post_customer_message(cid, "how do I export invoices?", answers)
+        assert answers.questions == ["how do I export invoices?"]
+        assert posted.reply is not None
+
+    run(tmp_path, scenario)

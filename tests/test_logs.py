@@ -1,0 +1,30 @@
+"""The access log never records a credential, whatever a client put in a URL."""
+
+from __future__ import annotations
+
+import logging
+
+from api.logs import RedactCredentials, redact
+
+
+def access_record(path: str) -> logging.LogRecord:
+    # the shape of uvicorn's access log record
+    return logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path, "1.1", 200), None,
+    )
+
+
+def test_a_token_in_a_query_string_is_redacted_from_the_access_log() -> None:
+    record = access_record("/v1/agent/events?token=s3cr3t-value&since=4")
+    assert RedactCredentials().filter(record)
+    line = record.getMessage()
+    assert "s3cr3t-value" not in line
+    assert "token=[redacted]" in line and "since=4" in line
+
+
+def test_every_credential_looking_parameter_is_redacted_and_the_rest_kept() -> None:
+    assert redact("/x?api_key=a&page=2&password=b&session=c") == (
+        "/x?api_key=[redacted]&page=2&password=[redacted]&session=[redacted]"
+    )
+    assert redact("/v1/conversations/abc/events") == "/v1/conversations/abc/events"

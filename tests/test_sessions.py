@@ -1,0 +1,400 @@
+"""Credentials that never leak: console sessions in an HttpOnly cookie, CSRF on every change made
+with that cookie, no token in any URL, revocation that takes effect at once, rate-limited
+sign-ins, and roles."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from api.agents import by_name, create_or_rotate, revoke
+from api.app import create_app
+from api.auth import hash_token
+from api.cli import main
+from api.db import open_database
+from api.ratelimit import FailureLimiter
+from api.sessions import find_session, start_session
+from knowledge import KnowledgeBase, Settings
+
+from .api_helpers import OFF_TOPIC, create_agent, start_conversation
+from .conftest import make_settings
+from .live_server import open_stream
+
+CONSOLE = "/v1/agent/session"
+
+
+@pytest.fixture
+def client(settings: Settings, kb: KnowledgeBase) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, kb)) as client:
+        yield client
+
+
+def token_of(header: dict[str, str]) -> str:
+    return header["Authorization"].removeprefix("Bearer ")
+
+
+@pytest.fixture
+def alice(settings: Settings, client: TestClient) -> dict[str, str]:
+    return create_agent(settings, "alice")
+
+
+@pytest.fixture
+def root(settings: Settings, client: TestClient) -> dict[str, str]:
+    """An admin agent, made as `switchboard agent create root --role admin` makes it."""
+    result = cli(settings, "agent", "create", "root", "--role", "admin")
+    return {"Authorization": f"Bearer {result.stdout.strip().splitlines()[-1]}"}
+
+
+def cli(settings: Settings, *args: str):
+    result = CliRunner().invoke(main, list(args), env={"SWITCHBOARD_DATA_DIR": str(settings.data_dir)})
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def sign_in(client: TestClient, auth: dict[str, str]) -> dict:
+    response = client.post(CONSOLE, json={"token": token_of(auth)})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def queued_conversation(client: TestClient) -> str:
+    customer = start_conversation(client)
+    customer.say(OFF_TOPIC)
+    return customer.id
+
+
+def cookie_only(client: TestClient, secret: str) -> dict[str, str]:
+    """A request carrying this session cookie and nothing else (the client's own jar is bypassed)."""
+    client.cookies.clear()
+    return {"Cookie": f"sb_session={secret}"}
+
+
+async def _with_engine(settings: Settings, action):
+    engine = await open_database(settings.resolved_database_url)
+    try:
+        return await action(engine)
+    finally:
+        await engine.dispose()
+
+
+# ----- signing in ----------------------------------------------------------------------------
+
+
+def test_signing_in_sets_an_httponly_strict_cookie_and_the_console_api_works_with_it_alone(client, alice, settings):
+    response = client.post(CONSOLE, json={"token": token_of(alice)})
+    assert response.status_code == 200
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("sb_session=")
+    attributes = {part.strip().lower() for part in cookie.split(";")}
+    assert {"httponly", "samesite=strict", "path=/"} <= attributes
+    assert "secure" not in attributes  # plain HTTP to this machine (the test client's host)
+
+    body = response.json()
+    assert body["agent"] == {"id": body["agent"]["id"], "name": "alice", "role": "agent"}
+    assert body["csrf_token"] and datetime.fromisoformat(body["expires_at"]) > datetime.now(UTC)
+
+    secret = client.cookies["sb_session"]
+    assert secret != token_of(alice)
+    assert client.get("/v1/agent/queue").status_code == 200  # no Authorization header: the cookie alone
+    assert client.get("/v1/agent/me").json() == body["agent"]
+    stored = "".join(f.read_bytes().decode("latin-1") for f in settings.data_dir.glob("switchboard.db*"))
+    assert hash_token(secret) in stored and secret not in stored  # (the database file and its WAL)
+
+
+@pytest.mark.parametrize(
+    ("url", "secure"),
+    [
+        ("http://localhost/v1/agent/session", False),
+        ("http://127.0.0.1:8000/v1/agent/session", False),
+        ("https://support.example.com/v1/agent/session", True),
+        ("http://support.example.com/v1/agent/session", True),  # never sent back over plain HTTP
+    ],
+)
+def test_the_session_cookie_is_secure_except_over_plain_http_to_this_machine(client, alice, url, secure):
+    response = client.post(url, json={"token": token_of(alice)})
+    assert response.status_code == 200
+    attributes = {part.strip().lower() for part in response.headers["set-cookie"].split(";")}
+    assert ("secure" in attributes) is secure
+
+
+def test_get_session_restores_the_signed_in_state_after_a_reload(client, alice):
+    signed_in = sign_in(client, alice)
+    restored = client.get(CONSOLE)
+    assert restored.status_code == 200 and restored.json() == signed_in
+    client.cookies.clear()
+    assert client.get(CONSOLE).status_code == 401
+
+
+def test_a_bad_token_opens_no_session(client, alice):
+    response = client.post(CONSOLE, json={"token": "not-a-token"})
+    assert response.status_code == 401 and "invalid" in response.json()["detail"]
+    assert "set-cookie" not in response.headers
+
+
+# ----- CSRF and origins ----------------------------------------------------------------------
+
+
+def test_a_change_made_with_the_cookie_but_without_the_csrf_token_gets_403(client, alice):
+    csrf = sign_in(client, alice)["csrf_token"]
+    cid = queued_conversation(client)
+    claim = f"/v1/agent/conversations/{cid}/claim"
+
+    missing = client.post(claim)
+    assert missing.status_code == 403 and "X-CSRF-Token" in missing.json()["detail"]
+    wrong = client.post(claim, headers={"X-CSRF-Token": "guess"})
+    assert wrong.status_code == 403 and "does not match" in wrong.json()["detail"]
+    assert client.get(f"/v1/agent/conversations/{cid}").json()["state"] == "queued"  # nothing happened
+
+    assert client.post(claim, headers={"X-CSRF-Token": csrf}).status_code == 200
+
+
+def test_a_change_from_another_origin_is_refused_even_with_the_csrf_token(client, alice):
+    csrf = sign_in(client, alice)["csrf_token"]
+    cid = queued_conversation(client)
+    claim = f"/v1/agent/conversations/{cid}/claim"
+    foreign = client.post(claim, headers={"X-CSRF-Token": csrf, "Origin": "https://evil.example"})
+    assert foreign.status_code == 403 and "cross-site" in foreign.json()["detail"]
+    same = client.post(claim, headers={"X-CSRF-Token": csrf, "Origin": "http://testserver"})
+    assert same.status_code == 200
+
+
+def test_a_cross_site_html_form_posting_to_an_agent_action_is_refused(client, alice):
+    sign_in(client, alice)
+    cid = queued_conversation(client)
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"}
+    url = f"/v1/agent/conversations/{cid}/messages"
+    assert client.post(url, content=b"text=hello", headers=form).status_code == 403
+    # A browser that sends no Origin still cannot add the CSRF header to a form.
+    no_origin = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert client.post(url, content=b"text=hello", headers=no_origin).status_code == 403
+    assert client.get(f"/v1/agent/conversations/{cid}").json()["state"] == "queued"
+
+
+def test_a_session_cannot_be_opened_from_another_site(client, alice):
+    response = client.post(CONSOLE, json={"token": token_of(alice)}, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403 and "set-cookie" not in response.headers
+
+
+def test_bearer_tokens_need_no_csrf_token(client, alice):
+    cid = queued_conversation(client)
+    assert client.post(f"/v1/agent/conversations/{cid}/claim", headers=alice).status_code == 200
+
+
+# ----- no token in a URL ---------------------------------------------------------------------
+
+
+def test_a_token_in_the_url_is_refused_on_agent_and_conversation_endpoints(client, alice):
+    customer = start_conversation(client)
+    agent_token = token_of(alice)
+    assert client.get(f"/v1/agent/events?token={agent_token}").status_code == 401
+    assert client.get(f"/v1/agent/queue?token={agent_token}").status_code == 401
+    assert client.get(f"/v1/conversations/{customer.id}?token={customer.token}").status_code == 401
+    assert client.get(f"/v1/conversations/{customer.id}/events?token={customer.token}").status_code == 401
+
+
+# ----- the end of a session ------------------------------------------------------------------
+
+
+def test_signing_out_ends_the_session_and_a_replayed_cookie_gets_401(client, alice):
+    csrf = sign_in(client, alice)["csrf_token"]
+    secret = client.cookies["sb_session"]
+    assert client.delete(CONSOLE).status_code == 403  # signing out is a change too: CSRF token needed
+
+    response = client.delete(CONSOLE, headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 204
+    assert response.headers["set-cookie"].startswith('sb_session=""') or "max-age=0" in response.headers[
+        "set-cookie"
+    ].lower()
+    replay = cookie_only(client, secret)
+    assert client.get("/v1/agent/queue", headers=replay).status_code == 401
+    assert client.get(CONSOLE, headers=replay).status_code == 401
+
+
+def test_an_expired_session_gets_401(settings, kb, alice):
+    lifetime = 1.5  # seconds
+    with TestClient(create_app(settings.model_copy(update={"session_hours": lifetime / 3600}), kb)) as client:
+        sign_in(client, alice)
+        cookie = cookie_only(client, client.cookies["sb_session"])
+        assert client.get("/v1/agent/queue", headers=cookie).status_code == 200
+        time.sleep(lifetime + 0.2)
+        assert client.get("/v1/agent/queue", headers=cookie).status_code == 401
+        assert client.get(CONSOLE, headers=cookie).status_code == 401
+
+
+def test_a_session_is_found_until_it_expires(settings, alice):
+    async def scenario(engine):
+        account = await by_name(engine, "alice")
+        start = datetime(2030, 1, 1, tzinfo=UTC)
+        secret, session = await start_session(engine, account, hours=12, now=start)
+        assert session.expires_at == start + timedelta(hours=12)
+        assert (await find_session(engine, secret, now=start + timedelta(hours=11, minutes=59))) == session
+        assert await find_session(engine, secret, now=start + timedelta(hours=12)) is None
+
+    asyncio.run(_with_engine(settings, scenario))
+
+
+def test_revoking_an_agent_from_the_cli_kills_its_token_and_sessions_at_once(client, alice, settings):
+    sign_in(client, alice)
+    assert client.get("/v1/agent/queue").status_code == 200
+
+    result = cli(settings, "agent", "revoke", "alice")
+    assert "revoked" in result.stdout
+
+    assert client.get("/v1/agent/queue").status_code == 401  # the session
+    client.cookies.clear()
+    assert client.get("/v1/agent/queue", headers=alice).status_code == 401  # the token
+    assert client.post(CONSOLE, json={"token": token_of(alice)}).status_code == 401  # no new session either
+
+
+def test_a_new_token_ends_old_sessions_and_lifts_a_revocation(client, alice, settings):
+    sign_in(client, alice)
+    cli(settings, "agent", "revoke", "alice")
+    token = cli(settings, "agent", "create", "alice").stdout.strip().splitlines()[-1]
+    assert client.get("/v1/agent/queue").status_code == 401  # the old session stays dead
+    client.cookies.clear()
+    assert client.get("/v1/agent/queue", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_an_agent_event_stream_ends_when_its_agent_is_revoked(http, settings):
+    alice = create_agent(settings, "alice")
+    assert http.post(CONSOLE, json={"token": token_of(alice)}).status_code == 200
+    with open_stream(http, "/v1/agent/events") as stream:
+        asyncio.run(_with_engine(settings, lambda engine: _revoke_by_name(engine, "alice")))
+        started = time.monotonic()
+        with pytest.raises((EOFError, httpx.RemoteProtocolError)):
+            stream.next()
+    assert time.monotonic() - started < 10
+    assert http.get("/v1/agent/events").status_code == 401  # the reconnect is refused
+
+
+async def _revoke_by_name(engine, name: str) -> None:
+    await revoke(engine, (await by_name(engine, name)).id)
+
+
+# ----- failed sign-ins -----------------------------------------------------------------------
+
+
+def test_the_sixth_failed_sign_in_from_one_address_gets_429_with_retry_after(client, alice):
+    now = [1000.0]
+    client.app.state.services.sign_ins = FailureLimiter(limit=5, window_seconds=60, clock=lambda: now[0])
+    for _ in range(5):
+        assert client.post(CONSOLE, json={"token": "guess"}).status_code == 401
+    refused = client.post(CONSOLE, json={"token": "guess"})
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    # While refused, even the right token is not tried.
+    assert client.post(CONSOLE, json={"token": token_of(alice)}).status_code == 429
+    now[0] += 61
+    assert client.post(CONSOLE, json={"token": token_of(alice)}).status_code == 200
+
+
+def test_failures_are_counted_in_a_sliding_window_per_client():
+    now = [0.0]
+    limiter = FailureLimiter(limit=2, window_seconds=60, clock=lambda: now[0])
+    limiter.record_failure("10.0.0.1")
+    now[0] = 30
+    limiter.record_failure("10.0.0.1")
+    assert limiter.retry_after("10.0.0.1") == 30
+    assert limiter.retry_after("10.0.0.2") is None  # another client is not affected
+    now[0] = 60.5
+    assert limiter.retry_after("10.0.0.1") is None  # the first failure has left the window
+
+
+# ----- roles and administration --------------------------------------------------------------
+
+
+def test_me_tells_an_agent_its_role(client, alice, root):
+    assert client.get("/v1/agent/me", headers=alice).json()["role"] == "agent"
+    assert client.get("/v1/agent/me", headers=root).json()["role"] == "admin"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/v1/admin/agents", None),
+        ("post", "/v1/admin/agents", {"name": "mallory", "role": "admin"}),
+        ("post", "/v1/admin/agents/1/revoke", None),
+        ("patch", "/v1/admin/agents/1", {"role": "admin"}),
+    ],
+)
+def test_an_agent_who_is_not_an_admin_gets_403_from_the_admin_api(client, alice, method, path, body):
+    kwargs = {"json": body} if body else {}
+    assert client.request(method.upper(), path, headers=alice, **kwargs).status_code == 403
+    assert client.request(method.upper(), path, **kwargs).status_code == 401
+
+
+def test_an_admin_creates_lists_promotes_and_revokes_agents(client, root):
+    created = client.post("/v1/admin/agents", json={"name": "carol"}, headers=root)
+    assert created.status_code == 201
+    carol, token = created.json()["agent"], created.json()["token"]
+    assert carol["role"] == "agent" and carol["revoked_at"] is None
+    carol_auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/v1/agent/me", headers=carol_auth).json()["name"] == "carol"
+    assert client.post("/v1/admin/agents", json={"name": "carol"}, headers=root).status_code == 409
+
+    listed = client.get("/v1/admin/agents", headers=root).json()["agents"]
+    assert [(a["name"], a["role"]) for a in listed] == [("carol", "agent"), ("root", "admin")]
+    assert all("token" not in a and "token_hash" not in a for a in listed)
+
+    promoted = client.patch(f"/v1/admin/agents/{carol['id']}", json={"role": "admin"}, headers=root)
+    assert promoted.status_code == 200 and promoted.json()["role"] == "admin"
+    assert client.get("/v1/admin/agents", headers=carol_auth).status_code == 200
+
+    revoked = client.post(f"/v1/admin/agents/{carol['id']}/revoke", headers=root)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert client.get("/v1/agent/me", headers=carol_auth).status_code == 401
+    assert client.post("/v1/admin/agents/999/revoke", headers=root).status_code == 404
+    assert client.patch(f"/v1/admin/agents/{carol['id']}", json={"role": "boss"}, headers=root).status_code == 422
+
+
+def test_revoking_through_the_admin_api_ends_the_agents_console_sessions(client, alice, root):
+    sign_in(client, alice)
+    secret = client.cookies["sb_session"]
+    alice_id = client.get("/v1/agent/me").json()["id"]
+    client.cookies.clear()
+    assert client.post(f"/v1/admin/agents/{alice_id}/revoke", headers=root).status_code == 200
+    assert client.get("/v1/agent/queue", headers=cookie_only(client, secret)).status_code == 401
+
+
+def test_an_admin_signed_in_by_cookie_needs_the_csrf_token_too(client, root):
+    csrf = sign_in(client, root)["csrf_token"]
+    assert client.get("/v1/admin/agents").status_code == 200
+    assert client.post("/v1/admin/agents", json={"name": "dave"}).status_code == 403
+    assert client.post("/v1/admin/agents", json={"name": "dave"}, headers={"X-CSRF-Token": csrf}).status_code == 201
+
+
+# ----- the command line ----------------------------------------------------------------------
+
+
+def test_cli_creates_an_admin_lists_agents_and_revokes_one(tmp_path):
+    settings = make_settings(tmp_path / "data")
+    created = cli(settings, "agent", "create", "root", "--role", "admin")
+    assert len(created.stdout.strip().splitlines()[-1]) >= 32
+    cli(settings, "agent", "create", "alice")
+    cli(settings, "agent", "revoke", "alice")
+
+    lines = cli(settings, "agent", "list").stdout.strip().splitlines()
+    assert lines[0].split() == ["NAME", "ROLE", "CREATED", "REVOKED"]
+    alice_line, root_line = lines[1], lines[2]
+    assert alice_line.split()[:2] == ["alice", "agent"] and alice_line.count("UTC") == 2
+    assert root_line.split()[:2] == ["root", "admin"] and root_line.rstrip().endswith("-")
+
+    unknown = CliRunner().invoke(main, ["agent", "revoke", "nobody"], env={"SWITCHBOARD_DATA_DIR": str(tmp_path / "data")})
+    assert unknown.exit_code == 1 and "nobody" in unknown.output
+
+
+def test_cli_create_keeps_an_existing_role_unless_told(tmp_path):
+    settings = make_settings(tmp_path / "data")
+    cli(settings, "agent", "create", "root", "--role", "admin")
+    cli(settings, "agent", "create", "root")  # a new token; still an admin
+    account = asyncio.run(_with_engine(settings, lambda engine: by_name(engine, "root")))
+    assert account.role == "admin"
+    asyncio.run(_with_engine(settings, lambda engine: create_or_rotate(engine, "root", "agent")))
+    assert asyncio.run(_with_engine(settings, lambda engine: by_name(engine, "root"))).role == "agent"
