@@ -140,7 +140,7 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     except SystemExit as e:
         if e.code:
             raise
-    token, _ = asyncio.run(_create_agent(settings, "demo"))
+    token, _ = asyncio.run(_create_agent(settings, "demo", "admin"))
     base = f"http://{host}:{port}"
     click.echo(
         f"\nSwitchboard is starting.\n"

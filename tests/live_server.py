@@ -21,10 +21,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app) -> Iterator[str]:
+def serve(app, log_level: str = "warning") -> Iterator[str]:
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level, timeout_graceful_shutdown=1)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -178,7 +178,6 @@ def test_a_line_typed_while_the_bot_is_answering_is_kept_and_answered(slow_bot, 
     second = "And how do I turn on two-factor authentication?"
     ask(customer, ANSWERABLE)
     expect(customer.locator("#chat-input")).to_have_value("")  # cleared at once, never blocked
-    expect(messages(customer, "customer").first).to_have_attribute("data-status", "pending")
     ask(customer, second)  # the first reply is still on its way
     expect(customer.locator("#chat-input")).to_have_value("")
 
@@ -207,6 +206,24 @@ def test_a_line_whose_response_was_lost_is_retried_and_stored_once(customer, htt
     expect(messages(customer, "bot")).to_have_count(1)
     expect(messages(customer, "customer").locator(".msg__text")).to_have_text([ANSWERABLE])
     assert lost and stored_lines(http, customer) == [ANSWERABLE]
+
+
+def test_a_line_that_cannot_be_sent_shows_failed_and_retry_sends_it_once(customer, http):
+    def offline(route):
+        route.abort("internetdisconnected")
+
+    ask(customer, ANSWERABLE)  # the conversation exists; then the network goes
+    expect(messages(customer, "bot")).to_have_count(1)
+    customer.route("**/v1/conversations/*/messages", offline)
+    ask(customer, "Is there a mobile app?")
+    line = customer.locator('#messages [data-status="failed"]')
+    expect(line).to_have_count(1)
+    expect(line.locator('[data-testid="delivery"]')).to_contain_text("Not sent")
+    customer.unroute("**/v1/conversations/*/messages", offline)
+    line.locator('[data-testid="retry"]').click()
+    expect(customer.locator('#messages [data-status]')).to_have_count(0)
+    expect(messages(customer, "customer").locator(".msg__text")).to_have_text([ANSWERABLE, "Is there a mobile app?"])
+    assert stored_lines(http, customer) == [ANSWERABLE, "Is there a mobile app?"]
 
 
 def test_no_credential_travels_in_a_url(customer, console, http):

@@ -28,3 +28,37 @@ def test_every_credential_looking_parameter_is_redacted_and_the_rest_kept() -> N
         "/x?api_key=[redacted]&page=2&password=[redacted]&session=[redacted]"
     )
     assert redact("/v1/conversations/abc/events") == "/v1/conversations/abc/events"
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_a_real_server_access_log_keeps_no_token_a_client_put_in_a_url(settings, kb) -> None:
+    """uvicorn's own access log, as `switchboard serve` writes it: a client that still sends
+    `?token=` is refused, and the line that records it has the value redacted."""
+    import httpx
+
+    from api.app import create_app
+
+    from .live_server import serve
+
+    collect = Collect()
+    with serve(create_app(settings, kb), log_level="info") as url:
+        access = logging.getLogger("uvicorn.access")
+        access.addHandler(collect)
+        try:
+            with httpx.Client(base_url=url, timeout=30) as http:
+                created = http.post("/v1/conversations").json()
+                path = f"/v1/conversations/{created['id']}?token={created['token']}"
+                assert http.get(path).status_code == 401
+        finally:
+            access.removeHandler(collect)
+    logged = "\n".join(collect.lines)
+    assert f"/v1/conversations/{created['id']}?token=[redacted]" in logged
+    assert created["token"] not in logged

@@ -49,24 +49,7 @@
     return data;
   }
 
-  // Build an element; props starting with data-/aria- (and a few others) become attributes.
-  function h(tag, props, ...children) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(props || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (/^(data-|aria-)/.test(k) || ['role', 'href', 'target', 'rel', 'title', 'datetime'].includes(k)) el.setAttribute(k, v);
-      else el[k] = v;
-    }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return el;
-  }
-
-  function safeUrl(url) { // only http(s) links, never javascript: and friends
-    try { const u = new URL(url, location.href); return /^https?:$/.test(u.protocol) ? u.href : null; } catch (_) { return null; }
-  }
+  const { h, safeUrl } = window.SwitchboardDOM;
 
   function formatTime(iso) {
     const d = new Date(iso);
