@@ -12,10 +12,13 @@ from typing import Literal, get_args
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from api import audit
 from api.auth import hash_token, new_token
 from api.conversations import Agent
 from api.db import agent_sessions, agents
 from api.errors import Conflict, Invalid, NotFound
+
+CLI = audit.Actor(audit.CLI)  # who acts when `switchboard agent …` runs on the server
 
 AgentRole = Literal["agent", "admin"]
 ROLES: tuple[str, ...] = get_args(AgentRole)
@@ -58,7 +61,7 @@ def _check(name: str, role: str | None) -> str:
 
 
 async def create_or_rotate(
-    engine: AsyncEngine, name: str, role: AgentRole | None = None
+    engine: AsyncEngine, name: str, role: AgentRole | None = None, by: audit.Actor = CLI
 ) -> tuple[AgentAccount, str, bool]:
     """A new token for the agent NAME, creating the agent if needed. Returns (account, token, created).
 
@@ -75,14 +78,18 @@ async def create_or_rotate(
                 values["role"] = role
             await conn.execute(agents.update().where(agents.c.id == existing.id).values(**values))
             await end_sessions(conn, existing.id, now)
+            await audit.record(conn, "agent.new_token", by, detail={"agent": name, "role": role})
             return await _get(conn, existing.id), token, False
         result = await conn.execute(
             agents.insert().values(name=name, token_hash=hash_token(token), role=role or "agent", created_at=now)
         )
+        await audit.record(conn, "agent.create", by, detail={"agent": name, "role": role or "agent"})
         return await _get(conn, int(result.inserted_primary_key[0])), token, True
 
 
-async def create(engine: AsyncEngine, name: str, role: AgentRole = "agent") -> tuple[AgentAccount, str]:
+async def create(
+    engine: AsyncEngine, name: str, role: AgentRole = "agent", by: audit.Actor = CLI
+) -> tuple[AgentAccount, str]:
     """A new agent and its token (shown once). An existing name is a conflict, never a rotation."""
     name = _check(name, role)
     token = new_token()
@@ -92,6 +99,7 @@ async def create(engine: AsyncEngine, name: str, role: AgentRole = "agent") -> t
         result = await conn.execute(
             agents.insert().values(name=name, token_hash=hash_token(token), role=role, created_at=datetime.now(UTC))
         )
+        await audit.record(conn, "agent.create", by, detail={"agent": name, "role": role})
         return await _get(conn, int(result.inserted_primary_key[0])), token
 
 
@@ -120,7 +128,7 @@ async def list_accounts(engine: AsyncEngine) -> list[AgentAccount]:
     return [account_from_row(r) for r in rows]
 
 
-async def revoke(engine: AsyncEngine, agent_id: int) -> AgentAccount:
+async def revoke(engine: AsyncEngine, agent_id: int, by: audit.Actor = CLI) -> AgentAccount:
     """The agent's token stops working and all its sessions end, at once. Revoking twice is a no-op."""
     now = datetime.now(UTC)
     async with engine.begin() as conn:
@@ -129,14 +137,17 @@ async def revoke(engine: AsyncEngine, agent_id: int) -> AgentAccount:
             agents.update().where(agents.c.id == agent_id, agents.c.revoked_at.is_(None)).values(revoked_at=now)
         )
         await end_sessions(conn, agent_id, now)
-        return await _get(conn, agent_id)
+        revoked = await _get(conn, agent_id)
+        await audit.record(conn, "agent.revoke", by, detail={"agent": revoked.name})
+        return revoked
 
 
-async def set_role(engine: AsyncEngine, agent_id: int, role: AgentRole) -> AgentAccount:
+async def set_role(engine: AsyncEngine, agent_id: int, role: AgentRole, by: audit.Actor = CLI) -> AgentAccount:
     _check("-", role)
     async with engine.begin() as conn:
-        await _get(conn, agent_id)
+        before = await _get(conn, agent_id)
         await conn.execute(agents.update().where(agents.c.id == agent_id).values(role=role))
+        await audit.record(conn, "agent.role", by, detail={"agent": before.name, "from": before.role, "to": role})
         return await _get(conn, agent_id)
 
 

@@ -97,6 +97,26 @@ def agent_revoke(settings: Settings, name: str) -> None:
     click.echo(f"revoked agent {account.name!r}; its token and sessions no longer work")
 
 
+@main.command()
+@click.option("--agent", "actor", help="only what this agent (or `cli`, or `anonymous`) did")
+@click.option("--conversation", "conversation_id", help="only what happened in this conversation")
+@click.option("--action", help="only this action, e.g. conversation.claim or session.sign_in_refused")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.pass_obj
+def audit(settings: Settings, actor: str | None, conversation_id: str | None, action: str | None, limit: int) -> None:
+    """The audit log, newest first: who claimed, replied, corrected, released or closed which
+    conversation, who signed in or out, and every change to agent accounts."""
+    from api.audit import entries
+
+    found = asyncio.run(_with_engine(settings, lambda engine: entries(
+        engine, actor=actor, conversation_id=conversation_id, action=action, limit=limit,
+    )))
+    for e in found:
+        detail = " ".join(f"{k}={v}" for k, v in (e.detail or {}).items() if v is not None)
+        where = f" conversation={e.conversation_id}" if e.conversation_id else ""
+        click.echo(f"{e.at.strftime('%Y-%m-%d %H:%M:%S UTC')}  {e.actor}  {e.action}{where}{' ' + detail if detail else ''}")
+
+
 def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from api import audit
 from api.auth import hash_token, new_token
 from api.db import agents, conversations, messages
 from api.errors import Conflict, Invalid, NotFound
@@ -317,6 +318,7 @@ class ConversationService:
                     raise Conflict("conversation is closed")
                 raise Conflict(f"conversation is owned by {current.agent.name if current.agent else 'another agent'}")
             await append_event(conn, conversation_id, "conversation.claimed", {"agent": AgentPublic(id=agent.id, name=agent.name).model_dump()})
+            await audit.record(conn, "conversation.claim", _actor(agent), conversation_id=conversation_id)
         await self.notifier.publish()
         return await self.get(conversation_id)
 
@@ -329,6 +331,9 @@ class ConversationService:
         async with self.engine.begin() as conn:
             await self._owned(conn, conversation_id, agent)
             message = await self._add_message(conn, conversation_id, role="agent", text=text, author=agent.name)
+            await audit.record(
+                conn, "conversation.reply", _actor(agent), conversation_id=conversation_id, detail={"message_id": message.id}
+            )
         await self.notifier.publish()
         return AgentMessagePublic(**message.model_dump(), draft=None)
 
@@ -353,6 +358,10 @@ class ConversationService:
                 conn, conversation_id, role="agent", text=text, author=agent.name, corrects=message_id,
                 event="message.corrected",
             )
+            await audit.record(
+                conn, "conversation.correct", _actor(agent), conversation_id=conversation_id,
+                detail={"message_id": message.id, "corrects": message_id},
+            )
         await self.notifier.publish()
         return AgentMessagePublic(**message.model_dump(), draft=None)
 
@@ -375,6 +384,7 @@ class ConversationService:
                 )
             )
             await append_event(conn, conversation_id, "conversation.released", {"agent": {"id": agent.id, "name": agent.name}})
+            await audit.record(conn, "conversation.release", _actor(agent), conversation_id=conversation_id)
         await self.notifier.publish()
         return await self.get(conversation_id)
 
@@ -396,6 +406,7 @@ class ConversationService:
                     return current
                 raise Conflict(f"conversation is owned by {current.agent.name if current.agent else 'another agent'}")
             await append_event(conn, conversation_id, "conversation.closed", {"agent": {"id": agent.id, "name": agent.name}})
+            await audit.record(conn, "conversation.close", _actor(agent), conversation_id=conversation_id)
         await self.notifier.publish()
         return await self.get(conversation_id)
 
@@ -560,6 +571,10 @@ class ConversationService:
         )
         await append_event(conn, conversation_id, event, {"message": message.model_dump(mode="json")})
         return message
+
+
+def _actor(agent: Agent) -> audit.Actor:
+    return audit.Actor(agent.name, agent.id)
 
 
 def _aware(dt: datetime) -> datetime:

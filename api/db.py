@@ -123,11 +123,30 @@ def _m004_sessions_roles(conn: sa.Connection) -> None:
     agent_sessions.create(conn, checkfirst=True)
 
 
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("actor", sa.String(200), nullable=False),  # an agent's name, "cli", or "anonymous"
+    sa.Column("actor_id", sa.Integer),
+    sa.Column("action", sa.String(40), nullable=False, index=True),
+    sa.Column("conversation_id", sa.String(36), index=True),
+    sa.Column("detail", sa.JSON),
+)
+
+
+def _m005_audit_log(conn: sa.Connection) -> None:
+    """Who did what and when: agents' actions on conversations, sign-ins, account changes."""
+    audit_log.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     ("api.m001_agents_conversations_messages_events", lambda conn: metadata.create_all(conn)),
     ("api.m002_confidence_signals", _m002_confidence_signals),
     ("api.m003_message_client_ids", _m003_message_client_ids),
     ("api.m004_sessions_roles", _m004_sessions_roles),
+    ("api.m005_audit_log", _m005_audit_log),
 ]
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api import audit
 from api.agents import AgentAccount, account_from_row
 from api.auth import hash_token, new_token
 from api.db import agent_sessions, agents
@@ -44,6 +45,7 @@ async def start_session(
                 expires_at=session.expires_at,
             )
         )
+        await audit.record(conn, "session.sign_in", audit.Actor(account.name, account.id))
     return secret, session
 
 
@@ -76,11 +78,16 @@ async def find_session(engine: AsyncEngine, secret: str, *, now: datetime | None
 
 async def end_session(engine: AsyncEngine, secret: str, *, now: datetime | None = None) -> None:
     async with engine.begin() as conn:
-        await conn.execute(
+        ended = await conn.execute(
             agent_sessions.update()
             .where(agent_sessions.c.id == hash_token(secret), agent_sessions.c.ended_at.is_(None))
             .values(ended_at=now or datetime.now(UTC))
+            .returning(agent_sessions.c.agent_id)
         )
+        row = ended.first()
+        if row is not None:
+            name = (await conn.execute(sa.select(agents.c.name).where(agents.c.id == row.agent_id))).scalar_one()
+            await audit.record(conn, "session.sign_out", audit.Actor(name, row.agent_id))
 
 
 def _utc(value: datetime) -> datetime:

@@ -105,6 +105,7 @@ def test_lines_typed_while_the_bot_answers_are_answered_together_in_one_reply(tm
         first = asyncio.create_task(service.post_customer_message(cid, "hi", answers, client_id="a"))
         await answers.started.wait()  # the bot is thinking about "hi"
         second = asyncio.create_task(service.post_customer_message(cid, "my invoice", answers, client_id="b"))
+        await until(lambda: stored_rows_is(service, cid, 2))  # the page sends its lines one after another
         third = asyncio.create_task(service.post_customer_message(cid, "is wrong", answers, client_id="c"))
         await until(lambda: stored_rows_is(service, cid, 3))
         answers.release.set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api import agents
+from api import agents, audit
 from api.account_schemas import AgentAdminView, AgentCreate, AgentCreated, AgentList, AgentUpdate
 from api.deps import CurrentAdmin, ServicesDep
 
@@ -19,16 +19,20 @@ async def list_agents(admin: CurrentAdmin, services: ServicesDep) -> AgentList:
 @router.post("/agents", status_code=status.HTTP_201_CREATED)
 async def create_agent(body: AgentCreate, admin: CurrentAdmin, services: ServicesDep) -> AgentCreated:
     """A new agent; its token is in this response only. An existing name gets 409."""
-    account, token = await agents.create(services.engine, body.name, body.role)
+    account, token = await agents.create(services.engine, body.name, body.role, by=_actor(admin))
     return AgentCreated(agent=AgentAdminView.of(account), token=token)
 
 
 @router.post("/agents/{agent_id}/revoke")
 async def revoke_agent(agent_id: int, admin: CurrentAdmin, services: ServicesDep) -> AgentAdminView:
     """The agent's token stops working and its console sessions end, at once."""
-    return AgentAdminView.of(await agents.revoke(services.engine, agent_id))
+    return AgentAdminView.of(await agents.revoke(services.engine, agent_id, by=_actor(admin)))
 
 
 @router.patch("/agents/{agent_id}")
 async def update_agent(agent_id: int, body: AgentUpdate, admin: CurrentAdmin, services: ServicesDep) -> AgentAdminView:
-    return AgentAdminView.of(await agents.set_role(services.engine, agent_id, body.role))
+    return AgentAdminView.of(await agents.set_role(services.engine, agent_id, body.role, by=_actor(admin)))
+
+
+def _actor(admin: agents.AgentAccount) -> audit.Actor:
+    return audit.Actor(admin.name, admin.id)

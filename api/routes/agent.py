@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from api import audit
 from api.account_schemas import AgentMe, SessionIn, SessionPublic
 from api.agents import by_token
 from api.deps import CurrentAccount, CurrentAgent, LastEventId, ServicesDep, SignedInDep
@@ -37,6 +38,7 @@ async def sign_in(body: SessionIn, request: Request, response: Response, service
     account = await by_token(services.engine, body.token)
     if account is None:
         services.sign_ins.record_failure(client)
+        await audit.record_alone(services.engine, "session.sign_in_refused", audit.Actor("anonymous"), detail={"ip": client})
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "agent token invalid or revoked")
     hours = services.settings.session_hours
     secret, session = await start_session(services.engine, account, hours=hours)
