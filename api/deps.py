@@ -11,7 +11,7 @@ from api.agents import AgentAccount, by_token
 from api.conversations import Agent, Conversation
 from api.services import Services
 from api.sessions import AgentSession, find_session
-from api.web_session import SESSION_COOKIE, csrf_refusal
+from api.web_session import CONVERSATION_COOKIE, SAFE_METHODS, SESSION_COOKIE, csrf_refusal, foreign_origin
 
 
 def get_services(request: Request) -> Services:
@@ -96,7 +96,16 @@ async def current_admin(account: CurrentAccount) -> AgentAccount:
 CurrentAdmin = Annotated[AgentAccount, Depends(current_admin)]
 
 
-async def customer_conversation(conversation_id: str, services: ServicesDep, token: TokenDep) -> Conversation:
+async def customer_conversation(
+    conversation_id: str, request: Request, services: ServicesDep, token: TokenDep
+) -> Conversation:
+    """The conversation a Bearer token (API clients, the widget) or the chat page's conversation
+    cookie opens. With the cookie, a change must come from this site."""
+    if not token and (token := request.cookies.get(CONVERSATION_COOKIE)):
+        if request.method.upper() not in SAFE_METHODS and (
+            refusal := foreign_origin(request, services.settings.public_url)
+        ):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
     if not token:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "conversation token missing", headers={"WWW-Authenticate": "Bearer"}

@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 from fastapi import Request, Response
 
 SESSION_COOKIE = "sb_session"
+# The chat page's conversation token: HttpOnly, and sent only to that conversation's endpoints.
+CONVERSATION_COOKIE = "sb_conversation"
+CONVERSATION_COOKIE_DAYS = 30
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Plain HTTP is tolerated only here (a developer's machine; `testserver` is Starlette's test host).
@@ -27,6 +30,14 @@ def set_session_cookie(response: Response, request: Request, secret: str, max_ag
     response.set_cookie(
         SESSION_COOKIE, secret, max_age=max_age, path="/",
         secure=cookie_is_secure(request), httponly=True, samesite="strict",
+    )
+
+
+def set_conversation_cookie(response: Response, request: Request, conversation_id: str, token: str) -> None:
+    response.set_cookie(
+        CONVERSATION_COOKIE, token, max_age=CONVERSATION_COOKIE_DAYS * 86400,
+        path=f"/v1/conversations/{conversation_id}", secure=cookie_is_secure(request), httponly=True,
+        samesite="strict",
     )
 
 

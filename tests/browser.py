@@ -21,7 +21,7 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 10_000
-CHAT_KEY = "switchboard.chat"  # where chat.js keeps {id, token} of the customer's conversation
+CHAT_KEY = "switchboard.chat"  # where chat.js keeps the id of the customer's conversation
 
 
 def agent_token(settings: Settings, name: str) -> str:
@@ -65,8 +65,19 @@ def ask(page: Page, text: str) -> None:
 
 
 def saved_conversation(page: Page) -> dict | None:
-    """The customer's conversation as the chat page stored it: {id, token}, or None."""
+    """The customer's conversation as the chat page stored it: {id}, or None."""
     return page.evaluate(f"JSON.parse(localStorage.getItem({CHAT_KEY!r}) || 'null')")
+
+
+def conversation_token(page: Page) -> str:
+    """The token of the page's conversation, from its HttpOnly cookie (which no script can read)."""
+    path = f"/v1/conversations/{saved_conversation(page)['id']}"
+    (token,) = [c["value"] for c in page.context.cookies() if c["name"] == "sb_conversation" and c["path"] == path]
+    return token
+
+
+def customer_auth(page: Page) -> dict[str, str]:
+    return {"Authorization": f"Bearer {conversation_token(page)}"}
 
 
 def open_console(context: BrowserContext, base_url: str, token: str) -> Page:

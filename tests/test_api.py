@@ -169,6 +169,7 @@ def test_closed_conversation_refuses_new_messages(client, alice):
 
 def test_a_customer_token_opens_only_its_own_conversation(client):
     mine, theirs = start_conversation(client), start_conversation(client)
+    client.cookies.clear()  # the chat page's conversation cookies: tokens are what this is about
     assert client.get(f"/v1/conversations/{theirs.id}", headers=mine.auth).status_code == 404
     response = client.post(f"/v1/conversations/{theirs.id}/messages", json={"text": "hi"}, headers=mine.auth)
     assert response.status_code == 404
@@ -178,8 +179,35 @@ def test_a_customer_token_opens_only_its_own_conversation(client):
 def test_a_token_in_the_url_is_not_accepted(client):
     """URLs end up in access logs and browser history: credentials travel in headers only."""
     mine = start_conversation(client)
+    client.cookies.clear()
     assert client.get(f"/v1/conversations/{mine.id}?token={mine.token}").status_code == 401
     assert client.get(f"/v1/conversations/{mine.id}/events?token={mine.token}").status_code == 401
+
+
+def test_the_chat_page_gets_its_conversation_token_as_an_httponly_cookie_for_that_conversation_only(client):
+    created = client.post("/v1/conversations")
+    cid = created.json()["id"]
+    cookie = created.headers["set-cookie"]
+    assert cookie.startswith(f"sb_conversation={created.json()['token']};")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and f"Path=/v1/conversations/{cid}" in cookie
+    # the cookie alone opens this conversation, and nothing else
+    assert client.get(f"/v1/conversations/{cid}").status_code == 200
+    assert client.post(f"/v1/conversations/{cid}/messages", json={"text": "hello"}).status_code == 201
+    other = start_conversation(client)
+    jar = {"sb_conversation": created.json()["token"]}
+    client.cookies.clear()
+    assert client.get(f"/v1/conversations/{other.id}", cookies=jar).status_code == 404
+
+
+def test_a_change_made_with_the_conversation_cookie_from_another_site_is_refused(client):
+    created = client.post("/v1/conversations").json()
+    evil = {"Origin": "https://evil.example"}
+    sent = client.post(f"/v1/conversations/{created['id']}/messages", json={"text": "hi"}, headers=evil)
+    assert sent.status_code == 403 and "cross-site" in sent.json()["detail"]
+    assert client.post(f"/v1/conversations/{created['id']}/handoff", headers=evil).status_code == 403
+    # an API client with the token in its header is not a browser: no origin check applies
+    bearer = {**evil, "Authorization": f"Bearer {created['token']}"}
+    assert client.post(f"/v1/conversations/{created['id']}/handoff", headers=bearer).status_code == 200
 
 
 @pytest.mark.parametrize(

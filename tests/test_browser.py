@@ -23,6 +23,8 @@ from .browser import (
     agent_token,
     ask,
     conversation_item,
+    conversation_token,
+    customer_auth,
     open_chat,
     open_console,
     revoke_agent,
@@ -122,7 +124,7 @@ def test_customer_gets_a_cited_answer_in_the_chat_page(customer, http):
     expect(source).to_be_visible()
 
     saved = saved_conversation(customer)
-    stored = http.get(f"/v1/conversations/{saved['id']}", headers={"Authorization": f"Bearer {saved['token']}"}).json()
+    stored = http.get(f"/v1/conversations/{saved['id']}", headers=customer_auth(customer)).json()
     reply = stored["messages"][-1]
     assert reply["role"] == "bot" and not reply["handoff"] and reply["sources"]
     expect(bot.locator(".msg__text")).to_have_text(reply["text"])
@@ -169,8 +171,7 @@ def slow_bot(monkeypatch):
 
 def stored_lines(http, page) -> list[str]:
     saved = saved_conversation(page)
-    auth = {"Authorization": f"Bearer {saved['token']}"}
-    stored = http.get(f"/v1/conversations/{saved['id']}", headers=auth).json()["messages"]
+    stored = http.get(f"/v1/conversations/{saved['id']}", headers=customer_auth(page)).json()["messages"]
     return [m["text"] for m in stored if m["role"] == "customer"]
 
 
@@ -235,7 +236,14 @@ def test_no_credential_travels_in_a_url(customer, console, http):
     conversation = saved_conversation(customer)
     expect(conversation_item(console, "queue", conversation["id"])).to_be_visible()
     assert any("/events" in u for u in urls)
-    assert not [u for u in urls if "token=" in u or conversation["token"] in u]
+    token = conversation_token(customer)
+    assert not [u for u in urls if "token=" in u or token in u]
+    # the chat page keeps only the conversation's id; its token is an HttpOnly cookie
+    assert conversation == {"id": conversation["id"]}
+    for page in (customer, console):
+        stored = page.evaluate("JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})")
+        assert token not in stored and "token" not in stored
+        assert token not in page.evaluate("document.cookie")
 
 
 def test_message_text_is_shown_as_text_not_html(customer, new_context, base_url, alice):

@@ -192,6 +192,7 @@ def test_bearer_tokens_need_no_csrf_token(client, alice):
 
 def test_a_token_in_the_url_is_refused_on_agent_and_conversation_endpoints(client, alice):
     customer = start_conversation(client)
+    client.cookies.clear()  # the conversation cookie would open it without any token
     agent_token = token_of(alice)
     assert client.get(f"/v1/agent/events?token={agent_token}").status_code == 401
     assert client.get(f"/v1/agent/queue?token={agent_token}").status_code == 401

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, Response, status
 
 from api.deps import CustomerConversation, LastEventId, ServicesDep
 from api.schemas import ConversationCreated, ConversationPublic, CustomerMessageIn, PostMessageResult
 from api.streams import event_response
 from api.views import conversation_public
+from api.web_session import set_conversation_cookie
 
 router = APIRouter(prefix="/v1/conversations", tags=["customer"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_conversation(services: ServicesDep) -> ConversationCreated:
+async def create_conversation(request: Request, response: Response, services: ServicesDep) -> ConversationCreated:
+    """A new conversation. Its token is in the body (send it as a Bearer header) and, for the chat
+    page, in an HttpOnly cookie that only this conversation's endpoints receive."""
     conversation_id, token = await services.conversations.create()
+    set_conversation_cookie(response, request, conversation_id, token)
     return ConversationCreated(id=conversation_id, token=token)
 
 

@@ -11,7 +11,7 @@
     send: $('chat-send'), error: $('chat-error'),
   };
 
-  let conv = null;        // {id, token} of the current conversation
+  let conv = null;        // {id} of the current conversation; its token is an HttpOnly cookie
   let state = 'bot';
   let stateChanges = 0;   // counts setState calls: a snapshot older than a live change is stale
   let stream = null;      // the conversation's event stream (SwitchboardSSE)
@@ -35,11 +35,12 @@
 
   async function api(method, path, body) {
     const headers = { Accept: 'application/json' };
-    if (conv && conv.token) headers.Authorization = `Bearer ${conv.token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res;
     try {
-      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(path, {
+        method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (_) {
       throw new ApiError(0, 'Could not reach the server. Check your connection and try again.');
     }
@@ -172,11 +173,13 @@
   }
 
   // ---------- conversation lifecycle ----------
-  function save() { localStorage.setItem(STORAGE_KEY, JSON.stringify(conv)); }
+  // Only the conversation's id is kept in the page; the token that opens it is an HttpOnly cookie
+  // no script can read, sent only to this conversation's endpoints.
+  function save() { localStorage.setItem(STORAGE_KEY, JSON.stringify({ id: conv.id })); }
   function loadSaved() {
     try {
       const c = JSON.parse(localStorage.getItem(STORAGE_KEY) || 'null');
-      return c && c.id && c.token ? { id: String(c.id), token: String(c.token) } : null;
+      return c && c.id ? { id: String(c.id) } : null;
     } catch (_) { return null; }
   }
 
@@ -197,7 +200,7 @@
     const gen = generation;
     const data = await api('POST', '/v1/conversations');
     if (gen !== generation) throw new ApiError(0, 'The conversation was reset. Please try again.');
-    conv = { id: String(data.id), token: String(data.token) };
+    conv = { id: String(data.id) }; // the token came as a cookie too; the page keeps none
     save();
     connect();
     return conv;
@@ -239,12 +242,11 @@
   }
 
   // ---------- live updates (SSE) ----------
-  // The stream carries the token in a header, never in the URL (URLs end up in logs).
+  // The stream is opened with the conversation's cookie, never a token in the URL (URLs end up in logs).
   function connect() {
     disconnect();
     if (!conv) return;
     const gen = generation;
-    const { token } = conv;
     const handlers = {
       'message.created': (d) => renderMessage(d.message),
       'message.corrected': (d) => renderMessage(d.message),
@@ -255,7 +257,6 @@
     };
     stream = window.SwitchboardSSE.open({
       url: `${conversationPath()}/events`,
-      headers: () => ({ Authorization: `Bearer ${token}` }),
       onOpen: () => sync(), // catch up on anything missed before the stream opened
       onEvent: (type, data) => {
         if (gen !== generation || (data.conversation_id && String(data.conversation_id) !== conv.id)) return;
