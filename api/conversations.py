@@ -14,7 +14,7 @@ import uuid
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -236,6 +236,39 @@ class ConversationService:
                 await self.notifier.publish()
                 return bot
         return None
+
+    async def answer_unanswered(self, answer: AnswerFn, *, within: timedelta = timedelta(hours=24), limit: int = 500) -> int:
+        """At start-up: answer, in the background, the lines a stopped worker stored but never
+        answered (with the bot, active in the last `within`). Returns how many conversations."""
+        said = messages.alias("said")
+        last_agent = (
+            sa.select(sa.func.max(said.c.id))
+            .where(said.c.conversation_id == conversations.c.id, said.c.role == "agent")
+            .correlate(conversations)
+            .scalar_subquery()
+        )
+        unanswered = (
+            sa.exists()
+            .where(
+                messages.c.conversation_id == conversations.c.id,
+                messages.c.role == "customer",
+                messages.c.id > sa.func.coalesce(conversations.c.answered_through, 0),
+                messages.c.id > sa.func.coalesce(last_agent, 0),
+            )
+        )
+        query = (
+            sa.select(conversations.c.id)
+            .where(conversations.c.state == "bot", conversations.c.updated_at >= _now() - within, unanswered)
+            .order_by(conversations.c.updated_at)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            waiting = list((await conn.execute(query)).scalars())
+        for conversation_id in waiting:
+            self._in_background(self.answer_pending(conversation_id, answer))
+        if waiting:
+            log.info("answering %d conversation(s) left unanswered by a stopped worker", len(waiting))
+        return len(waiting)
 
     def _in_background(self, work: Awaitable[object]) -> None:
         async def run() -> None:

@@ -108,6 +108,11 @@ def _m003_message_client_ids(conn: sa.Connection) -> None:
         conn.execute(sa.text("ALTER TABLE messages ADD COLUMN answers_through INTEGER"))
     if "answered_through" not in {c["name"] for c in inspector.get_columns("conversations")}:
         conn.execute(sa.text("ALTER TABLE conversations ADD COLUMN answered_through INTEGER"))
+        # before this release every line was answered as it came: nothing earlier is pending
+        conn.execute(sa.text(
+            "UPDATE conversations SET answered_through = (SELECT MAX(m.id) FROM messages m "
+            "WHERE m.conversation_id = conversations.id AND m.role = 'customer')"
+        ))
     if "ux_messages_client_id" not in {i["name"] for i in sa.inspect(conn).get_indexes("messages")}:
         conn.execute(sa.text("CREATE UNIQUE INDEX ux_messages_client_id ON messages (conversation_id, client_id)"))
 

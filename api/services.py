@@ -44,7 +44,7 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
     engine = await open_database(settings.resolved_database_url)
     notifier = make_notifier(settings.redis_url)
     await notifier.start()
-    return Services(
+    services = Services(
         settings=settings,
         engine=engine,
         notifier=notifier,
@@ -55,3 +55,5 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         ),
         sign_ins=FailureLimiter(),
     )
+    await services.conversations.answer_unanswered(services.answer)  # lines a stopped worker left
+    return services

@@ -185,3 +185,76 @@ def test_after_release_the_bot_answers_new_lines_not_those_said_to_the_person(tm
         assert posted.reply is not None
 
     run(tmp_path, scenario)
+
+
+def test_a_conversation_from_the_previous_release_has_nothing_pending_after_the_upgrade(tmp_path: Path) -> None:
+    """Before client ids, every line was answered as it came: after the upgrade the bot answers the
+    customer's next line alone, not the whole old conversation with it."""
+    from knowledge.migrations import applied_migrations
+
+    url = f"sqlite:///{tmp_path / 'chat.db'}"
+
+    async def earlier_release() -> str:
+        engine = await open_database(url)
+        service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000)
+        cid, _ = await service.create()
+        for line in ("hi", "where is my invoice?"):
+            await service.post_customer_message(cid, line, HeldAnswers())
+        await engine.dispose()
+        return cid
+
+    cid = asyncio.run(earlier_release())
+    old = sa.create_engine(url)
+    with old.begin() as conn:  # the schema as it was before m003
+        conn.execute(sa.text("DROP INDEX ux_messages_client_id"))
+        conn.execute(sa.text("ALTER TABLE messages DROP COLUMN client_id"))
+        conn.execute(sa.text("ALTER TABLE messages DROP COLUMN answers_through"))
+        conn.execute(sa.text("ALTER TABLE conversations DROP COLUMN answered_through"))
+        conn.execute(applied_migrations.delete().where(applied_migrations.c.name == "api.m003_message_client_ids"))
+    old.dispose()
+
+    async def after_upgrade() -> None:
+        engine = await open_database(url)
+        service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000)
+        answers = HeldAnswers()
+        await service.post_customer_message(cid, "and can I pay by card?", answers)
+        assert answers.questions == ["and can I pay by card?"]
+        await engine.dispose()
+
+    asyncio.run(after_upgrade())
+
+
+class Crashing(HeldAnswers):
+    """The worker stops while answering: the line is stored, no reply is."""
+
+    async def __call__(self, text: str, history: list[tuple[str, str]], previous: float | None) -> Reply:
+        raise RuntimeError("the worker stopped")
+
+
+def test_a_line_left_unanswered_by_a_stopped_worker_is_answered_when_one_starts(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'chat.db'}"
+
+    async def first_worker() -> str:
+        engine = await open_database(url)
+        service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000)
+        cid, _ = await service.create()
+        await service.post_customer_message(cid, "where is my invoice?", Crashing(), wait=False)
+        await service.shutdown()
+        await engine.dispose()
+        return cid
+
+    cid = asyncio.run(first_worker())
+
+    async def next_worker() -> None:
+        engine = await open_database(url)
+        service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000)
+        assert [role for role, _ in await transcript(service, cid)] == ["customer"]
+        answers = HeldAnswers()
+        assert await service.answer_unanswered(answers) == 1
+        await service.shutdown()
+        assert answers.questions == ["where is my invoice?"]
+        assert [role for role, _ in await transcript(service, cid)] == ["customer", "bot"]
+        assert await service.answer_unanswered(answers) == 0  # nothing is answered twice
+        await engine.dispose()
+
+    asyncio.run(next_worker())
