@@ -8,10 +8,8 @@ and the bot never answers once a person has it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import audit
+from api import bot_turns as turns
 from api.auth import hash_token, new_token
+from api.background import Background
 from api.db import agents, conversations, messages
 from api.errors import Conflict, Invalid, NotFound
 from api.events import LocalNotifier, append_event
@@ -31,7 +31,6 @@ from assistant import HANDOFF_TEXT, Reply
 
 # (customer text, earlier turns as (speaker, text), confidence of the bot's previous answer) -> reply
 AnswerFn = Callable[[str, list[tuple[str, str]], float | None], Awaitable[Reply]]
-HISTORY_TURNS = 10
 log = logging.getLogger(__name__)
 
 
@@ -59,17 +58,6 @@ class PostedLine:
     duplicate: bool = False
 
 
-@dataclass(frozen=True)
-class Pending:
-    """What the bot has yet to answer: the customer's lines since its (or a person's) last word."""
-
-    answered_through: int
-    line_ids: list[int]
-    question: str
-    history: list[tuple[str, str]]
-    previous_confidence: float | None
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -79,8 +67,7 @@ class ConversationService:
         self.engine = engine
         self.notifier = notifier
         self.max_message_chars = max_message_chars
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._tasks: set[asyncio.Task] = set()
+        self.background = Background()
 
     # ----- reading -------------------------------------------------------------------------
 
@@ -134,8 +121,8 @@ class ConversationService:
                 state=r.state,
                 agent=Agent(r.agent_id, r.agent_name) if r.agent_id else None,
                 handoff_reason=r.handoff_reason,
-                created_at=_aware(r.created_at),
-                updated_at=_aware(r.updated_at),
+                created_at=turns.aware(r.created_at),
+                updated_at=turns.aware(r.updated_at),
                 handoff_detail=r.handoff_detail,
             )
             for r in rows
@@ -145,7 +132,7 @@ class ConversationService:
         query = sa.select(messages).where(messages.c.conversation_id == conversation_id).order_by(messages.c.id)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [_message(r) for r in rows]
+        return [turns.agent_message(r) for r in rows]
 
     async def last_messages(self, conversation_ids: list[str]) -> dict[str, AgentMessagePublic]:
         if not conversation_ids:
@@ -157,7 +144,7 @@ class ConversationService:
         )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(sa.select(messages).where(messages.c.id.in_(latest)))).all()
-        return {r.conversation_id: _message(r) for r in rows}
+        return {r.conversation_id: turns.agent_message(r) for r in rows}
 
     # ----- the customer --------------------------------------------------------------------
 
@@ -178,26 +165,32 @@ class ConversationService:
         arrives on the conversation's event stream.
         """
         text = self.clean_text(text)
+        message = None
         try:
             async with self.engine.begin() as conn:
                 state = await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
-                stored = await self._by_client_id(conn, conversation_id, client_id)
-                if stored is not None:
-                    return PostedLine(stored, await self._reply_after(conn, stored), duplicate=True)
-                message = await self._add_message(conn, conversation_id, role="customer", text=text, client_id=client_id)
-        except IntegrityError:  # the same client_id stored by a concurrent request
-            async with self.engine.connect() as conn:
-                stored = await self._by_client_id(conn, conversation_id, client_id)
-                if stored is None:
-                    raise
-                return PostedLine(stored, await self._reply_after(conn, stored), duplicate=True)
+                if await turns.line_by_client_id(conn, conversation_id, client_id) is None:
+                    message = await self._add_message(
+                        conn, conversation_id, role="customer", text=text, client_id=client_id
+                    )
+        except IntegrityError:  # the same client_id, stored by a concurrent request
+            pass
+        if message is None:  # a retry: the line is stored already
+            return await self._stored_line(conversation_id, client_id)
         await self.notifier.publish()
         if state != "bot":
             return PostedLine(message, None)
         if not wait:
-            self._in_background(self.answer_pending(conversation_id, answer))
+            self.background.run(self.answer_pending(conversation_id, answer), "answering")
             return PostedLine(message, None)
         return PostedLine(message, await self.answer_pending(conversation_id, answer, line=message))
+
+    async def _stored_line(self, conversation_id: str, client_id: str | None) -> PostedLine:
+        async with self.engine.connect() as conn:
+            stored = await turns.line_by_client_id(conn, conversation_id, client_id)
+            if stored is None:
+                raise RuntimeError("a line's client_id clashed, yet no line holds it")
+            return PostedLine(stored, await turns.reply_to(conn, stored), duplicate=True)
 
     async def answer_pending(
         self, conversation_id: str, answer: AnswerFn, line: MessagePublic | None = None
@@ -208,14 +201,14 @@ class ConversationService:
         reply that answers `line` (None if the conversation is not with the bot). Across workers a
         compare-and-set on `answered_through` keeps two replies from answering the same lines.
         """
-        async with self._lock(conversation_id):
+        async with self.background.lock(conversation_id):
             for _ in range(3):
                 async with self.engine.connect() as conn:
-                    pending = await self._pending(conn, conversation_id)
+                    pending = await turns.pending_lines(conn, conversation_id)
                     if pending is None:
                         return None
                     if line is not None and line.id not in pending.line_ids:
-                        return await self._reply_after(conn, line)  # already answered
+                        return await turns.reply_to(conn, line)  # already answered
                 if not pending.line_ids:
                     return None
                 reply = await answer(pending.question, pending.history, pending.previous_confidence)
@@ -240,59 +233,18 @@ class ConversationService:
     async def answer_unanswered(self, answer: AnswerFn, *, within: timedelta = timedelta(hours=24), limit: int = 500) -> int:
         """At start-up: answer, in the background, the lines a stopped worker stored but never
         answered (with the bot, active in the last `within`). Returns how many conversations."""
-        said = messages.alias("said")
-        last_agent = (
-            sa.select(sa.func.max(said.c.id))
-            .where(said.c.conversation_id == conversations.c.id, said.c.role == "agent")
-            .correlate(conversations)
-            .scalar_subquery()
-        )
-        unanswered = (
-            sa.exists()
-            .where(
-                messages.c.conversation_id == conversations.c.id,
-                messages.c.role == "customer",
-                messages.c.id > sa.func.coalesce(conversations.c.answered_through, 0),
-                messages.c.id > sa.func.coalesce(last_agent, 0),
-            )
-        )
-        query = (
-            sa.select(conversations.c.id)
-            .where(conversations.c.state == "bot", conversations.c.updated_at >= _now() - within, unanswered)
-            .order_by(conversations.c.updated_at)
-            .limit(limit)
-        )
+        query = turns.unanswered_conversations(_now() - within, limit)
         async with self.engine.connect() as conn:
             waiting = list((await conn.execute(query)).scalars())
         for conversation_id in waiting:
-            self._in_background(self.answer_pending(conversation_id, answer))
+            self.background.run(self.answer_pending(conversation_id, answer), "answering")
         if waiting:
             log.info("answering %d conversation(s) left unanswered by a stopped worker", len(waiting))
         return len(waiting)
 
-    def _in_background(self, work: Awaitable[object]) -> None:
-        async def run() -> None:
-            try:
-                await work
-            except Exception:  # the line is stored; the next one answers it with the rest
-                log.exception("answering in the background failed")
-
-        task = asyncio.get_running_loop().create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def shutdown(self, timeout: float = 10.0) -> None:
         """Let replies being written finish (up to `timeout` seconds), then stop."""
-        if self._tasks:
-            _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
-            for task in late:
-                task.cancel()
-
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            lock = self._locks[conversation_id] = asyncio.Lock()
-        return lock
+        await self.background.drain(timeout)
 
     async def _add_reply(
         self, conn: AsyncConnection, conversation_id: str, reply: Reply, answers_through: int
@@ -459,103 +411,6 @@ class ConversationService:
             raise Conflict(f"conversation is {current.state}" if current.state == "closed" else "conversation is not with the bot")
         return str(row.state)
 
-    async def _pending(self, conn: AsyncConnection, conversation_id: str) -> Pending | None:
-        """The customer's lines since the bot's (or a person's) last word; None unless with the bot."""
-        conv = (
-            await conn.execute(
-                sa.select(conversations.c.state, conversations.c.answered_through).where(conversations.c.id == conversation_id)
-            )
-        ).first()
-        if conv is None or conv.state != "bot":
-            return None
-        last_agent = (  # a person's message answers what came before it
-            await conn.execute(
-                sa.select(sa.func.max(messages.c.id)).where(
-                    messages.c.conversation_id == conversation_id, messages.c.role == "agent"
-                )
-            )
-        ).scalar()
-        answered = int(conv.answered_through or 0)
-        lines = (
-            await conn.execute(
-                sa.select(messages.c.id, messages.c.text)
-                .where(
-                    messages.c.conversation_id == conversation_id,
-                    messages.c.role == "customer",
-                    messages.c.id > max(answered, int(last_agent or 0)),
-                )
-                .order_by(messages.c.id)
-            )
-        ).all()
-        if not lines:
-            return Pending(answered, [], "", [], None)
-        return Pending(
-            answered_through=answered,
-            line_ids=[r.id for r in lines],
-            question="\n".join(r.text for r in lines),
-            history=await self._history(conn, conversation_id, exclude=[r.id for r in lines]),
-            previous_confidence=await self._previous_answer_confidence(conn, conversation_id),
-        )
-
-    async def _by_client_id(
-        self, conn: AsyncConnection, conversation_id: str, client_id: str | None
-    ) -> MessagePublic | None:
-        if client_id is None:
-            return None
-        row = (
-            await conn.execute(
-                sa.select(messages).where(messages.c.conversation_id == conversation_id, messages.c.client_id == client_id)
-            )
-        ).first()
-        return _public(row) if row else None
-
-    async def _reply_after(self, conn: AsyncConnection, line: MessagePublic) -> MessagePublic | None:
-        """The bot's reply that answered `line`, if there is one yet."""
-        row = (
-            await conn.execute(
-                sa.select(messages)
-                .where(messages.c.conversation_id == line.conversation_id, messages.c.answers_through >= line.id)
-                .order_by(messages.c.id)
-                .limit(1)
-            )
-        ).first()
-        return _public(row) if row is not None else None
-
-    async def _history(
-        self, conn: AsyncConnection, conversation_id: str, exclude: list[int] | None = None
-    ) -> list[tuple[str, str]]:
-        """The last turns as (speaker, text), oldest first, but for the lines being answered
-        (`exclude`); handoff notices are not the topic."""
-        where = [messages.c.conversation_id == conversation_id, messages.c.handoff.is_(False)]
-        if exclude:
-            where.append(messages.c.id.not_in(exclude))
-        rows = (
-            await conn.execute(
-                sa.select(messages.c.role, messages.c.text)
-                .where(*where)
-                .order_by(messages.c.id.desc())
-                .limit(HISTORY_TURNS)
-            )
-        ).all()
-        return [("user" if r.role == "customer" else "agent", r.text) for r in reversed(rows)]
-
-    async def _previous_answer_confidence(self, conn: AsyncConnection, conversation_id: str) -> float | None:
-        """The confidence of the bot's last answer, if the last word before the customer's was one.
-
-        An agent's message in between (or a handoff) starts the count of doubtful answers afresh.
-        """
-        row = (
-            await conn.execute(
-                sa.select(messages.c.role, messages.c.confidence, messages.c.handoff, messages.c.signals)
-                .where(messages.c.conversation_id == conversation_id, messages.c.role != "customer")
-                .order_by(messages.c.id.desc())
-                .limit(1)
-            )
-        ).first()
-        if row is None or row.role != "bot" or row.handoff or row.signals is None:
-            return None
-        return row.confidence
-
     async def _owned(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
         result = await conn.execute(
             conversations.update()
@@ -608,24 +463,3 @@ class ConversationService:
 
 def _actor(agent: Agent) -> audit.Actor:
     return audit.Actor(agent.name, agent.id)
-
-
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def _public(r: sa.Row) -> MessagePublic:
-    return MessagePublic(
-        id=r.id, conversation_id=r.conversation_id, role=r.role, text=r.text, confidence=r.confidence,
-        sources=r.sources or [], handoff=bool(r.handoff), handoff_reason=r.handoff_reason, author=r.author,
-        corrects=r.corrects, created_at=_aware(r.created_at), client_id=r.client_id,
-    )
-
-
-def _message(r: sa.Row) -> AgentMessagePublic:
-    return AgentMessagePublic(
-        id=r.id, conversation_id=r.conversation_id, role=r.role, text=r.text, confidence=r.confidence,
-        sources=r.sources or [], handoff=bool(r.handoff), handoff_reason=r.handoff_reason, author=r.author,
-        corrects=r.corrects, created_at=_aware(r.created_at), draft=r.draft, handoff_detail=r.handoff_detail,
-        signals=r.signals, low_signals=r.low_signals or [], client_id=r.client_id,
-    )
