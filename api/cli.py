@@ -32,6 +32,19 @@ main.add_command(kb_group)
 main.add_command(eval_group)
 
 
+async def _announce_credentials_changed(settings: Settings) -> None:
+    """With Redis (many workers), running servers end the revoked agent's streams at once; without
+    it, a server notices within its re-check interval."""
+    from api.events import make_notifier
+
+    if settings.redis_url:
+        notifier = make_notifier(settings.redis_url)
+        try:
+            await notifier.credentials_changed()
+        finally:
+            await notifier.close()
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -88,7 +101,9 @@ def agent_revoke(settings: Settings, name: str) -> None:
     from api.errors import NotFound
 
     async def run(engine):
-        return await revoke(engine, (await by_name(engine, name)).id)
+        revoked = await revoke(engine, (await by_name(engine, name)).id)
+        await _announce_credentials_changed(settings)
+        return revoked
 
     try:
         account = asyncio.run(_with_engine(settings, run))

@@ -79,10 +79,12 @@ async def events_after(
 
 
 class LocalNotifier:
-    """Wakes the subscribers of this process."""
+    """Wakes the subscribers of this process: event streams on a new event, and the streams'
+    credential watchers when an agent is revoked or a session ends (so those streams end at once)."""
 
     def __init__(self) -> None:
         self._waiters: set[asyncio.Event] = set()
+        self._credential_waiters: set[asyncio.Event] = set()
 
     async def start(self) -> None:
         return None
@@ -105,11 +107,28 @@ class LocalNotifier:
     async def publish(self) -> None:
         self.wake_all()
 
+    def watch_credentials(self) -> asyncio.Event:
+        waiter = asyncio.Event()
+        self._credential_waiters.add(waiter)
+        return waiter
+
+    def unwatch_credentials(self, waiter: asyncio.Event) -> None:
+        self._credential_waiters.discard(waiter)
+
+    def wake_credential_watchers(self) -> None:
+        for waiter in self._credential_waiters:
+            waiter.set()
+
+    async def credentials_changed(self) -> None:
+        """An agent was revoked or a session ended: every stream re-checks its credential now."""
+        self.wake_credential_watchers()
+
 
 class RedisNotifier(LocalNotifier):
     """Wakes the subscribers of every worker: a publish goes through a Redis channel."""
 
     CHANNEL = "switchboard:events"
+    CREDENTIALS_CHANNEL = "switchboard:credentials"
 
     def __init__(self, url: str) -> None:
         super().__init__()
@@ -120,14 +139,19 @@ class RedisNotifier(LocalNotifier):
 
     async def start(self) -> None:
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(self.CHANNEL)
+        await pubsub.subscribe(self.CHANNEL, self.CREDENTIALS_CHANNEL)
         self._listener = asyncio.create_task(self._listen(pubsub))
 
     async def _listen(self, pubsub) -> None:
         while True:
             try:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=POLL_SECONDS)
-                if message:
+                if not message:
+                    continue
+                channel = message["channel"]
+                if (channel.decode() if isinstance(channel, bytes) else channel) == self.CREDENTIALS_CHANNEL:
+                    self.wake_credential_watchers()
+                else:
                     self.wake_all()
             except asyncio.CancelledError:
                 raise
@@ -141,6 +165,13 @@ class RedisNotifier(LocalNotifier):
         except Exception as e:  # the event is stored; subscribers will poll it
             log.warning("redis publish failed: %s", e)
             self.wake_all()
+
+    async def credentials_changed(self) -> None:
+        try:
+            await self._redis.publish(self.CREDENTIALS_CHANNEL, "1")
+        except Exception as e:  # this worker's streams still re-check now; others within RECHECK_SECONDS
+            log.warning("redis publish failed: %s", e)
+            self.wake_credential_watchers()
 
     async def close(self) -> None:
         if self._listener:

@@ -1,35 +1,51 @@
 """Failed sign-ins, counted per client in a sliding window: too many and the client must wait.
 
-One limiter per process, owned by the app's lifespan (in `Services`). The clock is injectable so
-tests can move time on instead of sleeping.
+`FailureLimiter` counts in this process (the embedded default: one worker). `RedisFailureLimiter`
+counts in Redis, so with many workers behind a load balancer a client cannot multiply its
+guesses by the number of workers. Both are owned by the app's lifespan (in `Services`); the
+clock is injectable so tests can move time on instead of sleeping.
 """
 
 from __future__ import annotations
 
 import math
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 MAX_CLIENTS = 10_000  # beyond this many clients with recent failures, the stalest are forgotten
+LIMIT = 5
+WINDOW_SECONDS = 60.0
+
+
+class SignInLimiter(Protocol):
+    async def retry_after(self, client: str) -> int | None: ...
+
+    async def record_failure(self, client: str) -> None: ...
+
+
+def _wait(oldest: float, window_seconds: float, now: float) -> int:
+    return max(1, math.ceil(oldest + window_seconds - now))
 
 
 @dataclass
 class FailureLimiter:
-    limit: int = 5
-    window_seconds: float = 60.0
+    limit: int = LIMIT
+    window_seconds: float = WINDOW_SECONDS
     clock: Callable[[], float] = time.monotonic
     _failures: dict[str, deque[float]] = field(default_factory=dict, repr=False)
 
-    def retry_after(self, client: str) -> int | None:
+    async def retry_after(self, client: str) -> int | None:
         """Seconds this client must wait before trying again, or None if it may try now."""
         recent = self._recent(client)
         if len(recent) < self.limit:
             return None
-        return max(1, math.ceil(recent[0] + self.window_seconds - self.clock()))
+        return _wait(recent[0], self.window_seconds, self.clock())
 
-    def record_failure(self, client: str) -> None:
+    async def record_failure(self, client: str) -> None:
         recent = self._recent(client)
         recent.append(self.clock())
         self._failures[client] = recent
@@ -45,3 +61,58 @@ class FailureLimiter:
         if not recent:
             self._failures.pop(client, None)
         return recent
+
+
+@dataclass
+class RedisFailureLimiter:
+    """The same window, shared by every worker: one sorted set of failure times per client, which
+    expires with its window. If Redis is unreachable, sign-ins are not refused for it (the token
+    check still stands) and this worker counts locally until Redis is back."""
+
+    url: str
+    limit: int = LIMIT
+    window_seconds: float = WINDOW_SECONDS
+    clock: Callable[[], float] = time.time  # shared between processes: wall-clock time
+    prefix: str = "switchboard:sign-in-failures:"
+    _local: FailureLimiter = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
+        self._local = FailureLimiter(self.limit, self.window_seconds, self.clock)
+
+    async def retry_after(self, client: str) -> int | None:
+        import redis
+
+        key, now = self.prefix + client, self.clock()
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(key, "-inf", now - self.window_seconds)
+                pipe.zrange(key, 0, 0, withscores=True)
+                pipe.zcard(key)
+                _, oldest, count = await pipe.execute()
+        except redis.RedisError:
+            return await self._local.retry_after(client)
+        if count < self.limit or not oldest:
+            return None
+        return _wait(float(oldest[0][1]), self.window_seconds, now)
+
+    async def record_failure(self, client: str) -> None:
+        import redis
+
+        key, now = self.prefix + client, self.clock()
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(key, {f"{now}:{secrets.token_hex(4)}": now})
+                pipe.expire(key, math.ceil(self.window_seconds) + 1)
+                await pipe.execute()
+        except redis.RedisError:
+            await self._local.record_failure(client)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def make_sign_in_limiter(redis_url: str | None) -> FailureLimiter | RedisFailureLimiter:
+    return RedisFailureLimiter(redis_url) if redis_url else FailureLimiter()

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.conversations import ConversationService
 from api.db import open_database
 from api.events import LocalNotifier, make_notifier
-from api.ratelimit import FailureLimiter
+from api.ratelimit import SignInLimiter, make_sign_in_limiter
 from assistant import Assistant, Reply, build_assistant
 from knowledge import KnowledgeBase, Settings
 
@@ -23,7 +23,7 @@ class Services:
     kb: KnowledgeBase
     assistant: Assistant
     conversations: ConversationService
-    sign_ins: FailureLimiter  # failed console sign-ins per client address
+    sign_ins: SignInLimiter  # failed console sign-ins per client address (in Redis with many workers)
 
     async def answer(self, text: str, history: list[tuple[str, str]], previous_confidence: float | None) -> Reply:
         """The assistant's reply, computed off the event loop (embedding and reading are CPU work)."""
@@ -34,6 +34,8 @@ class Services:
     async def close(self) -> None:
         await self.conversations.shutdown()
         await self.notifier.close()
+        if close_limiter := getattr(self.sign_ins, "close", None):
+            await close_limiter()
         await self.engine.dispose()
         self.kb.close()
 
@@ -53,7 +55,7 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         conversations=ConversationService(
             engine=engine, notifier=notifier, max_message_chars=settings.max_message_chars
         ),
-        sign_ins=FailureLimiter(),
+        sign_ins=make_sign_in_limiter(settings.redis_url),
     )
     await services.conversations.answer_unanswered(services.answer)  # lines a stopped worker left
     return services

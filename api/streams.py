@@ -12,7 +12,7 @@ from api.events import StoredEvent, subscribe
 from api.services import Services
 
 PING_SECONDS = 15
-RECHECK_SECONDS = 5.0  # a stream whose credential dies (revoked, signed out, expired) ends this soon
+RECHECK_SECONDS = 5.0  # a stream whose session expires ends this soon; a revocation or sign-out ends it at once
 HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
@@ -43,8 +43,16 @@ def event_response(
         async with send, anyio.create_task_group() as group:
 
             async def watch() -> None:
-                while await still_valid():
-                    await anyio.sleep(RECHECK_SECONDS)
+                waiter = services.notifier.watch_credentials()
+                try:
+                    while True:
+                        waiter.clear()
+                        if not await still_valid():
+                            break
+                        with anyio.move_on_after(RECHECK_SECONDS):
+                            await waiter.wait()
+                finally:
+                    services.notifier.unwatch_credentials(waiter)
                 group.cancel_scope.cancel()
 
             group.start_soon(watch)

@@ -28,6 +28,21 @@ def requires_service(name: str, reason: str) -> None:
     pytest.skip(f"{name} unavailable: {reason}")
 
 
+REDIS = os.environ.get("SWITCHBOARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The machine's Redis (scale-out mode)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except redis.RedisError as e:
+        requires_service("Redis", str(e))
+    return REDIS
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     return Embedder()

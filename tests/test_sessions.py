@@ -5,6 +5,7 @@ sign-ins, and roles."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,8 +20,9 @@ from api.app import create_app
 from api.auth import hash_token
 from api.cli import main
 from api.db import open_database
-from api.ratelimit import FailureLimiter
+from api.ratelimit import FailureLimiter, RedisFailureLimiter
 from api.sessions import find_session, start_session
+from api.streams import RECHECK_SECONDS
 from knowledge import KnowledgeBase, Settings
 
 from .api_helpers import OFF_TOPIC, create_agent, start_conversation
@@ -275,6 +277,31 @@ def test_an_agent_event_stream_ends_when_its_agent_is_revoked(http, settings):
     assert http.get("/v1/agent/events").status_code == 401  # the reconnect is refused
 
 
+def test_revoking_through_the_admin_api_ends_the_agents_open_stream_at_once(http, settings):
+    """Not at the next periodic re-check: the revocation itself wakes every stream's watcher."""
+    alice = create_agent(settings, "alice")
+    root = cli(settings, "agent", "create", "root", "--role", "admin").stdout.strip().splitlines()[-1]
+    admin = {"Authorization": f"Bearer {root}"}
+    alice_id = next(a["id"] for a in http.get("/v1/admin/agents", headers=admin).json()["agents"] if a["name"] == "alice")
+    with open_stream(http, "/v1/agent/events", headers=alice) as stream:
+        started = time.monotonic()
+        assert http.post(f"/v1/admin/agents/{alice_id}/revoke", headers=admin).status_code == 200
+        with pytest.raises((EOFError, httpx.RemoteProtocolError)):
+            stream.next()
+        assert time.monotonic() - started < RECHECK_SECONDS
+
+
+def test_signing_out_ends_the_sessions_open_stream_at_once(http, settings):
+    alice = create_agent(settings, "alice")
+    session = http.post(CONSOLE, json={"token": token_of(alice)}).json()
+    with open_stream(http, "/v1/agent/events") as stream:
+        started = time.monotonic()
+        assert http.delete(CONSOLE, headers={"X-CSRF-Token": session["csrf_token"]}).status_code == 204
+        with pytest.raises((EOFError, httpx.RemoteProtocolError)):
+            stream.next()
+        assert time.monotonic() - started < RECHECK_SECONDS
+
+
 async def _revoke_by_name(engine, name: str) -> None:
     await revoke(engine, (await by_name(engine, name)).id)
 
@@ -296,16 +323,57 @@ def test_the_sixth_failed_sign_in_from_one_address_gets_429_with_retry_after(cli
     assert client.post(CONSOLE, json={"token": token_of(alice)}).status_code == 200
 
 
+async def _count_failures_in_a_sliding_window(limiter, now: list[float], client: str, other: str) -> None:
+    await limiter.record_failure(client)
+    now[0] += 30
+    await limiter.record_failure(client)
+    assert await limiter.retry_after(client) == 30
+    assert await limiter.retry_after(other) is None  # another client is not affected
+    now[0] += 30.5
+    assert await limiter.retry_after(client) is None  # the first failure has left the window
+
+
 def test_failures_are_counted_in_a_sliding_window_per_client():
     now = [0.0]
     limiter = FailureLimiter(limit=2, window_seconds=60, clock=lambda: now[0])
-    limiter.record_failure("10.0.0.1")
-    now[0] = 30
-    limiter.record_failure("10.0.0.1")
-    assert limiter.retry_after("10.0.0.1") == 30
-    assert limiter.retry_after("10.0.0.2") is None  # another client is not affected
-    now[0] = 60.5
-    assert limiter.retry_after("10.0.0.1") is None  # the first failure has left the window
+    asyncio.run(_count_failures_in_a_sliding_window(limiter, now, "10.0.0.1", "10.0.0.2"))
+
+
+def test_with_redis_every_worker_counts_the_same_failures(redis_url):
+    """Two workers' limiters share one window, so a client cannot multiply its guesses by the
+    number of workers behind the load balancer."""
+    client, other = f"10.9.{secrets.randbelow(250)}.{secrets.randbelow(250)}", "10.8.0.1"
+
+    async def scenario() -> None:
+        now = [time.time()]
+        first, second = (
+            RedisFailureLimiter(redis_url, limit=2, window_seconds=60, clock=lambda: now[0]) for _ in range(2)
+        )
+        try:
+            await first.record_failure(client)
+            await second.record_failure(client)
+            assert await first.retry_after(client) == 60 and await second.retry_after(client) == 60
+            assert await second.retry_after(other) is None
+            now[0] += 61
+            assert await first.retry_after(client) is None
+            await _count_failures_in_a_sliding_window(second, now, client, other)
+        finally:
+            await first.close()
+            await second.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_redis_limiter_that_cannot_reach_redis_counts_locally_instead_of_failing():
+    async def scenario() -> None:
+        now = [0.0]
+        limiter = RedisFailureLimiter("redis://127.0.0.1:1/0", limit=2, window_seconds=60, clock=lambda: now[0])
+        try:
+            await _count_failures_in_a_sliding_window(limiter, now, "10.0.0.1", "10.0.0.2")
+        finally:
+            await limiter.close()
+
+    asyncio.run(scenario())
 
 
 # ----- roles and administration --------------------------------------------------------------

@@ -25,8 +25,11 @@ async def create_agent(body: AgentCreate, admin: CurrentAdmin, services: Service
 
 @router.post("/agents/{agent_id}/revoke")
 async def revoke_agent(agent_id: int, admin: CurrentAdmin, services: ServicesDep) -> AgentAdminView:
-    """The agent's token stops working and its console sessions end, at once."""
-    return AgentAdminView.of(await agents.revoke(services.engine, agent_id, by=_actor(admin)))
+    """The agent's token stops working and its console sessions end, at once: so do its open
+    event streams, on every worker."""
+    revoked = await agents.revoke(services.engine, agent_id, by=_actor(admin))
+    await services.notifier.credentials_changed()
+    return AgentAdminView.of(revoked)
 
 
 @router.patch("/agents/{agent_id}")

@@ -30,14 +30,14 @@ async def sign_in(body: SessionIn, request: Request, response: Response, service
     if refusal := foreign_origin(request, services.settings.public_url):
         raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
     client = request.client.host if request.client else "unknown"
-    if (wait := services.sign_ins.retry_after(client)) is not None:
+    if (wait := await services.sign_ins.retry_after(client)) is not None:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed sign-ins; try again in {wait} s",
             headers={"Retry-After": str(wait)},
         )
     account = await by_token(services.engine, body.token)
     if account is None:
-        services.sign_ins.record_failure(client)
+        await services.sign_ins.record_failure(client)
         await audit.record_alone(services.engine, "session.sign_in_refused", audit.Actor("anonymous"), detail={"ip": client})
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "agent token invalid or revoked")
     hours = services.settings.session_hours
@@ -68,6 +68,7 @@ async def sign_out(request: Request, services: ServicesDep) -> Response:
         if refusal := csrf_refusal(request, found.csrf_token, services.settings.public_url):
             raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
         await end_session(services.engine, secret)  # type: ignore[arg-type]
+        await services.notifier.credentials_changed()  # the session's open streams end now
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_session_cookie(response, request)
     return response
