@@ -15,7 +15,7 @@ from api.routes import admin, agent, customer, pages
 from api.services import open_services
 from knowledge import KnowledgeBase, Settings
 
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = 256 * 1024  # the largest request: a whole escalation rules document
 
 
 def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:

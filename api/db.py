@@ -146,12 +146,50 @@ def _m005_audit_log(conn: sa.Connection) -> None:
     audit_log.create(conn, checkfirst=True)
 
 
+canned_responses = sa.Table(
+    "canned_responses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("shortcut", sa.String(40), nullable=False, unique=True),  # typed after "/" in the composer
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+escalation_rule_revisions = sa.Table(
+    "escalation_rule_revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the newest revision is in force
+    sa.Column("yaml", sa.Text),  # None: back to the rules file the settings name (or the shipped default)
+    sa.Column("saved_by", sa.String(200), nullable=False),
+    sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+ratings = sa.Table(
+    "ratings",
+    metadata,
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), primary_key=True),
+    sa.Column("score", sa.Integer, nullable=False),  # 1 (very bad) … 5 (very good)
+    sa.Column("comment", sa.Text),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),  # who had the chat when it was rated
+    sa.Column("rated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _m006_workspace(conn: sa.Connection) -> None:
+    """Canned responses, escalation rules edited by admins, and customers' ratings (CSAT)."""
+    for table in (canned_responses, escalation_rule_revisions, ratings):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     ("api.m001_agents_conversations_messages_events", lambda conn: metadata.create_all(conn)),
     ("api.m002_confidence_signals", _m002_confidence_signals),
     ("api.m003_message_client_ids", _m003_message_client_ids),
     ("api.m004_sessions_roles", _m004_sessions_roles),
     ("api.m005_audit_log", _m005_audit_log),
+    ("api.m006_workspace", _m006_workspace),
 ]
 
 

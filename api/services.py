@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.conversations import ConversationService
 from api.db import open_database
 from api.events import LocalNotifier, make_notifier
+from api import rules_store
 from api.ratelimit import SignInLimiter, make_sign_in_limiter
 from assistant import Assistant, Reply, build_assistant
 from knowledge import KnowledgeBase, Settings
@@ -24,9 +25,18 @@ class Services:
     assistant: Assistant
     conversations: ConversationService
     sign_ins: SignInLimiter  # failed console sign-ins per client address (in Redis with many workers)
+    rules_revision: int = 0  # the admin revision of the escalation rules the assistant holds
+
+    async def refresh_rules(self) -> None:
+        """Adopt the escalation rules an admin saved since (on any worker): one indexed read."""
+        if await rules_store.latest_revision(self.engine) != self.rules_revision:
+            current = await rules_store.in_force(self.engine, self.settings.escalation_rules)
+            self.assistant.rules = current.rules
+            self.rules_revision = current.revision
 
     async def answer(self, text: str, history: list[tuple[str, str]], previous_confidence: float | None) -> Reply:
         """The assistant's reply, computed off the event loop (embedding and reading are CPU work)."""
+        await self.refresh_rules()
         return await anyio.to_thread.run_sync(
             lambda: self.assistant.reply(text, history, previous_confidence=previous_confidence)
         )
@@ -57,5 +67,6 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         ),
         sign_ins=make_sign_in_limiter(settings.redis_url),
     )
+    await services.refresh_rules()
     await services.conversations.answer_unanswered(services.answer)  # lines a stopped worker left
     return services

@@ -42,13 +42,13 @@ def start_conversation(client: TestClient) -> Customer:
     return Customer(client, body["id"], body["token"])
 
 
-def create_agent(settings: Settings, name: str) -> dict[str, str]:
-    """An agent account, as `switchboard agent create` makes it; returns its auth header."""
+def create_agent(settings: Settings, name: str, role: str | None = None) -> dict[str, str]:
+    """An agent account, as `switchboard agent create [--role admin]` makes it; returns its auth header."""
 
     async def create() -> str:
         engine: AsyncEngine = await open_database(settings.resolved_database_url)
         try:
-            _, token, _ = await create_or_rotate(engine, name)
+            _, token, _ = await create_or_rotate(engine, name, role)
         finally:
             await engine.dispose()
         return token

@@ -24,11 +24,11 @@ TIMEOUT_MS = 10_000
 CHAT_KEY = "switchboard.chat"  # where chat.js keeps the id of the customer's conversation
 
 
-def agent_token(settings: Settings, name: str) -> str:
+def agent_token(settings: Settings, name: str, role: str | None = None) -> str:
     """A new agent's token. `create_agent` runs its own event loop, and the sync Playwright API
     keeps one running on this thread, so it is called from a worker thread."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        header = pool.submit(create_agent, settings, name).result()
+        header = pool.submit(create_agent, settings, name, role).result()
     return header["Authorization"].removeprefix("Bearer ")
 
 

@@ -262,7 +262,7 @@ def test_malformed_json_gets_422_and_oversized_body_gets_413(client):
     url = f"/v1/conversations/{customer.id}/messages"
     headers = {**customer.auth, "Content-Type": "application/json"}
     assert client.post(url, content=b'{"text": ', headers=headers).status_code == 422
-    huge = client.post(url, content=b'{"text": "' + b"x" * 200_000 + b'"}', headers=headers)
+    huge = client.post(url, content=b'{"text": "' + b"x" * 300_000 + b'"}', headers=headers)
     assert huge.status_code == 413 and "over" in huge.json()["detail"]
 
 

@@ -416,3 +416,57 @@ def test_agent_returns_the_chat_to_the_bot_and_closes_it(customer, console, http
     expect(conversation_item(console, "live", first)).to_have_count(0)
     listed = http.get("/v1/agent/conversations", headers={"Authorization": f"Bearer {alice}"}).json()
     assert [c["id"] for c in listed["conversations"]] == [second]
+
+
+# ----- canned responses and ratings ----------------------------------------------------------
+
+
+def test_an_agent_inserts_a_canned_response_with_slash_and_sends_it(customer, console, http, settings):
+    admin = {"Authorization": f"Bearer {agent_token(settings, 'root', 'admin')}"}
+    for shortcut, text in (("greet", "Hi, I'm here to help you today."), ("goodbye", "Thanks for chatting with us!")):
+        made = http.post("/v1/admin/canned-responses", json={"shortcut": shortcut, "title": shortcut, "text": text}, headers=admin)
+        assert made.status_code == 201, made.text
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+
+    composer = console.locator("#agent-input")
+    composer.press_sequentially("/g")
+    options = console.locator('[role="listbox"] [role="option"]')
+    expect(options).to_have_count(2)
+    expect(composer).to_have_attribute("aria-expanded", "true")
+    composer.press_sequentially("re")
+    expect(options).to_have_count(1)
+    expect(options.first).to_have_attribute("data-shortcut", "greet")
+    composer.press("Enter")  # inserts, does not send
+    expect(composer).to_have_value("Hi, I'm here to help you today.")
+    expect(console.locator('[role="listbox"]')).to_be_hidden()
+    composer.press("Enter")  # now it sends
+    expect(messages(customer, "agent").locator(".msg__text")).to_have_text("Hi, I'm here to help you today.")
+
+
+def test_a_customer_rates_a_closed_conversation(customer, console, http, settings):
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+    console.locator("#claim-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    console.locator("#close-button").click()
+    expect(customer.locator("#closed-notice")).to_be_visible()
+
+    form = customer.locator('[data-testid="rating-form"]')
+    expect(form.locator('[data-testid="rating-submit"]')).to_be_disabled()
+    form.locator("label[for=\"score-4\"]").click()
+    form.get_by_label("Comment (optional)").fill("Quick and kind, thanks")
+    form.locator('[data-testid="rating-submit"]').click()
+    expect(form.locator('[data-testid="rating-thanks"]')).to_be_visible()
+
+    admin = {"Authorization": f"Bearer {agent_token(settings, 'root', 'admin')}"}
+    metrics = http.get("/v1/admin/metrics", headers=admin).json()
+    assert metrics["satisfaction"] == {"ratings": 1, "average": 4.0, "csat": 1.0}
+    alice = next(a for a in metrics["agents"] if a["name"] == "alice")
+    assert alice["satisfaction"]["ratings"] == 1
+
+    customer.locator("#new-conversation").click()  # a new chat starts with a fresh rating form
+    expect(customer.locator("#closed-notice")).to_be_hidden()
+    expect(form.locator('[data-testid="rating-thanks"]')).to_be_hidden()

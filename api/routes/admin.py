@@ -1,10 +1,23 @@
-"""Admin endpoints: agent accounts, their roles and revocation. Admins only."""
+"""Admin endpoints: agent accounts, their roles and revocation; canned responses; escalation
+rules; the service's metrics. Admins only."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from api import agents, audit
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from api import agents, audit, canned, rules_store
+from api.service_metrics import ServiceMetrics, service_metrics
+from api.workspace_schemas import (
+    CannedResponseIn,
+    CannedResponseList,
+    CannedResponseUpdate,
+    CannedResponseView,
+    EscalationRulesIn,
+    EscalationRulesView,
+)
 from api.account_schemas import AgentAdminView, AgentCreate, AgentCreated, AgentList, AgentUpdate
 from api.deps import CurrentAdmin, ServicesDep
 
@@ -35,6 +48,87 @@ async def revoke_agent(agent_id: int, admin: CurrentAdmin, services: ServicesDep
 @router.patch("/agents/{agent_id}")
 async def update_agent(agent_id: int, body: AgentUpdate, admin: CurrentAdmin, services: ServicesDep) -> AgentAdminView:
     return AgentAdminView.of(await agents.set_role(services.engine, agent_id, body.role, by=_actor(admin)))
+
+
+# ----- canned responses ---------------------------------------------------------------------
+
+
+@router.get("/canned-responses")
+async def list_canned(admin: CurrentAdmin, services: ServicesDep) -> CannedResponseList:
+    found = await canned.search(services.engine, limit=10_000)
+    return CannedResponseList(canned_responses=[CannedResponseView.of(r) for r in found])
+
+
+@router.post("/canned-responses", status_code=status.HTTP_201_CREATED)
+async def create_canned(body: CannedResponseIn, admin: CurrentAdmin, services: ServicesDep) -> CannedResponseView:
+    """A reply agents insert with "/shortcut". A shortcut in use gets 409."""
+    created = await canned.create(services.engine, body.shortcut, body.title, body.text, by=_actor(admin))
+    return CannedResponseView.of(created)
+
+
+@router.patch("/canned-responses/{response_id}")
+async def update_canned(
+    response_id: int, body: CannedResponseUpdate, admin: CurrentAdmin, services: ServicesDep
+) -> CannedResponseView:
+    updated = await canned.update(
+        services.engine, response_id, _actor(admin), shortcut=body.shortcut, title=body.title, text=body.text
+    )
+    return CannedResponseView.of(updated)
+
+
+@router.delete("/canned-responses/{response_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_canned(response_id: int, admin: CurrentAdmin, services: ServicesDep) -> Response:
+    await canned.delete(services.engine, response_id, by=_actor(admin))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# ----- escalation rules ---------------------------------------------------------------------
+
+
+@router.get("/escalation-rules")
+async def escalation_rules(admin: CurrentAdmin, services: ServicesDep) -> EscalationRulesView:
+    """The rules in force: the last ones an admin saved, else the rules file."""
+    return EscalationRulesView.of(await rules_store.in_force(services.engine, services.settings.escalation_rules))
+
+
+@router.put("/escalation-rules")
+async def save_escalation_rules(body: EscalationRulesIn, admin: CurrentAdmin, services: ServicesDep) -> EscalationRulesView:
+    """Replace the rules, in the rules file's YAML. Malformed rules get 422 saying where, and change
+    nothing; saved rules apply on every worker from the next bot turn."""
+    await rules_store.save(services.engine, body.yaml, by=_actor(admin))
+    await services.refresh_rules()
+    return await escalation_rules(admin, services)
+
+
+@router.delete("/escalation-rules")
+async def reset_escalation_rules(admin: CurrentAdmin, services: ServicesDep) -> EscalationRulesView:
+    """Back to the rules file (or the shipped default); the saved revisions stay in the history."""
+    await rules_store.save(services.engine, None, by=_actor(admin))
+    await services.refresh_rules()
+    return await escalation_rules(admin, services)
+
+
+# ----- metrics ------------------------------------------------------------------------------
+
+
+@router.get("/metrics")
+async def metrics(
+    admin: CurrentAdmin,
+    services: ServicesDep,
+    since: Annotated[datetime | None, Query(description="ISO 8601; default: 7 days before `until`")] = None,
+    until: Annotated[datetime | None, Query(description="ISO 8601; default: now")] = None,
+) -> ServiceMetrics:
+    """Conversations started in the window: volume, first response times, handoff rate and
+    reasons, CSAT; and now: the queue and each agent's load."""
+    until = _aware(until) or datetime.now(UTC)
+    since = _aware(since) or until - timedelta(days=7)
+    if since >= until:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "`since` must be before `until`")
+    return await service_metrics(services.engine, since, until)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _actor(admin: agents.AgentAccount) -> audit.Actor:

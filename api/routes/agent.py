@@ -3,10 +3,12 @@ release / close."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from api import audit
+from api import audit, canned
 from api.account_schemas import AgentMe, SessionIn, SessionPublic
 from api.agents import by_token
 from api.deps import CurrentAccount, CurrentAgent, LastEventId, ServicesDep, SignedInDep
@@ -15,6 +17,7 @@ from api.schemas import AgentConversation, AgentMessagePublic, ConversationList,
 from api.sessions import AgentSession, end_session, find_session, start_session
 from api.streams import event_response
 from api.views import agent_conversation, agent_conversations
+from api.workspace_schemas import CannedResponseList, CannedResponseView
 from api.web_session import SESSION_COOKIE, clear_session_cookie, csrf_refusal, foreign_origin, set_session_cookie
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"])
@@ -97,6 +100,16 @@ async def live(agent: CurrentAgent, services: ServicesDep) -> ConversationList:
 async def conversation(conversation_id: str, agent: CurrentAgent, services: ServicesDep) -> AgentConversation:
     found = await services.conversations.get(conversation_id)
     return await agent_conversation(services, found, with_messages=True)
+
+
+@router.get("/canned-responses")
+async def canned_responses(
+    agent: CurrentAgent, services: ServicesDep, q: Annotated[str, Query(max_length=200)] = ""
+) -> CannedResponseList:
+    """Canned responses for the composer's "/": shortcuts starting with `q` first, then those
+    whose title or text has every word of it."""
+    found = await canned.search(services.engine, q)
+    return CannedResponseList(canned_responses=[CannedResponseView.of(r) for r in found])
 
 
 @router.get("/events")

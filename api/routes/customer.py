@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
+from api import ratings
 from api.deps import CustomerConversation, LastEventId, ServicesDep
 from api.schemas import ConversationCreated, ConversationPublic, CustomerMessageIn, PostMessageResult
 from api.streams import event_response
 from api.views import conversation_public
 from api.web_session import set_conversation_cookie
+from api.workspace_schemas import RatingIn, RatingView
 
 router = APIRouter(prefix="/v1/conversations", tags=["customer"])
 
@@ -42,6 +44,13 @@ async def post_message(
 async def request_handoff(conversation: CustomerConversation, services: ServicesDep) -> ConversationPublic:
     updated = await services.conversations.request_handoff(conversation.id)
     return await conversation_public(services, updated)
+
+
+@router.put("/{conversation_id}/rating")
+async def rate_conversation(body: RatingIn, conversation: CustomerConversation, services: ServicesDep) -> RatingView:
+    """The customer's 1-5 rating of this conversation, with an optional comment; rating again
+    replaces it."""
+    return RatingView.of(await ratings.rate(services.engine, conversation.id, body.score, body.comment))
 
 
 @router.get("/{conversation_id}/events")

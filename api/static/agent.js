@@ -417,6 +417,8 @@
   ui.input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendReply(); }
   });
+  window.SwitchboardCanned.attach(ui.input, async (q) =>
+    (await api('GET', `/v1/agent/canned-responses?q=${encodeURIComponent(q)}`)).canned_responses);
 
   restore();
 })();

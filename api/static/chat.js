@@ -186,7 +186,11 @@
   // A conversation is created lazily: on the first message, or when the customer asks for a
   // person. Merely opening the page creates nothing and opens no stream, so agents never see
   // empty conversations.
+  const rating = window.SwitchboardRating.attach($('rating-form'), (score, comment) =>
+    api('PUT', `/v1/conversations/${encodeURIComponent(conv.id)}/rating`, { score, comment }));
+
   function resetConversation() {
+    rating.reset();
     disconnect();
     generation++;
     conv = null;

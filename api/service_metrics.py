@@ -1,0 +1,199 @@
+"""The service's figures for operators: volume, how fast customers hear back, how often the bot
+hands off and why, satisfaction, the queue now, and each agent's load.
+
+Read from the stored conversations, messages, events and ratings over a time window, so every
+worker reports the same numbers and nothing is counted in memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.db import agents, conversations, events, messages, ratings
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Seconds: how many were measured, their median and 90th percentile."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+    @classmethod
+    def of(cls, seconds: list[float]) -> Durations:
+        if not seconds:
+            return cls(0, None, None)
+        ordered = sorted(seconds)
+        return cls(len(ordered), round(_quantile(ordered, 0.5), 3), round(_quantile(ordered, 0.9), 3))
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    ratings: int
+    average: float | None  # of the 1-5 scores
+    csat: float | None  # the share of ratings that are 4 or 5
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    id: int
+    name: str
+    open_chats: int  # conversations this agent has now
+    handled: int  # conversations of the window this agent claimed
+    satisfaction: Satisfaction
+
+
+@dataclass(frozen=True)
+class ServiceMetrics:
+    since: datetime
+    until: datetime
+    conversations: int  # started in the window
+    handed_off: int  # of those, how many went to the agent queue
+    handoff_rate: float | None
+    handoffs_by_reason: dict[str, int]
+    answered_by_bot_alone: int  # had a bot answer and never went to a person
+    first_response: Durations  # customer's first line -> the first reply, from the bot or a person
+    agent_first_response: Durations  # conversation handed off -> the first message of a person
+    satisfaction: Satisfaction
+    queue_waiting: int  # now
+    queue_longest_wait: float | None  # seconds, now
+    agents: list[AgentLoad] = field(default_factory=list)
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks."""
+    position = (len(ordered) - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _satisfaction(scores: list[int]) -> Satisfaction:
+    if not scores:
+        return Satisfaction(0, None, None)
+    return Satisfaction(
+        len(scores), round(sum(scores) / len(scores), 3), round(sum(s >= 4 for s in scores) / len(scores), 3)
+    )
+
+
+async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime | None = None) -> ServiceMetrics:
+    until = until or datetime.now(UTC)
+    in_window = sa.and_(conversations.c.created_at >= since, conversations.c.created_at < until)
+    window_ids = sa.select(conversations.c.id).where(in_window)
+    async with engine.connect() as conn:
+        started = (await conn.execute(sa.select(sa.func.count()).select_from(conversations).where(in_window))).scalar_one()
+        lines = (
+            await conn.execute(
+                sa.select(messages.c.conversation_id, messages.c.role, sa.func.min(messages.c.created_at))
+                .where(messages.c.conversation_id.in_(window_ids))
+                .group_by(messages.c.conversation_id, messages.c.role)
+            )
+        ).all()
+        handoffs = (
+            await conn.execute(
+                sa.select(events.c.conversation_id, events.c.data, events.c.created_at)
+                .where(events.c.type == "handoff.requested", events.c.conversation_id.in_(window_ids))
+                .order_by(events.c.id)
+            )
+        ).all()
+        agent_lines = (
+            await conn.execute(
+                sa.select(messages.c.conversation_id, messages.c.created_at)
+                .where(messages.c.role == "agent", messages.c.conversation_id.in_(window_ids))
+                .order_by(messages.c.id)
+            )
+        ).all()
+        claims = (
+            await conn.execute(
+                sa.select(events.c.conversation_id, events.c.data)
+                .where(events.c.type == "conversation.claimed", events.c.conversation_id.in_(window_ids))
+            )
+        ).all()
+        rated = (
+            await conn.execute(
+                sa.select(ratings.c.score, ratings.c.agent_id).where(ratings.c.conversation_id.in_(window_ids))
+            )
+        ).all()
+        queued_since = (
+            await conn.execute(  # each waiting conversation's latest handoff
+                sa.select(sa.func.max(events.c.created_at))
+                .where(
+                    events.c.type == "handoff.requested",
+                    events.c.conversation_id.in_(sa.select(conversations.c.id).where(conversations.c.state == "queued")),
+                )
+                .group_by(events.c.conversation_id)
+            )
+        ).scalars().all()
+        load = dict(
+            (
+                await conn.execute(
+                    sa.select(conversations.c.agent_id, sa.func.count())
+                    .where(conversations.c.state == "agent")
+                    .group_by(conversations.c.agent_id)
+                )
+            ).all()
+        )
+        accounts = (
+            await conn.execute(sa.select(agents.c.id, agents.c.name).where(agents.c.revoked_at.is_(None)).order_by(agents.c.name))
+        ).all()
+
+    first_by_role: dict[str, dict[str, datetime]] = {}
+    for conversation_id, role, at in lines:
+        first_by_role.setdefault(conversation_id, {})[role] = _utc(at)
+    first_response = []
+    for by_role in first_by_role.values():
+        asked = by_role.get("customer")
+        replies = [at for role, at in by_role.items() if role in ("bot", "agent") and asked and at >= asked]
+        if asked and replies:
+            first_response.append((min(replies) - asked).total_seconds())
+
+    first_handoff: dict[str, datetime] = {}
+    reasons: Counter[str] = Counter()
+    for conversation_id, data, at in handoffs:
+        if conversation_id not in first_handoff:
+            first_handoff[conversation_id] = _utc(at)
+            reasons[str((data or {}).get("reason") or "unknown")] += 1
+    agent_first: dict[str, float] = {}
+    for conversation_id, at in agent_lines:
+        handed = first_handoff.get(conversation_id)
+        if handed and conversation_id not in agent_first and _utc(at) >= handed:
+            agent_first[conversation_id] = (_utc(at) - handed).total_seconds()
+
+    bot_alone = sum(
+        1 for cid, by_role in first_by_role.items() if "bot" in by_role and cid not in first_handoff and "agent" not in by_role
+    )
+    claimed_by = {(cid, (data or {}).get("agent", {}).get("id")) for cid, data in claims}
+    handled: Counter[int] = Counter(int(agent_id) for _, agent_id in claimed_by if agent_id is not None)
+    scores_by_agent: dict[int, list[int]] = {}
+    for score, agent_id in rated:
+        if agent_id is not None:
+            scores_by_agent.setdefault(agent_id, []).append(score)
+    now = datetime.now(UTC)
+    return ServiceMetrics(
+        since=since,
+        until=until,
+        conversations=started,
+        handed_off=len(first_handoff),
+        handoff_rate=round(len(first_handoff) / started, 3) if started else None,
+        handoffs_by_reason=dict(reasons.most_common()),
+        answered_by_bot_alone=bot_alone,
+        first_response=Durations.of(first_response),
+        agent_first_response=Durations.of(list(agent_first.values())),
+        satisfaction=_satisfaction([score for score, _ in rated]),
+        queue_waiting=len(queued_since),
+        queue_longest_wait=round((now - _utc(min(queued_since))).total_seconds(), 1) if queued_since else None,
+        agents=[
+            AgentLoad(id, name, int(load.get(id, 0)), handled[id], _satisfaction(scores_by_agent.get(id, [])))
+            for id, name in accounts
+        ],
+    )

@@ -1,0 +1,278 @@
+"""What admins manage while the service runs, and what operators read: canned responses agents
+insert with "/", escalation rules edited without a restart, customers' ratings and the service's
+metrics (first response times, handoff rate and reasons, CSAT, each agent's load)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import audit, rules_store
+from api.app import create_app
+from api.db import open_database
+from assistant.escalation import DEFAULT_RULES
+from knowledge import KnowledgeBase, Settings
+
+from .api_helpers import ANSWERABLE, OFF_TOPIC, create_agent, start_conversation
+
+RULES = """
+rules:
+  - name: wire_transfer
+    reason: Customer wants to pay by wire transfer
+    priority: 50
+    patterns: ['\\bwire transfer\\b']
+"""
+
+
+@pytest.fixture
+def client(settings: Settings, kb: KnowledgeBase) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, kb)) as client:
+        yield client
+
+
+@pytest.fixture
+def alice(settings: Settings, client: TestClient) -> dict[str, str]:
+    return create_agent(settings, "alice")
+
+
+@pytest.fixture
+def admin(settings: Settings, client: TestClient) -> dict[str, str]:
+    return create_agent(settings, "root", "admin")
+
+
+def audit_actions(settings: Settings) -> list[str]:
+    async def read() -> list[str]:
+        engine = await open_database(settings.resolved_database_url)
+        try:
+            return [e.action for e in await audit.entries(engine)]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+# ----- canned responses ---------------------------------------------------------------------
+
+
+def test_an_admin_writes_canned_responses_and_agents_find_them_by_shortcut_or_words(client, admin, alice, settings):
+    made = client.post(
+        "/v1/admin/canned-responses",
+        json={"shortcut": "/Refund-Policy", "title": "Refund policy", "text": "Duplicate charges are always refunded."},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["shortcut"] == "refund-policy" and made.json()["updated_by"] == "root"
+    client.post("/v1/admin/canned-responses", json={"shortcut": "greet", "title": "Hello", "text": "Hi, I'm here to help."}, headers=admin)
+    client.post("/v1/admin/canned-responses", json={"shortcut": "bye", "title": "Closing", "text": "Glad we could help with your refund."}, headers=admin)
+
+    def search(q: str) -> list[str]:
+        found = client.get("/v1/agent/canned-responses", params={"q": q}, headers=alice)
+        assert found.status_code == 200, found.text
+        return [r["shortcut"] for r in found.json()["canned_responses"]]
+
+    assert search("") == ["bye", "greet", "refund-policy"]
+    assert search("gre") == ["greet"]  # a shortcut's beginning
+    assert search("refund") == ["refund-policy", "bye"]  # ... then any response with the word
+    assert search("help hi") == ["greet"]  # every word must appear
+    assert search("nothing like this") == []
+    assert "canned.create" in audit_actions(settings)
+
+
+def test_canned_response_shortcuts_are_unique_and_well_formed(client, admin):
+    body = {"shortcut": "greet", "title": "Hello", "text": "Hi!"}
+    assert client.post("/v1/admin/canned-responses", json=body, headers=admin).status_code == 201
+    again = client.post("/v1/admin/canned-responses", json=body, headers=admin)
+    assert again.status_code == 409 and "/greet" in again.json()["detail"]
+    bad = client.post("/v1/admin/canned-responses", json={**body, "shortcut": "two words"}, headers=admin)
+    assert bad.status_code == 422 and "shortcut" in str(bad.json()["detail"])
+    too_long = client.post("/v1/admin/canned-responses", json={**body, "shortcut": "x", "text": "y" * 4001}, headers=admin)
+    assert too_long.status_code == 422
+
+
+def test_an_admin_edits_and_deletes_a_canned_response(client, admin, alice):
+    made = client.post("/v1/admin/canned-responses", json={"shortcut": "greet", "title": "Hello", "text": "Hi!"}, headers=admin).json()
+    edited = client.patch(f"/v1/admin/canned-responses/{made['id']}", json={"text": "Hello there!"}, headers=admin)
+    assert edited.status_code == 200 and edited.json()["text"] == "Hello there!" and edited.json()["shortcut"] == "greet"
+    assert client.delete(f"/v1/admin/canned-responses/{made['id']}", headers=admin).status_code == 204
+    assert client.get("/v1/agent/canned-responses", headers=alice).json()["canned_responses"] == []
+    assert client.delete(f"/v1/admin/canned-responses/{made['id']}", headers=admin).status_code == 404
+    assert client.patch("/v1/admin/canned-responses/999", json={"text": "x"}, headers=admin).status_code == 404
+
+
+def test_agents_read_canned_responses_but_only_admins_change_them(client, admin, alice):
+    body = {"shortcut": "greet", "title": "Hello", "text": "Hi!"}
+    assert client.post("/v1/admin/canned-responses", json=body, headers=alice).status_code == 403
+    assert client.get("/v1/admin/canned-responses", headers=alice).status_code == 403
+    assert client.get("/v1/agent/canned-responses").status_code == 401
+    customer = start_conversation(client)
+    assert client.get("/v1/agent/canned-responses", headers=customer.auth).status_code == 401
+
+
+# ----- escalation rules ---------------------------------------------------------------------
+
+
+def test_the_rules_file_is_in_force_until_an_admin_saves_rules(client, admin):
+    current = client.get("/v1/admin/escalation-rules", headers=admin)
+    assert current.status_code == 200
+    body = current.json()
+    assert body["source"] == str(DEFAULT_RULES) and body["revision"] == 0
+    assert body["yaml"] == DEFAULT_RULES.read_text(encoding="utf-8")
+    priorities = [r["priority"] for r in body["rules"]]
+    assert priorities == sorted(priorities, reverse=True) and len(priorities) > 3
+
+
+def test_rules_an_admin_saves_apply_to_the_next_customer_message_without_a_restart(client, admin, alice):
+    before = start_conversation(client)
+    assert before.say("Can I pay by wire transfer?").json()["reply"]["handoff_reason"] != "escalation"
+
+    saved = client.put("/v1/admin/escalation-rules", json={"yaml": RULES}, headers=admin)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["source"] == "admin" and saved.json()["saved_by"] == "root"
+    assert [r["name"] for r in saved.json()["rules"]] == ["wire_transfer"]
+
+    customer = start_conversation(client)
+    reply = customer.say("Can I pay by wire transfer?").json()["reply"]
+    assert reply["handoff"] and reply["handoff_reason"] == "escalation"
+    queued = client.get(f"/v1/agent/conversations/{customer.id}", headers=alice).json()
+    assert "wire transfer" in queued["handoff_detail"]
+
+
+def test_rules_saved_by_another_worker_are_adopted_at_the_next_bot_turn(client, settings):
+    async def save_elsewhere() -> None:  # another worker's admin, sharing the database
+        engine = await open_database(settings.resolved_database_url)
+        try:
+            await rules_store.save(engine, RULES, by=audit.Actor("root", 1))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(save_elsewhere())
+    reply = start_conversation(client).say("I'd like to settle this by wire transfer.").json()["reply"]
+    assert reply["handoff_reason"] == "escalation"
+
+
+def test_malformed_rules_are_refused_with_the_reason_and_change_nothing(client, admin):
+    for broken, problem in (
+        ("rules: [", "not valid YAML"),
+        ("rules:\n  - name: x\n    reason: r\n    priority: 1\n    patterns: ['(unclosed']\n", "x"),
+        ("rules: []", "non-empty"),
+        ("colour: blue", "unknown top-level key"),
+    ):
+        refused = client.put("/v1/admin/escalation-rules", json={"yaml": broken}, headers=admin)
+        assert refused.status_code == 422, broken
+        assert problem in refused.json()["detail"]
+    assert client.get("/v1/admin/escalation-rules", headers=admin).json()["revision"] == 0
+    assert client.put("/v1/admin/escalation-rules", json={"yaml": "x" * 200_001}, headers=admin).status_code == 422
+
+
+def test_an_admin_can_send_back_the_shipped_rules_edited(client, admin):
+    """The whole default document fits in one request: admins edit the rules they see."""
+    shipped = client.get("/v1/admin/escalation-rules", headers=admin).json()["yaml"]
+    edited = re.sub(r"(?m)^(\s+)reason: ", r"\1reason: (edited) ", shipped, count=1)
+    saved = client.put("/v1/admin/escalation-rules", json={"yaml": edited}, headers=admin)
+    assert saved.status_code == 200, saved.text
+    assert sum(r["reason"].startswith("(edited)") for r in saved.json()["rules"]) == 1
+
+
+def test_resetting_goes_back_to_the_rules_file(client, admin):
+    client.put("/v1/admin/escalation-rules", json={"yaml": RULES}, headers=admin)
+    reset = client.delete("/v1/admin/escalation-rules", headers=admin)
+    assert reset.status_code == 200
+    assert reset.json()["source"] == str(DEFAULT_RULES) and reset.json()["revision"] == 2
+    reply = start_conversation(client).say("Please refund my last invoice, I was charged twice.").json()["reply"]
+    assert reply["handoff_reason"] == "escalation"  # the shipped rules are back
+
+
+def test_only_admins_read_or_change_escalation_rules(client, alice, settings):
+    assert client.get("/v1/admin/escalation-rules", headers=alice).status_code == 403
+    assert client.put("/v1/admin/escalation-rules", json={"yaml": RULES}, headers=alice).status_code == 403
+    assert client.delete("/v1/admin/escalation-rules", headers=alice).status_code == 403
+
+
+# ----- ratings ------------------------------------------------------------------------------
+
+
+def test_a_customer_rates_the_conversation_and_may_change_the_rating(client):
+    customer = start_conversation(client)
+    customer.say(ANSWERABLE)
+    url = f"/v1/conversations/{customer.id}/rating"
+    first = client.put(url, json={"score": 2, "comment": "slow"}, headers=customer.auth)
+    assert first.status_code == 200 and first.json()["score"] == 2 and first.json()["comment"] == "slow"
+    second = client.put(url, json={"score": 5}, headers=customer.auth)
+    assert second.json()["score"] == 5 and second.json()["comment"] is None
+
+
+def test_a_rating_needs_the_conversations_token_and_a_score_from_1_to_5(client):
+    customer, other = start_conversation(client), start_conversation(client)
+    url = f"/v1/conversations/{customer.id}/rating"
+    for score in (0, 6, "five"):
+        assert client.put(url, json={"score": score}, headers=customer.auth).status_code == 422
+    assert client.put(url, json={"score": 5, "comment": "x" * 2001}, headers=customer.auth).status_code == 422
+    client.cookies.clear()
+    assert client.put(url, json={"score": 5}).status_code == 401
+    assert client.put(url, json={"score": 5}, headers=other.auth).status_code in (403, 404)
+
+
+def test_a_card_number_in_a_rating_comment_is_masked_before_it_is_stored(client, admin):
+    customer = start_conversation(client)
+    rated = client.put(
+        f"/v1/conversations/{customer.id}/rating",
+        json={"score": 1, "comment": "you charged 4111 1111 1111 1111 twice"}, headers=customer.auth,
+    )
+    assert "4111 1111" not in rated.json()["comment"] and "1111" in rated.json()["comment"]
+
+
+# ----- metrics ------------------------------------------------------------------------------
+
+
+def test_metrics_report_volume_first_responses_handoffs_csat_and_agent_load(client, admin, alice):
+    answered = start_conversation(client)
+    assert not answered.say(ANSWERABLE).json()["reply"]["handoff"]
+    handed = start_conversation(client)
+    handed.say(OFF_TOPIC)
+    asked = start_conversation(client)
+    asked.say("hello")
+    assert client.post(f"/v1/conversations/{asked.id}/handoff", headers=asked.auth).status_code == 200
+
+    assert client.post(f"/v1/agent/conversations/{handed.id}/claim", headers=alice).status_code == 200
+    assert client.post(f"/v1/agent/conversations/{handed.id}/messages", json={"text": "Paris."}, headers=alice).status_code == 201
+    client.put(f"/v1/conversations/{handed.id}/rating", json={"score": 4}, headers=handed.auth)
+    client.put(f"/v1/conversations/{answered.id}/rating", json={"score": 2}, headers=answered.auth)
+
+    response = client.get("/v1/admin/metrics", headers=admin)
+    assert response.status_code == 200, response.text
+    m = response.json()
+    assert m["conversations"] == 3
+    assert m["handed_off"] == 2 and m["handoff_rate"] == pytest.approx(2 / 3, abs=1e-3)
+    assert m["handoffs_by_reason"]["customer_request"] == 1 and sum(m["handoffs_by_reason"].values()) == 2
+    assert m["answered_by_bot_alone"] == 1
+    assert m["first_response"]["count"] == 3 and 0 <= m["first_response"]["median"] <= m["first_response"]["p90"]
+    assert m["agent_first_response"]["count"] == 1 and m["agent_first_response"]["median"] >= 0
+    assert m["satisfaction"] == {"ratings": 2, "average": 3.0, "csat": 0.5}
+    assert m["queue_waiting"] == 1 and m["queue_longest_wait"] >= 0
+    load = {a["name"]: a for a in m["agents"]}
+    assert load["alice"]["open_chats"] == 1 and load["alice"]["handled"] == 1
+    assert load["alice"]["satisfaction"]["csat"] == 1.0
+    assert load["root"]["open_chats"] == 0
+
+
+def test_metrics_cover_only_the_conversations_of_the_window(client, admin):
+    start_conversation(client).say(ANSWERABLE)
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    empty = client.get("/v1/admin/metrics", params={"since": later}, headers=admin)
+    # `since` after `until` (now) is refused; a window in the future is empty
+    assert empty.status_code == 422
+    future = client.get(
+        "/v1/admin/metrics", params={"since": later, "until": (datetime.now(UTC) + timedelta(hours=2)).isoformat()},
+        headers=admin,
+    ).json()
+    assert future["conversations"] == 0 and future["handoff_rate"] is None and future["first_response"]["median"] is None
+
+
+def test_only_admins_see_metrics(client, alice):
+    assert client.get("/v1/admin/metrics", headers=alice).status_code == 403
+    assert client.get("/v1/admin/metrics").status_code == 401
