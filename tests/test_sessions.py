@@ -391,6 +391,14 @@ def test_me_tells_an_agent_its_role(client, alice, root):
         ("post", "/v1/admin/agents", {"name": "mallory", "role": "admin"}),
         ("post", "/v1/admin/agents/1/revoke", None),
         ("patch", "/v1/admin/agents/1", {"role": "admin"}),
+        ("get", "/v1/admin/canned-responses", None),
+        ("post", "/v1/admin/canned-responses", {"shortcut": "x", "title": "x", "text": "x"}),
+        ("patch", "/v1/admin/canned-responses/1", {"text": "x"}),
+        ("delete", "/v1/admin/canned-responses/1", None),
+        ("get", "/v1/admin/escalation-rules", None),
+        ("put", "/v1/admin/escalation-rules", {"yaml": "rules: []"}),
+        ("delete", "/v1/admin/escalation-rules", None),
+        ("get", "/v1/admin/metrics", None),
     ],
 )
 def test_an_agent_who_is_not_an_admin_gets_403_from_the_admin_api(client, alice, method, path, body):
