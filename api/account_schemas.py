@@ -28,6 +28,7 @@ class SessionPublic(BaseModel):
     agent: AgentMe
     csrf_token: str
     expires_at: datetime
+    max_chats: int = Field(description="how many conversations this agent may hold at once")
 
 
 class AgentAdminView(BaseModel):

@@ -63,10 +63,13 @@ def _now() -> datetime:
 
 
 class ConversationService:
-    def __init__(self, *, engine: AsyncEngine, notifier: LocalNotifier, max_message_chars: int) -> None:
+    def __init__(
+        self, *, engine: AsyncEngine, notifier: LocalNotifier, max_message_chars: int, max_agent_chats: int = 4
+    ) -> None:
         self.engine = engine
         self.notifier = notifier
         self.max_message_chars = max_message_chars
+        self.max_agent_chats = max_agent_chats
         self.background = Background()
 
     # ----- reading -------------------------------------------------------------------------
@@ -284,7 +287,10 @@ class ConversationService:
     # ----- agents --------------------------------------------------------------------------
 
     async def claim(self, conversation_id: str, agent: Agent) -> Conversation:
+        """The agent takes the conversation: 409 if another agent has it, it is closed, or the agent
+        already holds as many chats as one person can work at once."""
         async with self.engine.begin() as conn:
+            await self._within_chat_limit(conn, conversation_id, agent)
             result = await conn.execute(
                 conversations.update()
                 .where(
@@ -410,6 +416,24 @@ class ConversationService:
             current = await self.get(conversation_id)
             raise Conflict(f"conversation is {current.state}" if current.state == "closed" else "conversation is not with the bot")
         return str(row.state)
+
+    async def _within_chat_limit(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
+        # The agent's row is locked (PostgreSQL; SQLite has one writer) so two claims at once
+        # cannot both take the last free place.
+        await conn.execute(sa.select(agents.c.id).where(agents.c.id == agent.id).with_for_update())
+        holding = (
+            await conn.execute(
+                sa.select(sa.func.count()).select_from(conversations).where(
+                    conversations.c.state == "agent", conversations.c.agent_id == agent.id,
+                    conversations.c.id != conversation_id,
+                )
+            )
+        ).scalar_one()
+        if holding >= self.max_agent_chats:
+            raise Conflict(
+                f"you already have {holding} open chats, the most one agent may hold "
+                f"(SWITCHBOARD_AGENT_MAX_CHATS={self.max_agent_chats}): close or return one to the bot first"
+            )
 
     async def _owned(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
         result = await conn.execute(

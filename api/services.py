@@ -63,7 +63,8 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         kb=kb,
         assistant=build_assistant(settings, kb),
         conversations=ConversationService(
-            engine=engine, notifier=notifier, max_message_chars=settings.max_message_chars
+            engine=engine, notifier=notifier, max_message_chars=settings.max_message_chars,
+            max_agent_chats=settings.agent_max_chats,
         ),
         sign_ins=make_sign_in_limiter(settings.redis_url),
     )

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     # api
     max_message_chars: int = 4000
     session_hours: float = Field(default=12, gt=0, description="how long an agent console session lasts")
+    agent_max_chats: int = Field(default=4, ge=1, description="conversations one agent may hold at once")
     public_url: str = "http://127.0.0.1:8000"
 
     @property

@@ -117,6 +117,26 @@ def test_second_claim_gets_409(client, alice, bob):
     assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice).status_code == 200
 
 
+def test_an_agent_holds_at_most_the_configured_number_of_chats(data_dir, kb):
+    settings = make_settings(data_dir, agent_max_chats=2)
+    with TestClient(create_app(settings, kb)) as client:
+        alice = create_agent(settings, "alice")
+        chats = [start_conversation(client) for _ in range(3)]
+        for chat in chats:
+            chat.say(OFF_TOPIC)
+        claim = lambda chat: client.post(f"/v1/agent/conversations/{chat.id}/claim", headers=alice)  # noqa: E731
+        assert claim(chats[0]).status_code == 200 and claim(chats[1]).status_code == 200
+        refused = claim(chats[2])
+        assert refused.status_code == 409 and "2 open chats" in refused.json()["detail"]
+        assert claim(chats[1]).status_code == 200  # re-claiming one already held is no new chat
+        taking_over = client.post(f"/v1/agent/conversations/{chats[2].id}/messages", json={"text": "Hi"}, headers=alice)
+        assert taking_over.status_code == 409  # replying would take it over: the same limit
+        assert client.post(f"/v1/agent/conversations/{chats[0].id}/close", headers=alice).status_code == 200
+        assert claim(chats[2]).status_code == 200
+        session = client.post("/v1/agent/session", json={"token": alice["Authorization"].split()[1]}).json()
+        assert session["max_chats"] == 2
+
+
 def test_agent_can_take_over_a_conversation_the_bot_is_handling(client, alice):
     customer = start_conversation(client)
     customer.say(ANSWERABLE)

@@ -340,6 +340,7 @@ def test_agent_claims_replies_and_the_customer_sees_it_live(customer, console):
     expect(console.locator("#conversation-agent")).to_have_text("Handled by you")
     expect(customer.locator("#chat-status")).to_have_text("alice joined")
     expect(console.locator("#queue-count")).to_have_text("0")
+    expect(console.locator("#agent-load")).to_have_text("1 of 4 chats")
 
     console.locator("#agent-input").fill("Hi, I'm Alice. Paris, but how can I help with Tally?")
     console.locator("#agent-input").press("Enter")

@@ -14,6 +14,7 @@ from api.agents import by_token
 from api.deps import CurrentAccount, CurrentAgent, LastEventId, ServicesDep, SignedInDep
 from api.events import last_event_id
 from api.schemas import AgentConversation, AgentMessagePublic, ConversationList, MessageIn
+from api.services import Services
 from api.sessions import AgentSession, end_session, find_session, start_session
 from api.streams import event_response
 from api.views import agent_conversation, agent_conversations
@@ -23,8 +24,11 @@ from api.web_session import SESSION_COOKIE, clear_session_cookie, csrf_refusal, 
 router = APIRouter(prefix="/v1/agent", tags=["agent"])
 
 
-def _session_public(session: AgentSession) -> SessionPublic:
-    return SessionPublic(agent=AgentMe.of(session.agent), csrf_token=session.csrf_token, expires_at=session.expires_at)
+def _session_public(session: AgentSession, services: Services) -> SessionPublic:
+    return SessionPublic(
+        agent=AgentMe.of(session.agent), csrf_token=session.csrf_token, expires_at=session.expires_at,
+        max_chats=services.settings.agent_max_chats,
+    )
 
 
 @router.post("/session")
@@ -46,7 +50,7 @@ async def sign_in(body: SessionIn, request: Request, response: Response, service
     hours = services.settings.session_hours
     secret, session = await start_session(services.engine, account, hours=hours)
     set_session_cookie(response, request, secret, max_age=max(1, round(hours * 3600)))
-    return _session_public(session)
+    return _session_public(session, services)
 
 
 @router.get("/session", responses={401: {"description": "no live session"}})
@@ -59,7 +63,7 @@ async def session(request: Request, services: ServicesDep) -> SessionPublic:
         if secret:
             clear_session_cookie(response, request)
         return response  # type: ignore[return-value]
-    return _session_public(found)
+    return _session_public(found, services)
 
 
 @router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)

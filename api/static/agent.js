@@ -17,10 +17,11 @@
     state: $('conversation-state'), owner: $('conversation-agent'), reason: $('conversation-reason'),
     claim: $('claim-button'), release: $('release-button'), close: $('close-button'),
     actionError: $('action-error'), scroll: $('conversation-scroll'), list: $('conversation-messages'),
-    replyForm: $('reply-form'), input: $('agent-input'), send: $('agent-send'),
+    replyForm: $('reply-form'), input: $('agent-input'), send: $('agent-send'), load: $('agent-load'),
   };
 
   let me = null, csrf = null;         // the signed-in agent {id, name, role} and the session's CSRF token
+  let maxChats = null;                // the most conversations this agent may hold at once
   let epoch = 0;                      // bumped on every sign-in and sign-out: stale 401s are ignored
   let stream = null;                  // the live event stream (SwitchboardSSE)
   let openId = null, openConv = null; // conversation shown in the pane, and its latest state
@@ -76,6 +77,7 @@
     epoch += 1;
     me = session.agent;
     csrf = session.csrf_token;
+    maxChats = session.max_chats;
     startConsole();
   }
 
@@ -137,6 +139,9 @@
       const [q, l] = await Promise.all([api('GET', '/v1/agent/queue'), api('GET', '/v1/agent/conversations')]);
       renderList(ui.queue, ui.queueCount, q.conversations || [], 'No one is waiting.');
       renderList(ui.live, ui.liveCount, l.conversations || [], 'No open conversations.');
+      const mine = (l.conversations || []).filter((c) => c.state === 'agent' && isMine(c)).length;
+      ui.load.textContent = `${mine} of ${maxChats} chats`;
+      ui.load.dataset.full = String(mine >= maxChats);
     } catch (_) { /* transient; the next event or reconnect refetches */ }
   }
   const scheduleLists = debounce(refreshLists, 200);
