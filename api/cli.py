@@ -132,6 +132,19 @@ def audit(settings: Settings, actor: str | None, conversation_id: str | None, ac
         click.echo(f"{e.at.strftime('%Y-%m-%d %H:%M:%S UTC')}  {e.actor}  {e.action}{where}{' ' + detail if detail else ''}")
 
 
+@main.group()
+def vault() -> None:
+    """The card vault of the secure card form."""
+
+
+@vault.command("new-key")
+def vault_new_key() -> None:
+    """Print a new vault key for SWITCHBOARD_VAULT_KEY (cards sealed with another key stay sealed)."""
+    from api.vault import new_key
+
+    click.echo(new_key())
+
+
 def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 

@@ -435,6 +435,19 @@ class ConversationService:
                 f"(SWITCHBOARD_AGENT_MAX_CHATS={self.max_agent_chats}): close or return one to the bot first"
             )
 
+    async def add_settled_customer_line(self, conn: AsyncConnection, conversation_id: str, text: str) -> MessagePublic:
+        """A line on the customer's behalf that the bot must never answer (a card's summary from
+        the secure form): stored as answered, in the caller's transaction."""
+        line = await self._add_message(conn, conversation_id, role="customer", text=text)
+        await conn.execute(
+            conversations.update().where(conversations.c.id == conversation_id).values(answered_through=line.id, updated_at=_now())
+        )
+        return line
+
+    async def owned(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
+        """In the caller's transaction: 409 unless this agent holds the conversation."""
+        await self._owned(conn, conversation_id, agent)
+
     async def _owned(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
         result = await conn.execute(
             conversations.update()

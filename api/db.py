@@ -177,9 +177,43 @@ ratings = sa.Table(
 )
 
 
+payment_requests = sa.Table(
+    "payment_requests",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), nullable=False, index=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | received | cancelled
+    sa.Column("card_reference", sa.String(40)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("completed_at", sa.DateTime(timezone=True)),
+)
+
+vault_cards = sa.Table(
+    "vault_cards",
+    metadata,
+    sa.Column("reference", sa.String(40), primary_key=True),
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), nullable=False, index=True),
+    sa.Column("payment_request_id", sa.String(40), sa.ForeignKey("payment_requests.id"), nullable=False),
+    sa.Column("brand", sa.String(16), nullable=False),
+    sa.Column("last4", sa.String(4), nullable=False),
+    sa.Column("exp_month", sa.Integer, nullable=False),
+    sa.Column("exp_year", sa.Integer, nullable=False),
+    sa.Column("sealed", sa.Text, nullable=False),  # number and expiry, encrypted with the vault key; never the CVC
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def _m006_workspace(conn: sa.Connection) -> None:
     """Canned responses, escalation rules edited by admins, and customers' ratings (CSAT)."""
     for table in (canned_responses, escalation_rule_revisions, ratings):
+        table.create(conn, checkfirst=True)
+
+
+def _m007_card_vault(conn: sa.Connection) -> None:
+    """Payment requests and the card vault (the secure card form)."""
+    for table in (payment_requests, vault_cards):
         table.create(conn, checkfirst=True)
 
 
@@ -190,6 +224,7 @@ MIGRATIONS: list[Migration] = [
     ("api.m004_sessions_roles", _m004_sessions_roles),
     ("api.m005_audit_log", _m005_audit_log),
     ("api.m006_workspace", _m006_workspace),
+    ("api.m007_card_vault", _m007_card_vault),
 ]
 
 

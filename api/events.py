@@ -29,6 +29,8 @@ CUSTOMER_EVENT_TYPES = (
     "conversation.claimed",
     "conversation.released",
     "conversation.closed",
+    "payment.requested",
+    "payment.received",
 )
 POLL_SECONDS = 15.0  # a safety net: subscribers re-read even if a notification was lost
 PAGE = 500

@@ -72,6 +72,12 @@ class ConversationCreated(BaseModel):
     token: str
 
 
+class PaymentRequestPublic(BaseModel):
+    id: str
+    note: str | None
+    created_at: datetime
+
+
 class ConversationPublic(BaseModel):
     id: str
     state: State
@@ -81,6 +87,7 @@ class ConversationPublic(BaseModel):
     updated_at: datetime
     last_event_id: int
     messages: list[MessagePublic]
+    payment_request: PaymentRequestPublic | None = None  # waiting for the secure card form
 
 
 class AgentConversation(BaseModel):
@@ -93,6 +100,7 @@ class AgentConversation(BaseModel):
     updated_at: datetime
     last_message: AgentMessagePublic | None = None
     messages: list[AgentMessagePublic] | None = None
+    payment_request: PaymentRequestPublic | None = None  # waiting for the customer's card
 
 
 class ConversationList(BaseModel):

@@ -11,6 +11,7 @@ from api.conversations import ConversationService
 from api.db import open_database
 from api.events import LocalNotifier, make_notifier
 from api import rules_store
+from api.vault import Vault
 from api.ratelimit import SignInLimiter, make_sign_in_limiter
 from assistant import Assistant, Reply, build_assistant
 from knowledge import KnowledgeBase, Settings
@@ -25,6 +26,7 @@ class Services:
     assistant: Assistant
     conversations: ConversationService
     sign_ins: SignInLimiter  # failed console sign-ins per client address (in Redis with many workers)
+    vault: Vault  # seals the cards of the secure card form
     rules_revision: int = 0  # the admin revision of the escalation rules the assistant holds
 
     async def refresh_rules(self) -> None:
@@ -67,6 +69,7 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
             max_agent_chats=settings.agent_max_chats,
         ),
         sign_ins=make_sign_in_limiter(settings.redis_url),
+        vault=Vault.from_key_or_file(settings.vault_key, settings.data_dir),
     )
     await services.refresh_rules()
     await services.conversations.answer_unanswered(services.answer)  # lines a stopped worker left

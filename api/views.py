@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from api import payments
 from api.conversations import Conversation
 from api.events import last_event_id
-from api.schemas import AgentConversation, AgentPublic, ConversationPublic, MessagePublic
+from api.schemas import AgentConversation, AgentPublic, ConversationPublic, MessagePublic, PaymentRequestPublic
 from api.services import Services
 
 
 def _agent(conversation: Conversation) -> AgentPublic | None:
     a = conversation.agent
     return AgentPublic(id=a.id, name=a.name) if a else None
+
+
+async def _payment_request(services: Services, conversation_id: str) -> PaymentRequestPublic | None:
+    request = await payments.open_request(services.engine, conversation_id)
+    return PaymentRequestPublic(id=request.id, note=request.note, created_at=request.created_at) if request else None
 
 
 async def conversation_public(services: Services, conversation: Conversation) -> ConversationPublic:
@@ -24,6 +30,7 @@ async def conversation_public(services: Services, conversation: Conversation) ->
         updated_at=conversation.updated_at,
         last_event_id=await last_event_id(services.engine, conversation.id),
         messages=[MessagePublic(**m.model_dump(include=set(MessagePublic.model_fields))) for m in messages],
+        payment_request=await _payment_request(services, conversation.id),
     )
 
 
@@ -39,6 +46,7 @@ async def agent_conversation(services: Services, conversation: Conversation, wit
     )
     if with_messages:
         view.messages = await services.conversations.messages(conversation.id)
+        view.payment_request = await _payment_request(services, conversation.id)
         view.last_message = view.messages[-1] if view.messages else None
     return view
 

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     session_hours: float = Field(default=12, gt=0, description="how long an agent console session lasts")
     agent_max_chats: int = Field(default=4, ge=1, description="conversations one agent may hold at once")
+    vault_key: str | None = Field(
+        default=None, repr=False, description="Fernet key sealing cards at rest; default: data_dir/vault.key, made once"
+    )
+    vault_reader_token: str | None = Field(
+        default=None, repr=False, description="the payment integration's credential for reading cards back"
+    )
     public_url: str = "http://127.0.0.1:8000"
 
     @property

@@ -471,3 +471,40 @@ def test_a_customer_rates_a_closed_conversation(customer, console, http, setting
     customer.locator("#new-conversation").click()  # a new chat starts with a fresh rating form
     expect(customer.locator("#closed-notice")).to_be_hidden()
     expect(form.locator('[data-testid="rating-thanks"]')).to_be_hidden()
+
+
+def test_a_card_goes_through_the_secure_form_and_the_agent_sees_only_its_summary(customer, console):
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+    expect(console.locator("#payment-button")).to_be_disabled()  # only the owner may ask
+    console.locator("#claim-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    console.locator("#payment-button").click()
+    expect(console.locator("#payment-status")).to_contain_text("Waiting for the customer's card")
+
+    form = customer.locator('[data-testid="payment-form"]')
+    expect(form).to_be_visible()
+    form.get_by_label("Card number").press_sequentially("4111111111111112")
+    expect(form.get_by_label("Card number")).to_have_value("4111 1111 1111 1112")  # grouped as typed
+    form.get_by_label("Expiry (MM/YY)").press_sequentially("1229")
+    form.get_by_label("CVC").fill("737")
+    form.locator('[data-testid="payment-submit"]').click()
+    expect(form.locator('[data-testid="payment-error"]')).to_contain_text("card number")  # Luhn, checked server-side
+
+    number = form.get_by_label("Card number")
+    number.fill("")
+    number.press_sequentially("4111111111111111")
+    form.get_by_label("CVC").fill("737")
+    form.locator('[data-testid="payment-submit"]').click()
+    expect(form).to_be_hidden()
+
+    summary = messages(customer, "customer").last.locator(".msg__text")
+    expect(summary).to_contain_text("Visa card ending 1111, exp 12/29, reference card_")
+    expect(messages(console, "customer").last.locator(".msg__text")).to_contain_text("card ending 1111")
+    expect(console.locator("#payment-status")).to_have_text("")
+    for page in (console, customer):
+        html = page.content()
+        assert "4111111111111111" not in html and "4111 1111 1111 1111" not in html
+    assert "4111" not in str(customer.evaluate("JSON.stringify(localStorage)"))
+    expect(customer.locator("#chat-input")).to_have_value("")

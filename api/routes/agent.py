@@ -8,18 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from api import audit, canned
+from api import audit, canned, payments
 from api.account_schemas import AgentMe, SessionIn, SessionPublic
 from api.agents import by_token
 from api.deps import CurrentAccount, CurrentAgent, LastEventId, ServicesDep, SignedInDep
 from api.events import last_event_id
-from api.schemas import AgentConversation, AgentMessagePublic, ConversationList, MessageIn
+from api.payment_schemas import PaymentRequestIn
+from api.schemas import AgentConversation, AgentMessagePublic, ConversationList, MessageIn, PaymentRequestPublic
 from api.services import Services
 from api.sessions import AgentSession, end_session, find_session, start_session
 from api.streams import event_response
 from api.views import agent_conversation, agent_conversations
-from api.workspace_schemas import CannedResponseList, CannedResponseView
 from api.web_session import SESSION_COOKIE, clear_session_cookie, csrf_refusal, foreign_origin, set_session_cookie
+from api.workspace_schemas import CannedResponseList, CannedResponseView
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"])
 
@@ -140,6 +141,16 @@ async def correct(
     conversation_id: str, message_id: int, body: MessageIn, agent: CurrentAgent, services: ServicesDep
 ) -> AgentMessagePublic:
     return await services.conversations.correct(conversation_id, message_id, agent, body.text)
+
+
+@router.post("/conversations/{conversation_id}/payment-requests", status_code=status.HTTP_201_CREATED)
+async def request_payment(
+    conversation_id: str, body: PaymentRequestIn, agent: CurrentAgent, services: ServicesDep
+) -> PaymentRequestPublic:
+    """Ask the customer for card details in the chat's secure form (only the owner may). The agent
+    sees the card's summary in the transcript, never its number."""
+    request = await payments.request_details(services.conversations, conversation_id, agent, body.note)
+    return PaymentRequestPublic(id=request.id, note=request.note, created_at=request.created_at)
 
 
 @router.post("/conversations/{conversation_id}/release")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from api import ratings
+from api import payments, ratings
+from api.payment_schemas import CardIn, CardStored
+from api.vault import parse_card
 from api.deps import CustomerConversation, LastEventId, ServicesDep
 from api.schemas import ConversationCreated, ConversationPublic, CustomerMessageIn, PostMessageResult
 from api.streams import event_response
@@ -51,6 +53,17 @@ async def rate_conversation(body: RatingIn, conversation: CustomerConversation, 
     """The customer's 1-5 rating of this conversation, with an optional comment; rating again
     replaces it."""
     return RatingView.of(await ratings.rate(services.engine, conversation.id, body.score, body.comment))
+
+
+@router.post("/{conversation_id}/payment-requests/{request_id}/card", status_code=status.HTTP_201_CREATED)
+async def submit_card(
+    request_id: str, body: CardIn, conversation: CustomerConversation, services: ServicesDep
+) -> CardStored:
+    """The secure card form. The card is validated (Luhn, expiry, CVC form) and sealed in the
+    vault; the transcript and the agent get only its summary; the CVC is never stored."""
+    card = parse_card(body.number, body.expiry, body.cvc)
+    stored = await payments.submit_card(services.conversations, services.vault, conversation.id, request_id, card)
+    return CardStored(**stored.__dict__)
 
 
 @router.get("/{conversation_id}/events")

@@ -6,7 +6,7 @@
   // HttpOnly cookie the page cannot read, and only its CSRF token is kept, in memory.
   const SESSION_ENDED = 'Your session has ended. Please sign in again.';
   const EVENT_TYPES = ['message.created', 'message.corrected', 'handoff.requested',
-    'conversation.claimed', 'conversation.released', 'conversation.closed'];
+    'conversation.claimed', 'conversation.released', 'conversation.closed', 'payment.requested', 'payment.received'];
   const $ = (id) => document.getElementById(id);
   const ui = {
     session: $('topbar-session'), sse: $('sse-status'), name: $('agent-name'), logout: $('logout'),
@@ -16,6 +16,7 @@
     empty: $('conversation-empty'), pane: $('conversation'), title: $('conversation-title'),
     state: $('conversation-state'), owner: $('conversation-agent'), reason: $('conversation-reason'),
     claim: $('claim-button'), release: $('release-button'), close: $('close-button'),
+    payment: $('payment-button'), paymentStatus: $('payment-status'),
     actionError: $('action-error'), scroll: $('conversation-scroll'), list: $('conversation-messages'),
     replyForm: $('reply-form'), input: $('agent-input'), send: $('agent-send'), load: $('agent-load'),
   };
@@ -221,6 +222,7 @@
     ui.owner.textContent = c.agent ? `Handled by ${isMine(c) ? 'you' : c.agent.name}` : '';
     ui.reason.textContent = c.handoff_reason
       ? `Reason: ${reasonLabel(c.handoff_reason)}${c.handoff_detail ? ` — ${c.handoff_detail}` : ''}` : '';
+    ui.paymentStatus.textContent = c.payment_request ? 'Waiting for the customer\'s card (secure form)…' : '';
     ui.pane.dataset.state = c.state;
     updateControls();
   }
@@ -230,6 +232,7 @@
     ui.claim.disabled = busy || closed || (c.state === 'agent' && isMine(c));
     ui.release.disabled = busy || closed || c.state === 'bot';
     ui.close.disabled = ui.send.disabled = busy || closed;
+    ui.payment.disabled = busy || closed || !(c.state === 'agent' && isMine(c));
     ui.input.disabled = closed;
   }
 
@@ -373,6 +376,7 @@
   ui.claim.addEventListener('click', post('claim'));
   ui.release.addEventListener('click', post('release'));
   ui.close.addEventListener('click', post('close'));
+  ui.payment.addEventListener('click', () => runAction((id) => api('POST', `${convPath(id)}/payment-requests`, {})));
 
   // Replying to an unowned conversation takes it over; refreshOpen() picks up the new state.
   const sendReply = () => runAction(async (id) => {

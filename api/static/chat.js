@@ -88,6 +88,7 @@
   function applyConversation(c, since) {
     if (since === undefined || since === stateChanges) setState(c.state, c.agent);
     (c.messages || []).forEach(renderMessage);
+    if (c.payment_request && c.state !== 'closed') payment.show(c.payment_request); else payment.hide();
   }
 
   // ---------- rendering ----------
@@ -189,8 +190,12 @@
   const rating = window.SwitchboardRating.attach($('rating-form'), (score, comment) =>
     api('PUT', `/v1/conversations/${encodeURIComponent(conv.id)}/rating`, { score, comment }));
 
+  const payment = window.SwitchboardPayment.attach($('payment-form'), (requestId, card) =>
+    api('POST', `${conversationPath()}/payment-requests/${encodeURIComponent(requestId)}/card`, card));
+
   function resetConversation() {
     rating.reset();
+    payment.hide();
     disconnect();
     generation++;
     conv = null;
@@ -257,7 +262,9 @@
       'handoff.requested': () => setState('queued'),
       'conversation.claimed': (d) => setState('agent', d.agent),
       'conversation.released': () => setState('bot'),
-      'conversation.closed': () => setState('closed'),
+      'conversation.closed': () => { setState('closed'); payment.hide(); },
+      'payment.requested': (d) => payment.show(d.request),
+      'payment.received': () => payment.hide(),
     };
     stream = window.SwitchboardSSE.open({
       url: `${conversationPath()}/events`,

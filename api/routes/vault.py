@@ -1,0 +1,28 @@
+"""The vault's reader endpoint, for a payment integration holding the vault's own credential."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, HTTPException, status
+
+from api import payments
+from api.deps import ServicesDep, TokenDep
+from api.payment_schemas import VaultCard
+
+router = APIRouter(prefix="/v1/vault", tags=["vault"])
+
+
+@router.get("/cards/{reference}")
+async def read_card(reference: str, token: TokenDep, services: ServicesDep) -> VaultCard:
+    """The card behind a reference, with `Authorization: Bearer <SWITCHBOARD_VAULT_READER_TOKEN>`.
+    No agent or admin token opens it. Every read is in the audit log."""
+    expected = services.settings.vault_reader_token
+    if not expected:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "reading cards back is not enabled: set SWITCHBOARD_VAULT_READER_TOKEN")
+    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "the vault reader credential is missing or wrong", headers={"WWW-Authenticate": "Bearer"}
+        )
+    card = await payments.read_card(services.engine, services.vault, reference)
+    return VaultCard(**card.__dict__)
