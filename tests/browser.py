@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, expect
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from knowledge import Settings
 
 from .api_helpers import create_agent
+from .conftest import requires_service
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -94,3 +98,51 @@ def open_console(context: BrowserContext, base_url: str, token: str) -> Page:
 def conversation_item(page: Page, list_id: str, conversation_id: str):
     """The entry of one conversation in the agent console's `#queue` or `#live` list."""
     return page.locator(f'#{list_id} [data-testid="conversation-item"][data-conversation-id="{conversation_id}"]')
+
+
+# ----- fixtures (import them into a test module to use them) ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        requires_service("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser, base_url: str) -> Iterator[Callable[[], BrowserContext]]:
+    """Opens browser contexts (one per person); closed before the server stops. Any uncaught
+    JavaScript error in any page fails the test."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def make() -> BrowserContext:
+        context = browser.new_context()
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("page", lambda page: page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}")))
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, errors
+
+
+@contextmanager
+def host_site(root: Path, pages: dict[str, str]) -> Iterator[str]:
+    """Another site serving `pages` (name -> HTML), as a customer's website would."""
+    from evals.widget_bench import serve_site
+
+    for name, html in pages.items():
+        (root / name).write_text(html, encoding="utf-8")
+    server, url = serve_site(root)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()

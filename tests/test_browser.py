@@ -11,16 +11,16 @@ import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
+from playwright.sync_api import expect
 
 from knowledge import Settings
 
 from .api_helpers import ANSWERABLE, OFF_TOPIC
-from .browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
+from .browser import (  # browser and new_context are fixtures
     TIMEOUT_MS,
     agent_token,
+    browser,  # noqa: F401
+    new_context,  # noqa: F401
     ask,
     conversation_item,
     conversation_token,
@@ -37,36 +37,6 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 
 # ----- fixtures ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        requires_service("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_context(browser: Browser, base_url: str) -> Iterator[Callable[[], BrowserContext]]:
-    """Opens browser contexts (one per person); closed before the server stops. Any uncaught
-    JavaScript error in any page fails the test."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def make() -> BrowserContext:
-        context = browser.new_context()
-        context.set_default_timeout(TIMEOUT_MS)
-        context.on("page", lambda page: page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}")))
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, errors
 
 
 @pytest.fixture

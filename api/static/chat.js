@@ -3,6 +3,11 @@
   'use strict';
 
   const STORAGE_KEY = 'switchboard.chat';
+  // In the widget (an iframe on another site) the browser withholds this site's cookies and
+  // storage, so the conversation's token is sent as a Bearer header and kept by the widget's
+  // loader in the host site's localStorage (embed.js). The chat page itself keeps no token: it
+  // lives in an HttpOnly cookie.
+  const EMBED = document.body.dataset.embed === 'true';
   const $ = (id) => document.getElementById(id);
   const ui = {
     status: $('chat-status'), handoff: $('handoff-button'), scroll: $('chat-scroll'),
@@ -33,8 +38,10 @@
     return `Something went wrong (${status}). Please try again.`;
   }
 
+  const bearer = () => (EMBED && conv && conv.token ? { Authorization: `Bearer ${conv.token}` } : {});
+
   async function api(method, path, body) {
-    const headers = { Accept: 'application/json' };
+    const headers = { Accept: 'application/json', ...bearer() };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res;
     try {
@@ -176,11 +183,18 @@
   // ---------- conversation lifecycle ----------
   // Only the conversation's id is kept in the page; the token that opens it is an HttpOnly cookie
   // no script can read, sent only to this conversation's endpoints.
-  function save() { localStorage.setItem(STORAGE_KEY, JSON.stringify({ id: conv.id })); }
-  function loadSaved() {
+  const pageStore = {
+    load: async () => localStorage.getItem(STORAGE_KEY),
+    save: (text) => localStorage.setItem(STORAGE_KEY, text),
+    clear: () => localStorage.removeItem(STORAGE_KEY),
+  };
+  const store = EMBED ? window.SwitchboardEmbed.store : pageStore;
+  function save() { store.save(JSON.stringify(EMBED ? { id: conv.id, token: conv.token } : { id: conv.id })); }
+  async function loadSaved() {
     try {
-      const c = JSON.parse(localStorage.getItem(STORAGE_KEY) || 'null');
-      return c && c.id ? { id: String(c.id) } : null;
+      const c = JSON.parse((await store.load()) || 'null');
+      if (!c || !c.id || (EMBED && !c.token)) return null;
+      return EMBED ? { id: String(c.id), token: String(c.token) } : { id: String(c.id) };
     } catch (_) { return null; }
   }
 
@@ -200,7 +214,7 @@
     generation++;
     conv = null;
     creating = null;
-    localStorage.removeItem(STORAGE_KEY);
+    store.clear();
     clearTranscript();
     setState('bot');
   }
@@ -209,7 +223,8 @@
     const gen = generation;
     const data = await api('POST', '/v1/conversations');
     if (gen !== generation) throw new ApiError(0, 'The conversation was reset. Please try again.');
-    conv = { id: String(data.id) }; // the token came as a cookie too; the page keeps none
+    // the token came as a cookie too; the page keeps none, the widget keeps it (see EMBED)
+    conv = EMBED ? { id: String(data.id), token: String(data.token) } : { id: String(data.id) };
     save();
     connect();
     return conv;
@@ -217,6 +232,7 @@
 
   // Send and "Talk to a person" may race: both share one creation request.
   async function ensureConversation() {
+    await restored; // a saved conversation (the widget's comes from the host page) is resumed, not replaced
     if (conv) return conv;
     if (!creating) {
       const pending = createConversation();
@@ -237,8 +253,10 @@
     } catch (_) { /* the stream keeps retrying; nothing to show */ }
   }
 
+  let restored = null; // boot(), until the saved conversation (if any) is back
+
   async function boot() {
-    const saved = loadSaved();
+    const saved = await loadSaved();
     if (!saved) { setState('bot'); return; } // nothing to resume: wait for the first message
     conv = saved;
     try {
@@ -268,6 +286,7 @@
     };
     stream = window.SwitchboardSSE.open({
       url: `${conversationPath()}/events`,
+      headers: bearer,
       onOpen: () => sync(), // catch up on anything missed before the stream opened
       onEvent: (type, data) => {
         if (gen !== generation || (data.conversation_id && String(data.conversation_id) !== conv.id)) return;
@@ -421,5 +440,18 @@
     ui.input.focus();
   });
 
-  boot();
+  // The widget's tag may set a title and a colour (passed in the iframe's URL).
+  if (EMBED) {
+    const params = new URLSearchParams(location.search);
+    const title = (params.get('title') || '').trim().slice(0, 60);
+    if (title) { $('chat-title').textContent = title; document.title = title; }
+    const color = params.get('color') || '';
+    if (/^#[0-9a-fA-F]{3,8}$/.test(color)) document.documentElement.style.setProperty('--primary', color);
+    const close = $('chat-close');
+    close.hidden = false;
+    close.addEventListener('click', () => window.SwitchboardEmbed.close());
+    document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape' && !ev.defaultPrevented) window.SwitchboardEmbed.close(); });
+  }
+
+  restored = boot();
 })();

@@ -1,0 +1,30 @@
+// The chat inside the widget's iframe keeps its conversation through the host page. Browsers
+// deny storage (and cookies) to a third-party iframe, so the widget's loader, which runs on the
+// host page, keeps it in the host site's localStorage and hands it over by postMessage; a token
+// never travels in a URL. Plain JS, no dependencies.
+(() => {
+  'use strict';
+
+  let parentOrigin = null; // learnt from the loader's answer: tokens are posted to it alone
+  let answer;
+  const loaded = new Promise((resolve) => { answer = resolve; });
+  setTimeout(() => answer(null), 3000); // no loader answered (the page was opened on its own)
+
+  window.addEventListener('message', (ev) => {
+    if (ev.source !== parent || !ev.data || ev.data.switchboard !== 'conversation') return;
+    parentOrigin = ev.origin;
+    answer(typeof ev.data.value === 'string' ? ev.data.value : null);
+  });
+  if (parent !== window) parent.postMessage({ switchboard: 'ready' }, '*');
+
+  const post = (message) => { if (parentOrigin) parent.postMessage(message, parentOrigin); };
+
+  window.SwitchboardEmbed = {
+    store: {
+      load: () => loaded,
+      save: (text) => post({ switchboard: 'save', value: text }),
+      clear: () => post({ switchboard: 'save', value: null }),
+    },
+    close: () => parent.postMessage({ switchboard: 'close' }, parentOrigin || '*'),
+  };
+})();

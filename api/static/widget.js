@@ -1,0 +1,101 @@
+// Switchboard chat widget: one async tag on any site.
+//   <script async src="https://HOST/widget.js" data-title="Help" data-color="#0f766e" data-position="left"></script>
+// It adds a launcher button in a shadow root (the host page's CSS cannot reach it, nor ours the
+// page), and opens the chat in an iframe from HOST on first use, so nothing of the chat is loaded
+// before the customer asks for it.
+(() => {
+  'use strict';
+
+  const script = document.currentScript;
+  if (!script || window.__switchboardWidget) return;
+  window.__switchboardWidget = true;
+  const origin = new URL(script.src, location.href).origin;
+  const opt = script.dataset;
+  const color = /^#[0-9a-fA-F]{3,8}$/.test(opt.color || '') ? opt.color : '#2563eb';
+  const side = opt.position === 'left' ? 'left' : 'right';
+  const title = (opt.title || 'Chat with us').slice(0, 60);
+  const OPEN_KEY = 'switchboard.widget.open';
+  // The conversation ({id, token}) lives here, in the host site's storage: the browser gives the
+  // chat's third-party iframe none of its own. It is handed to the iframe by postMessage only.
+  const CONVERSATION_KEY = 'switchboard.widget.conversation';
+  const storage = {
+    get: () => { try { return localStorage.getItem(CONVERSATION_KEY); } catch (_) { return null; } },
+    set: (v) => { try { if (v === null) localStorage.removeItem(CONVERSATION_KEY); else localStorage.setItem(CONVERSATION_KEY, v); } catch (_) { /* blocked */ } },
+  };
+
+  const CSS = `
+    :host { all: initial; }
+    .launcher { position: fixed; ${side}: 20px; bottom: 20px; z-index: 2147483000; width: 56px; height: 56px;
+      border: 0; border-radius: 50%; background: ${color}; color: #fff; cursor: pointer; padding: 0;
+      box-shadow: 0 4px 14px rgba(0,0,0,.25); display: grid; place-items: center; }
+    .launcher:focus-visible { outline: 3px solid #fff; box-shadow: 0 0 0 6px ${color}; }
+    .launcher svg { width: 26px; height: 26px; fill: currentColor; }
+    .panel { position: fixed; ${side}: 20px; bottom: 88px; z-index: 2147483000; width: 380px; height: 600px;
+      max-width: calc(100vw - 40px); max-height: calc(100vh - 108px); border-radius: 14px; overflow: hidden;
+      box-shadow: 0 10px 40px rgba(0,0,0,.25); background: #fff; }
+    .panel[hidden] { display: none; }
+    iframe { border: 0; width: 100%; height: 100%; display: block; }
+    @media (max-width: 480px) { .panel { ${side}: 0; bottom: 0; width: 100vw; height: 100vh; max-width: none; max-height: none; border-radius: 0; } }
+  `;
+  const CHAT_ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z';
+  const CLOSE_ICON = 'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z';
+
+  function mount() {
+    const host = document.createElement('div');
+    host.id = 'switchboard-widget';
+    const root = host.attachShadow({ mode: 'open' });
+    const style = document.createElement('style');
+    style.textContent = CSS;
+    const launcher = document.createElement('button');
+    launcher.type = 'button';
+    launcher.className = 'launcher';
+    launcher.setAttribute('aria-controls', 'switchboard-panel');
+    const svgNS = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(svgNS, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    const path = document.createElementNS(svgNS, 'path');
+    svg.append(path);
+    launcher.append(svg);
+    const panel = document.createElement('div');
+    panel.className = 'panel';
+    panel.id = 'switchboard-panel';
+    panel.setAttribute('role', 'dialog');
+    panel.setAttribute('aria-label', title);
+    panel.hidden = true;
+    root.append(style, launcher, panel);
+    document.body.append(host);
+
+    let frame = null;
+    function setOpen(open, focus) {
+      panel.hidden = !open;
+      launcher.setAttribute('aria-expanded', String(open));
+      launcher.setAttribute('aria-label', open ? `Close ${title}` : `Open ${title}`);
+      path.setAttribute('d', open ? CLOSE_ICON : CHAT_ICON);
+      try { sessionStorage.setItem(OPEN_KEY, open ? '1' : '0'); } catch (_) { /* storage blocked */ }
+      if (open && !frame) {
+        frame = document.createElement('iframe');
+        frame.title = title;
+        frame.allow = 'clipboard-write';
+        frame.src = `${origin}/widget?${new URLSearchParams({ title, color })}`;
+        panel.append(frame);
+      }
+      if (open && focus && frame) frame.addEventListener('load', () => frame.focus(), { once: true });
+      if (!open && focus) launcher.focus();
+    }
+    launcher.addEventListener('click', () => setOpen(panel.hidden, true));
+    root.addEventListener('keydown', (ev) => { if (ev.key === 'Escape' && !panel.hidden) setOpen(false, true); });
+    window.addEventListener('message', (ev) => {
+      if (ev.origin !== origin || !frame || ev.source !== frame.contentWindow || !ev.data) return;
+      const kind = ev.data.switchboard;
+      if (kind === 'ready') frame.contentWindow.postMessage({ switchboard: 'conversation', value: storage.get() }, origin);
+      else if (kind === 'save') storage.set(typeof ev.data.value === 'string' ? ev.data.value : null);
+      else if (kind === 'close') setOpen(false, true);
+    });
+    let wasOpen = false;
+    try { wasOpen = sessionStorage.getItem(OPEN_KEY) === '1'; } catch (_) { /* storage blocked */ }
+    setOpen(wasOpen, false);
+  }
+
+  if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
+})();
