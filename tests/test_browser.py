@@ -30,7 +30,6 @@ from .browser import (  # browser and new_context are fixtures
     revoke_agent,
     saved_conversation,
 )
-from .conftest import requires_service
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=TIMEOUT_MS)
