@@ -477,3 +477,45 @@ def test_a_card_goes_through_the_secure_form_and_the_agent_sees_only_its_summary
         assert "4111111111111111" not in html and "4111 1111 1111 1111" not in html
     assert "4111" not in str(customer.evaluate("JSON.stringify(localStorage)"))
     expect(customer.locator("#chat-input")).to_have_value("")
+
+
+def test_an_agent_works_four_chats_in_tabs_and_the_fifth_claim_is_refused(console, http):
+    customers = []
+    for n in range(5):
+        created = http.post("/v1/conversations").json()
+        auth = {"Authorization": f"Bearer {created['token']}"}
+        http.post(f"/v1/conversations/{created['id']}/messages", json={"text": f"Customer {n}: {OFF_TOPIC}"}, headers=auth)
+        customers.append((created["id"], auth))
+    expect(console.locator('#queue [data-testid="conversation-item"]')).to_have_count(5)
+    expect(console.locator('#queue [data-testid="item-wait"]').first).to_contain_text("waiting")
+    assert "5 waiting" in console.title()
+
+    for conversation_id, _ in customers[:4]:
+        conversation_item(console, "queue", conversation_id).click()
+        console.locator("#claim-button").click()
+        expect(console.locator("#conversation-state")).to_have_text("agent")
+    tabs = console.locator('[data-testid="chat-tab"]')
+    expect(tabs).to_have_count(4)
+    expect(console.locator("#agent-load")).to_have_text("4 of 4 chats")
+
+    conversation_item(console, "queue", customers[4][0]).click()
+    console.locator("#claim-button").click()
+    expect(console.locator("#action-error")).to_contain_text("4 open chats")
+    expect(console.locator("#conversation-state")).to_have_text("queued")
+
+    # A line in the first chat while another is on screen: unread in its tab and in the title.
+    first_id, first_auth = customers[0]
+    http.post(f"/v1/conversations/{first_id}/messages", json={"text": "Are you still there?"}, headers=first_auth)
+    first_tab = console.locator(f'[data-testid="chat-tab"][data-conversation-id="{first_id}"]')
+    expect(first_tab.locator('[data-testid="tab-unread"]')).to_have_text("1")
+    expect(first_tab.locator('[data-testid="tab-wait"]')).to_be_visible()
+    assert console.title().startswith("(1)")
+    first_tab.click()
+    expect(first_tab.locator('[data-testid="tab-unread"]')).to_have_count(0)
+    expect(messages(console, "customer").last.locator(".msg__text")).to_have_text("Are you still there?")
+    console.locator("#agent-input").fill("Yes, I'm here.")
+    console.locator("#agent-input").press("Enter")
+    expect(first_tab.locator('[data-testid="tab-wait"]')).to_have_count(0)  # answered: nobody waits
+
+    console.locator(f'[data-testid="chat-tab"][data-conversation-id="{customers[4][0]}"] ~ [data-testid="tab-close"]').click()
+    expect(tabs).to_have_count(4)

@@ -59,6 +59,7 @@
   }
 
   const { h, safeUrl } = window.SwitchboardDOM;
+  const { waited } = window.SwitchboardWorkspace;
 
   function formatTime(iso) {
     const d = new Date(iso), opts = { hour: '2-digit', minute: '2-digit' };
@@ -129,7 +130,7 @@
     ui.session.hidden = ui.console.hidden = false;
     connect();
     refreshLists();
-    const fromHash = decodeURIComponent(location.hash.slice(1));
+    const fromHash = decodeURIComponent(location.hash.slice(1)) || tabs.ids().slice(-1)[0];
     if (fromHash) openConversation(fromHash);
   }
 
@@ -139,6 +140,7 @@
     try {
       const [q, l] = await Promise.all([api('GET', '/v1/agent/queue'), api('GET', '/v1/agent/conversations')]);
       renderList(ui.queue, ui.queueCount, q.conversations || [], 'No one is waiting.');
+      tabs.setQueue((q.conversations || []).length);
       renderList(ui.live, ui.liveCount, l.conversations || [], 'No open conversations.');
       const mine = (l.conversations || []).filter((c) => c.state === 'agent' && isMine(c)).length;
       ui.load.textContent = `${mine} of ${maxChats} chats`;
@@ -158,6 +160,7 @@
       c.agent && h('span', { className: 'conv-item__agent', 'data-testid': 'item-agent' },
         c.agent.name, isMine(c) ? ' (you)' : ''),
       h('time', { className: 'conv-item__time', datetime: c.updated_at, textContent: formatTime(c.updated_at) })),
+    c.state === 'queued' && h('span', { className: 'conv-item__wait', 'data-testid': 'item-wait' }, `waiting ${waited(c.updated_at)}`),
     c.handoff_reason && h('span', {
       className: 'conv-item__reason', 'data-testid': 'handoff-reason', 'data-reason': c.handoff_reason || '',
       textContent: reasonLabel(c.handoff_reason),
@@ -181,6 +184,7 @@
   // ---------- open conversation ----------
   async function openConversation(id) {
     const seq = ++openSeq;
+    tabs.open(id);
     if (id !== openId) {
       openId = id;
       openConv = null;
@@ -200,11 +204,22 @@
       if (seq !== openSeq || id !== openId) return;
       renderHeader(c);
       (c.messages || []).forEach(renderMessage);
+      const said = (c.messages || []).filter((m) => m.role === 'customer');
+      const last = (c.messages || []).slice(-1)[0];
+      tabs.update(id, {
+        label: said.length ? said[0].text.slice(0, 18) : `#${id.slice(0, 6)}`,
+        waitingSince: last && last.role === 'customer' ? last.created_at : null,
+      });
     } catch (e) {
       if (seq === openSeq && me) showActionError(e.message);
     }
   }
   const refreshOpen = debounce(() => { if (openId) openConversation(openId); }, 200);
+
+  const tabs = window.SwitchboardWorkspace.create($('chat-tabs'), {
+    onSelect: (id) => openConversation(id),
+    onClose: (id, next) => { if (openId === id) { if (next) openConversation(next); else closePane(); } },
+  });
 
   function closePane() {
     openId = openConv = null;
@@ -405,6 +420,9 @@
       onEvent: (type, data) => {
         if (!EVENT_TYPES.includes(type)) return;
         scheduleLists();
+        const said = data.message && data.message.role;
+        if (said === 'customer') tabs.customerSaid(String(data.conversation_id), data.message.created_at);
+        else if (said === 'agent') tabs.update(String(data.conversation_id), { waitingSince: null });
         if (!openId || String(data.conversation_id) !== openId) return;
         // a bot message carries agent-only fields (draft, signals) that events leave out: fetch it whole
         if (data.message && data.message.role !== 'bot') renderMessage(data.message); else refreshOpen();
