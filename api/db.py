@@ -211,10 +211,28 @@ def _m006_workspace(conn: sa.Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+answer_flags = sa.Table(
+    "answer_flags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, index=True),
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("agent_name", sa.String(200), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+
 def _m007_card_vault(conn: sa.Connection) -> None:
     """Payment requests and the card vault (the secure card form)."""
     for table in (payment_requests, vault_cards):
         table.create(conn, checkfirst=True)
+
+
+def _m008_answer_flags(conn: sa.Connection) -> None:
+    """Bot replies an agent flagged as bad answers, with a note for the editors."""
+    answer_flags.create(conn, checkfirst=True)
 
 
 MIGRATIONS: list[Migration] = [
@@ -225,6 +243,7 @@ MIGRATIONS: list[Migration] = [
     ("api.m005_audit_log", _m005_audit_log),
     ("api.m006_workspace", _m006_workspace),
     ("api.m007_card_vault", _m007_card_vault),
+    ("api.m008_answer_flags", _m008_answer_flags),
 ]
 
 

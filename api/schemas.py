@@ -60,6 +60,20 @@ class AgentMessagePublic(MessagePublic):
     handoff_detail: str | None = None
     signals: dict[str, float] | None = None
     low_signals: list[str] = []
+    flagged: bool = False  # an agent flagged this bot reply as a bad answer, for the editors
+
+
+class AnswerFlagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=2000, description="what was wrong, for the editors")
+
+
+class AnswerFlagPublic(BaseModel):
+    id: int
+    message_id: int
+    note: str | None
+    flagged_by: str
+    created_at: datetime
 
 
 class AgentPublic(BaseModel):

@@ -306,3 +306,20 @@ def test_a_restart_loses_nothing(settings, kb, embedder):
         customer.client = client
         after = customer.conversation()
         assert after == before and after["state"] == "queued" and len(after["messages"]) == 4
+
+
+def test_an_agent_flags_a_bot_reply_as_a_bad_answer_and_the_flag_is_audited(client, alice, settings):
+    customer = start_conversation(client)
+    customer.say(ANSWERABLE)
+    bot = next(m for m in customer.conversation()["messages"] if m["role"] == "bot")
+    url = f"/v1/agent/conversations/{customer.id}/messages/{bot['id']}/flag"
+    flagged = client.post(url, json={"note": "wrong article; card 4111 1111 1111 1111"}, headers=alice)
+    assert flagged.status_code == 201 and flagged.json()["flagged_by"] == "alice"
+    assert "4111 1111" not in flagged.json()["note"]
+    view = client.get(f"/v1/agent/conversations/{customer.id}", headers=alice).json()
+    assert [m["flagged"] for m in view["messages"]] == [False, True]
+    assert "flagged" not in customer.conversation()["messages"][1]  # customers never see it
+    customer_line = view["messages"][0]["id"]
+    assert client.post(f"/v1/agent/conversations/{customer.id}/messages/{customer_line}/flag", json={}, headers=alice).status_code == 409
+    assert client.post(f"/v1/agent/conversations/{customer.id}/messages/9999/flag", json={}, headers=alice).status_code == 404
+    assert client.post(url, json={}, headers=customer.auth).status_code == 401

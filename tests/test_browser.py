@@ -519,3 +519,36 @@ def test_an_agent_works_four_chats_in_tabs_and_the_fifth_claim_is_refused(consol
 
     console.locator(f'[data-testid="chat-tab"][data-conversation-id="{customers[4][0]}"] ~ [data-testid="tab-close"]').click()
     expect(tabs).to_have_count(4)
+
+
+def test_one_key_sends_the_bots_draft_and_arrow_up_edits_it_first(customer, console):
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+    draft = console.locator('[data-testid="draft"] p').first
+    expect(draft).to_contain_text("Unsent draft:")
+    draft_text = draft.inner_text().removeprefix("Unsent draft:").strip()
+
+    composer = console.locator("#agent-input")
+    composer.press("ArrowUp")  # puts the draft in the box, to edit first
+    expect(composer).to_have_value(draft_text)
+    composer.fill("")
+    composer.press("Enter")  # with the box empty, Enter sends the draft as it is (taking the chat over)
+    expect(messages(customer, "agent").locator(".msg__text")).to_have_text([draft_text])
+    expect(customer.locator("#chat-status")).to_have_text("alice joined")
+    composer.press("Enter")  # a person has spoken since: no draft is pending any more
+    expect(console.locator("#action-error")).to_contain_text("empty")
+    expect(messages(customer, "agent")).to_have_count(1)
+
+
+def test_an_agent_flags_a_bad_answer_with_a_note_for_the_editors(customer, console):
+    ask(customer, ANSWERABLE)
+    expect(messages(customer, "bot")).to_have_count(1)
+    conversation_item(console, "live", saved_conversation(customer)["id"]).click()
+    console.locator('[data-testid="flag-button"]').click()
+    console.locator('[data-testid="flag-note"]').fill("Cites the sign-in article, not the reset steps")
+    console.locator('[data-testid="flag-submit"]').click()
+    expect(console.locator('[data-testid="flagged"]')).to_have_count(1)
+    console.reload()  # the flag is stored, not just shown
+    expect(console.locator('[data-testid="flagged"]')).to_have_count(1)
+    expect(console.locator('[data-testid="flag-button"]')).to_have_count(0)

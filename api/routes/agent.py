@@ -8,13 +8,21 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from api import audit, canned, payments
+from api import audit, canned, flags, payments
 from api.account_schemas import AgentMe, SessionIn, SessionPublic
 from api.agents import by_token
 from api.deps import CurrentAccount, CurrentAgent, LastEventId, ServicesDep, SignedInDep
 from api.events import last_event_id
 from api.payment_schemas import PaymentRequestIn
-from api.schemas import AgentConversation, AgentMessagePublic, ConversationList, MessageIn, PaymentRequestPublic
+from api.schemas import (
+    AgentConversation,
+    AgentMessagePublic,
+    AnswerFlagIn,
+    AnswerFlagPublic,
+    ConversationList,
+    MessageIn,
+    PaymentRequestPublic,
+)
 from api.services import Services
 from api.sessions import AgentSession, end_session, find_session, start_session
 from api.streams import event_response
@@ -151,6 +159,15 @@ async def request_payment(
     sees the card's summary in the transcript, never its number."""
     request = await payments.request_details(services.conversations, conversation_id, agent, body.note)
     return PaymentRequestPublic(id=request.id, note=request.note, created_at=request.created_at)
+
+
+@router.post("/conversations/{conversation_id}/messages/{message_id}/flag", status_code=status.HTTP_201_CREATED)
+async def flag(
+    conversation_id: str, message_id: int, body: AnswerFlagIn, agent: CurrentAgent, services: ServicesDep
+) -> AnswerFlagPublic:
+    """Flag a bot reply as a bad answer, with a note for the editors (`switchboard kb gaps`)."""
+    flagged = await flags.flag_answer(services.engine, conversation_id, message_id, agent, body.note)
+    return AnswerFlagPublic(**flagged.__dict__)
 
 
 @router.post("/conversations/{conversation_id}/release")

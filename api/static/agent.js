@@ -311,13 +311,23 @@
       h('div', { className: 'msg__bubble' },
         h('p', { className: 'msg__text', textContent: m.text }),
         // agents-only: the answer the bot held back on a low-confidence handoff
-        m.draft && h('p', { className: 'msg__draft', 'data-testid': 'draft' }, h('strong', { textContent: 'Unsent draft: ' }), m.draft),
+        m.draft && h('div', { className: 'msg__draft', 'data-testid': 'draft' },
+          h('p', {}, h('strong', { textContent: 'Unsent draft: ' }), m.draft),
+          h('div', { className: 'msg__draft-actions' },
+            h('button', { type: 'button', className: 'btn btn--primary btn--small', 'data-testid': 'send-draft',
+              textContent: 'Send draft', onclick: () => sendText(m.draft) }),
+            h('button', { type: 'button', className: 'btn btn--secondary btn--small', 'data-testid': 'edit-draft',
+              textContent: 'Edit draft', onclick: () => editText(m.draft) }))),
         (role === 'bot' || isCorrection) && renderSources(m.sources),
         role === 'bot' && renderSignals(m)));
     if (role === 'bot' && !isCorrection) {
       const btn = h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'correct-button', textContent: 'Correct' });
       btn.addEventListener('click', () => toggleCorrectForm(li, m));
-      li.append(h('div', { className: 'msg__actions' }, btn));
+      const flag = m.flagged
+        ? h('span', { className: 'tag', 'data-testid': 'flagged', textContent: 'flagged as a bad answer' })
+        : h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'flag-button',
+          textContent: 'Flag bad answer', onclick: () => toggleFlagForm(li, m) });
+      li.append(h('div', { className: 'msg__actions' }, btn, flag));
     }
     return li;
   }
@@ -394,10 +404,50 @@
   ui.payment.addEventListener('click', () => runAction((id) => api('POST', `${convPath(id)}/payment-requests`, {})));
 
   // Replying to an unowned conversation takes it over; refreshOpen() picks up the new state.
-  const sendReply = () => runAction(async (id) => {
-    const msg = await api('POST', `${convPath(id)}/messages`, { text: ui.input.value });
-    if (id === openId) { ui.input.value = ''; renderMessage(msg); }
+  const sendText = (text) => runAction(async (id) => {
+    const msg = await api('POST', `${convPath(id)}/messages`, { text });
+    if (id === openId) { if (ui.input.value === text) ui.input.value = ''; renderMessage(msg); }
   });
+  const editText = (text) => { ui.input.value = text; ui.input.focus(); ui.input.setSelectionRange(text.length, text.length); };
+
+  // The bot's unsent draft of this conversation, unless a person has spoken since.
+  function pendingDraft() {
+    const items = [...ui.list.querySelectorAll('[data-testid="message"]')];
+    for (let i = items.length - 1; i >= 0; i -= 1) {
+      if (items[i].dataset.role === 'agent') return null;
+      const draft = items[i].querySelector('[data-testid="draft"] p');
+      if (draft) return draft.textContent.replace(/^Unsent draft: /, '');
+    }
+    return null;
+  }
+  // With the composer empty: Enter sends the bot's draft as it is, Arrow-Up puts it in to edit.
+  const sendReply = () => {
+    const draft = ui.input.value.trim() ? null : pendingDraft();
+    if (draft) sendText(draft); else sendText(ui.input.value);
+  };
+
+  function toggleFlagForm(li, m) {
+    const open = li.querySelector('.flag-form');
+    if (open) { open.remove(); return; }
+    const note = h('textarea', { className: 'composer__input', rows: 2, maxLength: 2000, placeholder: 'What was wrong? (for the editors)', 'data-testid': 'flag-note' });
+    const error = h('p', { className: 'field-error', role: 'alert', hidden: true });
+    const form = h('form', { className: 'flag-form', 'data-testid': 'flag-form' },
+      h('label', { className: 'field-label', textContent: 'Flag this reply as a bad answer' }), note, error,
+      h('div', { className: 'correct-form__buttons' },
+        h('button', { type: 'submit', className: 'btn btn--primary btn--small', 'data-testid': 'flag-submit', textContent: 'Flag' }),
+        h('button', { type: 'button', className: 'btn btn--secondary btn--small', textContent: 'Cancel', onclick: () => form.remove() })));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await api('POST', `${convPath(openId)}/messages/${m.id}/flag`, { note: note.value.trim() || null });
+        form.remove();
+        const button = li.querySelector('[data-testid="flag-button"]');
+        if (button) button.replaceWith(h('span', { className: 'tag', 'data-testid': 'flagged', textContent: 'flagged as a bad answer' }));
+      } catch (e) { error.textContent = e.message; error.hidden = false; }
+    });
+    li.append(form);
+    note.focus();
+  }
 
   // ---------- live updates (SSE) ----------
   const setSse = (state, text) => { ui.sse.dataset.state = state; ui.sse.textContent = text; };
@@ -443,6 +493,7 @@
   ui.replyForm.addEventListener('submit', (ev) => { ev.preventDefault(); sendReply(); });
   ui.input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendReply(); }
+    if (ev.key === 'ArrowUp' && !ui.input.value) { const draft = pendingDraft(); if (draft) { ev.preventDefault(); editText(draft); } }
   });
   window.SwitchboardCanned.attach(ui.input, async (q) =>
     (await api('GET', `/v1/agent/canned-responses?q=${encodeURIComponent(q)}`)).canned_responses);

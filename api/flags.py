@@ -1,0 +1,59 @@
+"""Bad answers: an agent flags a bot reply, with a note, and the editors find it in `kb gaps`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api import audit
+from api.conversations import Agent
+from api.db import answer_flags, messages
+from api.errors import Conflict, NotFound
+from api.masking import mask_card_numbers
+
+
+@dataclass(frozen=True)
+class AnswerFlag:
+    id: int
+    message_id: int
+    note: str | None
+    flagged_by: str
+    created_at: datetime
+
+
+async def flag_answer(engine: AsyncEngine, conversation_id: str, message_id: int, agent: Agent, note: str | None) -> AnswerFlag:
+    """Any agent may flag any bot reply (flagging again adds another note)."""
+    note = mask_card_numbers((note or "").strip()) or None
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        role = (
+            await conn.execute(
+                sa.select(messages.c.role).where(messages.c.id == message_id, messages.c.conversation_id == conversation_id)
+            )
+        ).scalar_one_or_none()
+        if role is None:
+            raise NotFound(f"no message {message_id} in this conversation")
+        if role != "bot":
+            raise Conflict("only a bot reply can be flagged as a bad answer")
+        result = await conn.execute(
+            answer_flags.insert().values(
+                message_id=message_id, conversation_id=conversation_id, agent_id=agent.id, agent_name=agent.name,
+                note=note, created_at=now,
+            )
+        )
+        await audit.record(
+            conn, "answer.flag", audit.Actor(agent.name, agent.id), conversation_id=conversation_id,
+            detail={"message_id": message_id},
+        )
+    return AnswerFlag(int(result.inserted_primary_key[0]), message_id, note, agent.name, now)
+
+
+async def flagged_messages(engine: AsyncEngine, conversation_id: str) -> set[int]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(answer_flags.c.message_id).where(answer_flags.c.conversation_id == conversation_id).distinct()
+        )
+        return set(rows.scalars())
