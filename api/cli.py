@@ -132,6 +132,47 @@ def audit(settings: Settings, actor: str | None, conversation_id: str | None, ac
         click.echo(f"{e.at.strftime('%Y-%m-%d %H:%M:%S UTC')}  {e.actor}  {e.action}{where}{' ' + detail if detail else ''}")
 
 
+@kb_group.command("gaps")
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True, help="look back this many days")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.6, show_default=True, help="cosine that groups two questions")
+@click.option("--groups", "limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.pass_obj
+def kb_gaps(settings: Settings, days: int, threshold: float, limit: int, as_json: bool) -> None:
+    """What the knowledge base is missing: questions the bot handed off for low confidence, or
+    answered in replies agents flagged or corrected, grouped by meaning, largest group first, with
+    the agents' own answers."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from api.gaps import collect, group
+    from knowledge import Embedder
+
+    since = datetime.now(UTC) - timedelta(days=days)
+    examples = asyncio.run(_with_engine(settings, lambda engine: collect(engine, since)))
+    gaps = group(examples, Embedder(settings.embedding_model), threshold)[:limit] if examples else []
+    if as_json:
+        out = [
+            {"size": len(g.examples), "kinds": g.kinds, "examples": [
+                {"conversation_id": e.conversation_id, "question": e.question, "kind": e.kind, "detail": e.detail,
+                 "answer": e.answer, "at": e.at.isoformat()} for e in g.examples]}
+            for g in gaps
+        ]
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    if not gaps:
+        click.echo(f"no handed-off, flagged or corrected answers in the last {days} days")
+        return
+    for n, gap in enumerate(gaps, start=1):
+        kinds = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in gap.kinds.items())
+        click.echo(f"{n}. {len(gap.examples)} question(s): {kinds}")
+        for e in gap.examples[:5]:
+            why = f" [{e.kind.replace('_', ' ')}{': ' + e.detail if e.detail else ''}]"
+            click.echo(f"   - {e.question}{why}")
+            if e.answer:
+                click.echo(f"     agent: {e.answer}")
+
+
 @main.group()
 def vault() -> None:
     """The card vault of the secure card form."""
