@@ -11,6 +11,7 @@ from api.conversations import ConversationService
 from api.db import open_database
 from api.events import LocalNotifier, make_notifier
 from api import rules_store
+from api.telemetry import Telemetry
 from api.vault import Vault
 from api.ratelimit import SignInLimiter, make_sign_in_limiter
 from assistant import Assistant, Reply, build_assistant
@@ -27,6 +28,7 @@ class Services:
     conversations: ConversationService
     sign_ins: SignInLimiter  # failed console sign-ins per client address (in Redis with many workers)
     vault: Vault  # seals the cards of the secure card form
+    telemetry: Telemetry  # Prometheus metrics
     rules_revision: int = 0  # the admin revision of the escalation rules the assistant holds
 
     async def refresh_rules(self) -> None:
@@ -39,9 +41,10 @@ class Services:
     async def answer(self, text: str, history: list[tuple[str, str]], previous_confidence: float | None) -> Reply:
         """The assistant's reply, computed off the event loop (embedding and reading are CPU work)."""
         await self.refresh_rules()
-        return await anyio.to_thread.run_sync(
-            lambda: self.assistant.reply(text, history, previous_confidence=previous_confidence)
-        )
+        with self.telemetry.time_reply():
+            return await anyio.to_thread.run_sync(
+                lambda: self.assistant.reply(text, history, previous_confidence=previous_confidence)
+            )
 
     async def close(self) -> None:
         await self.conversations.shutdown()
@@ -70,6 +73,7 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         ),
         sign_ins=make_sign_in_limiter(settings.redis_url),
         vault=Vault.from_key_or_file(settings.vault_key, settings.data_dir),
+        telemetry=Telemetry(),
     )
     await services.refresh_rules()
     await services.conversations.answer_unanswered(services.answer)  # lines a stopped worker left

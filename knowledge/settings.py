@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     vault_key: str | None = Field(
         default=None, repr=False, description="Fernet key sealing cards at rest; default: data_dir/vault.key, made once"
     )
+    metrics_token: str | None = Field(
+        default=None, repr=False, description="if set, GET /metrics needs it as a Bearer token"
+    )
     vault_reader_token: str | None = Field(
         default=None, repr=False, description="the payment integration's credential for reading cards back"
     )

@@ -276,3 +276,44 @@ def test_metrics_cover_only_the_conversations_of_the_window(client, admin):
 def test_only_admins_see_metrics(client, alice):
     assert client.get("/v1/admin/metrics", headers=alice).status_code == 403
     assert client.get("/v1/admin/metrics").status_code == 401
+
+
+# ----- Prometheus ---------------------------------------------------------------------------
+
+
+def prometheus(text: str) -> dict[str, float]:
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines() if line and not line.startswith("#")
+    }
+
+
+def test_prometheus_metrics_count_what_the_database_holds(client, alice):
+    answered = start_conversation(client)
+    answered.say(ANSWERABLE)
+    handed = start_conversation(client)
+    handed.say(OFF_TOPIC)
+    client.post(f"/v1/agent/conversations/{handed.id}/claim", headers=alice)
+    client.put(f"/v1/conversations/{answered.id}/rating", json={"score": 5}, headers=answered.auth)
+
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    m = prometheus(response.text)
+    assert m['switchboard_conversations{state="bot"}'] == 1 and m['switchboard_conversations{state="agent"}'] == 1
+    assert m['switchboard_messages_total{role="customer"}'] == 2
+    assert m['switchboard_handoffs_total{reason="low_confidence"}'] == 1
+    assert m['switchboard_bot_replies_total{outcome="sent"}'] == 1
+    assert m['switchboard_bot_replies_total{outcome="handed_off"}'] == 1
+    assert m['switchboard_agent_open_chats{agent="alice"}'] == 1
+    assert m['switchboard_ratings_total{score="5"}'] == 1 and m["switchboard_queue_waiting"] == 0
+    assert m["switchboard_bot_reply_seconds_count"] == 2
+
+
+def test_with_a_metrics_token_prometheus_must_send_it(data_dir, kb):
+    from .conftest import make_settings
+
+    settings = make_settings(data_dir, metrics_token="scrape-me")
+    with TestClient(create_app(settings, kb)) as client:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200

@@ -1,18 +1,30 @@
-"""The two web pages: the customer chat and the agent console."""
+"""The web pages (the customer chat, the agent console, the widget), health and metrics."""
 
 from __future__ import annotations
 
+import hmac
+from functools import cache
 from pathlib import Path
 
-from functools import cache
-
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse, HTMLResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from api.deps import ServicesDep, TokenDep
 from api.schemas import Health
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 router = APIRouter(tags=["pages"])
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(services: ServicesDep, token: TokenDep) -> Response:
+    """Prometheus text format. With SWITCHBOARD_METRICS_TOKEN set, it needs that Bearer token."""
+    expected = services.settings.metrics_token
+    if expected and not (token and hmac.compare_digest(token.encode(), expected.encode())):
+        return Response("metrics token missing or wrong\n", status_code=401, media_type="text/plain",
+                        headers={"WWW-Authenticate": "Bearer"})
+    return Response(await services.telemetry.render(services.engine), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/healthz")
