@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +20,15 @@ class AgentMe(BaseModel):
         return cls(id=account.id, name=account.name, role=account.role)
 
 
+class PresenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["online", "away"]
+
+
+class PresenceOut(BaseModel):
+    status: Literal["online", "away"]
+
+
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     token: str = Field(min_length=1, max_length=200)
@@ -29,6 +39,7 @@ class SessionPublic(BaseModel):
     csrf_token: str
     expires_at: datetime
     max_chats: int = Field(description="how many conversations this agent may hold at once")
+    presence: Literal["online", "away"] = "online"
 
 
 class AgentAdminView(BaseModel):

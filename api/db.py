@@ -21,6 +21,7 @@ agents = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("role", sa.String(16), nullable=False, server_default="agent"),  # agent | admin
     sa.Column("revoked_at", sa.DateTime(timezone=True)),  # a revoked agent's token and sessions are dead
+    sa.Column("presence", sa.String(8), nullable=False, server_default="away"),  # online | away
 )
 
 agent_sessions = sa.Table(
@@ -235,6 +236,12 @@ def _m008_answer_flags(conn: sa.Connection) -> None:
     answer_flags.create(conn, checkfirst=True)
 
 
+def _m009_agent_presence(conn: sa.Connection) -> None:
+    """Whether each agent is online or away."""
+    if "presence" not in {c["name"] for c in sa.inspect(conn).get_columns("agents")}:
+        conn.execute(sa.text("ALTER TABLE agents ADD COLUMN presence VARCHAR(8) NOT NULL DEFAULT 'away'"))
+
+
 MIGRATIONS: list[Migration] = [
     ("api.m001_agents_conversations_messages_events", lambda conn: metadata.create_all(conn)),
     ("api.m002_confidence_signals", _m002_confidence_signals),
@@ -244,6 +251,7 @@ MIGRATIONS: list[Migration] = [
     ("api.m006_workspace", _m006_workspace),
     ("api.m007_card_vault", _m007_card_vault),
     ("api.m008_answer_flags", _m008_answer_flags),
+    ("api.m009_agent_presence", _m009_agent_presence),
 ]
 
 

@@ -102,6 +102,7 @@ class ConversationPublic(BaseModel):
     last_event_id: int
     messages: list[MessagePublic]
     payment_request: PaymentRequestPublic | None = None  # waiting for the secure card form
+    team_online: bool = True  # is any agent online now (a customer waiting knows whether to expect a quick reply)
 
 
 class AgentConversation(BaseModel):

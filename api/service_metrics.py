@@ -45,6 +45,7 @@ class Satisfaction:
 class AgentLoad:
     id: int
     name: str
+    presence: str  # online | away
     open_chats: int  # conversations this agent has now
     handled: int  # conversations of the window this agent claimed
     satisfaction: Satisfaction
@@ -144,7 +145,9 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
             ).all()
         )
         accounts = (
-            await conn.execute(sa.select(agents.c.id, agents.c.name).where(agents.c.revoked_at.is_(None)).order_by(agents.c.name))
+            await conn.execute(
+                sa.select(agents.c.id, agents.c.name, agents.c.presence).where(agents.c.revoked_at.is_(None)).order_by(agents.c.name)
+            )
         ).all()
 
     first_by_role: dict[str, dict[str, datetime]] = {}
@@ -193,7 +196,7 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
         queue_waiting=len(queued_since),
         queue_longest_wait=round((now - _utc(min(queued_since))).total_seconds(), 1) if queued_since else None,
         agents=[
-            AgentLoad(id, name, int(load.get(id, 0)), handled[id], _satisfaction(scores_by_agent.get(id, [])))
-            for id, name in accounts
+            AgentLoad(id, name, presence, int(load.get(id, 0)), handled[id], _satisfaction(scores_by_agent.get(id, [])))
+            for id, name, presence in accounts
         ],
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api import flags, payments
+from api import flags, payments, presence
 from api.conversations import Conversation
 from api.events import last_event_id
 from api.schemas import AgentConversation, AgentPublic, ConversationPublic, MessagePublic, PaymentRequestPublic
@@ -31,6 +31,7 @@ async def conversation_public(services: Services, conversation: Conversation) ->
         last_event_id=await last_event_id(services.engine, conversation.id),
         messages=[MessagePublic(**m.model_dump(include=set(MessagePublic.model_fields))) for m in messages],
         payment_request=await _payment_request(services, conversation.id),
+        team_online=await presence.anyone_online(services.engine),
     )
 
 

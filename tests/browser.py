@@ -26,6 +26,13 @@ LAUNCH_ARGS = [
 ]
 TIMEOUT_MS = 10_000
 CHAT_KEY = "switchboard.chat"  # where chat.js keeps the id of the customer's conversation
+ARTIFACTS = Path(__file__).with_name("artifacts")  # screenshots of the pages under test (git-ignored)
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep a picture of the page as the test left it, for people reviewing the UI."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def agent_token(settings: Settings, name: str, role: str | None = None) -> str:

@@ -81,5 +81,5 @@ def test_sign_ins_refusals_and_account_changes_are_recorded(client: TestClient, 
     by_root = [line.split()[4] for line in reversed(audit(settings, "--agent", "root"))]
     assert by_root == ["agent.create", "agent.revoke"]
     by_carol = [line.split()[4] for line in reversed(audit(settings, "--agent", "carol"))]
-    assert by_carol == ["session.sign_in", "session.sign_out"]
+    assert by_carol == ["session.sign_in", "agent.presence", "session.sign_out", "agent.presence"]  # online, then away
     assert [line.split()[4] for line in reversed(audit(settings, "--agent", "cli"))] == ["agent.create", "agent.new_token"]

@@ -29,6 +29,7 @@ from .browser import (  # browser and new_context are fixtures
     open_console,
     revoke_agent,
     saved_conversation,
+    screenshot,
 )
 
 pytestmark = pytest.mark.slow
@@ -458,6 +459,7 @@ def test_a_card_goes_through_the_secure_form_and_the_agent_sees_only_its_summary
     expect(form.get_by_label("Card number")).to_have_value("4111 1111 1111 1112")  # grouped as typed
     form.get_by_label("Expiry (MM/YY)").press_sequentially("1229")
     form.get_by_label("CVC").fill("737")
+    screenshot(customer, "chat-secure-card-form")
     form.locator('[data-testid="payment-submit"]').click()
     expect(form.locator('[data-testid="payment-error"]')).to_contain_text("card number")  # Luhn, checked server-side
 
@@ -470,6 +472,7 @@ def test_a_card_goes_through_the_secure_form_and_the_agent_sees_only_its_summary
 
     summary = messages(customer, "customer").last.locator(".msg__text")
     expect(summary).to_contain_text("Visa card ending 1111, exp 12/29, reference card_")
+    screenshot(console, "console-card-summary")
     expect(messages(console, "customer").last.locator(".msg__text")).to_contain_text("card ending 1111")
     expect(console.locator("#payment-status")).to_have_text("")
     for page in (console, customer):
@@ -517,6 +520,7 @@ def test_an_agent_works_four_chats_in_tabs_and_the_fifth_claim_is_refused(consol
     console.locator("#agent-input").press("Enter")
     expect(first_tab.locator('[data-testid="tab-wait"]')).to_have_count(0)  # answered: nobody waits
 
+    screenshot(console, "console-four-chats")
     console.locator(f'[data-testid="chat-tab"][data-conversation-id="{customers[4][0]}"] ~ [data-testid="tab-close"]').click()
     expect(tabs).to_have_count(4)
 
@@ -552,3 +556,13 @@ def test_an_agent_flags_a_bad_answer_with_a_note_for_the_editors(customer, conso
     console.reload()  # the flag is stored, not just shown
     expect(console.locator('[data-testid="flagged"]')).to_have_count(1)
     expect(console.locator('[data-testid="flag-button"]')).to_have_count(0)
+
+
+def test_an_agent_goes_away_and_a_waiting_customer_is_told(customer, console):
+    expect(console.locator("#agent-presence")).to_have_value("online")  # signing in is coming online
+    console.locator("#agent-presence").select_option("away")
+    expect(console.locator("#agent-presence")).to_have_value("away")
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_contain_text("our team is away right now")
+    console.reload()
+    expect(console.locator("#agent-presence")).to_have_value("away")  # kept, not reset by the reload

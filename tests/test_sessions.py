@@ -475,3 +475,26 @@ def test_cli_create_keeps_an_existing_role_unless_told(tmp_path):
     assert account.role == "admin"
     asyncio.run(_with_engine(settings, lambda engine: create_or_rotate(engine, "root", "agent")))
     assert asyncio.run(_with_engine(settings, lambda engine: by_name(engine, "root"))).role == "agent"
+
+
+# ----- presence ------------------------------------------------------------------------------
+
+
+def test_signing_in_is_coming_online_signing_out_is_going_away(client, alice):
+    session = sign_in(client, alice)
+    assert session["presence"] == "online"
+    customer = start_conversation(client)
+    assert customer.conversation()["team_online"] is True
+    assert client.delete(CONSOLE, headers={"X-CSRF-Token": session["csrf_token"]}).status_code == 204
+    assert customer.conversation()["team_online"] is False
+
+
+def test_an_agent_sets_away_and_online_and_the_change_is_an_event_and_audited(client, alice, settings):
+    assert client.put("/v1/agent/presence", json={"status": "online"}, headers=alice).json() == {"status": "online"}
+    assert client.put("/v1/agent/presence", json={"status": "away"}, headers=alice).json() == {"status": "away"}
+    assert client.put("/v1/agent/presence", json={"status": "busy"}, headers=alice).status_code == 422
+    root = cli(settings, "agent", "create", "root", "--role", "admin").stdout.strip().splitlines()[-1]
+    metrics = client.get("/v1/admin/metrics", headers={"Authorization": f"Bearer {root}"}).json()
+    assert {a["name"]: a["presence"] for a in metrics["agents"]} == {"alice": "away", "root": "away"}
+    audited = cli(settings, "audit", "--action", "agent.presence").stdout
+    assert audited.count("agent.presence") == 2

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from .api_helpers import ANSWERABLE, OFF_TOPIC
 from .browser import TIMEOUT_MS, browser, host_site, new_context, open_console  # noqa: F401  (fixtures)
-from .browser import agent_token, conversation_item
+from .browser import agent_token, screenshot
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=TIMEOUT_MS)
@@ -74,6 +74,7 @@ def test_the_widget_opens_the_chat_from_any_site_and_answers_with_sources(new_co
     answer = frame.locator('#messages [data-testid="message"][data-role="bot"]')
     expect(answer).to_have_count(1)
     expect(answer.locator('[data-testid="sources"] a').first).to_be_visible()
+    screenshot(page, "widget-on-a-host-page")
 
 
 def test_the_conversation_survives_a_page_load_and_the_widget_reopens_as_it_was(new_context, site):
@@ -104,7 +105,7 @@ def test_the_widget_hands_off_and_the_agent_answers_live(new_context, site, base
     frame = open_widget(page)
     frame.locator("#chat-input").fill(OFF_TOPIC)
     frame.locator("#chat-input").press("Enter")
-    expect(frame.locator("#chat-status")).to_have_text("Waiting for a person…")
+    expect(frame.locator("#chat-status")).to_contain_text("our team is away right now")  # nobody signed in yet
 
     console = open_console(new_context(), base_url, agent_token(settings, "alice"))
     console.locator('#queue [data-testid="conversation-item"]').first.click()

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from api import audit, canned, flags, payments
-from api.account_schemas import AgentMe, SessionIn, SessionPublic
+from api import audit, canned, flags, payments, presence
+from api.account_schemas import AgentMe, PresenceIn, PresenceOut, SessionIn, SessionPublic
 from api.agents import by_token
 from api.deps import CurrentAccount, CurrentAgent, LastEventId, ServicesDep, SignedInDep
 from api.events import last_event_id
@@ -33,10 +33,11 @@ from api.workspace_schemas import CannedResponseList, CannedResponseView
 router = APIRouter(prefix="/v1/agent", tags=["agent"])
 
 
-def _session_public(session: AgentSession, services: Services) -> SessionPublic:
+async def _session_public(session: AgentSession, services: Services) -> SessionPublic:
     return SessionPublic(
         agent=AgentMe.of(session.agent), csrf_token=session.csrf_token, expires_at=session.expires_at,
         max_chats=services.settings.agent_max_chats,
+        presence=await presence.presence_of(services.engine, session.agent.id),
     )
 
 
@@ -59,7 +60,8 @@ async def sign_in(body: SessionIn, request: Request, response: Response, service
     hours = services.settings.session_hours
     secret, session = await start_session(services.engine, account, hours=hours)
     set_session_cookie(response, request, secret, max_age=max(1, round(hours * 3600)))
-    return _session_public(session, services)
+    await presence.set_presence(services.engine, services.notifier, account.agent, "online")  # signing in is coming online
+    return await _session_public(session, services)
 
 
 @router.get("/session", responses={401: {"description": "no live session"}})
@@ -72,7 +74,7 @@ async def session(request: Request, services: ServicesDep) -> SessionPublic:
         if secret:
             clear_session_cookie(response, request)
         return response  # type: ignore[return-value]
-    return _session_public(found, services)
+    return await _session_public(found, services)
 
 
 @router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)
@@ -85,9 +87,16 @@ async def sign_out(request: Request, services: ServicesDep) -> Response:
             raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
         await end_session(services.engine, secret)  # type: ignore[arg-type]
         await services.notifier.credentials_changed()  # the session's open streams end now
+        await presence.set_presence(services.engine, services.notifier, found.agent.agent, "away")
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_session_cookie(response, request)
     return response
+
+
+@router.put("/presence")
+async def set_presence(body: PresenceIn, agent: CurrentAgent, services: ServicesDep) -> PresenceOut:
+    """Online (taking chats) or away; other consoles see it change live."""
+    return PresenceOut(status=await presence.set_presence(services.engine, services.notifier, agent, body.status))
 
 
 @router.get("/me")

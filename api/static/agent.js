@@ -16,7 +16,7 @@
     empty: $('conversation-empty'), pane: $('conversation'), title: $('conversation-title'),
     state: $('conversation-state'), owner: $('conversation-agent'), reason: $('conversation-reason'),
     claim: $('claim-button'), release: $('release-button'), close: $('close-button'),
-    payment: $('payment-button'), paymentStatus: $('payment-status'),
+    payment: $('payment-button'), paymentStatus: $('payment-status'), presence: $('agent-presence'),
     actionError: $('action-error'), scroll: $('conversation-scroll'), list: $('conversation-messages'),
     replyForm: $('reply-form'), input: $('agent-input'), send: $('agent-send'), load: $('agent-load'),
   };
@@ -80,6 +80,7 @@
     me = session.agent;
     csrf = session.csrf_token;
     maxChats = session.max_chats;
+    ui.presence.value = session.presence || 'online';
     startConsole();
   }
 
@@ -490,6 +491,10 @@
     if (value) login(value); else showLogin('Please enter your access token.');
   });
   ui.logout.addEventListener('click', (ev) => { ev.preventDefault(); signOut(); });
+  ui.presence.addEventListener('change', async () => {
+    const wanted = ui.presence.value;
+    try { ui.presence.value = (await api('PUT', '/v1/agent/presence', { status: wanted })).status; } catch (e) { showActionError(e.message); }
+  });
   ui.replyForm.addEventListener('submit', (ev) => { ev.preventDefault(); sendReply(); });
   ui.input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendReply(); }

@@ -74,12 +74,14 @@
   function scrollToBottom() { ui.scroll.scrollTop = ui.scroll.scrollHeight; }
 
   // ---------- state ----------
+  let teamOnline = true; // is any agent online (from the last snapshot)
+
   function setState(next, agent) {
     state = next;
     stateChanges += 1;
     const labels = {
       bot: 'Assistant',
-      queued: 'Waiting for a person…',
+      queued: teamOnline ? 'Waiting for a person…' : 'Waiting for a person (our team is away right now; we will reply here)',
       agent: `${(agent && agent.name) || 'An agent'} joined`,
       closed: 'Conversation closed',
     };
@@ -93,6 +95,7 @@
   // `since`: the state change count when the snapshot was requested. A live event or a reply
   // that landed while it was on its way is newer than the snapshot, and wins.
   function applyConversation(c, since) {
+    if (typeof c.team_online === 'boolean') teamOnline = c.team_online;
     if (since === undefined || since === stateChanges) setState(c.state, c.agent);
     (c.messages || []).forEach(renderMessage);
     if (c.payment_request && c.state !== 'closed') payment.show(c.payment_request); else payment.hide();
@@ -277,7 +280,7 @@
     const handlers = {
       'message.created': (d) => renderMessage(d.message),
       'message.corrected': (d) => renderMessage(d.message),
-      'handoff.requested': () => setState('queued'),
+      'handoff.requested': () => { setState('queued'); sync(); }, // sync: is anyone online to take it?
       'conversation.claimed': (d) => setState('agent', d.agent),
       'conversation.released': () => setState('bot'),
       'conversation.closed': () => { setState('closed'); payment.hide(); },

@@ -1,0 +1,47 @@
+"""Agents' presence: online (taking chats) or away. Set from the console; signing out is away.
+
+Other consoles see it change live (an `agent.presence` event on the agents' stream), customers
+see whether anyone is online, and the metrics list it with each agent's load.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api import audit
+from api.conversations import Agent
+from api.db import agents
+from api.events import LocalNotifier, append_event
+
+Presence = Literal["online", "away"]
+AGENTS_CHANNEL = "agents"  # the events' conversation_id for events about agents, not a conversation
+
+
+async def set_presence(engine: AsyncEngine, notifier: LocalNotifier, agent: Agent, status: Presence) -> Presence:
+    async with engine.begin() as conn:
+        changed = await conn.execute(
+            agents.update().where(agents.c.id == agent.id, agents.c.presence != status).values(presence=status)
+        )
+        if changed.rowcount:
+            await append_event(conn, AGENTS_CHANNEL, "agent.presence", {"agent": {"id": agent.id, "name": agent.name}, "status": status})
+            await audit.record(conn, "agent.presence", audit.Actor(agent.name, agent.id), detail={"status": status})
+    if changed.rowcount:
+        await notifier.publish()
+    return status
+
+
+async def presence_of(engine: AsyncEngine, agent_id: int) -> Presence:
+    async with engine.connect() as conn:
+        value = (await conn.execute(sa.select(agents.c.presence).where(agents.c.id == agent_id))).scalar_one_or_none()
+    return "online" if value == "online" else "away"
+
+
+async def anyone_online(engine: AsyncEngine) -> bool:
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            sa.select(agents.c.id).where(agents.c.presence == "online", agents.c.revoked_at.is_(None)).limit(1)
+        )
+        return found.first() is not None
