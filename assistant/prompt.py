@@ -47,7 +47,7 @@ _INSTRUCTION_LIKE = [
         r"\byou are now\b",
         r"\b(new|updated|real) instructions?\b",
         r"\bsystem prompt\b",
-        r"\b(assistant|ai|chatbot|bot|model)s?\b[^.\n]{0,30}\b(must|should|shall) (now )?(say|tell|reply|answer|promise|give|offer)\b",
+        r"\b(assistant|ai|chatbot|bot|model)s?\b[^.\n]{0,30}\b(must|should|shall)(\s+\w+){0,2}?\s+(say|tell|reply|answer|promise|give|offer)\b",
         r"\bfrom now on\b[^.\n]{0,40}\b(you|assistant)\b",
         r"</?\s*(system|assistant|im_start|im_end)\b",
         r"<\|im_(start|end)\|>",

@@ -27,11 +27,13 @@ import pytest
 
 from assistant import Assistant, HandoffPolicy, ProviderError, build_assistant
 from assistant.evidence import Evidence
+from assistant.grounding import SourceText, ground
 from assistant.llm import OpenAIProvider
 from assistant.local_model import smollm2_gguf
 from assistant.prompt import build_prompt, instruction_like
 from ingest import Chunker, sync
 from knowledge import Embedder, KnowledgeBase
+from knowledge.units import split_units
 from tests.conftest import SAMPLE_KB, make_settings
 from tests.openai_stub import Stub
 
@@ -196,6 +198,65 @@ def test_a_failing_endpoint_hands_off_with_its_reason(stub, base, embedder, tmp_
     reply = assistant_with(provider_at(stub.base_url("http429"), embedder, tmp_path), base).reply(QUESTION)
     assert reply.handoff and reply.handoff_reason == "assistant_unavailable" and reply.confidence == 0.0
     assert "rate limited" in reply.handoff_detail
+
+
+# --- grounding, sentence by sentence -------------------------------------------------------------
+
+PARAPHRASES = [
+    "Click Forgot password? below the password field.",
+    "The reset link can be used once and expires after 60 minutes.",
+    "Your password must have at least 10 characters.",
+    "After five failed attempts, sign-in is locked for 15 minutes.",
+    "Resetting your password signs you out on your other devices.",
+    "You can change your password in Settings, Security, Password.",
+    "Check your spam folder if the reset email does not arrive.",
+    "You can request up to 5 reset emails per hour.",
+]
+INVENTIONS = [
+    "Every customer who resets a password gets a 100% discount on the Pro plan.",
+    "Call our phone support line to reset your password instantly.",
+    "The reset link is valid for 7 days.",
+    "You can reset your password by sending us a text message.",
+    "Passwords must contain a special character and a number.",
+    "Tally offers discounts on yearly plans.",
+]
+# Known to pass as supported (no NLI model ships on PyPI): a negation flip, and a claim built from
+# the source's own words. They are here so that a better check shows up as a failing test.
+UNCAUGHT = [
+    "Resetting your password also turns off two-factor authentication.",
+    "Our team will reset the password for you within an hour.",
+]
+
+
+@pytest.fixture(scope="module")
+def password_article(embedder: Embedder) -> SourceText:
+    text = (SAMPLE_KB / "account" / "reset-password.md").read_text(encoding="utf-8").split("---", 2)[2]
+    units = split_units(text)
+    return SourceText(text=text, units=units, vectors=embedder.embed(units))
+
+
+def test_grounding_supports_paraphrases_of_the_source(password_article, embedder):
+    g = ground(" ".join(f"{p} [1]" for p in PARAPHRASES), [password_article], embedder)
+    assert [s.supported for s in g.sentences] == [True] * len(PARAPHRASES)
+    assert g.share == 1.0 and g.cited == (0,)
+
+
+def test_grounding_rejects_claims_the_source_does_not_make(password_article, embedder):
+    g = ground(" ".join(f"{p} [1]" for p in INVENTIONS), [password_article], embedder)
+    assert [s.supported for s in g.sentences] == [False] * len(INVENTIONS)
+    assert g.share == 0.0
+
+
+def test_grounding_known_limits_negation_and_recombined_words(password_article, embedder):
+    g = ground(" ".join(f"{p} [1]" for p in UNCAUGHT), [password_article], embedder)
+    assert [s.supported for s in g.sentences] == [True, True]  # wrong, and pinned as such
+
+
+def test_an_uncited_reply_is_checked_against_every_source_and_cites_the_closest(password_article, embedder):
+    other = SourceText(text="Invoices are numbered in order.", units=["Invoices are numbered in order."],
+                       vectors=embedder.embed(["Invoices are numbered in order."]))
+    g = ground(PARAPHRASES[0], [other, password_article], embedder)
+    assert g.uncited and g.cited == (1,) and g.sentences[0].supported
 
 
 # --- the prompt -------------------------------------------------------------------------------------
