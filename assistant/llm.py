@@ -135,7 +135,14 @@ class OpenAIProvider:
                         out.finish_reason = choice.finish_reason
         except (ProviderError, openai.BadRequestError):
             raise
-        except Exception as e:  # transport, HTTP status, malformed JSON, unexpected chunk shape
+        except openai.APIConnectionError as e:
+            if out.pieces and not isinstance(e, openai.APITimeoutError):
+                cause = e.__cause__ or e
+                raise ProviderError(
+                    f"stream cut: the connection dropped after {len(out.pieces)} pieces ({type(cause).__name__})"
+                ) from e
+            raise ProviderError(_reason(e, self.timeout)) from e
+        except Exception as e:  # HTTP status, malformed JSON, an error event, unexpected chunk shape
             raise ProviderError(_reason(e, self.timeout)) from e
         if out.finish_reason is None:
             raise ProviderError(

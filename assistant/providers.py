@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 DeltaCallback = Callable[[str], None]
 """Receives each piece of the reply text as the provider writes it, in order; the pieces
 concatenate to the streamed text (the Draft's `text` is that text, stripped). It is called on the
-thread that runs `answer`: an async caller hands each piece to its loop (`call_soon_threadsafe`)."""
+thread that runs `answer`: an async caller hands each piece to its loop (`call_soon_threadsafe`).
+It must not raise: an exception from it ends the reply as a ProviderError (a handoff)."""
 
 
 class ProviderError(RuntimeError):
