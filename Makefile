@@ -52,7 +52,7 @@ $(LLM_STAMP): $(STAMP)
 # SWITCHBOARD_LLM_PROVIDER=openai SWITCHBOARD_OPENAI_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1
 llm-serve: llm
 	$(PY) -m llama_cpp.server --model "$$($(PY) -m assistant.local_model)" --host 127.0.0.1 \
-	  --port $(LLM_PORT) --n_ctx 4096 --n_threads 2 --logits_all true
+	  --port $(LLM_PORT) --n_ctx 4096 --n_threads 2
 
 clean:
 	rm -rf $(VENV) data

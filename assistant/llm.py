@@ -31,7 +31,7 @@ import openai
 
 from assistant.evidence import Evidence
 from assistant.grounding import SourceText, ground
-from assistant.prompt import Prompt, build_prompt, is_dont_know
+from assistant.prompt import QUOTE, Prompt, build_prompt, is_dont_know
 from assistant.providers import DeltaCallback, Draft, ProviderError
 from knowledge import Embedder, Hit, Settings
 
@@ -112,8 +112,9 @@ class OpenAIProvider:
         out = Stream()
         try:
             chunks = self._client.chat.completions.create(
+                # top_logprobs=1: llama-cpp-python's server returns no logprobs without it
                 model=self.model, messages=prompt.messages, stream=True, temperature=0,  # type: ignore[arg-type]
-                max_tokens=self.max_tokens, **({"logprobs": True} if logprobs else {}),
+                max_tokens=self.max_tokens, **({"logprobs": True, "top_logprobs": 1} if logprobs else {}),
             )
             with chunks:
                 for chunk in chunks:
@@ -188,6 +189,8 @@ def _check_readable(text: str, finish_reason: str | None) -> None:
         raise ProviderError(f"empty reply (finish_reason={finish_reason})")
     if any(t in text for t in _TEMPLATE_TOKENS):
         raise ProviderError("garbage reply: chat-template tokens in the text")
+    if QUOTE in text:
+        raise ProviderError("garbage reply: it echoes the prompt's quoted data blocks")
     letters = sum(c.isalpha() for c in text)
     if letters < 2 or letters / len(text) < 0.5:
         raise ProviderError(f"garbage reply: {letters} letters in {len(text)} characters")

@@ -16,6 +16,7 @@ cut           a few chunks, then the connection is dropped inside the chunked bo
 ended-early   a few chunks, then a clean end of body with neither finish_reason nor [DONE]
 error-event   a chunk that carries {"error": ...} instead of a completion
 garbage       the reply is punctuation noise
+echo          the reply repeats the prompt's quoted source blocks
 empty         a stream that finishes without any text
 """
 
@@ -122,7 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "error-event":
             self._event(json.dumps({"error": {"message": "model overloaded", "type": "server_error"}}))
             return self._end_stream()
-        text = {"garbage": "?? ... !! ## ;; -- ** ?? !!", "empty": ""}.get(mode, stub.reply)
+        text = {"garbage": "?? ... !! ## ;; -- ** ?? !!", "empty": "",
+                "echo": 'Source [2]: Refund policy\n"""\nRefunds are possible.\n"""'}.get(mode, stub.reply)
         parts = pieces(text)
         if mode == "trickle":
             parts = parts * 100
