@@ -10,6 +10,7 @@ from assistant.escalation import Escalation, EscalationRules, EscalationRulesErr
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError, SentenceSupport, make_provider
 from assistant.rewrite import search_queries, standalone_query
+from assistant.streaming import stream_reply
 from assistant.thresholds import ServingThreshold, load_calibrator, resolve_threshold
 from knowledge import KnowledgeBase, Settings
 
@@ -54,4 +55,5 @@ __all__ = [
     "resolve_threshold",
     "search_queries",
     "standalone_query",
+    "stream_reply",
 ]

@@ -12,6 +12,7 @@ Two servers:
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import shutil
@@ -25,7 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant import Assistant, HandoffPolicy, ProviderError, build_assistant
+from assistant import Assistant, HandoffPolicy, ProviderError, Reply, build_assistant, stream_reply
 from assistant.evidence import Evidence
 from assistant.grounding import SourceText, ground
 from assistant.llm import OpenAIProvider
@@ -162,6 +163,33 @@ def test_i_dont_know_cites_nothing_and_hands_off(stub, base, evidence, embedder,
     assert provider.answer(QUESTION, evidence).cited == []
     reply = assistant_with(provider, base).reply(QUESTION)
     assert reply.handoff and reply.handoff_reason == "low_confidence"
+
+
+def test_the_assistant_passes_the_draft_on_as_it_is_written(stub, base, embedder, tmp_path):
+    stub.reply = GROUNDED
+    pieces: list[str] = []
+    reply = assistant_with(provider_at(stub.base_url("ok"), embedder, tmp_path), base).reply(
+        QUESTION, on_delta=pieces.append)
+    assert "".join(pieces) == GROUNDED == (reply.draft if reply.handoff else reply.text)
+
+
+def test_an_async_caller_gets_the_pieces_in_order_then_the_reply(stub, base, embedder, tmp_path):
+    stub.reply = GROUNDED
+    bot = assistant_with(provider_at(stub.base_url("ok"), embedder, tmp_path), base)
+
+    async def collect() -> list[object]:
+        return [item async for item in stream_reply(bot, QUESTION)]
+
+    items = asyncio.run(collect())
+    *pieces, last = items
+    assert isinstance(last, Reply) and all(isinstance(p, str) for p in pieces)
+    assert "".join(pieces) == GROUNDED
+
+
+def test_the_extractive_provider_sends_its_reply_as_one_delta(base):
+    pieces: list[str] = []
+    reply = base.reply(QUESTION, on_delta=pieces.append)
+    assert len(pieces) == 1 and pieces[0] == (reply.draft if reply.handoff else reply.text)
 
 
 @pytest.mark.parametrize(
