@@ -36,7 +36,6 @@ from assistant.providers import DeltaCallback, Draft, ProviderError
 from knowledge import Embedder, Hit, Settings
 
 MAX_SOURCES = 4
-MAX_TOKENS = 320
 _TEMPLATE_TOKENS = ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "</s>")
 
 
@@ -62,14 +61,15 @@ class OpenAIProvider:
         settings: Settings,
         embedder: Embedder,
         *,
-        max_tokens: int = MAX_TOKENS,
-        logprobs: bool = True,
+        max_tokens: int | None = None,
+        logprobs: bool | None = None,
     ) -> None:
         self.embedder = embedder
         self.model = settings.openai_model
         self.timeout = settings.llm_timeout_seconds
-        self.max_tokens = max_tokens
-        self.logprobs = logprobs  # asked for; dropped for good if the endpoint refuses them
+        self.max_tokens = max_tokens or settings.llm_max_tokens
+        # asked for unless turned off; dropped for good if the endpoint refuses them
+        self.logprobs = settings.llm_logprobs if logprobs is None else logprobs
         self._client = openai.OpenAI(
             base_url=settings.openai_base_url,
             api_key=settings.openai_api_key or "not-needed",
