@@ -8,8 +8,9 @@ from assistant.assistant import HANDOFF_TEXT, Assistant, Reply, Source
 from assistant.calibration import Calibrator
 from assistant.escalation import Escalation, EscalationRules, EscalationRulesError
 from assistant.handoff import HandoffPolicy, asks_for_human
-from assistant.providers import Draft, Provider, ProviderError, make_provider
+from assistant.providers import DeltaCallback, Draft, Provider, ProviderError, SentenceSupport, make_provider
 from assistant.rewrite import search_queries, standalone_query
+from assistant.streaming import stream_reply
 from assistant.thresholds import ServingThreshold, load_calibrator, resolve_threshold
 from knowledge import KnowledgeBase, Settings
 
@@ -35,6 +36,7 @@ __all__ = [
     "HANDOFF_TEXT",
     "Assistant",
     "Calibrator",
+    "DeltaCallback",
     "Draft",
     "Escalation",
     "EscalationRules",
@@ -43,6 +45,7 @@ __all__ = [
     "Provider",
     "ProviderError",
     "Reply",
+    "SentenceSupport",
     "ServingThreshold",
     "Source",
     "asks_for_human",
@@ -52,4 +55,5 @@ __all__ = [
     "resolve_threshold",
     "search_queries",
     "standalone_query",
+    "stream_reply",
 ]

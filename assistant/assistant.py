@@ -22,7 +22,7 @@ from assistant.calibration import Calibrator
 from assistant.escalation import Escalation, EscalationRules
 from assistant.evidence import Evidence, read_passages
 from assistant.handoff import HandoffPolicy, asks_for_human
-from assistant.providers import Provider, ProviderError
+from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read
 from assistant.rewrite import search_queries, standalone_query
 from assistant.selection import rank_readings
@@ -112,10 +112,19 @@ class Assistant:
         return QuestionTerms.of(text, lexical.idf)
 
     def reply(
-        self, question: str, history: Sequence[tuple[str, str]] = (), *, previous_confidence: float | None = None
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        *,
+        previous_confidence: float | None = None,
+        on_delta: DeltaCallback | None = None,
     ) -> Reply:
         """Answer `question`; `history` holds the earlier (speaker, text) turns, oldest first, and
-        `previous_confidence` the confidence of the bot's previous answer in this conversation."""
+        `previous_confidence` the confidence of the bot's previous answer in this conversation.
+
+        `on_delta` receives the provider's draft as it is written (see `DeltaCallback`). The draft
+        is not yet the reply: the returned Reply may hand off, with other text. Escalations,
+        requests for a person and small talk send no deltas."""
         escalation = self.rules.match(question) if self.rules else None
         if escalation is not None:
             return self._escalate(escalation, question, history)
@@ -129,7 +138,7 @@ class Assistant:
         if not evidence.readings:
             return _handoff("low_confidence", 0.0, detail="nothing in the knowledge base matches")
         try:
-            draft = self.provider.answer(evidence.query, evidence)
+            draft = self.provider.answer(evidence.query, evidence, on_delta=on_delta)
         except ProviderError as e:
             log.warning("provider %s failed, handing off: %s", self.provider.name, e)
             return _handoff("assistant_unavailable", 0.0, detail=f"{self.provider.name}: {e}"[:300])
@@ -140,12 +149,23 @@ class Assistant:
             terms=evidence.terms, readings=evidence.readings, cited=cited, reply_text=draft.text,
             follow_up=evidence.query != question,
         )
-        return self._decide(draft.text, draft.cited, signals, previous_confidence)
+        return self._decide(draft, signals, previous_confidence)
 
-    def _decide(self, text: str, cited: list[Hit], signals: Signals, previous: float | None) -> Reply:
+    def _decide(self, draft: Draft, signals: Signals, previous: float | None) -> Reply:
+        text, cited = draft.text, draft.cited
         score = self.calibrator.probability(signals)
         low = self.calibrator.explain(signals)
-        shared = dict(confidence=score, signals=signals.as_dict(), low_signals=low)
+        shown = signals.as_dict()
+        if draft.grounded is not None:
+            # A written reply is as sure as its supported share: an unsupported sentence is a claim
+            # the knowledge base does not make, whatever the passage's signals say.
+            score = round(score * draft.grounded, 4)
+            shown["grounded"] = round(draft.grounded, 4)
+            if draft.grounded < 1.0:
+                low = ["grounded", *low][:3]
+        if draft.logprob_mean is not None and draft.logprob_min is not None:
+            shown["logprob_mean"], shown["logprob_min"] = draft.logprob_mean, draft.logprob_min
+        shared = dict(confidence=score, signals=shown, low_signals=low)
         decision = self.policy.decide(score, previous_confidence=previous)
         if decision == "send":
             return Reply(text=text, sources=[_source(h) for h in cited], **shared)

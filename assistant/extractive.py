@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from assistant.compose import quote
 from assistant.evidence import Evidence
-from assistant.providers import Draft
+from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading
 
 # A second document is quoted when its best unit's answer probability reaches SECOND_SOURCE_MIN and
@@ -23,7 +23,13 @@ SECOND_SOURCE_RATIO = 0.7
 class ExtractiveProvider:
     name = "extractive"
 
-    def answer(self, question: str, evidence: Evidence) -> Draft:
+    def answer(self, question: str, evidence: Evidence, on_delta: DeltaCallback | None = None) -> Draft:
+        draft = self._compose(evidence)
+        if on_delta is not None and draft.text:
+            on_delta(draft.text)  # composed at once: one delta, the whole reply
+        return draft
+
+    def _compose(self, evidence: Evidence) -> Draft:
         readings = [r for r in evidence.readings if r.passage.units]
         if not readings:
             return Draft(text="", cited=[])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -11,9 +12,26 @@ if TYPE_CHECKING:
     from assistant.evidence import Evidence
     from knowledge import Embedder, Settings
 
+DeltaCallback = Callable[[str], None]
+"""Receives each piece of the reply text as the provider writes it, in order; the pieces
+concatenate to the streamed text (the Draft's `text` is that text, stripped). It is called on the
+thread that runs `answer`: an async caller hands each piece to its loop (`call_soon_threadsafe`).
+It must not raise: an exception from it ends the reply as a ProviderError (a handoff)."""
+
 
 class ProviderError(RuntimeError):
     """The provider could not answer (endpoint down, timeout, malformed response)."""
+
+
+@dataclass(frozen=True)
+class SentenceSupport:
+    """How one sentence of a written reply is grounded in the sources it cites."""
+
+    text: str
+    cites: tuple[int, ...]  # the source numbers it cites, [n] as written (1-based)
+    score: float  # best cosine similarity to a sentence of those sources (or of all cited ones)
+    supported: bool
+    counted: bool = True  # False for a sentence with no content words ("Hope this helps!")
 
 
 @dataclass(frozen=True)
@@ -21,12 +39,19 @@ class Draft:
     text: str
     cited: list[Hit]  # the retrieved chunks the text is drawn from, in citation order
     support: float = 0.0  # how well the text's sentences are grounded in the cited chunks, in [0, 1]
+    # Written (not extractive) replies only: the grounding of each sentence, and the share of the
+    # sentences that are supported; None where every word is quoted from a source.
+    sentences: tuple[SentenceSupport, ...] = ()
+    grounded: float | None = None
+    # Token log-probabilities of the reply, where the endpoint returns them (natural log).
+    logprob_mean: float | None = None
+    logprob_min: float | None = None
 
 
 class Provider(Protocol):
     name: str
 
-    def answer(self, question: str, evidence: Evidence) -> Draft: ...
+    def answer(self, question: str, evidence: Evidence, on_delta: DeltaCallback | None = None) -> Draft: ...
 
 
 def make_provider(settings: Settings, embedder: Embedder) -> Provider:

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     openai_api_key: str | None = None
     openai_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = 30.0
+    llm_max_tokens: int = Field(default=320, gt=0, description="longest reply the LLM may write, in tokens")
+    llm_logprobs: bool = Field(
+        default=True,
+        description="ask the endpoint for token log-probabilities (llama-cpp-python's server decodes ~5x slower with them)",
+    )
     handoff_threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="fixed handoff threshold; overrides target_precision"
     )

@@ -1,0 +1,60 @@
+"""A reply as an async stream: the draft's pieces while it is written, then the decided Reply.
+
+`Assistant.reply` is synchronous (embedding and the provider's HTTP stream block), so it runs in
+a worker thread; each piece crosses to the event loop through a queue, in order. The last item is
+always the `Reply` — which may be a handoff whose text is not the draft that streamed: the caller
+decides who sees the pieces before the confidence is known.
+
+    async for item in stream_reply(assistant, text, history, previous_confidence=p):
+        if isinstance(item, Reply): ...  # final: confidence, sources, handoff
+        else: ...                        # a piece of the draft, str
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from assistant.assistant import Assistant, Reply
+
+
+@dataclass(frozen=True)
+class _Done:
+    reply: Reply | None = None
+    error: BaseException | None = None
+
+
+async def stream_reply(
+    assistant: Assistant,
+    question: str,
+    history: Sequence[tuple[str, str]] = (),
+    *,
+    previous_confidence: float | None = None,
+) -> AsyncIterator[str | Reply]:
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | _Done] = asyncio.Queue()
+
+    def on_delta(piece: str) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, piece)
+
+    def run() -> None:
+        try:
+            reply = assistant.reply(question, history, previous_confidence=previous_confidence, on_delta=on_delta)
+            loop.call_soon_threadsafe(queue.put_nowait, _Done(reply=reply))
+        except BaseException as e:  # surfaced on the loop, in order after the pieces
+            loop.call_soon_threadsafe(queue.put_nowait, _Done(error=e))
+
+    worker = loop.run_in_executor(None, run)
+    try:
+        while True:
+            item = await queue.get()
+            if isinstance(item, _Done):
+                if item.error is not None:
+                    raise item.error
+                assert item.reply is not None
+                yield item.reply
+                return
+            yield item
+    finally:
+        await asyncio.shield(worker)  # never leave the thread writing to a dead loop's queue
