@@ -26,11 +26,13 @@ from api.db import agents, conversations, messages
 from api.errors import Conflict, Invalid, NotFound
 from api.events import LocalNotifier, append_event
 from api.masking import mask_card_numbers
+from api.reply_stream import DraftEvents
 from api.schemas import AgentMessagePublic, AgentPublic, MessagePublic
 from assistant import HANDOFF_TEXT, Reply
 
-# (customer text, earlier turns as (speaker, text), confidence of the bot's previous answer) -> reply
-AnswerFn = Callable[[str, list[tuple[str, str]], float | None], Awaitable[Reply]]
+# (customer text, earlier turns as (speaker, text), confidence of the bot's previous answer) -> reply;
+# a streaming service's answer also takes `on_piece`, an async callback for each piece of the draft
+AnswerFn = Callable[..., Awaitable[Reply]]
 log = logging.getLogger(__name__)
 
 
@@ -64,12 +66,14 @@ def _now() -> datetime:
 
 class ConversationService:
     def __init__(
-        self, *, engine: AsyncEngine, notifier: LocalNotifier, max_message_chars: int, max_agent_chats: int = 4
+        self, *, engine: AsyncEngine, notifier: LocalNotifier, max_message_chars: int, max_agent_chats: int = 4,
+        stream_drafts: bool = False,
     ) -> None:
         self.engine = engine
         self.notifier = notifier
         self.max_message_chars = max_message_chars
         self.max_agent_chats = max_agent_chats
+        self.stream_drafts = stream_drafts  # an LLM writes the reply: show it growing (api.reply_stream)
         self.background = Background()
 
     # ----- reading -------------------------------------------------------------------------
@@ -214,7 +218,15 @@ class ConversationService:
                         return await turns.reply_to(conn, line)  # already answered
                 if not pending.line_ids:
                     return None
-                reply = await answer(pending.question, pending.history, pending.previous_confidence)
+                if self.stream_drafts:
+                    draft = DraftEvents(self.engine, self.notifier, conversation_id, pending.line_ids[-1])
+                    await draft.started()
+                    reply = await answer(
+                        pending.question, pending.history, pending.previous_confidence, on_piece=draft.piece
+                    )
+                    await draft.flush()
+                else:
+                    reply = await answer(pending.question, pending.history, pending.previous_confidence)
                 async with self.engine.begin() as conn:
                     taken = await conn.execute(
                         conversations.update()

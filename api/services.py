@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
@@ -14,7 +15,7 @@ from api import rules_store
 from api.telemetry import Telemetry
 from api.vault import Vault
 from api.ratelimit import SignInLimiter, make_sign_in_limiter
-from assistant import Assistant, Reply, build_assistant
+from assistant import Assistant, Reply, build_assistant, stream_reply
 from knowledge import KnowledgeBase, Settings
 
 
@@ -38,13 +39,23 @@ class Services:
             self.assistant.rules = current.rules
             self.rules_revision = current.revision
 
-    async def answer(self, text: str, history: list[tuple[str, str]], previous_confidence: float | None) -> Reply:
-        """The assistant's reply, computed off the event loop (embedding and reading are CPU work)."""
+    async def answer(
+        self, text: str, history: list[tuple[str, str]], previous_confidence: float | None,
+        on_piece: Callable[[str], Awaitable[None]] | None = None,
+    ) -> Reply:
+        """The assistant's reply, computed off the event loop (embedding and reading are CPU work).
+        With `on_piece`, each piece of the draft is handed over as the provider writes it."""
         await self.refresh_rules()
         with self.telemetry.time_reply():
-            return await anyio.to_thread.run_sync(
-                lambda: self.assistant.reply(text, history, previous_confidence=previous_confidence)
-            )
+            if on_piece is None:
+                return await anyio.to_thread.run_sync(
+                    lambda: self.assistant.reply(text, history, previous_confidence=previous_confidence)
+                )
+            async for item in stream_reply(self.assistant, text, history, previous_confidence=previous_confidence):
+                if isinstance(item, Reply):
+                    return item
+                await on_piece(item)
+        raise RuntimeError("the reply stream ended without a reply")
 
     async def close(self) -> None:
         await self.conversations.shutdown()
@@ -70,6 +81,7 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         conversations=ConversationService(
             engine=engine, notifier=notifier, max_message_chars=settings.max_message_chars,
             max_agent_chats=settings.agent_max_chats,
+            stream_drafts=settings.llm_provider != "extractive",
         ),
         sign_ins=make_sign_in_limiter(settings.redis_url),
         vault=Vault.from_key_or_file(settings.vault_key, settings.data_dir),

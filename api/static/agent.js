@@ -6,7 +6,7 @@
   // HttpOnly cookie the page cannot read, and only its CSRF token is kept, in memory.
   const SESSION_ENDED = 'Your session has ended. Please sign in again.';
   const EVENT_TYPES = ['message.created', 'message.corrected', 'handoff.requested',
-    'conversation.claimed', 'conversation.released', 'conversation.closed', 'payment.requested', 'payment.received'];
+    'conversation.claimed', 'conversation.released', 'conversation.closed', 'payment.requested', 'payment.received', 'message.delta'];
   const $ = (id) => document.getElementById(id);
   const ui = {
     session: $('topbar-session'), sse: $('sse-status'), name: $('agent-name'), logout: $('logout'),
@@ -470,18 +470,35 @@
       },
       onEvent: (type, data) => {
         if (!EVENT_TYPES.includes(type)) return;
+        if (type === 'message.delta') { if (String(data.conversation_id) === openId) showWriting(data); return; }
         scheduleLists();
         const said = data.message && data.message.role;
         if (said === 'customer') tabs.customerSaid(String(data.conversation_id), data.message.created_at);
         else if (said === 'agent') tabs.update(String(data.conversation_id), { waitingSince: null });
         if (!openId || String(data.conversation_id) !== openId) return;
         // a bot message carries agent-only fields (draft, signals) that events leave out: fetch it whole
+        if (data.message && data.message.role === 'bot') removeWriting();
         if (data.message && data.message.role !== 'bot') renderMessage(data.message); else refreshOpen();
       },
     });
   }
 
   function disconnect() { if (stream) stream.close(); stream = null; }
+
+  // A reply an LLM is writing: agents watch it grow; the customer sees it only once it is decided.
+  function showWriting(d) {
+    let li = ui.list.querySelector('[data-testid="writing"]');
+    if (!li || li.dataset.replyTo !== String(d.reply_to)) {
+      removeWriting();
+      li = h('li', { className: 'msg msg--bot msg--writing', 'data-testid': 'writing', 'data-reply-to': d.reply_to },
+        h('div', { className: 'msg__meta' }, h('span', { className: 'msg__author', textContent: 'Assistant is writing (not sent yet)' })),
+        h('div', { className: 'msg__bubble' }, h('p', { className: 'msg__text', textContent: '' })));
+      ui.list.append(li);
+    }
+    li.querySelector('.msg__text').textContent += d.delta;
+    ui.scroll.scrollTop = ui.scroll.scrollHeight;
+  }
+  function removeWriting() { const li = ui.list.querySelector('[data-testid="writing"]'); if (li) li.remove(); }
 
   // ---------- wiring ----------
   ui.loginForm.addEventListener('submit', (ev) => {

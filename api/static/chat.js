@@ -13,7 +13,7 @@
     status: $('chat-status'), handoff: $('handoff-button'), scroll: $('chat-scroll'),
     welcome: $('chat-welcome'), list: $('messages'), notice: $('closed-notice'),
     newConv: $('new-conversation'), form: $('chat-form'), input: $('chat-input'),
-    send: $('chat-send'), error: $('chat-error'),
+    send: $('chat-send'), error: $('chat-error'), typing: $('chat-typing'),
   };
 
   let conv = null;        // {id} of the current conversation; its token is an HttpOnly cookie
@@ -75,8 +75,17 @@
 
   // ---------- state ----------
   let teamOnline = true; // is any agent online (from the last snapshot)
+  let typingTimer = null;
+
+  // The bot is writing (an LLM takes seconds): the reply itself is shown only once it is decided.
+  function typing(on) {
+    clearTimeout(typingTimer);
+    ui.typing.hidden = !on;
+    if (on) typingTimer = setTimeout(() => { ui.typing.hidden = true; }, 90000);
+  }
 
   function setState(next, agent) {
+    if (next !== 'bot') typing(false);
     state = next;
     stateChanges += 1;
     const labels = {
@@ -278,7 +287,8 @@
     if (!conv) return;
     const gen = generation;
     const handlers = {
-      'message.created': (d) => renderMessage(d.message),
+      'message.created': (d) => { if (d.message.role !== 'customer') typing(false); renderMessage(d.message); },
+      'bot.typing': () => typing(true),
       'message.corrected': (d) => renderMessage(d.message),
       'handoff.requested': () => { setState('queued'); sync(); }, // sync: is anyone online to take it?
       'conversation.claimed': (d) => setState('agent', d.agent),

@@ -1,0 +1,131 @@
+"""A reply an LLM writes, seen live: the agent console watches the draft grow (`message.delta`),
+the customer sees only that the bot is writing (`bot.typing`) and then the reply, once its
+confidence is known. Over HTTP against a real server, with the wire-format stub as the endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from api.app import create_app
+from knowledge import KnowledgeBase
+
+from .api_helpers import create_agent
+from .conftest import make_settings
+from .live_server import open_stream, serve
+from .openai_stub import Stub
+
+QUESTION = "How do I reset my password?"
+DRAFT = (
+    "Click Forgot password? under the password field [1]. "
+    "The reset link works once and is valid for 60 minutes [1]."
+)
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    server = Stub(reply=DRAFT).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def llm_server(data_dir, stub: Stub, embedder) -> Iterator[tuple[str, object]]:
+    settings = make_settings(
+        data_dir, llm_provider="openai", openai_base_url=stub.base_url("ok"), openai_model="stub",
+        llm_timeout_seconds=10,
+    )
+    kb = KnowledgeBase(settings, embedder=embedder)
+    try:
+        with serve(create_app(settings, kb)) as url:
+            yield url, settings
+    finally:
+        kb.close()
+
+
+def test_agents_watch_the_draft_grow_and_customers_see_only_the_decided_reply(llm_server):
+    url, settings = llm_server
+    alice = create_agent(settings, "alice")
+    with httpx.Client(base_url=url, timeout=30) as http:
+        created = http.post("/v1/conversations").json()
+        customer = {"Authorization": f"Bearer {created['token']}"}
+        with open_stream(http, "/v1/agent/events", headers=alice) as agents, \
+                open_stream(http, f"/v1/conversations/{created['id']}/events", headers=customer) as theirs:
+            sent = http.post(
+                f"/v1/conversations/{created['id']}/messages",
+                json={"text": QUESTION, "wait_for_reply": False}, headers=customer,
+            )
+            assert sent.status_code == 201
+            seen = agents.until("message.created")  # the customer's line
+            seen = agents.until("message.created")  # the bot's reply (or its handoff notice)
+            deltas = [e for e in seen if e.type == "message.delta"]
+            assert len(deltas) >= 2  # written in several pieces, not at once
+            assert [e.data["seq"] for e in deltas] == list(range(1, len(deltas) + 1))
+            assert "".join(e.data["delta"] for e in deltas) == DRAFT
+            assert seen[0].type == "bot.typing"
+            final = seen[-1].data["message"]
+            assert final["role"] == "bot" and final["confidence"] is not None
+
+            customer_seen = theirs.until("message.created") + theirs.until("message.created")
+            types = [e.type for e in customer_seen]
+            assert "message.delta" not in types  # a draft is not an answer until its confidence is known
+            assert types.index("bot.typing") < len(types) - 1
+            assert customer_seen[-1].data["message"]["text"] == final["text"]
+
+
+def test_a_dead_endpoint_still_ends_in_a_handoff_the_customer_sees(data_dir, embedder):
+    settings = make_settings(
+        data_dir, llm_provider="openai", openai_base_url="http://127.0.0.1:9/v1", llm_timeout_seconds=2,
+    )
+    kb = KnowledgeBase(settings, embedder=embedder)
+    try:
+        with serve(create_app(settings, kb)) as url, httpx.Client(base_url=url, timeout=30) as http:
+            created = http.post("/v1/conversations").json()
+            customer = {"Authorization": f"Bearer {created['token']}"}
+            reply = http.post(f"/v1/conversations/{created['id']}/messages", json={"text": QUESTION}, headers=customer)
+            assert reply.status_code == 201
+            body = reply.json()["reply"]
+            assert body["handoff"] and body["handoff_reason"] == "assistant_unavailable"
+    finally:
+        kb.close()
+
+
+# ----- in the browser ------------------------------------------------------------------------
+
+from playwright.sync_api import expect  # noqa: E402
+
+from .browser import TIMEOUT_MS, agent_token, ask, browser, new_context, open_chat, open_console  # noqa: E402,F401
+
+
+@pytest.fixture
+def slow_stub() -> Iterator[Stub]:
+    server = Stub(reply=DRAFT, stall_seconds=30).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(data_dir, slow_stub: Stub):
+    """The app behind `base_url` (and the browser fixtures) writes its replies with a slow LLM."""
+    return make_settings(
+        data_dir, llm_provider="openai", openai_base_url=slow_stub.base_url("trickle"), openai_model="stub",
+        llm_timeout_seconds=30,
+    )
+
+
+@pytest.mark.slow
+def test_the_console_shows_the_draft_growing_while_the_chat_shows_only_that_the_bot_is_writing(new_context, base_url, settings):
+    console = open_console(new_context(), base_url, agent_token(settings, "alice"))
+    customer = open_chat(new_context(), base_url)
+    ask(customer, QUESTION)
+    expect(customer.locator('[data-testid="typing"]')).to_be_visible(timeout=TIMEOUT_MS)
+    console.locator('#live [data-testid="conversation-item"]').first.click()
+    writing = console.locator('[data-testid="writing"] .msg__text')
+    expect(writing).to_contain_text("Click Forgot", timeout=TIMEOUT_MS)
+    # While the draft grows in the console, the customer has no bot message yet.
+    assert customer.locator('#messages [data-role="bot"]').count() == 0
+    expect(customer.locator('#messages [data-role="bot"]')).to_have_count(1, timeout=30_000)
+    expect(customer.locator('[data-testid="typing"]')).to_be_hidden()
+    expect(console.locator('[data-testid="writing"]')).to_have_count(0)
