@@ -31,6 +31,7 @@ CUSTOMER_EVENT_TYPES = (
     "conversation.closed",
     "payment.requested",
     "payment.received",
+    "agent.typing",
     "bot.typing",  # but never message.delta: a draft is not an answer until its confidence is known
 )
 POLL_SECONDS = 15.0  # a safety net: subscribers re-read even if a notification was lost

@@ -1,4 +1,5 @@
-"""Agents' presence: online (taking chats) or away. Set from the console; signing out is away.
+"""Agents' presence: online (taking chats) or away, and typing in a conversation. Online or away is
+set from the console; signing out is away.
 
 Other consoles see it change live (an `agent.presence` event on the agents' stream), customers
 see whether anyone is online, and the metrics list it with each agent's load.
@@ -13,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import audit
 from api.conversations import Agent
-from api.db import agents
+from api.db import agents, conversations
+from api.errors import Conflict, NotFound
 from api.events import LocalNotifier, append_event
 
 Presence = Literal["online", "away"]
@@ -45,3 +47,16 @@ async def anyone_online(engine: AsyncEngine) -> bool:
             sa.select(agents.c.id).where(agents.c.presence == "online", agents.c.revoked_at.is_(None)).limit(1)
         )
         return found.first() is not None
+
+
+async def typing(engine: AsyncEngine, notifier: LocalNotifier, conversation_id: str, agent: Agent) -> None:
+    """The agent is typing in this conversation: the customer sees "NAME is typing…" for a few
+    seconds. The console sends it at most every few seconds while the agent types."""
+    async with engine.begin() as conn:
+        state = (await conn.execute(sa.select(conversations.c.state).where(conversations.c.id == conversation_id))).scalar_one_or_none()
+        if state is None:
+            raise NotFound()
+        if state == "closed":
+            raise Conflict("conversation is closed")
+        await append_event(conn, conversation_id, "agent.typing", {"agent": {"id": agent.id, "name": agent.name}})
+    await notifier.publish()

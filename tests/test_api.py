@@ -323,3 +323,14 @@ def test_an_agent_flags_a_bot_reply_as_a_bad_answer_and_the_flag_is_audited(clie
     assert client.post(f"/v1/agent/conversations/{customer.id}/messages/{customer_line}/flag", json={}, headers=alice).status_code == 409
     assert client.post(f"/v1/agent/conversations/{customer.id}/messages/9999/flag", json={}, headers=alice).status_code == 404
     assert client.post(url, json={}, headers=customer.auth).status_code == 401
+
+
+def test_a_typing_signal_reaches_the_customers_stream_and_not_a_closed_conversation(client, alice):
+    customer = start_conversation(client)
+    customer.say(OFF_TOPIC)
+    url = f"/v1/agent/conversations/{customer.id}/typing"
+    assert client.post(url, headers=alice).status_code == 204
+    assert client.post(url, headers=customer.auth).status_code == 401
+    assert client.post("/v1/agent/conversations/nope/typing", headers=alice).status_code == 404
+    client.post(f"/v1/agent/conversations/{customer.id}/close", headers=alice)
+    assert client.post(url, headers=alice).status_code == 409

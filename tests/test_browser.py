@@ -566,3 +566,16 @@ def test_an_agent_goes_away_and_a_waiting_customer_is_told(customer, console):
     expect(customer.locator("#chat-status")).to_contain_text("our team is away right now")
     console.reload()
     expect(console.locator("#agent-presence")).to_have_value("away")  # kept, not reset by the reload
+
+
+def test_the_customer_sees_the_agent_typing(customer, console):
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+    console.locator("#claim-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    console.locator("#agent-input").press_sequentially("Let me check")
+    expect(customer.locator('[data-testid="typing"]')).to_have_text("alice is writing…")
+    console.locator("#agent-input").press("Enter")
+    expect(messages(customer, "agent")).to_have_count(1)
+    expect(customer.locator('[data-testid="typing"]')).to_be_hidden()

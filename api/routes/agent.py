@@ -142,6 +142,13 @@ async def events(who: SignedInDep, services: ServicesDep, after: LastEventId):
     return event_response(services, start, still_valid=lambda: who.still_valid(services))
 
 
+@router.post("/conversations/{conversation_id}/typing", status_code=status.HTTP_204_NO_CONTENT)
+async def typing(conversation_id: str, agent: CurrentAgent, services: ServicesDep) -> Response:
+    """The agent is typing a reply: the customer sees "NAME is typing…" for a few seconds."""
+    await presence.typing(services.engine, services.notifier, conversation_id, agent)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.post("/conversations/{conversation_id}/claim")
 async def claim(conversation_id: str, agent: CurrentAgent, services: ServicesDep) -> AgentConversation:
     claimed = await services.conversations.claim(conversation_id, agent)

@@ -517,6 +517,14 @@
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendReply(); }
     if (ev.key === 'ArrowUp' && !ui.input.value) { const draft = pendingDraft(); if (draft) { ev.preventDefault(); editText(draft); } }
   });
+  // While the agent types a reply, the customer sees "NAME is typing…" (at most one signal every 3 s).
+  let typingSent = 0;
+  ui.input.addEventListener('input', () => {
+    const text = ui.input.value;
+    if (!openId || !text.trim() || text.startsWith('/') || Date.now() - typingSent < 3000) return;
+    typingSent = Date.now();
+    api('POST', `${convPath(openId)}/typing`).catch(() => {});
+  });
   window.SwitchboardCanned.attach(ui.input, async (q) =>
     (await api('GET', `/v1/agent/canned-responses?q=${encodeURIComponent(q)}`)).canned_responses);
 

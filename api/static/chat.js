@@ -77,11 +77,15 @@
   let teamOnline = true; // is any agent online (from the last snapshot)
   let typingTimer = null;
 
-  // The bot is writing (an LLM takes seconds): the reply itself is shown only once it is decided.
-  function typing(on) {
+  // Someone is writing: the bot (an LLM takes seconds; its reply is shown only once it is decided)
+  // or an agent (for a few seconds after each signal from the console).
+  function typing(on, who = 'Assistant', seconds = 90) {
     clearTimeout(typingTimer);
     ui.typing.hidden = !on;
-    if (on) typingTimer = setTimeout(() => { ui.typing.hidden = true; }, 90000);
+    if (on) {
+      ui.typing.textContent = `${who} is writing…`;
+      typingTimer = setTimeout(() => { ui.typing.hidden = true; }, seconds * 1000);
+    }
   }
 
   function setState(next, agent) {
@@ -289,6 +293,7 @@
     const handlers = {
       'message.created': (d) => { if (d.message.role !== 'customer') typing(false); renderMessage(d.message); },
       'bot.typing': () => typing(true),
+      'agent.typing': (d) => typing(true, (d.agent && d.agent.name) || 'An agent', 5),
       'message.corrected': (d) => renderMessage(d.message),
       'handoff.requested': () => { setState('queued'); sync(); }, // sync: is anyone online to take it?
       'conversation.claimed': (d) => setState('agent', d.agent),
