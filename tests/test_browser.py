@@ -579,3 +579,22 @@ def test_the_customer_sees_the_agent_typing(customer, console):
     console.locator("#agent-input").press("Enter")
     expect(messages(customer, "agent")).to_have_count(1)
     expect(customer.locator('[data-testid="typing"]')).to_be_hidden()
+
+
+def test_an_admin_reads_the_dashboard_and_an_agent_has_none(customer, new_context, base_url, settings, console):
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    expect(console.locator("#dashboard-button")).to_be_hidden()  # alice is an agent, not an admin
+
+    admin = open_console(new_context(), base_url, agent_token(settings, "root", "admin"))
+    admin.locator("#dashboard-button").click()
+    dashboard = admin.locator('[data-testid="dashboard"]')
+    expect(dashboard).to_be_visible()
+    expect(dashboard.locator('[data-testid="dash-conversations"] .dash-tile__value')).to_have_text("1")
+    expect(dashboard.locator('[data-testid="dash-handoff-rate"] .dash-tile__value')).to_have_text("100%")
+    expect(dashboard.locator('[data-testid="dash-queue"] .dash-tile__value')).to_have_text("1")
+    expect(dashboard.locator('[data-testid="dash-reasons"] .dash-bar')).to_have_attribute("data-label", "low confidence")
+    expect(dashboard.locator('[data-testid="dash-agents"] .dash-bar')).to_have_count(2)  # alice and root
+    screenshot(admin, "console-dashboard")
+    admin.locator("#dashboard-button").click()
+    expect(dashboard).to_be_hidden()

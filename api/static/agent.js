@@ -17,6 +17,7 @@
     state: $('conversation-state'), owner: $('conversation-agent'), reason: $('conversation-reason'),
     claim: $('claim-button'), release: $('release-button'), close: $('close-button'),
     payment: $('payment-button'), paymentStatus: $('payment-status'), presence: $('agent-presence'),
+    dashboardButton: $('dashboard-button'), dashboard: $('dashboard'),
     actionError: $('action-error'), scroll: $('conversation-scroll'), list: $('conversation-messages'),
     replyForm: $('reply-form'), input: $('agent-input'), send: $('agent-send'), load: $('agent-load'),
   };
@@ -81,6 +82,7 @@
     csrf = session.csrf_token;
     maxChats = session.max_chats;
     ui.presence.value = session.presence || 'online';
+    ui.dashboardButton.hidden = me.role !== 'admin';
     startConsole();
   }
 
@@ -508,6 +510,14 @@
     if (value) login(value); else showLogin('Please enter your access token.');
   });
   ui.logout.addEventListener('click', (ev) => { ev.preventDefault(); signOut(); });
+  // Admins: the dashboard takes the place of the conversation pane until pressed again.
+  ui.dashboardButton.addEventListener('click', async () => {
+    const show = ui.dashboard.hidden;
+    ui.dashboardButton.setAttribute('aria-pressed', String(show));
+    ui.dashboard.hidden = !show;
+    if (!show) return;
+    try { window.SwitchboardDashboard.render(ui.dashboard, await api('GET', '/v1/admin/metrics'), maxChats); } catch (e) { showActionError(e.message); }
+  });
   ui.presence.addEventListener('change', async () => {
     const wanted = ui.presence.value;
     try { ui.presence.value = (await api('PUT', '/v1/agent/presence', { status: wanted })).status; } catch (e) { showActionError(e.message); }
