@@ -1,8 +1,9 @@
-"""Failed sign-ins, counted per client in a sliding window: too many and the client must wait.
+"""Counts in a sliding window per client: too many and the client must wait (429, Retry-After).
 
-`FailureLimiter` counts in this process (the embedded default: one worker). `RedisFailureLimiter`
-counts in Redis, so with many workers behind a load balancer a client cannot multiply its
-guesses by the number of workers. Both are owned by the app's lifespan (in `Services`); the
+Used for failed console sign-ins (per address), new conversations (per address) and customer
+lines (per conversation). `FailureLimiter` counts in this process (the embedded default: one
+worker). `RedisFailureLimiter` counts in Redis, so with many workers behind a load balancer a
+client cannot multiply its attempts by the number of workers. Both are owned by the app's lifespan (in `Services`); the
 clock is injectable so tests can move time on instead of sleeping.
 """
 
@@ -116,3 +117,22 @@ class RedisFailureLimiter:
 
 def make_sign_in_limiter(redis_url: str | None) -> FailureLimiter | RedisFailureLimiter:
     return RedisFailureLimiter(redis_url) if redis_url else FailureLimiter()
+
+
+class Unlimited:
+    """A limit of 0: nothing is counted, nobody waits."""
+
+    async def retry_after(self, client: str) -> int | None:
+        return None
+
+    async def record_failure(self, client: str) -> None:
+        return None
+
+
+def make_limiter(redis_url: str | None, per_minute: int, name: str) -> SignInLimiter:
+    """`per_minute` hits per client in any 60 s; 0 turns the limit off."""
+    if per_minute <= 0:
+        return Unlimited()
+    if redis_url:
+        return RedisFailureLimiter(redis_url, limit=per_minute, prefix=f"switchboard:{name}:")
+    return FailureLimiter(limit=per_minute)

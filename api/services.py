@@ -14,7 +14,7 @@ from api.events import LocalNotifier, make_notifier
 from api import rules_store
 from api.telemetry import Telemetry
 from api.vault import Vault
-from api.ratelimit import SignInLimiter, make_sign_in_limiter
+from api.ratelimit import SignInLimiter, make_limiter, make_sign_in_limiter
 from assistant import Assistant, Reply, build_assistant, stream_reply
 from knowledge import KnowledgeBase, Settings
 
@@ -28,6 +28,8 @@ class Services:
     assistant: Assistant
     conversations: ConversationService
     sign_ins: SignInLimiter  # failed console sign-ins per client address (in Redis with many workers)
+    conversation_starts: SignInLimiter  # new conversations per client address
+    customer_lines: SignInLimiter  # customer lines per conversation
     vault: Vault  # seals the cards of the secure card form
     telemetry: Telemetry  # Prometheus metrics
     rules_revision: int = 0  # the admin revision of the escalation rules the assistant holds
@@ -60,8 +62,9 @@ class Services:
     async def close(self) -> None:
         await self.conversations.shutdown()
         await self.notifier.close()
-        if close_limiter := getattr(self.sign_ins, "close", None):
-            await close_limiter()
+        for limiter in (self.sign_ins, self.conversation_starts, self.customer_lines):
+            if close_limiter := getattr(limiter, "close", None):
+                await close_limiter()
         await self.engine.dispose()
         self.kb.close()
 
@@ -84,6 +87,8 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
             stream_drafts=settings.llm_provider != "extractive",
         ),
         sign_ins=make_sign_in_limiter(settings.redis_url),
+        conversation_starts=make_limiter(settings.redis_url, settings.conversations_per_minute, "conversation-starts"),
+        customer_lines=make_limiter(settings.redis_url, settings.lines_per_minute, "customer-lines"),
         vault=Vault.from_key_or_file(settings.vault_key, settings.data_dir),
         telemetry=Telemetry(),
     )

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     session_hours: float = Field(default=12, gt=0, description="how long an agent console session lasts")
     agent_max_chats: int = Field(default=4, ge=1, description="conversations one agent may hold at once")
+    conversations_per_minute: int = Field(
+        default=30, ge=0, description="new conversations one address may start a minute (0: no limit)"
+    )
+    lines_per_minute: int = Field(default=40, ge=0, description="customer lines one conversation may send a minute (0: no limit)")
     vault_key: str | None = Field(
         default=None, repr=False, description="Fernet key sealing cards at rest; default: data_dir/vault.key, made once"
     )

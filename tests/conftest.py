@@ -49,7 +49,10 @@ def embedder() -> Embedder:
 
 
 def make_settings(data_dir: Path, **overrides) -> Settings:
-    return Settings(_env_file=None, data_dir=data_dir, **overrides)
+    """Settings for a test. The per-address and per-conversation rate limits are off (tests send
+    many requests from one address) unless a test sets them: tests/test_rate_limits.py does."""
+    limits_off = {"conversations_per_minute": 0, "lines_per_minute": 0}
+    return Settings(_env_file=None, data_dir=data_dir, **{**limits_off, **overrides})
 
 
 @pytest.fixture(scope="session")

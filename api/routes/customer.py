@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from api import payments, ratings
 from api.payment_schemas import CardIn, CardStored
@@ -17,10 +17,21 @@ from api.workspace_schemas import RatingIn, RatingView
 router = APIRouter(prefix="/v1/conversations", tags=["customer"])
 
 
+async def _within_limit(limiter, key: str, what: str) -> None:
+    """429 with Retry-After past the limit; else the hit is counted."""
+    if (wait := await limiter.retry_after(key)) is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, f"{what}; try again in {wait} s", headers={"Retry-After": str(wait)}
+        )
+    await limiter.record_failure(key)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_conversation(request: Request, response: Response, services: ServicesDep) -> ConversationCreated:
     """A new conversation. Its token is in the body (send it as a Bearer header) and, for the chat
     page, in an HttpOnly cookie that only this conversation's endpoints receive."""
+    await _within_limit(services.conversation_starts, request.client.host if request.client else "unknown",
+                        "too many new conversations from this address")
     conversation_id, token = await services.conversations.create()
     set_conversation_cookie(response, request, conversation_id, token)
     return ConversationCreated(id=conversation_id, token=token)
@@ -36,6 +47,7 @@ async def post_message(
     body: CustomerMessageIn, conversation: CustomerConversation, services: ServicesDep
 ) -> PostMessageResult:
     """A customer's line. With the same `client_id` again (a retry), nothing new is stored."""
+    await _within_limit(services.customer_lines, conversation.id, "too many messages in this conversation")
     posted = await services.conversations.post_customer_message(
         conversation.id, body.text, services.answer, client_id=body.client_id, wait=body.wait_for_reply
     )
