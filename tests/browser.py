@@ -123,14 +123,19 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def new_context(browser: Browser, base_url: str) -> Iterator[Callable[[], BrowserContext]]:
     """Opens browser contexts (one per person); closed before the server stops. Any uncaught
-    JavaScript error in any page fails the test."""
+    JavaScript error in any page, or anything our Content-Security-Policy blocks, fails the test."""
     contexts: list[BrowserContext] = []
     errors: list[str] = []
+
+    def watch(page: Page) -> None:
+        page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+        # our pages' Content-Security-Policy must never have to block anything they do
+        page.on("console", lambda m: "Content Security Policy" in m.text and errors.append(f"{page.url}: {m.text}"))
 
     def make() -> BrowserContext:
         context = browser.new_context()
         context.set_default_timeout(TIMEOUT_MS)
-        context.on("page", lambda page: page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}")))
+        context.on("page", lambda page: watch(page))
         contexts.append(context)
         return context
 

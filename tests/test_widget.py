@@ -126,7 +126,11 @@ def test_the_widget_script_is_small(base_url, http):
     assert len(gzip.compress(script.content)) < 30_000
 
 
-def test_the_console_cannot_be_framed_by_another_site(http):
+def test_the_console_cannot_be_framed_by_another_site_and_every_page_has_a_strict_policy(http):
     page = http.get("/agent")
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    for path, framed_by in (("/", "'self'"), ("/agent", "'none'"), ("/widget", "*")):
+        policy = http.get(path).headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "connect-src 'self';" in policy
+        assert policy.endswith(f"frame-ancestors {framed_by}")
