@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.events import LocalNotifier, append_event
 
 FLUSH_SECONDS = 0.25  # at most about four delta events a second per reply
-_SENTENCE_END = re.compile(r"[.!?:\n]\s*$")
+_SENTENCE_END = re.compile(r"[.!?:\n](?=\s)")  # a sentence ends where whitespace follows
 
 
 class DraftEvents:
@@ -46,17 +46,23 @@ class DraftEvents:
         self._started = True
 
     async def piece(self, text: str) -> None:
+        """Sent a sentence at a time, or what there is every FLUSH_SECONDS."""
         if not self._started:
             await self.started()
         self._buffer += text
-        if time.monotonic() - self._last_flush >= FLUSH_SECONDS or _SENTENCE_END.search(self._buffer):
+        ends = [m.end() for m in _SENTENCE_END.finditer(self._buffer)]
+        if ends:
+            await self.flush(upto=ends[-1])
+        elif time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             await self.flush()
 
-    async def flush(self) -> None:
-        if not self._buffer:
+    async def flush(self, upto: int | None = None) -> None:
+        """Send the buffer (or its first `upto` characters) as one delta."""
+        cut = len(self._buffer) if upto is None else upto
+        if cut <= 0:
             return
         self._seq += 1
-        delta, self._buffer = self._buffer, ""
+        delta, self._buffer = self._buffer[:cut], self._buffer[cut:]
         self._last_flush = time.monotonic()
         await self._append("message.delta", {"reply_to": self.reply_to, "seq": self._seq, "delta": delta})
 

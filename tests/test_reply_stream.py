@@ -59,16 +59,16 @@ def test_agents_watch_the_draft_grow_and_customers_see_only_the_decided_reply(ll
             )
             assert sent.status_code == 201
             seen = agents.until("message.created")  # the customer's line
-            seen = agents.until("message.created")  # the bot's reply (or its handoff notice)
+            seen = agents.until("message.created", limit=500)  # the bot's reply (or its handoff notice)
             deltas = [e for e in seen if e.type == "message.delta"]
-            assert len(deltas) >= 2  # written in several pieces, not at once
+            assert len(deltas) >= 2  # a sentence at a time, not all at once
             assert [e.data["seq"] for e in deltas] == list(range(1, len(deltas) + 1))
             assert "".join(e.data["delta"] for e in deltas) == DRAFT
             assert seen[0].type == "bot.typing"
             final = seen[-1].data["message"]
             assert final["role"] == "bot" and final["confidence"] is not None
 
-            customer_seen = theirs.until("message.created") + theirs.until("message.created")
+            customer_seen = theirs.until("message.created") + theirs.until("message.created", limit=500)
             types = [e.type for e in customer_seen]
             assert "message.delta" not in types  # a draft is not an answer until its confidence is known
             assert types.index("bot.typing") < len(types) - 1
