@@ -400,8 +400,10 @@ def test_an_agent_inserts_a_canned_response_with_slash_and_sends_it(customer, co
     ask(customer, OFF_TOPIC)
     expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
     conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+    expect(console.locator("#conversation-state")).to_have_text("queued")  # loaded: the composer is enabled
 
     composer = console.locator("#agent-input")
+    expect(composer).to_be_enabled()
     composer.press_sequentially("/g")
     options = console.locator('[role="listbox"] [role="option"]')
     expect(options).to_have_count(2)
