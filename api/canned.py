@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.bot_turns import aware
 from api import audit
 from api.db import canned_responses
 from api.errors import Conflict, Invalid, NotFound
@@ -33,8 +34,7 @@ class CannedResponse:
 
 
 def _of(row: sa.Row) -> CannedResponse:
-    updated_at = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
-    return CannedResponse(row.id, row.shortcut, row.title, row.text, row.updated_by, updated_at)
+    return CannedResponse(row.id, row.shortcut, row.title, row.text, row.updated_by, aware(row.updated_at))
 
 
 def _shortcut(value: str) -> str:

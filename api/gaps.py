@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.bot_turns import aware
 from api.db import answer_flags, messages
 from knowledge import Embedder
 
@@ -38,10 +39,6 @@ class Gap:
         return dict(Counter(e.kind for e in self.examples).most_common())
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 async def collect(engine: AsyncEngine, since: datetime) -> list[GapExample]:
     async with engine.connect() as conn:
         conversation_ids = sa.select(messages.c.conversation_id).where(messages.c.created_at >= since).distinct()
@@ -66,9 +63,9 @@ async def collect(engine: AsyncEngine, since: datetime) -> list[GapExample]:
 
     def add(bot: sa.Row, kind: str, detail: str | None, answer: str | None, at: datetime) -> None:
         question = question_before(bot)
-        if question is None or _aware(at) < since:
+        if question is None or aware(at) < since:
             return
-        example = GapExample(bot.conversation_id, question.text, kind, detail, answer, _aware(at))
+        example = GapExample(bot.conversation_id, question.text, kind, detail, answer, aware(at))
         current = found.get(question.id)
         if current is None or KIND_ORDER[kind] < KIND_ORDER[current.kind]:
             found[question.id] = example

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.bot_turns import aware
 from api import audit
 from api.conversations import Agent, ConversationService
 from api.db import conversations, payment_requests, vault_cards
@@ -55,13 +56,9 @@ class OpenedCard:
     exp_year: int
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _request(row: sa.Row) -> PaymentRequest:
     return PaymentRequest(
-        row.id, row.conversation_id, row.agent_id, row.note, row.status, row.card_reference, _aware(row.created_at)
+        row.id, row.conversation_id, row.agent_id, row.note, row.status, row.card_reference, aware(row.created_at)
     )
 
 

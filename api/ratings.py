@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.bot_turns import aware
 from api.db import conversations, ratings
 from api.masking import mask_card_numbers
 
@@ -50,5 +51,4 @@ async def rating_of(engine: AsyncEngine, conversation_id: str) -> Rating | None:
         row = (await conn.execute(sa.select(ratings).where(ratings.c.conversation_id == conversation_id))).first()
     if row is None:
         return None
-    rated_at = row.rated_at if row.rated_at.tzinfo else row.rated_at.replace(tzinfo=UTC)
-    return Rating(row.conversation_id, row.score, row.comment, rated_at)
+    return Rating(row.conversation_id, row.score, row.comment, aware(row.rated_at))

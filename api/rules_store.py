@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.bot_turns import aware
 from api import audit
 from api.db import escalation_rule_revisions as revisions
 from api.errors import Invalid
@@ -40,10 +41,9 @@ async def in_force(engine: AsyncEngine, rules_file: Path | None) -> RulesInForce
     async with engine.connect() as conn:
         row = (await conn.execute(sa.select(revisions).order_by(revisions.c.id.desc()).limit(1))).first()
     if row is not None and row.yaml is not None:
-        saved_at = row.saved_at if row.saved_at.tzinfo else row.saved_at.replace(tzinfo=UTC)
         return RulesInForce(
             EscalationRules.parse(row.yaml, source=f"revision {row.id}"), row.yaml, "admin", row.id,
-            row.saved_by, saved_at,
+            row.saved_by, aware(row.saved_at),
         )
     path = Path(rules_file) if rules_file is not None else DEFAULT_RULES
     text = path.read_text(encoding="utf-8")

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from api.bot_turns import aware
 from api.db import agents, conversations, events, messages, ratings
 
 
@@ -75,8 +76,17 @@ def _quantile(ordered: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+async def waiting_since(conn: AsyncConnection) -> list[datetime]:
+    """When each conversation waiting in the queue now was (last) handed off."""
+    rows = await conn.execute(
+        sa.select(sa.func.max(events.c.created_at))
+        .where(
+            events.c.type == "handoff.requested",
+            events.c.conversation_id.in_(sa.select(conversations.c.id).where(conversations.c.state == "queued")),
+        )
+        .group_by(events.c.conversation_id)
+    )
+    return [aware(t) for t in rows.scalars()]
 
 
 def _satisfaction(scores: list[int]) -> Satisfaction:
@@ -125,16 +135,7 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
                 sa.select(ratings.c.score, ratings.c.agent_id).where(ratings.c.conversation_id.in_(window_ids))
             )
         ).all()
-        queued_since = (
-            await conn.execute(  # each waiting conversation's latest handoff
-                sa.select(sa.func.max(events.c.created_at))
-                .where(
-                    events.c.type == "handoff.requested",
-                    events.c.conversation_id.in_(sa.select(conversations.c.id).where(conversations.c.state == "queued")),
-                )
-                .group_by(events.c.conversation_id)
-            )
-        ).scalars().all()
+        queued_since = await waiting_since(conn)
         load = dict(
             (
                 await conn.execute(
@@ -152,7 +153,7 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
 
     first_by_role: dict[str, dict[str, datetime]] = {}
     for conversation_id, role, at in lines:
-        first_by_role.setdefault(conversation_id, {})[role] = _utc(at)
+        first_by_role.setdefault(conversation_id, {})[role] = aware(at)
     first_response = []
     for by_role in first_by_role.values():
         asked = by_role.get("customer")
@@ -164,13 +165,13 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
     reasons: Counter[str] = Counter()
     for conversation_id, data, at in handoffs:
         if conversation_id not in first_handoff:
-            first_handoff[conversation_id] = _utc(at)
+            first_handoff[conversation_id] = aware(at)
             reasons[str((data or {}).get("reason") or "unknown")] += 1
     agent_first: dict[str, float] = {}
     for conversation_id, at in agent_lines:
         handed = first_handoff.get(conversation_id)
-        if handed and conversation_id not in agent_first and _utc(at) >= handed:
-            agent_first[conversation_id] = (_utc(at) - handed).total_seconds()
+        if handed and conversation_id not in agent_first and aware(at) >= handed:
+            agent_first[conversation_id] = (aware(at) - handed).total_seconds()
 
     bot_alone = sum(
         1 for cid, by_role in first_by_role.items() if "bot" in by_role and cid not in first_handoff and "agent" not in by_role
@@ -194,7 +195,7 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
         agent_first_response=Durations.of(list(agent_first.values())),
         satisfaction=_satisfaction([score for score, _ in rated]),
         queue_waiting=len(queued_since),
-        queue_longest_wait=round((now - _utc(min(queued_since))).total_seconds(), 1) if queued_since else None,
+        queue_longest_wait=round((now - min(queued_since)).total_seconds(), 1) if queued_since else None,
         agents=[
             AgentLoad(id, name, presence, int(load.get(id, 0)), handled[id], _satisfaction(scores_by_agent.get(id, [])))
             for id, name, presence in accounts

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.db import agents, conversations, events, messages, ratings
+from api.db import agents, conversations, messages, ratings
+from api.service_metrics import waiting_since
 
 STATES = ("bot", "queued", "agent", "closed")
 
@@ -56,11 +57,7 @@ class Telemetry:
                 .group_by(messages.c.handoff_reason))).all())
             handed = (await conn.execute(sa.select(sa.func.count()).select_from(messages).where(
                 messages.c.role == "bot", messages.c.handoff.is_(True)))).scalar_one()
-            queued_since = (await conn.execute(
-                sa.select(sa.func.max(events.c.created_at))
-                .where(events.c.type == "handoff.requested", events.c.conversation_id.in_(
-                    sa.select(conversations.c.id).where(conversations.c.state == "queued")))
-                .group_by(events.c.conversation_id))).scalars().all()
+            queued_since = await waiting_since(conn)
             held = (await conn.execute(
                 sa.select(agents.c.name, sa.func.count(conversations.c.id))
                 .select_from(agents.outerjoin(conversations, sa.and_(
@@ -79,8 +76,7 @@ class Telemetry:
         self.bot_replies.labels("sent").set(by_role.get("bot", 0) - handed)
         now = datetime.now(UTC)
         self.queue_waiting.set(len(queued_since))
-        oldest = min((t if t.tzinfo else t.replace(tzinfo=UTC)) for t in queued_since) if queued_since else None
-        self.queue_oldest.set((now - oldest).total_seconds() if oldest else 0)
+        self.queue_oldest.set((now - min(queued_since)).total_seconds() if queued_since else 0)
         self.agent_chats.clear()
         for name, count in held:
             self.agent_chats.labels(name).set(count)
