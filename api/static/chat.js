@@ -57,21 +57,12 @@
     return data;
   }
 
-  const { h, safeUrl } = window.SwitchboardDOM;
-
-  function formatTime(iso) {
-    const d = new Date(iso);
-    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  }
+  const { h } = window.SwitchboardDOM;
+  const transcript = window.SwitchboardChatTranscript.create({ list: ui.list, scroll: ui.scroll, welcome: ui.welcome });
 
   const conversationPath = () => `/v1/conversations/${encodeURIComponent(conv.id)}`;
 
   function showError(text) { ui.error.textContent = text; ui.error.hidden = !text; }
-
-  function nearBottom() {
-    return ui.scroll.scrollHeight - ui.scroll.scrollTop - ui.scroll.clientHeight < 80;
-  }
-  function scrollToBottom() { ui.scroll.scrollTop = ui.scroll.scrollHeight; }
 
   // ---------- state ----------
   let teamOnline = true; // is any agent online (from the last snapshot)
@@ -110,90 +101,8 @@
   function applyConversation(c, since) {
     if (typeof c.team_online === 'boolean') teamOnline = c.team_online;
     if (since === undefined || since === stateChanges) setState(c.state, c.agent);
-    (c.messages || []).forEach(renderMessage);
+    (c.messages || []).forEach((m) => transcript.render(m));
     if (c.payment_request && c.state !== 'closed') payment.show(c.payment_request); else payment.hide();
-  }
-
-  // ---------- rendering ----------
-  const findMessage = (id) => ui.list.querySelector(`[data-message-id="${CSS.escape(String(id))}"]`);
-
-  function renderSources(sources) {
-    if (!sources || !sources.length) return null;
-    const parts = [];
-    sources.forEach((s, i) => {
-      if (i) parts.push(', ');
-      const title = s.title || s.doc_id || 'Source';
-      const url = s.url && safeUrl(s.url);
-      parts.push(url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', textContent: title }) : h('span', { textContent: title }));
-    });
-    return h('p', { className: 'msg__sources', 'data-testid': 'sources' }, 'Sources: ', parts);
-  }
-
-  function buildMessage(m) {
-    const role = m.role || 'system';
-    const isCorrection = m.corrects !== null && m.corrects !== undefined;
-    const li = h('li', {
-      className: `msg msg--${role}${isCorrection ? ' msg--correction' : ''}`,
-      'data-testid': 'message', 'data-role': role, 'data-message-id': m.id,
-      'data-corrects': isCorrection ? m.corrects : null,
-    });
-    if (role === 'system') {
-      li.append(h('p', { className: 'msg__system', textContent: m.text }));
-      return li;
-    }
-    let label = null;
-    if (isCorrection) label = `Corrected by ${m.author || 'our team'}`;
-    else if (role === 'bot') label = 'Assistant';
-    else if (role === 'agent') label = m.author || 'Agent';
-    li.append(
-      h('div', { className: 'msg__meta' },
-        label && h('span', { className: 'msg__author', 'data-testid': isCorrection ? 'correction-label' : 'message-author', textContent: label }),
-        h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
-      h('div', { className: 'msg__bubble' },
-        h('p', { className: 'msg__text', textContent: m.text }),
-        role === 'bot' || isCorrection ? renderSources(m.sources) : null),
-    );
-    return li;
-  }
-
-  // Insert in id order; a correction goes directly below the message it corrects.
-  function renderMessage(m) {
-    if (!m || m.id === undefined || findMessage(m.id)) return; // de-duplicate
-    if (m.client_id) { // our own line, stored: it replaces its pending copy
-      const mine = ui.list.querySelector(`[data-client-id="${CSS.escape(m.client_id)}"]`);
-      if (mine) mine.remove();
-    }
-    const stick = nearBottom();
-    const li = buildMessage(m);
-    const isCorrection = li.dataset.corrects !== undefined;
-    const original = isCorrection ? findMessage(m.corrects) : null;
-    if (original) {
-      markCorrected(original);
-      let after = original;
-      while (after.nextElementSibling && after.nextElementSibling.dataset.corrects === String(m.corrects)) after = after.nextElementSibling;
-      after.after(li);
-    } else {
-      const next = [...ui.list.children].find((c) => c.dataset.status === 'pending' || c.dataset.status === 'failed'
-        || (c.dataset.corrects === undefined && Number(c.dataset.messageId) > m.id));
-      ui.list.insertBefore(li, next || null);
-      // Corrections that arrived before their original move below it now.
-      [...ui.list.querySelectorAll(`[data-corrects="${CSS.escape(String(m.id))}"]`)].reverse().forEach((c) => {
-        markCorrected(li);
-        li.after(c);
-      });
-    }
-    ui.welcome.hidden = true;
-    if (stick || m.role === 'customer') scrollToBottom();
-  }
-
-  function markCorrected(el) {
-    el.classList.add('msg--corrected');
-    el.dataset.corrected = 'true';
-  }
-
-  function clearTranscript() {
-    ui.list.replaceChildren();
-    ui.welcome.hidden = false;
   }
 
   // ---------- conversation lifecycle ----------
@@ -231,7 +140,7 @@
     conv = null;
     creating = null;
     store.clear();
-    clearTranscript();
+    transcript.clear();
     setState('bot');
   }
 
@@ -291,10 +200,10 @@
     if (!conv) return;
     const gen = generation;
     const handlers = {
-      'message.created': (d) => { if (d.message.role !== 'customer') typing(false); renderMessage(d.message); },
+      'message.created': (d) => { if (d.message.role !== 'customer') typing(false); transcript.render(d.message); },
       'bot.typing': () => typing(true),
       'agent.typing': (d) => typing(true, (d.agent && d.agent.name) || 'An agent', 5),
-      'message.corrected': (d) => renderMessage(d.message),
+      'message.corrected': (d) => transcript.render(d.message),
       'handoff.requested': () => { setState('queued'); sync(); }, // sync: is anyone online to take it?
       'conversation.claimed': (d) => setState('agent', d.agent),
       'conversation.released': () => setState('bot'),
@@ -329,7 +238,7 @@
     : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
 
   function buildPending(line) {
-    const li = buildMessage({ role: 'customer', text: line.text, created_at: new Date().toISOString() });
+    const li = transcript.build({ role: 'customer', text: line.text, created_at: new Date().toISOString() });
     li.removeAttribute('data-message-id');
     li.dataset.clientId = line.clientId;
     li.append(h('p', { className: 'msg__delivery', 'data-testid': 'delivery' }));
@@ -364,10 +273,8 @@
     showError('');
     const line = { clientId: newClientId(), text };
     line.li = buildPending(line);
-    ui.list.append(line.li);
+    transcript.appendPending(line.li);
     markLine(line, 'pending');
-    ui.welcome.hidden = true;
-    scrollToBottom();
     outbox.push(line);
     flush();
   }
@@ -396,8 +303,8 @@
           { text: line.text, client_id: line.clientId, wait_for_reply: false });
         outbox.shift();
         if (gen !== generation) return true;
-        renderMessage(data.message);
-        if (data.reply) renderMessage(data.reply);
+        transcript.render(data.message);
+        if (data.reply) transcript.render(data.reply);
         return true;
       } catch (e) {
         if (e.status === 409) { // closed: nothing more can be sent here

@@ -1,0 +1,109 @@
+// The customer's transcript: messages in id order, a correction directly below the message it
+// corrects, sources as links, and the customer's own lines replaced by their stored copies.
+// Plain JS, no dependencies.
+(() => {
+  'use strict';
+
+  const { h, safeUrl } = window.SwitchboardDOM;
+
+  function formatTime(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function renderSources(sources) {
+    if (!sources || !sources.length) return null;
+    const parts = [];
+    sources.forEach((s, i) => {
+      if (i) parts.push(', ');
+      const title = s.title || s.doc_id || 'Source';
+      const url = s.url && safeUrl(s.url);
+      parts.push(url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', textContent: title }) : h('span', { textContent: title }));
+    });
+    return h('p', { className: 'msg__sources', 'data-testid': 'sources' }, 'Sources: ', parts);
+  }
+
+  function build(m) {
+    const role = m.role || 'system';
+    const isCorrection = m.corrects !== null && m.corrects !== undefined;
+    const li = h('li', {
+      className: `msg msg--${role}${isCorrection ? ' msg--correction' : ''}`,
+      'data-testid': 'message', 'data-role': role, 'data-message-id': m.id,
+      'data-corrects': isCorrection ? m.corrects : null,
+    });
+    if (role === 'system') {
+      li.append(h('p', { className: 'msg__system', textContent: m.text }));
+      return li;
+    }
+    let label = null;
+    if (isCorrection) label = `Corrected by ${m.author || 'our team'}`;
+    else if (role === 'bot') label = 'Assistant';
+    else if (role === 'agent') label = m.author || 'Agent';
+    li.append(
+      h('div', { className: 'msg__meta' },
+        label && h('span', { className: 'msg__author', 'data-testid': isCorrection ? 'correction-label' : 'message-author', textContent: label }),
+        h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
+      h('div', { className: 'msg__bubble' },
+        h('p', { className: 'msg__text', textContent: m.text }),
+        role === 'bot' || isCorrection ? renderSources(m.sources) : null),
+    );
+    return li;
+  }
+
+  function markCorrected(el) {
+    el.classList.add('msg--corrected');
+    el.dataset.corrected = 'true';
+  }
+
+  // list: the <ol>; scroll: its scrolling container; welcome: shown while the transcript is empty.
+  function create({ list, scroll, welcome }) {
+    const find = (id) => list.querySelector(`[data-message-id="${CSS.escape(String(id))}"]`);
+    const nearBottom = () => scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 80;
+    const scrollToBottom = () => { scroll.scrollTop = scroll.scrollHeight; };
+
+    // Insert in id order, de-duplicated; lines still being sent stay last.
+    function render(m) {
+      if (!m || m.id === undefined || find(m.id)) return;
+      if (m.client_id) { // our own line, stored: it replaces its pending copy
+        const mine = list.querySelector(`[data-client-id="${CSS.escape(m.client_id)}"]`);
+        if (mine) mine.remove();
+      }
+      const stick = nearBottom();
+      const li = build(m);
+      const original = li.dataset.corrects !== undefined ? find(m.corrects) : null;
+      if (original) {
+        markCorrected(original);
+        let after = original;
+        while (after.nextElementSibling && after.nextElementSibling.dataset.corrects === String(m.corrects)) after = after.nextElementSibling;
+        after.after(li);
+      } else {
+        const next = [...list.children].find((c) => c.dataset.status === 'pending' || c.dataset.status === 'failed'
+          || (c.dataset.corrects === undefined && Number(c.dataset.messageId) > m.id));
+        list.insertBefore(li, next || null);
+        // Corrections that arrived before their original move below it now.
+        [...list.querySelectorAll(`[data-corrects="${CSS.escape(String(m.id))}"]`)].reverse().forEach((c) => {
+          markCorrected(li);
+          li.after(c);
+        });
+      }
+      welcome.hidden = true;
+      if (stick || m.role === 'customer') scrollToBottom();
+    }
+
+    // A line the customer typed, shown at once, before the server has it.
+    function appendPending(li) {
+      list.append(li);
+      welcome.hidden = true;
+      scrollToBottom();
+    }
+
+    function clear() {
+      list.replaceChildren();
+      welcome.hidden = false;
+    }
+
+    return { render, build, appendPending, clear };
+  }
+
+  window.SwitchboardChatTranscript = { create };
+})();

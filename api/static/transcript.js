@@ -1,0 +1,159 @@
+// The console's transcript of one conversation: messages in id order, corrections below what they
+// correct, the bot's sources, confidence and the signals behind it, the unsent draft of a handoff,
+// and the reply an LLM is still writing. Plain JS; the actions are the console's (callbacks).
+(() => {
+  'use strict';
+
+  const { h, safeUrl } = window.SwitchboardDOM;
+
+  function formatTime(iso) {
+    const d = new Date(iso), opts = { hour: '2-digit', minute: '2-digit' };
+    if (d.toDateString() !== new Date().toDateString()) Object.assign(opts, { month: 'short', day: 'numeric' });
+    return isNaN(d) ? '' : d.toLocaleString([], opts);
+  }
+
+  const authorOf = (m) => ({ customer: 'Customer', bot: 'Assistant', system: 'System' }[m.role] || m.author || 'Agent');
+
+  const REASONS = {
+    customer_request: 'customer asked for a person', low_confidence: 'low confidence',
+    repeated_low_confidence: 'two doubtful answers in a row', escalation: 'escalation rule',
+    assistant_unavailable: 'assistant unavailable',
+  };
+  const reasonLabel = (reason) => REASONS[reason] || reason;
+
+  function renderSources(sources) {
+    if (!sources || !sources.length) return null;
+    return h('ul', { className: 'msg__sources msg__sources--list', 'data-testid': 'sources', 'aria-label': 'Sources' },
+      sources.map((s) => {
+        const title = s.title || s.doc_id || 'Source', url = s.url && safeUrl(s.url);
+        return h('li', {},
+          url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', textContent: title }) : title,
+          typeof s.score === 'number' && h('span', { className: 'muted', textContent: ` · ${s.score.toFixed(2)}` }));
+      }));
+  }
+
+  // Agents only: why the bot's confidence is what it is; the signals that pulled it down first.
+  function renderSignals(m) {
+    if (!m.signals && !m.handoff_detail) return null;
+    const low = new Set(m.low_signals || []);
+    const names = Object.keys(m.signals || {}).sort((a, b) => (low.has(b) - low.has(a)));
+    return h('details', { className: 'msg__why', 'data-testid': 'signals' },
+      h('summary', { textContent: low.size ? `Why: low ${[...low].join(', ')}` : 'Why this score' }),
+      m.handoff_detail && h('p', { className: 'msg__detail', 'data-testid': 'handoff-detail', textContent: m.handoff_detail }),
+      names.length > 0 && h('ul', { className: 'msg__signals' }, names.map((n) => h('li', {
+        className: low.has(n) ? 'signal signal--low' : 'signal', 'data-signal': n,
+        textContent: `${n.replace(/_/g, ' ')}: ${Number(m.signals[n]).toFixed(2)}`,
+      }))));
+  }
+
+  const flaggedTag = () => h('span', { className: 'tag', 'data-testid': 'flagged', textContent: 'flagged as a bad answer' });
+
+  // actions: {correct(li, m), flag(li, m), sendDraft(text), editDraft(text), messageActions?(li, m)}
+  function create({ list, scroll, actions }) {
+    const find = (id) => list.querySelector(`[data-message-id="${CSS.escape(String(id))}"]`);
+    const markCorrected = (el) => { el.classList.add('msg--corrected'); el.dataset.corrected = 'true'; };
+
+    function draftBox(draft) {
+      return h('div', { className: 'msg__draft', 'data-testid': 'draft' },
+        h('p', {}, h('strong', { textContent: 'Unsent draft: ' }), draft),
+        h('div', { className: 'msg__draft-actions' },
+          h('button', { type: 'button', className: 'btn btn--primary btn--small', 'data-testid': 'send-draft',
+            textContent: 'Send draft', onclick: () => actions.sendDraft(draft) }),
+          h('button', { type: 'button', className: 'btn btn--secondary btn--small', 'data-testid': 'edit-draft',
+            textContent: 'Edit draft', onclick: () => actions.editDraft(draft) })));
+    }
+
+    function build(m) {
+      const role = m.role || 'system', isCorrection = m.corrects !== null && m.corrects !== undefined;
+      const li = h('li', {
+        className: `msg msg--${role}${isCorrection ? ' msg--correction' : ''}`, 'data-testid': 'message',
+        'data-role': role, 'data-message-id': m.id, 'data-corrects': isCorrection ? m.corrects : null,
+      });
+      if (role === 'system') { li.append(h('p', { className: 'msg__system', textContent: m.text })); return li; }
+      const c = m.confidence;
+      const conf = role === 'bot' && typeof c === 'number' && h('span', {
+        className: `confidence confidence--${c < 0.5 ? 'low' : c < 0.75 ? 'mid' : 'high'}`,
+        'data-testid': 'confidence', title: 'Assistant confidence', textContent: `${Math.round(c * 100)}%`,
+      });
+      li.append(
+        h('div', { className: 'msg__meta' },
+          h('span', {
+            className: 'msg__author', 'data-testid': isCorrection ? 'correction-label' : 'message-author',
+            textContent: isCorrection ? `Corrected by ${m.author || 'an agent'}` : authorOf(m),
+          }),
+          conf,
+          m.handoff && h('span', { className: 'tag', textContent: 'handoff' }),
+          h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
+        h('div', { className: 'msg__bubble' },
+          h('p', { className: 'msg__text', textContent: m.text }),
+          m.draft && draftBox(m.draft), // agents only: the answer the bot held back on a low-confidence handoff
+          (role === 'bot' || isCorrection) && renderSources(m.sources),
+          role === 'bot' && renderSignals(m)));
+      if (role === 'bot' && !isCorrection) {
+        li.append(h('div', { className: 'msg__actions' },
+          h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'correct-button',
+            textContent: 'Correct', onclick: () => actions.correct(li, m) }),
+          m.flagged ? flaggedTag() : h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'flag-button',
+            textContent: 'Flag bad answer', onclick: () => actions.flag(li, m) })));
+      }
+      if (actions.messageActions) actions.messageActions(li, m);
+      return li;
+    }
+
+    // Insert in id order (de-duplicated); a correction goes directly below the message it corrects.
+    function render(m) {
+      if (!m || m.id === undefined || find(m.id)) return;
+      const stick = scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 80;
+      const li = build(m);
+      const original = li.dataset.corrects !== undefined ? find(m.corrects) : null;
+      if (original) {
+        markCorrected(original);
+        let after = original;
+        while (after.nextElementSibling && after.nextElementSibling.dataset.corrects === String(m.corrects)) after = after.nextElementSibling;
+        after.after(li);
+      } else {
+        const next = [...list.children].find((el) => el.dataset.corrects === undefined && Number(el.dataset.messageId) > m.id);
+        list.insertBefore(li, next || null);
+        // Corrections that arrived before their original move below it now.
+        [...list.querySelectorAll(`[data-corrects="${CSS.escape(String(m.id))}"]`)].reverse()
+          .forEach((el) => { markCorrected(li); li.after(el); });
+      }
+      if (stick) scroll.scrollTop = scroll.scrollHeight;
+    }
+
+    // The bot's unsent draft of this conversation, unless a person has spoken since.
+    function pendingDraft() {
+      const items = [...list.querySelectorAll('[data-testid="message"]')];
+      for (let i = items.length - 1; i >= 0; i -= 1) {
+        if (items[i].dataset.role === 'agent') return null;
+        const draft = items[i].querySelector('[data-testid="draft"] p');
+        if (draft) return draft.textContent.replace(/^Unsent draft: /, '');
+      }
+      return null;
+    }
+
+    // A reply an LLM is writing: agents watch it grow; the customer sees it only once it is decided.
+    function showWriting(d) {
+      let li = list.querySelector('[data-testid="writing"]');
+      if (!li || li.dataset.replyTo !== String(d.reply_to)) {
+        removeWriting();
+        li = h('li', { className: 'msg msg--bot msg--writing', 'data-testid': 'writing', 'data-reply-to': d.reply_to },
+          h('div', { className: 'msg__meta' }, h('span', { className: 'msg__author', textContent: 'Assistant is writing (not sent yet)' })),
+          h('div', { className: 'msg__bubble' }, h('p', { className: 'msg__text', textContent: '' })));
+        list.append(li);
+      }
+      li.querySelector('.msg__text').textContent += d.delta;
+      scroll.scrollTop = scroll.scrollHeight;
+    }
+    function removeWriting() { const li = list.querySelector('[data-testid="writing"]'); if (li) li.remove(); }
+
+    function markFlagged(li) {
+      const button = li.querySelector('[data-testid="flag-button"]');
+      if (button) button.replaceWith(flaggedTag());
+    }
+
+    return { render, pendingDraft, showWriting, removeWriting, markFlagged, clear: () => list.replaceChildren() };
+  }
+
+  window.SwitchboardTranscript = { create, formatTime, authorOf, reasonLabel };
+})();
