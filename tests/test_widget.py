@@ -116,7 +116,31 @@ def test_the_widget_hands_off_and_the_agent_answers_live(new_context, site, base
     expect(frame.locator('#messages [data-role="agent"] .msg__text')).to_have_text("Hi, Alice here.")
 
     frame.locator("#chat-close").click()  # the panel's own minimise button
-    expect(page.locator("#switchboard-widget .launcher")).to_have_attribute("aria-expanded", "false")
+    launcher = page.locator("#switchboard-widget .launcher")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+
+    # Replies that arrive while the panel is closed are counted on the launcher, for eyes and ears.
+    badge = page.locator("#switchboard-widget .unread")
+    expect(badge).to_be_hidden()
+    for n, line in enumerate(["Found your invoice.", "Anything else?"], start=1):
+        console.locator("#agent-input").fill(line)
+        console.locator("#agent-input").press("Enter")
+        expect(badge).to_have_text(str(n))
+    expect(launcher).to_have_attribute("aria-label", "Open Tally help, 2 unread messages")
+    launcher.click()
+    expect(badge).to_be_hidden()
+    expect(frame.locator('#messages [data-role="agent"]')).to_have_count(3)
+
+    # On the next page, closed: the conversation under way is still heard; what was read is not new.
+    launcher.click()
+    page.goto(f"{site}/left.html")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(chat_frame(page).locator('#messages [data-role="agent"]')).to_have_count(3)
+    expect(badge).to_be_hidden()
+    console.locator("#agent-input").fill("Still there?")
+    console.locator("#agent-input").press("Enter")
+    expect(badge).to_have_text("1")
+    expect(launcher).to_have_attribute("aria-label", "Open Tally help, 1 unread message")
 
 
 def test_the_widget_script_is_small(base_url, http):

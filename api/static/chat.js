@@ -194,16 +194,22 @@
   }
 
   // ---------- live updates (SSE) ----------
+  // A line from the bot or our team that is new to this page: in the widget, the launcher counts it
+  // while the panel is closed. (The stream replays the conversation; what was shown is not new.)
+  function heard(m) {
+    if (transcript.render(m) && m.role !== 'customer' && EMBED) window.SwitchboardEmbed.incoming();
+  }
+
   // The stream is opened with the conversation's cookie, never a token in the URL (URLs end up in logs).
   function connect() {
     disconnect();
     if (!conv) return;
     const gen = generation;
     const handlers = {
-      'message.created': (d) => { if (d.message.role !== 'customer') typing(false); transcript.render(d.message); },
+      'message.created': (d) => { if (d.message.role !== 'customer') typing(false); heard(d.message); },
       'bot.typing': () => typing(true),
       'agent.typing': (d) => typing(true, (d.agent && d.agent.name) || 'An agent', 5),
-      'message.corrected': (d) => transcript.render(d.message),
+      'message.corrected': (d) => heard(d.message),
       'handoff.requested': () => { setState('queued'); sync(); }, // sync: is anyone online to take it?
       'conversation.claimed': (d) => setState('agent', d.agent),
       'conversation.released': () => setState('bot'),

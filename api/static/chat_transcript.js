@@ -61,9 +61,9 @@
     const nearBottom = () => scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 80;
     const scrollToBottom = () => { scroll.scrollTop = scroll.scrollHeight; };
 
-    // Insert in id order, de-duplicated; lines still being sent stay last.
+    // Insert in id order, de-duplicated; lines still being sent stay last. True if it was new.
     function render(m) {
-      if (!m || m.id === undefined || find(m.id)) return;
+      if (!m || m.id === undefined || find(m.id)) return false;
       if (m.client_id) { // our own line, stored: it replaces its pending copy
         const mine = list.querySelector(`[data-client-id="${CSS.escape(m.client_id)}"]`);
         if (mine) mine.remove();
@@ -88,6 +88,7 @@
       }
       welcome.hidden = true;
       if (stick || m.role === 'customer') scrollToBottom();
+      return true;
     }
 
     // A line the customer typed, shown at once, before the server has it.

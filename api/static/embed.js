@@ -26,5 +26,6 @@
       clear: () => post({ switchboard: 'save', value: null }),
     },
     close: () => parent.postMessage({ switchboard: 'close' }, parentOrigin || '*'),
+    incoming: () => post({ switchboard: 'incoming' }), // a reply arrived: the loader counts it while closed
   };
 })();

@@ -2,7 +2,8 @@
 //   <script async src="https://HOST/widget.js" data-title="Help" data-color="#0f766e" data-position="left"></script>
 // It adds a launcher button in a shadow root (the host page's CSS cannot reach it, nor ours the
 // page), and opens the chat in an iframe from HOST on first use, so nothing of the chat is loaded
-// before the customer asks for it.
+// before the customer asks for it. Replies that arrive while the panel is closed show as an
+// unread count on the launcher.
 (() => {
   'use strict';
 
@@ -30,6 +31,10 @@
       box-shadow: 0 4px 14px rgba(0,0,0,.25); display: grid; place-items: center; }
     .launcher:focus-visible { outline: 3px solid #fff; box-shadow: 0 0 0 6px ${color}; }
     .launcher svg { width: 26px; height: 26px; fill: currentColor; }
+    .unread { position: absolute; top: -4px; ${side === 'right' ? 'left' : 'right'}: -4px; min-width: 20px; height: 20px;
+      padding: 0 5px; box-sizing: border-box; border-radius: 10px; background: #dc2626; color: #fff;
+      font: 700 12px/20px system-ui, sans-serif; text-align: center; }
+    .unread[hidden] { display: none; }
     .panel { position: fixed; ${side}: 20px; bottom: 88px; z-index: 2147483000; width: 380px; height: 600px;
       max-width: calc(100vw - 40px); max-height: calc(100vh - 108px); border-radius: 14px; overflow: hidden;
       box-shadow: 0 10px 40px rgba(0,0,0,.25); background: #fff; }
@@ -56,7 +61,11 @@
     svg.setAttribute('aria-hidden', 'true');
     const path = document.createElementNS(svgNS, 'path');
     svg.append(path);
-    launcher.append(svg);
+    const badge = document.createElement('span');
+    badge.className = 'unread';
+    badge.setAttribute('aria-hidden', 'true'); // the launcher's label says it
+    badge.hidden = true;
+    launcher.append(svg, badge);
     const panel = document.createElement('div');
     panel.className = 'panel';
     panel.id = 'switchboard-panel';
@@ -66,21 +75,33 @@
     root.append(style, launcher, panel);
     document.body.append(host);
 
-    let frame = null;
+    let frame = null, loaded = false;
+    let unread = 0; // replies that arrived while the panel was closed
+    function loadFrame() {
+      if (frame) return;
+      frame = document.createElement('iframe');
+      frame.title = title;
+      frame.allow = 'clipboard-write';
+      frame.src = `${origin}/widget?${new URLSearchParams({ title, color })}`;
+      frame.addEventListener('load', () => { loaded = true; }, { once: true });
+      panel.append(frame);
+    }
+    function label() {
+      const open = !panel.hidden;
+      const news = unread === 1 ? ', 1 unread message' : unread ? `, ${unread} unread messages` : '';
+      launcher.setAttribute('aria-label', open ? `Close ${title}` : `Open ${title}${news}`);
+      badge.textContent = unread > 9 ? '9+' : String(unread);
+      badge.hidden = open || !unread;
+    }
     function setOpen(open, focus) {
       panel.hidden = !open;
+      if (open) unread = 0;
       launcher.setAttribute('aria-expanded', String(open));
-      launcher.setAttribute('aria-label', open ? `Close ${title}` : `Open ${title}`);
       path.setAttribute('d', open ? CLOSE_ICON : CHAT_ICON);
+      label();
       try { sessionStorage.setItem(OPEN_KEY, open ? '1' : '0'); } catch (_) { /* storage blocked */ }
-      if (open && !frame) {
-        frame = document.createElement('iframe');
-        frame.title = title;
-        frame.allow = 'clipboard-write';
-        frame.src = `${origin}/widget?${new URLSearchParams({ title, color })}`;
-        panel.append(frame);
-      }
-      if (open && focus && frame) frame.addEventListener('load', () => frame.focus(), { once: true });
+      if (open) loadFrame();
+      if (open && focus) { if (loaded) frame.focus(); else frame.addEventListener('load', () => frame.focus(), { once: true }); }
       if (!open && focus) launcher.focus();
     }
     launcher.addEventListener('click', () => setOpen(panel.hidden, true));
@@ -91,10 +112,14 @@
       if (kind === 'ready') frame.contentWindow.postMessage({ switchboard: 'conversation', value: storage.get() }, origin);
       else if (kind === 'save') storage.set(typeof ev.data.value === 'string' ? ev.data.value : null);
       else if (kind === 'close') setOpen(false, true);
+      else if (kind === 'incoming' && panel.hidden) { unread += 1; label(); }
     });
     let wasOpen = false;
     try { wasOpen = sessionStorage.getItem(OPEN_KEY) === '1'; } catch (_) { /* storage blocked */ }
     setOpen(wasOpen, false);
+    // A customer with a conversation under way keeps hearing from it with the panel closed (the
+    // unread badge); a visitor who never opened the chat loads nothing but this file.
+    if (storage.get()) loadFrame();
   }
 
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
