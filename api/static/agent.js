@@ -183,6 +183,7 @@
   }
   const refreshOpen = debounce(() => { if (openId) openConversation(openId); }, 200);
 
+  const chime = window.SwitchboardChime.create($('sound-button'));
   const tabs = window.SwitchboardWorkspace.create($('chat-tabs'), {
     onSelect: (id) => openConversation(id),
     onClose: (id, next) => { if (openId === id) { if (next) openConversation(next); else closePane(); } },
@@ -292,7 +293,8 @@
         if (type === 'message.delta') { if (String(data.conversation_id) === openId) transcript.showWriting(data); return; }
         scheduleLists();
         const said = data.message && data.message.role;
-        if (said === 'customer') tabs.customerSaid(String(data.conversation_id), data.message.created_at);
+        if (type === 'handoff.requested') chime.ring('handoff');
+        if (said === 'customer' && tabs.customerSaid(String(data.conversation_id), data.message.created_at)) chime.ring('message');
         else if (said === 'agent') tabs.update(String(data.conversation_id), { waitingSince: null });
         if (!openId || String(data.conversation_id) !== openId) return;
         // a bot message carries agent-only fields (draft, signals) that events leave out: fetch it whole

@@ -64,14 +64,15 @@
       onClose(id, tabs.length ? tabs[tabs.length - 1].id : null);
     }
 
-    // A customer's line arrived: unread unless its tab is the one on screen.
+    // A customer's line arrived: unread unless its tab is the one on screen. True if it is unread.
     function customerSaid(id, at) {
       const t = find(id);
       if (!t) return false;
       if (!t.waitingSince) t.waitingSince = at;
-      if (id !== active || document.hidden) t.unread += 1;
+      const unread = id !== active || document.hidden;
+      if (unread) t.unread += 1;
       render();
-      return true;
+      return unread;
     }
 
     function update(id, { label, waitingSince }) {
