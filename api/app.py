@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import logs
 from api.errors import Conflict, Invalid, NotFound
-from api.routes import admin, agent, completions, customer, pages, vault
+from api.routes import admin, agent, completions, customer, kb_drafts, pages, vault
 from api.services import open_services
 from knowledge import KnowledgeBase, Settings
 
@@ -35,6 +35,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     app.include_router(customer.router)
     app.include_router(agent.router)
     app.include_router(admin.router)
+    app.include_router(kb_drafts.router)
     app.include_router(vault.router)
     app.include_router(completions.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")

@@ -225,6 +225,28 @@ answer_flags = sa.Table(
 )
 
 
+kb_drafts = sa.Table(
+    "kb_drafts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), nullable=False, index=True),
+    # the agent's answer or correction it was proposed from: one draft per message
+    sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, unique=True),
+    sa.Column("corrects", sa.Integer, sa.ForeignKey("messages.id")),  # the bot reply a correction corrects
+    sa.Column("question", sa.Text, nullable=False),  # the customer's line(s) that were answered
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # Markdown
+    sa.Column("tags", sa.JSON, nullable=False, default=list),
+    sa.Column("proposed_by", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("proposed_by_name", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),  # proposed | exported | dismissed
+    sa.Column("status_by", sa.String(200)),  # who exported or dismissed it: an admin's name, or "cli"
+    sa.Column("status_at", sa.DateTime(timezone=True)),
+    sa.Column("exported_path", sa.Text),  # the Markdown file it was written to
+)
+
+
 def _m007_card_vault(conn: sa.Connection) -> None:
     """Payment requests and the card vault (the secure card form)."""
     for table in (payment_requests, vault_cards):
@@ -242,6 +264,11 @@ def _m009_agent_presence(conn: sa.Connection) -> None:
         conn.execute(sa.text("ALTER TABLE agents ADD COLUMN presence VARCHAR(8) NOT NULL DEFAULT 'away'"))
 
 
+def _m010_kb_drafts(conn: sa.Connection) -> None:
+    """Agents' answers proposed as knowledge-base drafts, for editors to export or dismiss."""
+    kb_drafts.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     ("api.m001_agents_conversations_messages_events", lambda conn: metadata.create_all(conn)),
     ("api.m002_confidence_signals", _m002_confidence_signals),
@@ -252,6 +279,7 @@ MIGRATIONS: list[Migration] = [
     ("api.m007_card_vault", _m007_card_vault),
     ("api.m008_answer_flags", _m008_answer_flags),
     ("api.m009_agent_presence", _m009_agent_presence),
+    ("api.m010_kb_drafts", _m010_kb_drafts),
 ]
 
 

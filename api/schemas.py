@@ -61,6 +61,7 @@ class AgentMessagePublic(MessagePublic):
     signals: dict[str, float] | None = None
     low_signals: list[str] = []
     flagged: bool = False  # an agent flagged this bot reply as a bad answer, for the editors
+    kb_draft_id: int | None = None  # an agent's answer proposed as a knowledge-base draft
 
 
 class AnswerFlagIn(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api import flags, payments, presence
+from api import flags, kb_drafts, payments, presence
 from api.conversations import Conversation
 from api.events import last_event_id
 from api.schemas import AgentConversation, AgentPublic, ConversationPublic, MessagePublic, PaymentRequestPublic
@@ -48,8 +48,10 @@ async def agent_conversation(services: Services, conversation: Conversation, wit
     if with_messages:
         view.messages = await services.conversations.messages(conversation.id)
         flagged = await flags.flagged_messages(services.engine, conversation.id)
+        drafted = await kb_drafts.drafted_messages(services.engine, conversation.id)
         for message in view.messages:
             message.flagged = message.id in flagged
+            message.kb_draft_id = drafted.get(message.id)
         view.payment_request = await _payment_request(services, conversation.id)
         view.last_message = view.messages[-1] if view.messages else None
     return view

@@ -229,6 +229,7 @@
     actions: {
       correct: forms.toggleCorrect, flag: forms.toggleFlag,
       sendDraft: (text) => sendText(text), editDraft: (text) => editText(text),
+      messageActions: window.SwitchboardKbDraft.create({ api, messagePath }).addButton, // "Propose as article"
     },
   });
 
