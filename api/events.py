@@ -1,8 +1,8 @@
 """Events: stored first, in the same transaction as the change they describe, then announced.
 
-Every event gets an increasing id. Subscribers never receive event payloads through the
-notifier; a notification only says "there is something new", and each subscriber reads the events
-after the last id it delivered from the database. So a reconnecting client that sends
+Every event gets an increasing id. No event payload travels through the notifier; a notification
+only says "there is something new", and each worker's event hub (`api/event_hub.py`) reads the
+events after the last id it saw from the database. So a reconnecting client that sends
 Last-Event-ID gets every event it missed, in order, exactly once — and so does a live one.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -188,23 +187,3 @@ class RedisNotifier(LocalNotifier):
 
 def make_notifier(redis_url: str | None) -> LocalNotifier:
     return RedisNotifier(redis_url) if redis_url else LocalNotifier()
-
-
-async def subscribe(
-    engine: AsyncEngine, notifier: LocalNotifier, after: int, conversation_id: str | None = None
-) -> AsyncIterator[StoredEvent]:
-    """Every event after `after`, then live ones, forever (until the consumer stops)."""
-    waiter = notifier.subscribe()
-    try:
-        while True:
-            waiter.clear()
-            batch = await events_after(engine, after, conversation_id)
-            for event in batch:
-                yield event
-                after = event.id
-            if len(batch) == PAGE:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.wait(), timeout=POLL_SECONDS)
-    finally:
-        notifier.unsubscribe(waiter)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.conversations import ConversationService
 from api.db import open_database
+from api.event_hub import EventHub
 from api.events import LocalNotifier, make_notifier
 from api import rules_store
 from api.telemetry import Telemetry
@@ -24,6 +25,7 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     notifier: LocalNotifier
+    events: EventHub  # this worker's one event reader, fanning out to its streams
     kb: KnowledgeBase
     assistant: Assistant
     conversations: ConversationService
@@ -61,6 +63,7 @@ class Services:
 
     async def close(self) -> None:
         await self.conversations.shutdown()
+        await self.events.close()
         await self.notifier.close()
         for limiter in (self.sign_ins, self.conversation_starts, self.customer_lines):
             if close_limiter := getattr(limiter, "close", None):
@@ -75,10 +78,13 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
     engine = await open_database(settings.resolved_database_url)
     notifier = make_notifier(settings.redis_url)
     await notifier.start()
+    hub = EventHub(engine, notifier)
+    await hub.start()
     services = Services(
         settings=settings,
         engine=engine,
         notifier=notifier,
+        events=hub,
         kb=kb,
         assistant=build_assistant(settings, kb),
         conversations=ConversationService(
