@@ -32,7 +32,7 @@ class Durations:
         if not seconds:
             return cls(0, None, None)
         ordered = sorted(seconds)
-        return cls(len(ordered), round(_quantile(ordered, 0.5), 3), round(_quantile(ordered, 0.9), 3))
+        return cls(len(ordered), round(quantile(ordered, 0.5), 3), round(quantile(ordered, 0.9), 3))
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class ServiceMetrics:
     agents: list[AgentLoad] = field(default_factory=list)
 
 
-def _quantile(ordered: list[float], q: float) -> float:
+def quantile(ordered: list[float], q: float) -> float:
     """Linear interpolation between closest ranks."""
     position = (len(ordered) - 1) * q
     low, high = math.floor(position), math.ceil(position)
@@ -89,7 +89,7 @@ async def waiting_since(conn: AsyncConnection) -> list[datetime]:
     return [aware(t) for t in rows.scalars()]
 
 
-def _satisfaction(scores: list[int]) -> Satisfaction:
+def satisfaction_of(scores: list[int]) -> Satisfaction:
     if not scores:
         return Satisfaction(0, None, None)
     return Satisfaction(
@@ -193,11 +193,11 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
         answered_by_bot_alone=bot_alone,
         first_response=Durations.of(first_response),
         agent_first_response=Durations.of(list(agent_first.values())),
-        satisfaction=_satisfaction([score for score, _ in rated]),
+        satisfaction=satisfaction_of([score for score, _ in rated]),
         queue_waiting=len(queued_since),
         queue_longest_wait=round((now - min(queued_since)).total_seconds(), 1) if queued_since else None,
         agents=[
-            AgentLoad(id, name, presence, int(load.get(id, 0)), handled[id], _satisfaction(scores_by_agent.get(id, [])))
+            AgentLoad(id, name, presence, int(load.get(id, 0)), handled[id], satisfaction_of(scores_by_agent.get(id, [])))
             for id, name, presence in accounts
         ],
     )

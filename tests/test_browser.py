@@ -583,7 +583,7 @@ def test_the_customer_sees_the_agent_typing(customer, console):
     expect(customer.locator('[data-testid="typing"]')).to_be_hidden()
 
 
-def test_an_admin_reads_the_dashboard_and_an_agent_has_none(customer, new_context, base_url, settings, console):
+def test_an_admin_reads_the_dashboard_and_an_agent_has_none(customer, new_context, base_url, settings, console, alice, http):
     ask(customer, OFF_TOPIC)
     expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
     expect(console.locator("#dashboard-button")).to_be_hidden()  # alice is an agent, not an admin
@@ -597,6 +597,19 @@ def test_an_admin_reads_the_dashboard_and_an_agent_has_none(customer, new_contex
     expect(dashboard.locator('[data-testid="dash-queue"] .dash-tile__value')).to_have_text("1")
     expect(dashboard.locator('[data-testid="dash-reasons"] .dash-bar')).to_have_attribute("data-label", "low confidence")
     expect(dashboard.locator('[data-testid="dash-agents"] .dash-bar')).to_have_count(2)  # alice and root
+    # day by day, as SVG charts: one bar a day for the last 14 days, today's with the one conversation
+    volume = dashboard.locator('[data-testid="dash-chart-volume"] svg [data-testid="chart-bar"]')
+    expect(volume).to_have_count(14)
+    expect(volume.last).to_have_attribute("data-value", "1")
+    expect(dashboard.locator('[data-testid="dash-chart-csat"] svg [data-testid="chart-bar"]')).to_have_count(14)
+    expect(dashboard.locator('[data-testid="dash-chart-times"] svg [data-testid="chart-line"]')).to_have_count(3)
+    expect(dashboard.locator('[data-testid="dash-agent-peaks"]')).to_contain_text("Nothing yet.")  # nobody held a chat
     screenshot(admin, "console-dashboard")
     admin.locator("#dashboard-button").click()
     expect(dashboard).to_be_hidden()
+
+    chat = saved_conversation(customer)["id"]
+    assert http.post(f"/v1/agent/conversations/{chat}/claim", headers={"Authorization": f"Bearer {alice}"}).status_code == 200
+    admin.locator("#dashboard-button").click()  # drawn afresh
+    peak = dashboard.locator('[data-testid="dash-agent-peak"][data-agent="alice"] [data-testid="dash-agent-peak-max"]')
+    expect(peak).to_have_text("1")

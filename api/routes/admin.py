@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api import agents, audit, canned, rules_store
+from api.conversation_figures import ConversationMetrics, conversation_metrics
+from api.metrics_series import MAX_DAYS, DailyMetrics, daily_metrics
 from api.service_metrics import ServiceMetrics, service_metrics
 from api.workspace_schemas import (
     CannedResponseIn,
@@ -125,6 +127,25 @@ async def metrics(
     if since >= until:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "`since` must be before `until`")
     return await service_metrics(services.engine, since, until)
+
+
+@router.get("/metrics/daily")
+async def metrics_daily(
+    admin: CurrentAdmin,
+    services: ServicesDep,
+    days: Annotated[int, Query(description=f"how many UTC days, today included: 1 to {MAX_DAYS}")] = 14,
+) -> DailyMetrics:
+    """Day by day: conversations started, handoff and bot resolution rates, median response and
+    queue times, CSAT, reopen rate; and each agent's chats, handle time, CSAT and peak concurrent
+    chats. A `days` outside 1..90 gets 422."""
+    return await daily_metrics(services.engine, days)
+
+
+@router.get("/conversations/{conversation_id}/metrics")
+async def metrics_of_conversation(conversation_id: str, admin: CurrentAdmin, services: ServicesDep) -> ConversationMetrics:
+    """One conversation's figures: bot and human first response, time in queue, handle time,
+    handoffs, resolved by the bot, reopened, rating. Unknown id: 404."""
+    return await conversation_metrics(services.engine, conversation_id)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
