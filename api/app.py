@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import logs
+from api.body_limit import BodyLimit
 from api.errors import Conflict, Invalid, NotFound
 from api.routes import admin, agent, completions, customer, kb_drafts, pages, vault
 from api.services import open_services
@@ -42,14 +43,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
 
     body_limit = max(MAX_BODY_BYTES, settings.max_message_chars * 8)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > body_limit):
-            return JSONResponse(
-                {"detail": f"request body over {body_limit} bytes"}, status.HTTP_413_CONTENT_TOO_LARGE
-            )
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=body_limit)
 
     def error(code: int):
         async def handler(_request: Request, exc: Exception) -> JSONResponse:

@@ -38,9 +38,10 @@ class Subscription:
     conversation_id: str | None  # None: every event (an agent stream)
     queue: asyncio.Queue[StoredEvent | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     dropped: bool = False
+    ended: bool = False
 
     def offer(self, event: StoredEvent) -> None:
-        if self.dropped:
+        if self.dropped or self.ended:
             return
         try:
             self.queue.put_nowait(event)
@@ -49,6 +50,15 @@ class Subscription:
             while not self.queue.empty():  # free the memory now; the reader sees the end marker
                 self.queue.get_nowait()
             self.queue.put_nowait(None)
+
+    def end(self) -> None:
+        """End the stream (its credential died, or the worker is stopping)."""
+        if self.dropped or self.ended:
+            return
+        self.ended = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
 
 
 class EventHub:
@@ -80,8 +90,7 @@ class EventHub:
         if self._waiter:
             self.notifier.unsubscribe(self._waiter)
         for subscription in [*self._all, *(s for group in self._by_conversation.values() for s in group)]:
-            with contextlib.suppress(asyncio.QueueFull):
-                subscription.queue.put_nowait(None)  # its stream ends
+            subscription.end()
 
     async def _run(self) -> None:
         assert self._waiter is not None
@@ -109,7 +118,9 @@ class EventHub:
             for subscription in self._by_conversation.get(event.conversation_id, ()):
                 subscription.offer(event)
 
-    def _register(self, conversation_id: str | None) -> Subscription:
+    def open(self, conversation_id: str | None = None) -> Subscription:
+        """Start queueing live events for a stream (all events, or one conversation's customer
+        events); `stream` then replays what came before and goes on live."""
         subscription = Subscription(conversation_id, asyncio.Queue(self.queue_size))
         if conversation_id is None:
             self._all.add(subscription)
@@ -127,10 +138,14 @@ class EventHub:
             if not group:
                 del self._by_conversation[subscription.conversation_id]
 
-    async def subscribe(self, after: int, conversation_id: str | None = None) -> AsyncIterator[StoredEvent]:
+    def subscribe(self, after: int, conversation_id: str | None = None) -> AsyncIterator[StoredEvent]:
+        return self.stream(self.open(conversation_id), after)
+
+    async def stream(self, subscription: Subscription, after: int) -> AsyncIterator[StoredEvent]:
         """Every event after `after` (for one conversation, the customer's kinds), then live ones,
-        until the consumer stops. Raises StreamDropped if the consumer falls too far behind."""
-        subscription = self._register(conversation_id)  # first: live events queue up from now on
+        until the consumer stops or the subscription ends. Raises StreamDropped if the consumer
+        fell too far behind. `subscription` was opened first, so nothing falls between the two."""
+        conversation_id = subscription.conversation_id
         try:
             while True:  # replay from the database what happened before
                 batch = await events_after(self.engine, after, conversation_id)
@@ -144,7 +159,7 @@ class EventHub:
                 if event is None:
                     if subscription.dropped:
                         raise StreamDropped(f"stream fell {self.queue_size} events behind")
-                    return  # the hub is closing
+                    return  # ended: its credential died, or the worker is stopping
                 if event.id > after:  # already replayed otherwise
                     yield event
                     after = event.id

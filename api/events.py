@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -37,12 +37,13 @@ POLL_SECONDS = 15.0  # a safety net: subscribers re-read even if a notification 
 PAGE = 500
 
 
-@dataclass(frozen=True)
+@dataclass
 class StoredEvent:
     id: int
     conversation_id: str
     type: str
     data: dict
+    frame: bytes | None = field(default=None, compare=False, repr=False)  # its SSE encoding, made once
 
 
 async def append_event(conn: AsyncConnection, conversation_id: str, type_: str, data: dict) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.conversations import ConversationService
 from api.db import open_database
 from api.event_hub import EventHub
+from api.stream_guard import StreamGuard
 from api.events import LocalNotifier, make_notifier
 from api import rules_store
 from api.telemetry import Telemetry
@@ -26,6 +27,7 @@ class Services:
     engine: AsyncEngine
     notifier: LocalNotifier
     events: EventHub  # this worker's one event reader, fanning out to its streams
+    stream_guard: StreamGuard  # ends the streams whose credential died
     kb: KnowledgeBase
     assistant: Assistant
     conversations: ConversationService
@@ -63,6 +65,7 @@ class Services:
 
     async def close(self) -> None:
         await self.conversations.shutdown()
+        await self.stream_guard.close()
         await self.events.close()
         await self.notifier.close()
         for limiter in (self.sign_ins, self.conversation_starts, self.customer_lines):
@@ -80,11 +83,14 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
     await notifier.start()
     hub = EventHub(engine, notifier)
     await hub.start()
+    guard = StreamGuard(notifier)
+    await guard.start()
     services = Services(
         settings=settings,
         engine=engine,
         notifier=notifier,
         events=hub,
+        stream_guard=guard,
         kb=kb,
         assistant=build_assistant(settings, kb),
         conversations=ConversationService(

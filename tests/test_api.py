@@ -285,6 +285,16 @@ def test_malformed_json_gets_422_and_oversized_body_gets_413(client):
     huge = client.post(url, content=b'{"text": "' + b"x" * 300_000 + b'"}', headers=headers)
     assert huge.status_code == 413 and "over" in huge.json()["detail"]
 
+    def chunks():  # no Content-Length: the body is counted as it arrives
+        yield b'{"text": "'
+        for _ in range(40):
+            yield b"x" * 10_000
+        yield b'"}'
+
+    chunked = client.post(url, content=chunks(), headers=headers)
+    assert chunked.status_code == 413 and "over" in chunked.json()["detail"]
+    assert customer.conversation()["messages"] == []
+
 
 def test_card_numbers_are_masked_before_anyone_sees_them(client, alice):
     customer = start_conversation(client)

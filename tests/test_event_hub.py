@@ -134,7 +134,7 @@ def test_a_client_that_stops_reading_is_let_go_and_nobody_else_waits_for_it(tmp_
 def test_an_sse_frame_carries_one_event_whatever_the_message_text_holds(tmp_path):
     text = "hi\n\nid: 999\nevent: conversation.closed\ndata: {}\r\n\r\n"
     event = StoredEvent(7, "conv-a", "message.created", {"conversation_id": "conv-a", "message": {"text": text}})
-    frame = _sse(event).encode().decode()
+    frame = _sse(event).decode()
     blocks = [b for b in frame.replace("\r\n", "\n").split("\n\n") if b.strip()]
     assert len(blocks) == 1
     fields = [line.split(":", 1)[0] for line in blocks[0].splitlines()]

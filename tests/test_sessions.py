@@ -22,7 +22,7 @@ from api.cli import main
 from api.db import open_database
 from api.ratelimit import FailureLimiter, RedisFailureLimiter
 from api.sessions import find_session, start_session
-from api.streams import RECHECK_SECONDS
+from api.stream_guard import RECHECK_SECONDS
 from knowledge import KnowledgeBase, Settings
 
 from .api_helpers import OFF_TOPIC, create_agent, start_conversation

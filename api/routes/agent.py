@@ -139,7 +139,7 @@ async def events(who: SignedInDep, services: ServicesDep, after: LastEventId):
     """Every queue and conversation event. Without Last-Event-ID: from now on. The stream ends when
     its credential dies (revoked, signed out, expired)."""
     start = after if after is not None else await last_event_id(services.engine)
-    return event_response(services, start, still_valid=lambda: who.still_valid(services))
+    return event_response(services, start, guard=(who.credential, lambda: who.still_valid(services)))
 
 
 @router.post("/conversations/{conversation_id}/typing", status_code=status.HTTP_204_NO_CONTENT)
