@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, status
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -44,6 +45,16 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
     body_limit = max(MAX_BODY_BYTES, settings.max_message_chars * 8)
 
     app.add_middleware(BodyLimit, limit=body_limit)
+    if origins := settings.cors_origin_list:
+        # Other sites' scripts may call the API with a Bearer token (a customer's conversation
+        # token, an integration's agent token), never with our cookies: credentials stay off, so
+        # the console's and chat page's cookie sessions cannot be ridden from another origin.
+        app.add_middleware(
+            CORSMiddleware, allow_origins=origins, allow_credentials=False,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+            expose_headers=["Retry-After"], max_age=600,
+        )
 
     def error(code: int):
         async def handler(_request: Request, exc: Exception) -> JSONResponse:

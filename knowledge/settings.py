@@ -5,6 +5,7 @@ Read once at start-up (``Settings()``) and passed down; no other module reads th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -79,6 +80,20 @@ class Settings(BaseSettings):
         default=None, repr=False, description="the payment integration's credential for reading cards back"
     )
     public_url: str = "http://127.0.0.1:8000"
+    cors_origins: str = Field(
+        default="", description="comma-separated origins whose scripts may call the API with a Bearer token"
+    )
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """The CORS allow-list, each origin checked: scheme://host[:port], nothing after it."""
+        origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        for origin in origins:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+                raise ValueError(
+                    f"SWITCHBOARD_CORS_ORIGINS: {origin!r} is not an origin like https://www.example.com"
+                )
+        return origins
 
     @property
     def chroma_path(self) -> Path:
