@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import exc as sa_exc
 
 from api import logs
 from api.body_limit import BodyLimit
@@ -17,6 +19,7 @@ from api.routes import admin, agent, completions, customer, kb_drafts, pages, va
 from api.services import open_services
 from knowledge import KnowledgeBase, Settings
 
+log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024  # the largest request: a whole escalation rules document
 
 
@@ -62,6 +65,17 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
 
         return handler
 
+    async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # The transaction rolled back: nothing was half-written, and a retry (with the same
+        # client_id for a customer line) is safe. The pool replaces dead connections by itself.
+        log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return JSONResponse(
+            {"detail": "the service is briefly unavailable (database); please retry in a few seconds"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"},
+        )
+
+    app.add_exception_handler(sa_exc.OperationalError, database_unavailable)
+    app.add_exception_handler(sa_exc.InterfaceError, database_unavailable)
     app.add_exception_handler(NotFound, error(status.HTTP_404_NOT_FOUND))
     app.add_exception_handler(Conflict, error(status.HTTP_409_CONFLICT))
     app.add_exception_handler(Invalid, error(status.HTTP_422_UNPROCESSABLE_CONTENT))

@@ -295,6 +295,8 @@ async def open_database(url: str) -> AsyncEngine:
     kwargs: dict = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
+    else:  # a server that went away and came back: test each pooled connection before use
+        kwargs["pool_pre_ping"] = True
     engine = create_async_engine(async_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
 
