@@ -315,15 +315,19 @@ class ConversationService:
                 .values(state="agent", agent_id=agent.id, updated_at=_now())
                 .returning(conversations.c.id)
             )
-            if result.first() is None:
-                current = await self.get(conversation_id)  # NotFound if it does not exist
-                if current.state == "closed":
-                    raise Conflict("conversation is closed")
-                raise Conflict(f"conversation is owned by {current.agent.name if current.agent else 'another agent'}")
-            await append_event(conn, conversation_id, "conversation.claimed", {"agent": AgentPublic(id=agent.id, name=agent.name).model_dump()})
-            await audit.record(conn, "conversation.claim", _actor(agent), conversation_id=conversation_id)
+            claimed = result.first() is not None
+            if claimed:
+                await append_event(conn, conversation_id, "conversation.claimed", {"agent": AgentPublic(id=agent.id, name=agent.name).model_dump()})
+                await audit.record(conn, "conversation.claim", _actor(agent), conversation_id=conversation_id)
+        # Why a claim failed is read after its transaction ends: a second connection taken while
+        # the first is held would let a burst of claims exhaust the pool and wait on itself.
+        current = await self.get(conversation_id)  # NotFound if it does not exist
+        if not claimed:
+            if current.state == "closed":
+                raise Conflict("conversation is closed")
+            raise Conflict(f"conversation is owned by {current.agent.name if current.agent else 'another agent'}")
         await self.notifier.publish()
-        return await self.get(conversation_id)
+        return current
 
     async def agent_message(self, conversation_id: str, agent: Agent, text: str) -> AgentMessagePublic:
         """An agent replies; replying to a conversation nobody owns takes it over."""
@@ -403,15 +407,16 @@ class ConversationService:
                 .values(state="closed", updated_at=_now())
                 .returning(conversations.c.id)
             )
-            if result.first() is None:
-                current = await self.get(conversation_id)
-                if current.state == "closed":
-                    return current
-                raise Conflict(f"conversation is owned by {current.agent.name if current.agent else 'another agent'}")
-            await append_event(conn, conversation_id, "conversation.closed", {"agent": {"id": agent.id, "name": agent.name}})
-            await audit.record(conn, "conversation.close", _actor(agent), conversation_id=conversation_id)
-        await self.notifier.publish()
-        return await self.get(conversation_id)
+            closed = result.first() is not None
+            if closed:
+                await append_event(conn, conversation_id, "conversation.closed", {"agent": {"id": agent.id, "name": agent.name}})
+                await audit.record(conn, "conversation.close", _actor(agent), conversation_id=conversation_id)
+        current = await self.get(conversation_id)  # after the transaction: one connection at a time
+        if not closed and current.state != "closed":
+            raise Conflict(f"conversation is owned by {current.agent.name if current.agent else 'another agent'}")
+        if closed:
+            await self.notifier.publish()
+        return current
 
     # ----- helpers -------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -80,19 +81,21 @@ def test_an_event_on_one_worker_reaches_an_agent_streaming_from_another(workers,
     assert {e.data["conversation_id"] for e in events} == {conv["id"]}
 
 
-def test_agents_on_different_workers_cannot_both_claim(workers, scaled_settings):
+def test_100_simultaneous_claims_across_two_workers_give_exactly_one_200(workers, scaled_settings):
     a, b = workers
-    agents = [create_agent(scaled_settings, f"agent-{n}") for n in range(6)]
-    with httpx.Client(timeout=30) as http:
+    agents = [create_agent(scaled_settings, f"agent-{n}") for n in range(100)]
+    with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=100)) as http:
         conv = http.post(f"{a}/v1/conversations").json()
+        start = threading.Barrier(100)
 
         def claim(n: int) -> int:
             url = f"{(a, b)[n % 2]}/v1/agent/conversations/{conv['id']}/claim"
+            start.wait()  # all at once
             return http.post(url, headers=agents[n]).status_code
 
-        with ThreadPoolExecutor(6) as pool:
-            codes = sorted(pool.map(claim, range(6)))
-        assert codes == [200, 409, 409, 409, 409, 409]
+        with ThreadPoolExecutor(100) as pool:
+            codes = sorted(pool.map(claim, range(100)))
+        assert codes == [200] + [409] * 99
         replay_headers = {**agents[0], "Last-Event-ID": "0"}
         with open_stream(http, f"{b}/v1/agent/events", replay_headers) as stream:
             claimed = stream.next()
