@@ -44,7 +44,7 @@
         label && h('span', { className: 'msg__author', 'data-testid': isCorrection ? 'correction-label' : 'message-author', textContent: label }),
         h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
       h('div', { className: 'msg__bubble' },
-        h('p', { className: 'msg__text', textContent: m.text }),
+        role === 'bot' ? window.SwitchboardRichText.render(m.text) : h('p', { className: 'msg__text', textContent: m.text }),
         role === 'bot' || isCorrection ? renderSources(m.sources) : null),
     );
     return li;

@@ -85,7 +85,7 @@
           m.handoff && h('span', { className: 'tag', textContent: 'handoff' }),
           h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
         h('div', { className: 'msg__bubble' },
-          h('p', { className: 'msg__text', textContent: m.text }),
+          role === 'bot' ? window.SwitchboardRichText.render(m.text) : h('p', { className: 'msg__text', textContent: m.text }),
           m.draft && draftBox(m.draft), // agents only: the answer the bot held back on a low-confidence handoff
           (role === 'bot' || isCorrection) && renderSources(m.sources),
           role === 'bot' && renderSignals(m)));
