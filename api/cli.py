@@ -10,6 +10,7 @@ from typing import cast
 
 import click
 
+from api.db_cli import db_group
 from api.kb_drafts_cli import drafts_group
 from evals.cli import eval_group
 from ingest.cli import ingest_command, kb_group, search_command
@@ -31,6 +32,7 @@ main.add_command(ingest_command)
 main.add_command(search_command)
 main.add_command(kb_group)
 main.add_command(eval_group)
+main.add_command(db_group)
 kb_group.add_command(drafts_group)
 
 

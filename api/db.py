@@ -1,14 +1,19 @@
 """Persistence for conversations, messages, events and agents (SQLAlchemy Core, async).
 
 SQLite in the data directory by default; PostgreSQL by URL for many workers. Same code.
+These tables are what the code reads and writes; a change to them is also a new Alembic revision in
+api/migrations/versions/, applied when the database is opened (or by `switchboard db upgrade`).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from knowledge.migrations import Migration, migrate
+from api.migrations.legacy import adopt
+from knowledge.schema import Schema, upgrade
 
 metadata = sa.MetaData()
 
@@ -83,52 +88,6 @@ events = sa.Table(
 )
 
 
-def _m002_confidence_signals(conn: sa.Connection) -> None:
-    """Why a reply scored as it did, and why a conversation was handed off (agents see both)."""
-    have = {
-        table: {c["name"] for c in sa.inspect(conn).get_columns(table)} for table in ("messages", "conversations")
-    }
-    added = [
-        ("messages", "handoff_detail", "TEXT"),
-        ("messages", "signals", "JSON"),
-        ("messages", "low_signals", "JSON"),
-        ("conversations", "handoff_detail", "TEXT"),
-    ]
-    for table, column, kind in added:
-        if column not in have[table]:  # a database created by m001 of this release already has it
-            conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
-
-
-def _m003_message_client_ids(conn: sa.Connection) -> None:
-    """Idempotent customer lines (a client id per message) and what the bot has answered so far."""
-    inspector = sa.inspect(conn)
-    have = {c["name"] for c in inspector.get_columns("messages")}
-    if "client_id" not in have:
-        conn.execute(sa.text("ALTER TABLE messages ADD COLUMN client_id VARCHAR(64)"))
-    if "answers_through" not in have:
-        conn.execute(sa.text("ALTER TABLE messages ADD COLUMN answers_through INTEGER"))
-    if "answered_through" not in {c["name"] for c in inspector.get_columns("conversations")}:
-        conn.execute(sa.text("ALTER TABLE conversations ADD COLUMN answered_through INTEGER"))
-        # before this release every line was answered as it came: nothing earlier is pending
-        conn.execute(sa.text(
-            "UPDATE conversations SET answered_through = (SELECT MAX(m.id) FROM messages m "
-            "WHERE m.conversation_id = conversations.id AND m.role = 'customer')"
-        ))
-    if "ux_messages_client_id" not in {i["name"] for i in sa.inspect(conn).get_indexes("messages")}:
-        conn.execute(sa.text("CREATE UNIQUE INDEX ux_messages_client_id ON messages (conversation_id, client_id)"))
-
-
-def _m004_sessions_roles(conn: sa.Connection) -> None:
-    """Console sessions (a cookie instead of a token in the page), agent roles and revocation."""
-    have = {c["name"] for c in sa.inspect(conn).get_columns("agents")}
-    if "role" not in have:
-        conn.execute(sa.text("ALTER TABLE agents ADD COLUMN role VARCHAR(16) NOT NULL DEFAULT 'agent'"))
-    if "revoked_at" not in have:
-        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
-        conn.execute(sa.text(f"ALTER TABLE agents ADD COLUMN revoked_at {kind}"))
-    agent_sessions.create(conn, checkfirst=True)
-
-
 audit_log = sa.Table(
     "audit_log",
     metadata,
@@ -140,11 +99,6 @@ audit_log = sa.Table(
     sa.Column("conversation_id", sa.String(36), index=True),
     sa.Column("detail", sa.JSON),
 )
-
-
-def _m005_audit_log(conn: sa.Connection) -> None:
-    """Who did what and when: agents' actions on conversations, sign-ins, account changes."""
-    audit_log.create(conn, checkfirst=True)
 
 
 canned_responses = sa.Table(
@@ -206,12 +160,6 @@ vault_cards = sa.Table(
 )
 
 
-def _m006_workspace(conn: sa.Connection) -> None:
-    """Canned responses, escalation rules edited by admins, and customers' ratings (CSAT)."""
-    for table in (canned_responses, escalation_rule_revisions, ratings):
-        table.create(conn, checkfirst=True)
-
-
 answer_flags = sa.Table(
     "answer_flags",
     metadata,
@@ -247,40 +195,11 @@ kb_drafts = sa.Table(
 )
 
 
-def _m007_card_vault(conn: sa.Connection) -> None:
-    """Payment requests and the card vault (the secure card form)."""
-    for table in (payment_requests, vault_cards):
-        table.create(conn, checkfirst=True)
-
-
-def _m008_answer_flags(conn: sa.Connection) -> None:
-    """Bot replies an agent flagged as bad answers, with a note for the editors."""
-    answer_flags.create(conn, checkfirst=True)
-
-
-def _m009_agent_presence(conn: sa.Connection) -> None:
-    """Whether each agent is online or away."""
-    if "presence" not in {c["name"] for c in sa.inspect(conn).get_columns("agents")}:
-        conn.execute(sa.text("ALTER TABLE agents ADD COLUMN presence VARCHAR(8) NOT NULL DEFAULT 'away'"))
-
-
-def _m010_kb_drafts(conn: sa.Connection) -> None:
-    """Agents' answers proposed as knowledge-base drafts, for editors to export or dismiss."""
-    kb_drafts.create(conn, checkfirst=True)
-
-
-MIGRATIONS: list[Migration] = [
-    ("api.m001_agents_conversations_messages_events", lambda conn: metadata.create_all(conn)),
-    ("api.m002_confidence_signals", _m002_confidence_signals),
-    ("api.m003_message_client_ids", _m003_message_client_ids),
-    ("api.m004_sessions_roles", _m004_sessions_roles),
-    ("api.m005_audit_log", _m005_audit_log),
-    ("api.m006_workspace", _m006_workspace),
-    ("api.m007_card_vault", _m007_card_vault),
-    ("api.m008_answer_flags", _m008_answer_flags),
-    ("api.m009_agent_presence", _m009_agent_presence),
-    ("api.m010_kb_drafts", _m010_kb_drafts),
-]
+SCHEMA = Schema(
+    scripts=Path(__file__).resolve().parent / "migrations",
+    version_table="alembic_version",
+    adopt=adopt,  # a database the hand-written runner made
+)
 
 
 def async_url(url: str) -> str:
@@ -308,5 +227,5 @@ async def open_database(url: str) -> AsyncEngine:
             cur.close()
 
     async with engine.begin() as conn:
-        await conn.run_sync(migrate, MIGRATIONS)
+        await conn.run_sync(upgrade, SCHEMA)
     return engine

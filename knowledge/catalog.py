@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 
-from knowledge.migrations import Migration, migrate
+from knowledge.schema import Schema, upgrade
 
 metadata = sa.MetaData()
 
@@ -88,9 +89,16 @@ def _row_to_doc(row: sa.Row) -> IndexedDocument:
     )
 
 
-MIGRATIONS: list[Migration] = [
-    ("catalog.m001_documents_and_versions", lambda conn: metadata.create_all(conn)),
-]
+def _adopt(conn: sa.Connection) -> str | None:
+    """Before Alembic the catalog had one schema (catalog.m001): its tables mean revision 0001."""
+    return "0001" if sa.inspect(conn).has_table(documents.name) else None
+
+
+SCHEMA = Schema(
+    scripts=Path(__file__).resolve().parent / "migrations",
+    version_table="kb_alembic_version",
+    adopt=_adopt,
+)
 
 
 def sync_url(url: str) -> str:
@@ -104,7 +112,7 @@ class Catalog:
         connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
         self.engine = sa.create_engine(url, connect_args=connect_args)
         with self.engine.begin() as conn:
-            migrate(conn, MIGRATIONS)
+            upgrade(conn, SCHEMA)
 
     def close(self) -> None:
         self.engine.dispose()

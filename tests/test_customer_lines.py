@@ -190,34 +190,24 @@ def test_after_release_the_bot_answers_new_lines_not_those_said_to_the_person(tm
 def test_a_conversation_from_the_previous_release_has_nothing_pending_after_the_upgrade(tmp_path: Path) -> None:
     """Before client ids, every line was answered as it came: after the upgrade the bot answers the
     customer's next line alone, not the whole old conversation with it."""
-    from knowledge.migrations import applied_migrations
+    from .previous_release import forget_steps, sqlite_database
 
-    url = f"sqlite:///{tmp_path / 'chat.db'}"
-
-    async def earlier_release() -> str:
-        engine = await open_database(url)
-        service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000)
-        cid, _ = await service.create()
-        for line in ("hi", "where is my invoice?"):
-            await service.post_customer_message(cid, line, HeldAnswers())
-        await engine.dispose()
-        return cid
-
-    cid = asyncio.run(earlier_release())
+    url = sqlite_database(tmp_path / "chat.db")  # conversation c-1: a customer line the bot answered
     old = sa.create_engine(url)
-    with old.begin() as conn:  # the schema as it was before m003
+    with old.begin() as conn:  # the schema as it was before the hand-written runner's m003
+        conn.execute(sa.text("UPDATE conversations SET state = 'bot', agent_id = NULL"))
         conn.execute(sa.text("DROP INDEX ux_messages_client_id"))
         conn.execute(sa.text("ALTER TABLE messages DROP COLUMN client_id"))
         conn.execute(sa.text("ALTER TABLE messages DROP COLUMN answers_through"))
         conn.execute(sa.text("ALTER TABLE conversations DROP COLUMN answered_through"))
-        conn.execute(applied_migrations.delete().where(applied_migrations.c.name == "api.m003_message_client_ids"))
+        forget_steps(conn, "api.m003_message_client_ids")
     old.dispose()
 
     async def after_upgrade() -> None:
         engine = await open_database(url)
         service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000)
         answers = HeldAnswers()
-        await service.post_customer_message(cid, "and can I pay by card?", answers)
+        await service.post_customer_message("c-1", "and can I pay by card?", answers)
         assert answers.questions == ["and can I pay by card?"]
         await engine.dispose()
 

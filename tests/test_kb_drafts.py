@@ -17,13 +17,13 @@ from fastapi.testclient import TestClient
 from api import kb_drafts
 from api.app import create_app
 from api.cli import main
-from api.db import MIGRATIONS, open_database
+from api.db import open_database
 from api.kb_draft_files import markdown, slug, write_draft
 from ingest import Chunker, load_file, sync
 from knowledge import KnowledgeBase, Settings
-from knowledge.migrations import migrate
 
 from .api_helpers import ANSWERABLE, OFF_TOPIC, Customer, create_agent, start_conversation
+from .previous_release import forget_steps, sqlite_database
 
 CARD = "4242 4242 4242 4242"  # passes the Luhn check: masked wherever it is stored
 CORRECTION = "Go to Settings → Security and click **Reset password**; the link is valid for 1 hour."
@@ -332,17 +332,15 @@ def test_the_cli_lists_proposed_drafts_and_json_for_tools(settings, client, alic
 
 
 def test_a_database_from_before_drafts_gains_the_table(tmp_path):
-    path = tmp_path / "db.sqlite"
-    run_url = f"sqlite:///{path}"
-    asyncio.run(_open_and_close(run_url))
+    run_url = sqlite_database(tmp_path / "db.sqlite")
     engine = sa.create_engine(run_url)
-    with engine.begin() as conn:  # as m001–m009 left it
+    with engine.begin() as conn:  # as the hand-written runner's m001–m009 left it
         conn.execute(sa.text("DROP TABLE kb_drafts"))
-        conn.execute(sa.text("DELETE FROM schema_migrations WHERE name = 'api.m010_kb_drafts'"))
-        assert migrate(conn, [m for m in MIGRATIONS if m[0] != "api.m010_kb_drafts"]) == []
+        forget_steps(conn, "api.m010_kb_drafts")
     asyncio.run(_open_and_close(run_url))
     with engine.connect() as conn:
         assert "kb_drafts" in sa.inspect(conn).get_table_names()
+    engine.dispose()
 
 
 async def _open_and_close(url: str) -> None:

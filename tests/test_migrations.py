@@ -1,57 +1,163 @@
-"""Schema migrations run once each, in order, and a database is brought up to date at start-up."""
+"""The schema is Alembic's: a new database is made at the newest revision, one made by the release
+before Alembic (its hand-written runner) is recognised and upgraded with its rows intact, on SQLite
+and PostgreSQL alike, when the database is opened or by `switchboard db upgrade`."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
 
+from api import db
+from api.cli import main
+from api.db import open_database
 from knowledge import Catalog
-from knowledge.migrations import migrate
+from knowledge import catalog as kb_catalog
+from knowledge.catalog import sync_url
+from knowledge.schema import current, head
+
+from .previous_release import forget_steps, postgresql_database, sqlite_database
+from .test_scale_out import pg_url  # noqa: F401  (fixture)
+
+PARTS = [(db.SCHEMA, db.metadata), (kb_catalog.SCHEMA, kb_catalog.metadata)]
 
 
-def test_each_migration_runs_once_in_order(tmp_path):
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    calls: list[str] = []
-    steps = [("m001", lambda conn: calls.append("m001")), ("m002", lambda conn: calls.append("m002"))]
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'switchboard.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+def open_and_close(url: str) -> None:
+    """What a worker does at start-up: the API's schema, then the knowledge base's catalog."""
+
+    async def go() -> None:
+        await (await open_database(url)).dispose()
+
+    asyncio.run(go())
+    Catalog(url).close()
+
+
+def differences(url: str) -> list:
+    """How the database differs from the tables the code uses (nothing, when migrations are right)."""
+    engine = sa.create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            found = []
+            for schema, metadata in PARTS:
+                assert current(conn, schema) == head(schema)
+                # each part compares its own tables (the other's, and the old bookkeeping, are not its)
+                def own(name, type_, _parents, tables=metadata.tables) -> bool:
+                    return type_ != "table" or name in tables
+
+                context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": own})
+                found += compare_metadata(context, metadata)
+            return found
+    finally:
+        engine.dispose()
+
+
+def test_a_new_database_gets_the_newest_schema_and_it_is_the_one_the_code_uses(empty_url):
+    open_and_close(empty_url)
+    assert differences(empty_url) == []
+    open_and_close(empty_url)  # and again: nothing left to do
+    assert differences(empty_url) == []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def previous_release_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_database(tmp_path / "switchboard.db")
+    return postgresql_database(request.getfixturevalue("pg_url"))
+
+
+def test_a_database_from_the_release_before_alembic_is_upgraded_with_its_rows_intact(previous_release_url):
+    url = previous_release_url
+    open_and_close(url)
+    assert differences(url) == []
+    engine = sa.create_engine(sync_url(url))
     with engine.begin() as conn:
-        assert migrate(conn, steps[:1]) == ["m001"]
+        assert conn.execute(sa.select(db.agents.c.name, db.agents.c.role, db.agents.c.presence)).all() == [
+            ("alice", "admin", "online")
+        ]
+        texts = conn.execute(sa.select(db.messages.c.role, db.messages.c.text).order_by(db.messages.c.id)).all()
+        assert texts == [
+            ("customer", "where is my invoice?"),
+            ("bot", "Invoices are under Billing."),
+            ("agent", "Billing → Invoices, top right."),
+        ]
+        (draft,) = conn.execute(sa.select(db.kb_drafts)).all()
+        assert (draft.message_id, draft.corrects, draft.tags, draft.status) == (3, 2, ["billing"], "proposed")
+        assert conn.execute(sa.select(db.audit_log.c.action, db.audit_log.c.detail)).all() == [
+            ("claim", {"from": "queued"})
+        ]
+        # new rows take the next ids (PostgreSQL's sequences came along)
+        new_id = conn.execute(db.events.insert().values(
+            conversation_id="c-1", type="message", data={}, created_at=draft.created_at,
+        ).returning(db.events.c.id)).scalar_one()
+        assert new_id == 2
+    engine.dispose()
+    assert Catalog(url).get("billing").chunk_ids == ("billing#1", "billing#2")
+
+
+def test_the_first_revision_is_the_schema_the_previous_release_made(tmp_path):
+    """The frozen baseline (api/migrations/baseline.py) against that release's own SQLite dump."""
+    old = sqlite_database(tmp_path / "old.db")
+    new = f"sqlite:///{tmp_path / 'new.db'}"
+    open_and_close(new)
+    assert _api_ddl(new) == _api_ddl(old)
+
+
+def _api_ddl(url: str) -> set[tuple[str, str]]:
+    """The CREATE statements of the API's tables and their indexes."""
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        rows = conn.execute("SELECT tbl_name, name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
+    finally:
+        conn.close()
+    return {(name, sql) for table, name, sql in rows if table in db.metadata.tables}
+
+
+def test_a_database_at_an_earlier_hand_written_step_is_finished_then_upgraded(tmp_path):
+    """As m001–m003 left it: no sessions, roles or revocation; its agents become plain agents."""
+    url = sqlite_database(tmp_path / "switchboard.db")
+    engine = sa.create_engine(url)
     with engine.begin() as conn:
-        assert migrate(conn, steps) == ["m002"]
-    with engine.begin() as conn:
-        assert migrate(conn, steps) == []
-    assert calls == ["m001", "m002"]
-
-
-def test_opening_the_catalog_twice_keeps_its_contents(tmp_path):
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    Catalog(url).record(doc_id="a", version=1, path="/a.md", title="A", url=None, owner=None,
-                        content_hash="h", text="t", chunk_ids=["a#1"])
-    assert Catalog(url).get("a").chunk_ids == ("a#1",)
-
-
-def test_a_database_from_before_sessions_gains_roles_revocation_and_the_session_table(tmp_path):
-    """An agents table as m001–m003 left it: its agents become plain agents, none revoked."""
-    import asyncio
-
-    from api.db import MIGRATIONS, open_database
-
-    path = tmp_path / "db.sqlite"
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.execute(sa.text(
-            "CREATE TABLE agents (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(200) NOT NULL UNIQUE, "
-            "token_hash VARCHAR(64) NOT NULL UNIQUE, created_at DATETIME NOT NULL)"
-        ))
-        conn.execute(sa.text("INSERT INTO agents (name, token_hash, created_at) VALUES ('alice', 'h', '2024-01-01')"))
-        conn.execute(sa.text("CREATE TABLE messages (id INTEGER PRIMARY KEY)"))
-        conn.execute(sa.text("CREATE TABLE conversations (id VARCHAR(36) PRIMARY KEY)"))
-        old = [step for step in MIGRATIONS if step[0] != "api.m004_sessions_roles"]
-        migrate(conn, [(name, lambda conn: None) for name, _ in old])  # recorded as done long ago
-
-    async def upgrade() -> None:
-        await (await open_database(f"sqlite:///{path}")).dispose()
-
-    asyncio.run(upgrade())
+        conn.execute(sa.text("DROP TABLE agent_sessions"))
+        for column in ("role", "revoked_at"):
+            conn.execute(sa.text(f"ALTER TABLE agents DROP COLUMN {column}"))
+        forget_steps(conn, "api.m004_sessions_roles")
+    open_and_close(url)
+    assert differences(url) == []
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT name, role, revoked_at FROM agents")).all() == [("alice", "agent", None)]
-        assert "agent_sessions" in sa.inspect(conn).get_table_names()
-    asyncio.run(upgrade())  # and again: nothing left to do
+    engine.dispose()
+
+
+def test_workers_starting_together_on_postgresql_migrate_once(pg_url):  # noqa: F811
+    """Each takes the advisory lock in turn; the first migrates, the others find nothing to do."""
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda _: open_and_close(pg_url), range(6)))
+    assert differences(pg_url) == []
+
+
+def test_switchboard_db_upgrade_brings_a_previous_release_database_to_head(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    sqlite_database(data / "switchboard.db")
+    env = {"SWITCHBOARD_DATA_DIR": str(data)}
+    before = CliRunner().invoke(main, ["db", "current"], env=env)
+    assert before.exit_code == 0, before.output
+    assert "api: none (pending: upgrade to" in before.output
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"api: {head(db.SCHEMA)} (head)", f"catalog: {head(kb_catalog.SCHEMA)} (head)"]
+    assert differences(f"sqlite:///{data / 'switchboard.db'}") == []

@@ -1,0 +1,1 @@
+"""The API's schema: an Alembic environment (env.py, versions/), run by knowledge.schema."""

@@ -1,0 +1,183 @@
+"""The API's schema as the release before Alembic left it (hand-written migrations m001–m010), frozen.
+
+Revision 0001 creates exactly these tables, and a database from that release at m001–m009 is
+brought to them (see legacy.py). Never edit this file: a schema change is a new revision.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False, server_default="agent"),  # agent | admin
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),  # a revoked agent's token and sessions are dead
+    sa.Column("presence", sa.String(8), nullable=False, server_default="away"),  # online | away
+)
+
+agent_sessions = sa.Table(
+    "agent_sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the cookie's secret; the secret is never stored
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),  # signed out, or the agent was revoked
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),  # bot | queued | agent | closed
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
+    sa.Column("handoff_reason", sa.String(40)),
+    sa.Column("handoff_detail", sa.Text),  # for agents: the rule that fired, or the signals that fell short
+    sa.Column("answered_through", sa.Integer),  # the last customer message the bot has answered
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), nullable=False, index=True),
+    sa.Column("role", sa.String(16), nullable=False),  # customer | bot | agent
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("confidence", sa.Float),
+    sa.Column("sources", sa.JSON, nullable=False, default=list),
+    sa.Column("handoff", sa.Boolean, nullable=False, default=False),
+    sa.Column("handoff_reason", sa.String(40)),
+    sa.Column("draft", sa.Text),  # the bot's unsent answer on a low-confidence handoff (agents only)
+    sa.Column("handoff_detail", sa.Text),  # agents only: why the bot handed off
+    sa.Column("signals", sa.JSON),  # agents only: the confidence signals of a bot answer
+    sa.Column("low_signals", sa.JSON),  # agents only: the signals that pulled its confidence down
+    sa.Column("author", sa.String(200)),
+    sa.Column("corrects", sa.Integer),
+    sa.Column("client_id", sa.String(64)),  # the sender's idempotency key: a retried line is stored once
+    sa.Column("answers_through", sa.Integer),  # a bot reply: the last customer line it answers
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ux_messages_client_id", "conversation_id", "client_id", unique=True),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(36), nullable=False, index=True),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("actor", sa.String(200), nullable=False),  # an agent's name, "cli", or "anonymous"
+    sa.Column("actor_id", sa.Integer),
+    sa.Column("action", sa.String(40), nullable=False, index=True),
+    sa.Column("conversation_id", sa.String(36), index=True),
+    sa.Column("detail", sa.JSON),
+)
+
+canned_responses = sa.Table(
+    "canned_responses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("shortcut", sa.String(40), nullable=False, unique=True),  # typed after "/" in the composer
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+escalation_rule_revisions = sa.Table(
+    "escalation_rule_revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the newest revision is in force
+    sa.Column("yaml", sa.Text),  # None: back to the rules file the settings name (or the shipped default)
+    sa.Column("saved_by", sa.String(200), nullable=False),
+    sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+ratings = sa.Table(
+    "ratings",
+    metadata,
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), primary_key=True),
+    sa.Column("score", sa.Integer, nullable=False),  # 1 (very bad) … 5 (very good)
+    sa.Column("comment", sa.Text),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),  # who had the chat when it was rated
+    sa.Column("rated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+payment_requests = sa.Table(
+    "payment_requests",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), nullable=False, index=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | received | cancelled
+    sa.Column("card_reference", sa.String(40)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("completed_at", sa.DateTime(timezone=True)),
+)
+
+vault_cards = sa.Table(
+    "vault_cards",
+    metadata,
+    sa.Column("reference", sa.String(40), primary_key=True),
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), nullable=False, index=True),
+    sa.Column("payment_request_id", sa.String(40), sa.ForeignKey("payment_requests.id"), nullable=False),
+    sa.Column("brand", sa.String(16), nullable=False),
+    sa.Column("last4", sa.String(4), nullable=False),
+    sa.Column("exp_month", sa.Integer, nullable=False),
+    sa.Column("exp_year", sa.Integer, nullable=False),
+    sa.Column("sealed", sa.Text, nullable=False),  # number and expiry, encrypted with the vault key; never the CVC
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+answer_flags = sa.Table(
+    "answer_flags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, index=True),
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("agent_name", sa.String(200), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+kb_drafts = sa.Table(
+    "kb_drafts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), nullable=False, index=True),
+    # the agent's answer or correction it was proposed from: one draft per message
+    sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, unique=True),
+    sa.Column("corrects", sa.Integer, sa.ForeignKey("messages.id")),  # the bot reply a correction corrects
+    sa.Column("question", sa.Text, nullable=False),  # the customer's line(s) that were answered
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # Markdown
+    sa.Column("tags", sa.JSON, nullable=False, default=list),
+    sa.Column("proposed_by", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("proposed_by_name", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),  # proposed | exported | dismissed
+    sa.Column("status_by", sa.String(200)),  # who exported or dismissed it: an admin's name, or "cli"
+    sa.Column("status_at", sa.DateTime(timezone=True)),
+    sa.Column("exported_path", sa.Text),  # the Markdown file it was written to
+)

@@ -1,0 +1,8 @@
+"""The catalog's Alembic environment: its revisions are in versions/ (see knowledge/schema.py)."""
+
+from alembic import context
+
+from knowledge.catalog import metadata
+from knowledge.schema import run_environment
+
+run_environment(context, metadata)
