@@ -14,6 +14,7 @@ from sqlalchemy import exc as sa_exc
 
 from api import logs
 from api.body_limit import BodyLimit
+from api.error_schemas import error_responses
 from api.errors import Conflict, Invalid, NotFound
 from api.routes import admin, agent, completions, customer, kb_drafts, pages, vault
 from api.services import open_services
@@ -35,7 +36,8 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
             await services.close()
             logs.uninstall(redaction)
 
-    app = FastAPI(title="Switchboard", version="0.1.0", lifespan=lifespan)
+    # Any request whose body passes the limit gets 413 (api/body_limit.py), whatever its route.
+    app = FastAPI(title="Switchboard", version="0.1.0", lifespan=lifespan, responses=error_responses(413))
     app.include_router(pages.router)
     app.include_router(customer.router)
     app.include_router(agent.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 
 from api.agents import AgentAccount, by_token
 from api.conversations import Agent, Conversation
@@ -31,6 +31,11 @@ def bearer_token(request: Request) -> str | None:
 
 
 TokenDep = Annotated[str | None, Depends(bearer_token)]
+
+# The largest id a row can have on any database we run on (PostgreSQL's `integer`). A larger id in
+# a path is a 422, not a query whose parameter overflows the driver (a 500).
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @dataclass(frozen=True)
@@ -116,10 +121,15 @@ async def customer_conversation(
 CustomerConversation = Annotated[Conversation, Depends(customer_conversation)]
 
 
-def last_event_id(request: Request, last_event_id: Annotated[int | None, Query()] = None) -> int | None:
-    header = request.headers.get("last-event-id")
-    if header and header.strip().isdigit():
-        return int(header.strip())
+def last_event_id(
+    last_event_id: Annotated[int | None, Query(ge=0, le=MAX_ROW_ID)] = None,
+    header: Annotated[str | None, Header(alias="Last-Event-ID", description="an EventSource reconnecting")] = None,
+) -> int | None:
+    """Where a stream resumes: the header, else the query. A header that is no event id we could
+    have sent (not ASCII digits, or past the largest id) is ignored, as a missing one is."""
+    value = (header or "").strip()
+    if value.isascii() and value.isdigit() and int(value) <= MAX_ROW_ID:
+        return int(value)
     return last_event_id
 
 

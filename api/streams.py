@@ -15,6 +15,14 @@ from api.services import Services
 PING_SECONDS = 15
 log = logging.getLogger(__name__)
 HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+# How a route declares in the OpenAPI schema that its 200 is an event stream: `schema` describes
+# one event, as OpenAPI 3.2's `itemSchema` does (3.1 has no word for a stream).
+SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "properties": {"data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"}, "retry": {"type": "integer"}},
+    "required": ["data"],
+}
+EVENT_STREAM = {"description": "Server-Sent Events", "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}}
 
 
 def _sse(event: StoredEvent) -> bytes:

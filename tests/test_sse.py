@@ -93,3 +93,19 @@ def test_the_agent_stream_takes_no_token_in_its_url(http, agent):
     """A token in a URL ends up in access logs; only the header (or the console's cookie) counts."""
     token = agent["Authorization"].removeprefix("Bearer ")
     assert http.get(f"/v1/agent/events?token={token}").status_code == 401
+
+
+@pytest.mark.parametrize("header", [b"99999999999999999999999", b"\xb2", b"1\xb2"])  # \xb2: "²" in latin-1
+def test_a_last_event_id_no_event_could_have_is_ignored_not_a_broken_stream(http, header):
+    """Found by the API fuzzer: a Last-Event-ID past SQLite's integers broke the stream mid-response
+    (OverflowError in the query), and a non-ASCII digit ("²".isdigit() is true) was a 500."""
+    cid, auth, _ = new_customer(http)
+    http.post(f"/v1/conversations/{cid}/messages", json={"text": ANSWERABLE}, headers=auth)
+    with open_stream(http, f"/v1/conversations/{cid}/events", {**auth, "Last-Event-ID": header}) as stream:
+        assert stream.next().type == "message.created"  # replayed from the beginning, as without one
+
+
+def test_a_last_event_id_query_past_any_event_id_is_refused(http):
+    cid, auth, _ = new_customer(http)
+    response = http.get(f"/v1/conversations/{cid}/events?last_event_id=99999999999999999999999", headers=auth)
+    assert response.status_code == 422

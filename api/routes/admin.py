@@ -21,9 +21,12 @@ from api.workspace_schemas import (
     EscalationRulesView,
 )
 from api.account_schemas import AgentAdminView, AgentCreate, AgentCreated, AgentList, AgentUpdate
-from api.deps import CurrentAdmin, ServicesDep
+from api.deps import CurrentAdmin, RowId, ServicesDep
+from api.error_schemas import error_responses
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(
+    prefix="/v1/admin", tags=["admin"], responses=error_responses(400, 401, 403, 404, 409, 422, 503)
+)
 
 
 @router.get("/agents")
@@ -39,7 +42,7 @@ async def create_agent(body: AgentCreate, admin: CurrentAdmin, services: Service
 
 
 @router.post("/agents/{agent_id}/revoke")
-async def revoke_agent(agent_id: int, admin: CurrentAdmin, services: ServicesDep) -> AgentAdminView:
+async def revoke_agent(agent_id: RowId, admin: CurrentAdmin, services: ServicesDep) -> AgentAdminView:
     """The agent's token stops working and its console sessions end, at once: so do its open
     event streams, on every worker."""
     revoked = await agents.revoke(services.engine, agent_id, by=_actor(admin))
@@ -48,7 +51,7 @@ async def revoke_agent(agent_id: int, admin: CurrentAdmin, services: ServicesDep
 
 
 @router.patch("/agents/{agent_id}")
-async def update_agent(agent_id: int, body: AgentUpdate, admin: CurrentAdmin, services: ServicesDep) -> AgentAdminView:
+async def update_agent(agent_id: RowId, body: AgentUpdate, admin: CurrentAdmin, services: ServicesDep) -> AgentAdminView:
     return AgentAdminView.of(await agents.set_role(services.engine, agent_id, body.role, by=_actor(admin)))
 
 
@@ -70,7 +73,7 @@ async def create_canned(body: CannedResponseIn, admin: CurrentAdmin, services: S
 
 @router.patch("/canned-responses/{response_id}")
 async def update_canned(
-    response_id: int, body: CannedResponseUpdate, admin: CurrentAdmin, services: ServicesDep
+    response_id: RowId, body: CannedResponseUpdate, admin: CurrentAdmin, services: ServicesDep
 ) -> CannedResponseView:
     updated = await canned.update(
         services.engine, response_id, _actor(admin), shortcut=body.shortcut, title=body.title, text=body.text
@@ -79,7 +82,7 @@ async def update_canned(
 
 
 @router.delete("/canned-responses/{response_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_canned(response_id: int, admin: CurrentAdmin, services: ServicesDep) -> Response:
+async def delete_canned(response_id: RowId, admin: CurrentAdmin, services: ServicesDep) -> Response:
     await canned.delete(services.engine, response_id, by=_actor(admin))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

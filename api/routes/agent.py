@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
+from sse_starlette import EventSourceResponse
 
 from api import audit, canned, flags, payments, presence
 from api.account_schemas import AgentMe, PresenceIn, PresenceOut, SessionIn, SessionPublic
 from api.agents import by_token
-from api.deps import CurrentAccount, CurrentAgent, LastEventId, ServicesDep, SignedInDep
+from api.deps import CurrentAccount, CurrentAgent, LastEventId, RowId, ServicesDep, SignedInDep
+from api.error_schemas import error_responses
 from api.events import last_event_id
 from api.payment_schemas import PaymentRequestIn
 from api.schemas import (
@@ -25,12 +27,14 @@ from api.schemas import (
 )
 from api.services import Services
 from api.sessions import AgentSession, end_session, find_session, start_session
-from api.streams import event_response
+from api.streams import EVENT_STREAM, event_response
 from api.views import agent_conversation, agent_conversations
 from api.web_session import SESSION_COOKIE, clear_session_cookie, csrf_refusal, foreign_origin, set_session_cookie
 from api.workspace_schemas import CannedResponseList, CannedResponseView
 
-router = APIRouter(prefix="/v1/agent", tags=["agent"])
+router = APIRouter(
+    prefix="/v1/agent", tags=["agent"], responses=error_responses(400, 401, 403, 404, 409, 422, 429, 503)
+)
 
 
 async def _session_public(session: AgentSession, services: Services) -> SessionPublic:
@@ -64,7 +68,7 @@ async def sign_in(body: SessionIn, request: Request, response: Response, service
     return await _session_public(session, services)
 
 
-@router.get("/session", responses={401: {"description": "no live session"}})
+@router.get("/session")
 async def session(request: Request, services: ServicesDep) -> SessionPublic:
     """The session behind the cookie, so a reloaded console recovers its CSRF token."""
     secret = request.cookies.get(SESSION_COOKIE)
@@ -134,7 +138,7 @@ async def canned_responses(
     return CannedResponseList(canned_responses=[CannedResponseView.of(r) for r in found])
 
 
-@router.get("/events")
+@router.get("/events", response_class=EventSourceResponse, responses={200: EVENT_STREAM})
 async def events(who: SignedInDep, services: ServicesDep, after: LastEventId):
     """Every queue and conversation event. Without Last-Event-ID: from now on. The stream ends when
     its credential dies (revoked, signed out, expired)."""
@@ -162,7 +166,7 @@ async def reply(conversation_id: str, body: MessageIn, agent: CurrentAgent, serv
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/correct", status_code=status.HTTP_201_CREATED)
 async def correct(
-    conversation_id: str, message_id: int, body: MessageIn, agent: CurrentAgent, services: ServicesDep
+    conversation_id: str, message_id: RowId, body: MessageIn, agent: CurrentAgent, services: ServicesDep
 ) -> AgentMessagePublic:
     return await services.conversations.correct(conversation_id, message_id, agent, body.text)
 
@@ -179,7 +183,7 @@ async def request_payment(
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/flag", status_code=status.HTTP_201_CREATED)
 async def flag(
-    conversation_id: str, message_id: int, body: AnswerFlagIn, agent: CurrentAgent, services: ServicesDep
+    conversation_id: str, message_id: RowId, body: AnswerFlagIn, agent: CurrentAgent, services: ServicesDep
 ) -> AnswerFlagPublic:
     """Flag a bot reply as a bad answer, with a note for the editors (`switchboard kb gaps`)."""
     flagged = await flags.flag_answer(services.engine, conversation_id, message_id, agent, body.note)

@@ -8,11 +8,16 @@ from fastapi.responses import StreamingResponse
 from api import completions
 from api.completion_schemas import ChatCompletionIn
 from api.deps import ServicesDep
+from api.error_schemas import error_responses
+from api.streams import EVENT_STREAM
 
-router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=error_responses(400, 422, 503))
 
 
-@router.post("/chat/completions")
+@router.post(
+    "/chat/completions",
+    responses={200: {**EVENT_STREAM, "description": "the completion; with `stream: true`, its chunks as Server-Sent Events"}},
+)
 async def chat_completions(body: ChatCompletionIn, services: ServicesDep):
     """The knowledge-grounded reply to the last user message, with `switchboard.confidence`,
     `sources` and `handoff`. `stream: true` sends Server-Sent Events chunks, then `[DONE]`."""

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
+from sse_starlette import EventSourceResponse
 
 from api import payments, ratings
 from api.payment_schemas import CardIn, CardStored
 from api.vault import parse_card
 from api.deps import CustomerConversation, LastEventId, ServicesDep
+from api.error_schemas import error_responses
 from api.schemas import ConversationCreated, ConversationPublic, CustomerMessageIn, PostMessageResult
-from api.streams import event_response
+from api.streams import EVENT_STREAM, event_response
 from api.views import conversation_public
 from api.web_session import set_conversation_cookie
 from api.workspace_schemas import RatingIn, RatingView
 
-router = APIRouter(prefix="/v1/conversations", tags=["customer"])
+router = APIRouter(
+    prefix="/v1/conversations", tags=["customer"], responses=error_responses(400, 401, 403, 404, 409, 422, 429, 503)
+)
 
 
 async def _within_limit(limiter, key: str, what: str) -> None:
@@ -78,7 +82,7 @@ async def submit_card(
     return CardStored(**stored.__dict__)
 
 
-@router.get("/{conversation_id}/events")
+@router.get("/{conversation_id}/events", response_class=EventSourceResponse, responses={200: EVENT_STREAM})
 async def conversation_events(conversation: CustomerConversation, services: ServicesDep, after: LastEventId):
     """Everything that happens in this conversation. Without Last-Event-ID: from its beginning."""
     return event_response(services, after or 0, conversation.id)

@@ -8,17 +8,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 
 from api import audit, kb_drafts
-from api.deps import CurrentAdmin, CurrentAgent, ServicesDep
+from api.deps import CurrentAdmin, CurrentAgent, RowId, ServicesDep
+from api.error_schemas import error_responses
 from api.kb_draft_schemas import KbDraftIn, KbDraftList, KbDraftView
 
-router = APIRouter(tags=["kb-drafts"])
+router = APIRouter(tags=["kb-drafts"], responses=error_responses(400, 401, 403, 404, 409, 422, 503))
 
 
 @router.post(
     "/v1/agent/conversations/{conversation_id}/messages/{message_id}/kb-draft", status_code=status.HTTP_201_CREATED
 )
 async def propose(
-    conversation_id: str, message_id: int, agent: CurrentAgent, services: ServicesDep, body: KbDraftIn | None = None
+    conversation_id: str, message_id: RowId, agent: CurrentAgent, services: ServicesDep, body: KbDraftIn | None = None
 ) -> KbDraftView:
     """Propose an agent's answer or correction as a knowledge-base draft (unverified until an
     editor verifies it). Title and body default to the customer's question and the answer.
@@ -41,6 +42,6 @@ async def list_drafts(
 
 
 @router.post("/v1/admin/kb-drafts/{draft_id}/dismiss")
-async def dismiss(draft_id: int, admin: CurrentAdmin, services: ServicesDep) -> KbDraftView:
+async def dismiss(draft_id: RowId, admin: CurrentAdmin, services: ServicesDep) -> KbDraftView:
     """Not an article: the draft is not exported. 409 once it was exported."""
     return KbDraftView.of(await kb_drafts.dismiss(services.engine, draft_id, audit.Actor(admin.name, admin.id)))

@@ -8,9 +8,10 @@ from fastapi import APIRouter, HTTPException, status
 
 from api import payments
 from api.deps import ServicesDep, TokenDep
+from api.error_schemas import error_responses
 from api.payment_schemas import VaultCard
 
-router = APIRouter(prefix="/v1/vault", tags=["vault"])
+router = APIRouter(prefix="/v1/vault", tags=["vault"], responses=error_responses(401, 404, 422, 503))
 
 
 @router.get("/cards/{reference}")
