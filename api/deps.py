@@ -134,3 +134,16 @@ def last_event_id(
 
 
 LastEventId = Annotated[int | None, Depends(last_event_id)]
+
+
+async def within_limit(limiter, key: str, what: str) -> None:
+    """429 with Retry-After past the limit; else the hit is counted."""
+    if (wait := await limiter.retry_after(key)) is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, f"{what}; try again in {wait} s", headers={"Retry-After": str(wait)}
+        )
+    await limiter.record_failure(key)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

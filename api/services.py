@@ -34,6 +34,7 @@ class Services:
     sign_ins: SignInLimiter  # failed console sign-ins per client address (in Redis with many workers)
     conversation_starts: SignInLimiter  # new conversations per client address
     customer_lines: SignInLimiter  # customer lines per conversation
+    completions: SignInLimiter  # /v1/chat/completions requests per client address
     vault: Vault  # seals the cards of the secure card form
     telemetry: Telemetry  # Prometheus metrics
     rules_revision: int = 0  # the admin revision of the escalation rules the assistant holds
@@ -68,7 +69,7 @@ class Services:
         await self.stream_guard.close()
         await self.events.close()
         await self.notifier.close()
-        for limiter in (self.sign_ins, self.conversation_starts, self.customer_lines):
+        for limiter in (self.sign_ins, self.conversation_starts, self.customer_lines, self.completions):
             if close_limiter := getattr(limiter, "close", None):
                 await close_limiter()
         await self.engine.dispose()
@@ -101,6 +102,7 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         sign_ins=make_sign_in_limiter(settings.redis_url),
         conversation_starts=make_limiter(settings.redis_url, settings.conversations_per_minute, "conversation-starts"),
         customer_lines=make_limiter(settings.redis_url, settings.lines_per_minute, "customer-lines"),
+        completions=make_limiter(settings.redis_url, settings.lines_per_minute, "completions"),
         vault=Vault.from_key_or_file(settings.vault_key, settings.data_dir),
         telemetry=Telemetry(),
     )

@@ -53,3 +53,12 @@ def test_two_workers_sharing_redis_count_one_address_together(tmp_path, kb, redi
     with TestClient(apps[0]) as first, TestClient(apps[1]) as second:
         codes = [client.post("/v1/conversations").status_code for client in (first, second, first, second)]
     assert codes == [201, 201, 201, 429]
+
+
+def test_the_openai_compatible_endpoint_is_limited_per_address_like_the_chat(limited):
+    ask = {"model": "switchboard", "messages": [{"role": "user", "content": "How do I reset my password?"}]}
+    for _ in range(3):
+        assert limited.post("/v1/chat/completions", json=ask).status_code == 200
+    refused = limited.post("/v1/chat/completions", json=ask)
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    assert "too many completions" in refused.json()["detail"]

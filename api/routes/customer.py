@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from sse_starlette import EventSourceResponse
 
 from api import payments, ratings
 from api.payment_schemas import CardIn, CardStored
 from api.vault import parse_card
-from api.deps import CustomerConversation, LastEventId, ServicesDep
+from api.deps import CustomerConversation, LastEventId, ServicesDep, client_address, within_limit
 from api.error_schemas import error_responses
 from api.schemas import ConversationCreated, ConversationPublic, CustomerMessageIn, PostMessageResult
 from api.streams import EVENT_STREAM, event_response
@@ -21,21 +21,11 @@ router = APIRouter(
 )
 
 
-async def _within_limit(limiter, key: str, what: str) -> None:
-    """429 with Retry-After past the limit; else the hit is counted."""
-    if (wait := await limiter.retry_after(key)) is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, f"{what}; try again in {wait} s", headers={"Retry-After": str(wait)}
-        )
-    await limiter.record_failure(key)
-
-
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_conversation(request: Request, response: Response, services: ServicesDep) -> ConversationCreated:
     """A new conversation. Its token is in the body (send it as a Bearer header) and, for the chat
     page, in an HttpOnly cookie that only this conversation's endpoints receive."""
-    await _within_limit(services.conversation_starts, request.client.host if request.client else "unknown",
-                        "too many new conversations from this address")
+    await within_limit(services.conversation_starts, client_address(request), "too many new conversations from this address")
     conversation_id, token = await services.conversations.create()
     set_conversation_cookie(response, request, conversation_id, token)
     return ConversationCreated(id=conversation_id, token=token)
@@ -51,7 +41,7 @@ async def post_message(
     body: CustomerMessageIn, conversation: CustomerConversation, services: ServicesDep
 ) -> PostMessageResult:
     """A customer's line. With the same `client_id` again (a retry), nothing new is stored."""
-    await _within_limit(services.customer_lines, conversation.id, "too many messages in this conversation")
+    await within_limit(services.customer_lines, conversation.id, "too many messages in this conversation")
     posted = await services.conversations.post_customer_message(
         conversation.id, body.text, services.answer, client_id=body.client_id, wait=body.wait_for_reply
     )
