@@ -6,7 +6,7 @@ Revoking an agent kills its token and ends every console session it has, in one 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 import sqlalchemy as sa
@@ -31,6 +31,13 @@ class AgentAccount:
     role: AgentRole
     created_at: datetime
     revoked_at: datetime | None = None
+    token_issued_at: datetime | None = None
+
+    def token_expired(self, days: int, now: datetime | None = None) -> bool:
+        """Older than `days` (0: tokens never expire); a token from before issue times were kept
+        counts from the agent's creation."""
+        issued = self.token_issued_at or self.created_at
+        return days > 0 and (now or datetime.now(UTC)) - issued > timedelta(days=days)
 
     @property
     def agent(self) -> Agent:
@@ -43,7 +50,7 @@ class AgentAccount:
 
 
 def account_from_row(row: sa.Row) -> AgentAccount:
-    return AgentAccount(row.id, row.name, row.role, _utc(row.created_at), _utc(row.revoked_at))
+    return AgentAccount(row.id, row.name, row.role, _utc(row.created_at), _utc(row.revoked_at), _utc(row.token_issued_at))
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -73,7 +80,7 @@ async def create_or_rotate(
     async with engine.begin() as conn:
         existing = (await conn.execute(sa.select(agents.c.id).where(agents.c.name == name))).first()
         if existing:
-            values: dict = {"token_hash": hash_token(token), "revoked_at": None}
+            values: dict = {"token_hash": hash_token(token), "revoked_at": None, "token_issued_at": now}
             if role is not None:
                 values["role"] = role
             await conn.execute(agents.update().where(agents.c.id == existing.id).values(**values))
@@ -81,7 +88,7 @@ async def create_or_rotate(
             await audit.record(conn, "agent.new_token", by, detail={"agent": name, "role": role})
             return await _get(conn, existing.id), token, False
         result = await conn.execute(
-            agents.insert().values(name=name, token_hash=hash_token(token), role=role or "agent", created_at=now)
+            agents.insert().values(name=name, token_hash=hash_token(token), role=role or "agent", created_at=now, token_issued_at=now)
         )
         await audit.record(conn, "agent.create", by, detail={"agent": name, "role": role or "agent"})
         return await _get(conn, int(result.inserted_primary_key[0])), token, True
@@ -93,11 +100,12 @@ async def create(
     """A new agent and its token (shown once). An existing name is a conflict, never a rotation."""
     name = _check(name, role)
     token = new_token()
+    now = datetime.now(UTC)
     async with engine.begin() as conn:
         if (await conn.execute(sa.select(agents.c.id).where(agents.c.name == name))).first():
             raise Conflict(f"an agent named {name!r} exists already")
         result = await conn.execute(
-            agents.insert().values(name=name, token_hash=hash_token(token), role=role, created_at=datetime.now(UTC))
+            agents.insert().values(name=name, token_hash=hash_token(token), role=role, created_at=now, token_issued_at=now)
         )
         await audit.record(conn, "agent.create", by, detail={"agent": name, "role": role})
         return await _get(conn, int(result.inserted_primary_key[0])), token

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
@@ -84,14 +85,22 @@ def agent_create(settings: Settings, name: str, role: str | None) -> None:
 @agent.command("list")
 @click.pass_obj
 def agent_list(settings: Settings) -> None:
-    """List agents: name, role, when created, when revoked."""
+    """List agents: name, role, when created, when revoked, when the token expires."""
     from api.agents import list_accounts
 
+    days = settings.agent_token_days
     accounts = asyncio.run(_with_engine(settings, list_accounts))
-    rows = [("NAME", "ROLE", "CREATED", "REVOKED")] + [
-        (a.name, a.role, _when(a.created_at), _when(a.revoked_at) if a.revoked_at else "-") for a in accounts
+
+    def expires(a) -> str:
+        if not days:
+            return "never"
+        at = (a.token_issued_at or a.created_at) + timedelta(days=days)
+        return _when(at) + (" (expired)" if a.token_expired(days) else "")
+
+    rows = [("NAME", "ROLE", "CREATED", "REVOKED", "TOKEN EXPIRES")] + [
+        (a.name, a.role, _when(a.created_at), _when(a.revoked_at) if a.revoked_at else "-", expires(a)) for a in accounts
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 

@@ -48,8 +48,12 @@ class SignedIn:
 
     async def still_valid(self, services: Services) -> bool:
         if self.session is None:
-            return await by_token(services.engine, self.credential) is not None
+            account = await by_token(services.engine, self.credential)
+            return account is not None and not account.token_expired(services.settings.agent_token_days)
         return await find_session(services.engine, self.credential) is not None
+
+
+EXPIRED_TOKEN = "agent token expired; an admin issues a new one with `switchboard agent create NAME`"
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -63,6 +67,8 @@ async def signed_in(request: Request, services: ServicesDep, token: TokenDep) ->
         account = await by_token(services.engine, token)
         if account is None:
             raise _unauthorized("agent token missing or invalid")
+        if account.token_expired(services.settings.agent_token_days):
+            raise _unauthorized(EXPIRED_TOKEN)
         return SignedIn(account, None, token)
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:

@@ -43,8 +43,9 @@ class Schema:
         return cfg
 
 
-def upgrade(conn: sa.Connection, schema: Schema) -> None:
-    """Apply the revisions this database has not seen, inside the connection's transaction."""
+def upgrade(conn: sa.Connection, schema: Schema, target: str = "head") -> None:
+    """Apply the revisions this database has not seen (up to `target`), inside the connection's
+    transaction."""
     if conn.dialect.name == "postgresql":  # released when the transaction ends
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
     cfg = schema.config(conn)
@@ -52,7 +53,7 @@ def upgrade(conn: sa.Connection, schema: Schema) -> None:
         adopted = schema.adopt(conn)
         if adopted:
             command.stamp(cfg, adopted)
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, target)
 
 
 def current(conn: sa.Connection, schema: Schema) -> str | None:

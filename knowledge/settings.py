@@ -80,6 +80,9 @@ class Settings(BaseSettings):
         default=None, repr=False, description="the payment integration's credential for reading cards back"
     )
     public_url: str = "http://127.0.0.1:8000"
+    agent_token_days: int = Field(
+        default=90, ge=0, description="an agent token stops working this many days after it was issued (0: never)"
+    )
     cors_origins: str = Field(
         default="", description="comma-separated origins whose scripts may call the API with a Bearer token"
     )

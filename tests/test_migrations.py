@@ -21,7 +21,7 @@ from api.db import open_database
 from knowledge import Catalog
 from knowledge import catalog as kb_catalog
 from knowledge.catalog import sync_url
-from knowledge.schema import current, head
+from knowledge.schema import current, head, upgrade
 
 from .previous_release import forget_steps, postgresql_database, sqlite_database
 from .test_scale_out import pg_url  # noqa: F401  (fixture)
@@ -88,6 +88,9 @@ def test_a_database_from_the_release_before_alembic_is_upgraded_with_its_rows_in
         assert conn.execute(sa.select(db.agents.c.name, db.agents.c.role, db.agents.c.presence)).all() == [
             ("alice", "admin", "online")
         ]
+        # revision 0002: an old token counts from its agent's creation
+        (issued, created), = conn.execute(sa.select(db.agents.c.token_issued_at, db.agents.c.created_at)).all()
+        assert issued == created
         texts = conn.execute(sa.select(db.messages.c.role, db.messages.c.text).order_by(db.messages.c.id)).all()
         assert texts == [
             ("customer", "where is my invoice?"),
@@ -112,7 +115,10 @@ def test_the_first_revision_is_the_schema_the_previous_release_made(tmp_path):
     """The frozen baseline (api/migrations/baseline.py) against that release's own SQLite dump."""
     old = sqlite_database(tmp_path / "old.db")
     new = f"sqlite:///{tmp_path / 'new.db'}"
-    open_and_close(new)
+    engine = sa.create_engine(new)
+    with engine.begin() as conn:
+        upgrade(conn, db.SCHEMA, target="0001")
+    engine.dispose()
     assert _api_ddl(new) == _api_ddl(old)
 
 

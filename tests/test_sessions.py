@@ -458,10 +458,10 @@ def test_cli_creates_an_admin_lists_agents_and_revokes_one(tmp_path):
     cli(settings, "agent", "revoke", "alice")
 
     lines = cli(settings, "agent", "list").stdout.strip().splitlines()
-    assert lines[0].split() == ["NAME", "ROLE", "CREATED", "REVOKED"]
+    assert lines[0].split() == ["NAME", "ROLE", "CREATED", "REVOKED", "TOKEN", "EXPIRES"]
     alice_line, root_line = lines[1], lines[2]
-    assert alice_line.split()[:2] == ["alice", "agent"] and alice_line.count("UTC") == 2
-    assert root_line.split()[:2] == ["root", "admin"] and root_line.rstrip().endswith("-")
+    assert alice_line.split()[:2] == ["alice", "agent"] and alice_line.count("UTC") == 3  # created, revoked, expires
+    assert root_line.split()[:2] == ["root", "admin"] and " - " in root_line and root_line.count("UTC") == 2
 
     unknown = CliRunner().invoke(main, ["agent", "revoke", "nobody"], env={"SWITCHBOARD_DATA_DIR": str(tmp_path / "data")})
     assert unknown.exit_code == 1 and "nobody" in unknown.output

@@ -12,7 +12,7 @@ from sse_starlette import EventSourceResponse
 from api import audit, canned, flags, payments, presence
 from api.account_schemas import AgentMe, PresenceIn, PresenceOut, SessionIn, SessionPublic
 from api.agents import by_token
-from api.deps import CurrentAccount, CurrentAgent, LastEventId, RowId, ServicesDep, SignedInDep
+from api.deps import EXPIRED_TOKEN, CurrentAccount, CurrentAgent, LastEventId, RowId, ServicesDep, SignedInDep
 from api.error_schemas import error_responses
 from api.events import last_event_id
 from api.payment_schemas import PaymentRequestIn
@@ -61,6 +61,9 @@ async def sign_in(body: SessionIn, request: Request, response: Response, service
         await services.sign_ins.record_failure(client)
         await audit.record_alone(services.engine, "session.sign_in_refused", audit.Actor("anonymous"), detail={"ip": client})
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "agent token invalid or revoked")
+    if account.token_expired(services.settings.agent_token_days):
+        await audit.record_alone(services.engine, "session.sign_in_refused", audit.Actor(account.name), detail={"ip": client, "why": "token expired"})
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, EXPIRED_TOKEN)
     hours = services.settings.session_hours
     secret, session = await start_session(services.engine, account, hours=hours)
     set_session_cookie(response, request, secret, max_age=max(1, round(hours * 3600)))
