@@ -94,6 +94,33 @@ def empty_kb(tmp_path: Path, embedder: Embedder) -> Iterator[KnowledgeBase]:
 
 
 @pytest.fixture
+def client(settings: Settings, kb: KnowledgeBase):
+    """The app in-process (FastAPI's TestClient), its lifespan running."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(settings, kb)) as client:
+        yield client
+
+
+@pytest.fixture
+def alice(settings: Settings, client) -> dict[str, str]:
+    """An agent's auth header."""
+    from .api_helpers import create_agent
+
+    return create_agent(settings, "alice")
+
+
+@pytest.fixture
+def admin(settings: Settings, client) -> dict[str, str]:
+    """An admin's auth header (agent `root`)."""
+    from .api_helpers import create_agent
+
+    return create_agent(settings, "root", "admin")
+
+
+@pytest.fixture
 def base_url(settings: Settings, kb: KnowledgeBase) -> Iterator[str]:
     """The app, served by a real uvicorn server on a free loopback port."""
     from api.app import create_app

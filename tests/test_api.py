@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,17 +11,6 @@ from knowledge import KnowledgeBase, Settings
 
 from .api_helpers import ANSWERABLE, OFF_TOPIC, create_agent, start_conversation
 from .conftest import make_settings
-
-
-@pytest.fixture
-def client(settings: Settings, kb: KnowledgeBase) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, kb)) as client:
-        yield client
-
-
-@pytest.fixture
-def alice(settings: Settings, client: TestClient) -> dict[str, str]:
-    return create_agent(settings, "alice")
 
 
 @pytest.fixture

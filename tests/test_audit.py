@@ -3,23 +3,14 @@ with `switchboard audit`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
-import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.cli import main
-from knowledge import KnowledgeBase, Settings
+from knowledge import Settings
 
 from .api_helpers import OFF_TOPIC, create_agent, start_conversation
-
-
-@pytest.fixture
-def client(settings: Settings, kb: KnowledgeBase) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, kb)) as client:
-        yield client
 
 
 def switchboard(settings: Settings, *args: str) -> list[str]:

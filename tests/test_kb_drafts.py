@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -15,14 +14,13 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api import kb_drafts
-from api.app import create_app
 from api.cli import main
 from api.db import open_database
 from api.kb_draft_files import markdown, slug, write_draft
 from ingest import Chunker, load_file, sync
-from knowledge import KnowledgeBase, Settings
+from knowledge import Settings
 
-from .api_helpers import ANSWERABLE, OFF_TOPIC, Customer, create_agent, start_conversation
+from .api_helpers import ANSWERABLE, OFF_TOPIC, Customer, start_conversation
 from .previous_release import forget_steps, sqlite_database
 
 CARD = "4242 4242 4242 4242"  # passes the Luhn check: masked wherever it is stored
@@ -45,19 +43,8 @@ def kb_draft_url(conversation_id: str, message_id: int) -> str:
 
 
 @pytest.fixture
-def client(settings: Settings, kb: KnowledgeBase) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, kb)) as client:
-        yield client
-
-
-@pytest.fixture
-def alice(settings: Settings, client: TestClient) -> dict[str, str]:
-    return create_agent(settings, "alice")
-
-
-@pytest.fixture
-def root(settings: Settings, client: TestClient) -> dict[str, str]:
-    return create_agent(settings, "root", "admin")
+def root(admin: dict[str, str]) -> dict[str, str]:
+    return admin
 
 
 @pytest.fixture

@@ -9,20 +9,18 @@ the same figures over HTTP, as an admin.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 import api.conversations
 import api.events
 import api.ratings
 from api import ratings
 from api.agents import create_or_rotate
-from api.app import create_app
 from api.conversation_figures import ConversationMetrics, conversation_metrics
 from api.conversations import Agent, ConversationService
 from api.db import open_database
@@ -30,9 +28,8 @@ from api.errors import Invalid, NotFound
 from api.events import LocalNotifier
 from api.metrics_series import DailyMetrics, daily_metrics
 from assistant import Reply
-from knowledge import KnowledgeBase, Settings
 
-from .api_helpers import OFF_TOPIC, create_agent, start_conversation
+from .api_helpers import OFF_TOPIC, start_conversation
 
 MONDAY = date(2025, 3, 3)
 
@@ -353,22 +350,6 @@ def test_a_window_is_1_to_90_days(tmp_path, clock):
 
 
 # ----- over HTTP ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def client(settings: Settings, kb: KnowledgeBase) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, kb)) as client:
-        yield client
-
-
-@pytest.fixture
-def alice(settings: Settings, client: TestClient) -> dict[str, str]:
-    return create_agent(settings, "alice")
-
-
-@pytest.fixture
-def admin(settings: Settings, client: TestClient) -> dict[str, str]:
-    return create_agent(settings, "root", "admin")
 
 
 def test_an_admin_reads_the_daily_series_and_one_conversations_figures(client, admin, alice):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -23,7 +22,7 @@ from api.db import open_database
 from api.ratelimit import FailureLimiter, RedisFailureLimiter
 from api.sessions import find_session, start_session
 from api.stream_guard import RECHECK_SECONDS
-from knowledge import KnowledgeBase, Settings
+from knowledge import Settings
 
 from .api_helpers import OFF_TOPIC, create_agent, start_conversation
 from .conftest import make_settings
@@ -32,19 +31,8 @@ from .live_server import open_stream
 CONSOLE = "/v1/agent/session"
 
 
-@pytest.fixture
-def client(settings: Settings, kb: KnowledgeBase) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, kb)) as client:
-        yield client
-
-
 def token_of(header: dict[str, str]) -> str:
     return header["Authorization"].removeprefix("Bearer ")
-
-
-@pytest.fixture
-def alice(settings: Settings, client: TestClient) -> dict[str, str]:
-    return create_agent(settings, "alice")
 
 
 @pytest.fixture

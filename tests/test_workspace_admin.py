@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,9 +15,9 @@ from api import audit, rules_store
 from api.app import create_app
 from api.db import open_database
 from assistant.escalation import DEFAULT_RULES
-from knowledge import KnowledgeBase, Settings
+from knowledge import Settings
 
-from .api_helpers import ANSWERABLE, OFF_TOPIC, create_agent, start_conversation
+from .api_helpers import ANSWERABLE, OFF_TOPIC, start_conversation
 
 RULES = """
 rules:
@@ -27,22 +26,6 @@ rules:
     priority: 50
     patterns: ['\\bwire transfer\\b']
 """
-
-
-@pytest.fixture
-def client(settings: Settings, kb: KnowledgeBase) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, kb)) as client:
-        yield client
-
-
-@pytest.fixture
-def alice(settings: Settings, client: TestClient) -> dict[str, str]:
-    return create_agent(settings, "alice")
-
-
-@pytest.fixture
-def admin(settings: Settings, client: TestClient) -> dict[str, str]:
-    return create_agent(settings, "root", "admin")
 
 
 def audit_actions(settings: Settings) -> list[str]:
