@@ -17,9 +17,16 @@ from knowledge import Embedder, KnowledgeBase
 
 from .conftest import make_settings
 
-SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
 ITEMS = 12
-EXTRA = 70
+EXTRA = 24
+BATCH_CHUNKS = 1
+# `switchboard ingest`, its batches cut from 256 chunks to BATCH_CHUNKS: a small corpus then takes
+# many batches (each written on its own), so a kill lands mid-run without embedding a large corpus.
+INGEST = [
+    sys.executable, "-c",
+    f"import ingest.sync; ingest.sync.BATCH_CHUNKS = {BATCH_CHUNKS}; from api.cli import main; main()",
+    "ingest",
+]
 
 
 def page(title: str, body: str) -> str:
@@ -34,7 +41,7 @@ def write_corpus(root: Path, code: str) -> None:
 
 def add_bulk(root: Path) -> None:
     for n in range(EXTRA):
-        filler = " ".join(f"Paragraph {p} of bulk page {n} talks about shipping, storage and returns." for p in range(40))
+        filler = " ".join(f"Paragraph {p} of bulk page {n} talks about shipping, storage and returns." for p in range(3))
         (root / f"bulk-{n}.md").write_text(page(f"Bulk {n}", filler))
 
 
@@ -70,7 +77,7 @@ def test_kill_9_mid_ingest_leaves_the_previous_index_answering(tmp_path, embedde
     write_corpus(docs, "beta")
     add_bulk(docs)
     env = {**os.environ, "SWITCHBOARD_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([SWITCHBOARD, "ingest", "--quiet", str(docs)], env=env,
+    proc = subprocess.Popen([*INGEST, "--quiet", str(docs)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     if moment == "before anything is written":
@@ -83,7 +90,7 @@ def test_kill_9_mid_ingest_leaves_the_previous_index_answering(tmp_path, embedde
             assert time.monotonic() < deadline
             time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    assert proc.wait() == -signal.SIGKILL  # killed mid-run, not finished
 
     kb = KnowledgeBase(settings, embedder=embedder)
     try:
