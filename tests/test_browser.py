@@ -598,6 +598,7 @@ def test_an_admin_reads_the_dashboard_and_an_agent_has_none(customer, new_contex
     admin.locator("#dashboard-button").click()
     dashboard = admin.locator('[data-testid="dashboard"]')
     expect(dashboard).to_be_visible()
+    expect(admin.locator("#conversation-empty")).to_be_hidden()  # the dashboard takes the pane's place
     expect(dashboard.locator('[data-testid="dash-conversations"] .dash-tile__value')).to_have_text("1")
     expect(dashboard.locator('[data-testid="dash-handoff-rate"] .dash-tile__value')).to_have_text("100%")
     expect(dashboard.locator('[data-testid="dash-queue"] .dash-tile__value')).to_have_text("1")
@@ -613,9 +614,15 @@ def test_an_admin_reads_the_dashboard_and_an_agent_has_none(customer, new_contex
     screenshot(admin, "console-dashboard")
     admin.locator("#dashboard-button").click()
     expect(dashboard).to_be_hidden()
+    expect(admin.locator("#conversation-empty")).to_be_visible()
 
     chat = saved_conversation(customer)["id"]
     assert http.post(f"/v1/agent/conversations/{chat}/claim", headers={"Authorization": f"Bearer {alice}"}).status_code == 200
     admin.locator("#dashboard-button").click()  # drawn afresh
     peak = dashboard.locator('[data-testid="dash-agent-peak"][data-agent="alice"] [data-testid="dash-agent-peak-max"]')
     expect(peak).to_have_text("1")
+    # opening a conversation puts the dashboard away
+    conversation_item(admin, "live", chat).click()
+    expect(dashboard).to_be_hidden()
+    expect(admin.locator("#conversation")).to_be_visible()
+    expect(admin.locator("#dashboard-button")).to_have_attribute("aria-pressed", "false")

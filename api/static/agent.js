@@ -165,6 +165,7 @@
     document.querySelectorAll('.conv-item').forEach((b) => {
       if (b.dataset.conversationId === id) b.setAttribute('aria-current', 'true'); else b.removeAttribute('aria-current');
     });
+    if (!ui.dashboard.hidden) showDashboard(false);
     ui.empty.hidden = !(ui.pane.hidden = false);
     try {
       const c = await api('GET', convPath(id));
@@ -316,10 +317,15 @@
   });
   ui.logout.addEventListener('click', (ev) => { ev.preventDefault(); signOut(); });
   // Admins: the dashboard takes the place of the conversation pane until pressed again.
-  ui.dashboardButton.addEventListener('click', async () => {
-    const show = ui.dashboard.hidden;
+  function showDashboard(show) {
     ui.dashboardButton.setAttribute('aria-pressed', String(show));
     ui.dashboard.hidden = !show;
+    ui.pane.hidden = show || !openId;
+    ui.empty.hidden = show || Boolean(openId);
+  }
+  ui.dashboardButton.addEventListener('click', async () => {
+    const show = ui.dashboard.hidden;
+    showDashboard(show);
     if (!show) return;
     try { window.SwitchboardDashboard.render(ui.dashboard, await api('GET', '/v1/admin/metrics'), maxChats); } catch (e) { showActionError(e.message); }
   });
