@@ -18,13 +18,13 @@ from knowledge import Embedder, KnowledgeBase
 from .conftest import make_settings
 
 ITEMS = 12
-EXTRA = 24
+EXTRA = 12
 BATCH_CHUNKS = 1
 # `switchboard ingest`, its batches cut from 256 chunks to BATCH_CHUNKS: a small corpus then takes
 # many batches (each written on its own), so a kill lands mid-run without embedding a large corpus.
 INGEST = [
     sys.executable, "-c",
-    f"import ingest.sync; ingest.sync.BATCH_CHUNKS = {BATCH_CHUNKS}; from api.cli import main; main()",
+    f"import sys, ingest.sync; sys.modules['ingest.sync'].BATCH_CHUNKS = {BATCH_CHUNKS}; from api.cli import main; main()",
     "ingest",
 ]
 
