@@ -57,6 +57,10 @@ class Stub:
         threading.Thread(target=self._server.serve_forever, name="openai-stub", daemon=True).start()
         return self
 
+    def end_stalls(self) -> None:
+        """End every stalled or trickling reply now, as if its `stall_seconds` had run out."""
+        self._stop.set()
+
     def stop(self) -> None:
         self._stop.set()
         if self._server is not None:

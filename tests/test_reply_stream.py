@@ -116,7 +116,9 @@ def settings(data_dir, slow_stub: Stub):
 
 
 @pytest.mark.slow
-def test_the_console_shows_the_draft_growing_while_the_chat_shows_only_that_the_bot_is_writing(new_context, base_url, settings):
+def test_the_console_shows_the_draft_growing_while_the_chat_shows_only_that_the_bot_is_writing(
+    new_context, base_url, settings, slow_stub
+):
     console = open_console(new_context(), base_url, agent_token(settings, "alice"))
     customer = open_chat(new_context(), base_url)
     ask(customer, QUESTION)
@@ -126,6 +128,7 @@ def test_the_console_shows_the_draft_growing_while_the_chat_shows_only_that_the_
     expect(writing).to_contain_text("Click Forgot", timeout=TIMEOUT_MS)
     # While the draft grows in the console, the customer has no bot message yet.
     assert customer.locator('#messages [data-role="bot"]').count() == 0
+    slow_stub.end_stalls()  # the model stops writing: now the reply is decided
     expect(customer.locator('#messages [data-role="bot"]')).to_have_count(1, timeout=30_000)
     expect(customer.locator('[data-testid="typing"]')).to_be_hidden()
     expect(console.locator('[data-testid="writing"]')).to_have_count(0)
