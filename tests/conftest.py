@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -43,9 +44,28 @@ def redis_url() -> str:
     return REDIS
 
 
+class RememberingEmbedder(Embedder):
+    """The real model, run once per distinct text in a session: several fixtures ingest the same
+    pages (the sample knowledge base into the seeded data directory and into a Chroma server, the
+    small corpora of the ingest tests again and again), and the model gives a text the same vector
+    each time. Queries (`embed_queries`, the ONNX model) are not remembered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if new:
+            self._vectors.update(zip(new, super().embed(new, show_progress), strict=True))
+        if not texts:
+            return super().embed(texts)
+        return np.stack([self._vectors[t] for t in texts])
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return Embedder()
+    return RememberingEmbedder()
 
 
 def make_settings(data_dir: Path, **overrides) -> Settings:
