@@ -108,8 +108,11 @@ class EventHub:
                 self._cursor = event.id
             if len(batch) == PAGE:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives as the wait ends, and close() then waits for this task forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._waiter.wait(), timeout=POLL_SECONDS)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._waiter.wait()
 
     def _dispatch(self, event: StoredEvent) -> None:
         for subscription in self._all:

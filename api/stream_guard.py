@@ -83,5 +83,8 @@ class StreamGuard:
         while True:
             self._waiter.clear()
             await self.check()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives as the wait ends, and close() then waits for this task forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._waiter.wait(), timeout=self.recheck_seconds)
+                async with asyncio.timeout(self.recheck_seconds):
+                    await self._waiter.wait()
