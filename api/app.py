@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +20,7 @@ from api.error_schemas import error_responses
 from api.errors import Conflict, Invalid, NotFound
 from api.routes import admin, agent, completions, customer, kb_drafts, pages, vault
 from api.services import open_services
+from api.streams import end_streams_on_exit
 from knowledge import KnowledgeBase, Settings
 
 log = logging.getLogger(__name__)
@@ -30,9 +33,13 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
         redaction = logs.install()
         services = await open_services(settings, kb)
         app.state.services = services
+        exit_watch = asyncio.create_task(end_streams_on_exit(services), name="end-streams-on-exit")
         try:
             yield
         finally:
+            exit_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await exit_watch
             await services.close()
             logs.uninstall(redaction)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -35,30 +36,65 @@ class StreamDropped(Exception):
 
 @dataclass(eq=False)
 class Subscription:
+    """A stream's place in the hub: the live events it has not taken yet.
+
+    Its queue is a deque made when an event arrives and let go once drained, and a future only while
+    the stream waits: an idle stream holds neither (an asyncio.Queue is four deques and an Event,
+    ~3 KB, for each of 10,000 idle widgets)."""
+
     conversation_id: str | None  # None: every event (an agent stream)
-    queue: asyncio.Queue[StoredEvent | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    limit: int = QUEUE_SIZE
     dropped: bool = False
     ended: bool = False
+    _pending: deque[StoredEvent] | None = field(default=None, repr=False)
+    _waiter: asyncio.Future[None] | None = field(default=None, repr=False)
 
     def offer(self, event: StoredEvent) -> None:
         if self.dropped or self.ended:
             return
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if self._pending is None:
+            self._pending = deque()
+        elif len(self._pending) >= self.limit:
             self.dropped = True
-            while not self.queue.empty():  # free the memory now; the reader sees the end marker
-                self.queue.get_nowait()
-            self.queue.put_nowait(None)
+            self._pending = None  # free the memory now; the reader sees the end
+            self._wake()
+            return
+        self._pending.append(event)
+        self._wake()
 
     def end(self) -> None:
-        """End the stream (its credential died, or the worker is stopping)."""
+        """End the stream (its credential died, its client went, or the worker is stopping)."""
         if self.dropped or self.ended:
             return
         self.ended = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(None)
+        self._pending = None
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def next(self, idle: float | None = None) -> StoredEvent | None:
+        """The next live event, or None once the stream is dropped or ended. Raises TimeoutError
+        after `idle` seconds without one."""
+        if not self._pending and not (self.dropped or self.ended):
+            loop = asyncio.get_running_loop()
+            self._waiter = loop.create_future()
+            timer = loop.call_later(idle, self._wake) if idle is not None else None
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+        if self._pending:
+            event = self._pending.popleft()
+            if not self._pending:
+                self._pending = None
+            return event
+        if self.dropped or self.ended:
+            return None
+        raise TimeoutError
 
 
 class EventHub:
@@ -89,6 +125,10 @@ class EventHub:
                 await self._task
         if self._waiter:
             self.notifier.unsubscribe(self._waiter)
+        self.end_streams()
+
+    def end_streams(self) -> None:
+        """End every stream (the worker is stopping); their clients reconnect elsewhere."""
         for subscription in [*self._all, *(s for group in self._by_conversation.values() for s in group)]:
             subscription.end()
 
@@ -124,7 +164,7 @@ class EventHub:
     def open(self, conversation_id: str | None = None) -> Subscription:
         """Start queueing live events for a stream (all events, or one conversation's customer
         events); `stream` then replays what came before and goes on live."""
-        subscription = Subscription(conversation_id, asyncio.Queue(self.queue_size))
+        subscription = Subscription(conversation_id, self.queue_size)
         if conversation_id is None:
             self._all.add(subscription)
         else:
@@ -144,10 +184,13 @@ class EventHub:
     def subscribe(self, after: int, conversation_id: str | None = None) -> AsyncIterator[StoredEvent]:
         return self.stream(self.open(conversation_id), after)
 
-    async def stream(self, subscription: Subscription, after: int) -> AsyncIterator[StoredEvent]:
+    async def stream(
+        self, subscription: Subscription, after: int, idle: float | None = None
+    ) -> AsyncIterator[StoredEvent | None]:
         """Every event after `after` (for one conversation, the customer's kinds), then live ones,
         until the consumer stops or the subscription ends. Raises StreamDropped if the consumer
-        fell too far behind. `subscription` was opened first, so nothing falls between the two."""
+        fell too far behind. `subscription` was opened first, so nothing falls between the two.
+        With `idle`, None comes after every `idle` seconds without an event (time for a ping)."""
         conversation_id = subscription.conversation_id
         try:
             while True:  # replay from the database what happened before
@@ -158,7 +201,11 @@ class EventHub:
                 if len(batch) < PAGE:
                     break
             while True:
-                event = await subscription.queue.get()
+                try:
+                    event = await subscription.next(idle)
+                except TimeoutError:
+                    yield None
+                    continue
                 if event is None:
                     if subscription.dropped:
                         raise StreamDropped(f"stream fell {self.queue_size} events behind")
