@@ -3,7 +3,8 @@
 Plain ASGI rather than `@app.middleware("http")`: that kind wraps every response body in an extra
 memory stream and task, which a long-lived event stream pays for on every event. A declared
 `Content-Length` over the limit is refused before the app runs; a chunked body is counted as it
-is read and refused once it passes the limit.
+is read and refused once it passes the limit; a request with neither header has no body and goes
+through untouched.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is None and b"transfer-encoding" not in headers:
+            # no body (HTTP/1.1 has one only with either header): nothing to count, and a long
+            # response (an event stream) holds no counting wrappers for its whole life
+            await self.app(scope, receive, send)
+            return
         if length is not None:
             if not length.isdigit() or int(length) > self.limit:
                 await self._refuse(send)
