@@ -44,13 +44,17 @@ def start_conversation(client: TestClient) -> Customer:
 
 def create_agent(settings: Settings, name: str, role: str | None = None) -> dict[str, str]:
     """An agent account, as `switchboard agent create [--role admin]` makes it; returns its auth header."""
+    return create_agents(settings, [name], role)[0]
 
-    async def create() -> str:
+
+def create_agents(settings: Settings, names: list[str], role: str | None = None) -> list[dict[str, str]]:
+    """Several agent accounts, made over one database connection; their auth headers, in order."""
+
+    async def create() -> list[str]:
         engine: AsyncEngine = await open_database(settings.resolved_database_url)
         try:
-            _, token, _ = await create_or_rotate(engine, name, role)
+            return [(await create_or_rotate(engine, name, role))[1] for name in names]
         finally:
             await engine.dispose()
-        return token
 
-    return {"Authorization": f"Bearer {asyncio.run(create())}"}
+    return [{"Authorization": f"Bearer {token}"} for token in asyncio.run(create())]

@@ -17,7 +17,7 @@ from api.app import create_app
 from ingest import Chunker, sync
 from knowledge import Embedder, KnowledgeBase, Settings
 
-from .api_helpers import OFF_TOPIC, create_agent
+from .api_helpers import OFF_TOPIC, create_agent, create_agents
 from .conftest import make_settings, requires_service
 from .live_server import open_stream, serve
 
@@ -83,7 +83,7 @@ def test_an_event_on_one_worker_reaches_an_agent_streaming_from_another(workers,
 
 def test_100_simultaneous_claims_across_two_workers_give_exactly_one_200(workers, scaled_settings):
     a, b = workers
-    agents = [create_agent(scaled_settings, f"agent-{n}") for n in range(100)]
+    agents = create_agents(scaled_settings, [f"agent-{n}" for n in range(100)])
     with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=100)) as http:
         conv = http.post(f"{a}/v1/conversations").json()
         start = threading.Barrier(100)
