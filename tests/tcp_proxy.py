@@ -15,7 +15,9 @@ class CuttableProxy:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.cut_off = False
+        self.refused = 0  # connections refused while cut: clients that tried to come back too soon
         self._open: set[socket.socket] = set()
+        self._upstream: set[socket.socket] = set()
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -27,6 +29,7 @@ class CuttableProxy:
                 return
             if self.cut_off:
                 client.close()  # refused: the server is "down"
+                self.refused += 1
                 continue
             try:
                 server = socket.create_connection(self.upstream, timeout=5)
@@ -36,6 +39,7 @@ class CuttableProxy:
             server.settimeout(None)
             with self._lock:
                 self._open |= {client, server}
+                self._upstream.add(server)
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
@@ -52,6 +56,7 @@ class CuttableProxy:
     def _close(self, s: socket.socket) -> None:
         with self._lock:
             self._open.discard(s)
+            self._upstream.discard(s)
         try:
             s.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -68,6 +73,11 @@ class CuttableProxy:
 
     def restore(self) -> None:
         self.cut_off = False
+
+    def upstream_addresses(self) -> set[str]:
+        """"host:port" of each open connection to the server, as the server sees its clients."""
+        with self._lock:
+            return {"{}:{}".format(*s.getsockname()[:2]) for s in self._upstream}
 
     def close(self) -> None:
         self.cut()

@@ -27,6 +27,22 @@ def through(url: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
 
 
+def eventually(condition, what: str, within: float = 20.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def subscribed_through(proxy, redis_url: str) -> int:
+    """Connections through the proxy that Redis counts as subscribed to a channel."""
+    import redis
+
+    ours = proxy.upstream_addresses()
+    with redis.Redis.from_url(redis_url) as direct:
+        return sum(1 for c in direct.client_list() if c["addr"] in ours and int(c["sub"]) > 0)
+
+
 def test_the_database_away_for_a_while_gets_503_loses_nothing_and_service_resumes(tmp_path, pg_url, kb):  # noqa: F811
     upstream = urlsplit(pg_url)
     with cuttable(upstream.hostname, upstream.port or 5432) as proxy:
@@ -70,10 +86,11 @@ def test_redis_dropping_every_connection_mid_stream_still_delivers_each_event_on
             # Read timeout below the 15 s polling safety net: only Redis wake-ups deliver in time.
             with http.stream("GET", f"{b}/v1/agent/events", headers=agent, timeout=httpx.Timeout(30, read=10)) as response:
                 stream = EventStream(response)
+                eventually(lambda: subscribed_through(proxy, redis_url) == 2, "each worker's listener subscribes")
                 proxy.cut()  # Redis "restarts": every subscription and connection dropped
-                time.sleep(1.0)
+                eventually(lambda: proxy.refused >= 2, "the listeners did not try to reconnect")  # while it was down
                 proxy.restore()
-                time.sleep(2.5)  # the listener reconnects and subscribes again
+                eventually(lambda: subscribed_through(proxy, redis_url) == 2, "the listeners did not subscribe again")
                 assert http.post(f"{a}/v1/conversations/{conv['id']}/handoff", headers=auth).status_code == 200
                 for n in (1, 2):
                     line = {"text": f"line {n}", "wait_for_reply": False}
