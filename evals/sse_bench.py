@@ -98,6 +98,7 @@ async def bench(base: str, agent_token: str, pid: int, n_agents: int, n_customer
         customers = []
         for _ in range(n_customers):
             made = (await client.post("/v1/conversations")).json()
+            client.cookies.clear()  # each sets a cookie: a jar of thousands slows every request
             listener = Listener()
             customers.append(listener)
             tasks.append(asyncio.create_task(listener.run(
@@ -248,6 +249,7 @@ def hold(base: str, pid: int, n: int, clients: int, concurrency: int, trace: Pat
             async def worker() -> None:  # a few workers, not n tasks on a semaphore (3.11's is O(waiters))
                 while len(made) < n:
                     body = (await client.post("/v1/conversations")).json()
+                    client.cookies.clear()  # each sets a cookie: a jar of 10,000 slows every request
                     made.append((body["id"], body["token"]))
             await asyncio.gather(*(worker() for _ in range(20)))
         return made[:n]
