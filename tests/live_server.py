@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -88,3 +92,33 @@ def open_stream(client: httpx.Client, url: str, headers: dict[str, str] | None =
         assert response.status_code == 200, response.read()
         assert response.headers["content-type"].startswith("text/event-stream")
         yield EventStream(response)
+
+
+SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
+
+
+@contextmanager
+def switchboard_worker(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`switchboard serve` in a process of its own, as production runs it (no rate limits)."""
+    port = free_port()
+    env = {**os.environ, "SWITCHBOARD_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
+           "SWITCHBOARD_CONVERSATIONS_PER_MINUTE": "0", "SWITCHBOARD_LINES_PER_MINUTE": "0"}
+    proc = subprocess.Popen([SWITCHBOARD, "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, "the worker exited at start-up"
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.2)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)

@@ -4,14 +4,9 @@ client that went, and ending every stream when the worker stops."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -21,10 +16,7 @@ from api import streams
 from api.app import create_app
 from knowledge import KnowledgeBase, Settings
 
-from .live_server import EventStream, free_port, serve
-
-SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
-
+from .live_server import EventStream, serve, switchboard_worker
 
 @pytest.fixture
 def app(settings: Settings, kb: KnowledgeBase):
@@ -70,36 +62,9 @@ def test_a_client_that_goes_is_let_go_at_once(app):
         wait_for(lambda: hub.subscribers == 0, 2.0)  # not at the next ping, 15 s later
 
 
-@contextmanager
-def worker(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`switchboard serve` in a process of its own, as production runs it."""
-    port = free_port()
-    env = {**os.environ, "SWITCHBOARD_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
-           "SWITCHBOARD_CONVERSATIONS_PER_MINUTE": "0"}
-    proc = subprocess.Popen([SWITCHBOARD, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, "the worker exited at start-up"
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the worker did not start"
-            time.sleep(0.2)
-        yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
-
-
 def test_a_stopping_worker_ends_its_open_streams_and_exits(data_dir: Path):
     """uvicorn waits for open responses before it exits, and nothing else ends an event stream."""
-    with worker(data_dir) as (url, proc), httpx.Client(base_url=url, timeout=30) as http:
+    with switchboard_worker(data_dir) as (url, proc), httpx.Client(base_url=url, timeout=30) as http:
         cid, auth = new_customer(http)
         with http.stream("GET", f"/v1/conversations/{cid}/events", headers=auth) as response:
             stream = EventStream(response)

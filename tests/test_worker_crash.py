@@ -5,50 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from .live_server import EventStream, free_port
-
-SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
-
-
-@contextmanager
-def worker(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`switchboard serve` in a process of its own, as production runs it."""
-    port = free_port()
-    env = {**os.environ, "SWITCHBOARD_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
-           "SWITCHBOARD_CONVERSATIONS_PER_MINUTE": "0", "SWITCHBOARD_LINES_PER_MINUTE": "0"}
-    proc = subprocess.Popen([SWITCHBOARD, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, "the worker exited at start-up"
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the worker did not start"
-            time.sleep(0.2)
-        yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(30)
+from .live_server import EventStream, switchboard_worker
 
 
 def test_a_worker_killed_mid_conversation_loses_nothing_and_the_customer_resumes(data_dir: Path):
     with httpx.Client(timeout=30) as http:
-        with worker(data_dir) as (url, proc):
+        with switchboard_worker(data_dir) as (url, proc):
             conv = http.post(f"{url}/v1/conversations").json()
             auth = {"Authorization": f"Bearer {conv['token']}"}
             events = f"/v1/conversations/{conv['id']}/events"
@@ -66,7 +32,7 @@ def test_a_worker_killed_mid_conversation_loses_nothing_and_the_customer_resumes
                     pass  # the connection died with the worker
             proc.wait(10)
 
-        with worker(data_dir) as (url, _):  # started again on the same data
+        with switchboard_worker(data_dir) as (url, _):  # started again on the same data
             last = seen[-1].id if seen else 0
             with http.stream("GET", url + events, headers={**auth, "Last-Event-ID": str(last)}) as response:
                 stream = EventStream(response)
