@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from api import logs
 from api.body_limit import BodyLimit
 from api.error_schemas import error_responses
+from api.heap import settle_worker_heap
 from api.errors import Conflict, Invalid, NotFound
 from api.routes import admin, agent, completions, customer, kb_drafts, pages, vault
 from api.services import open_services
@@ -27,12 +28,18 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024  # the largest request: a whole escalation rules document
 
 
-def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
+def create_app(settings: Settings, kb: KnowledgeBase | None = None, *, freeze_heap: bool = False) -> FastAPI:
+    """The app over `settings` (and `kb`, if given, instead of opening one). `freeze_heap` is for a
+    worker process of its own (`switchboard serve`): once started, what it holds is frozen out of
+    the garbage collector's full collections (api/heap.py)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redaction = logs.install()
         services = await open_services(settings, kb)
         app.state.services = services
+        if freeze_heap:
+            log.info("froze %d start-up objects out of the garbage collector's way", settle_worker_heap())
         exit_watch = asyncio.create_task(end_streams_on_exit(services), name="end-streams-on-exit")
         try:
             yield

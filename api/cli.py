@@ -60,7 +60,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, freeze_heap=True), host=host, port=port, log_level="info")
 
 
 @main.group()
