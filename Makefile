@@ -40,6 +40,7 @@ LLM_STAMP := $(VENV)/.llm-installed
 LLM_PORT ?= 8081
 # One thread: measured 32 tokens/s against 1-10 with two threads while other work shares the 2 cores.
 LLM_THREADS ?= 1
+LLM_MODEL := smollm2-135m-instruct
 
 llm: $(LLM_STAMP)
 
@@ -53,7 +54,7 @@ $(LLM_STAMP): $(STAMP)
 # Serve the local model on an OpenAI-compatible endpoint; point the bot at it with
 # SWITCHBOARD_LLM_PROVIDER=openai SWITCHBOARD_OPENAI_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1
 llm-serve: llm
-	$(PY) -m llama_cpp.server --model "$$($(PY) -m assistant.local_model)" --host 127.0.0.1 \
+	$(PY) -m llama_cpp.server --model "$$($(PY) -m assistant.local_model)" --model_alias $(LLM_MODEL) --host 127.0.0.1 \
 	  --port $(LLM_PORT) --n_ctx 4096 --n_threads $(LLM_THREADS)
 
 clean:

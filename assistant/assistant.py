@@ -156,7 +156,15 @@ class Assistant:
         score = self.calibrator.probability(signals)
         low = self.calibrator.explain(signals)
         shown = signals.as_dict()
-        if draft.grounded is not None:
+        layer = self.calibrator.model_layer
+        if layer is not None and draft.grounded is not None and draft.logprob_mean is not None and draft.logprob_min is not None:
+            # the model's own layer: its supported share and log-probabilities, weighed as measured
+            features = (self.calibrator.kb_log_odds(signals), draft.grounded, draft.logprob_mean, draft.logprob_min)
+            score = layer.probability(*features)
+            shown["grounded"] = round(draft.grounded, 4)
+            if (lowest := layer.lowest(*features)) is not None:
+                low = [lowest, *(n for n in low if n != lowest)][:3]
+        elif draft.grounded is not None:
             # A written reply is as sure as its supported share: an unsupported sentence is a claim
             # the knowledge base does not make, whatever the passage's signals say.
             score = round(score * draft.grounded, 4)

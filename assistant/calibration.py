@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.model_calibration import ModelRecalibration
 from assistant.signals import Signals
 
 SHIPPED = Path(__file__).resolve().parent / "models" / "calibrator.json"
@@ -83,6 +84,9 @@ class Calibrator:
     meta: dict = field(default_factory=dict)
     recalibrations: list[Recalibration] = field(default_factory=list)
     applied: Recalibration | None = None  # the one chosen for the served knowledge base
+    # a layer per language model, over the knowledge base's log-odds (assistant/model_calibration.py)
+    models: list[ModelRecalibration] = field(default_factory=list)
+    model_layer: ModelRecalibration | None = None  # the one for the served model
 
     @classmethod
     def untrained(cls) -> Calibrator:
@@ -100,6 +104,18 @@ class Calibrator:
             return replace(self, applied=None)
         return replace(self, applied=best, calibration=best.calibration)
 
+    def for_model(self, model: str | None) -> Calibrator:
+        """This calibrator with the layer fitted for `model`, if there is one; its held-out replies
+        then choose the handoff threshold."""
+        layer = next((m for m in self.models if model is not None and m.model == model), None)
+        if layer is None:
+            return replace(self, model_layer=None)
+        return replace(self, model_layer=layer, calibration=layer.calibration)
+
+    def with_model_layer(self, layer: ModelRecalibration) -> Calibrator:
+        """This calibrator with `layer` stored in place of any earlier one for the same model."""
+        return replace(self, models=[*(m for m in self.models if m.model != layer.model), layer])
+
     def _z(self, signals: Signals) -> np.ndarray:
         f = features(signals)
         x = np.array([f[n] for n in self.names], dtype=np.float64)
@@ -109,11 +125,15 @@ class Calibrator:
         """The pooled model's log-odds that the reply is correct."""
         return float(np.dot(self._z(signals), self.coef) + self.intercept)
 
-    def probability(self, signals: Signals) -> float:
+    def kb_log_odds(self, signals: Signals) -> float:
+        """The log-odds for the served knowledge base (recalibrated, where it is known)."""
         z = self.log_odds(signals)
         if self.applied is not None:
             z = self.applied.slope * z + self.applied.intercept
-        return round(_sigmoid(z), 4)
+        return z
+
+    def probability(self, signals: Signals) -> float:
+        return round(_sigmoid(self.kb_log_odds(signals)), 4)
 
     def explain(self, signals: Signals, n: int = 3) -> list[str]:
         """The signals that pulled this reply's score down the most, strongest first."""
@@ -131,13 +151,16 @@ class Calibrator:
     def to_json(self) -> str:
         data = asdict(self)
         data.pop("applied")
+        data.pop("model_layer")
         return json.dumps(data, indent=1) + "\n"
 
     @classmethod
     def load(cls, path: Path) -> Calibrator:
         data = json.loads(path.read_text(encoding="utf-8"))
         data["recalibrations"] = [Recalibration(**r) for r in data.get("recalibrations", [])]
+        data["models"] = [ModelRecalibration(**m) for m in data.get("models", [])]
         data.pop("applied", None)
+        data.pop("model_layer", None)
         return cls(**data)
 
     def save(self, path: Path) -> None:

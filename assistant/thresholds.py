@@ -47,12 +47,16 @@ class ServingThreshold:
 
 def load_calibrator(settings: Settings, doc_ids: Iterable[str] = ()) -> Calibrator:
     """The data directory's calibrator, else the shipped one; recalibrated for the knowledge base
-    whose documents are `doc_ids` when the calibrator was fitted on it."""
+    whose documents are `doc_ids` when the calibrator was fitted on it, and for the configured
+    language model when it has a layer for it."""
     fitted = settings.data_dir / FILE_NAME
     path = fitted if fitted.exists() else SHIPPED
     calibrator = Calibrator.load(path).for_knowledge_base(doc_ids)
+    if settings.llm_provider == "openai":  # the configured model's own layer, if it has been fitted
+        calibrator = calibrator.for_model(settings.openai_model)
     calibrator.meta["path"] = str(path)
     calibrator.meta["knowledge_base"] = calibrator.applied.name if calibrator.applied else None
+    calibrator.meta["model"] = calibrator.model_layer.model if calibrator.model_layer else None
     return calibrator
 
 

@@ -27,6 +27,7 @@ class DatasetRun:
     doc_ids: list[str]  # of its knowledge base: the calibrator recognises it by them
     threshold: float = float("nan")  # the handoff threshold the assistant served with
     calibrator: str = ""  # which calibrator, and which recalibration, it used
+    served: object = None  # that calibrator (assistant.calibration.Calibrator)
 
 
 def answer_dataset(
@@ -64,7 +65,8 @@ def answer_dataset(
             bar = tqdm(total=len(questions), unit="q", desc=dataset.name, file=sys.stderr, leave=False)
         records = run_questions(assistant, questions, progress=bar.update if bar else None)
         threshold = assistant.policy.threshold
-        meta = assistant.calibrator.meta
+        served = assistant.calibrator
+        meta = served.meta
         used = f"{meta.get('path', 'untrained')} ({meta.get('knowledge_base') or 'pooled'})"
         if bar:
             bar.close()
@@ -72,7 +74,7 @@ def answer_dataset(
         kb.close()
     for r in records:
         r.extra["dataset"] = dataset.resolve().name
-    return DatasetRun(dataset.resolve().name, records, doc_ids, threshold, used)
+    return DatasetRun(dataset.resolve().name, records, doc_ids, threshold, used, served)
 
 
 def collecting_assistant(settings, kb):
@@ -121,6 +123,42 @@ def fit_calibrator(runs: Sequence[DatasetRun], *, c: float = 0.3, folds: int = 5
             for r in run.records
         ]
     return calibrator, out
+
+
+def fit_model_layer(runs: Sequence[DatasetRun], model: str, *, c: float = 0.3, folds: int = 5):
+    """Fit `model`'s own layer (assistant/model_calibration.py) on its replies in every run that
+    carry log-probabilities; returns (layer, {dataset: records with held-out confidences})."""
+    from assistant.model_calibration import ModelReply, fit_model_recalibration
+    from assistant.signals import Signals
+
+    used: list[tuple[str, int]] = []
+    rows: list[ModelReply] = []
+    for run in runs:
+        for i, r in enumerate(run.records):
+            s = r.signals or {}
+            if not {"grounded", "logprob_mean", "logprob_min"} <= s.keys():
+                continue  # not a written reply with log-probabilities: the layer never applies to it
+            base = Signals(**{k: v for k, v in s.items() if k in Signals.names()})
+            rows.append(ModelReply(
+                kb_log_odds=run.served.kb_log_odds(base), grounded=s["grounded"], logprob_mean=s["logprob_mean"],
+                logprob_min=s["logprob_min"], correct=r.correct_if_sent, group=f"{run.name}/{r.conversation}",
+                answerable=r.correct_if_sent_possible,
+            ))
+            used.append((run.name, i))
+    if len(rows) < 2 * folds:
+        raise ValueError(f"too few replies with log-probabilities to fit a layer for {model!r} ({len(rows)})")
+    layer, held_out = fit_model_recalibration(model, rows, c=c, folds=folds)
+    layer.meta |= {"datasets": [run.name for run in runs]}
+    confidence = {key: float(p) for key, p in zip(used, held_out, strict=True)}
+    out = {
+        run.name: [
+            AnswerRecord(**{**r.__dict__, "confidence": round(confidence[(run.name, i)], 4)})
+            if (run.name, i) in confidence else r
+            for i, r in enumerate(run.records)
+        ]
+        for run in runs
+    }
+    return layer, out
 
 
 def rejudge_handoffs(records: Sequence[AnswerRecord], threshold: float) -> list[AnswerRecord]:

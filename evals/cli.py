@@ -128,10 +128,14 @@ def answers_command(obj, dataset: Path, split: str, provider: str | None, limit:
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
               help="JSON with every reply, its signals and cross-validated confidence. "
                    "[default: evals/reports/calibration-<split>.json]")
+@click.option("--provider", type=click.Choice(["extractive", "openai"]), default="extractive", show_default=True,
+              help="openai: fit the configured model's own layer (SWITCHBOARD_OPENAI_MODEL) on its replies, "
+                   "over the calibrator that serves, instead of the calibrator itself.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N questions of each dataset.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.pass_obj
 def calibrate_command(obj, datasets: tuple[Path, ...], split: str, out: Path | None, c: float,
-                      report_path: Path | None, quiet: bool) -> None:
+                      report_path: Path | None, provider: str, limit: int | None, quiet: bool) -> None:
     """Fit the confidence calibrator on labelled questions and choose the handoff threshold.
 
     Prints, per dataset, the cross-validated figures and the coverage that
@@ -139,19 +143,40 @@ def calibrate_command(obj, datasets: tuple[Path, ...], split: str, out: Path | N
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    from assistant.calibration import FILE_NAME
+    from assistant.calibration import FILE_NAME, SHIPPED, Calibrator
     from evals.answer_report import format_table
-    from evals.calibrate import answer_dataset, collecting_assistant, fit_calibrator, summaries
+    from evals.calibrate import answer_dataset, collecting_assistant, fit_calibrator, fit_model_layer, summaries
     from knowledge.risk import choose_threshold
 
     settings = _settings(obj)
     try:
-        runs = [answer_dataset(d, split=split, settings=settings, quiet=quiet, log=lambda s: click.echo(s, err=True),
-                               assistant_factory=collecting_assistant)
+        runs = [answer_dataset(d, split=split, settings=settings, provider=provider, limit=limit, quiet=quiet,
+                               log=lambda s: click.echo(s, err=True),
+                               assistant_factory=None if provider == "openai" else collecting_assistant)
                 for d in datasets]
-        calibrator, oof = fit_calibrator(runs, c=c)
+        if provider == "openai":
+            layer, oof = fit_model_layer(runs, settings.openai_model, c=c)
+        else:
+            calibrator, oof = fit_calibrator(runs, c=c)
     except (FileNotFoundError, ValueError) as e:
         raise click.UsageError(str(e)) from None
+    if provider == "openai":
+        path = out or settings.data_dir / FILE_NAME
+        base = settings.data_dir / FILE_NAME
+        Calibrator.load(base if base.exists() else SHIPPED).with_model_layer(layer).save(path)
+        choice = choose_threshold(layer.calibration["confidence"], layer.calibration["correct"],
+                                  settings.target_precision, alpha=settings.risk_alpha,
+                                  answerable=layer.calibration["answerable"])
+        serving = choice.threshold if choice.sent else settings.target_precision
+        for name, summary in summaries(oof, dict.fromkeys(oof, serving), settings.target_precision).items():
+            click.echo(f"\n## {name} ({split}, {settings.openai_model}, held-out confidences)\n")
+            click.echo(format_table(summary))
+        click.echo(f"\n{settings.openai_model}: {layer.meta['replies']} replies with log-probabilities, "
+                   f"{layer.meta['correct']} right; handoff threshold for precision >= {settings.target_precision:.2f}: "
+                   + (f"certified {choice.threshold:.3f}, sends {choice.coverage:.1%}" if choice.sent
+                      else f"none certified, serves the target ({settings.target_precision:.2f})"))
+        click.echo(f"calibrator with the layer for {settings.openai_model}: {path}")
+        return
     calibrator.meta = {"datasets": [r.name for r in runs], "split": split, "c": c,
                        "replies": len(calibrator.calibration["correct"])}
     path = out or settings.data_dir / FILE_NAME

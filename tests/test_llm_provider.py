@@ -32,6 +32,7 @@ from assistant.grounding import SourceText, ground
 from assistant.llm import OpenAIProvider
 from assistant.local_model import smollm2_gguf
 from assistant.prompt import build_prompt, instruction_like
+from assistant.signals import Signals
 from ingest import Chunker, sync
 from knowledge import Embedder, KnowledgeBase
 from knowledge.units import split_units
@@ -144,6 +145,25 @@ def test_token_logprobs_are_requested_and_summarised(stub, evidence, embedder, t
     assert stub.requests[-1]["logprobs"] is True and stub.requests[-1]["stream"] is True
     assert draft.logprob_mean is not None and draft.logprob_min is not None
     assert draft.logprob_min <= draft.logprob_mean < 0
+
+
+def test_a_model_with_its_own_layer_is_judged_by_its_log_probabilities(stub, base, embedder, tmp_path):
+    from assistant.model_calibration import ModelRecalibration
+
+    stub.reply = GROUNDED
+    provider = provider_at(stub.base_url("ok"), embedder, tmp_path)
+    layer = ModelRecalibration(model="stub", mean=[0, 0, 0, 0], scale=[1, 1, 1, 1], coef=[0.5, 1.0, 4.0, 0.0],
+                               intercept=0.5, calibration={"confidence": [], "correct": [], "answerable": []})
+    plain = assistant_with(provider, base).reply(QUESTION)
+    bot = assistant_with(provider, base)
+    bot.calibrator = base.calibrator.with_model_layer(layer).for_model("stub")
+    judged = bot.reply(QUESTION)
+    s = judged.signals
+    assert s["logprob_mean"] < 0 and s["grounded"] == 1.0
+    base_signals = Signals(**{k: v for k, v in s.items() if k in Signals.names()})
+    expected = layer.probability(base.calibrator.kb_log_odds(base_signals), 1.0, s["logprob_mean"], s["logprob_min"])
+    assert judged.confidence == expected
+    assert plain.confidence == round(base.calibrator.probability(base_signals) * 1.0, 4) != expected
 
 
 def test_an_endpoint_that_refuses_logprobs_is_asked_again_without_them(stub, evidence, embedder, tmp_path):
