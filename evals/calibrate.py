@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.answers import AnswerRecord, run_questions, summarize
+from evals.answers import AnswerRecord, record_dict, run_questions, summarize
 from evals.datasets import dataset_settings, load_questions, open_dataset_kb
 
 
@@ -125,11 +125,18 @@ def fit_calibrator(runs: Sequence[DatasetRun], *, c: float = 0.3, folds: int = 5
     return calibrator, out
 
 
-def fit_model_layer(runs: Sequence[DatasetRun], model: str, *, c: float = 0.3, folds: int = 5):
+def fit_model_layer(
+    runs: Sequence[DatasetRun], model: str, *, c: float = 0.3, folds: int = 5, report_path: Path | None = None,
+    split: str = "dev",
+):
     """Fit `model`'s own layer (assistant/model_calibration.py) on its replies in every run that
-    carry log-probabilities; returns (layer, {dataset: records with held-out confidences})."""
+    carry log-probabilities; returns (layer, {dataset: records with held-out confidences}). The
+    replies, slow to get from a model, are written to the report first, whatever happens next."""
     from assistant.model_calibration import ModelReply, fit_model_recalibration
     from assistant.signals import Signals
+
+    _write_report(_model_report_path(report_path, model, split), {
+        "model": model, "records": {run.name: [record_dict(r) for r in run.records] for run in runs}})
 
     used: list[tuple[str, int]] = []
     rows: list[ModelReply] = []
@@ -159,6 +166,61 @@ def fit_model_layer(runs: Sequence[DatasetRun], model: str, *, c: float = 0.3, f
         for run in runs
     }
     return layer, out
+
+
+def _model_report_path(report_path: Path | None, model: str, split: str) -> Path:
+    from evals.retrieval import REPORTS
+
+    return report_path or REPORTS / f"calibration-{split}-{model.replace('/', '_')}.json"
+
+
+def _write_report(path: Path, data: dict) -> None:
+    import json
+
+    from evals.cli import _json_safe
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_json_safe(data), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def save_model_layer(runs: Sequence[DatasetRun], layer, oof: dict[str, list[AnswerRecord]], settings, *,
+                     split: str, out: Path | None, report_path: Path | None) -> str:
+    """Store `layer` in the calibrator `serve` would load (the data directory's, else the shipped
+    one), written to `out` or the data directory; report the figures with and without it."""
+    from assistant.calibration import FILE_NAME, SHIPPED, Calibrator
+    from evals.answer_report import format_table
+    from knowledge.risk import choose_threshold
+
+    model = layer.model
+    base = settings.data_dir / FILE_NAME
+    path = out or base
+    Calibrator.load(base if base.exists() else SHIPPED).with_model_layer(layer).save(path)
+    choice = choose_threshold(layer.calibration["confidence"], layer.calibration["correct"], settings.target_precision,
+                              alpha=settings.risk_alpha, answerable=layer.calibration["answerable"])
+    serving = choice.threshold if choice.sent else settings.target_precision
+    before = {run.name: summarize(run.records) for run in runs}  # as served, before this layer
+    after = summaries(oof, dict.fromkeys(oof, serving), settings.target_precision)
+    lines = []
+    for name, summary in after.items():
+        lines += [f"\n## {name} ({split}, {model}, held-out confidences)\n", format_table(summary)]
+    lines.append("\nthe same replies without the layer -> with it (held out):")
+    for name in before:
+        b, a = before[name], after[name]
+        lines.append(f"- {name}: AUROC {b['auroc']:.3f} -> {a['auroc']:.3f}, ECE {b['ece']:.3f} -> {a['ece']:.3f}, "
+                     f"Brier {b['brier']:.3f} -> {a['brier']:.3f}")
+    lines.append(f"\n{model}: {layer.meta['replies']} replies with log-probabilities, {layer.meta['correct']} right; "
+                 f"handoff threshold for precision >= {settings.target_precision:.2f}: "
+                 + (f"certified {choice.threshold:.3f}, sends {choice.coverage:.1%}" if choice.sent
+                    else f"none certified, serves the target ({settings.target_precision:.2f})"))
+    report = _model_report_path(report_path, model, split)
+    _write_report(report, {
+        "model": model, "layer": {"coef": layer.coef, "intercept": layer.intercept, "meta": layer.meta},
+        "without_layer": before, "with_layer": after,
+        "records": {run.name: [record_dict(r) for r in run.records] for run in runs},
+        "held_out": {n: [record_dict(r) for r in rs] for n, rs in oof.items()},
+    })
+    lines += [f"report: {report}", f"calibrator with the layer for {model}: {path}"]
+    return "\n".join(lines)
 
 
 def rejudge_handoffs(records: Sequence[AnswerRecord], threshold: float) -> list[AnswerRecord]:

@@ -143,9 +143,16 @@ def calibrate_command(obj, datasets: tuple[Path, ...], split: str, out: Path | N
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    from assistant.calibration import FILE_NAME, SHIPPED, Calibrator
+    from assistant.calibration import FILE_NAME
     from evals.answer_report import format_table
-    from evals.calibrate import answer_dataset, collecting_assistant, fit_calibrator, fit_model_layer, summaries
+    from evals.calibrate import (
+        answer_dataset,
+        collecting_assistant,
+        fit_calibrator,
+        fit_model_layer,
+        save_model_layer,
+        summaries,
+    )
     from knowledge.risk import choose_threshold
 
     settings = _settings(obj)
@@ -155,27 +162,13 @@ def calibrate_command(obj, datasets: tuple[Path, ...], split: str, out: Path | N
                                assistant_factory=None if provider == "openai" else collecting_assistant)
                 for d in datasets]
         if provider == "openai":
-            layer, oof = fit_model_layer(runs, settings.openai_model, c=c)
+            layer, oof = fit_model_layer(runs, settings.openai_model, c=c, report_path=report_path, split=split)
         else:
             calibrator, oof = fit_calibrator(runs, c=c)
     except (FileNotFoundError, ValueError) as e:
         raise click.UsageError(str(e)) from None
     if provider == "openai":
-        path = out or settings.data_dir / FILE_NAME
-        base = settings.data_dir / FILE_NAME
-        Calibrator.load(base if base.exists() else SHIPPED).with_model_layer(layer).save(path)
-        choice = choose_threshold(layer.calibration["confidence"], layer.calibration["correct"],
-                                  settings.target_precision, alpha=settings.risk_alpha,
-                                  answerable=layer.calibration["answerable"])
-        serving = choice.threshold if choice.sent else settings.target_precision
-        for name, summary in summaries(oof, dict.fromkeys(oof, serving), settings.target_precision).items():
-            click.echo(f"\n## {name} ({split}, {settings.openai_model}, held-out confidences)\n")
-            click.echo(format_table(summary))
-        click.echo(f"\n{settings.openai_model}: {layer.meta['replies']} replies with log-probabilities, "
-                   f"{layer.meta['correct']} right; handoff threshold for precision >= {settings.target_precision:.2f}: "
-                   + (f"certified {choice.threshold:.3f}, sends {choice.coverage:.1%}" if choice.sent
-                      else f"none certified, serves the target ({settings.target_precision:.2f})"))
-        click.echo(f"calibrator with the layer for {settings.openai_model}: {path}")
+        click.echo(save_model_layer(runs, layer, oof, settings, split=split, out=out, report_path=report_path))
         return
     calibrator.meta = {"datasets": [r.name for r in runs], "split": split, "c": c,
                        "replies": len(calibrator.calibration["correct"])}

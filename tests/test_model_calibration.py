@@ -110,3 +110,21 @@ def test_agents_are_told_which_of_the_models_signals_pulled_a_reply_down() -> No
     assert layer.lowest(0.0, 1.0, -3.0, -4.0) == "logprob_mean"  # unsure of its words
     assert layer.lowest(0.0, 0.2, -1.0, -4.0) == "grounded"  # most sentences unsupported
     assert layer.lowest(-5.0, 1.0, -1.0, -4.0) is None  # the passage's odds: the base calibrator explains those
+
+
+def test_eval_calibrate_stores_the_layer_where_serve_finds_it_and_reports_before_and_after(tmp_path) -> None:
+    import json
+
+    from evals.calibrate import DatasetRun, fit_model_layer, save_model_layer
+
+    settings = make_settings(tmp_path / "data", llm_provider="openai", openai_model="tiny")
+    records = [_record(i, correct=i % 3 == 0, logprobs=True) for i in range(40)]
+    runs = [DatasetRun("help-centre", records, doc_ids=["d"], served=Calibrator.load(SHIPPED))]
+    report = tmp_path / "report.json"
+    layer, oof = fit_model_layer(runs, "tiny", report_path=report)
+    assert len(json.loads(report.read_text())["records"]["help-centre"]) == 40  # kept before anything can fail
+    text = save_model_layer(runs, layer, oof, settings, split="dev", out=None, report_path=report)
+    assert "help-centre: AUROC" in text and "40 replies with log-probabilities, 14 right" in text
+    assert load_calibrator(settings).model_layer.model == "tiny"  # serve's calibrator, for the configured model
+    written = json.loads(report.read_text())
+    assert set(written) >= {"without_layer", "with_layer", "records", "held_out"}
