@@ -60,7 +60,9 @@ def test_a_layer_is_stored_per_model_and_served_only_for_that_model(tmp_path) ->
     path = tmp_path / "calibrator.json"
     stored.save(path)
     loaded = Calibrator.load(path)
-    assert sorted(m.model for m in loaded.models) == ["big", "tiny"]  # a refit replaces, never duplicates
+    models = [m.model for m in loaded.models]
+    assert models.count("tiny") == 1 and models.count("big") == 1  # a refit replaces, never duplicates
+    assert len(models) == len(base.models) + 2
     served = loaded.for_model("tiny")
     assert served.model_layer is not None and served.model_layer.model == "tiny"
     assert served.calibration["confidence"] == [0.9]  # its replies choose the threshold
@@ -128,3 +130,14 @@ def test_eval_calibrate_stores_the_layer_where_serve_finds_it_and_reports_before
     assert load_calibrator(settings).model_layer.model == "tiny"  # serve's calibrator, for the configured model
     written = json.loads(report.read_text())
     assert set(written) >= {"without_layer", "with_layer", "records", "held_out"}
+
+
+def test_the_local_demo_model_is_calibrated_out_of_the_box(tmp_path) -> None:
+    import re
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    served_as = re.search(r"^LLM_MODEL\s*:?=\s*(\S+)", makefile, re.M).group(1)  # make llm-serve's model name
+    calibrator = load_calibrator(make_settings(tmp_path, llm_provider="openai", openai_model=served_as))
+    assert calibrator.model_layer is not None and calibrator.meta["path"] == str(SHIPPED)
+    assert len(calibrator.calibration["confidence"]) == calibrator.model_layer.meta["replies"] >= 100
