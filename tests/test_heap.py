@@ -34,10 +34,19 @@ def test_what_is_alive_after_start_up_is_left_out_of_later_collections(restored_
 
 def test_a_fan_out_to_a_thousand_streams_fits_in_the_young_generation(restored_collector) -> None:
     settle_worker_heap()
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
     gc.collect(0)
-    young = gc.get_count()[0]
-    in_flight = [[object()] for _ in range(4_700)]  # a handoff's fan-out to 1,000 agent streams
-    assert gc.get_count()[0] - young >= len(in_flight)  # no young collection ran in between
+    gc.callbacks.append(seen)
+    try:
+        in_flight = [[object()] for _ in range(4_700)]  # a handoff's fan-out to 1,000 agent streams
+    finally:
+        gc.callbacks.remove(seen)
+    assert len(in_flight) == 4_700 and collections == []  # no collection ran while they were alive
     assert gc.get_threshold()[0] == YOUNG_GENERATION
 
 
