@@ -46,7 +46,9 @@ PING = b": ping\r\n\r\n"  # a comment: keeps proxies from closing an idle stream
 class EventStream(Response):
     """An event stream's response: the events after `after`, live ones as they come and a ping
     after PING_SECONDS without one, until the stream ends (its credential died, the client fell
-    too far behind, the worker stops) or the client goes.
+    too far behind, the worker stops) or the client goes. With `guard` (a credential and its
+    re-check), the stream ends as soon as the credential dies, so the client's reconnect meets the
+    401 it now deserves.
 
     One extra task per stream, which waits for the client to go; the ping is a timer on the
     stream's wait, and one task per worker ends every stream when the server stops
@@ -114,14 +116,3 @@ async def end_streams_on_exit(services: Services, every: float = 0.5) -> None:
         if _server_exiting():
             services.events.end_streams()
         await asyncio.sleep(every)
-
-
-def event_response(
-    services: Services,
-    after: int,
-    conversation_id: str | None = None,
-    guard: tuple[str, Callable[[], Awaitable[bool]]] | None = None,
-) -> EventStream:
-    """The events after `after`. With `guard` (a credential and its re-check), the stream ends as
-    soon as the credential dies, so the client's reconnect meets the 401 it now deserves."""
-    return EventStream(services, after, conversation_id, guard)

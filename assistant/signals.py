@@ -34,6 +34,11 @@ class Signals:
     def names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
 
+    @classmethod
+    def among(cls, shown: dict[str, float]) -> Signals:
+        """The signals among a reply's shown ones (which may also hold a written reply's own)."""
+        return cls(**{n: shown[n] for n in cls.names()})
+
 
 def compute_signals(
     *,

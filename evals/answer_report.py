@@ -28,6 +28,12 @@ def _json_safe(value):
     return value
 
 
+def write_json(path: Path, data) -> None:
+    """A report as JSON (NaN and infinity as null), its folder made if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_json_safe(data), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 ROWS = [
     ("AUROC of confidence, correct vs not", "auroc"),
     ("expected calibration error (10 bins)", "ece"),
@@ -82,11 +88,7 @@ def write_report(
         {"confidence": (curve.coverage, curve.precision)}, out_dir / "risk_coverage.png",
         f"{title}: precision of sent replies vs coverage", target=meta.get("target_precision"), chosen=chosen,
     )
-    (out_dir / "report.json").write_text(
-        json.dumps(_json_safe({"meta": meta, "summary": summary, "records": [record_dict(r) for r in records]}),
-                   indent=1, ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
+    write_json(out_dir / "report.json", {"meta": meta, "summary": summary, "records": [record_dict(r) for r in records]})
     wrong = sorted((r for r in records if r.sent and not r.correct_if_sent), key=lambda r: -r.confidence)[:15]
     lines = [
         f"# {title}",

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.answer_report import write_json
 from evals.answers import AnswerRecord, record_dict, run_questions, summarize
 from evals.datasets import dataset_settings, load_questions, open_dataset_kb
 
@@ -108,7 +109,7 @@ def fit_calibrator(runs: Sequence[DatasetRun], *, c: float = 0.3, folds: int = 5
         raise ValueError(f"too few labelled replies to fit a calibrator ({len(scored)}; need right and wrong ones)")
     rows = [
         LabelledReply(
-            signals=Signals(**{k: v for k, v in r.signals.items() if k in Signals.names()}),
+            signals=Signals.among(r.signals),
             correct=r.correct_if_sent, knowledge_base=name, group=str(r.conversation),
             answerable=r.correct_if_sent_possible,
         )
@@ -135,7 +136,7 @@ def fit_model_layer(
     from assistant.model_calibration import ModelReply, fit_model_recalibration
     from assistant.signals import Signals
 
-    _write_report(_model_report_path(report_path, model, split), {
+    write_json(_model_report_path(report_path, model, split), {
         "model": model, "records": {run.name: [record_dict(r) for r in run.records] for run in runs}})
 
     used: list[tuple[str, int]] = []
@@ -145,9 +146,8 @@ def fit_model_layer(
             s = r.signals or {}
             if not {"grounded", "logprob_mean", "logprob_min"} <= s.keys():
                 continue  # not a written reply with log-probabilities: the layer never applies to it
-            base = Signals(**{k: v for k, v in s.items() if k in Signals.names()})
             rows.append(ModelReply(
-                kb_log_odds=run.served.kb_log_odds(base), grounded=s["grounded"], logprob_mean=s["logprob_mean"],
+                kb_log_odds=run.served.kb_log_odds(Signals.among(s)), grounded=s["grounded"], logprob_mean=s["logprob_mean"],
                 logprob_min=s["logprob_min"], correct=r.correct_if_sent, group=f"{run.name}/{r.conversation}",
                 answerable=r.correct_if_sent_possible,
             ))
@@ -172,15 +172,6 @@ def _model_report_path(report_path: Path | None, model: str, split: str) -> Path
     from evals.retrieval import REPORTS
 
     return report_path or REPORTS / f"calibration-{split}-{model.replace('/', '_')}.json"
-
-
-def _write_report(path: Path, data: dict) -> None:
-    import json
-
-    from evals.cli import _json_safe
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_json_safe(data), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def save_model_layer(runs: Sequence[DatasetRun], layer, oof: dict[str, list[AnswerRecord]], settings, *,
@@ -213,7 +204,7 @@ def save_model_layer(runs: Sequence[DatasetRun], layer, oof: dict[str, list[Answ
                  + (f"certified {choice.threshold:.3f}, sends {choice.coverage:.1%}" if choice.sent
                     else f"none certified, serves the target ({settings.target_precision:.2f})"))
     report = _model_report_path(report_path, model, split)
-    _write_report(report, {
+    write_json(report, {
         "model": model, "layer": {"coef": layer.coef, "intercept": layer.intercept, "meta": layer.meta},
         "without_layer": before, "with_layer": after,
         "records": {run.name: [record_dict(r) for r in run.records] for run in runs},

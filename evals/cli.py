@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import math
 import os
 from pathlib import Path
 
 import click
+
+from evals.answer_report import write_json
 
 
 @click.group("eval")
@@ -19,16 +19,6 @@ def _settings(obj):
     from knowledge import Settings
 
     return obj if isinstance(obj, Settings) else Settings()
-
-
-def _json_safe(value):
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 @eval_group.command("retrieval")
@@ -63,8 +53,7 @@ def retrieval_command(obj, dataset: Path, split: str, k: int, data_dir: Path | N
     except (FileNotFoundError, ValueError) as e:
         raise click.UsageError(str(e)) from None
     path = report_path or default_report_path(dataset, split)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_json_safe(report), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(path, report)
     click.echo(format_table(report))
     click.echo(f"report: {path}")
 
@@ -203,11 +192,10 @@ def calibrate_command(obj, datasets: tuple[Path, ...], split: str, out: Path | N
     from evals.retrieval import REPORTS
 
     report_path = report_path or REPORTS / f"calibration-{split}.json"
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(json.dumps(_json_safe({
+    write_json(report_path, {
         "thresholds": {n: c.__dict__ for n, c in choices.items()},
         "calibrator": {"names": calibrator.names, "coef": calibrator.coef, "intercept": calibrator.intercept,
                        "recalibrations": {r.name: [r.slope, r.intercept] for r in calibrator.recalibrations}},
         "summaries": per_dataset, "records": {n: [record_dict(r) for r in rs] for n, rs in oof.items()},
-    }), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    })
     click.echo(f"calibrator: {path}")

@@ -27,7 +27,7 @@ from api.schemas import (
 )
 from api.services import Services
 from api.sessions import AgentSession, end_session, find_session, start_session
-from api.streams import EVENT_STREAM, event_response
+from api.streams import EVENT_STREAM, EventStream
 from api.views import agent_conversation, agent_conversations
 from api.web_session import SESSION_COOKIE, clear_session_cookie, csrf_refusal, foreign_origin, set_session_cookie
 from api.workspace_schemas import CannedResponseList, CannedResponseView
@@ -146,7 +146,7 @@ async def events(who: SignedInDep, services: ServicesDep, after: LastEventId):
     """Every queue and conversation event. Without Last-Event-ID: from now on. The stream ends when
     its credential dies (revoked, signed out, expired)."""
     start = after if after is not None else await last_event_id(services.engine)
-    return event_response(services, start, guard=(who.credential, lambda: who.still_valid(services)))
+    return EventStream(services, start, guard=(who.credential, lambda: who.still_valid(services)))
 
 
 @router.post("/conversations/{conversation_id}/typing", status_code=status.HTTP_204_NO_CONTENT)

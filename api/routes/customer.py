@@ -11,7 +11,7 @@ from api.vault import parse_card
 from api.deps import CustomerConversation, LastEventId, ServicesDep, client_address, within_limit
 from api.error_schemas import error_responses
 from api.schemas import ConversationCreated, ConversationPublic, CustomerMessageIn, PostMessageResult
-from api.streams import EVENT_STREAM, event_response
+from api.streams import EVENT_STREAM, EventStream
 from api.views import conversation_public
 from api.web_session import set_conversation_cookie
 from api.workspace_schemas import RatingIn, RatingView
@@ -75,5 +75,5 @@ async def submit_card(
 @router.get("/{conversation_id}/events", response_class=EventSourceResponse, responses={200: EVENT_STREAM})
 async def conversation_events(conversation: CustomerConversation, services: ServicesDep, after: LastEventId):
     """Everything that happens in this conversation. Without Last-Event-ID: from its beginning."""
-    return event_response(services, after or 0, conversation.id)
+    return EventStream(services, after or 0, conversation.id)
 
