@@ -48,12 +48,16 @@ ROWS = [
     ("ROUGE-L to the reference answer (answerable)", "rouge_l"),
     ("reply latency p50 (ms, in process)", "latency_p50_ms"),
     ("reply latency p95 (ms, in process)", "latency_p95_ms"),
+    ("first token p50 (ms, in process; streamed replies)", "first_token_p50_ms"),
+    ("first token p95 (ms, in process; streamed replies)", "first_token_p95_ms"),
 ]
 
 
 def format_table(summary: dict) -> str:
     lines = ["| figure | value |", "|---|---|"]
     for label, key in ROWS:
+        if key.startswith("first_token") and key not in summary:
+            continue  # no reply sent a piece (all escalations or small talk)
         lines.append(f"| {label} | {_fmt(summary.get(key))} |")
     for key in (k for k in summary if k.startswith("at_precision_")):
         t = summary[key]

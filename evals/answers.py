@@ -46,6 +46,7 @@ class AnswerRecord:
     correct_if_sent: bool
     latency_ms: float
     signals: dict[str, float] | None = None
+    first_token_ms: float | None = None  # when the provider's first piece arrived; None if nothing streamed
     conversation: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -90,8 +91,14 @@ def run_questions(
     records = []
     for q in questions:
         history = q.history_pairs()
+        first: list[float] = []
+
+        def on_delta(piece: str) -> None:
+            if not first and piece:
+                first.append((time.perf_counter() - started) * 1000)
+
         started = time.perf_counter()
-        reply = assistant.reply(q.question, history)
+        reply = assistant.reply(q.question, history, on_delta=on_delta)
         latency = (time.perf_counter() - started) * 1000
         draft = reply.draft if reply.handoff else reply.text
         cited = [s.doc_id for s in (reply.draft_sources if reply.handoff else reply.sources)]
@@ -102,6 +109,7 @@ def run_questions(
                 draft=draft or "", confidence=reply.confidence, handoff=reply.handoff,
                 handoff_reason=reply.handoff_reason, cited=cited, gold=list(q.doc_ids), cites_gold=cites_gold,
                 f1=f1, rouge_l=rl, correct_if_sent=correct, latency_ms=latency, signals=reply.signals,
+                first_token_ms=first[0] if first else None,
                 conversation=q.conversation_id or q.id,
             )
         )
@@ -176,6 +184,7 @@ def summarize(records: Sequence[AnswerRecord], threshold: float | None = None, t
         "rouge_l": float(np.mean([r.rouge_l for r in answerable])) if answerable else float("nan"),
         "latency_p50_ms": percentile([r.latency_ms for r in records], 50),
         "latency_p95_ms": percentile([r.latency_ms for r in records], 95),
+        **_first_token_figures(records),
         "threshold": threshold,
         **{f"at_precision_{goal:.2f}": best_at(goal) for goal in dict.fromkeys((0.95, target))},
         "handoff_reasons": {
@@ -184,6 +193,17 @@ def summarize(records: Sequence[AnswerRecord], threshold: float | None = None, t
         },
     }
     return out
+
+
+def _first_token_figures(records: Sequence[AnswerRecord]) -> dict:
+    """When the draft's first piece arrived (the extractive provider sends its whole draft as one piece)."""
+    from evals.metrics import percentile
+
+    firsts = [r.first_token_ms for r in records if r.first_token_ms is not None]
+    if not firsts:
+        return {}
+    return {"first_token_p50_ms": percentile(firsts, 50), "first_token_p95_ms": percentile(firsts, 95),
+            "streamed": len(firsts)}
 
 
 def load_records(path: Path) -> list[AnswerRecord]:

@@ -211,6 +211,34 @@ def test_answer_eval_on_the_held_out_sample_questions_guards_against_regressions
     assert s["answerable_sent_correct"] >= ANSWER_FLOORS["answerable_sent_correct"]
     record = report["records"][0]
     assert {"confidence", "handoff", "cited", "f1", "rouge_l", "correct_if_sent", "outcome"} <= set(record)
+    assert 0 < s["first_token_p50_ms"] <= s["latency_p95_ms"]
+
+
+class _WritingAssistant:
+    """Writes its draft in pieces, as a streaming provider does; says nothing to escalations."""
+
+    def reply(self, question, history=(), *, on_delta=None):
+        from assistant.assistant import Reply
+
+        if "refund" in question:
+            return Reply(text="A person will take it from here.", confidence=1.0, handoff=True, handoff_reason="escalation")
+        for piece in ("Plans ", "renew ", "monthly."):
+            on_delta(piece)
+        return Reply(text="Plans renew monthly.", confidence=0.8, signals={"top_score": 0.7})
+
+
+def test_answer_eval_times_the_first_piece_of_each_streamed_draft() -> None:
+    from evals.answers import run_questions, summarize
+    from evals.datasets import Question
+
+    questions = [Question(id="a", question="when do plans renew?", answerable=True, doc_ids=("billing",)),
+                 Question(id="b", question="refund me now", answerable=True, doc_ids=(), kind="action")]
+    streamed, escalated = run_questions(_WritingAssistant(), questions)
+    assert streamed.first_token_ms is not None and 0 < streamed.first_token_ms <= streamed.latency_ms
+    assert escalated.first_token_ms is None  # nothing was written: no first piece to time
+    summary = summarize([streamed, escalated])
+    assert summary["streamed"] == 1 and summary["first_token_p50_ms"] == streamed.first_token_ms
+    assert "first_token_p50_ms" not in summarize([escalated])
 
 
 ANSWER_FLOORS = {  # measured on the test split, minus a margin for 61 questions: see evals/README.md
