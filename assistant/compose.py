@@ -4,8 +4,9 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
 
 - a list item or table row brings its list (or the matching rows of a long table) and the sentence
   that introduces it; a sentence ending in ':' brings the list it introduces;
-- a short section made of steps is quoted whole when its answer is the steps or what leads to them:
-  it is the answer to "how do I ...";
+- a short section made of (numbered) steps is quoted whole when its answer is the steps or what
+  leads to them: it is the answer to "how do I ..."; a section of bullet points is a list of
+  facts, and only the list holding the answer is quoted;
 - a sentence that leans on the one before it ("It", "This", "However", ...) brings that one;
 - a quoted question ("Can I pause a plan?") or a heading ("Creating a custom policy") is never the
   answer: the sentence after it is;
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from knowledge.units import clean_markup
 
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
+_STEP = re.compile(r"^\d+[.)]\s+")
 _LEANS_BACK = re.compile(
     r"^(it|its|it's|this|that|these|those|they|them|their|there|he|she|his|her|however|but|also|so|then|"
     r"otherwise|instead|if so|if not|in that case|after that|once (it|this|that)|which|such|both)\b",
@@ -59,6 +61,11 @@ class Quote:
 
 def is_list_item(unit: str) -> bool:
     return bool(_LIST_ITEM.match(unit))
+
+
+def is_step(unit: str) -> bool:
+    """A numbered list item ("2. Click Save"): a step of a procedure, not one of a list of facts."""
+    return bool(_STEP.match(unit))
 
 
 def is_table_row(unit: str) -> bool:
@@ -123,7 +130,7 @@ def quote(
     # a quoted question or a heading is not an answer: what follows it is
     while (is_question(units[best]) or is_heading(units[best])) and best + 1 < n:
         best += 1
-    steps = [i for i, u in enumerate(units) if is_list_item(u) and not is_table_row(u)]
+    steps = [i for i, u in enumerate(units) if is_step(u)]
     # a short section of steps is quoted whole when its answer is the steps or what leads to them
     if whole_sections and steps and best <= steps[-1] and sum(len(u) for u in units) <= WHOLE_SECTION_CHARS:
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}

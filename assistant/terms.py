@@ -34,6 +34,7 @@ _DETECT: dict[AnswerType, re.Pattern[str]] = {
     "place": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)*"),
 }
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
@@ -127,6 +128,7 @@ class QuestionTerms:
         if not self.answer_type:
             return 0.5
         question_words = set(self.terms)
+        text = _LIST_MARKER.sub("", text)  # "2. Click Create" holds no number: its "2." is the step's place
         for match in _DETECT[self.answer_type].finditer(text):
             if not set(tokenize(match.group(0))) <= question_words or not tokenize(match.group(0)):
                 return 1.0

@@ -55,6 +55,12 @@ def test_a_help_centre_question_is_answered_from_its_article(lenient, question, 
     assert doc_id in [s.doc_id for s in reply.sources]
 
 
+def test_a_how_many_question_gets_the_number_not_the_steps_beside_it(lenient):
+    reply = lenient.reply("How many API keys can I have?")
+    assert "5 active keys" in reply.text
+    assert "Click Create API key" not in reply.text
+
+
 def test_a_price_question_gets_the_price(lenient):
     reply = lenient.reply("How much does the Pro plan cost per month?")
     assert "$29" in reply.text

@@ -81,3 +81,21 @@ def test_a_heading_is_not_an_answer_the_text_under_it_is():
     assert _quote(text, "Creating a custom policy") == (
         "You can create a custom policy from the Policies page by clicking Create."
     )
+
+
+FACTS = """Prices are shown in US dollars.
+
+- **Starter:** $12 a month.
+- **Pro:** $29 a month.
+
+We also bill in euros and pounds:
+
+- **Starter:** €12 a month.
+- **Pro:** €29 a month."""
+
+
+def test_a_section_of_bullet_points_is_a_list_of_facts_only_the_list_holding_the_answer_is_quoted():
+    text = _quote(FACTS, "We also bill in euros")
+    assert text.startswith("We also bill in euros and pounds:")
+    assert "€29 a month" in text
+    assert "$29" not in text and "US dollars" not in text

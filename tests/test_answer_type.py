@@ -1,0 +1,27 @@
+"""The kind of answer a question asks for, and whether a sentence holds one."""
+
+from __future__ import annotations
+
+from assistant.terms import QuestionTerms
+
+
+def _terms(question: str) -> QuestionTerms:
+    return QuestionTerms.of(question, lambda word: 1.0)
+
+
+def test_how_many_asks_for_a_number_and_a_sentence_with_one_holds_it():
+    terms = _terms("How many API keys can I have?")
+    assert terms.answer_type == "number"
+    assert terms.type_found("You can have up to **5 active keys** of each type.") == 1.0
+    assert terms.type_found("Store the key in a password manager.") == 0.0
+
+
+def test_a_steps_place_in_its_list_is_not_a_number_in_the_answer():
+    terms = _terms("How many API keys can I have?")
+    assert terms.type_found("2. Click **Create API key**.") == 0.0
+    assert terms.type_found("3) Choose the access level.") == 0.0
+    assert terms.type_found("2. Choose up to 10 endpoints.") == 1.0
+
+
+def test_a_question_that_asks_for_no_kind_of_answer_is_neutral():
+    assert _terms("Can I change my email address?").type_found("Go to Settings.") == 0.5
