@@ -22,6 +22,14 @@ def test_health(client):
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
+@pytest.mark.parametrize("path", ["/healthz", "/", "/agent", "/widget.js", "/widget"])
+def test_an_uptime_monitors_head_request_gets_the_get_answer_without_a_body(client, path):
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.content == b""
+
+
 def test_answerable_question_gets_a_grounded_cited_reply(client):
     customer = start_conversation(client)
     response = customer.say(ANSWERABLE)

@@ -15,6 +15,8 @@ from api.schemas import Health
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 router = APIRouter(tags=["pages"])
+# Uptime monitors and link checkers ask with HEAD: the same answer as GET, without the body.
+GET_OR_HEAD = ["GET", "HEAD"]
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -27,7 +29,7 @@ async def metrics(services: ServicesDep, token: TokenDep) -> Response:
     return Response(await services.telemetry.render(services.engine), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/healthz")
+@router.api_route("/healthz", methods=GET_OR_HEAD)
 async def healthz() -> Health:
     return Health(status="ok")
 
@@ -42,18 +44,18 @@ def _page_headers(frame_ancestors: str) -> dict[str, str]:
     return {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
-@router.get("/", include_in_schema=False)
+@router.api_route("/", include_in_schema=False, methods=GET_OR_HEAD)
 async def chat_page() -> FileResponse:
     return FileResponse(STATIC / "chat.html", headers=_page_headers("'self'"))
 
 
-@router.get("/agent", include_in_schema=False)
+@router.api_route("/agent", include_in_schema=False, methods=GET_OR_HEAD)
 async def agent_page() -> FileResponse:
     # The console is never framed by another site (clickjacking).
     return FileResponse(STATIC / "agent.html", headers={**_page_headers("'none'"), "X-Frame-Options": "DENY"})
 
 
-@router.get("/widget.js", include_in_schema=False)
+@router.api_route("/widget.js", include_in_schema=False, methods=GET_OR_HEAD)
 async def widget_script() -> FileResponse:
     """The one tag operators put on their site. Small, cached for five minutes."""
     return FileResponse(
@@ -67,7 +69,7 @@ def _widget_page() -> str:
     return page.replace('<body class="page-chat">', '<body class="page-chat page-widget" data-embed="true">', 1)
 
 
-@router.get("/widget", include_in_schema=False)
+@router.api_route("/widget", include_in_schema=False, methods=GET_OR_HEAD)
 async def widget_page() -> HTMLResponse:
     """The chat inside the widget's iframe, framed by any site."""
     return HTMLResponse(_widget_page(), headers=_page_headers("*"))
