@@ -168,6 +168,21 @@ def fit_model_layer(
     return layer, out
 
 
+def without_layer(run: DatasetRun) -> list[AnswerRecord]:
+    """The run's replies with the confidence a model without a layer gets: the knowledge base's
+    probability times the supported share. Not the confidence as served, which is an earlier
+    layer's when the calibrator already had one for this model."""
+    from assistant.signals import Signals
+
+    out = []
+    for r in run.records:
+        s = r.signals or {}
+        if "grounded" in s:
+            r = AnswerRecord(**{**r.__dict__, "confidence": round(run.served.probability(Signals.among(s)) * s["grounded"], 4)})
+        out.append(r)
+    return out
+
+
 def _model_report_path(report_path: Path | None, model: str, split: str) -> Path:
     from evals.retrieval import REPORTS
 
@@ -189,12 +204,12 @@ def save_model_layer(runs: Sequence[DatasetRun], layer, oof: dict[str, list[Answ
     choice = choose_threshold(layer.calibration["confidence"], layer.calibration["correct"], settings.target_precision,
                               alpha=settings.risk_alpha, answerable=layer.calibration["answerable"])
     serving = choice.threshold if choice.sent else settings.target_precision
-    before = {run.name: summarize(run.records) for run in runs}  # as served, before this layer
+    before = {run.name: summarize(without_layer(run)) for run in runs}
     after = summaries(oof, dict.fromkeys(oof, serving), settings.target_precision)
     lines = []
     for name, summary in after.items():
         lines += [f"\n## {name} ({split}, {model}, held-out confidences)\n", format_table(summary)]
-    lines.append("\nthe same replies without the layer -> with it (held out):")
+    lines.append("\nthe same replies without a layer (knowledge-base probability x supported share) -> with this one (held out):")
     for name in before:
         b, a = before[name], after[name]
         lines.append(f"- {name}: AUROC {b['auroc']:.3f} -> {a['auroc']:.3f}, ECE {b['ece']:.3f} -> {a['ece']:.3f}, "

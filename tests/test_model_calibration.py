@@ -132,6 +132,18 @@ def test_eval_calibrate_stores_the_layer_where_serve_finds_it_and_reports_before
     assert set(written) >= {"without_layer", "with_layer", "records", "held_out"}
 
 
+def test_the_before_figures_are_without_any_layer_even_when_an_earlier_one_was_served() -> None:
+    from evals.calibrate import DatasetRun, without_layer
+
+    served = Calibrator.load(SHIPPED)
+    records = [_record(i, correct=i % 2 == 0, logprobs=True) for i in range(4)]  # served at 0.42: an earlier layer's
+    records[1].signals["grounded"] = 0.5
+    plain = without_layer(DatasetRun("help-centre", records, doc_ids=["d"], served=served))
+    kb = served.probability(Signals.among(records[0].signals))
+    assert [r.confidence for r in plain] == [round(kb, 4), round(kb * 0.5, 4), round(kb, 4), round(kb, 4)]
+    assert [r.confidence for r in records] == [0.42] * 4  # the run itself is left as served
+
+
 def test_the_local_demo_model_is_calibrated_out_of_the_box(tmp_path) -> None:
     import re
     from pathlib import Path
