@@ -7,7 +7,8 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
 - a short section made of (numbered) steps is quoted whole when its answer is the steps or what
   leads to them: it is the answer to "how do I ..."; a section of bullet points is a list of
   facts, and only the list holding the answer is quoted;
-- a sentence that leans on the one before it ("It", "This", "However", ...) brings that one;
+- a sentence that leans on the one before it ("It", "This", "However", "Beyond that", ...) brings
+  that one, and the answer brings the sentence after it that leans on it;
 - a quoted question ("Can I pause a plan?") or a heading ("Creating a custom policy") is never the
   answer: the sentence after it is;
 - neighbouring sentences that score nearly as well join, up to a length budget;
@@ -28,7 +29,10 @@ _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
 _STEP = re.compile(r"^\d+[.)]\s+")
 _LEANS_BACK = re.compile(
     r"^(it|its|it's|this|that|these|those|they|them|their|there|he|she|his|her|however|but|also|so|then|"
-    r"otherwise|instead|if so|if not|in that case|after that|once (it|this|that)|which|such|both)\b",
+    r"otherwise|instead|if so|if not|once (it|this|that)|which|such|both|"
+    # "Beyond that, ...", "Until then, ...", "In this case, ...": a preposition and what came before
+    r"(beyond|past|above|below|before|after|until|by|in|for|from|at|with|without|under|over|apart from)\s+"
+    r"(that|this|then|these|those|it|which)( case| point| limit| time)?(?=[\s,.]))\b",
     re.I,
 )
 _POINTS_AWAY = re.compile(r"\b(above|below|the following|previous|preceding|as shown)\b", re.I)

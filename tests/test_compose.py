@@ -55,6 +55,18 @@ def test_a_sentence_that_leans_back_brings_the_one_before():
     assert text.startswith("Payouts go to the bank account")
 
 
+def test_a_sentence_that_goes_on_from_the_answer_comes_with_it():
+    prose = ("Send the key in the Authorization header. Each key can make up to 100 requests per minute. "
+             "Beyond that, the API returns HTTP 429. The developer docs have examples.")
+    text = _quote(prose, "Each key can make")
+    assert text == "Each key can make up to 100 requests per minute. Beyond that, the API returns HTTP 429."
+
+
+def test_a_sentence_that_merely_starts_with_a_preposition_does_not_lean_back():
+    prose = "Fees are 2.9% per card payment. In the US, payouts take two days. Payouts are daily."
+    assert _quote(prose, "Fees are") == "Fees are 2.9% per card payment."
+
+
 def test_a_pointer_to_text_the_customer_cannot_see_is_left_out():
     prose = ("Exports include every invoice field. Use the steps above to schedule one. "
              "Exports are emailed as a CSV file.")
