@@ -35,7 +35,6 @@ class Conversation:
     handoff_detail: str | None = None
 
 
-
 class ConversationReads:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine

@@ -165,9 +165,7 @@ class Assistant:
             if (lowest := layer.lowest(*features)) is not None:
                 low = [lowest, *(n for n in low if n != lowest)][:3]
         elif draft.grounded is not None:
-            # A written reply is as sure as its supported share: an unsupported sentence is a claim
-            # the knowledge base does not make, whatever the passage's signals say.
-            score = round(score * draft.grounded, 4)
+            score = self.calibrator.written_probability(signals, draft.grounded)
             shown["grounded"] = round(draft.grounded, 4)
             if draft.grounded < 1.0:
                 low = ["grounded", *low][:3]

@@ -135,6 +135,12 @@ class Calibrator:
     def probability(self, signals: Signals) -> float:
         return round(_sigmoid(self.kb_log_odds(signals)), 4)
 
+    def written_probability(self, signals: Signals, grounded: float) -> float:
+        """A written reply without its model's layer: as sure as its supported share, since an
+        unsupported sentence is a claim the knowledge base does not make, whatever the passage's
+        signals say."""
+        return round(self.probability(signals) * grounded, 4)
+
     def explain(self, signals: Signals, n: int = 3) -> list[str]:
         """The signals that pulled this reply's score down the most, strongest first."""
         contributions = self._z(signals) * np.array(self.coef)

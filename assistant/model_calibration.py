@@ -39,16 +39,17 @@ class ModelRecalibration:
     calibration: dict[str, list] = field(default_factory=dict)  # held-out confidences and outcomes
     meta: dict = field(default_factory=dict)
 
+    def _z(self, *features: float) -> np.ndarray:
+        return (np.array(model_features(*features)) - self.mean) / self.scale
+
     def probability(self, kb_log_odds: float, grounded: float, logprob_mean: float, logprob_min: float) -> float:
-        x = (np.array(model_features(kb_log_odds, grounded, logprob_mean, logprob_min)) - self.mean) / self.scale
-        z = float(np.dot(x, self.coef) + self.intercept)
+        z = float(np.dot(self._z(kb_log_odds, grounded, logprob_mean, logprob_min), self.coef) + self.intercept)
         return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
 
     def lowest(self, kb_log_odds: float, grounded: float, logprob_mean: float, logprob_min: float) -> str | None:
         """The signal that pulled this reply down the most, by its name among the reply's signals
         (`grounded`, `logprob_mean`, `logprob_min`), if one of the model's own did."""
-        x = (np.array(model_features(kb_log_odds, grounded, logprob_mean, logprob_min)) - self.mean) / self.scale
-        contributions = x * np.array(self.coef)
+        contributions = self._z(kb_log_odds, grounded, logprob_mean, logprob_min) * np.array(self.coef)
         i = int(np.argmin(contributions))
         if contributions[i] >= 0 or FEATURES[i] == "kb_log_odds":  # the passage's own: `explain` names those
             return None

@@ -56,8 +56,8 @@ ROWS = [
 def format_table(summary: dict) -> str:
     lines = ["| figure | value |", "|---|---|"]
     for label, key in ROWS:
-        if key.startswith("first_token") and key not in summary:
-            continue  # no reply sent a piece (all escalations or small talk)
+        if key not in summary:
+            continue  # an optional figure (first token: no reply sent a piece)
         lines.append(f"| {label} | {_fmt(summary.get(key))} |")
     for key in (k for k in summary if k.startswith("at_precision_")):
         t = summary[key]

@@ -178,7 +178,7 @@ def without_layer(run: DatasetRun) -> list[AnswerRecord]:
     for r in run.records:
         s = r.signals or {}
         if "grounded" in s:
-            r = AnswerRecord(**{**r.__dict__, "confidence": round(run.served.probability(Signals.among(s)) * s["grounded"], 4)})
+            r = AnswerRecord(**{**r.__dict__, "confidence": run.served.written_probability(Signals.among(s), s["grounded"])})
         out.append(r)
     return out
 
