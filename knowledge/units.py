@@ -13,9 +13,12 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d+[.)])\s+")
+# A sentence end inside these is the quoted text's, not the unit's: "Clients see a message such as
+# `Your card was declined. Please try another card.`, never the code." is one sentence.
+_QUOTED = re.compile(r"`[^`\n]*`|\"[^\"\n]*\"|“[^”\n]*”")
 MAX_UNITS = 60  # per chunk: a chunk is at most a few thousand characters
 # Bumped whenever split_units changes, so that stored unit vectors are rebuilt (ingest.sync).
-UNITS_VERSION = 2
+UNITS_VERSION = 3
 
 
 def clean_markup(text: str) -> str:
@@ -37,5 +40,18 @@ def split_units(text: str) -> list[str]:
         if _LIST_ITEM.match(line):  # a list item is one unit: "1. Go to Settings." is not "1." + "Go to…"
             units.append(line)
             continue
-        units.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+        units.extend(s.strip() for s in _sentences(line) if s.strip())
     return units[:MAX_UNITS]
+
+
+def _sentences(line: str) -> list[str]:
+    quoted = [m.span() for m in _QUOTED.finditer(line)]
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(line):
+        end = m.start() + len(m.group().rstrip())  # the closing quote or bracket stays with its sentence
+        if any(a < end < b for a, b in quoted):
+            continue
+        out.append(line[start:end])
+        start = m.end()
+    out.append(line[start:])
+    return out

@@ -25,3 +25,12 @@ def test_a_steps_place_in_its_list_is_not_a_number_in_the_answer():
 
 def test_a_question_that_asks_for_no_kind_of_answer_is_neutral():
     assert _terms("Can I change my email address?").type_found("Go to Settings.") == 0.5
+
+
+def test_how_often_asks_for_a_frequency_not_any_number():
+    terms = _terms("How often does the accounting sync run?")
+    assert terms.answer_type == "frequency"
+    assert terms.type_found("The sync runs every 15 minutes.") == 1.0
+    assert terms.type_found("Invoices are sent monthly or yearly.") == 1.0
+    assert terms.type_found("To sync right away, click Sync now.") == 0.0
+    assert terms.type_found("Step 2 of the sync asks for 3 accounts.") == 0.0

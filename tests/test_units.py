@@ -1,0 +1,45 @@
+"""Answer units: how a passage is cut into the sentences and list items a reply quotes."""
+
+from knowledge.units import split_units
+
+
+def test_prose_is_cut_at_sentence_ends():
+    assert split_units("Payouts are daily. They arrive in 1 business day.") == [
+        "Payouts are daily.",
+        "They arrive in 1 business day.",
+    ]
+
+
+def test_a_sentence_end_inside_quoted_text_does_not_cut_the_sentence_that_quotes_it():
+    text = (
+        "Clients see a message such as `Your card was declined. Try another card.`, never the code. "
+        "Banks say little."
+    )
+    assert split_units(text) == [
+        "Clients see a message such as `Your card was declined. Try another card.`, never the code.",
+        "Banks say little.",
+    ]
+    assert split_units("The button reads “Save. Then close.” on phones. It is blue.") == [
+        "The button reads “Save. Then close.” on phones.",
+        "It is blue.",
+    ]
+
+
+def test_a_closing_quote_or_bracket_stays_with_its_sentence():
+    assert split_units('Click "Send now." Then wait. (Delivery takes a minute.) Done.') == [
+        'Click "Send now."',
+        "Then wait.",
+        "(Delivery takes a minute.)",
+        "Done.",
+    ]
+
+
+def test_list_items_and_table_rows_are_units_of_their_own():
+    text = "Steps:\n\n1. Go to Settings. Then Billing.\n2. Click Save.\n\n| Plan | Price |\n|---|---|\n| Pro | $20 |"
+    assert split_units(text) == [
+        "Steps:",
+        "1. Go to Settings. Then Billing.",
+        "2. Click Save.",
+        "- Plan — Price",
+        "- Pro — $20",
+    ]
