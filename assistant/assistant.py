@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.calibration import Calibrator
+from assistant.compose import leads_on
 from assistant.escalation import Escalation, EscalationRules
-from assistant.evidence import Evidence, read_passages
+from assistant.evidence import Evidence, next_passage, read_passages
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read
@@ -104,8 +105,11 @@ class Assistant:
         query_vector = vectors[phrasings.index(query)]
         passages = read_passages(hits, query_vector, store=self.kb.store, embedder=self.kb.embedder)
         terms = self.terms(query)
-        readings = read(query_vector, passages, terms, self.unit_scorer)
-        return Evidence(question=question, query=query, readings=rank_readings(readings), terms=terms)
+        readings = rank_readings(read(query_vector, passages, terms, self.unit_scorer))
+        continuation = None
+        if readings and leads_on(readings[0].passage.units, readings[0].best_unit):
+            continuation = next_passage(readings[0].passage, query_vector, store=self.kb.store, embedder=self.kb.embedder)
+        return Evidence(question=question, query=query, readings=readings, terms=terms, continuation=continuation)
 
     def terms(self, text: str) -> QuestionTerms:
         lexical = self.kb.retriever.lexical_index()

@@ -13,7 +13,8 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
   answer: the sentence after it is;
 - neighbouring sentences that score nearly as well join, up to a length budget;
 - a sentence pointing at text the customer cannot see ("the steps above") is left out unless
-  what it points at is quoted too;
+  what it points at is quoted too; an answer that ends its passage pointing forward ("then follow
+  the steps below") brings the start of the next section (`leads_on`);
 - a quote that starts with a list item gets the section's heading as its lead-in.
 """
 
@@ -36,6 +37,7 @@ _LEANS_BACK = re.compile(
     re.I,
 )
 _POINTS_AWAY = re.compile(r"\b(above|below|the following|previous|preceding|as shown)\b", re.I)
+_POINTS_ON = re.compile(r"\b(below|the following|as follows)\b|:$", re.I)
 WHOLE_SECTION_CHARS = 900  # a section of steps this short is quoted whole
 MAX_CHARS = 480  # budget for the sentences added around the answer
 NEAR = 0.08  # a neighbour within this of the best unit's score joins
@@ -70,6 +72,13 @@ def is_list_item(unit: str) -> bool:
 def is_step(unit: str) -> bool:
     """A numbered list item ("2. Click Save"): a step of a procedure, not one of a list of facts."""
     return bool(_STEP.match(unit))
+
+
+def leads_on(units: Sequence[str], best: int) -> bool:
+    """The answer ends its passage, and the passage ends pointing at what comes next ("Start by
+    checking the status, then follow the steps below."): what comes next belongs in the reply."""
+    n = len(units)
+    return n > 0 and best >= n - 2 and bool(_POINTS_ON.search(units[-1].strip())) and not is_list_item(units[-1])
 
 
 def is_table_row(unit: str) -> bool:
@@ -125,9 +134,11 @@ def _list_block(units: Sequence[str], scores: Sequence[float], index: int) -> se
 
 
 def quote(
-    units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True
+    units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
+    continued: bool = False,
 ) -> Quote:
-    """What to quote from one chunk whose answer is at unit `best`."""
+    """What to quote from one chunk whose answer is at unit `best`; `continued`: the next chunk is
+    quoted after this one, so the quote runs to this chunk's end, pointer included."""
     n = len(units)
     if not n:
         return Quote([])
@@ -140,6 +151,8 @@ def quote(
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
     else:
         chosen = _around(units, scores, best)
+    if continued:
+        chosen |= set(range(best, n))
     if not chosen:
         chosen = {best}
     ordered = sorted(chosen)

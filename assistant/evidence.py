@@ -28,6 +28,9 @@ class Evidence:
     query: str  # its standalone form, what the readings answer
     readings: list[Reading]
     terms: QuestionTerms
+    # the section the best reading's passage leads into when it ends pointing at it ("then follow
+    # the steps below"): quoted after it, since the pointer alone answers nothing
+    continuation: Passage | None = None
 
     @property
     def hits(self) -> list[Hit]:
@@ -47,6 +50,15 @@ class Passage:
     @property
     def best_unit(self) -> int:
         return int(np.argmax(self.similarity)) if len(self.similarity) else 0
+
+
+def next_passage(passage: Passage, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder) -> Passage | None:
+    """The chunk that follows `passage` in its document, read like a retrieved one (None at the end)."""
+    following = store.get([passage.hit.chunk.next_id])
+    if not following:
+        return None
+    hit = Hit(chunk=following[0], score=0.0)
+    return read_passages([hit], question_vector, store=store, embedder=embedder)[0]
 
 
 def read_passages(

@@ -9,7 +9,7 @@ from a verified document.
 from __future__ import annotations
 
 from assistant.compose import quote
-from assistant.evidence import Evidence
+from assistant.evidence import Evidence, Passage
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading
 
@@ -34,7 +34,7 @@ class ExtractiveProvider:
         if not readings:
             return Draft(text="", cited=[])
         first = readings[0]
-        parts = [_quote_text(first)]
+        parts = [_quote_text(first, continuation=evidence.continuation)]
         cited = [first.passage.hit]
         second = _second_source(first, readings[1:])
         if second is not None:
@@ -44,11 +44,17 @@ class ExtractiveProvider:
         return Draft(text=text, cited=cited, support=float(first.answerability))
 
 
-def _quote_text(reading: Reading, whole_sections: bool = True) -> str:
+def _quote_text(reading: Reading, whole_sections: bool = True, continuation: Passage | None = None) -> str:
     p = reading.passage
     scores = list(reading.unit_scores)
-    q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections)
-    return q.text(p.units)
+    q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
+              continued=continuation is not None)
+    text = q.text(p.units)
+    if continuation is not None and continuation.units:
+        # what the answer points at ("the steps below") starts the next section: quoted from its start
+        following = quote(continuation.units, list(continuation.similarity), 0, continuation.hit.chunk.heading)
+        text = f"{text}\n\n{following.text(continuation.units)}"
+    return text
 
 
 def _second_source(first: Reading, rest: list[Reading]) -> Reading | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from knowledge import Chunk, Document
+from knowledge.documents import chunk_id
 
 HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 PAGE_BREAK = "\f"
@@ -34,10 +35,9 @@ class Chunker:
             for page, page_text in enumerate(pages, start=1)
             for heading, text in self._pieces(page_text)
         ]
-        prefix = doc.content_hash[:12]
         return [
             Chunk(
-                chunk_id=f"{doc.doc_id}#{prefix}-{i}",
+                chunk_id=chunk_id(doc.doc_id, doc.content_hash, i),
                 doc_id=doc.doc_id,
                 title=doc.title,
                 url=doc.url,

@@ -31,6 +31,11 @@ class Document:
         return h.hexdigest()
 
 
+def chunk_id(doc_id: str, content_hash: str, ordinal: int) -> str:
+    """A chunk's id: its document, the document version's hash and its place in the document."""
+    return f"{doc_id}#{content_hash[:12]}-{ordinal}"
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A piece of a document small enough to embed and to quote."""
@@ -46,6 +51,11 @@ class Chunk:
     version: int = 0  # of the document
     page: int | None = None  # in a PDF, from 1
     units: int | None = None  # answer units stored for it (knowledge.units), when the store knows
+
+    @property
+    def next_id(self) -> str:
+        """The id of the chunk that follows this one in its document (which may not exist)."""
+        return chunk_id(self.doc_id, self.content_hash, self.ordinal + 1)
 
 
 @dataclass(frozen=True)

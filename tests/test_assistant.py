@@ -198,3 +198,11 @@ def test_a_dead_llm_endpoint_hands_off_instead_of_failing(tmp_path, kb, settings
                   unit_scorer=base.unit_scorer)
     reply = a.reply("How do I reset my password?")
     assert reply.handoff and reply.handoff_reason == "assistant_unavailable" and reply.confidence == 0.0
+
+
+def test_an_answer_that_points_at_the_steps_below_comes_with_those_steps(lenient):
+    reply = lenient.reply("My client says they never got the invoice email")
+    text = reply.draft if reply.handoff else reply.text
+    assert "follow the matching steps below" in text
+    assert "Open the invoice." in text and "Activity" in text
+    assert text.index("steps below") < text.index("Open the invoice.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.compose import quote
+from assistant.compose import leads_on, quote
 from knowledge.units import split_units
 
 STEPS = """Cancelling stops your plan from renewing. Your account moves to the Free plan at the end of the period.
@@ -111,3 +111,20 @@ def test_a_section_of_bullet_points_is_a_list_of_facts_only_the_list_holding_the
     assert text.startswith("We also bill in euros and pounds:")
     assert "€29 a month" in text
     assert "$29" not in text and "US dollars" not in text
+
+
+INTRO = "If a client never got your email, Tally can tell you why. Start with its status, then follow the steps below."
+
+
+def test_an_answer_ending_its_passage_with_a_pointer_forward_leads_on_and_keeps_the_pointer():
+    units = split_units(INTRO)
+    assert leads_on(units, 0)
+    text = quote(units, [1.0, 0.2], 0, continued=True).text(units)
+    assert text.endswith("then follow the steps below.")
+
+
+def test_a_pointer_forward_far_from_the_answer_or_a_passage_without_one_does_not_lead_on():
+    units = split_units("Reminders go out at 9am. They use your time zone. You can edit them. Read on for the steps below.")
+    assert not leads_on(units, 0)
+    assert not leads_on(split_units("Payouts arrive in a day. Weekends do not count."), 1)
+    assert leads_on(split_units("To change it, do this:"), 0)
