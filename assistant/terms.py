@@ -2,7 +2,7 @@
 
 Rarity comes from the knowledge base itself (BM25's inverse document frequency), so "invoice" says
 little in an invoicing help centre while "Shopify" says a lot. The expected answer type ("when"
-wants a date, "how many" a number, "how often" a frequency, "who" a name) lets the assistant check that the passage it
+wants a date, "how many" a number, "how often" a frequency, "what time" a clock time, "who" a name) lets the assistant check that the passage it
 quotes holds something of that type besides the question's own words.
 """
 
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from assistant.text import STOPWORDS
 from knowledge.lexical import tokenize
 
-AnswerType = str  # "frequency" | "date" | "number" | "name" | "place" | "" (no particular type)
+AnswerType = str  # "frequency" | "clock" | "date" | "number" | "name" | "place" | "" (no particular type)
 
 _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
+    ("clock", re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b", re.I)),
     ("frequency", re.compile(r"\bhow\s+(often|frequently)\b|\bwhat\s+(frequency|interval|schedule)\b", re.I)),
     ("number", re.compile(r"\bhow\s+(many|much|long|old|far|big|tall|high|fast|often|large|deep|heavy|soon)\b|"
                           r"\bwhat\s+(percentage|percent|number|amount|price|cost|size|fee|rate|limit)\b", re.I)),
@@ -27,6 +28,7 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
 ]
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DETECT: dict[AnswerType, re.Pattern[str]] = {
+    "clock": re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(am|pm|a\.m\.|p\.m\.)|\b(noon|midday|midnight|o'clock)\b", re.I),
     "frequency": re.compile(r"\b(every|each|per|once|twice|hourly|daily|weekly|fortnightly|monthly|quarterly|"
                             r"yearly|annually|times\s+a)\b", re.I),
     "number": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"

@@ -34,3 +34,11 @@ def test_how_often_asks_for_a_frequency_not_any_number():
     assert terms.type_found("Invoices are sent monthly or yearly.") == 1.0
     assert terms.type_found("To sync right away, click Sync now.") == 0.0
     assert terms.type_found("Step 2 of the sync asks for 3 accounts.") == 0.0
+
+
+def test_what_time_asks_for_a_time_of_day_not_any_date():
+    terms = _terms("What time are the daily exports created?")
+    assert terms.answer_type == "clock"
+    assert terms.type_found("Exports are created at **06:00** in your time zone.") == 1.0
+    assert terms.type_found("They go out at 9 am.") == 1.0
+    assert terms.type_found("In shorter months, exports are created on the last day of the month.") == 0.0
