@@ -126,6 +126,11 @@ REQUESTS: list[tuple[str, str]] = [
     ("I clicked a link in a dodgy text and logged in", "security_incident"),
     ("someone called me pretending to be from support and I gave them the code", "security_incident"),
     ("I think my password may have been leaked", "security_incident"),
+    ("Is this email a scam?", "security_incident"),
+    ("I got a scam text asking for my card details", "security_incident"),
+    ("I think I've been scammed", "security_incident"),
+    ("there's a fraudulent charge on my card", "security_incident"),
+    ("I will sue you", "legal_threat"),
     # any other request to act on the account: can you / could someone / please / I need you to ...
     ("can you extend our trial another week? still waiting on sign-off from my boss", "request_to_act"),
     ("Could you reverse the late fee on INV-0412 for me?", "request_to_act"),
@@ -295,6 +300,13 @@ QUESTIONS: list[str] = [
     "how do I dispute a charge on my bank statement?",
     "How can I spot a fake login page?",
     "What should I do if I entered my password on a fake site?",
+    # the world in general, not the customer's account: a help centre about scams or the law answers these
+    "What are the most common scams right now?",
+    "Which scams target small businesses?",
+    "Can my landlord sue me if I pay the rent late?",
+    "How to hire a lawyer",
+    "Is there a small claims court for disputes under $500?",
+    "Could you please provide the procedures for filing a tax return?",
     "what's the best way to secure my account",
 ]
 
