@@ -21,7 +21,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("clock", re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b", re.I)),
     ("frequency", re.compile(r"\bhow\s+(often|frequently)\b|\bwhat\s+(frequency|interval|schedule)\b", re.I)),
     ("number", re.compile(r"\bhow\s+(many|much|long|old|far|big|tall|high|fast|often|large|deep|heavy|soon)\b|"
-                          r"\bwhat\s+(percentage|percent|number|amount|price|cost|size|fee|rate|limit)\b", re.I)),
+                          r"\bwhat(?:'s|s|\s+is|\s+are)?\s+(?:the\s+|your\s+)?(percentage|percent|number|amount|price|cost|size|fee|rate|"
+                          r"limit|max(?:imum)?|min(?:imum)?|biggest|largest|smallest|highest|lowest|longest|shortest)s?\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(what|which)\s+(year|date|day|month|century|decade|time)\b|\bhow\s+long\s+ago\b", re.I)),
     ("name", re.compile(r"\bwho(m|se)?\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\b(what|which)\s+(country|city|state|place|continent|region|county|island)\b", re.I)),

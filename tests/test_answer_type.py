@@ -42,3 +42,12 @@ def test_what_time_asks_for_a_time_of_day_not_any_date():
     assert terms.type_found("Exports are created at **06:00** in your time zone.") == 1.0
     assert terms.type_found("They go out at 9 am.") == 1.0
     assert terms.type_found("In shorter months, exports are created on the last day of the month.") == 0.0
+
+
+def test_asking_for_the_biggest_or_the_limit_asks_for_a_number():
+    for question in ("whats the biggest csv file i can import", "What is the maximum file size?", "what are the limits?"):
+        assert _terms(question).answer_type == "number", question
+    terms = _terms("whats the biggest csv file i can import")
+    assert terms.type_found("- Up to 5,000 rows and 10 MB per file.") == 1.0
+    assert terms.type_found("3. Click Upload CSV and choose your file.") == 0.0
+    assert _terms("what is the best plan for a freelancer?").answer_type == ""
