@@ -25,8 +25,9 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import openai
 
 from assistant.evidence import Evidence
@@ -78,7 +79,7 @@ class OpenAIProvider:
         )
 
     def answer(self, question: str, evidence: Evidence, on_delta: DeltaCallback | None = None) -> Draft:
-        prompt = build_prompt(question, evidence.hits[:MAX_SOURCES])
+        prompt = build_prompt(question, _with_continuation(evidence.hits[:MAX_SOURCES], evidence))
         stream = self.complete(prompt, on_delta)
         text = stream.text.strip()
         _check_readable(text, stream.finish_reason)
@@ -206,12 +207,26 @@ def _logprob_stats(values: list[float]) -> tuple[float | None, float | None]:
     return round(sum(finite) / len(finite), 4), round(min(finite), 4)
 
 
+def _with_continuation(hits: list[Hit], evidence: Evidence) -> list[Hit]:
+    """The best source with the section it leads into ("then follow the steps below"), as one source."""
+    following = evidence.continuation
+    if following is None or not hits:
+        return hits
+    heading = following.hit.chunk.heading.split(" > ")[-1]
+    text = f"{hits[0].chunk.text}\n\n{heading + chr(10) if heading else ''}{following.hit.chunk.text}"
+    return [replace(hits[0], chunk=replace(hits[0].chunk, text=text)), *hits[1:]]
+
+
 def _source_texts(sources: list[Hit], evidence: Evidence) -> list[SourceText]:
     """The sources' sentences and vectors, as read at retrieval (no embedding needed)."""
     passages = {r.passage.hit.chunk.chunk_id: r.passage for r in evidence.readings}
+    following = evidence.continuation
     out = []
-    for hit in sources:
+    for n, hit in enumerate(sources):
         p = passages[hit.chunk.chunk_id]
-        out.append(SourceText(text=hit.chunk.text, units=p.units, vectors=p.vectors))
+        units, vectors = p.units, p.vectors
+        if n == 0 and following is not None and following.units:
+            units, vectors = [*units, *following.units], np.vstack([vectors, following.vectors])
+        out.append(SourceText(text=hit.chunk.text, units=units, vectors=vectors))
     return out
 

@@ -117,6 +117,16 @@ def test_citations_name_the_sources_the_reply_uses(stub, evidence, embedder, tmp
     assert draft.grounded == 1.0 and all(s.supported for s in draft.sentences)
 
 
+def test_a_source_that_points_at_the_steps_below_reaches_the_model_with_those_steps(stub, base, embedder, tmp_path):
+    evidence = base.evidence("My client says they never got the invoice email")
+    assert evidence.continuation is not None
+    stub.reply = "Open the invoice, go to the Activity tab and look at the email's status [1]."
+    draft = provider_at(stub.base_url("ok"), embedder, tmp_path).answer("never got the invoice email", evidence)
+    source = stub.requests[-1]["messages"][-1]["content"].split("Source [2]")[0]
+    assert "follow the matching steps below" in source and "Go to the **Activity** tab" in source
+    assert draft.grounded == 1.0 and draft.cited[0].chunk.doc_id == "troubleshooting/invoice-emails-not-delivered"
+
+
 def test_a_citation_of_a_source_that_does_not_exist_supports_nothing(stub, evidence, embedder, tmp_path):
     stub.reply = "Click Forgot password? under the password field [9]."
     draft = provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence)
