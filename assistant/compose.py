@@ -135,10 +135,11 @@ def _list_block(units: Sequence[str], scores: Sequence[float], index: int) -> se
 
 def quote(
     units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
-    continued: bool = False,
+    continued: bool = False, leave_out: frozenset[int] = frozenset(),
 ) -> Quote:
     """What to quote from one chunk whose answer is at unit `best`; `continued`: the next chunk is
-    quoted after this one, so the quote runs to this chunk's end, pointer included."""
+    quoted after this one, so the quote runs to this chunk's end, pointer included; `leave_out`:
+    units never quoted unless they are the answer itself (how to turn 2FA off, for "turn it on")."""
     n = len(units)
     if not n:
         return Quote([])
@@ -153,6 +154,7 @@ def quote(
         chosen = _around(units, scores, best)
     if continued:
         chosen |= set(range(best, n))
+    chosen = {i for i in chosen if i == best or i not in leave_out}
     if not chosen:
         chosen = {best}
     ordered = sorted(chosen)

@@ -48,7 +48,7 @@ def _quote_text(reading: Reading, whole_sections: bool = True, continuation: Pas
     p = reading.passage
     scores = list(reading.unit_scores)
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
-              continued=continuation is not None)
+              continued=continuation is not None, leave_out=reading.opposed)
     text = q.text(p.units)
     if continuation is not None and continuation.units:
         # what the answer points at ("the steps below") starts the next section: quoted from its start

@@ -10,6 +10,7 @@ action asked — turning 2FA off, for "how do I turn it on?" — keeps only a qu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
 
 OPPOSITE_PENALTY = 0.25
+_HEADING_PARTS = re.compile(r"\s*(?:,|/|;|\bor\b|\band\b)\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,18 @@ class Reading:
     answerability: float  # P(the best unit holds the answer)
     best_unit: int
     unit_scores: np.ndarray  # P(each unit holds the answer)
+    opposed: frozenset[int] = frozenset()  # units about the opposite of the action asked: never quoted
 
     @property
     def chunk_id(self) -> str:
         return self.passage.hit.chunk.chunk_id
+
+
+def _section_opposes(terms: QuestionTerms, heading: str) -> bool:
+    """The section is about the opposite action only: "Turn off 2FA", not "Turn off 2FA or replace
+    your phone", whose second half may be just what a customer who lost their phone needs."""
+    parts = [part for part in _HEADING_PARTS.split(heading.split(" > ")[-1]) if part.strip()]
+    return bool(parts) and all(terms.opposes(part) for part in parts)
 
 
 def read(
@@ -45,12 +55,13 @@ def read(
             readings.append(Reading(p, 0.0, 0, np.zeros(0, dtype=np.float32)))
             continue
         probs = scorer.probability(question_vector, p.vectors, terms, p.units)
+        opposed = np.zeros(len(p.units), dtype=bool)
         if terms.actions:  # about the opposite of the action asked: not its answer
-            section_opposes = terms.opposes(p.hit.chunk.heading.split(" > ")[-1])
+            section_opposes = _section_opposes(terms, p.hit.chunk.heading)
             opposed = np.array([section_opposes or terms.opposes(u) for u in p.units])
             probs = np.where(opposed, probs * OPPOSITE_PENALTY, probs)
         labels = np.array([is_heading(u) or is_question(u) for u in p.units])
         candidates = np.where(labels & ~labels.all(), -1.0, probs)
         best = int(np.argmax(candidates))
-        readings.append(Reading(p, float(probs[best]), best, probs))
+        readings.append(Reading(p, float(probs[best]), best, probs, frozenset(np.flatnonzero(opposed).tolist())))
     return readings

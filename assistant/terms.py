@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.text import STOPWORDS
 from knowledge.lexical import tokenize
@@ -93,6 +93,13 @@ class QuestionTerms:
             answer_type=expected_type(question),
             actions=tuple(_asked_actions(question)),
         )
+
+    def inheriting_actions(self, earlier: str) -> QuestionTerms:
+        """A follow-up that asks for no action of its own keeps the one the customer asked for
+        before: after "how do I turn on 2FA?", "what if I lose my phone?" is not about turning it off."""
+        if self.actions:
+            return self
+        return replace(self, actions=tuple(_asked_actions(earlier)))
 
     def weighted_coverage(self, text: str) -> float:
         """Share of the question's words found in the text, each weighted by its rarity."""

@@ -51,3 +51,20 @@ def test_asking_for_the_biggest_or_the_limit_asks_for_a_number():
     assert terms.type_found("- Up to 5,000 rows and 10 MB per file.") == 1.0
     assert terms.type_found("3. Click Upload CSV and choose your file.") == 0.0
     assert _terms("what is the best plan for a freelancer?").answer_type == ""
+
+
+def test_a_follow_up_without_an_action_of_its_own_inherits_the_earlier_one():
+    follow_up = _terms("what if I lose my phone?").inheriting_actions("how do I turn on 2FA?")
+    assert follow_up.opposes("To turn 2FA off, click Turn off two-factor authentication.")
+    assert not follow_up.opposes("To move to a new phone, scan the new QR code.")
+    own = _terms("and how do I turn it off?").inheriting_actions("how do I turn on 2FA?")
+    assert own.opposes("Click Turn on to enable it.") and not own.opposes("Click Turn off.")
+
+
+def test_a_section_is_about_the_opposite_only_when_all_of_its_heading_is():
+    from assistant.reader import _section_opposes
+
+    terms = _terms("How do I turn on 2FA?")
+    assert _section_opposes(terms, "Security > Turn off 2FA")
+    assert not _section_opposes(terms, "Security > Turn off 2FA or replace your phone")
+    assert not _section_opposes(terms, "Security > Set up 2FA")

@@ -85,6 +85,15 @@ def test_turning_on_two_factor_is_not_answered_with_how_to_turn_it_off(lenient):
     assert "Scan the QR code" in reply.text or "security key" in reply.text.lower()
 
 
+def test_a_follow_up_keeps_the_customers_goal_and_is_not_answered_with_its_opposite(lenient):
+    first = "How do I turn on 2FA?"
+    history = [("user", first), ("agent", lenient.reply(first).text)]
+    reply = lenient.reply("what if I lose my phone?", history)
+    text = reply.draft if reply.handoff else reply.text
+    assert "turn 2FA off" not in text and "Turn off two-factor" not in text
+    assert "new phone" in text or "recovery code" in text.lower()
+
+
 def test_a_how_to_answer_brings_its_steps_not_a_single_step(lenient):
     reply = lenient.reply("how do i cancel my subscription")
     assert reply.sources[0].doc_id == "billing/change-or-cancel-your-plan"

@@ -128,3 +128,13 @@ def test_a_pointer_forward_far_from_the_answer_or_a_passage_without_one_does_not
     assert not leads_on(units, 0)
     assert not leads_on(split_units("Payouts arrive in a day. Weekends do not count."), 1)
     assert leads_on(split_units("To change it, do this:"), 0)
+
+
+def test_units_left_out_are_not_quoted_even_from_a_whole_section():
+    units = split_units(
+        "To move to a new phone, set it up first:\n\n1. Go to Settings.\n2. Scan the new QR code.\n\n"
+        "To turn 2FA off, click Turn off. If your team requires 2FA, you can't turn it off."
+    )
+    off = {i for i, u in enumerate(units) if "off" in u}
+    text = quote(units, [1.0] + [0.1] * (len(units) - 1), 0, leave_out=frozenset(off)).text(units)
+    assert "Scan the new QR code." in text and "off" not in text
