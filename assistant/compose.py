@@ -9,8 +9,8 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
   facts, and only the list holding the answer is quoted;
 - a sentence that leans on the one before it ("It", "This", "However", "Beyond that", ...) brings
   that one, and the answer brings the sentence after it that leans on it;
-- a quoted question ("Can I pause a plan?") or a heading ("Creating a custom policy") is never the
-  answer: the sentence after it is;
+- a quoted question ("Can I pause a plan?"), a heading ("Creating a custom policy") or a pointer to
+  another article ("See Accept card payments.") is never the answer: the sentence after it is;
 - neighbouring sentences that score nearly as well join, up to a length budget;
 - a sentence pointing at text the customer cannot see ("the steps above") is left out unless
   what it points at is quoted too; an answer that ends its passage pointing forward ("then follow
@@ -87,6 +87,20 @@ def is_table_row(unit: str) -> bool:
 
 def is_question(unit: str) -> bool:
     return unit.rstrip().endswith("?")
+
+
+_REFERENCE = re.compile(
+    r"^\W*(?:see|read|refer to|learn more|more (?:about|on)|for (?:more|further) (?:information|info|details|help)"
+    r"(?: (?:about|on) [^,]{1,60})?,\s*see)\b",
+    re.I,
+)
+
+
+def is_reference(unit: str) -> bool:
+    """A pointer to another article ("See Accept card payments.", "For more information, see Roles."):
+    it names where an answer is, it is not one."""
+    text = clean_markup(unit)
+    return len(text) <= 100 and ":" not in text and bool(_REFERENCE.match(text))
 
 
 def is_heading(unit: str) -> bool:
@@ -193,4 +207,7 @@ def _around(units: Sequence[str], scores: Sequence[float], best: int) -> set[int
     if after < n and _LEANS_BACK.match(units[after]) and not is_list_item(units[after]) and len(units[after]) <= max(budget, 160):
         chosen.add(after)
     # a sentence that points at text we do not show is dropped, unless it is the answer itself
-    return {i for i in chosen if i == best or not _POINTS_AWAY.search(units[i]) or is_list_item(units[i])}
+    return {
+        i for i in chosen
+        if i == best or not (is_reference(units[i]) or _POINTS_AWAY.search(units[i]) and not is_list_item(units[i]))
+    }

@@ -3,8 +3,8 @@
 Every unit of every retrieved passage is scored by the unit scorer (`assistant.unit_scorer`):
 the probability that it holds the answer, from the question's and the unit's vectors and a few
 word counts — no model run, so all of them are read. A passage's answerability is its best
-unit's probability, and that unit is where its answer is. Headings and quoted questions are
-labels, never the answer. A unit (or a whole section, by its heading) about the opposite of the
+unit's probability, and that unit is where its answer is. Headings, quoted questions and pointers
+to other articles are labels, never the answer. A unit (or a whole section, by its heading) about the opposite of the
 action asked — turning 2FA off, for "how do I turn it on?" — keeps only a quarter of its score.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.compose import is_heading, is_question
+from assistant.compose import is_heading, is_question, is_reference
 from assistant.evidence import Passage
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
@@ -60,7 +60,7 @@ def read(
             section_opposes = _section_opposes(terms, p.hit.chunk.heading)
             opposed = np.array([section_opposes or terms.opposes(u) for u in p.units])
             probs = np.where(opposed, probs * OPPOSITE_PENALTY, probs)
-        labels = np.array([is_heading(u) or is_question(u) for u in p.units])
+        labels = np.array([is_heading(u) or is_question(u) or is_reference(u) for u in p.units])
         candidates = np.where(labels & ~labels.all(), -1.0, probs)
         best = int(np.argmax(candidates))
         readings.append(Reading(p, float(probs[best]), best, probs, frozenset(np.flatnonzero(opposed).tolist())))

@@ -138,3 +138,15 @@ def test_units_left_out_are_not_quoted_even_from_a_whole_section():
     off = {i for i, u in enumerate(units) if "off" in u}
     text = quote(units, [1.0] + [0.1] * (len(units) - 1), 0, leave_out=frozenset(off)).text(units)
     assert "Scan the new QR code." in text and "off" not in text
+
+
+def test_a_pointer_to_another_article_is_not_an_answer():
+    from assistant.compose import is_reference
+
+    assert is_reference("See [Accept card payments](https://help.example/payments/accept).")
+    assert is_reference("For more information about roles, see Managing roles.")
+    assert not is_reference("Seeing a blank page? Clear your browser's cache.")
+    assert not is_reference("See the fees: 2.9% + 30¢ per payment.")
+    text = "Fees are the same on every plan. See [Accept card payments](https://help.example/payments/accept)."
+    units = split_units(text)
+    assert quote(units, [1.0, 0.99], 0).text(units) == "Fees are the same on every plan."
