@@ -242,10 +242,10 @@ def test_answer_eval_times_the_first_piece_of_each_streamed_draft() -> None:
 
 
 ANSWER_FLOORS = {  # measured on the test split, minus a margin for 61 questions: see evals/README.md
-    "auroc": 0.75,  # measured 0.809
-    "sent_precision": 0.75,  # 0.833
+    "auroc": 0.8,  # measured 0.868
+    "sent_precision": 0.85,  # 0.944
     "unanswerable_handed_off": 0.9,  # 1.0
     "action_handed_off": 0.9,  # 1.0
-    "cites_gold": 0.7,  # 0.757
-    "answerable_sent_correct": 0.3,  # 0.405
+    "cites_gold": 0.72,  # 0.784
+    "answerable_sent_correct": 0.35,  # 0.459
 }
