@@ -7,7 +7,8 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
 - a short section made of (numbered) steps is quoted whole when its answer is the steps or what
   leads to them: it is the answer to "how do I ..."; a section of bullet points is a list of
   facts, and only the list holding the answer is quoted;
-- a sentence that leans on the one before it ("It", "This", "However", "Beyond that", ...) brings
+- a sentence that leans on the one before it ("It", "This", "However", "Beyond that", "Re-enable
+  it ...") brings
   that one, and the answer brings the sentence after it that leans on it;
 - a quoted question ("Can I pause a plan?"), a heading ("Creating a custom policy") or a pointer to
   another article ("See Accept card payments.") is never the answer: the sentence after it is;
@@ -33,7 +34,9 @@ _LEANS_BACK = re.compile(
     r"otherwise|instead|if so|if not|once (it|this|that)|which|such|both|"
     # "Beyond that, ...", "Until then, ...", "In this case, ...": a preposition and what came before
     r"(beyond|past|above|below|before|after|until|by|in|for|from|at|with|without|under|over|apart from)\s+"
-    r"(that|this|then|these|those|it|which)( case| point| limit| time)?(?=[\s,.]))\b",
+    r"(that|this|then|these|those|it|which)( case| point| limit| time)?(?=[\s,.])|"
+    # "Re-enable it in Settings once it's fixed.": an instruction about something named before
+    r"[a-z]+(?:-[a-z]+)?\s+(?:it|them)(?=[\s,.]))\b",
     re.I,
 )
 _POINTS_AWAY = re.compile(r"\b(above|below|the following|previous|preceding|as shown)\b", re.I)

@@ -150,3 +150,13 @@ def test_a_pointer_to_another_article_is_not_an_answer():
     text = "Fees are the same on every plan. See [Accept card payments](https://help.example/payments/accept)."
     units = split_units(text)
     assert quote(units, [1.0, 0.99], 0).text(units) == "Fees are the same on every plan."
+
+
+def test_an_instruction_about_something_named_before_brings_the_sentence_that_names_it():
+    prose = "Retries stop after 3 days. Then we disable the endpoint and email you. Re-enable it in Settings once it's fixed."
+    assert _quote(prose, "Re-enable it") == (
+        "Then we disable the endpoint and email you. Re-enable it in Settings once it's fixed."
+    )
+    assert _quote("Exports run daily. Open the export page to download one.", "Open the export") == (
+        "Open the export page to download one."
+    )
