@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.compose import is_heading, is_question, is_reference
+from assistant.compose import is_heading, is_question, is_reference, is_table_row
 from assistant.evidence import Passage
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
@@ -38,6 +38,24 @@ class Reading:
         return self.passage.hit.chunk.chunk_id
 
 
+def with_table_headers(units: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Each table row read with its table's header row: "Starter — Up to 3" alone does not say it is
+    a number of team members; "Plan — Team members" beside it does. Other units as they are."""
+    out_vectors, out_texts = np.array(vectors, copy=True), list(units)
+    header = -1
+    for i, unit in enumerate(units):
+        if not is_table_row(unit):
+            header = -1
+            continue
+        if header < 0:
+            header = i
+            continue
+        v = vectors[i] + vectors[header]
+        out_vectors[i] = v / (np.linalg.norm(v) or 1.0)
+        out_texts[i] = f"{units[header]} {unit}"
+    return out_vectors, out_texts
+
+
 def _section_opposes(terms: QuestionTerms, heading: str) -> bool:
     """The section is about the opposite action only: "Turn off 2FA", not "Turn off 2FA or replace
     your phone", whose second half may be just what a customer who lost their phone needs."""
@@ -54,7 +72,8 @@ def read(
         if not p.units:
             readings.append(Reading(p, 0.0, 0, np.zeros(0, dtype=np.float32)))
             continue
-        probs = scorer.probability(question_vector, p.vectors, terms, p.units)
+        vectors, texts = with_table_headers(p.units, p.vectors)
+        probs = scorer.probability(question_vector, vectors, terms, texts)
         opposed = np.zeros(len(p.units), dtype=bool)
         if terms.actions:  # about the opposite of the action asked: not its answer
             section_opposes = _section_opposes(terms, p.hit.chunk.heading)

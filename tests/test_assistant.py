@@ -61,6 +61,12 @@ def test_a_how_many_question_gets_the_number_not_the_steps_beside_it(lenient):
     assert "Click Create API key" not in reply.text
 
 
+def test_a_table_row_is_read_with_its_header_so_a_lookup_gets_its_row(lenient):
+    reply = lenient.reply("How many team members can I have on Starter?")
+    text = reply.draft if reply.handoff else reply.text
+    assert "Starter — Up to 3" in text
+
+
 def test_a_price_question_gets_the_price(lenient):
     reply = lenient.reply("How much does the Pro plan cost per month?")
     assert "$29" in reply.text
