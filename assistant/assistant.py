@@ -110,7 +110,9 @@ class Assistant:
         readings = rank_readings(read(query_vector, passages, terms, self.unit_scorer))
         continuation = None
         if readings and leads_on(readings[0].passage.units, readings[0].best_unit):
-            continuation = next_passage(readings[0].passage, query_vector, store=self.kb.store, embedder=self.kb.embedder)
+            continuation = next_passage(
+                readings[0].passage, query_vector, store=self.kb.store, embedder=self.kb.embedder
+            )
         return Evidence(question=question, query=query, readings=readings, terms=terms, continuation=continuation)
 
     def terms(self, text: str) -> QuestionTerms:

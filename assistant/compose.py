@@ -7,9 +7,8 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
 - a short section made of (numbered) steps is quoted whole when its answer is the steps or what
   leads to them: it is the answer to "how do I ..."; a section of bullet points is a list of
   facts, and only the list holding the answer is quoted;
-- a sentence that leans on the one before it ("It", "This", "However", "Beyond that", "Re-enable
-  it ...") brings
-  that one, and the answer brings the sentence after it that leans on it;
+- a sentence that leans on the one before it ("It", "This", "However", "Beyond that",
+  "Re-enable it ...") brings that one, and the answer brings the sentence after it that leans on it;
 - a quoted question ("Can I pause a plan?"), a heading ("Creating a custom policy") or a pointer to
   another article ("See Accept card payments.") is never the answer: the sentence after it is;
 - neighbouring sentences that score nearly as well join, up to a length budget;

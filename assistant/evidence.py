@@ -52,7 +52,9 @@ class Passage:
         return int(np.argmax(self.similarity)) if len(self.similarity) else 0
 
 
-def next_passage(passage: Passage, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder) -> Passage | None:
+def next_passage(
+    passage: Passage, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder
+) -> Passage | None:
     """The chunk that follows `passage` in its document, read like a retrieved one (None at the end)."""
     following = store.get([passage.hit.chunk.next_id])
     if not following:

@@ -213,8 +213,8 @@ def _with_continuation(hits: list[Hit], evidence: Evidence) -> list[Hit]:
     if following is None or not hits:
         return hits
     heading = following.hit.chunk.heading.split(" > ")[-1]
-    text = f"{hits[0].chunk.text}\n\n{heading + chr(10) if heading else ''}{following.hit.chunk.text}"
-    return [replace(hits[0], chunk=replace(hits[0].chunk, text=text)), *hits[1:]]
+    parts = [hits[0].chunk.text, f"{heading}\n{following.hit.chunk.text}" if heading else following.hit.chunk.text]
+    return [replace(hits[0], chunk=replace(hits[0].chunk, text="\n\n".join(parts))), *hits[1:]]
 
 
 def _source_texts(sources: list[Hit], evidence: Evidence) -> list[SourceText]:

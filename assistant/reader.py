@@ -3,9 +3,10 @@
 Every unit of every retrieved passage is scored by the unit scorer (`assistant.unit_scorer`):
 the probability that it holds the answer, from the question's and the unit's vectors and a few
 word counts — no model run, so all of them are read. A passage's answerability is its best
-unit's probability, and that unit is where its answer is. Headings, quoted questions and pointers
-to other articles are labels, never the answer. A unit (or a whole section, by its heading) about the opposite of the
-action asked — turning 2FA off, for "how do I turn it on?" — keeps only a quarter of its score.
+unit's probability, and that unit is where its answer is. A table row is read with its table's
+header row. Headings, quoted questions and pointers to other articles are labels, never the
+answer. A unit (or a whole section, by its heading) about the opposite of the action asked —
+turning 2FA off, for "how do I turn it on?" — keeps only a quarter of its score and is not quoted.
 """
 
 from __future__ import annotations
