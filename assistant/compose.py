@@ -92,17 +92,40 @@ def is_question(unit: str) -> bool:
 
 
 _REFERENCE = re.compile(
-    r"^\W*(?:see|read|refer to|learn more|more (?:about|on)|for (?:more|further) (?:information|info|details|help)"
-    r"(?: (?:about|on) [^,]{1,60})?,\s*see)\b",
+    r"^\W*(?:see|read|refer to|learn more|more (?:about|on)|(?:for|to) [^,]{1,80},\s*(?:see|read))\b", re.I
+)
+_LINK_LIST = re.compile(
+    r"^\W*(?:related(?: articles| topics| guides| links| help)?|see also|further reading|learn more|more help|"
+    r"read next|useful links)\W*$",
     re.I,
 )
 
 
 def is_reference(unit: str) -> bool:
-    """A pointer to another article ("See Accept card payments.", "For more information, see Roles."):
-    it names where an answer is, it is not one."""
+    """A pointer to another article ("See Accept card payments.", "For more sign-in problems, see
+    Troubleshoot login problems."): it names where an answer is, it is not one."""
     text = clean_markup(unit)
-    return len(text) <= 100 and ":" not in text and bool(_REFERENCE.match(text))
+    return len(text) <= 120 and ":" not in text and bool(_REFERENCE.match(text))
+
+
+_LINK_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+\[[^\]]+\]\([^)]+\)\W*$")
+
+
+def references(units: Sequence[str], heading: str = "") -> set[int]:
+    """The units that only point elsewhere: pointers, list items that are only a link, and a list
+    of links with its label ("Related articles:" and the article titles under it, or every list
+    item of a section so headed)."""
+    out = {i for i, u in enumerate(units) if is_reference(u) or _LINK_ITEM.match(u)}
+    if _LINK_LIST.match(heading.split(" > ")[-1]):
+        out |= {i for i, u in enumerate(units) if is_list_item(u)}
+    for i, unit in enumerate(units):
+        if _LINK_LIST.match(clean_markup(unit)):
+            out.add(i)
+            j = i + 1
+            while j < len(units) and is_list_item(units[j]):
+                out.add(j)
+                j += 1
+    return out
 
 
 def is_heading(unit: str) -> bool:
@@ -167,7 +190,7 @@ def quote(
     if whole_sections and steps and best <= steps[-1] and sum(len(u) for u in units) <= WHOLE_SECTION_CHARS:
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
     else:
-        chosen = _around(units, scores, best)
+        chosen = _around(units, scores, best, heading)
     if continued:
         chosen |= set(range(best, n))
     chosen = {i for i in chosen if i == best or i not in leave_out}
@@ -180,7 +203,7 @@ def quote(
     return Quote(ordered, lead_in)
 
 
-def _around(units: Sequence[str], scores: Sequence[float], best: int) -> set[int]:
+def _around(units: Sequence[str], scores: Sequence[float], best: int, heading: str = "") -> set[int]:
     n = len(units)
     if is_list_item(units[best]):
         chosen = _list_block(units, scores, best)
@@ -209,7 +232,8 @@ def _around(units: Sequence[str], scores: Sequence[float], best: int) -> set[int
     if after < n and _LEANS_BACK.match(units[after]) and not is_list_item(units[after]) and len(units[after]) <= max(budget, 160):
         chosen.add(after)
     # a sentence that points at text we do not show is dropped, unless it is the answer itself
+    pointers = references(units, heading)
     return {
         i for i in chosen
-        if i == best or not (is_reference(units[i]) or _POINTS_AWAY.search(units[i]) and not is_list_item(units[i]))
+        if i == best or not (i in pointers or _POINTS_AWAY.search(units[i]) and not is_list_item(units[i]))
     }

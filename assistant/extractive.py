@@ -30,7 +30,7 @@ class ExtractiveProvider:
         return draft
 
     def _compose(self, evidence: Evidence) -> Draft:
-        readings = [r for r in evidence.readings if r.passage.units]
+        readings = [r for r in evidence.readings if r.passage.units and not r.points_elsewhere]
         if not readings:
             return Draft(text="", cited=[])
         first = readings[0]

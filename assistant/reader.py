@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.compose import is_heading, is_question, is_reference, is_table_row
+from assistant.compose import is_heading, is_question, is_table_row, references
 from assistant.evidence import Passage
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
@@ -33,6 +33,7 @@ class Reading:
     best_unit: int
     unit_scores: np.ndarray  # P(each unit holds the answer)
     opposed: frozenset[int] = frozenset()  # units about the opposite of the action asked: never quoted
+    points_elsewhere: bool = False  # every unit is a pointer to another article ("Related articles: ...")
 
     @property
     def chunk_id(self) -> str:
@@ -73,6 +74,10 @@ def read(
         if not p.units:
             readings.append(Reading(p, 0.0, 0, np.zeros(0, dtype=np.float32)))
             continue
+        pointers = references(p.units, p.hit.chunk.heading)
+        if len(pointers) == len(p.units):  # a list of links answers nothing itself
+            readings.append(Reading(p, 0.0, 0, np.zeros(len(p.units), dtype=np.float32), points_elsewhere=True))
+            continue
         vectors, texts = with_table_headers(p.units, p.vectors)
         probs = scorer.probability(question_vector, vectors, terms, texts)
         opposed = np.zeros(len(p.units), dtype=bool)
@@ -80,7 +85,7 @@ def read(
             section_opposes = _section_opposes(terms, p.hit.chunk.heading)
             opposed = np.array([section_opposes or terms.opposes(u) for u in p.units])
             probs = np.where(opposed, probs * OPPOSITE_PENALTY, probs)
-        labels = np.array([is_heading(u) or is_question(u) or is_reference(u) for u in p.units])
+        labels = np.array([is_heading(u) or is_question(u) or i in pointers for i, u in enumerate(p.units)])
         candidates = np.where(labels & ~labels.all(), -1.0, probs)
         best = int(np.argmax(candidates))
         readings.append(Reading(p, float(probs[best]), best, probs, frozenset(np.flatnonzero(opposed).tolist())))

@@ -27,5 +27,5 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT) -> float
 
 
 def rank_readings(readings: list[Reading], weight: float = RETRIEVAL_WEIGHT) -> list[Reading]:
-    """Best first."""
-    return sorted(readings, key=lambda r: -selection_score(r, weight))
+    """Best first; a passage that only points elsewhere ("Related articles: ...") last."""
+    return sorted(readings, key=lambda r: (r.points_elsewhere, -selection_score(r, weight)))

@@ -221,3 +221,10 @@ def test_an_answer_that_points_at_the_steps_below_comes_with_those_steps(lenient
     assert "follow the matching steps below" in text
     assert "Open the invoice." in text and "Activity" in text
     assert text.index("steps below") < text.index("Open the invoice.")
+
+
+def test_a_list_of_related_articles_is_never_the_reply(lenient):
+    reply = lenient.reply("refund policy")
+    text = reply.draft if reply.handoff else reply.text
+    assert "Related articles" not in text
+    assert (reply.draft_sources if reply.handoff else reply.sources)[0].doc_id == "billing/refund-policy"

@@ -160,3 +160,13 @@ def test_an_instruction_about_something_named_before_brings_the_sentence_that_na
     assert _quote("Exports run daily. Open the export page to download one.", "Open the export") == (
         "Open the export page to download one."
     )
+
+
+def test_a_list_of_links_only_points_elsewhere():
+    from assistant.compose import references
+
+    units = split_units("Prices are monthly.\n\nRelated articles:\n\n- [Refund policy](https://a)\n- [Plans](https://b)")
+    assert references(units) == {1, 2, 3}
+    assert references(split_units("- [Refund policy](https://a)\n- Refunds take 5 days.")) == {0}
+    assert references(split_units("- Change or cancel your plan\n- Refund policy"), "Billing > Related articles") == {0, 1}
+    assert references(split_units("To change it, go to Payments.")) == set()
