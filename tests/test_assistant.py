@@ -228,3 +228,9 @@ def test_a_list_of_related_articles_is_never_the_reply(lenient):
     text = reply.draft if reply.handoff else reply.text
     assert "Related articles" not in text
     assert (reply.draft_sources if reply.handoff else reply.sources)[0].doc_id == "billing/refund-policy"
+
+
+def test_a_section_whose_heading_names_the_question_is_preferred(lenient):
+    reply = lenient.reply("how do I remove someone from my team?")
+    text = reply.draft if reply.handoff else reply.text
+    assert "Remove from team" in text
