@@ -34,8 +34,8 @@ _LEANS_BACK = re.compile(
     # "Beyond that, ...", "Until then, ...", "In this case, ...": a preposition and what came before
     r"(beyond|past|above|below|before|after|until|by|in|for|from|at|with|without|under|over|apart from)\s+"
     r"(that|this|then|these|those|it|which)( case| point| limit| time)?(?=[\s,.])|"
-    # "Re-enable it in Settings once it's fixed.": an instruction about something named before
-    r"[a-z]+(?:-[a-z]+)?\s+(?:it|them)(?=[\s,.]))\b",
+    # "Re-enable it in Settings once it's fixed.", "To use it:": an instruction about something named before
+    r"(?:to\s+)?[a-z]+(?:-[a-z]+)?\s+(?:it|them)(?=[\s,.:]))\b",
     re.I,
 )
 _POINTS_AWAY = re.compile(r"\b(above|below|the following|previous|preceding|as shown)\b", re.I)

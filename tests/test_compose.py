@@ -157,6 +157,9 @@ def test_an_instruction_about_something_named_before_brings_the_sentence_that_na
     assert _quote(prose, "Re-enable it") == (
         "Then we disable the endpoint and email you. Re-enable it in Settings once it's fixed."
     )
+    assert _quote("Save the card first. To use it:\n\n- Open Payments\n- Click Charge", "- Open Payments").startswith(
+        "Save the card first."
+    )
     assert _quote("Exports run daily. Open the export page to download one.", "Open the export") == (
         "Open the export page to download one."
     )
