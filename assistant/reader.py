@@ -43,7 +43,7 @@ class Reading:
 def with_table_headers(units: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Each table row read with its table's header row: "Starter — Up to 3" alone does not say it is
     a number of team members; "Plan — Team members" beside it does. Other units as they are."""
-    out_vectors, out_texts = np.array(vectors, copy=True), list(units)
+    out_vectors, out_texts = vectors, list(units)
     header = -1
     for i, unit in enumerate(units):
         if not is_table_row(unit):
@@ -52,6 +52,8 @@ def with_table_headers(units: Sequence[str], vectors: np.ndarray) -> tuple[np.nd
         if header < 0:
             header = i
             continue
+        if out_vectors is vectors:  # copied once, and only for a passage with a table
+            out_vectors = np.array(vectors, copy=True)
         v = vectors[i] + vectors[header]
         out_vectors[i] = v / (np.linalg.norm(v) or 1.0)
         out_texts[i] = f"{units[header]} {unit}"
