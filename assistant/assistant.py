@@ -22,7 +22,6 @@ from assistant.calibration import Calibrator
 from assistant.compose import leads_on
 from assistant.escalation import Escalation, EscalationRules
 from assistant.evidence import Evidence, next_passage, read_passages
-from assistant.extractive import ExtractiveProvider
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read
@@ -196,35 +195,29 @@ class Assistant:
         )
 
     def _escalate(self, escalation: Escalation, question: str, history: Sequence[tuple[str, str]]) -> Reply:
-        """To a person, with the rule's reason; the agent also gets what the knowledge base says (a
-        quoted draft, whatever the provider: instant and grounded, and the customer does not wait
-        for a model), and the customer the matching article when the rule allows it."""
         text = HANDOFF_TEXT["escalation"]
         sources: list[Source] = []
-        evidence = self.evidence(question, history)
         if escalation.reply_with_article:
-            article = _article(evidence)
+            article = self._article(question, history)
             if article is not None:
                 title = article.chunk.title or article.chunk.doc_id
                 text += f"\n\n{ARTICLE_LEAD} {title} [1]"
                 sources = [_source(article)]
-        suggestion = ExtractiveProvider().answer(evidence.query, evidence)
         return Reply(
             text=text, confidence=1.0, sources=sources, handoff=True, handoff_reason="escalation",
-            handoff_detail=escalation.reason, draft=suggestion.text or None,
-            draft_sources=[_source(h) for h in suggestion.cited],
+            handoff_detail=escalation.reason,
         )
+
+    def _article(self, question: str, history: Sequence[tuple[str, str]]) -> Hit | None:
+        """The article most likely to help while the customer waits, if one clearly matches."""
+        evidence = self.evidence(question, history)
+        if not evidence.readings:
+            return None
+        best = evidence.readings[0]
+        return best.passage.hit if best.answerability >= ARTICLE_MIN or best.passage.hit.score >= 0.5 else None
 
 
 ARTICLE_MIN = 0.3
-
-
-def _article(evidence: Evidence) -> Hit | None:
-    """The article most likely to help while the customer waits, if one clearly matches."""
-    if not evidence.readings:
-        return None
-    best = evidence.readings[0]
-    return best.passage.hit if best.answerability >= ARTICLE_MIN or best.passage.hit.score >= 0.5 else None
 
 
 def _reading_of(readings: list[Reading], hit: Hit) -> Reading | None:

@@ -246,6 +246,6 @@ ANSWER_FLOORS = {  # measured on the test split, minus a margin for 61 questions
     "sent_precision": 0.85,  # 0.947
     "unanswerable_handed_off": 0.9,  # 1.0
     "action_handed_off": 0.9,  # 1.0
-    "cites_gold": 0.72,  # 0.838
+    "cites_gold": 0.72,  # 0.811
     "answerable_sent_correct": 0.35,  # 0.486
 }
