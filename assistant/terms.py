@@ -2,8 +2,9 @@
 
 Rarity comes from the knowledge base itself (BM25's inverse document frequency), so "invoice" says
 little in an invoicing help centre while "Shopify" says a lot. The expected answer type ("when"
-wants a date, "how many" a number, "how often" a frequency, "what time" a clock time, "who" a name) lets the assistant check that the passage it
-quotes holds something of that type besides the question's own words.
+wants a date, "how many" a number, "how often" a frequency, "what time" a clock time, "who" a
+name, "how do I" an instruction) lets the assistant check that the passage it quotes holds
+something of that type besides the question's own words.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, replace
 from assistant.text import STOPWORDS
 from knowledge.lexical import tokenize
 
-AnswerType = str  # "frequency" | "clock" | "date" | "number" | "name" | "place" | "" (no particular type)
+AnswerType = str  # "frequency" | "clock" | "date" | "number" | "name" | "place" | "procedure" | "" (none)
 
 _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("clock", re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b", re.I)),
@@ -26,6 +27,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("date", re.compile(r"\bwhen\b|\b(what|which)\s+(year|date|day|month|century|decade|time)\b|\bhow\s+long\s+ago\b", re.I)),
     ("name", re.compile(r"\bwho(m|se)?\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\b(what|which)\s+(country|city|state|place|continent|region|county|island)\b", re.I)),
+    ("procedure", re.compile(r"\bhow\s+(?:do|can|should|would|could|will|must)\s+(?:i|we)\b|\bhow\s+to\b|"
+                             r"\bwhat\s+(?:are\s+)?the\s+steps\b|\bsteps\s+to\b", re.I)),
 ]
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DETECT: dict[AnswerType, re.Pattern[str]] = {
@@ -39,6 +42,15 @@ _DETECT: dict[AnswerType, re.Pattern[str]] = {
     "name": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)*"),
     "place": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)*"),
 }
+_INSTRUCTION = re.compile(
+    # "2. Click Save", "Go to Settings → Billing", "To stop reminders, open the invoice": what to do
+    r"^\s*\d+[.)]\s|→|^\W*(?:to\s[^,]{1,80},\s*)?(?:then\s+|first,?\s+|next,?\s+)?(?:go|click|tap|select|choose|open|"
+    r"enter|type|press|navigate|set|turn|switch|add|remove|sign|log|scroll|find|copy|paste|download|upload|install|"
+    r"run|use|create|edit|delete|save|follow|contact|email|call|visit|check|make|update|change|confirm|verify|"
+    r"submit|drag|pick|fill|specify|configure|define|assign|provide|complete|review|expand|start|stop|record|mark|"
+    r"send|restart|reset|generate|apply|attach|connect|disconnect|enable|disable|request|ask|upgrade|downgrade)\b",
+    re.I,
+)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
@@ -140,6 +152,8 @@ class QuestionTerms:
         words, 0.0 if not, 0.5 when the question expects no particular type."""
         if not self.answer_type:
             return 0.5
+        if self.answer_type == "procedure":  # an instruction, whatever its words
+            return 1.0 if _INSTRUCTION.search(text) else 0.0
         question_words = set(self.terms)
         text = _LIST_MARKER.sub("", text)  # "2. Click Create" holds no number: its "2." is the step's place
         for match in _DETECT[self.answer_type].finditer(text):

@@ -14,12 +14,21 @@ _STOP = frozenset(
     who why will with you your""".split()
 )
 
+# "every two weeks" meets "every 2 weeks" ("one" is left alone: "refund one" is not about a 1)
+_NUMBER_WORDS = {
+    w: str(n) for n, w in enumerate("two three four five six seven eight nine ten eleven twelve".split(), start=2)
+}
+
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased words without stop words, lightly stemmed so 'invoices' meets 'invoice'."""
+    """Lower-cased words without stop words, lightly stemmed so 'invoices' meets 'invoice', with
+    small numbers as digits."""
     out = []
     for word in _WORD.findall(text.lower()):
         if word in _STOP:
+            continue
+        if word in _NUMBER_WORDS:
+            out.append(_NUMBER_WORDS[word])
             continue
         for suffix in ("ing", "es", "ed", "s"):
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:

@@ -53,6 +53,23 @@ def test_asking_for_the_biggest_or_the_limit_asks_for_a_number():
     assert _terms("what is the best plan for a freelancer?").answer_type == ""
 
 
+def test_how_do_i_asks_for_what_to_do_not_what_happens():
+    for question in ("how do I mark an invoice as paid?", "How can we add a team member", "how to export clients"):
+        assert _terms(question).answer_type == "procedure", question
+    terms = _terms("how do I mark an invoice as paid?")
+    assert terms.type_found("1. Open the invoice.") == 1.0
+    assert terms.type_found("Go to **Payments → Record payment** and enter the amount.") == 1.0
+    assert terms.type_found("To record a payment by bank transfer, open the invoice and click Record payment.") == 1.0
+    assert terms.type_found("If the credit covers the whole balance, the invoice is marked **Paid**.") == 0.0
+    assert _terms("how does a credit note work?").answer_type == ""
+
+
+def test_numbers_in_words_meet_numbers_in_digits():
+    terms = _terms("can a recurring invoice go out every two weeks?")
+    assert terms.coverage("Frequency: weekly, every 2 weeks or monthly") > terms.coverage("Frequency: weekly or monthly")
+    assert _terms("can I refund one of them?").coverage("Refund 1 payment") == _terms("can I refund one of them?").coverage("Refund payment")
+
+
 def test_a_follow_up_without_an_action_of_its_own_inherits_the_earlier_one():
     follow_up = _terms("what if I lose my phone?").inheriting_actions("how do I turn on 2FA?")
     assert follow_up.opposes("To turn 2FA off, click Turn off two-factor authentication.")
