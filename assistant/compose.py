@@ -3,7 +3,8 @@
 Given a chunk's units and where its answer is (the reader's best unit), choose what to quote:
 
 - a list item or table row brings its list (or the matching rows of a long table) and the sentence
-  that introduces it; a sentence ending in ':' brings the list it introduces;
+  that introduces it; a sentence introducing something ("… parts:", "Here are the steps …")
+  brings what it introduces: the next sentence, or the list just after it;
 - a short section made of (numbered) steps is quoted whole when its answer is the steps or what
   leads to them: it is the answer to "how do I ..."; a section of bullet points is a list of
   facts, and only the list holding the answer is quoted;
@@ -39,7 +40,8 @@ _LEANS_BACK = re.compile(
     re.I,
 )
 _POINTS_AWAY = re.compile(r"\b(above|below|the following|previous|preceding|as shown)\b", re.I)
-_POINTS_ON = re.compile(r"\b(below|the following|as follows)\b|:$", re.I)
+_POINTS_ON = re.compile(r"\b(below|the following|as follows)\b|:$|^here (?:are|is)\b", re.I)
+_INTRODUCES = re.compile(r":$|\b(below|the following|as follows)\W*$|^here (?:are|is)\b", re.I)
 WHOLE_SECTION_CHARS = 900  # a section of steps this short is quoted whole
 MAX_CHARS = 480  # budget for the sentences added around the answer
 NEAR = 0.08  # a neighbour within this of the best unit's score joins
@@ -92,7 +94,8 @@ def is_question(unit: str) -> bool:
 
 
 _REFERENCE = re.compile(
-    r"^\W*(?:see|read|refer to|learn more|more (?:about|on)|(?:for|to) [^,]{1,80},\s*(?:see|read))\b", re.I
+    r"^\W*(?:see|read|refer to|check out|learn more|more (?:about|on)|(?:for|to) [^,]{1,80},\s*(?:see|read|check out))\b",
+    re.I,
 )
 _LINK_LIST = re.compile(
     r"^\W*(?:related(?: articles| topics| guides| links| help)?|see also|further reading|learn more|more help|"
@@ -172,6 +175,26 @@ def _list_block(units: Sequence[str], scores: Sequence[float], index: int) -> se
     return chosen
 
 
+def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
+    """What a sentence introducing something ("A tag consists of these parts:", "Here are steps you
+    can take.") brings: the next sentence, or the list that follows within three units with the
+    labels before it ("X.Y.Z-<date>.[hash]", "Where"). Nothing for a sentence that introduces nothing."""
+    n = len(units)
+    if index + 1 >= n or not _INTRODUCES.search(units[index].strip()) or is_list_item(units[index]):
+        return set()
+    taken: set[int] = set()
+    for j in range(index + 1, min(index + 4, n)):
+        if is_list_item(units[j]):
+            return taken | _list_block(units, scores, j)
+        if is_question(units[j]):
+            break
+        taken.add(j)
+        if units[j].rstrip().endswith((".", "!")):  # a sentence: what was introduced
+            return taken
+    following = units[index + 1]
+    return set() if is_heading(following) or is_question(following) else {index + 1}
+
+
 def quote(
     units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
     continued: bool = False, leave_out: frozenset[int] = frozenset(),
@@ -208,9 +231,7 @@ def _around(units: Sequence[str], scores: Sequence[float], best: int, heading: s
     if is_list_item(units[best]):
         chosen = _list_block(units, scores, best)
     else:
-        chosen = {best}
-        if units[best].rstrip().endswith(":") and best + 1 < n and is_list_item(units[best + 1]):
-            chosen |= _list_block(units, scores, best + 1)
+        chosen = {best} | _introduced(units, scores, best)
     if _LEANS_BACK.match(units[min(chosen)]) and min(chosen) > 0:
         prev = min(chosen) - 1
         chosen |= _list_block(units, scores, prev) if is_list_item(units[prev]) else {prev}

@@ -34,13 +34,14 @@ class ExtractiveProvider:
         if not readings:
             return Draft(text="", cited=[])
         first = readings[0]
-        parts = [_quote_text(first, continuation=evidence.continuation)]
+        text = f"{_quote_text(first, continuation=evidence.continuation)} [1]"
         cited = [first.passage.hit]
         second = _second_source(first, readings[1:])
         if second is not None:
-            parts.append(_quote_text(second, whole_sections=False))
+            extra = _quote_text(second, whole_sections=False)
             cited.append(second.passage.hit)
-        text = "\n\n".join(f"{part} [{n}]" for n, part in enumerate(parts, start=1))
+            # the same words in another document (one page under two addresses) are cited, not repeated
+            text = f"{text}[2]" if _repeats(extra, text) else f"{text}\n\n{extra} [2]"
         return Draft(text=text, cited=cited, support=float(first.answerability))
 
 
@@ -55,6 +56,12 @@ def _quote_text(reading: Reading, whole_sections: bool = True, continuation: Pas
         following = quote(continuation.units, list(continuation.similarity), 0, continuation.hit.chunk.heading)
         text = f"{text}\n\n{following.text(continuation.units)}"
     return text
+
+
+def _repeats(text: str, earlier: str) -> bool:
+    """Every sentence of `text` is already in `earlier` (spacing and case aside)."""
+    said = " ".join(earlier.lower().split())
+    return all(" ".join(u.lower().split()) in said for u in text.splitlines() if u.strip())
 
 
 def _second_source(first: Reading, rest: list[Reading]) -> Reading | None:

@@ -5,8 +5,9 @@ the probability that it holds the answer, from the question's and the unit's vec
 word counts — no model run, so all of them are read. A passage's answerability is its best
 unit's probability, and that unit is where its answer is. A table row is read with its table's
 header row. Headings, quoted questions and pointers to other articles are labels, never the
-answer. A unit (or a whole section, by its heading) about the opposite of the action asked —
-turning 2FA off, for "how do I turn it on?" — keeps only a quarter of its score and is not quoted.
+answer; a passage of labels only (a menu, "Back to top") answers nothing. A unit (or a whole
+section, by its heading) about the opposite of the action asked — turning 2FA off, for "how do I
+turn it on?" — keeps only a quarter of its score and is not quoted.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ class Reading:
     best_unit: int
     unit_scores: np.ndarray  # P(each unit holds the answer)
     opposed: frozenset[int] = frozenset()  # units about the opposite of the action asked: never quoted
-    points_elsewhere: bool = False  # every unit is a pointer to another article ("Related articles: ...")
+    # every unit is a pointer or a label ("Related articles: ...", a menu of headings): nothing to quote
+    points_elsewhere: bool = False
 
     @property
     def chunk_id(self) -> str:
@@ -88,7 +90,9 @@ def read(
             opposed = np.array([section_opposes or terms.opposes(u) for u in p.units])
             probs = np.where(opposed, probs * OPPOSITE_PENALTY, probs)
         labels = np.array([is_heading(u) or is_question(u) or i in pointers for i, u in enumerate(p.units)])
-        candidates = np.where(labels & ~labels.all(), -1.0, probs)
-        best = int(np.argmax(candidates))
+        if labels.all():  # headings, questions and links only (a menu, "Back to top"): nothing to quote
+            readings.append(Reading(p, 0.0, 0, np.zeros(len(p.units), dtype=np.float32), points_elsewhere=True))
+            continue
+        best = int(np.argmax(np.where(labels, -1.0, probs)))
         readings.append(Reading(p, float(probs[best]), best, probs, frozenset(np.flatnonzero(opposed).tolist())))
     return readings

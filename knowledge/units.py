@@ -16,9 +16,15 @@ _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d+[.)])\s+")
 # A sentence end inside these is the quoted text's, not the unit's: "Clients see a message such as
 # `Your card was declined. Please try another card.`, never the code." is one sentence.
 _QUOTED = re.compile(r"`[^`\n]*`|\"[^\"\n]*\"|“[^”\n]*”")
+# A period that ends an initial or an abbreviation, not a sentence: "Mark T. Vande Hei", "the U.S.
+# Department of Labor", "Dr. Smith", "e.g. Stripe", "Aug. 5".
+_NOT_AN_END = re.compile(
+    r"(?:^|[\s(\"'“])(?:(?:[A-Z]\.)+|(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|St|Mt|Ft|vs|e\.g|i\.e|cf|approx)\.)$"
+)
+_BEFORE_A_NUMBER = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Vol|Fig|p|pp)\.$")
 MAX_UNITS = 60  # per chunk: a chunk is at most a few thousand characters
 # Bumped whenever split_units changes, so that stored unit vectors are rebuilt (ingest.sync).
-UNITS_VERSION = 3
+UNITS_VERSION = 4
 
 
 def clean_markup(text: str) -> str:
@@ -49,7 +55,10 @@ def _sentences(line: str) -> list[str]:
     out, start = [], 0
     for m in _SENTENCE_END.finditer(line):
         end = m.start() + len(m.group().rstrip())  # the closing quote or bracket stays with its sentence
-        if any(a < end < b for a, b in quoted):
+        before = line[max(0, end - 12) : end]
+        if any(a < end < b for a, b in quoted) or _NOT_AN_END.search(before):
+            continue
+        if _BEFORE_A_NUMBER.search(before) and line[m.end() : m.end() + 1].isdigit():
             continue
         out.append(line[start:end])
         start = m.end()

@@ -173,3 +173,28 @@ def test_a_list_of_links_only_points_elsewhere():
     assert references(split_units("- [Refund policy](https://a)\n- Refunds take 5 days.")) == {0}
     assert references(split_units("- Change or cancel your plan\n- Refund policy"), "Billing > Related articles") == {0, 1}
     assert references(split_units("To change it, go to Payments.")) == set()
+
+
+def test_a_sentence_introducing_something_brings_what_it_introduces():
+    tag = "A tag consists of multiple parts:\n\nX.Y.Z-<date>\n\nWhere\n\n- X is the major version.\n- Y is the minor version.\n\nTags are kept for a year."
+    text = _quote(tag, "A tag consists")
+    assert "X.Y.Z-<date>" in text and "X is the major version." in text and "Y is the minor version." in text
+    assert "kept for a year" not in text
+    currencies = "Cards can be charged in these 3 currencies:\nUSD, EUR and GBP.\n\n- A bank may add its own fee."
+    assert _quote(currencies, "Cards can be charged") == "Cards can be charged in these 3 currencies:\nUSD, EUR and GBP."
+    steps = "Here are steps you can take to protect yourself. Use a strong password. Turn on 2FA."
+    assert _quote(steps, "Here are steps") == "Here are steps you can take to protect yourself. Use a strong password."
+    assert _quote("Prices start at $5. Taxes come on top.", "Prices start") == "Prices start at $5."
+
+
+def test_a_passage_ending_on_here_are_the_steps_leads_on():
+    units = split_units("Identity theft is common. Here are steps you can take to protect yourself.")
+    assert leads_on(units, 1)
+
+
+def test_check_out_is_a_pointer_too():
+    from assistant.compose import is_reference
+
+    assert is_reference("Check out the FTC's identity theft articles to find out.")
+    assert is_reference("To learn more, check out Accept card payments.")
+    assert not is_reference("Checkout pages show the total in your client's currency.")

@@ -172,8 +172,10 @@ def test_a_model_with_its_own_layer_is_judged_by_its_log_probabilities(stub, bas
     assert s["logprob_mean"] < 0 and s["grounded"] == 1.0
     base_signals = Signals(**{k: v for k, v in s.items() if k in Signals.names()})
     expected = layer.probability(base.calibrator.kb_log_odds(base_signals), 1.0, s["logprob_mean"], s["logprob_min"])
-    assert judged.confidence == expected
-    assert plain.confidence == round(base.calibrator.probability(base_signals) * 1.0, 4) != expected
+    # the shown signals are rounded to 4 places, so the recomputed confidence may differ in the last one
+    assert abs(judged.confidence - expected) <= 2e-4
+    assert abs(plain.confidence - base.calibrator.probability(base_signals)) <= 2e-4
+    assert abs(plain.confidence - expected) > 1e-3
 
 
 def test_an_endpoint_that_refuses_logprobs_is_asked_again_without_them(stub, evidence, embedder, tmp_path):

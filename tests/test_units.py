@@ -43,3 +43,16 @@ def test_list_items_and_table_rows_are_units_of_their_own():
         "- Plan — Price",
         "- Pro — $20",
     ]
+
+
+def test_an_initial_or_an_abbreviation_does_not_end_a_sentence():
+    assert split_units("The crew included Mark T. Vande Hei. He flew twice.") == [
+        "The crew included Mark T. Vande Hei.", "He flew twice."
+    ]
+    assert split_units("The U.S. Department of Labor runs it. Ask Dr. Smith, e.g. by email.") == [
+        "The U.S. Department of Labor runs it.", "Ask Dr. Smith, e.g. by email."
+    ]
+    assert split_units("Payments due Aug. 5 are late. See form No. 12 for details.") == [
+        "Payments due Aug. 5 are late.", "See form No. 12 for details."
+    ]
+    assert split_units("We moved in Aug. The rest came later.") == ["We moved in Aug.", "The rest came later."]

@@ -1,0 +1,58 @@
+"""The reader and the extractive provider over hand-made passages: what can be an answer, and what a reply repeats."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.evidence import Evidence, Passage
+from assistant.extractive import ExtractiveProvider
+from assistant.reader import read
+from assistant.terms import QuestionTerms
+from assistant.unit_scorer import UnitScorer
+from knowledge.documents import Chunk, Hit
+from knowledge.units import split_units
+
+DIM = 4
+
+
+def _passage(doc_id: str, text: str, rank: int = 0) -> Passage:
+    units = split_units(text)
+    rng = np.random.default_rng(rank)
+    vectors = rng.normal(size=(len(units), DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    chunk = Chunk(chunk_id=f"{doc_id}#0", doc_id=doc_id, title=doc_id, url=None, text=text, content_hash="h", ordinal=0)
+    return Passage(Hit(chunk, score=0.6, fused=0.5), rank, units, vectors, vectors @ np.ones(DIM, dtype=np.float32) / 2)
+
+
+def _scorer() -> UnitScorer:
+    # word overlap decides: no weight on the vectors, all on the share of the question's words
+    return UnitScorer(coef=[0.0] * (2 * DIM + 1) + [6.0, 0.0], intercept=-3.0)
+
+
+def _terms(question: str) -> QuestionTerms:
+    return QuestionTerms.of(question, lambda word: 1.0)
+
+
+def test_a_passage_of_headings_only_has_nothing_to_quote():
+    menu = _passage("menu", "Services\n\nService catalog\n\nBack to top")
+    prose = _passage("prose", "The service catalog lists every service we run.", rank=1)
+    terms = _terms("what is in the service catalog")
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, [menu, prose], terms, _scorer())
+    assert readings[0].points_elsewhere and readings[0].answerability == 0.0
+    assert not readings[1].points_elsewhere and readings[1].answerability > 0.5
+
+
+def test_the_same_words_in_a_second_document_are_cited_not_repeated():
+    text = "The telescope is named in his honour."
+    first, copy = _passage("page-a", text), _passage("page-b", text, rank=1)
+    terms = _terms("what is the telescope named after")
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, [first, copy], terms, _scorer())
+    evidence = Evidence(question="q", query="q", readings=readings, terms=terms)
+    draft = ExtractiveProvider().answer("q", evidence)
+    assert draft.text == "The telescope is named in his honour. [1][2]"
+    assert [h.chunk.doc_id for h in draft.cited] == ["page-a", "page-b"]
+
+    other = _passage("page-c", "The telescope was named in 1990 by the agency.", rank=1)
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, [first, other], terms, _scorer())
+    draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=readings, terms=terms))
+    assert draft.text.count("[2]") == 1 and "named in 1990" in draft.text
