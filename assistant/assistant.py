@@ -107,7 +107,8 @@ class Assistant:
         terms = self.terms(query)
         if query != question:  # a follow-up: the customer's goal from their last turn still holds
             terms = terms.inheriting_actions(next((t for s, t in reversed(history) if s == "user"), ""))
-        readings = rank_readings(read(query_vector, passages, terms, self.unit_scorer), terms=terms)
+        said = next((t for s, t in reversed(history) if s != "user"), "") if query != question else ""
+        readings = rank_readings(read(query_vector, passages, terms, self.unit_scorer, said=said), terms=terms)
         continuation = None
         if readings and leads_on(readings[0].passage.units, readings[0].best_unit):
             continuation = next_passage(

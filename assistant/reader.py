@@ -7,7 +7,9 @@ unit's probability, and that unit is where its answer is. A table row is read wi
 header row. Headings, quoted questions and pointers to other articles are labels, never the
 answer; a passage of labels only (a menu, "Back to top") answers nothing. A unit (or a whole
 section, by its heading) about the opposite of the action asked — turning 2FA off, for "how do I
-turn it on?" — keeps only a quarter of its score and is not quoted.
+turn it on?" — keeps only a quarter of its score and is not quoted. For a follow-up, a unit the
+last reply already said keeps half: "and do I get that one back on my free invoices?" after how to
+void an invoice asks for something new.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from assistant.compose import is_heading, is_question, is_table_row, references
 from assistant.evidence import Passage
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
+from knowledge.lexical import tokenize
 
 OPPOSITE_PENALTY = 0.25
+SAID_PENALTY = 0.5  # a unit the last reply already said, for a follow-up: it asks for something new
+SAID_SHARE = 0.8  # of a unit's words in the last reply, for it to count as said
 _HEADING_PARTS = re.compile(r"\s*(?:,|/|;|\bor\b|\band\b)\s*", re.I)
 
 
@@ -69,10 +74,23 @@ def _section_opposes(terms: QuestionTerms, heading: str) -> bool:
     return bool(parts) and all(terms.opposes(part) for part in parts)
 
 
+def _said(units: Sequence[str], said: str) -> np.ndarray:
+    """Which units the last reply already said: most of their words are in it."""
+    words = set(tokenize(said))
+    out = np.zeros(len(units), dtype=bool)
+    if not words:
+        return out
+    for i, unit in enumerate(units):
+        own = set(tokenize(unit))
+        out[i] = len(own) >= 3 and len(own & words) >= SAID_SHARE * len(own)
+    return out
+
+
 def read(
-    question_vector: np.ndarray, passages: Sequence[Passage], terms: QuestionTerms, scorer: UnitScorer
+    question_vector: np.ndarray, passages: Sequence[Passage], terms: QuestionTerms, scorer: UnitScorer,
+    said: str = "",
 ) -> list[Reading]:
-    """A reading for every passage, in retrieval order."""
+    """A reading for every passage, in retrieval order; `said`: the last reply, for a follow-up."""
     readings = []
     for p in passages:
         if not p.units:
@@ -89,6 +107,8 @@ def read(
             section_opposes = _section_opposes(terms, p.hit.chunk.heading)
             opposed = np.array([section_opposes or terms.opposes(u) for u in p.units])
             probs = np.where(opposed, probs * OPPOSITE_PENALTY, probs)
+        if said:
+            probs = np.where(_said(p.units, said), probs * SAID_PENALTY, probs)
         labels = np.array([is_heading(u) or is_question(u) or i in pointers for i, u in enumerate(p.units)])
         if labels.all():  # headings, questions and links only (a menu, "Back to top"): nothing to quote
             readings.append(Reading(p, 0.0, 0, np.zeros(len(p.units), dtype=np.float32), points_elsewhere=True))

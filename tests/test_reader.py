@@ -56,3 +56,16 @@ def test_the_same_words_in_a_second_document_are_cited_not_repeated():
     readings = read(np.ones(DIM, dtype=np.float32) / 2, [first, other], terms, _scorer())
     draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=readings, terms=terms))
     assert draft.text.count("[2]") == 1 and "named in 1990" in draft.text
+
+
+def test_a_follow_up_is_not_answered_with_what_the_last_reply_already_said():
+    passage = _passage("void", "Void an invoice sent by mistake from the menu. Voiding does not give back a free invoice.")
+    terms = _terms("void invoice sent by mistake free")
+    question = np.ones(DIM, dtype=np.float32) / 2
+    fresh = read(question, [passage], terms, _scorer())[0]
+    assert fresh.best_unit == 0
+    said = "To void an invoice sent by mistake, open the menu."
+    follow_up = read(question, [passage], terms, _scorer(), said=said)[0]
+    assert follow_up.unit_scores[0] < fresh.unit_scores[0]
+    assert follow_up.unit_scores[1] == fresh.unit_scores[1]
+    assert follow_up.best_unit == 1
