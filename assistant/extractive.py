@@ -58,10 +58,17 @@ def _quote_text(reading: Reading, whole_sections: bool = True, continuation: Pas
     return text
 
 
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.translate(_TYPOGRAPHY).lower().split())
+
+
 def _repeats(text: str, earlier: str) -> bool:
-    """Every sentence of `text` is already in `earlier` (spacing and case aside)."""
-    said = " ".join(earlier.lower().split())
-    return all(" ".join(u.lower().split()) in said for u in text.splitlines() if u.strip())
+    """Every line of `text` is already in `earlier` (spacing, case and curly quotes aside)."""
+    said = _plain(earlier)
+    return all(_plain(u) in said for u in text.splitlines() if u.strip())
 
 
 def _second_source(first: Reading, rest: list[Reading]) -> Reading | None:

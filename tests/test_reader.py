@@ -52,6 +52,12 @@ def test_the_same_words_in_a_second_document_are_cited_not_repeated():
     assert draft.text == "The telescope is named in his honour. [1][2]"
     assert [h.chunk.doc_id for h in draft.cited] == ["page-a", "page-b"]
 
+    curly = _passage("page-b", "The telescope’s name is in his honour.", rank=1)
+    plain = _passage("page-a", "The telescope's name is in his honour.")
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, [plain, curly], terms, _scorer())
+    draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=readings, terms=terms))
+    assert draft.text.endswith("[1][2]")
+
     other = _passage("page-c", "The telescope was named in 1990 by the agency.", rank=1)
     readings = read(np.ones(DIM, dtype=np.float32) / 2, [first, other], terms, _scorer())
     draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=readings, terms=terms))
