@@ -248,10 +248,11 @@ def _around(units: Sequence[str], scores: Sequence[float], best: int, heading: s
             continue
         chosen.add(i)
         budget -= len(units[i])
-    # the sentence right after, when it leans on what we quote ("It takes 2 days.")
+    # the sentence right after, when it leans on what we quote ("It takes 2 days."), with what it
+    # introduces ("Changing it doesn't affect:" and its list)
     after = max(chosen) + 1
     if after < n and _LEANS_BACK.match(units[after]) and not is_list_item(units[after]) and len(units[after]) <= max(budget, 160):
-        chosen.add(after)
+        chosen |= {after} | _introduced(units, scores, after)
     # a sentence that points at text we do not show is dropped, unless it is the answer itself
     pointers = references(units, heading)
     return {

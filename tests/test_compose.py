@@ -198,3 +198,11 @@ def test_check_out_is_a_pointer_too():
     assert is_reference("Check out the FTC's identity theft articles to find out.")
     assert is_reference("To learn more, check out Accept card payments.")
     assert not is_reference("Checkout pages show the total in your client's currency.")
+
+
+def test_a_sentence_leaning_on_the_answer_brings_what_it_introduces():
+    text = "Your sign-in email is separate from your clients' emails. Changing it doesn't affect:\n\n- the reply-to address\n- your business email"
+    assert _quote(text, "Your sign-in email") == (
+        "Your sign-in email is separate from your clients' emails. Changing it doesn't affect:\n"
+        "- the reply-to address\n- your business email"
+    )
