@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.terms import is_instruction
 from knowledge.units import clean_markup
 
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
@@ -197,11 +198,14 @@ def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> se
 
 def quote(
     units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
-    continued: bool = False, leave_out: frozenset[int] = frozenset(),
+    continued: bool = False, leave_out: frozenset[int] = frozenset(), how_to: bool = False,
 ) -> Quote:
     """What to quote from one chunk whose answer is at unit `best`; `continued`: the next chunk is
     quoted after this one, so the quote runs to this chunk's end, pointer included; `leave_out`:
-    units never quoted unless they are the answer itself (how to turn 2FA off, for "turn it on")."""
+    units never quoted unless they are the answer itself (how to turn 2FA off, for "turn it on");
+    `how_to`: the customer asked how to do something, so a quote without an instruction brings the
+    first one within three units after the answer ("You can switch to yearly billing at any time."
+    and "All plan changes happen in Settings → Billing → Plan.")."""
     n = len(units)
     if not n:
         return Quote([])
@@ -216,6 +220,8 @@ def quote(
         chosen = _around(units, scores, best, heading)
     if continued:
         chosen |= set(range(best, n))
+    if how_to and not any(is_instruction(units[i]) for i in chosen):
+        chosen |= _next_instruction(units, scores, best, leave_out)
     chosen = {i for i in chosen if i == best or i not in leave_out}
     if not chosen:
         chosen = {best}
@@ -224,6 +230,15 @@ def quote(
     if is_list_item(units[ordered[0]]) and heading:
         lead_in = heading.split(" > ")[-1].strip().rstrip(":") + ":"
     return Quote(ordered, lead_in)
+
+
+def _next_instruction(units: Sequence[str], scores: Sequence[float], best: int, leave_out: frozenset[int]) -> set[int]:
+    for j in range(best + 1, min(best + 4, len(units))):
+        if is_heading(units[j]) or is_question(units[j]):
+            break
+        if j not in leave_out and is_instruction(units[j]) and not is_reference(units[j]):
+            return {j} | (_list_block(units, scores, j) if is_list_item(units[j]) else _introduced(units, scores, j))
+    return set()
 
 
 def _around(units: Sequence[str], scores: Sequence[float], best: int, heading: str = "") -> set[int]:

@@ -34,22 +34,25 @@ class ExtractiveProvider:
         if not readings:
             return Draft(text="", cited=[])
         first = readings[0]
-        text = f"{_quote_text(first, continuation=evidence.continuation)} [1]"
+        how_to = evidence.terms.answer_type == "procedure"
+        text = f"{_quote_text(first, continuation=evidence.continuation, how_to=how_to)} [1]"
         cited = [first.passage.hit]
         second = _second_source(first, readings[1:])
         if second is not None:
-            extra = _quote_text(second, whole_sections=False)
+            extra = _quote_text(second, whole_sections=False, how_to=how_to)
             cited.append(second.passage.hit)
             # the same words in another document (one page under two addresses) are cited, not repeated
             text = f"{text}[2]" if _repeats(extra, text) else f"{text}\n\n{extra} [2]"
         return Draft(text=text, cited=cited, support=float(first.answerability))
 
 
-def _quote_text(reading: Reading, whole_sections: bool = True, continuation: Passage | None = None) -> str:
+def _quote_text(
+    reading: Reading, whole_sections: bool = True, continuation: Passage | None = None, how_to: bool = False
+) -> str:
     p = reading.passage
     scores = list(reading.unit_scores)
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
-              continued=continuation is not None, leave_out=reading.opposed)
+              continued=continuation is not None, leave_out=reading.opposed, how_to=how_to)
     text = q.text(p.units)
     if continuation is not None and continuation.units:
         # what the answer points at ("the steps below") starts the next section: quoted from its start

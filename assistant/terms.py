@@ -82,6 +82,11 @@ def _asked_actions(question: str) -> list[tuple[re.Pattern[str], re.Pattern[str]
     return out
 
 
+def is_instruction(text: str) -> bool:
+    """What to do: a step, a path through the app ("Settings → Billing"), an imperative ("Click Save")."""
+    return bool(_INSTRUCTION.search(text))
+
+
 def expected_type(question: str) -> AnswerType:
     for name, pattern in _TYPES:
         if pattern.search(question):
@@ -153,7 +158,7 @@ class QuestionTerms:
         if not self.answer_type:
             return 0.5
         if self.answer_type == "procedure":  # an instruction, whatever its words
-            return 1.0 if _INSTRUCTION.search(text) else 0.0
+            return 1.0 if is_instruction(text) else 0.0
         question_words = set(self.terms)
         text = _LIST_MARKER.sub("", text)  # "2. Click Create" holds no number: its "2." is the step's place
         for match in _DETECT[self.answer_type].finditer(text):

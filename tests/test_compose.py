@@ -206,3 +206,16 @@ def test_a_sentence_leaning_on_the_answer_brings_what_it_introduces():
         "Your sign-in email is separate from your clients' emails. Changing it doesn't affect:\n"
         "- the reply-to address\n- your business email"
     )
+
+
+def test_a_how_to_answer_without_an_instruction_brings_the_next_one():
+    text = (
+        "You can switch between monthly and yearly billing at any time. Only the Owner can change the plan. "
+        "All plan changes happen in **Settings → Billing → Plan**.\n\nRefunds follow the refund policy."
+    )
+    assert _quote(text, "You can switch", how_to=True) == (
+        "You can switch between monthly and yearly billing at any time. All plan changes happen in Settings → Billing → Plan."
+    )
+    assert _quote(text, "You can switch") == "You can switch between monthly and yearly billing at any time."
+    steps = "You can export invoices as CSV.\n\n1. Go to **Settings → Export**.\n2. Click **Export**."
+    assert _quote(steps, "You can export", how_to=True, whole_sections=False).endswith("2. Click Export.")
