@@ -18,13 +18,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from assistant.calibration import Calibrator
 from assistant.compose import leads_on
 from assistant.escalation import Escalation, EscalationRules
-from assistant.evidence import Evidence, next_passage, read_passages
+from assistant.evidence import Evidence, Passage, next_passage, read_passages
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
-from assistant.reader import Reading, read
+from assistant.reader import Reading, read, scored_as
 from assistant.rewrite import search_queries, standalone_query
 from assistant.selection import rank_readings
 from assistant.signals import Signals, compute_signals
@@ -48,6 +50,13 @@ HANDOFF_TEXT: dict[str, str] = {
 }
 ARTICLE_LEAD = "In the meantime, this article may help:"
 CANDIDATES = 8  # passages retrieved and considered per question
+# A follow-up with this many words of its own ("and do I get that one back on my free invoices?") is
+# read on them; a shorter one ("it says bounced") is read with the words it takes from the
+# conversation. On DEV (with 3 or 4 alike): sample help centre AUROC 0.900 -> 0.915, sent precision
+# 0.947 -> 0.974, token-F1 0.424 -> 0.441; mtrag_govt_cloud AUROC 0.709 -> 0.711, token-F1 0.2855 ->
+# 0.2837. Every follow-up read on its own words: sample AUROC 0.877 ("it says bounced" got the
+# sentence with "Bounced" in it, not the steps for a bounced email), mtrag 0.726 / token-F1 0.281.
+OWN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -106,15 +115,33 @@ class Assistant:
         passages = read_passages(hits, query_vector, store=self.kb.store, embedder=self.kb.embedder)
         terms = self.terms(query)
         if query != question:  # a follow-up: the customer's goal from their last turn still holds
-            terms = terms.inheriting_actions(next((t for s, t in reversed(history) if s == "user"), ""))
-        said = next((t for s, t in reversed(history) if s != "user"), "") if query != question else ""
-        readings = rank_readings(read(query_vector, passages, terms, self.unit_scorer, said=said), terms=terms)
+            terms = terms.inheriting_actions(_last(history, "user"))
+        readings = self._read(question, query, history, query_vector, passages, terms)
         continuation = None
         if readings and leads_on(readings[0].passage.units, readings[0].best_unit):
             continuation = next_passage(
                 readings[0].passage, query_vector, store=self.kb.store, embedder=self.kb.embedder
             )
         return Evidence(question=question, query=query, readings=readings, terms=terms, continuation=continuation)
+
+    def _read(
+        self, question: str, query: str, history: Sequence[tuple[str, str]], query_vector: np.ndarray,
+        passages: list[Passage], terms: QuestionTerms,
+    ) -> list[Reading]:
+        """The passages read for the question, best first (see `OWN_WORDS` for a follow-up's)."""
+        if query == question:
+            return rank_readings(read(query_vector, passages, terms, self.unit_scorer), terms=terms)
+        said = _last(history, "agent")  # the customer asks for more than the last reply said
+        readings = rank_readings(read(query_vector, passages, terms, self.unit_scorer, said=said), terms=terms)
+        own = self.terms(question)
+        if len(own.terms) < OWN_WORDS:
+            return readings
+        # it says enough on its own: its own words choose the answer (the earlier turn's words chose
+        # the last one), and the standalone form, which the calibrator knows, scores it
+        own = own.inheriting_actions(_last(history, "user"))
+        standalone = {r.chunk_id: r for r in readings}
+        chosen = rank_readings(read(query_vector, passages, own, self.unit_scorer, said=said), terms=terms)
+        return [scored_as(r, standalone[r.chunk_id]) for r in chosen]
 
     def terms(self, text: str) -> QuestionTerms:
         lexical = self.kb.retriever.lexical_index()
@@ -219,6 +246,11 @@ class Assistant:
 
 
 ARTICLE_MIN = 0.3
+
+
+def _last(history: Sequence[tuple[str, str]], speaker: str) -> str:
+    """The last turn of the customer ("user"), or of the bot or an agent (anyone else)."""
+    return next((t for s, t in reversed(history) if (s == "user") == (speaker == "user")), "")
 
 
 def _reading_of(readings: list[Reading], hit: Hit) -> Reading | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -45,6 +45,14 @@ class Reading:
     @property
     def chunk_id(self) -> str:
         return self.passage.hit.chunk.chunk_id
+
+
+def scored_as(reading: Reading, other: Reading) -> Reading:
+    """`reading`'s answer, with the probability `other` (the same passage read for another phrasing
+    of the question) gives it."""
+    if reading.points_elsewhere or not len(other.unit_scores):
+        return reading
+    return replace(reading, answerability=float(other.unit_scores[reading.best_unit]))
 
 
 def with_table_headers(units: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, list[str]]:

@@ -234,3 +234,12 @@ def test_a_section_whose_heading_names_the_question_is_preferred(lenient):
     reply = lenient.reply("how do I remove someone from my team?")
     text = reply.draft if reply.handoff else reply.text
     assert "Remove from team" in text
+
+
+def test_a_follow_up_that_says_enough_on_its_own_is_answered_on_its_own_words(lenient):
+    history = [
+        ("user", "how do I void an invoice I sent by mistake?"),
+        ("agent", "You can void it from the invoice's More menu; it keeps its number and gets a VOID watermark."),
+    ]
+    reply = lenient.reply("would i get that back on my 5 free invoices for the month?", history)
+    assert "doesn't give back a Free plan invoice" in reply.text, reply.text

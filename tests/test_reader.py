@@ -75,3 +75,15 @@ def test_a_follow_up_is_not_answered_with_what_the_last_reply_already_said():
     assert follow_up.unit_scores[0] < fresh.unit_scores[0]
     assert follow_up.unit_scores[1] == fresh.unit_scores[1]
     assert follow_up.best_unit == 1
+
+
+def test_an_answer_chosen_for_one_phrasing_can_be_scored_by_another():
+    from assistant.reader import scored_as
+
+    passage = _passage("void", "Void an invoice from the menu. Voiding does not give back a free invoice.")
+    question = np.ones(DIM, dtype=np.float32) / 2
+    own = read(question, [passage], _terms("does voiding give back a free invoice"), _scorer())[0]
+    standalone = read(question, [passage], _terms("void invoice menu"), _scorer())[0]
+    both = scored_as(own, standalone)
+    assert both.best_unit == own.best_unit == 1
+    assert both.answerability == standalone.unit_scores[1] != own.answerability
