@@ -11,7 +11,8 @@ _PATTERNS = [
     rf"\b(?:talk|speak|chat|connect|transfer|escalate|put)\b(?:\s+\w+){{0,3}}?\s+(?:to|with|me\s+(?:to|through\s+to))\s+{_WHO}\b",
     rf"\b(?:want|need|get|see|like|request)\b(?:\s+\w+){{0,2}}?\s+{_WHO}\b",
     r"\b(?:real|live|actual)\s+(?:human|person|agent)\b",
-    r"\bhuman\s+(?:agent|support|being|help)\b",
+    # "a human agent", not "what makes a human being happy" ("talk to a human being" is above)
+    r"\bhuman\s+(?:agent|support|help)\b",
     r"^\W*(?:human|agent|representative|operator|person|a\s+human|a\s+person)(?:\s+please)?\W*$",
 ]
 _ASKS = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.I)

@@ -195,6 +195,8 @@ def test_greetings_get_a_friendly_word_not_a_handoff(assistant):
         ("How do I add an agent to my team?", False),
         ("Can my accountant talk to my clients?", False),
         ("Is the export human readable?", False),
+        ("can I talk to a human being?", True),
+        ("what quality of a human being is needed to lead a happy life", False),
         ("How do I reset my password?", False),
     ],
 )

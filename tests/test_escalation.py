@@ -98,6 +98,7 @@ REQUESTS: list[tuple[str, str]] = [
     ("we are considering legal action", "legal_threat"),
     # anger
     ("This is ridiculous, I've been waiting three days for a reply", "angry_customer"),
+    ("your support has been horrible all week", "angry_customer"),
     ("WHY IS MY INVOICE STILL NOT SENT", "angry_customer"),
     ("this is the third time I'm asking about this", "angry_customer"),
     ("I want to speak to your manager", "angry_customer"),
@@ -170,6 +171,8 @@ REQUESTS: list[tuple[str, str]] = [
 
 # Questions on the same topics: the help centre answers them, no person needed.
 QUESTIONS: list[str] = [
+    # a title is not a mood
+    "who published alexander and the terrible horrible no good very bad day",
     # refunds
     "How do refunds work?",
     "Can I get a refund if I cancel in the first week?",
