@@ -39,6 +39,7 @@ SHIPPED = Path(__file__).resolve().parent / "models" / "calibrator.json"
 FILE_NAME = "calibrator.json"
 MIN_SHARED_DOCUMENTS = 0.5  # Jaccard overlap of document ids for a recalibration to apply
 NOT_EXPLAINED = frozenset({"follow_up", "rank"})  # context, not a shortfall an agent can act on
+EXPLAINED_MIN = 0.05  # log-odds: a smaller pull is not shown as a reason
 
 
 def features(signals: Signals) -> dict[str, float]:
@@ -142,17 +143,22 @@ class Calibrator:
         return round(self.probability(signals) * grounded, 4)
 
     def explain(self, signals: Signals, n: int = 3) -> list[str]:
-        """The signals that pulled this reply's score down the most, strongest first."""
-        contributions = self._z(signals) * np.array(self.coef)
-        out: list[str] = []
-        for i in np.argsort(contributions):
-            name = self.names[i].removesuffix("_logit")
-            if contributions[i] >= 0 or name in out or name in NOT_EXPLAINED:
-                continue
-            out.append(name)
-            if len(out) == n:
-                break
-        return out
+        """The signals that pulled this reply's score down the most, strongest first: signals below
+        their usual value whose pull, summed over their features (answerability and its log-odds
+        are one signal), is at least `EXPLAINED_MIN` in log-odds. A signal the calibrator barely
+        weighs is no reason, and neither is a high value that a collinear weight turns negative."""
+        z = self._z(signals)
+        pulls: dict[str, float] = {}
+        below: dict[str, bool] = {}
+        for name, zi, c in zip(self.names, z, z * np.array(self.coef), strict=True):
+            key = name.removesuffix("_logit")
+            pulls[key] = pulls.get(key, 0.0) + float(c)
+            below.setdefault(key, bool(zi < 0))
+        down = sorted(
+            (c, name) for name, c in pulls.items()
+            if c <= -EXPLAINED_MIN and below[name] and name not in NOT_EXPLAINED
+        )
+        return [name for _, name in down[:n]]
 
     def to_json(self) -> str:
         data = asdict(self)

@@ -245,3 +245,18 @@ def test_a_follow_up_that_says_enough_on_its_own_is_answered_on_its_own_words(le
     ]
     reply = lenient.reply("would i get that back on my 5 free invoices for the month?", history)
     assert "doesn't give back a Free plan invoice" in reply.text, reply.text
+
+
+def test_agents_are_shown_only_the_signals_that_really_pulled_a_reply_down():
+    from assistant.calibration import SHIPPED
+
+    calibrator = Calibrator.load(SHIPPED)
+    weak_retrieval = Signals(
+        answerability=0.9, answerability_margin=0.5, retrieval=0.2, retrieval_margin=0.0, lexical=1.0,
+        support=0.8, coverage=1.0, rare_terms=1.0, numbers=1.0, answer_type=1.0, rank=0.0, follow_up=0.0,
+    )
+    low = calibrator.explain(weak_retrieval)
+    assert low[0] in {"retrieval", "retrieval_margin"}
+    # high values are no shortfall, whatever sign a collinear weight gives them; nor is a signal the
+    # calibrator barely weighs
+    assert not {"answer_type", "rare_terms", "answerability", "coverage"} & set(low)
