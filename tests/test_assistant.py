@@ -260,3 +260,9 @@ def test_agents_are_shown_only_the_signals_that_really_pulled_a_reply_down():
     # high values are no shortfall, whatever sign a collinear weight gives them; nor is a signal the
     # calibrator barely weighs
     assert not {"answer_type", "rare_terms", "answerability", "coverage"} & set(low)
+
+
+def test_a_short_follow_up_that_asks_for_a_kind_of_answer_gets_that_kind(lenient):
+    first = lenient.reply("how do I connect LedgerSync?")
+    reply = lenient.reply("how often does it sync?", [("user", "how do I connect LedgerSync?"), ("agent", first.text)])
+    assert reply.text.startswith("Tally syncs every 15 minutes."), reply.text
