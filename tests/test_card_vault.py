@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import stat
 from collections.abc import Iterator
 from datetime import date
@@ -147,7 +148,9 @@ def test_the_card_reaches_the_vault_and_only_its_summary_reaches_the_transcript(
     for view in (agent_view, customer_view):
         assert view["messages"][-1]["text"] == body["summary"] and view["messages"][-1]["role"] == "customer"
         assert view["payment_request"] is None
-        assert "4111111111111111" not in str(view) and "4111 1111" not in str(view) and "737" not in str(view)
+        assert "4111111111111111" not in str(view) and "4111 1111" not in str(view)
+        # the CVC standing alone: a timestamp's "44.737093Z" is not it
+        assert not re.search(r"(?<![\w.])737(?!\w)", str(view))
     assert not any(m["role"] == "bot" for m in customer_view["messages"][2:])  # the bot never answers it
 
 
