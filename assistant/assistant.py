@@ -132,13 +132,12 @@ class Assistant:
         passages: list[Passage], terms: QuestionTerms,
     ) -> list[Reading]:
         """The passages read for the question, best first (see `OWN_WORDS` for a follow-up's)."""
-        if query == question:
-            return rank_readings(read(query_vector, passages, terms, self.unit_scorer), terms=terms)
-        said = _last(history, "agent")  # the customer asks for more than the last reply said
-        readings = rank_readings(read(query_vector, passages, terms, self.unit_scorer, said=said), terms=terms)
-        own = self.terms(question)
-        if len(own.terms) < OWN_WORDS and not own.answer_type:
-            return readings
+        follow_up = query != question
+        said = _last(history, "agent") if follow_up else ""  # the customer asks for more than that
+        readings = read(query_vector, passages, terms, self.unit_scorer, said=said)
+        own = self.terms(question) if follow_up else None
+        if own is None or (len(own.terms) < OWN_WORDS and not own.answer_type):
+            return rank_readings(readings, terms=terms)
         # it says enough on its own, or what kind of answer it wants ("how often does it sync?"):
         # its own words choose the answer (the earlier turn's words chose the last one), and the
         # standalone form, which the calibrator knows, scores it

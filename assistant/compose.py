@@ -41,8 +41,9 @@ _LEANS_BACK = re.compile(
     re.I,
 )
 _POINTS_AWAY = re.compile(r"\b(above|below|the following|previous|preceding|as shown)\b", re.I)
-_POINTS_ON = re.compile(r"\b(below|the following|as follows)\b|:$|^here (?:are|is)\b", re.I)
-_INTRODUCES = re.compile(r":$|\b(below|the following|as follows)\W*$|^here (?:are|is)\b", re.I)
+_ONWARD = r"below|the following|as follows"
+_POINTS_ON = re.compile(rf"\b(?:{_ONWARD})\b|:$|^here (?:are|is)\b", re.I)  # anywhere in the sentence
+_INTRODUCES = re.compile(rf"\b(?:{_ONWARD})\W*$|:$|^here (?:are|is)\b", re.I)  # at its end: what follows is it
 WHOLE_SECTION_CHARS = 900  # a section of steps this short is quoted whole
 MAX_CHARS = 480  # budget for the sentences added around the answer
 NEAR = 0.08  # a neighbour within this of the best unit's score joins

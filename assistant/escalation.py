@@ -39,6 +39,8 @@ from pathlib import Path
 
 import yaml
 
+from assistant.text import straight_quotes
+
 __all__ = ["DEFAULT_RULES", "Escalation", "EscalationRule", "EscalationRules", "EscalationRulesError"]
 
 DEFAULT_RULES = Path(__file__).with_name("escalation_rules.yaml")
@@ -47,7 +49,6 @@ MAX_CHARS = 4000  # a chat message longer than this is matched on its first 4000
 _TOP_KEYS = frozenset({"define", "rules"})
 _RULE_KEYS = frozenset({"name", "reason", "priority", "reply_with_article", "patterns", "all", "unless"})
 _REFERENCE = re.compile(r"(?<!\\)\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"', "„": '"'})
 _MASKED_CARD = re.compile(r"(?<![\w•*#])(?:[xX•*#●·∙]{2,6}+[ \t-]?){1,4}+(\d{2,4})\b")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*[\r\n]+\s*")
@@ -124,7 +125,7 @@ class EscalationRules:
 
 
 def normalise(text: str) -> str:
-    text = text[:MAX_CHARS].translate(_QUOTES)
+    text = straight_quotes(text[:MAX_CHARS])
     text = _MASKED_CARD.sub(r"•••• \1", text)
     return _SPACES.sub(" ", text)
 

@@ -12,6 +12,7 @@ from assistant.compose import quote
 from assistant.evidence import Evidence, Passage
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading
+from assistant.text import straight_quotes
 
 # A second document is quoted when its best unit's answer probability reaches SECOND_SOURCE_MIN and
 # SECOND_SOURCE_RATIO of the first's. On DEV (gold citation rate; second sources added, gold of
@@ -61,11 +62,11 @@ def _quote_text(
     return text
 
 
-_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+_DASHES = str.maketrans({"–": "-", "—": "-"})
 
 
 def _plain(text: str) -> str:
-    return " ".join(text.translate(_TYPOGRAPHY).lower().split())
+    return " ".join(straight_quotes(text).translate(_DASHES).lower().split())
 
 
 def _repeats(text: str, earlier: str) -> bool:

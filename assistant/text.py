@@ -6,7 +6,15 @@ import re
 
 from knowledge.units import clean_markup, split_units
 
-__all__ = ["STOPWORDS", "clean_markup", "content_terms", "coverage", "split_units", "stem"]
+__all__ = ["STOPWORDS", "clean_markup", "content_terms", "coverage", "split_units", "stem", "straight_quotes"]
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"', "„": '"'})
+
+
+def straight_quotes(text: str) -> str:
+    """Typographic quotes as plain ones: "don’t" and "don't" are the same words."""
+    return text.translate(_QUOTES)
+
 
 STOPWORDS = frozenset(
     """a about above after again all also am an and any are as at be because been before being
