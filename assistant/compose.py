@@ -262,8 +262,13 @@ def _around(units: Sequence[str], scores: Sequence[float], best: int, heading: s
             continue
         if abs(i - best) > 2 or _POINTS_AWAY.search(units[i]):
             continue
-        chosen.add(i)
-        budget -= len(units[i])
+        # a sentence that introduces something ("If a credit note is wrong:") comes with it or not at all
+        added = {i} | _introduced(units, scores, i)
+        cost = sum(len(units[j]) for j in added - chosen)
+        if cost > budget:
+            continue
+        chosen |= added
+        budget -= cost
     # the sentence right after, when it leans on what we quote ("It takes 2 days."), with what it
     # introduces ("Changing it doesn't affect:" and its list)
     after = max(chosen) + 1

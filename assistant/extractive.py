@@ -8,17 +8,21 @@ from a verified document.
 
 from __future__ import annotations
 
-from assistant.compose import quote
+from assistant.compose import is_list_item, quote
 from assistant.evidence import Evidence, Passage
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading
-from assistant.text import straight_quotes
+from assistant.terms import QuestionTerms
+from assistant.text import clean_markup, straight_quotes
 
 # A second document is quoted when its best unit's answer probability reaches SECOND_SOURCE_MIN and
 # SECOND_SOURCE_RATIO of the first's. On DEV (gold citation rate; second sources added, gold of
 # them): mtrag 0.668 -> 0.707 (115 added, 70 gold); clapnq 0.956 -> 0.967 (13, 2); sample 0.984 (1).
 SECOND_SOURCE_MIN = 0.3
 SECOND_SOURCE_RATIO = 0.7
+# ... and the question's words, weighted by rarity, cover its passage (with its title and heading)
+# at least SECOND_SOURCE_WORDS as well as the first's.
+SECOND_SOURCE_WORDS = 0.75
 
 
 class ExtractiveProvider:
@@ -38,22 +42,25 @@ class ExtractiveProvider:
         how_to = evidence.terms.answer_type == "procedure"
         text = f"{_quote_text(first, continuation=evidence.continuation, how_to=how_to)} [1]"
         cited = [first.passage.hit]
-        second = _second_source(first, readings[1:])
+        second = _second_source(first, readings[1:], evidence.terms)
         if second is not None:
-            extra = _quote_text(second, whole_sections=False, how_to=how_to)
             cited.append(second.passage.hit)
-            # the same words in another document (one page under two addresses) are cited, not repeated
-            text = f"{text}[2]" if _repeats(extra, text) else f"{text}\n\n{extra} [2]"
+            # what the reply already says (one page under two addresses, a sentence two articles
+            # share) is cited, not repeated
+            said = _said_units(second.passage.units, text)
+            extra = "" if second.best_unit in said else _quote_text(second, whole_sections=False, how_to=how_to, said=said)
+            text = f"{text}[2]" if not extra or _repeats(extra, text) else f"{text}\n\n{extra} [2]"
         return Draft(text=text, cited=cited, support=float(first.answerability))
 
 
 def _quote_text(
-    reading: Reading, whole_sections: bool = True, continuation: Passage | None = None, how_to: bool = False
+    reading: Reading, whole_sections: bool = True, continuation: Passage | None = None, how_to: bool = False,
+    said: frozenset[int] = frozenset(),
 ) -> str:
     p = reading.passage
     scores = list(reading.unit_scores)
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
-              continued=continuation is not None, leave_out=reading.opposed, how_to=how_to)
+              continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to)
     text = q.text(p.units)
     if continuation is not None and continuation.units:
         # what the answer points at ("the steps below") starts the next section: quoted from its start
@@ -75,11 +82,32 @@ def _repeats(text: str, earlier: str) -> bool:
     return all(_plain(u) in said for u in text.splitlines() if u.strip())
 
 
-def _second_source(first: Reading, rest: list[Reading]) -> Reading | None:
+def _said_units(units: list[str], text: str) -> frozenset[int]:
+    """The sentences `text` already holds (list items stay with their list: a step left out of its
+    steps would leave a gap)."""
+    said = _plain(text)
+    return frozenset(
+        i for i, u in enumerate(units)
+        if not is_list_item(u) and len(u.split()) >= 4 and _plain(clean_markup(u)) in said
+    )
+
+
+def _second_source(first: Reading, rest: list[Reading], terms: QuestionTerms) -> Reading | None:
+    """The next document's reading, when it answers nearly as surely as the first and holds nearly
+    as much of the question's words, weighed by their rarity ("how many API keys?": not the article
+    on security keys)."""
     for r in rest:
         if r.passage.hit.chunk.doc_id == first.passage.hit.chunk.doc_id or not r.passage.units:
             continue
-        if r.answerability >= SECOND_SOURCE_MIN and r.answerability >= SECOND_SOURCE_RATIO * first.answerability:
+        if (
+            r.answerability >= SECOND_SOURCE_MIN and r.answerability >= SECOND_SOURCE_RATIO * first.answerability
+            and terms.weighted_coverage(_passage_text(r)) >= SECOND_SOURCE_WORDS * terms.weighted_coverage(_passage_text(first))
+        ):
             return r
         return None  # only the next document is considered
     return None
+
+
+def _passage_text(reading: Reading) -> str:
+    chunk = reading.passage.hit.chunk
+    return f"{chunk.title or ''}\n{chunk.heading}\n{chunk.text}"

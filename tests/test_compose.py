@@ -208,6 +208,23 @@ def test_a_sentence_leaning_on_the_answer_brings_what_it_introduces():
     )
 
 
+def test_a_neighbour_that_introduces_something_comes_with_it_or_not_at_all():
+    text = (
+        "Issued credit notes can't be edited, because they're tax documents. If a credit note is wrong:\n\n"
+        "- **Not yet applied:** void it, then create a new one.\n- **Already refunded:** issue a new invoice."
+    )
+    units = split_units(text)
+    scores = [0.4, 0.35, 0.1, 0.0]  # the intro is near enough to the answer to join it
+    assert quote(units, scores, 0).text(units) == (
+        "Issued credit notes can't be edited, because they're tax documents. If a credit note is wrong:\n"
+        "- Not yet applied: void it, then create a new one.\n- Already refunded: issue a new invoice."
+    )
+    long_list = "Plans change at once. What changes:\n\n" + "\n".join(f"- Feature {i} " + "x" * 60 for i in range(10))
+    units = split_units(long_list)
+    scores = [0.4, 0.35] + [0.0] * 10  # its list does not fit the budget: the intro stays out too
+    assert quote(units, scores, 0).text(units) == "Plans change at once."
+
+
 def test_a_how_to_answer_without_an_instruction_brings_the_next_one():
     text = (
         "You can switch between monthly and yearly billing at any time. Only the Owner can change the plan. "

@@ -6,7 +6,7 @@ import numpy as np
 
 from assistant.evidence import Evidence, Passage
 from assistant.extractive import ExtractiveProvider
-from assistant.reader import read
+from assistant.reader import Reading, read
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
 from knowledge.documents import Chunk, Hit
@@ -62,6 +62,38 @@ def test_the_same_words_in_a_second_document_are_cited_not_repeated():
     readings = read(np.ones(DIM, dtype=np.float32) / 2, [first, other], terms, _scorer())
     draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=readings, terms=terms))
     assert draft.text.count("[2]") == 1 and "named in 1990" in draft.text
+
+
+def _reading(passage: Passage, scores: list[float]) -> Reading:
+    best = int(np.argmax(scores))
+    return Reading(passage, scores[best], best, np.array(scores, dtype=np.float32))
+
+
+def test_a_second_source_adds_only_what_the_reply_does_not_say_yet():
+    first = _reading(_passage("requirements", "The apps need iOS 16 or later or Android 10 or later."), [0.6])
+    second = _reading(_passage(
+        "offline", "The apps keep working offline and sync when you're back online. The apps need iOS 16 or later or Android 10 or later.",
+        rank=1,
+    ), [0.55, 0.5])
+    terms = _terms("do the apps work offline on android 10")
+    draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=[first, second], terms=terms))
+    assert draft.text == (
+        "The apps need iOS 16 or later or Android 10 or later. [1]\n\n"
+        "The apps keep working offline and sync when you're back online. [2]"
+    )
+
+
+def test_a_second_source_about_something_else_with_the_same_common_words_is_left_out():
+    idf = {"api": 4.0}
+    terms = QuestionTerms.of("how many api keys can i have", lambda w: idf.get(w, 1.0))
+    api = _reading(_passage("api-keys", "You can have up to 5 active API keys."), [0.5])
+    security = _reading(_passage("security-keys", "You can register up to 5 security keys.", rank=1), [0.6])
+    draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=[api, security], terms=terms))
+    assert [h.chunk.doc_id for h in draft.cited] == ["api-keys"]
+
+    limits = _reading(_passage("limits", "Each account can have up to 5 API keys at a time.", rank=1), [0.6])
+    draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=[api, limits], terms=terms))
+    assert [h.chunk.doc_id for h in draft.cited] == ["api-keys", "limits"]
 
 
 def test_a_follow_up_is_not_answered_with_what_the_last_reply_already_said():
