@@ -199,11 +199,12 @@ def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> se
 
 def quote(
     units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
-    continued: bool = False, leave_out: frozenset[int] = frozenset(), how_to: bool = False,
+    continued: bool = False, leave_out: frozenset[int] = frozenset(), how_to: bool = False, echo: bool = False,
 ) -> Quote:
     """What to quote from one chunk whose answer is at unit `best`; `continued`: the next chunk is
     quoted after this one, so the quote runs to this chunk's end, pointer included; `leave_out`:
     units never quoted unless they are the answer itself (how to turn 2FA off, for "turn it on");
+    `echo`: the answer says little beyond the question's own words, so the sentence after it comes too;
     `how_to`: the customer asked how to do something, so a quote without an instruction brings the
     first one within three units after the answer ("You can switch to yearly billing at any time."
     and "All plan changes happen in Settings → Billing → Plan.")."""
@@ -219,6 +220,8 @@ def quote(
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
     else:
         chosen = _around(units, scores, best, heading)
+    if echo:  # the answer only says the question back ("Many clients prefer to pay by bank transfer."): what follows says more
+        chosen |= _next_sentence(units, scores, max(chosen))
     if continued:
         chosen |= set(range(best, n))
     if how_to and not any(is_instruction(units[i]) for i in chosen):
@@ -231,6 +234,13 @@ def quote(
     if is_list_item(units[ordered[0]]) and heading:
         lead_in = heading.split(" > ")[-1].strip().rstrip(":") + ":"
     return Quote(ordered, lead_in)
+
+
+def _next_sentence(units: Sequence[str], scores: Sequence[float], last: int) -> set[int]:
+    j = last + 1
+    if j >= len(units) or is_list_item(units[j]) or is_heading(units[j]) or is_question(units[j]) or is_reference(units[j]):
+        return set()
+    return {j} | _introduced(units, scores, j)
 
 
 def _next_instruction(units: Sequence[str], scores: Sequence[float], best: int, leave_out: frozenset[int]) -> set[int]:

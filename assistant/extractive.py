@@ -13,7 +13,7 @@ from assistant.evidence import Evidence, Passage
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading
 from assistant.terms import QuestionTerms
-from assistant.text import clean_markup, straight_quotes
+from assistant.text import clean_markup, content_terms, straight_quotes
 
 # A second document is quoted when its best unit's answer probability reaches SECOND_SOURCE_MIN and
 # SECOND_SOURCE_RATIO of the first's. On DEV (gold citation rate; second sources added, gold of
@@ -40,7 +40,9 @@ class ExtractiveProvider:
             return Draft(text="", cited=[])
         first = readings[0]
         how_to = evidence.terms.answer_type == "procedure"
-        text = f"{_quote_text(first, continuation=evidence.continuation, how_to=how_to)} [1]"
+        best = first.passage.units[first.best_unit]
+        echo = not is_list_item(best) and echoes(evidence.query, best)
+        text = f"{_quote_text(first, continuation=evidence.continuation, how_to=how_to, echo=echo)} [1]"
         cited = [first.passage.hit]
         second = _second_source(first, readings[1:], evidence.terms)
         if second is not None:
@@ -55,12 +57,12 @@ class ExtractiveProvider:
 
 def _quote_text(
     reading: Reading, whole_sections: bool = True, continuation: Passage | None = None, how_to: bool = False,
-    said: frozenset[int] = frozenset(),
+    said: frozenset[int] = frozenset(), echo: bool = False,
 ) -> str:
     p = reading.passage
     scores = list(reading.unit_scores)
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
-              continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to)
+              continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to, echo=echo)
     text = q.text(p.units)
     if continuation is not None and continuation.units:
         # what the answer points at ("the steps below") starts the next section: quoted from its start
@@ -80,6 +82,12 @@ def _repeats(text: str, earlier: str) -> bool:
     """Every line of `text` is already in `earlier` (spacing, case and curly quotes aside)."""
     said = _plain(earlier)
     return all(_plain(u) in said for u in text.splitlines() if u.strip())
+
+
+def echoes(question: str, unit: str) -> bool:
+    """The unit says little the question does not: at most a third of its words are new."""
+    words = content_terms(clean_markup(unit))
+    return bool(words) and len(words - content_terms(question)) <= len(words) / 3
 
 
 def _said_units(units: list[str], text: str) -> frozenset[int]:

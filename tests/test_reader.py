@@ -96,6 +96,27 @@ def test_a_second_source_about_something_else_with_the_same_common_words_is_left
     assert [h.chunk.doc_id for h in draft.cited] == ["api-keys", "limits"]
 
 
+def test_an_answer_that_only_says_the_question_back_brings_the_sentence_after_it():
+    from assistant.extractive import echoes
+
+    question = "can my client pay by bank transfer"
+    assert echoes(question, "Many clients prefer to pay by bank transfer.")
+    assert not echoes(question, "Tally shows your bank details on every invoice, and you record the payment.")
+
+    passage = _passage("bank", (
+        "Many clients prefer to pay by bank transfer. Tally shows your bank details on every invoice. "
+        "Bank transfers have no fees."
+    ))
+    reading = _reading(passage, [0.6, 0.3, 0.1])
+    evidence = Evidence(question=question, query=question, readings=[reading], terms=_terms(question))
+    assert ExtractiveProvider().answer(question, evidence).text == (
+        "Many clients prefer to pay by bank transfer. Tally shows your bank details on every invoice. [1]"
+    )
+    other = "does a bank transfer cost anything"
+    evidence = Evidence(question=other, query=other, readings=[reading], terms=_terms(other))
+    assert ExtractiveProvider().answer(other, evidence).text == "Many clients prefer to pay by bank transfer. [1]"
+
+
 def test_a_follow_up_is_not_answered_with_what_the_last_reply_already_said():
     passage = _passage("void", "Void an invoice sent by mistake from the menu. Voiding does not give back a free invoice.")
     terms = _terms("void invoice sent by mistake free")
