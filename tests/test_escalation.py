@@ -103,6 +103,7 @@ REQUESTS: list[tuple[str, str]] = [
     ("this is the third time I'm asking about this", "angry_customer"),
     ("I want to speak to your manager", "angry_customer"),
     ("worst customer service I've ever had", "angry_customer"),
+    ("what a scam", "angry_customer"),
     ("your app is f***ing useless", "angry_customer"),
     ("Sort this out or I'm switching to Xero", "angry_customer"),
     ("Absolutely unacceptable.", "angry_customer"),
@@ -173,6 +174,8 @@ REQUESTS: list[tuple[str, str]] = [
 QUESTIONS: list[str] = [
     # a title is not a mood
     "who published alexander and the terrible horrible no good very bad day",
+    # asking where to report a scam is not calling us one
+    "where can people report a scam they were affected by?",
     # refunds
     "How do refunds work?",
     "Can I get a refund if I cancel in the first week?",
