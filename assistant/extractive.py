@@ -60,7 +60,7 @@ def _quote_text(
     said: frozenset[int] = frozenset(), echo: bool = False,
 ) -> str:
     p = reading.passage
-    scores = list(reading.unit_scores)
+    scores = list(reading.quote_scores)
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
               continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to, echo=echo)
     text = q.text(p.units)

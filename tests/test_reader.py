@@ -117,6 +117,31 @@ def test_an_answer_that_only_says_the_question_back_brings_the_sentence_after_it
     assert ExtractiveProvider().answer(other, evidence).text == "Many clients prefer to pay by bank transfer. [1]"
 
 
+def test_a_sentence_read_in_its_place_can_rise_with_its_neighbours_but_a_label_cannot():
+    from assistant.reader import with_neighbours
+
+    e = np.eye(DIM, dtype=np.float32)
+    text = "Transfers to Europe are slow.\n\nIt takes 2 days.\n\nDelivery times"
+    units = split_units(text)
+    vectors = np.stack([e[0], e[1], e[1]])
+    assert np.allclose(np.linalg.norm(with_neighbours(vectors), axis=1), 1.0)
+    chunk = Chunk(chunk_id="t#0", doc_id="t", title="t", url=None, text=text, content_hash="h", ordinal=0)
+    passage = Passage(Hit(chunk, score=0.6, fused=0.5), 0, units, vectors, vectors @ e[0])
+    cosine_only = UnitScorer(coef=[0.0] * (2 * DIM) + [4.0, 0.0, 0.0], intercept=-2.0)
+
+    reading = read(e[0], [passage], _terms("are transfers to europe slow"), cosine_only)[0]
+    own = reading.quote_scores
+    assert reading.unit_scores[1] > own[1]  # "It takes 2 days." beside what "it" is
+    assert reading.unit_scores[0] == own[0]  # its neighbours never lower a unit
+    assert reading.unit_scores[2] == own[2]  # a label stays what it is alone
+    assert reading.best_unit == 0
+
+    asks_a_number = read(e[0], [passage], _terms("how many days do transfers to europe take"), cosine_only)[0]
+    assert asks_a_number.unit_scores[1] > asks_a_number.quote_scores[1]  # it holds a number: it may rise
+    asks_a_place = read(e[0], [passage], _terms("where do transfers go"), cosine_only)[0]
+    assert asks_a_place.unit_scores[1] == asks_a_place.quote_scores[1]  # no place in it: it may not
+
+
 def test_a_follow_up_is_not_answered_with_what_the_last_reply_already_said():
     passage = _passage("void", "Void an invoice sent by mistake from the menu. Voiding does not give back a free invoice.")
     terms = _terms("void invoice sent by mistake free")
