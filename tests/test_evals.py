@@ -242,7 +242,7 @@ def test_answer_eval_times_the_first_piece_of_each_streamed_draft() -> None:
 
 
 ANSWER_FLOORS = {  # measured on the test split, minus a margin for 61 questions: see evals/README.md
-    "auroc": 0.8,  # measured 0.859
+    "auroc": 0.8,  # measured 0.868
     "sent_precision": 0.85,  # 0.947
     "unanswerable_handed_off": 0.9,  # 1.0
     "action_handed_off": 0.9,  # 1.0
