@@ -220,7 +220,7 @@ def quote(
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
     else:
         chosen = _around(units, scores, best, heading)
-    if echo:  # the answer only says the question back ("Many clients prefer to pay by bank transfer."): what follows says more
+    if echo:  # the answer only says the question back ("Many clients prefer to pay by bank transfer.")
         chosen |= _next_sentence(units, scores, max(chosen))
     if continued:
         chosen |= set(range(best, n))
@@ -237,8 +237,10 @@ def quote(
 
 
 def _next_sentence(units: Sequence[str], scores: Sequence[float], last: int) -> set[int]:
+    """The sentence after unit `last`, with what it introduces; nothing if a list, a heading, a
+    question or a pointer comes next."""
     j = last + 1
-    if j >= len(units) or is_list_item(units[j]) or is_heading(units[j]) or is_question(units[j]) or is_reference(units[j]):
+    if j >= len(units) or any(f(units[j]) for f in (is_list_item, is_heading, is_question, is_reference)):
         return set()
     return {j} | _introduced(units, scores, j)
 

@@ -50,7 +50,9 @@ class ExtractiveProvider:
             # what the reply already says (one page under two addresses, a sentence two articles
             # share) is cited, not repeated
             said = _said_units(second.passage.units, text)
-            extra = "" if second.best_unit in said else _quote_text(second, whole_sections=False, how_to=how_to, said=said)
+            extra = "" if second.best_unit in said else _quote_text(
+                second, whole_sections=False, how_to=how_to, said=said
+            )
             text = f"{text}[2]" if not extra or _repeats(extra, text) else f"{text}\n\n{extra} [2]"
         return Draft(text=text, cited=cited, support=float(first.answerability))
 
@@ -109,7 +111,8 @@ def _second_source(first: Reading, rest: list[Reading], terms: QuestionTerms) ->
             continue
         if (
             r.answerability >= SECOND_SOURCE_MIN and r.answerability >= SECOND_SOURCE_RATIO * first.answerability
-            and terms.weighted_coverage(_passage_text(r)) >= SECOND_SOURCE_WORDS * terms.weighted_coverage(_passage_text(first))
+            and terms.weighted_coverage(_passage_text(r))
+            >= SECOND_SOURCE_WORDS * terms.weighted_coverage(_passage_text(first))
         ):
             return r
         return None  # only the next document is considered

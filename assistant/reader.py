@@ -35,9 +35,10 @@ SAID_SHARE = 0.8  # of a unit's words in the last reply, for it to count as said
 # the answer and its probability; the units quoted around it are chosen on their own scores. DEV
 # with the shipped calibrator, AUROC / ECE / token-F1: mtrag 0.715 / 0.056 / 0.282 -> 0.725 / 0.053
 # / 0.288; clapnq 0.842 / 0.048 / 0.476 -> 0.842 / 0.044 / 0.476; sample 0.915 / 0.066 / 0.447 ->
-# 0.921 / 0.075 / 0.444; the sample test split unchanged but AUROC 0.867 -> 0.868. Blending without those guards (0.3 or 0.5, raising or lowering): mtrag
-# AUROC 0.722-0.727 and token-F1 0.293, but "2. Click Create API key" beat "You can have up to 5
-# active keys" for "how many API keys?", and a breadcrumb beside an answer was quoted at 0.95.
+# 0.921 / 0.075 / 0.444; the sample test split unchanged but AUROC 0.867 -> 0.868. Blending without
+# those guards (0.3 or 0.5, raising or lowering): mtrag AUROC 0.722-0.727 and token-F1 0.293, but
+# "2. Click Create API key" beat "You can have up to 5 active keys" for "how many API keys?", and a
+# breadcrumb beside an answer was quoted at 0.95.
 NEIGHBOURS_WEIGHT = 0.3
 _HEADING_PARTS = re.compile(r"\s*(?:,|/|;|\bor\b|\band\b)\s*", re.I)
 
@@ -155,8 +156,9 @@ def read(
             probs = np.where(opposed, probs * OPPOSITE_PENALTY, probs)
             own = np.where(opposed, own * OPPOSITE_PENALTY, own)
         if said:
-            probs = np.where(_said(p.units, said), probs * SAID_PENALTY, probs)
-            own = np.where(_said(p.units, said), own * SAID_PENALTY, own)
+            already = _said(p.units, said)
+            probs = np.where(already, probs * SAID_PENALTY, probs)
+            own = np.where(already, own * SAID_PENALTY, own)
         labels = np.array([is_heading(u) or is_question(u) or i in pointers for i, u in enumerate(p.units)])
         if labels.all():  # headings, questions and links only (a menu, "Back to top"): nothing to quote
             readings.append(Reading(p, 0.0, 0, np.zeros(len(p.units), dtype=np.float32), points_elsewhere=True))
