@@ -9,7 +9,9 @@ answer; a passage of labels only (a menu, "Back to top") answers nothing. A unit
 section, by its heading) about the opposite of the action asked — turning 2FA off, for "how do I
 turn it on?" — keeps only a quarter of its score and is not quoted. For a follow-up, a unit the
 last reply already said keeps half: "and do I get that one back on my free invoices?" after how to
-void an invoice asks for something new.
+void an invoice asks for something new. Each unit is also read in its place, beside its neighbours,
+which may raise its probability (see NEIGHBOURS_WEIGHT); what is quoted around the answer is chosen
+on the units' own scores.
 """
 
 from __future__ import annotations
@@ -150,15 +152,14 @@ def read(
             may_rise = np.array([_prose(u) and terms.type_found(t) > 0 for u, t in zip(p.units, texts, strict=True)])
             probs = np.where(may_rise, np.maximum(probs, in_place), probs)
         opposed = np.zeros(len(p.units), dtype=bool)
+        penalty = np.ones(len(p.units), dtype=np.float32)
         if terms.actions:  # about the opposite of the action asked: not its answer
             section_opposes = _section_opposes(terms, p.hit.chunk.heading)
             opposed = np.array([section_opposes or terms.opposes(u) for u in p.units])
-            probs = np.where(opposed, probs * OPPOSITE_PENALTY, probs)
-            own = np.where(opposed, own * OPPOSITE_PENALTY, own)
+            penalty = np.where(opposed, penalty * OPPOSITE_PENALTY, penalty)
         if said:
-            already = _said(p.units, said)
-            probs = np.where(already, probs * SAID_PENALTY, probs)
-            own = np.where(already, own * SAID_PENALTY, own)
+            penalty = np.where(_said(p.units, said), penalty * SAID_PENALTY, penalty)
+        probs, own = probs * penalty, own * penalty
         labels = np.array([is_heading(u) or is_question(u) or i in pointers for i, u in enumerate(p.units)])
         if labels.all():  # headings, questions and links only (a menu, "Back to top"): nothing to quote
             readings.append(Reading(p, 0.0, 0, np.zeros(len(p.units), dtype=np.float32), points_elsewhere=True))
