@@ -60,7 +60,14 @@ _GAP = r"(?:\S+\s+){0,3}?"
 # Opposite actions: "how do I turn on 2FA?" is not answered by how to turn it off, though the two
 # sentences embed almost alike. Each pair: (this action, its opposite).
 _OPPOSITES = [
-    (rf"\b(?:enable|activate|(?:turn|switch)\w*\s+{_GAP}on)\b", rf"\b(?:disable|deactivate|(?:turn|switch)\w*\s+{_GAP}off)\b"),
+    # setting something going against ending it: "how do I stop a recurring invoice?" is not answered
+    # by how to create one or turn one on
+    (
+        rf"\b(?:enable|activate|(?:turn|switch)\w*\s+{_GAP}on|start|starts|started|starting|"
+        r"create|creates|created|creating|(?:set|sets|setting)\s+up)\b",
+        rf"\b(?:disable|deactivate|(?:turn|switch)\w*\s+{_GAP}off|stop|stops|stopped|stopping|"
+        r"delete|deletes|deleted|deleting)\b",
+    ),
     (r"\b(?:upgrad\w*)\b", r"\b(?:downgrad\w*)\b"),
     (r"\b(?:import\w*)\b", r"\b(?:export\w*)\b"),
     (r"\b(?:lock|locks|locked|locking)\b", r"\b(?:unlock\w*)\b"),

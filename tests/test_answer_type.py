@@ -85,3 +85,14 @@ def test_a_section_is_about_the_opposite_only_when_all_of_its_heading_is():
     assert _section_opposes(terms, "Security > Turn off 2FA")
     assert not _section_opposes(terms, "Security > Turn off 2FA or replace your phone")
     assert not _section_opposes(terms, "Security > Set up 2FA")
+
+
+def test_ending_something_is_the_opposite_of_setting_it_going():
+    from assistant.reader import _section_opposes
+
+    stop = _terms("how do I stop a recurring invoice?")
+    assert _section_opposes(stop, "Recurring invoices > Create a recurring profile")
+    assert not _section_opposes(stop, "Recurring invoices > Edit, pause or stop a profile")
+    assert stop.opposes("Turn on automatic reminders so unpaid invoices get followed up.")
+    assert not stop.opposes("Recurring invoices are available on the Starter and Pro plans.")  # a plan, not an action
+    assert _terms("how do I create an API key?").opposes("You can delete a key at any time.")

@@ -91,6 +91,13 @@ def test_turning_on_two_factor_is_not_answered_with_how_to_turn_it_off(lenient):
     assert "Scan the QR code" in reply.text or "security key" in reply.text.lower()
 
 
+def test_stopping_a_recurring_invoice_is_not_answered_with_how_to_make_one(lenient):
+    reply = lenient.reply("how do I stop a recurring invoice?")
+    text = reply.draft if reply.handoff else reply.text
+    assert "Make recurring" not in text and "Start profile" not in text
+    assert "ends the profile permanently" in text
+
+
 def test_a_follow_up_keeps_the_customers_goal_and_is_not_answered_with_its_opposite(lenient):
     first = "How do I turn on 2FA?"
     history = [("user", first), ("agent", lenient.reply(first).text)]
