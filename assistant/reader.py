@@ -7,7 +7,8 @@ unit's probability, and that unit is where its answer is. A table row is read wi
 header row. Headings, quoted questions and pointers to other articles are labels, never the
 answer; a passage of labels only (a menu, "Back to top") answers nothing. A unit (or a whole
 section, by its heading) about the opposite of the action asked — turning 2FA off, for "how do I
-turn it on?" — keeps only a quarter of its score and is not quoted. For a follow-up, a unit the
+turn it on?" — keeps only a quarter of its score, is not quoted, and is not the answer while its
+passage has any other. For a follow-up, a unit the
 last reply already said keeps half: "and do I get that one back on my free invoices?" after how to
 void an invoice asks for something new. Each unit is also read in its place, beside its neighbours,
 which may raise its probability (see NEIGHBOURS_WEIGHT); what is quoted around the answer is chosen
@@ -109,9 +110,20 @@ def with_neighbours(vectors: np.ndarray) -> np.ndarray:
 
 def _section_opposes(terms: QuestionTerms, heading: str) -> bool:
     """The section is about the opposite action only: "Turn off 2FA", not "Turn off 2FA or replace
-    your phone", whose second half may be just what a customer who lost their phone needs."""
-    parts = [part for part in _HEADING_PARTS.split(heading.split(" > ")[-1]) if part.strip()]
+    your phone", whose second half may be just what a customer who lost their phone needs. A part
+    of one or two words is no topic of its own: "Turn reminders off for one client or invoice" is
+    about turning them off, and so is "Turn on reminders (Starter and Pro)" about turning them on."""
+    parts = [part for part in _HEADING_PARTS.split(heading.split(" > ")[-1]) if len(part.split()) >= 3]
     return bool(parts) and all(terms.opposes(part) for part in parts)
+
+
+def section_topic(terms: QuestionTerms, heading: str) -> str:
+    """The section's own heading without its parts about the opposite action: "Turn off 2FA or
+    replace your phone" is, for "how do I turn on 2FA?", about replacing a phone."""
+    section = heading.split(" > ")[-1]
+    if not terms.actions:
+        return section
+    return " ".join(part for part in _HEADING_PARTS.split(section) if part.strip() and not terms.opposes(part))
 
 
 def _said(units: Sequence[str], said: str) -> np.ndarray:
@@ -164,7 +176,9 @@ def read(
         if labels.all():  # headings, questions and links only (a menu, "Back to top"): nothing to quote
             readings.append(Reading(p, 0.0, 0, np.zeros(len(p.units), dtype=np.float32), points_elsewhere=True))
             continue
-        best = int(np.argmax(np.where(labels, -1.0, probs)))
+        # the answer is neither a label nor about the opposite action, while the passage has one that is not
+        excluded = labels | opposed if not (labels | opposed).all() else labels
+        best = int(np.argmax(np.where(excluded, -1.0, probs)))
         # the reading in place chooses the answer and says how sure it is; the units quoted around
         # it are chosen on their own scores (see NEIGHBOURS_WEIGHT)
         opposite = frozenset(np.flatnonzero(opposed).tolist())

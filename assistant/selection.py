@@ -17,6 +17,10 @@ on its own: only the sample help centre has headings among the DEV sets (clapnq 
 unchanged), where weights 0.3 / 0.45 / 0.6 / 1.0 moved token-F1 0.419 -> 0.419 / 0.419 / 0.427 /
 0.433 and AUROC 0.879 -> 0.885 / 0.885 / 0.885 / 0.888, and from 0.6 on one fewer question was
 sent right (the intro of the right article lost to a section of another whose heading matched).
+A unit about the opposite of the action asked, and a heading's part about it, count for nothing
+here: "To turn 2FA off, …" is as like "how do I turn on 2FA?" as any sentence, and its section
+("Turn off 2FA or replace your phone") came first with the turn-off sentence as its answer (DEV
+and the sample test split: no reply changed).
 A bonus for a passage with numbered steps when the question asks how to do something (0.3 / 0.6)
 was tried and not kept: mtrag DEV within 0.003, and on the sample help centre's DEV a right answer
 ("you can't edit a credit note: void it") lost to a section of steps.
@@ -24,7 +28,9 @@ was tried and not kept: mtrag DEV within 0.003, and on the sample help centre's 
 
 from __future__ import annotations
 
-from assistant.reader import Reading
+import numpy as np
+
+from assistant.reader import Reading, section_topic
 from assistant.terms import QuestionTerms
 
 RETRIEVAL_WEIGHT = 2.0
@@ -34,8 +40,10 @@ HEADING_WEIGHT = 0.5
 
 def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: QuestionTerms | None = None) -> float:
     sims = reading.passage.similarity
+    if reading.opposed:  # a unit about the opposite action is like the question, and no answer to it
+        sims = np.delete(sims, sorted(reading.opposed))
     best_unit = float(sims.max()) if len(sims) else 0.0
-    section = reading.passage.hit.chunk.heading.split(" > ")[-1]
+    section = section_topic(terms, reading.passage.hit.chunk.heading) if terms is not None else ""
     heading = terms.coverage(section) if terms is not None and section else 0.0
     return (
         reading.answerability + weight * reading.passage.hit.fused + UNIT_WEIGHT * best_unit + HEADING_WEIGHT * heading

@@ -85,10 +85,18 @@ def test_every_sentence_of_an_extractive_reply_comes_from_its_cited_sources(leni
                     assert unit in allowed, (question, unit)
 
 
-def test_turning_on_two_factor_is_not_answered_with_how_to_turn_it_off(lenient):
-    reply = lenient.reply("How do I turn on two-factor authentication?")
-    assert "Turn off" not in reply.text and "turn 2FA off" not in reply.text
-    assert "Scan the QR code" in reply.text or "security key" in reply.text.lower()
+@pytest.mark.parametrize("question", ["How do I turn on two-factor authentication?", "how do I turn on 2FA?"])
+def test_turning_on_two_factor_is_not_answered_with_how_to_turn_it_off(lenient, question):
+    reply = lenient.reply(question)
+    text = reply.draft if reply.handoff else reply.text
+    assert "Turn off" not in text and "turn 2FA off" not in text
+    assert "Scan the QR code" in text or "security key" in text.lower()
+
+
+def test_setting_up_reminders_is_not_answered_from_the_section_on_turning_them_off(lenient):
+    reply = lenient.reply("how do I set up reminders?")  # "Turn reminders off for one client or invoice"
+    text = reply.draft if reply.handoff else reply.text
+    assert "Pause reminders" not in text and "Turn on Automatic reminders" in text
 
 
 def test_stopping_a_recurring_invoice_is_not_answered_with_how_to_make_one(lenient):

@@ -165,3 +165,25 @@ def test_an_answer_chosen_for_one_phrasing_can_be_scored_by_another():
     both = scored_as(own, standalone)
     assert both.best_unit == own.best_unit == 1
     assert both.answerability == standalone.unit_scores[1] != own.answerability
+
+
+def _section(heading: str, text: str, similarity: list[float], fused: float) -> Passage:
+    units = split_units(text)
+    vectors = np.tile(np.eye(DIM, dtype=np.float32)[0], (len(units), 1))
+    chunk = Chunk(chunk_id=f"{heading}#0", doc_id="2fa", title="Two-factor authentication", url=None, text=text,
+                  content_hash="h", ordinal=0, heading=f"Two-factor authentication > {heading}")
+    return Passage(Hit(chunk, score=0.6, fused=fused), 0, units, vectors, np.array(similarity, dtype=np.float32))
+
+
+def test_a_sentence_about_the_opposite_action_is_neither_the_answer_nor_what_ranks_its_section():
+    from assistant.selection import rank_readings
+
+    terms = _terms("how do I turn on 2FA?")
+    off = _section("Turn off 2FA or replace your phone",
+                   "To turn 2FA off, click Turn off two-factor authentication.\n\nTo move to a new phone, scan the new code.",
+                   similarity=[0.9, 0.3], fused=0.5)
+    on = _section("Turn on 2FA with an authenticator app", "1. Go to Settings → Security.\n2. Click Set up authenticator app.",
+                  similarity=[0.5, 0.4], fused=0.45)
+    readings = read(np.eye(DIM, dtype=np.float32)[0], [off, on], terms, _scorer())
+    assert readings[0].opposed == {0} and readings[0].best_unit == 1  # never the turn-off sentence
+    assert rank_readings(readings, terms=terms)[0].passage is on  # its likeness to the question does not count
