@@ -114,13 +114,25 @@ def is_reference(unit: str) -> bool:
 
 
 _LINK_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+\[[^\]]+\]\([^)]+\)\W*$")
+# "This article covers …", "In this tutorial, you …", "This page contains archived content": what
+# the page is about, said to a reader who has it in front of them
+_ABOUT_THE_PAGE = re.compile(
+    r"^\W*(?:in\s+)?this\s+(?:help\s+)?(?:article|guide|page|topic|tutorial|section|document)\b", re.I
+)
+
+
+def is_about_the_page(unit: str) -> bool:
+    return bool(_ABOUT_THE_PAGE.match(clean_markup(unit)))
 
 
 def references(units: Sequence[str], heading: str = "") -> set[int]:
-    """The units that only point elsewhere: pointers, list items that are only a link, and a list
-    of links with its label ("Related articles:" and the article titles under it, or every list
-    item of a section so headed)."""
-    out = {i for i, u in enumerate(units) if is_reference(u) or _LINK_ITEM.match(u)}
+    """The units that only point elsewhere: pointers, list items that are only a link, a sentence
+    about the page itself ("This article covers creating, sending and editing an invoice"), and a
+    list of links with its label ("Related articles:" and the article titles under it, or every
+    list item of a section so headed)."""
+    out = {
+        i for i, u in enumerate(units) if is_reference(u) or _LINK_ITEM.match(u) or is_about_the_page(u)
+    }
     if _LINK_LIST.match(heading.split(" > ")[-1]):
         out |= {i for i, u in enumerate(units) if is_list_item(u)}
     for i, unit in enumerate(units):
@@ -238,9 +250,10 @@ def quote(
 
 def _next_sentence(units: Sequence[str], scores: Sequence[float], last: int) -> set[int]:
     """The sentence after unit `last`, with what it introduces; nothing if a list, a heading, a
-    question or a pointer comes next."""
+    question, a pointer or a sentence about the page comes next."""
     j = last + 1
-    if j >= len(units) or any(f(units[j]) for f in (is_list_item, is_heading, is_question, is_reference)):
+    labels = (is_list_item, is_heading, is_question, is_reference, is_about_the_page)
+    if j >= len(units) or any(f(units[j]) for f in labels):
         return set()
     return {j} | _introduced(units, scores, j)
 

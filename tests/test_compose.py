@@ -152,6 +152,17 @@ def test_a_pointer_to_another_article_is_not_an_answer():
     assert quote(units, [1.0, 0.99], 0).text(units) == "Fees are the same on every plan."
 
 
+def test_a_sentence_about_the_page_itself_is_not_an_answer():
+    from assistant.compose import references
+
+    text = (
+        "This article covers everything about an invoice: creating it, sending it and changing it after it's sent.\n\n"
+        "In this tutorial, you deploy a model.\n\nThis page contains archived content.\n\n"
+        "This invoice is sent by email.\n\nThe article covers are printed in colour."
+    )
+    assert references(split_units(text)) == {0, 1, 2}
+
+
 def test_an_instruction_about_something_named_before_brings_the_sentence_that_names_it():
     prose = "Retries stop after 3 days. Then we disable the endpoint and email you. Re-enable it in Settings once it's fixed."
     assert _quote(prose, "Re-enable it") == (
