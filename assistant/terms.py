@@ -89,6 +89,22 @@ def _asked_actions(question: str) -> list[tuple[re.Pattern[str], re.Pattern[str]
     return out
 
 
+# the action a how-to question asks about: "how do I edit an invoice after sending it?" -> edit
+_ASKED_VERB = re.compile(
+    r"\b(?:how\s+(?:do|can|should|would|could|will|must)\s+(?:i|we|you)|how\s+to|can\s+(?:i|we)|"
+    r"where\s+(?:do|can)\s+(?:i|we))\s+(?:\w+ly\s+)?([a-z]+)",
+    re.I,
+)
+
+
+def asked_verb(question: str) -> str:
+    """The verb right after "how do I", "how to", "can I" or "where do I", as the lexical index
+    stems it; "" if there is none."""
+    m = _ASKED_VERB.search(question)
+    words = tokenize(m.group(1)) if m else []
+    return words[0] if words else ""
+
+
 def is_instruction(text: str) -> bool:
     """What to do: a step, a path through the app ("Settings → Billing"), an imperative ("Click Save")."""
     return bool(_INSTRUCTION.search(text))
@@ -107,6 +123,7 @@ class QuestionTerms:
     numbers: frozenset[str]
     answer_type: AnswerType
     actions: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()  # asked action, its opposite
+    verb: str = ""  # what a how-to question asks to do, stemmed ("edit")
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
@@ -116,6 +133,7 @@ class QuestionTerms:
             numbers=frozenset(_NUMBER.findall(question)),
             answer_type=expected_type(question),
             actions=tuple(_asked_actions(question)),
+            verb=asked_verb(question),
         )
 
     def inheriting_actions(self, earlier: str) -> QuestionTerms:

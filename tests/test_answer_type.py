@@ -96,3 +96,12 @@ def test_ending_something_is_the_opposite_of_setting_it_going():
     assert stop.opposes("Turn on automatic reminders so unpaid invoices get followed up.")
     assert not stop.opposes("Recurring invoices are available on the Starter and Pro plans.")  # a plan, not an action
     assert _terms("how do I create an API key?").opposes("You can delete a key at any time.")
+
+
+def test_a_how_to_question_names_the_action_it_asks_about():
+    from assistant.terms import asked_verb
+
+    assert asked_verb("how do I edit an invoice after sending it?") == "edit"
+    assert asked_verb("How can we quickly export our invoices?") == "export"
+    assert asked_verb("can I delete a client?") == "delete"
+    assert asked_verb("what does the Free plan include?") == ""

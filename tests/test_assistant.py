@@ -106,6 +106,12 @@ def test_stopping_a_recurring_invoice_is_not_answered_with_how_to_make_one(lenie
     assert "ends the profile permanently" in text
 
 
+def test_editing_a_sent_invoice_is_answered_from_the_section_on_editing_not_the_articles_contents(lenient):
+    reply = lenient.reply("how do I edit an invoice after sending it?")
+    text = reply.draft if reply.handoff else reply.text
+    assert "This article covers" not in text and "What you can change depends on the invoice's status" in text
+
+
 def test_a_follow_up_keeps_the_customers_goal_and_is_not_answered_with_its_opposite(lenient):
     first = "How do I turn on 2FA?"
     history = [("user", first), ("agent", lenient.reply(first).text)]

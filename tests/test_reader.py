@@ -187,3 +187,15 @@ def test_a_sentence_about_the_opposite_action_is_neither_the_answer_nor_what_ran
     readings = read(np.eye(DIM, dtype=np.float32)[0], [off, on], terms, _scorer())
     assert readings[0].opposed == {0} and readings[0].best_unit == 1  # never the turn-off sentence
     assert rank_readings(readings, terms=terms)[0].passage is on  # its likeness to the question does not count
+
+
+def test_of_two_sections_alike_the_one_whose_heading_names_the_action_asked_comes_first():
+    from assistant.selection import rank_readings
+
+    terms = _terms("how do I edit an invoice after sending it?")
+    send = _section("Send an invoice", "From the preview, click Send.\n\n- edit the invoice's subject", [0.5, 0.5], 0.5)
+    edit = _section("Edit an invoice", "What you can change depends on the invoice's status.", [0.5], 0.5)
+    gentle = UnitScorer(coef=[0.0] * (2 * DIM + 1) + [1.5, 0.0], intercept=-1.0)  # word overlap, weighed lightly
+    readings = read(np.eye(DIM, dtype=np.float32)[0], [send, edit], terms, gentle)
+    assert readings[0].answerability > readings[1].answerability  # the reader alone prefers "edit the subject"
+    assert rank_readings(readings, terms=terms)[0].passage is edit
