@@ -17,14 +17,15 @@ _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d+[.)])\s+")
 # `Your card was declined. Please try another card.`, never the code." is one sentence.
 _QUOTED = re.compile(r"`[^`\n]*`|\"[^\"\n]*\"|“[^”\n]*”")
 # A period that ends an initial or an abbreviation, not a sentence: "Mark T. Vande Hei", "the U.S.
-# Department of Labor", "Dr. Smith", "e.g. Stripe", "Aug. 5".
+# Department of Labor", "Dr. Smith", "e.g. Stripe", "Aug. 5". Nor does one inside parentheses that
+# close later: "The Defense of Marriage Act (DOMA) (Pub. L. 104–199, enacted 1996) is a law."
 _NOT_AN_END = re.compile(
     r"(?:^|[\s(\"'“])(?:(?:[A-Z]\.)+|(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|St|Mt|Ft|vs|e\.g|i\.e|cf|approx)\.)$"
 )
 _BEFORE_A_NUMBER = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Vol|Fig|p|pp)\.$")
 MAX_UNITS = 60  # per chunk: a chunk is at most a few thousand characters
 # Bumped whenever split_units changes, so that stored unit vectors are rebuilt (ingest.sync).
-UNITS_VERSION = 4
+UNITS_VERSION = 5
 
 
 def clean_markup(text: str) -> str:
@@ -60,7 +61,10 @@ def _sentences(line: str) -> list[str]:
             continue
         if _BEFORE_A_NUMBER.search(before) and line[m.end() : m.end() + 1].isdigit():
             continue
-        out.append(line[start:end])
+        so_far = line[start:end]
+        if so_far.count("(") > so_far.count(")") and ")" in line[end:]:  # "( Pub. L. 104 -- 199 , c. 1500 )"
+            continue
+        out.append(so_far)
         start = m.end()
     out.append(line[start:])
     return out

@@ -56,3 +56,12 @@ def test_an_initial_or_an_abbreviation_does_not_end_a_sentence():
         "Payments due Aug. 5 are late.", "See form No. 12 for details."
     ]
     assert split_units("We moved in Aug. The rest came later.") == ["We moved in Aug.", "The rest came later."]
+
+
+def test_a_period_inside_parentheses_does_not_end_a_sentence():
+    assert split_units("The Defense of Marriage Act (DOMA) (Pub. L. 104-199, 110 Stat. 2419) is a law. It passed.") == [
+        "The Defense of Marriage Act (DOMA) (Pub. L. 104-199, 110 Stat. 2419) is a law.", "It passed."
+    ]
+    assert split_units("It began (c. 450 BC) in Rome. Then it spread.") == ["It began (c. 450 BC) in Rome.", "Then it spread."]
+    # a bracket never closed does not swallow the rest of the line
+    assert split_units("Smile :( It failed. Try again.") == ["Smile :( It failed.", "Try again."]
