@@ -33,6 +33,8 @@ _STEP = re.compile(r"^\d+[.)]\s+")
 _LEANS_BACK = re.compile(
     r"^(it|its|it's|this|that|these|those|they|them|their|there|he|she|his|her|however|but|also|so|then|"
     r"otherwise|instead|if so|if not|once (it|this|that)|which|such|both|"
+    # "The one exception is bank matching", "The rest are paused": what they are the rest of came before
+    r"the\s+(?:one\s+|only\s+)?exceptions?|the\s+(?:latter|former|rest)|"
     # "Beyond that, ...", "Until then, ...", "In this case, ...": a preposition and what came before
     r"(beyond|past|above|below|before|after|until|by|in|for|from|at|with|without|under|over|apart from)\s+"
     r"(that|this|then|these|those|it|which)( case| point| limit| time)?(?=[\s,.])|"
