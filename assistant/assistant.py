@@ -21,9 +21,9 @@ from typing import Literal
 import numpy as np
 
 from assistant.calibration import Calibrator
-from assistant.compose import leads_on
+from assistant.compose import leads_on, opens_mid_list
 from assistant.escalation import Escalation, EscalationRules
-from assistant.evidence import Evidence, Passage, next_passage, read_passages
+from assistant.evidence import Evidence, Passage, next_passage, previous_passage, read_passages
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
@@ -120,12 +120,16 @@ class Assistant:
         if query != question:  # a follow-up: the customer's goal from their last turn still holds
             terms = terms.inheriting_actions(_last(history, "user"))
         readings = self._read(question, query, history, query_vector, passages, terms)
-        continuation = None
+        continuation = lead = None
         if readings and leads_on(readings[0].passage.units, readings[0].best_unit):
             continuation = next_passage(
                 readings[0].passage, query_vector, store=self.kb.store, embedder=self.kb.embedder
             )
-        return Evidence(question=question, query=query, readings=readings, terms=terms, continuation=continuation)
+        if readings and opens_mid_list(readings[0].passage.units, readings[0].best_unit):
+            lead = previous_passage(readings[0].passage, query_vector, store=self.kb.store, embedder=self.kb.embedder)
+        return Evidence(
+            question=question, query=query, readings=readings, terms=terms, continuation=continuation, lead=lead
+        )
 
     def _read(
         self, question: str, query: str, history: Sequence[tuple[str, str]], query_vector: np.ndarray,

@@ -29,7 +29,7 @@ from assistant.terms import is_instruction
 from knowledge.units import clean_markup
 
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
-_STEP = re.compile(r"^\d+[.)]\s+")
+_STEP = re.compile(r"^(\d+)[.)]\s+")  # its number
 _LEANS_BACK = re.compile(
     r"^(it|its|it's|this|that|these|those|they|them|their|there|he|she|his|her|however|but|also|so|then|"
     r"otherwise|instead|if so|if not|once (it|this|that)|which|such|both|"
@@ -87,6 +87,23 @@ def leads_on(units: Sequence[str], best: int) -> bool:
     checking the status, then follow the steps below."): what comes next belongs in the reply."""
     n = len(units)
     return n > 0 and best >= n - 2 and bool(_POINTS_ON.search(units[-1].strip())) and not is_list_item(units[-1])
+
+
+def opens_mid_list(units: Sequence[str], best: int) -> bool:
+    """The passage opens partway through a numbered list ("6. Restart the app.": the chunk before
+    holds steps 1 to 5), and its answer is in that list."""
+    m = _STEP.match(units[0]) if units else None
+    return m is not None and int(m.group(1)) > 1 and best < _run(units, 0)[1]
+
+
+def list_ending(units: Sequence[str]) -> Quote:
+    """The list a passage ends with, and the sentence introducing it: the start of a list that
+    goes on in the next chunk."""
+    if not units or not is_list_item(units[-1]):
+        return Quote([])
+    start, end = _run(units, len(units) - 1)
+    intro = _intro(units, start)
+    return Quote(([intro] if intro is not None else []) + list(range(start, end)))
 
 
 def is_table_row(unit: str) -> bool:

@@ -31,6 +31,10 @@ class Evidence:
     # the section the best reading's passage leads into when it ends pointing at it ("then follow
     # the steps below"): quoted after it, since the pointer alone answers nothing
     continuation: Passage | None = None
+    # the chunk before the best reading's passage when that passage opens partway through the list
+    # holding its answer ("6. Restart the app." with steps 1-5 in the chunk before): the list's
+    # start, with its introduction, is quoted first
+    lead: Passage | None = None
 
     @property
     def hits(self) -> list[Hit]:
@@ -61,6 +65,17 @@ def next_passage(
         return None
     hit = Hit(chunk=following[0], score=0.0)
     return read_passages([hit], question_vector, store=store, embedder=embedder)[0]
+
+
+def previous_passage(
+    passage: Passage, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder
+) -> Passage | None:
+    """The chunk before `passage` in its document, read like a retrieved one (None at the start)."""
+    previous_id = passage.hit.chunk.previous_id
+    before = store.get([previous_id]) if previous_id else []
+    if not before:
+        return None
+    return read_passages([Hit(chunk=before[0], score=0.0)], question_vector, store=store, embedder=embedder)[0]
 
 
 def read_passages(

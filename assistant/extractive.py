@@ -8,7 +8,9 @@ from a verified document.
 
 from __future__ import annotations
 
-from assistant.compose import is_list_item, quote
+from dataclasses import replace
+
+from assistant.compose import is_list_item, list_ending, quote
 from assistant.evidence import Evidence, Passage
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading
@@ -42,7 +44,8 @@ class ExtractiveProvider:
         how_to = evidence.terms.answer_type == "procedure"
         best = first.passage.units[first.best_unit]
         echo = not is_list_item(best) and echoes(evidence.query, best)
-        text = f"{_quote_text(first, continuation=evidence.continuation, how_to=how_to, echo=echo)} [1]"
+        body = _quote_text(first, continuation=evidence.continuation, how_to=how_to, echo=echo, lead=evidence.lead)
+        text = f"{body} [1]"
         cited = [first.passage.hit]
         second = _second_source(first, readings[1:], evidence.terms)
         if second is not None:
@@ -59,13 +62,20 @@ class ExtractiveProvider:
 
 def _quote_text(
     reading: Reading, whole_sections: bool = True, continuation: Passage | None = None, how_to: bool = False,
-    said: frozenset[int] = frozenset(), echo: bool = False,
+    said: frozenset[int] = frozenset(), echo: bool = False, lead: Passage | None = None,
 ) -> str:
     p = reading.passage
     scores = list(reading.quote_scores)
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
               continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to, echo=echo)
     text = q.text(p.units)
+    start = list_ending(lead.units) if lead is not None else None
+    if start is not None:  # units the two chunks share (their overlap) are quoted once
+        start = replace(start, units=[i for i in start.units if lead.units[i] not in p.units])
+    if start is not None and start.units:
+        # the passage opens partway through the list holding the answer: the list from its start
+        start = replace(start, lead_in=q.lead_in if is_list_item(lead.units[start.units[0]]) else "")
+        text = f"{start.text(lead.units)}\n{replace(q, lead_in='').text(p.units)}"
     if continuation is not None and continuation.units:
         # what the answer points at ("the steps below") starts the next section: quoted from its start
         following = quote(continuation.units, list(continuation.similarity), 0, continuation.hit.chunk.heading)

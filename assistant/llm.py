@@ -208,25 +208,31 @@ def _logprob_stats(values: list[float]) -> tuple[float | None, float | None]:
 
 
 def _with_continuation(hits: list[Hit], evidence: Evidence) -> list[Hit]:
-    """The best source with the section it leads into ("then follow the steps below"), as one source."""
-    following = evidence.continuation
-    if following is None or not hits:
+    """The best source with the section it leads into ("then follow the steps below"), and the
+    chunk before it when it opens partway through a list, as one source."""
+    following, lead = evidence.continuation, evidence.lead
+    if (following is None and lead is None) or not hits:
         return hits
-    heading = following.hit.chunk.heading.split(" > ")[-1]
-    parts = [hits[0].chunk.text, f"{heading}\n{following.hit.chunk.text}" if heading else following.hit.chunk.text]
+    parts = [hits[0].chunk.text]
+    if following is not None:
+        heading = following.hit.chunk.heading.split(" > ")[-1]
+        parts.append(f"{heading}\n{following.hit.chunk.text}" if heading else following.hit.chunk.text)
+    if lead is not None:
+        parts.insert(0, lead.hit.chunk.text)
     return [replace(hits[0], chunk=replace(hits[0].chunk, text="\n\n".join(parts))), *hits[1:]]
 
 
 def _source_texts(sources: list[Hit], evidence: Evidence) -> list[SourceText]:
     """The sources' sentences and vectors, as read at retrieval (no embedding needed)."""
     passages = {r.passage.hit.chunk.chunk_id: r.passage for r in evidence.readings}
-    following = evidence.continuation
     out = []
     for n, hit in enumerate(sources):
         p = passages[hit.chunk.chunk_id]
         units, vectors = p.units, p.vectors
-        if n == 0 and following is not None and following.units:
-            units, vectors = [*units, *following.units], np.vstack([vectors, following.vectors])
+        for extra, after in ((evidence.continuation, True), (evidence.lead, False)):
+            if n == 0 and extra is not None and extra.units:
+                units = [*units, *extra.units] if after else [*extra.units, *units]
+                vectors = np.vstack([vectors, extra.vectors] if after else [extra.vectors, vectors])
         out.append(SourceText(text=hit.chunk.text, units=units, vectors=vectors))
     return out
 

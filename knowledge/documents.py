@@ -57,6 +57,11 @@ class Chunk:
         """The id of the chunk that follows this one in its document (which may not exist)."""
         return chunk_id(self.doc_id, self.content_hash, self.ordinal + 1)
 
+    @property
+    def previous_id(self) -> str | None:
+        """The id of the chunk before this one in its document; None for the first."""
+        return chunk_id(self.doc_id, self.content_hash, self.ordinal - 1) if self.ordinal > 0 else None
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -112,6 +112,13 @@ def test_editing_a_sent_invoice_is_answered_from_the_section_on_editing_not_the_
     assert "This article covers" not in text and "What you can change depends on the invoice's status" in text
 
 
+def test_a_step_from_a_list_that_starts_in_the_chunk_before_comes_with_the_steps_before_it(lenient):
+    reply = lenient.reply("the app on my phone says sync failed")
+    text = reply.draft if reply.handoff else reply.text
+    assert text.startswith("If changes are stuck as Pending or you see Sync paused, work through these steps in order:")
+    assert text.index("1. Check your connection.") < text.index("6. Restart the app.")
+
+
 def test_a_follow_up_keeps_the_customers_goal_and_is_not_answered_with_its_opposite(lenient):
     first = "How do I turn on 2FA?"
     history = [("user", first), ("agent", lenient.reply(first).text)]

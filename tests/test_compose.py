@@ -249,3 +249,15 @@ def test_a_how_to_answer_without_an_instruction_brings_the_next_one():
     assert _quote(text, "You can switch") == "You can switch between monthly and yearly billing at any time."
     steps = "You can export invoices as CSV.\n\n1. Go to **Settings → Export**.\n2. Click **Export**."
     assert _quote(steps, "You can export", how_to=True, whole_sections=False).endswith("2. Click Export.")
+
+
+def test_a_passage_that_opens_partway_through_its_steps_and_the_list_the_chunk_before_ends_with():
+    from assistant.compose import list_ending, opens_mid_list
+
+    rest = split_units("6. Restart the app.\n7. Sign in again.\n\nDon't sign out while changes are pending.")
+    assert opens_mid_list(rest, 0) and opens_mid_list(rest, 1)
+    assert not opens_mid_list(rest, 2)  # the answer is after the list
+    assert not opens_mid_list(split_units("1. Open the app.\n2. Tap Sync."), 0)  # the list starts here
+    before = split_units("Sync problems happen.\n\nWork through these steps:\n\n1. Check your connection.\n2. Update the app.")
+    assert list_ending(before).units == [1, 2, 3]
+    assert list_ending(split_units("1. Check.\n\nThen wait.")).units == []

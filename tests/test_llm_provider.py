@@ -127,6 +127,15 @@ def test_a_source_that_points_at_the_steps_below_reaches_the_model_with_those_st
     assert draft.grounded == 1.0 and draft.cited[0].chunk.doc_id == "troubleshooting/invoice-emails-not-delivered"
 
 
+def test_a_source_that_opens_partway_through_its_steps_reaches_the_model_with_the_first_ones(stub, base, embedder, tmp_path):
+    evidence = base.evidence("the app on my phone says sync failed")
+    assert evidence.lead is not None
+    stub.reply = "Check your connection first, then restart the app [1]."
+    provider_at(stub.base_url("ok"), embedder, tmp_path).answer("the app says sync failed", evidence)
+    source = stub.requests[-1]["messages"][-1]["content"].split("Source [2]")[0]
+    assert source.index("1. **Check your connection.**") < source.index("6. **Restart the app.**")
+
+
 def test_a_citation_of_a_source_that_does_not_exist_supports_nothing(stub, evidence, embedder, tmp_path):
     stub.reply = "Click Forgot password? under the password field [9]."
     draft = provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence)
