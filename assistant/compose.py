@@ -35,6 +35,8 @@ _LEANS_BACK = re.compile(
     r"otherwise|instead|if so|if not|once (it|this|that)|which|such|both|"
     # "The one exception is bank matching", "The rest are paused": what they are the rest of came before
     r"the\s+(?:one\s+|only\s+)?exceptions?|the\s+(?:latter|former|rest)|"
+    # "For example, moving to Pro halfway through a month costs $8.50 today.": an example of what came before
+    r"for\s+(?:example|instance)|e\.g\.|"
     # "Beyond that, ...", "Until then, ...", "In this case, ...": a preposition and what came before
     r"(beyond|past|above|below|before|after|until|by|in|for|from|at|with|without|under|over|apart from)\s+"
     r"(that|this|then|these|those|it|which)( case| point| limit| time)?(?=[\s,.])|"

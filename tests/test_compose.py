@@ -53,6 +53,8 @@ def test_a_sentence_that_leans_back_brings_the_one_before():
              "the payment. Weekly payouts are available on Pro.")
     text = _quote(prose, "They arrive")
     assert text.startswith("Payouts go to the bank account")
+    prose = "Upgrades take effect at once. You pay a prorated amount. For example, Starter to Pro costs $8.50."
+    assert _quote(prose, "For example") == "You pay a prorated amount. For example, Starter to Pro costs $8.50."
     prose = "Drafts don't sync. Changes in the ledger aren't copied back. The one exception is bank matching."
     assert _quote(prose, "The one exception") == "Changes in the ledger aren't copied back. The one exception is bank matching."
 
