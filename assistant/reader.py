@@ -8,11 +8,10 @@ header row. Headings, quoted questions and pointers to other articles are labels
 answer; a passage of labels only (a menu, "Back to top") answers nothing. A unit (or a whole
 section, by its heading) about the opposite of the action asked — turning 2FA off, for "how do I
 turn it on?" — keeps only a quarter of its score, is not quoted, and is not the answer while its
-passage has any other. For a follow-up, a unit the
-last reply already said keeps half: "and do I get that one back on my free invoices?" after how to
-void an invoice asks for something new. Each unit is also read in its place, beside its neighbours,
-which may raise its probability (see NEIGHBOURS_WEIGHT); what is quoted around the answer is chosen
-on the units' own scores.
+passage has any other. For a follow-up, a unit the last reply already said keeps half: "and do I
+get that one back on my free invoices?" after how to void an invoice asks for something new. Each
+unit is also read in its place, beside its neighbours, which may raise its probability (see
+NEIGHBOURS_WEIGHT); what is quoted around the answer is chosen on the units' own scores.
 """
 
 from __future__ import annotations
@@ -113,7 +112,8 @@ def _section_opposes(terms: QuestionTerms, heading: str) -> bool:
     your phone", whose second half may be just what a customer who lost their phone needs. A part
     of one or two words is no topic of its own: "Turn reminders off for one client or invoice" is
     about turning them off, and so is "Turn on reminders (Starter and Pro)" about turning them on."""
-    parts = [part for part in _HEADING_PARTS.split(heading.split(" > ")[-1]) if len(part.split()) >= 3]
+    parts = [part for part in _HEADING_PARTS.split(heading.split(" > ")[-1]) if part.strip()]
+    parts = [part for part in parts if len(part.split()) >= 3] or parts  # "Disable reminders" stays one
     return bool(parts) and all(terms.opposes(part) for part in parts)
 
 

@@ -85,6 +85,8 @@ def test_a_section_is_about_the_opposite_only_when_all_of_its_heading_is():
     assert _section_opposes(terms, "Security > Turn off 2FA")
     assert not _section_opposes(terms, "Security > Turn off 2FA or replace your phone")
     assert not _section_opposes(terms, "Security > Set up 2FA")
+    assert _section_opposes(terms, "Security > Disable 2FA")  # a short heading is still a topic
+    assert _section_opposes(terms, "Security > Turn 2FA off for one member or admin")  # "admin" alone is none
 
 
 def test_ending_something_is_the_opposite_of_setting_it_going():
