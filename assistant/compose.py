@@ -194,10 +194,18 @@ def _intro(units: Sequence[str], start: int) -> int | None:
     return None
 
 
-def _list_block(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
+def _list_block(units: Sequence[str], scores: Sequence[float], index: int, whole: bool = True) -> set[int]:
+    """The list (or table) holding unit `index`, with its introduction. A long table gives its
+    header and best rows only; so does any list of facts or table when not `whole` (a second
+    source's list: the items that answer, not the whole list). Steps always come whole."""
     start, end = _run(units, index)
     chosen: set[int] = set()
-    if is_table_row(units[index]) and end - start > MAX_TABLE_ROWS + 1:
+    if not whole and not is_step(units[index]):
+        best = scores[index]
+        chosen |= {i for i in range(start, end) if scores[i] >= best - NEAR} | {index}
+        if is_table_row(units[index]):
+            chosen.add(start)  # its header row
+    elif is_table_row(units[index]) and end - start > MAX_TABLE_ROWS + 1:
         best = scores[index]
         rows = sorted(range(start, end), key=lambda i: -scores[i])
         chosen |= {i for i in rows[:MAX_TABLE_ROWS] if scores[i] >= best - NEAR} | {index, start}
@@ -234,7 +242,9 @@ def quote(
     units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
     continued: bool = False, leave_out: frozenset[int] = frozenset(), how_to: bool = False, echo: bool = False,
 ) -> Quote:
-    """What to quote from one chunk whose answer is at unit `best`; `continued`: the next chunk is
+    """What to quote from one chunk whose answer is at unit `best`; `whole_sections`: a short section
+    of steps is quoted whole, and a list of facts holding the answer too (False, for a second
+    source: only its items that answer, with the list's introduction); `continued`: the next chunk is
     quoted after this one, so the quote runs to this chunk's end, pointer included; `leave_out`:
     units never quoted unless they are the answer itself (how to turn 2FA off, for "turn it on");
     `echo`: the answer says little beyond the question's own words, so the sentence after it comes too;
@@ -252,7 +262,7 @@ def quote(
     if whole_sections and steps and best <= steps[-1] and sum(len(u) for u in units) <= WHOLE_SECTION_CHARS:
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
     else:
-        chosen = _around(units, scores, best, heading)
+        chosen = _around(units, scores, best, heading, whole_lists=whole_sections)
     if echo:  # the answer only says the question back ("Many clients prefer to pay by bank transfer.")
         chosen |= _next_sentence(units, scores, max(chosen))
     if continued:
@@ -288,10 +298,12 @@ def _next_instruction(units: Sequence[str], scores: Sequence[float], best: int, 
     return set()
 
 
-def _around(units: Sequence[str], scores: Sequence[float], best: int, heading: str = "") -> set[int]:
+def _around(
+    units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", whole_lists: bool = True
+) -> set[int]:
     n = len(units)
     if is_list_item(units[best]):
-        chosen = _list_block(units, scores, best)
+        chosen = _list_block(units, scores, best, whole=whole_lists)
     else:
         chosen = {best} | _introduced(units, scores, best)
     if _LEANS_BACK.match(units[min(chosen)]) and min(chosen) > 0:

@@ -117,6 +117,19 @@ def test_a_section_of_bullet_points_is_a_list_of_facts_only_the_list_holding_the
     assert "$29" not in text and "US dollars" not in text
 
 
+def test_a_second_source_quotes_only_the_items_of_its_list_that_answer_but_its_steps_whole():
+    units = split_units(FACTS)
+    pro = next(i for i, u in enumerate(units) if "€29" in u)
+    scores = [0.0] * len(units)
+    scores[pro] = 0.9
+    assert quote(units, scores, pro, whole_sections=False).text(units) == "We also bill in euros and pounds:\n- Pro: €29 a month."
+    assert "€12" in quote(units, scores, pro).text(units)  # as the first source: the whole list
+    steps = split_units(STEPS)
+    step = next(i for i, u in enumerate(steps) if "Cancel subscription" in u)
+    text = quote(steps, [1.0 if i == step else 0.0 for i in range(len(steps))], step, whole_sections=False).text(steps)
+    assert "Settings → Billing → Plan" in text and "Confirm cancellation" in text
+
+
 INTRO = "If a client never got your email, Tally can tell you why. Start with its status, then follow the steps below."
 
 
