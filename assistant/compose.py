@@ -98,10 +98,13 @@ def opens_mid_list(units: Sequence[str], best: int) -> bool:
     return m is not None and int(m.group(1)) > 1 and best < _run(units, 0)[1]
 
 
-def list_ending(units: Sequence[str]) -> Quote:
-    """The list a passage ends with, and the sentence introducing it: the start of a list that
-    goes on in the next chunk."""
-    if not units or not is_list_item(units[-1]):
+def list_ending(units: Sequence[str], continued_by: str) -> Quote:
+    """The steps a passage ends with, and the sentence introducing them, when `continued_by` (the
+    next chunk's first unit) is the step after its last ("5. …" then "6. …"): the start of a list
+    that goes on in the next chunk. Nothing otherwise."""
+    last = _STEP.match(units[-1]) if units else None
+    following = _STEP.match(continued_by)
+    if last is None or following is None or int(following.group(1)) != int(last.group(1)) + 1:
         return Quote([])
     start, end = _run(units, len(units) - 1)
     intro = _intro(units, start)

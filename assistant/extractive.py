@@ -69,7 +69,7 @@ def _quote_text(
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
               continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to, echo=echo)
     text = q.text(p.units)
-    start = list_ending(lead.units) if lead is not None else None
+    start = list_ending(lead.units, p.units[0]) if lead is not None else None
     if start is not None:  # units the two chunks share (their overlap) are quoted once
         start = replace(start, units=[i for i in start.units if lead.units[i] not in p.units])
     if start is not None and start.units:

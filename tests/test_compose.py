@@ -274,5 +274,6 @@ def test_a_passage_that_opens_partway_through_its_steps_and_the_list_the_chunk_b
     assert not opens_mid_list(rest, 2)  # the answer is after the list
     assert not opens_mid_list(split_units("1. Open the app.\n2. Tap Sync."), 0)  # the list starts here
     before = split_units("Sync problems happen.\n\nWork through these steps:\n\n1. Check your connection.\n2. Update the app.")
-    assert list_ending(before).units == [1, 2, 3]
-    assert list_ending(split_units("1. Check.\n\nThen wait.")).units == []
+    assert list_ending(before, "3. Restart the app.").units == [1, 2, 3]
+    assert list_ending(before, "6. Restart the app.").units == []  # not the step after its last
+    assert list_ending(split_units("1. Check.\n\nThen wait."), "2. Wait.").units == []
