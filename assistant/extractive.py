@@ -70,8 +70,6 @@ def _quote_text(
               continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to, echo=echo)
     text = q.text(p.units)
     start = list_ending(lead.units, p.units[0]) if lead is not None else None
-    if start is not None:  # units the two chunks share (their overlap) are quoted once
-        start = replace(start, units=[i for i in start.units if lead.units[i] not in p.units])
     if start is not None and start.units:
         # the passage opens partway through the list holding the answer: the list from its start
         start = replace(start, lead_in=q.lead_in if is_list_item(lead.units[start.units[0]]) else "")
