@@ -3,7 +3,8 @@
     score = answerability (best unit's answer probability) + RETRIEVAL_WEIGHT * fused retrieval score
             + UNIT_WEIGHT * the best unit's cosine similarity to the question
             + HEADING_WEIGHT * the share of the question's words in the passage's section heading
-            + VERB_WEIGHT if that heading starts with the action a how-to question asks about
+            + VERB_WEIGHT if that heading, or a control the best unit names ("click **Roll key**"),
+              starts with the action a how-to question asks about
 
 Measured on DEV (answerable questions; the chosen passage is from a gold document), for weights
 0 / 0.5 / 1 / 2 / 4 / retrieval order alone: clapnq 0.872 / 0.928 / 0.933 / 0.956 / 0.950 / 0.956;
@@ -24,7 +25,10 @@ invoice after sending it?" both share two of its words, and "edit the subject an
 asks about ("how do I edit", "can I delete") adds VERB_WEIGHT. Sample help centre DEV, 0.3: AUROC
 0.920 -> 0.923, two unanswerable questions less sure (0.54 -> 0.16, 0.19 -> 0.07), no reply
 changed; 0.6: a right reply sent at 0.95 was handed off (a receipts question's answer lost to
-"Download …"). The sample test split unchanged; clapnq and mtrag have no headings.
+"Download …"). The sample test split unchanged; clapnq and mtrag have no headings. A control in
+bold that the best unit names counts the same: "how do I roll an API key?" got the steps to create
+one at 0.90 (sent), not "If a key may have leaked, click **Roll key**" (sample DEV and test: no
+reply, draft or confidence changed; clapnq and mtrag have no bold text).
 A unit about the opposite of the action asked, and a heading's part about it, count for nothing
 here: "To turn 2FA off, …" is as like "how do I turn on 2FA?" as any sentence, and its section
 ("Turn off 2FA or replace your phone") came first with the turn-off sentence as its answer (DEV
@@ -35,6 +39,8 @@ was tried and not kept: mtrag DEV within 0.003, and on the sample help centre's 
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -48,6 +54,16 @@ HEADING_WEIGHT = 0.5
 VERB_WEIGHT = 0.3
 
 
+_CONTROL = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def _control_named(reading: Reading, verb: str) -> bool:
+    """The answer names a control that does the action asked: "click **Roll key**" for "how do I roll a key?"."""
+    units = reading.passage.units
+    unit = units[reading.best_unit] if units else ""
+    return any(tokenize(label)[:1] == [verb] for label in _CONTROL.findall(unit))
+
+
 def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: QuestionTerms | None = None) -> float:
     sims = reading.passage.similarity
     if reading.opposed:  # a unit about the opposite action is like the question, and no answer to it
@@ -55,7 +71,9 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
     best_unit = float(sims.max()) if len(sims) else 0.0
     section = section_topic(terms, reading.passage.hit.chunk.heading) if terms is not None else ""
     heading = terms.coverage(section) if terms is not None and section else 0.0
-    names_the_action = bool(terms is not None and terms.verb and tokenize(section)[:1] == [terms.verb])
+    names_the_action = bool(terms is not None and terms.verb and (
+        tokenize(section)[:1] == [terms.verb] or _control_named(reading, terms.verb)
+    ))
     return (
         reading.answerability + weight * reading.passage.hit.fused + UNIT_WEIGHT * best_unit + HEADING_WEIGHT * heading
         + VERB_WEIGHT * names_the_action

@@ -119,6 +119,12 @@ def test_a_step_from_a_list_that_starts_in_the_chunk_before_comes_with_the_steps
     assert text.index("1. Check your connection.") < text.index("6. Restart the app.")
 
 
+def test_rolling_an_api_key_is_answered_with_the_roll_key_button_not_the_steps_to_create_one(lenient):
+    reply = lenient.reply("how do I roll an API key?")
+    text = reply.draft if reply.handoff else reply.text
+    assert "click Roll key" in text and "Click Create API key" not in text
+
+
 def test_a_follow_up_keeps_the_customers_goal_and_is_not_answered_with_its_opposite(lenient):
     first = "How do I turn on 2FA?"
     history = [("user", first), ("agent", lenient.reply(first).text)]

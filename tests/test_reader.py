@@ -199,3 +199,15 @@ def test_of_two_sections_alike_the_one_whose_heading_names_the_action_asked_come
     readings = read(np.eye(DIM, dtype=np.float32)[0], [send, edit], terms, gentle)
     assert readings[0].answerability > readings[1].answerability  # the reader alone prefers "edit the subject"
     assert rank_readings(readings, terms=terms)[0].passage is edit
+
+
+def test_a_passage_whose_answer_names_a_control_for_the_action_asked_comes_first():
+    from assistant.selection import rank_readings
+
+    terms = _terms("how do I roll an API key?")
+    create = _section("Create a key", "1. Go to Settings.\n2. Click **Create API key**.", [0.5, 0.5], 0.5)
+    safe = _section("Keep keys safe", "- If one may have leaked, click **Roll**.", [0.5], 0.5)
+    gentle = UnitScorer(coef=[0.0] * (2 * DIM + 1) + [1.5, 0.0], intercept=-1.0)
+    readings = read(np.eye(DIM, dtype=np.float32)[0], [create, safe], terms, gentle)
+    assert readings[0].answerability > readings[1].answerability  # "API key" outweighs "roll" alone
+    assert rank_readings(readings, terms=terms)[0].passage is safe
