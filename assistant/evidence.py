@@ -60,22 +60,23 @@ def next_passage(
     passage: Passage, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder
 ) -> Passage | None:
     """The chunk that follows `passage` in its document, read like a retrieved one (None at the end)."""
-    following = store.get([passage.hit.chunk.next_id])
-    if not following:
-        return None
-    hit = Hit(chunk=following[0], score=0.0)
-    return read_passages([hit], question_vector, store=store, embedder=embedder)[0]
+    return _read_chunk(passage.hit.chunk.next_id, question_vector, store=store, embedder=embedder)
 
 
 def previous_passage(
     passage: Passage, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder
 ) -> Passage | None:
     """The chunk before `passage` in its document, read like a retrieved one (None at the start)."""
-    previous_id = passage.hit.chunk.previous_id
-    before = store.get([previous_id]) if previous_id else []
-    if not before:
+    return _read_chunk(passage.hit.chunk.previous_id, question_vector, store=store, embedder=embedder)
+
+
+def _read_chunk(
+    chunk_id: str | None, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder
+) -> Passage | None:
+    found = store.get([chunk_id]) if chunk_id else []
+    if not found:
         return None
-    return read_passages([Hit(chunk=before[0], score=0.0)], question_vector, store=store, embedder=embedder)[0]
+    return read_passages([Hit(chunk=found[0], score=0.0)], question_vector, store=store, embedder=embedder)[0]
 
 
 def read_passages(

@@ -107,12 +107,17 @@ def with_neighbours(vectors: np.ndarray) -> np.ndarray:
     return summed / np.where(norms == 0, 1.0, norms)
 
 
+def _heading_parts(heading: str) -> list[str]:
+    """The parts of a section's own heading: "Turn off 2FA or replace your phone" has two."""
+    return [part for part in _HEADING_PARTS.split(heading.split(" > ")[-1]) if part.strip()]
+
+
 def _section_opposes(terms: QuestionTerms, heading: str) -> bool:
     """The section is about the opposite action only: "Turn off 2FA", not "Turn off 2FA or replace
     your phone", whose second half may be just what a customer who lost their phone needs. A part
     of one or two words is no topic of its own: "Turn reminders off for one client or invoice" is
     about turning them off, and so is "Turn on reminders (Starter and Pro)" about turning them on."""
-    parts = [part for part in _HEADING_PARTS.split(heading.split(" > ")[-1]) if part.strip()]
+    parts = _heading_parts(heading)
     parts = [part for part in parts if len(part.split()) >= 3] or parts  # "Disable reminders" stays one
     return bool(parts) and all(terms.opposes(part) for part in parts)
 
@@ -120,10 +125,9 @@ def _section_opposes(terms: QuestionTerms, heading: str) -> bool:
 def section_topic(terms: QuestionTerms, heading: str) -> str:
     """The section's own heading without its parts about the opposite action: "Turn off 2FA or
     replace your phone" is, for "how do I turn on 2FA?", about replacing a phone."""
-    section = heading.split(" > ")[-1]
     if not terms.actions:
-        return section
-    return " ".join(part for part in _HEADING_PARTS.split(section) if part.strip() and not terms.opposes(part))
+        return heading.split(" > ")[-1]
+    return " ".join(part for part in _heading_parts(heading) if not terms.opposes(part))
 
 
 def _said(units: Sequence[str], said: str) -> np.ndarray:
@@ -177,7 +181,9 @@ def read(
             readings.append(Reading(p, 0.0, 0, np.zeros(len(p.units), dtype=np.float32), points_elsewhere=True))
             continue
         # the answer is neither a label nor about the opposite action, while the passage has one that is not
-        excluded = labels | opposed if not (labels | opposed).all() else labels
+        excluded = labels | opposed
+        if excluded.all():
+            excluded = labels
         best = int(np.argmax(np.where(excluded, -1.0, probs)))
         # the reading in place chooses the answer and says how sure it is; the units quoted around
         # it are chosen on their own scores (see NEIGHBOURS_WEIGHT)

@@ -46,7 +46,6 @@ import numpy as np
 
 from assistant.reader import Reading, section_topic
 from assistant.terms import QuestionTerms
-from knowledge.lexical import tokenize
 
 RETRIEVAL_WEIGHT = 2.0
 UNIT_WEIGHT = 1.0
@@ -57,11 +56,11 @@ VERB_WEIGHT = 0.3
 _CONTROL = re.compile(r"\*\*([^*]+)\*\*")
 
 
-def _control_named(reading: Reading, verb: str) -> bool:
+def _control_named(reading: Reading, terms: QuestionTerms) -> bool:
     """The answer names a control that does the action asked: "click **Roll key**" for "how do I roll a key?"."""
     units = reading.passage.units
     unit = units[reading.best_unit] if units else ""
-    return any(tokenize(label)[:1] == [verb] for label in _CONTROL.findall(unit))
+    return any(terms.starts_with_action(label) for label in _CONTROL.findall(unit))
 
 
 def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: QuestionTerms | None = None) -> float:
@@ -71,9 +70,7 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
     best_unit = float(sims.max()) if len(sims) else 0.0
     section = section_topic(terms, reading.passage.hit.chunk.heading) if terms is not None else ""
     heading = terms.coverage(section) if terms is not None and section else 0.0
-    names_the_action = bool(terms is not None and terms.verb and (
-        tokenize(section)[:1] == [terms.verb] or _control_named(reading, terms.verb)
-    ))
+    names_the_action = terms is not None and (terms.starts_with_action(section) or _control_named(reading, terms))
     return (
         reading.answerability + weight * reading.passage.hit.fused + UNIT_WEIGHT * best_unit + HEADING_WEIGHT * heading
         + VERB_WEIGHT * names_the_action

@@ -143,6 +143,10 @@ class QuestionTerms:
             return self
         return replace(self, actions=tuple(_asked_actions(earlier)))
 
+    def starts_with_action(self, text: str) -> bool:
+        """The text ("Edit an invoice", "Roll key") starts with the verb a how-to question asks about."""
+        return bool(self.verb) and tokenize(text)[:1] == [self.verb]
+
     def weighted_coverage(self, text: str) -> float:
         """Share of the question's words found in the text, each weighted by its rarity."""
         total = sum(self.terms.values())
