@@ -23,7 +23,15 @@ import numpy as np
 from assistant.calibration import Calibrator
 from assistant.compose import leads_on, opens_mid_list
 from assistant.escalation import Escalation, EscalationRules
-from assistant.evidence import Evidence, Passage, next_passage, previous_passage, read_passages
+from assistant.evidence import (
+    Evidence,
+    Passage,
+    SectionVectors,
+    next_passage,
+    previous_passage,
+    read_passages,
+    with_sections,
+)
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
@@ -106,6 +114,7 @@ class Assistant:
         self.unit_scorer = unit_scorer
         self.rules = rules
         self.candidates = candidates
+        self.sections = SectionVectors(kb.embedder)
 
     def evidence(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Evidence:
         """Search, read and rank: what the knowledge base says about this question."""
@@ -116,6 +125,7 @@ class Assistant:
         hits = self.kb.retriever.search(queries, self.candidates, vectors=vectors[: len(queries)])
         query_vector = vectors[phrasings.index(query)]
         passages = read_passages(hits, query_vector, store=self.kb.store, embedder=self.kb.embedder)
+        passages = with_sections(passages, query_vector, self.sections)
         terms = self.terms(query)
         if query != question:  # a follow-up: the customer's goal from their last turn still holds
             terms = terms.inheriting_actions(_last(history, "user"))

@@ -1,13 +1,17 @@
 """Evidence: the retrieved chunks, cut into answer units, each unit scored against the question.
 
 Unit texts and vectors were stored at ingest (`ingest.sync`), so reading them costs one lookup; a
-chunk indexed before unit vectors existed has its units embedded here instead.
+chunk indexed before unit vectors existed has its units embedded here instead. In a knowledge base
+with section headings, a passage is also scored by how like the question its section is ("Tally
+plans and pricing > Prices" for "what does the Pro plan cost?"): headings are few and repeat, so
+their vectors are embedded once and kept (`SectionVectors`).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,6 +54,7 @@ class Passage:
     units: list[str]
     vectors: np.ndarray  # one per unit
     similarity: np.ndarray  # cosine of each unit to the question
+    section: float = 0.0  # cosine of the question to "Title > Heading" (`with_sections`)
 
     @property
     def best_unit(self) -> int:
@@ -99,3 +104,42 @@ def read_passages(
             Passage(hit=hit, rank=rank, units=list(units), vectors=np.asarray(vectors), similarity=np.asarray(similarity))
         )
     return passages
+
+
+class SectionVectors:
+    """The vectors of section paths ("Title > Heading"), embedded on first use and kept (the most
+    recently used `capacity` of them)."""
+
+    def __init__(self, embedder: Embedder, capacity: int = 4096) -> None:
+        self._embedder = embedder
+        self._capacity = capacity
+        self._kept: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def __call__(self, paths: Sequence[str]) -> list[np.ndarray]:
+        new = [p for p in dict.fromkeys(paths) if p not in self._kept]
+        if new:
+            for path, vector in zip(new, self._embedder.embed_queries(new), strict=True):
+                self._kept[path] = np.asarray(vector, dtype=np.float32)
+        out = []
+        for path in paths:
+            self._kept.move_to_end(path)
+            out.append(self._kept[path])
+        while len(self._kept) > self._capacity:
+            self._kept.popitem(last=False)
+        return out
+
+
+def section_path(hit: Hit) -> str:
+    chunk = hit.chunk
+    return " > ".join(p for p in (chunk.title, chunk.heading) if p)
+
+
+def with_sections(passages: list[Passage], question_vector: np.ndarray, sections: SectionVectors) -> list[Passage]:
+    """The passages scored by their section path's likeness to the question, when any of them is
+    under a heading (a help centre's articles); an article's introduction, under none, by its title.
+    Where no passage has a heading (an encyclopedia, scraped pages), 0 for all: there a title alone
+    said less about which passage answers than retrieval did (see `assistant.selection.SECTION_WEIGHT`)."""
+    if not any(p.hit.chunk.heading for p in passages):
+        return passages
+    vectors = sections([section_path(p.hit) for p in passages])
+    return [replace(p, section=float(v @ question_vector)) for p, v in zip(passages, vectors, strict=True)]

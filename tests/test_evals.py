@@ -242,10 +242,10 @@ def test_answer_eval_times_the_first_piece_of_each_streamed_draft() -> None:
 
 
 ANSWER_FLOORS = {  # measured on the test split, minus a margin for 61 questions: see evals/README.md
-    "auroc": 0.8,  # measured 0.868
+    "auroc": 0.8,  # measured 0.855
     "sent_precision": 0.85,  # 0.947
     "unanswerable_handed_off": 0.9,  # 1.0
     "action_handed_off": 0.9,  # 1.0
-    "cites_gold": 0.72,  # 0.811
+    "cites_gold": 0.72,  # 0.865
     "answerable_sent_correct": 0.35,  # 0.486
 }

@@ -211,3 +211,59 @@ def test_a_passage_whose_answer_names_a_control_for_the_action_asked_comes_first
     readings = read(np.eye(DIM, dtype=np.float32)[0], [create, safe], terms, gentle)
     assert readings[0].answerability > readings[1].answerability  # "API key" outweighs "roll" alone
     assert rank_readings(readings, terms=terms)[0].passage is safe
+
+
+class _CountingEmbedder:
+    """Embeds each text as a fixed unit vector and counts what it was asked to embed."""
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        self.vectors = vectors
+        self.asked: list[str] = []
+
+    def embed_queries(self, texts):
+        self.asked.extend(texts)
+        return np.array([self.vectors[t] for t in texts], dtype=np.float32)
+
+
+def test_of_two_sections_the_one_whose_heading_means_what_is_asked_comes_first():
+    from assistant.evidence import SectionVectors, section_path, with_sections
+    from assistant.selection import rank_readings
+
+    terms = _terms("what does the Pro plan cost?")
+    upgrade = _section("Upgrade", "For example, moving to Pro costs about $8.50 today.", [0.6], 0.55)
+    prices = _section("Prices", "| Plan | Monthly |\n|---|---|\n| Pro | $29 / month |", [0.6], 0.5)
+    question = np.eye(DIM, dtype=np.float32)[0]
+    like = (np.eye(DIM, dtype=np.float32)[0] + np.eye(DIM, dtype=np.float32)[1]) / np.sqrt(2)
+    embedder = _CountingEmbedder({section_path(upgrade.hit): np.eye(DIM, dtype=np.float32)[2], section_path(prices.hit): like})
+    readings = read(question, with_sections([upgrade, prices], question, SectionVectors(embedder)), terms, _scorer())
+    assert rank_readings(read(question, [upgrade, prices], terms, _scorer()), terms=terms)[0].passage is upgrade
+    assert rank_readings(readings, terms=terms)[0].passage.hit is prices.hit  # "Prices" is what "cost" asks for
+
+
+def test_sections_are_scored_only_in_a_knowledge_base_with_headings_and_an_introduction_by_its_title():
+    from assistant.evidence import SectionVectors, section_path, with_sections
+
+    question = np.eye(DIM, dtype=np.float32)[0]
+    intro = _passage("plans", "Tally has three plans.")
+    prices = _section("Prices", "| Pro | $29 / month |", [0.6], 0.5)
+    embedder = _CountingEmbedder({"plans": question, section_path(prices.hit): np.eye(DIM, dtype=np.float32)[1]})
+    assert with_sections([intro], question, SectionVectors(embedder)) == [intro]  # no headings: titles say little
+    assert embedder.asked == []
+    scored = with_sections([intro, prices], question, SectionVectors(embedder))
+    assert [p.section for p in scored] == [1.0, 0.0]
+    assert embedder.asked == ["plans", section_path(prices.hit)]
+
+
+def test_a_section_path_is_embedded_once_and_the_least_recently_used_forgotten():
+    from assistant.evidence import SectionVectors
+
+    eye = np.eye(DIM, dtype=np.float32)
+    embedder = _CountingEmbedder({"A > a": eye[0], "A > b": eye[1], "A > c": eye[2]})
+    sections = SectionVectors(embedder, capacity=2)
+    first = sections(["A > a", "A > b", "A > a"])
+    assert [v.tolist() for v in first] == [eye[0].tolist(), eye[1].tolist(), eye[0].tolist()]
+    assert embedder.asked == ["A > a", "A > b"]
+    sections(["A > a"])  # used again: "A > b" is now the least recent
+    sections(["A > c"])
+    sections(["A > a", "A > b"])
+    assert embedder.asked == ["A > a", "A > b", "A > c", "A > b"]
