@@ -8,7 +8,8 @@ header row. Headings, quoted questions and pointers to other articles are labels
 answer; a passage of labels only (a menu, "Back to top") answers nothing. A unit (or a whole
 section, by its heading) about the opposite of the action asked — turning 2FA off, for "how do I
 turn it on?" — keeps only a quarter of its score, is not quoted, and is not the answer while its
-passage has any other. For a follow-up, a unit the last reply already said keeps half: "and do I
+passage has any other; so does a unit about another topic its section's heading names (turning 2FA
+off, under "Turn off 2FA or replace your phone", for "how do I replace my phone?"). For a follow-up, a unit the last reply already said keeps half: "and do I
 get that one back on my free invoices?" after how to void an invoice asks for something new. Each
 unit is also read in its place, beside its neighbours, which may raise its probability (see
 NEIGHBOURS_WEIGHT); what is quoted around the answer is chosen on the units' own scores.
@@ -31,6 +32,7 @@ from knowledge.lexical import tokenize
 OPPOSITE_PENALTY = 0.25
 SAID_PENALTY = 0.5  # a unit the last reply already said, for a follow-up: it asks for something new
 SAID_SHARE = 0.8  # of a unit's words in the last reply, for it to count as said
+ASIDE_SHARE = 2 / 3  # of another heading part's words in a unit, for it to be about that part (`_asides`)
 # A unit is also read in its place: the scorer's reading of its vector summed with its neighbours'
 # (`with_neighbours`), weighed NEIGHBOURS_WEIGHT against its reading alone, may raise (never lower)
 # its probability, unless it is a label or lacks the kind of answer asked for. That reading picks
@@ -130,6 +132,24 @@ def section_topic(terms: QuestionTerms, heading: str) -> str:
     return " ".join(part for part in _heading_parts(heading) if not terms.opposes(part))
 
 
+def _asides(terms: QuestionTerms, heading: str, units: Sequence[str]) -> np.ndarray:
+    """Which units are about another of the section's topics than the one a how-to question asks
+    for: under "Turn off 2FA or replace your phone", for "how do I replace my phone for 2FA?", the
+    sentence on turning 2FA off (most of that part's words, and fewer of the asked part's)."""
+    out = np.zeros(len(units), dtype=bool)
+    parts = [set(tokenize(part)) for part in _heading_parts(heading)]
+    parts = [words for words in parts if len(words) >= 2]
+    asked = [words for words in parts if terms.verb in words]
+    if not terms.verb or len(asked) != 1 or len(parts) < 2:
+        return out
+    others = [words - asked[0] for words in parts if words is not asked[0]]
+    for i, unit in enumerate(units):
+        words = set(tokenize(unit))
+        mine = len(words & asked[0]) / len(asked[0])
+        out[i] = any(o and len(words & o) / len(o) >= ASIDE_SHARE and len(words & o) / len(o) > mine for o in others)
+    return out
+
+
 def _said(units: Sequence[str], said: str) -> np.ndarray:
     """Which units the last reply already said: most of their words are in it."""
     words = set(tokenize(said))
@@ -172,7 +192,8 @@ def read(
         if terms.actions:  # about the opposite of the action asked: not its answer
             section_opposes = _section_opposes(terms, p.hit.chunk.heading)
             opposed = np.array([section_opposes or terms.opposes(u) for u in p.units])
-            penalty = np.where(opposed, penalty * OPPOSITE_PENALTY, penalty)
+        opposed |= _asides(terms, p.hit.chunk.heading, p.units)  # or about another topic of its section
+        penalty = np.where(opposed, penalty * OPPOSITE_PENALTY, penalty)
         if said:
             penalty = np.where(_said(p.units, said), penalty * SAID_PENALTY, penalty)
         probs, own = probs * penalty, own * penalty

@@ -267,3 +267,14 @@ def test_a_section_path_is_embedded_once_and_the_least_recently_used_forgotten()
     sections(["A > c"])
     sections(["A > a", "A > b"])
     assert embedder.asked == ["A > a", "A > b", "A > c", "A > b"]
+
+
+def test_under_a_heading_of_two_topics_a_sentence_about_the_other_one_is_not_the_answer():
+    section = _section("Turn off 2FA or replace your phone",
+                       "To move to a new phone, scan the new code with it.\n\n"
+                       "To turn 2FA off, click Turn off two-factor authentication.", similarity=[0.5, 0.6], fused=0.5)
+    question = np.eye(DIM, dtype=np.float32)[0]
+    replace_phone = read(question, [section], _terms("how do I replace my phone for 2FA?"), _scorer())[0]
+    assert replace_phone.opposed == {1} and replace_phone.best_unit == 0
+    turn_off = read(question, [section], _terms("how do I turn off 2FA?"), _scorer())[0]
+    assert turn_off.best_unit == 1 and 0 not in turn_off.opposed  # "phone" alone is not most of "replace your phone"
