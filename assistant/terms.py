@@ -74,6 +74,9 @@ _OPPOSITES = [
     (r"\b(?:connect|connects|connected|connecting)\b", r"\b(?:disconnect\w*)\b"),
     (r"\b(?:pause\w*)\b", r"\b(?:resum\w*|unpause\w*)\b"),
     (r"\b(?:add|adds|added|adding)\b", r"\b(?:remov\w*)\b"),
+    # done for you against done by hand: "can it send every month automatically?" is not answered by
+    # how to send a reminder by hand
+    (r"\b(?:automatic\w*)\b", r"\b(?:manual\w*|by\s+hand)\b"),
 ]
 _OPPOSITES_RE = [(re.compile(a, re.I), re.compile(b, re.I)) for a, b in _OPPOSITES]
 

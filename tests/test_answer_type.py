@@ -107,3 +107,13 @@ def test_a_how_to_question_names_the_action_it_asks_about():
     assert asked_verb("How can we quickly export our invoices?") == "export"
     assert asked_verb("can I delete a client?") == "delete"
     assert asked_verb("what does the Free plan include?") == ""
+
+
+def test_done_by_hand_is_the_opposite_of_done_automatically():
+    from assistant.reader import _section_opposes
+
+    automatic = _terms("can I send the same invoice every month automatically?")
+    assert automatic.opposes("You can send one manual reminder per invoice every 24 hours.")
+    assert _section_opposes(automatic, "Reminders > Send a reminder by hand (all plans)")
+    assert not automatic.opposes("Recurring invoices send the same invoice on a schedule, automatically.")
+    assert _terms("how do I send a reminder manually?").opposes("Turn on automatic reminders.")
