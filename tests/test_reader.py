@@ -278,3 +278,13 @@ def test_under_a_heading_of_two_topics_a_sentence_about_the_other_one_is_not_the
     assert replace_phone.opposed == {1} and replace_phone.best_unit == 0
     turn_off = read(question, [section], _terms("how do I turn off 2FA?"), _scorer())[0]
     assert turn_off.best_unit == 1 and 0 not in turn_off.opposed  # "phone" alone is not most of "replace your phone"
+
+
+def test_a_sentence_without_the_kind_of_answer_asked_for_is_not_the_answer_beside_one_with_it():
+    passage = _passage("ledgersync", "Tally syncs every 15 minutes. To sync LedgerSync right away, click Sync now.")
+    question = np.eye(DIM, dtype=np.float32)[0]
+    often = read(question, [passage], _terms("how often does LedgerSync sync?"), _scorer())[0]
+    assert often.unit_scores[1] > often.unit_scores[0]  # more of the question's words
+    assert often.best_unit == 0  # but only the first says how often
+    how = read(question, [passage], _terms("how do I make LedgerSync sync?"), _scorer())[0]
+    assert how.best_unit == 1
