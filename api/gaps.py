@@ -16,7 +16,7 @@ from api.bot_turns import aware
 from api.db import answer_flags, messages
 from knowledge import Embedder
 
-LOW_CONFIDENCE = ("low_confidence", "repeated_low_confidence")
+LOW_CONFIDENCE = ("low_confidence", "repeated_low_confidence", "repeats_last_reply")
 KIND_ORDER = {"corrected": 0, "flagged": 1, "handed_off": 2}  # one question, several signs: the strongest
 
 

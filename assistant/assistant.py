@@ -42,17 +42,20 @@ from assistant.smalltalk import smalltalk_reply
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
 from knowledge import Hit, KnowledgeBase
+from knowledge.lexical import tokenize
 
 log = logging.getLogger(__name__)
 
 HandoffReason = Literal[
-    "customer_request", "low_confidence", "repeated_low_confidence", "escalation", "assistant_unavailable"
+    "customer_request", "low_confidence", "repeated_low_confidence", "repeats_last_reply", "escalation",
+    "assistant_unavailable",
 ]
 
 HANDOFF_TEXT: dict[str, str] = {
     "customer_request": "Of course — I'm connecting you with a member of our team. They'll reply here shortly.",
     "low_confidence": "I'm not certain I can answer that correctly, so I'm passing your question to a member of our team. They'll reply here shortly.",
     "repeated_low_confidence": "I don't think I'm getting this right, so I'm passing your conversation to a member of our team. They'll reply here shortly.",
+    "repeats_last_reply": "I've shared all I can find on this, so I'm passing your question to a member of our team. They'll reply here shortly.",
     "escalation": "I'm passing this to a member of our team, who can take care of it for you. They'll reply here shortly.",
     "assistant_unavailable": "I can't answer right now, so I'm passing your question to a member of our team. They'll reply here shortly.",
 }
@@ -68,6 +71,10 @@ CANDIDATES = 8  # passages retrieved and considered per question
 # its own words too: "To sync right away, …" lost to "Tally syncs every 15 minutes." (DEV: sample
 # unchanged, mtrag token-F1 0.2837 -> 0.2832, one reply shorter).
 OWN_WORDS = 3
+# A follow-up whose draft says again what the last reply said (this share of its words in it) is not
+# sent: the customer asked for more than that, and the bot has nothing more ("can I change how often
+# it goes out?" after how to set up recurring invoices got the same set-up steps, at 0.99).
+REPEAT_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -202,9 +209,10 @@ class Assistant:
             terms=evidence.terms, readings=evidence.readings, cited=cited, reply_text=draft.text,
             follow_up=evidence.query != question,
         )
-        return self._decide(draft, signals, previous_confidence)
+        repeats = repeats_last_reply(draft.text, _last(history, "agent"))
+        return self._decide(draft, signals, previous_confidence, repeats=repeats)
 
-    def _decide(self, draft: Draft, signals: Signals, previous: float | None) -> Reply:
+    def _decide(self, draft: Draft, signals: Signals, previous: float | None, *, repeats: bool = False) -> Reply:
         text, cited = draft.text, draft.cited
         score = self.calibrator.probability(signals)
         low = self.calibrator.explain(signals)
@@ -226,12 +234,14 @@ class Assistant:
             shown["logprob_mean"], shown["logprob_min"] = draft.logprob_mean, draft.logprob_min
         shared = dict(confidence=score, signals=shown, low_signals=low)
         decision = self.policy.decide(score, previous_confidence=previous)
-        if decision == "send":
+        if decision == "send" and not repeats:
             return Reply(text=text, sources=[_source(h) for h in cited], **shared)
-        reason: HandoffReason = "low_confidence" if decision == "low_confidence" else "repeated_low_confidence"
+        reason: HandoffReason = "repeats_last_reply" if decision == "send" else decision
         detail = f"confidence {score:.2f} (threshold {self.policy.threshold:.2f})"
         if reason == "repeated_low_confidence":
             detail = f"second doubtful reply in a row: {detail}"
+        elif reason == "repeats_last_reply":
+            detail = f"the answer found repeats the last reply: {detail}"
         if low:
             detail += "; lowest signals: " + ", ".join(low)
         return Reply(
@@ -268,6 +278,12 @@ ARTICLE_MIN = 0.3
 def _last(history: Sequence[tuple[str, str]], speaker: str) -> str:
     """The last turn of the customer ("user"), or of the bot or an agent (anyone else)."""
     return next((t for s, t in reversed(history) if (s == "user") == (speaker == "user")), "")
+
+
+def repeats_last_reply(draft: str, last_reply: str) -> bool:
+    """The draft says again what the last reply said: nearly all of its words are in it."""
+    words = set(tokenize(draft))
+    return len(words) >= 5 and len(words & set(tokenize(last_reply))) >= REPEAT_SHARE * len(words)
 
 
 def _reading_of(readings: list[Reading], hit: Hit) -> Reading | None:

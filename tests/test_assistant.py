@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import Assistant, HandoffPolicy, ProviderError, asks_for_human, build_assistant
+from assistant import HANDOFF_TEXT, Assistant, HandoffPolicy, ProviderError, asks_for_human, build_assistant
 from assistant.calibration import Calibrator
 from assistant.llm import OpenAIProvider
 from assistant.signals import Signals
@@ -300,3 +300,23 @@ def test_a_short_follow_up_that_asks_for_a_kind_of_answer_gets_that_kind(lenient
     first = lenient.reply("how do I connect LedgerSync?")
     reply = lenient.reply("how often does it sync?", [("user", "how do I connect LedgerSync?"), ("agent", first.text)])
     assert reply.text.startswith("Tally syncs every 15 minutes."), reply.text
+
+
+def test_a_follow_up_answered_with_what_the_last_reply_said_goes_to_a_person(lenient):
+    first = lenient.reply("how do I set up recurring invoices?")
+    assert not first.handoff
+    history = [("user", "how do I set up recurring invoices?"), ("assistant", first.text)]
+    again = lenient.reply("how do I set up recurring invoices?", history)
+    assert again.handoff and again.handoff_reason == "repeats_last_reply"
+    assert again.draft == first.text and "repeats the last reply" in again.handoff_detail
+    assert again.text == HANDOFF_TEXT["repeats_last_reply"]
+
+
+def test_a_reply_repeats_the_last_one_when_nearly_all_of_its_words_are_in_it():
+    from assistant.assistant import repeats_last_reply
+
+    said = "Go to Settings → Billing → Plan and click Choose plan under Starter or Pro. [1]"
+    assert repeats_last_reply("Go to Settings → Billing → Plan, then click Choose plan under Pro. [1]", said)
+    assert not repeats_last_reply("Downgrades take effect at the end of the billing period you've paid for. [1]", said)
+    assert not repeats_last_reply("Click Choose plan.", said)  # too short to say
+    assert not repeats_last_reply("Go to Settings → Billing → Plan and click Choose plan under Starter or Pro.", "")

@@ -19,10 +19,11 @@ def test_customers_keep_getting_answers_while_an_ingest_runs(http, settings, tmp
     env = {**os.environ, "SWITCHBOARD_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([SWITCHBOARD, "ingest", "--quiet", str(docs)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    conversation = http.post("/v1/conversations").json()
-    auth = {"Authorization": f"Bearer {conversation['token']}"}
     replies = []
     while proc.poll() is None or not replies:
+        # a new customer each time: the same question twice in one conversation goes to a person
+        conversation = http.post("/v1/conversations").json()
+        auth = {"Authorization": f"Bearer {conversation['token']}"}
         response = http.post(f"/v1/conversations/{conversation['id']}/messages",
                              json={"text": "How do I reset my password?"}, headers=auth)
         assert response.status_code == 201, response.text

@@ -16,7 +16,8 @@
 
   const REASONS = {
     customer_request: 'customer asked for a person', low_confidence: 'low confidence',
-    repeated_low_confidence: 'two doubtful answers in a row', escalation: 'escalation rule',
+    repeated_low_confidence: 'two doubtful answers in a row', repeats_last_reply: 'the answer repeated the last reply',
+    escalation: 'escalation rule',
     assistant_unavailable: 'assistant unavailable',
   };
   const reasonLabel = (reason) => REASONS[reason] || reason;
