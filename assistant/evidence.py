@@ -9,6 +9,7 @@ their vectors are embedded once and kept (`SectionVectors`).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -108,25 +109,27 @@ def read_passages(
 
 class SectionVectors:
     """The vectors of section paths ("Title > Heading"), embedded on first use and kept (the most
-    recently used `capacity` of them)."""
+    recently used `capacity` of them). Replies are read on several threads at once: one lock."""
 
     def __init__(self, embedder: Embedder, capacity: int = 4096) -> None:
         self._embedder = embedder
         self._capacity = capacity
         self._kept: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __call__(self, paths: Sequence[str]) -> list[np.ndarray]:
-        new = [p for p in dict.fromkeys(paths) if p not in self._kept]
-        if new:
-            for path, vector in zip(new, self._embedder.embed_queries(new), strict=True):
-                self._kept[path] = np.asarray(vector, dtype=np.float32)
-        out = []
-        for path in paths:
-            self._kept.move_to_end(path)
-            out.append(self._kept[path])
-        while len(self._kept) > self._capacity:
-            self._kept.popitem(last=False)
-        return out
+        with self._lock:  # an embedding is needed only for a path not seen yet: rarely held long
+            new = [p for p in dict.fromkeys(paths) if p not in self._kept]
+            if new:
+                for path, vector in zip(new, self._embedder.embed_queries(new), strict=True):
+                    self._kept[path] = np.asarray(vector, dtype=np.float32)
+            out = []
+            for path in paths:
+                self._kept.move_to_end(path)
+                out.append(self._kept[path])
+            while len(self._kept) > self._capacity:
+                self._kept.popitem(last=False)
+            return out
 
 
 def section_path(hit: Hit) -> str:

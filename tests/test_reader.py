@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from assistant.evidence import Evidence, Passage
@@ -216,12 +218,14 @@ def test_a_passage_whose_answer_names_a_control_for_the_action_asked_comes_first
 class _CountingEmbedder:
     """Embeds each text as a fixed unit vector and counts what it was asked to embed."""
 
-    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+    def __init__(self, vectors: dict[str, np.ndarray], seconds: float = 0.0) -> None:
         self.vectors = vectors
         self.asked: list[str] = []
+        self.seconds = seconds  # a real model takes a while, and lets other threads run meanwhile
 
     def embed_queries(self, texts):
         self.asked.extend(texts)
+        time.sleep(self.seconds)
         return np.array([self.vectors[t] for t in texts], dtype=np.float32)
 
 
@@ -288,3 +292,24 @@ def test_a_sentence_without_the_kind_of_answer_asked_for_is_not_the_answer_besid
     assert often.best_unit == 0  # but only the first says how often
     how = read(question, [passage], _terms("how do I make LedgerSync sync?"), _scorer())[0]
     assert how.best_unit == 1
+
+
+def test_section_vectors_are_shared_safely_by_replies_on_several_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.evidence import SectionVectors
+
+    eye = np.eye(DIM, dtype=np.float32)
+    embedder = _CountingEmbedder({f"A > {i}": eye[i % DIM] for i in range(12)}, seconds=0.001)
+    sections = SectionVectors(embedder, capacity=3)  # far fewer than the paths: constant eviction
+
+    def read_some(seed: int) -> bool:
+        rng = np.random.default_rng(seed)
+        for _ in range(200):
+            picked = [int(i) for i in rng.integers(0, 12, size=4)]
+            vectors = sections([f"A > {i}" for i in picked])
+            assert all(np.array_equal(v, eye[i % DIM]) for v, i in zip(vectors, picked, strict=True))
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(read_some, range(8)))
