@@ -35,7 +35,7 @@ here: "To turn 2FA off, …" is as like "how do I turn on 2FA?" as any sentence,
 ("Turn off 2FA or replace your phone") came first with the turn-off sentence as its answer (DEV
 and the sample test split: no reply changed).
 The heading's words miss what it means: "Prices" shares no word with "what does the Pro plan
-cost?", and "How long we keep your data" none with "what data do you still keep and for how long".
+cost?".
 The question's cosine to the section path ("Tally plans and pricing > Prices", embedded like a
 query; an article's introduction, under no heading, by its title) adds SECTION_WEIGHT times
 itself, in a knowledge base with headings. Sample help centre, the shipped calibrator, 0 -> 1:
