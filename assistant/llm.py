@@ -229,10 +229,12 @@ def _source_texts(sources: list[Hit], evidence: Evidence) -> list[SourceText]:
     for n, hit in enumerate(sources):
         p = passages[hit.chunk.chunk_id]
         units, vectors = p.units, p.vectors
-        for extra, after in ((evidence.continuation, True), (evidence.lead, False)):
-            if n == 0 and extra is not None and extra.units:
-                units = [*units, *extra.units] if after else [*extra.units, *units]
-                vectors = np.vstack([vectors, extra.vectors] if after else [extra.vectors, vectors])
+        if n == 0:  # with what `_with_continuation` joined to its text: the list's start, the section it leads into
+            lead, following = evidence.lead, evidence.continuation
+            if lead is not None and lead.units:
+                units, vectors = [*lead.units, *units], np.vstack([lead.vectors, vectors])
+            if following is not None and following.units:
+                units, vectors = [*units, *following.units], np.vstack([vectors, following.vectors])
         out.append(SourceText(text=hit.chunk.text, units=units, vectors=vectors))
     return out
 

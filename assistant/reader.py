@@ -189,13 +189,14 @@ def read(
         vectors, texts = with_table_headers(p.units, p.vectors)
         probs = scorer.probability(question_vector, vectors, terms, texts)
         own = probs
+        typed = np.array([terms.type_found(t) > 0 for t in texts])  # holds the kind of answer asked for
         if len(p.units) > 1:  # each unit also read in its place, with its neighbours
             in_place = (1 - NEIGHBOURS_WEIGHT) * probs + NEIGHBOURS_WEIGHT * scorer.probability(
                 question_vector, with_neighbours(vectors), terms, texts
             )
             # the neighbours may not lift a label (a heading, a breadcrumb), nor a unit without the
             # kind of answer asked for ("2. Click Create API key" beside other steps, for "how many keys?")
-            may_rise = np.array([_prose(u) and terms.type_found(t) > 0 for u, t in zip(p.units, texts, strict=True)])
+            may_rise = np.array([_prose(u) for u in p.units]) & typed
             probs = np.where(may_rise, np.maximum(probs, in_place), probs)
         opposed = np.zeros(len(p.units), dtype=bool)
         penalty = np.ones(len(p.units), dtype=np.float32)
@@ -215,10 +216,9 @@ def read(
         excluded = labels | opposed
         if excluded.all():
             excluded = labels
-        if terms.answer_type in TYPED_ANSWERS:  # nor, while the passage has one that holds it, without the kind asked for
-            untyped = np.array([terms.type_found(t) == 0 for t in texts])
-            if not (excluded | untyped).all():
-                excluded = excluded | untyped
+        if terms.answer_type in TYPED_ANSWERS:  # nor one without the kind asked for, beside one with it
+            if not (excluded | ~typed).all():
+                excluded = excluded | ~typed
         best = int(np.argmax(np.where(excluded, -1.0, probs)))
         # the reading in place chooses the answer and says how sure it is; the units quoted around
         # it are chosen on their own scores (see NEIGHBOURS_WEIGHT)
