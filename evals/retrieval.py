@@ -218,6 +218,17 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, dict[str, float]]:
     return summary
 
 
+def misses(results: Sequence[QuestionResult], at: int = 5, k: int = NDCG_AT) -> dict[str, int]:
+    """The answerable questions with no gold document in the top `at`, split by where their first
+    gold document is: at ranks at+1..k, which a better order of what retrieval finds would reach,
+    or not in the top k, which only better retrieval would."""
+    scored = [r for r in results if r.answerable and r.metrics]
+    missed = [r for r in scored if r.first_gold_rank is None or r.first_gold_rank > at]
+    reachable = sum(1 for r in missed if r.first_gold_rank is not None and r.first_gold_rank <= k)
+    return {"at": at, "k": k, "scored": len(scored), "missed": len(missed), "gold_within_k": reachable,
+            "gold_beyond_k": len(missed) - reachable}
+
+
 def _mean(xs: Sequence[float]) -> float | None:
     return statistics.fmean(xs) if xs else None
 
@@ -302,6 +313,7 @@ def run_retrieval_eval(
         "answerable": sum(q.answerable for q in questions),
         "scored": len(scored),
         "metrics": summarise(results),
+        "misses": misses(results, 5, k),
         "latency_ms": {"n": len(lat), "p50": percentile(lat, 50), "p95": percentile(lat, 95),
                        "max": max(lat) if lat else float("nan"),
                        "query_rewrite_p50": percentile(rewrite_ms, 50),
@@ -333,6 +345,12 @@ def format_table(report: dict) -> str:
             lines.append(f"{name:<18}{0:>5}")
             continue
         lines.append(f"{name:<18}{m['n']:>5}" + "".join(f"{m[c]:>9.3f}" for c in cols))
+    m = report.get("misses")
+    if m and m["scored"]:
+        lines.append(
+            f"missed at {m['at']}: {m['missed']} of {m['scored']}; {m['gold_within_k']} with a gold document at ranks "
+            f"{m['at'] + 1}-{m['k']} (reordering could reach them), {m['gold_beyond_k']} with none in the top {m['k']}"
+        )
     lat = report["latency_ms"]
     lines.append(
         f"retrieval latency (search incl. query embedding, {lat['n']} queries): "

@@ -16,6 +16,7 @@ from evals.retrieval import (
     distinct_doc_ids,
     first_gold_rank,
     gold_coverage_at_k,
+    misses,
     ndcg_at_k,
     percentile,
     recall_at_k,
@@ -99,6 +100,27 @@ def test_score_and_summary_split_turn_one_from_follow_ups() -> None:
     assert s["turn 1"] == {**s["turn 1"], "n": 1, "recall@1": 1.0}
     assert s["follow-up"]["n"] == 2 and s["follow-up"]["recall@10"] == 0.5
     assert s["domain=d"]["n"] == 3
+
+
+def test_misses_are_split_into_those_a_reranker_could_reach_and_those_retrieval_never_found() -> None:
+    def result(i: int, ranked: list[str], gold: list[str]) -> QuestionResult:
+        r = QuestionResult(id=str(i), answerable=bool(gold), query="q", gold=gold, ranked=ranked,
+                           latency_ms=1.0, top_score=0.5)
+        if gold:
+            r.first_gold_rank = first_gold_rank(ranked, gold)
+            r.metrics = score(ranked, gold, 10)
+        return r
+
+    others = [f"x{i}" for i in range(10)]
+    results = [
+        result(1, ["g", *others], ["g"]),  # found at 1
+        result(2, [*others[:5], "g", *others[5:]], ["g"]),  # at 6: a better order would reach it
+        result(3, others, ["g"]),  # not in the top 10
+        result(4, others, []),  # unanswerable: not counted
+    ]
+    assert misses(results, 5, 10) == {"at": 5, "k": 10, "scored": 3, "missed": 2, "gold_within_k": 1,
+                                      "gold_beyond_k": 1}
+    assert misses(results, 1, 10)["missed"] == 2 and misses(results, 10, 10)["missed"] == 1
 
 
 # ------------------------------------------------------------------------------------- end to end
