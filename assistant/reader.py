@@ -142,6 +142,13 @@ def section_topic(terms: QuestionTerms, heading: str) -> str:
     return " ".join(part for part in _heading_parts(heading) if not terms.opposes(part))
 
 
+def names_action(terms: QuestionTerms, heading: str) -> bool:
+    """A part of the section's own heading starts with the verb a how-to question asks about:
+    "Edit, pause or stop a profile" names pausing, and "Turn off 2FA or replace your phone"
+    replacing a phone (but not turning 2FA on, its opposite)."""
+    return any(terms.starts_with_action(part) for part in _heading_parts(heading) if not terms.opposes(part))
+
+
 def _asides(terms: QuestionTerms, heading: str, units: Sequence[str]) -> np.ndarray:
     """Which units are about another of the section's topics than the one a how-to question asks
     for: under "Turn off 2FA or replace your phone", for "how do I replace my phone for 2FA?", the

@@ -203,6 +203,24 @@ def test_of_two_sections_alike_the_one_whose_heading_names_the_action_asked_come
     assert rank_readings(readings, terms=terms)[0].passage is edit
 
 
+def test_a_heading_that_names_the_action_asked_among_others_counts_as_naming_it():
+    from assistant.reader import names_action
+    from assistant.selection import rank_readings
+
+    pause = _terms("how do I pause a recurring invoice?")
+    assert names_action(pause, "Recurring invoices > Edit, pause or stop a profile")
+    assert not names_action(pause, "Recurring invoices > Create a recurring profile")
+    assert names_action(_terms("how do I replace my phone?"), "Turn off 2FA or replace your phone")
+    assert not names_action(_terms("how do I turn on 2FA?"), "Turn off 2FA or replace your phone")  # the opposite
+
+    create = _section("Create a recurring profile", "Make an invoice recurring from its menu.", [0.5], 0.5)
+    manage = _section("Edit, pause or stop a profile", "Open the profile from the list.", [0.5], 0.5)
+    gentle = UnitScorer(coef=[0.0] * (2 * DIM + 1) + [1.5, 0.0], intercept=-1.0)
+    readings = read(np.eye(DIM, dtype=np.float32)[0], [create, manage], pause, gentle)
+    assert readings[0].answerability > readings[1].answerability  # "recurring invoice" outweighs the rest
+    assert rank_readings(readings, terms=pause)[0].passage is manage
+
+
 def test_a_passage_whose_answer_names_a_control_for_the_action_asked_comes_first():
     from assistant.selection import rank_readings
 
