@@ -358,6 +358,17 @@ def test_a_quoted_error_is_a_question_unless_a_request_comes_with_it(rules: Esca
     assert rules.match("my workspace has been deactivated") is not None  # said by the customer, not quoted
 
 
+def test_an_attempt_of_their_own_that_an_error_stopped_is_a_question_unless_they_ask_us_to_do_it(
+    rules: EscalationRules,
+) -> None:
+    assert rules.match("I tried to update my billing address and the form says Postcode not recognised") is None
+    assert rules.match("tried to downgrade to starter and it says Remove team members first") is None
+    assert rules.match("I tried to update my billing address and the form says Postcode not recognised, "
+                       "can you change it for me") is not None
+    assert rules.match("change my email to x@y.com, it says invalid when I do it") is not None  # no attempt of theirs
+    assert rules.match("I tried to change my email, change it to x@y.com") is not None  # no error quoted
+
+
 def test_complaints_reach_a_person_without_an_article(rules: EscalationRules) -> None:
     complaint = rules.match("I'd like to make a complaint about your billing team")
     assert complaint is not None and complaint.rule == "complaint" and complaint.reply_with_article is False
