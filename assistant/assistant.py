@@ -2,7 +2,8 @@
 
 1. Escalation rules first: what always goes to a person (refunds, disputes, security, legal
    threats, anger) goes there, with the most relevant article where the rule allows it.
-2. A request for a person, or a greeting, is answered as such.
+2. A request for a person, or a greeting, is answered as such; an opening message of one word
+   ("invoices") gets a question back, with the articles on it (`assistant.clarify`).
 3. The question is made standalone from the conversation, the knowledge base is searched, and the
    reader finds which passage answers it and where (`assistant.reader`).
 4. The provider writes the reply from that evidence; its signals go through the calibrator, giving
@@ -21,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from assistant.calibration import Calibrator
+from assistant.clarify import MAX_ARTICLES, bare_topic, clarifying_text
 from assistant.compose import leads_on, opens_mid_list
 from assistant.escalation import Escalation, EscalationRules
 from assistant.evidence import (
@@ -193,6 +195,10 @@ class Assistant:
         small = smalltalk_reply(question)
         if small:
             return Reply(text=small, confidence=1.0)
+        topic = bare_topic(question, history)
+        clarified = self._clarify(topic) if topic else None
+        if clarified is not None:
+            return clarified
 
         evidence = self.evidence(question, history)
         if not evidence.readings:
@@ -261,6 +267,21 @@ class Assistant:
         return Reply(
             text=text, confidence=1.0, sources=sources, handoff=True, handoff_reason="escalation",
             handoff_detail=escalation.reason,
+        )
+
+    def _clarify(self, topic: str) -> Reply | None:
+        """A question back about `topic`, citing the articles that name it (None if none does)."""
+        if not set(tokenize(topic)) <= self.kb.retriever.lexical_index().vocabulary:
+            return None
+        articles: dict[str, Hit] = {}
+        for hit in self.kb.retriever.search(topic, 10):
+            if hit.lexical > 0 and len(articles) < MAX_ARTICLES:
+                articles.setdefault(hit.chunk.doc_id, hit)
+        if not articles:
+            return None
+        titles = [h.chunk.title or h.chunk.doc_id for h in articles.values()]
+        return Reply(
+            text=clarifying_text(topic, titles), confidence=1.0, sources=[_source(h) for h in articles.values()]
         )
 
     def _article(self, question: str, history: Sequence[tuple[str, str]]) -> Hit | None:

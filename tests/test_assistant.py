@@ -6,6 +6,7 @@ import pytest
 
 from assistant import HANDOFF_TEXT, Assistant, HandoffPolicy, ProviderError, asks_for_human, build_assistant
 from assistant.calibration import Calibrator
+from assistant.clarify import bare_topic
 from assistant.llm import OpenAIProvider
 from assistant.signals import Signals
 from assistant.text import clean_markup, split_units
@@ -215,6 +216,30 @@ def test_policy_sends_above_the_threshold_and_hands_off_below():
 def test_greetings_get_a_friendly_word_not_a_handoff(assistant):
     reply = assistant.reply("Hello!")
     assert not reply.handoff and reply.sources == [] and "ask" in reply.text.lower()
+
+
+def test_an_opening_message_of_one_word_gets_a_question_back_with_the_articles_on_it(assistant):
+    reply = assistant.reply("2FA?")
+    assert not reply.handoff and reply.text.startswith("What would you like to know about 2FA?")
+    assert reply.sources and reply.sources[0].doc_id == "account/two-factor-authentication"
+    assert len({s.doc_id for s in reply.sources}) == len(reply.sources) <= 3
+    assert all(f"[{i}]" in reply.text for i in range(1, len(reply.sources) + 1))
+
+
+def test_one_word_the_knowledge_base_never_uses_is_not_a_topic(assistant):
+    assert assistant.reply("zxqvw").handoff
+
+
+def test_one_word_after_a_question_is_a_follow_up_not_a_topic(assistant):
+    history = [("user", "How do I turn on two-factor authentication?"), ("agent", "Go to Settings → Security.")]
+    assert "What would you like to know" not in assistant.reply("recovery?", history).text
+    assert bare_topic("recovery?", history) is None
+    assert bare_topic("recovery?", [("user", "hi"), ("agent", "Hi! Ask me anything")]) == "recovery"
+
+
+@pytest.mark.parametrize("message", ["help", "how do I send an invoice?", "pdf broken", "the", "?", ""])
+def test_a_question_or_a_word_that_names_no_topic_is_not_a_bare_topic(message):
+    assert bare_topic(message) is None
 
 
 @pytest.mark.parametrize(
