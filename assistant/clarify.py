@@ -4,8 +4,8 @@ Searched on one word, the knowledge base returns sentences that mention it, and 
 reads like the answer to a question nobody asked: "invoice" got the invoice numbering rule and the
 line-item limit, sent at 0.93. A help desk answers a keyword with "what would you like to know?"
 and the articles on it; so does the assistant (`Assistant.reply`). Only a conversation's opening
-message is read this way: later, one word is a follow-up ("and VPC?" after a question on
-networking), which the conversation makes a question.
+message is read this way: later, one word is a follow-up ("payouts?" after a question about card
+fees), which the conversation makes a question.
 """
 
 from __future__ import annotations
