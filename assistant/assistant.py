@@ -275,14 +275,13 @@ class Assistant:
             return None
         articles: dict[str, Hit] = {}
         for hit in self.kb.retriever.search(topic, 10):
-            if hit.lexical > 0 and len(articles) < MAX_ARTICLES:
+            if hit.lexical > 0:  # the article uses the word
                 articles.setdefault(hit.chunk.doc_id, hit)
-        if not articles:
+        hits = list(articles.values())[:MAX_ARTICLES]
+        if not hits:
             return None
-        titles = [h.chunk.title or h.chunk.doc_id for h in articles.values()]
-        return Reply(
-            text=clarifying_text(topic, titles), confidence=1.0, sources=[_source(h) for h in articles.values()]
-        )
+        titles = [h.chunk.title or h.chunk.doc_id for h in hits]
+        return Reply(text=clarifying_text(topic, titles), confidence=1.0, sources=[_source(h) for h in hits])
 
     def _article(self, question: str, history: Sequence[tuple[str, str]]) -> Hit | None:
         """The article most likely to help while the customer waits, if one clearly matches."""

@@ -10,14 +10,13 @@ fees), which the conversation makes a question.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from assistant.rewrite import WORD
 from assistant.smalltalk import smalltalk_reply
 from assistant.text import STOPWORDS
 
 MAX_ARTICLES = 3
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 # Words that ask for help but name no topic: the usual path reads them (and hands off when unsure).
 _NO_TOPIC = frozenset(
     "help question questions issue issues problem problems support info information urgent asap query".split()
@@ -28,7 +27,7 @@ def bare_topic(message: str, history: Sequence[tuple[str, str]] = ()) -> str | N
     """The topic, when the customer's first real message is a single word that asks nothing."""
     if any(speaker == "user" and smalltalk_reply(text) is None for speaker, text in history):
         return None
-    words = _WORD.findall(message)
+    words = WORD.findall(message)
     if len(words) != 1 or words[0].lower() in STOPWORDS or words[0].lower() in _NO_TOPIC:
         return None
     return words[0]

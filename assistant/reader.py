@@ -134,19 +134,24 @@ def _section_opposes(terms: QuestionTerms, heading: str) -> bool:
     return bool(parts) and all(terms.opposes(part) for part in parts)
 
 
+def _own_parts(terms: QuestionTerms, heading: str) -> list[str]:
+    """The parts of the section's own heading that are not about the opposite action."""
+    return [part for part in _heading_parts(heading) if not terms.opposes(part)]
+
+
 def section_topic(terms: QuestionTerms, heading: str) -> str:
     """The section's own heading without its parts about the opposite action: "Turn off 2FA or
     replace your phone" is, for "how do I turn on 2FA?", about replacing a phone."""
     if not terms.actions:
         return heading.split(" > ")[-1]
-    return " ".join(part for part in _heading_parts(heading) if not terms.opposes(part))
+    return " ".join(_own_parts(terms, heading))
 
 
 def names_action(terms: QuestionTerms, heading: str) -> bool:
     """A part of the section's own heading starts with the verb a how-to question asks about:
     "Edit, pause or stop a profile" names pausing, and "Turn off 2FA or replace your phone"
     replacing a phone (but not turning 2FA on, its opposite)."""
-    return any(terms.starts_with_action(part) for part in _heading_parts(heading) if not terms.opposes(part))
+    return any(terms.starts_with_action(part) for part in _own_parts(terms, heading))
 
 
 def _asides(terms: QuestionTerms, heading: str, units: Sequence[str]) -> np.ndarray:

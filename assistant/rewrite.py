@@ -28,7 +28,7 @@ import re
 
 from assistant.text import STOPWORDS, stem
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _ANAPHORA = frozenset("it its it's they them their theirs this that these those he she his her such".split())
 _CONTINUATION = re.compile(r"^\W*(and|also|what about|how about|what if|same|then|so)\b", re.I)
 MAX_TERMS = 8
@@ -39,7 +39,7 @@ REPLY_CHARS = 300  # of its opening, where it names its subject
 def _terms(text: str) -> list[str]:
     seen: set[str] = set()
     out: list[str] = []
-    for word in _WORD.findall(text):
+    for word in WORD.findall(text):
         low = word.lower()
         if low in STOPWORDS or low in _ANAPHORA or len(low) < 3:
             continue
@@ -52,7 +52,7 @@ def _terms(text: str) -> list[str]:
 
 def is_follow_up(question: str) -> bool:
     """Refers back ("does it…", "what about…") or names no topic of its own ("How much?")."""
-    words = [w.lower() for w in _WORD.findall(question)]
+    words = [w.lower() for w in WORD.findall(question)]
     return bool(_ANAPHORA.intersection(words)) or bool(_CONTINUATION.match(question)) or len(_terms(question)) < 2
 
 
