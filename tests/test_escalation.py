@@ -41,6 +41,8 @@ REQUESTS: list[tuple[str, str]] = [
     ("cancel it now please", "cancel_subscription"),
     ("Turn off auto-renew on my account", "cancel_subscription"),
     ("I was wondering if you could cancel my plan", "cancel_subscription"),
+    ("cancel starter right away, not at the end of the month", "cancel_subscription"),
+    ("we do not want to be charged anymore", "cancel_subscription"),
     # deleting the account or personal data
     ("Please delete all my data", "delete_account_or_data"),
     ("I want my account deleted", "delete_account_or_data"),
@@ -198,6 +200,8 @@ QUESTIONS: list[str] = [
     "Can I cancel a recurring invoice I sent to a client?",
     "If I cancel, do I keep access until the end of the billing period?",
     "How do I stop my subscription from renewing?",
+    "If I cancel today, do I get a refund?",
+    "Does it cancel right away or at the end of the month?",
     "I want to cancel an invoice I sent by mistake",
     # deleting
     "What happens to my data if I delete my account?",
