@@ -201,6 +201,10 @@ QUESTIONS: list[str] = [
     "If I cancel, do I keep access until the end of the billing period?",
     "How do I stop my subscription from renewing?",
     "If I cancel today, do I get a refund?",
+    "I clicked cancel on my subscription by mistake, how do I undo that?",
+    "Is it a paid add-on or part of my plan?",
+    "are there any extra fees for that?",
+    "my client was overcharged and we want them to get their money back",
     "Does it cancel right away or at the end of the month?",
     "I want to cancel an invoice I sent by mistake",
     # deleting
