@@ -24,7 +24,10 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("number", re.compile(r"\bhow\s+(many|much|long|old|far|big|tall|high|fast|often|large|deep|heavy|soon)\b|"
                           r"\bwhat(?:'s|s|\s+is|\s+are)?\s+(?:the\s+|your\s+)?(percentage|percent|number|amount|price|cost|size|fee|rate|"
                           r"limit|max(?:imum)?|min(?:imum)?|biggest|largest|smallest|highest|lowest|longest|shortest)s?\b", re.I)),
-    ("date", re.compile(r"\bwhen\b|\b(what|which)\s+(year|date|day|month|century|decade|time)\b|\bhow\s+long\s+ago\b", re.I)),
+    # "when will it arrive?", "until when?"; not "PDF error when I download" (a conjunction: no auxiliary after it)
+    ("date", re.compile(r"\bwhen\s+(?:exactly\s+|roughly\s+)?(?:will|would|do|does|did|is|are|was|were|can|could|"
+                        r"should|shall|has|have|had|must|might|may|'s|r|u)\b|\bwhen\s*(?:[?!.]|$)|\b(?:since|until|till|by)\s+when\b|"
+                        r"\b(what|which)\s+(year|date|day|month|century|decade|time)\b|\bhow\s+long\s+ago\b", re.I)),
     ("name", re.compile(r"\bwho(m|se)?\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\b(what|which)\s+(country|city|state|place|continent|region|county|island)\b", re.I)),
     ("procedure", re.compile(r"\bhow\s+(?:do|can|should|would|could|will|must)\s+(?:i|we)\b|\bhow\s+to\b|"
@@ -52,6 +55,9 @@ _INSTRUCTION = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# What a customer quotes from a screen: an error or record code ("PDF-422", "INV-0231") or an identifier
+# (`expired_card`, `tk_live`); not an ordinal ("31st") or a measure ("7-day")
+_CODE = re.compile(r"(?<![\w-])(?:[A-Za-z]{2,}[-_]?\d{2,}(?:[-_][A-Za-z0-9]+)*|[a-z]+(?:_[a-z0-9]+)+)(?![\w-])")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -127,6 +133,7 @@ class QuestionTerms:
     answer_type: AnswerType
     actions: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()  # asked action, its opposite
     verb: str = ""  # what a how-to question asks to do, stemmed ("edit")
+    codes: frozenset[str] = frozenset()  # codes and identifiers quoted, lowercased ("pdf-422")
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
@@ -137,6 +144,7 @@ class QuestionTerms:
             answer_type=expected_type(question),
             actions=tuple(_asked_actions(question)),
             verb=asked_verb(question),
+            codes=frozenset(c.lower() for c in _CODE.findall(question)),
         )
 
     def inheriting_actions(self, earlier: str) -> QuestionTerms:
@@ -183,6 +191,12 @@ class QuestionTerms:
             return 1.0
         found = set(_NUMBER.findall(text))
         return len(self.numbers & found) / len(self.numbers)
+
+    def codes_found(self, text: str) -> bool:
+        """The text quotes every code the question quotes (False when it quotes none)."""
+        if not self.codes:
+            return False
+        return self.codes <= {c.lower() for c in _CODE.findall(text)}
 
     def type_found(self, text: str) -> float:
         """1.0 if the text holds something of the expected answer type beyond the question's own

@@ -117,3 +117,11 @@ def test_done_by_hand_is_the_opposite_of_done_automatically():
     assert _section_opposes(automatic, "Reminders > Send a reminder by hand (all plans)")
     assert not automatic.opposes("Recurring invoices send the same invoice on a schedule, automatically.")
     assert _terms("how do I send a reminder manually?").opposes("Turn on automatic reminders.")
+
+
+def test_when_asks_for_a_date_only_as_a_question_word_not_as_a_conjunction():
+    for question in ("When will my payout arrive?", "when does the trial end", "so the refund comes by when?"):
+        assert _terms(question).answer_type == "date", question
+    for question in ("error 500 when I open an invoice", "what happens when I downgrade?",
+                     "the app freezes when uploading a logo"):
+        assert _terms(question).answer_type != "date", question

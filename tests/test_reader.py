@@ -233,6 +233,18 @@ def test_a_passage_whose_answer_names_a_control_for_the_action_asked_comes_first
     assert rank_readings(readings, terms=terms)[0].passage is safe
 
 
+def test_a_passage_that_quotes_the_error_code_the_customer_quotes_comes_first():
+    from assistant.selection import rank_readings
+
+    terms = _terms("getting PDF-422 when I download")
+    assert terms.codes == {"pdf-422"} and not _terms("set it for the 31st, a 7-day trial").codes
+    download = _section("The PDF doesn't download", "- Allow pop-ups for the site.", [0.6], 0.6)
+    errors = _section("Error messages", "- `PDF-422`: remove the character.\n- `PDF-504`: try again.", [0.5, 0.5], 0.5)
+    readings = read(np.eye(DIM, dtype=np.float32)[0], [download, errors], terms, _scorer())
+    assert rank_readings(readings, terms=terms)[0].passage is errors
+    assert rank_readings(readings, terms=_terms("getting PDF-999 when I download"))[0].passage is download
+
+
 class _CountingEmbedder:
     """Embeds each text as a fixed unit vector and counts what it was asked to embed."""
 
