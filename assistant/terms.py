@@ -26,7 +26,7 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
                           r"limit|max(?:imum)?|min(?:imum)?|biggest|largest|smallest|highest|lowest|longest|shortest)s?\b", re.I)),
     # "when will it arrive?", "until when?"; not "PDF error when I download" (a conjunction: no auxiliary after it)
     ("date", re.compile(r"\bwhen\s+(?:exactly\s+|roughly\s+)?(?:will|would|do|does|did|is|are|was|were|can|could|"
-                        r"should|shall|has|have|had|must|might|may|'s|r|u)\b|\bwhen\s*(?:[?!.]|$)|\b(?:since|until|till|by)\s+when\b|"
+                        r"should|shall|has|have|had|must|might|may|r|u)\b|\bwhen['’]s\b|\bwhen\s*(?:[?!.]|$)|\b(?:since|until|till|by)\s+when\b|"
                         r"\b(what|which)\s+(year|date|day|month|century|decade|time)\b|\bhow\s+long\s+ago\b", re.I)),
     ("name", re.compile(r"\bwho(m|se)?\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\b(what|which)\s+(country|city|state|place|continent|region|county|island)\b", re.I)),

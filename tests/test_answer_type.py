@@ -120,7 +120,8 @@ def test_done_by_hand_is_the_opposite_of_done_automatically():
 
 
 def test_when_asks_for_a_date_only_as_a_question_word_not_as_a_conjunction():
-    for question in ("When will my payout arrive?", "when does the trial end", "so the refund comes by when?"):
+    for question in ("When will my payout arrive?", "when does the trial end", "so the refund comes by when?",
+                     "when's my next invoice due"):
         assert _terms(question).answer_type == "date", question
     for question in ("error 500 when I open an invoice", "what happens when I downgrade?",
                      "the app freezes when uploading a logo"):
