@@ -98,6 +98,18 @@ def test_a_second_source_about_something_else_with_the_same_common_words_is_left
     assert [h.chunk.doc_id for h in draft.cited] == ["api-keys", "limits"]
 
 
+def test_a_second_source_without_the_kind_of_answer_asked_for_is_left_out():
+    terms = _terms("how do i turn on two factor authentication")
+    steps = _reading(_passage("2fa", "1. Go to Settings. 2. Click Turn on two factor authentication."), [0.6, 0.6])
+    mention = _reading(_passage("reset", "With two factor authentication on, you still enter a code.", rank=1), [0.55])
+    draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=[steps, mention], terms=terms))
+    assert [h.chunk.doc_id for h in draft.cited] == ["2fa"]
+
+    also = _reading(_passage("admin", "To turn on two factor authentication for a team, open Settings.", rank=1), [0.55])
+    draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=[steps, also], terms=terms))
+    assert [h.chunk.doc_id for h in draft.cited] == ["2fa", "admin"]
+
+
 def test_an_answer_that_only_says_the_question_back_brings_the_sentence_after_it():
     from assistant.extractive import echoes
 
