@@ -166,6 +166,9 @@ REQUESTS: list[tuple[str, str]] = [
     ("Accidentally deleted all my clients. Can you bring them back?", "request_to_act"),
     ("can you refund the client directly for me, I don't know how", "request_to_act"),
     ("reactivate pls", "request_to_act"),
+    # a fault put to us to mend
+    ("the export page has been blank since the update. this is so embarrassing in front of my client, fix it", "request_to_act"),
+    ("our logo shows up stretched on every pdf now - sort this out asap", "request_to_act"),
     ("make sure we aren't charged again", "request_to_act"),
     ("I want compensation for the downtime", "request_to_act"),
     # a quoted error with a request beside it is still a request
@@ -174,6 +177,10 @@ REQUESTS: list[tuple[str, str]] = [
 
 # Questions on the same topics: the help centre answers them, no person needed.
 QUESTIONS: list[str] = [
+    # mending it themselves: how-to questions, not a fault put to us
+    "my logo looks stretched on the pdf, how do i fix it",
+    "tried to fix it by clearing the cache but the invoice page is still blank",
+    "PDF-415 on every preview. what should i do to sort this out?",
     # a title is not a mood
     "who published alexander and the terrible horrible no good very bad day",
     # asking where to report a scam is not calling us one
