@@ -14,7 +14,8 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
   another article ("See Accept card payments.") is never the answer: the sentence after it is;
 - neighbouring sentences that score nearly as well join, up to a length budget;
 - a sentence pointing at text the customer cannot see ("the steps above") is left out unless
-  what it points at is quoted too; an answer that ends its passage pointing forward ("then follow
+  what it points at is quoted too (a step or a table row that points is kept, and its pointer
+  mended: `assistant.pointers`); an answer that ends its passage pointing forward ("then follow
   the steps below") brings the start of the next section (`leads_on`);
 - a quote that starts with a list item gets the section's heading as its lead-in.
 """

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from assistant.compose import is_list_item, list_ending, quote
 from assistant.evidence import Evidence, Passage
+from assistant.pointers import mend_pointers
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading
 from assistant.terms import QuestionTerms
@@ -82,7 +83,7 @@ def _quote_text(
         # what the answer points at ("the steps below") starts the next section: quoted from its start
         following = quote(continuation.units, list(continuation.similarity), 0, continuation.hit.chunk.heading)
         text = f"{text}\n\n{following.text(continuation.units)}"
-    return text
+    return mend_pointers(text)
 
 
 _DASHES = str.maketrans({"–": "-", "—": "-"})

@@ -8,6 +8,7 @@ from assistant import HANDOFF_TEXT, Assistant, HandoffPolicy, ProviderError, ask
 from assistant.calibration import Calibrator
 from assistant.clarify import bare_topic
 from assistant.llm import OpenAIProvider
+from assistant.pointers import mend_pointers
 from assistant.signals import Signals
 from assistant.text import clean_markup, split_units
 from knowledge import KnowledgeBase
@@ -80,7 +81,9 @@ def test_every_sentence_of_an_extractive_reply_comes_from_its_cited_sources(leni
         for n, source in enumerate(reply.sources, start=1):
             part, _, body = body.partition(f"[{n}]")
             chunk = kb.store.get([source.chunk_id])[0]
-            allowed = {clean_markup(u) for u in split_units(chunk.text)} | {chunk.heading.split(" > ")[-1] + ":"}
+            units = [clean_markup(u) for u in split_units(chunk.text)]
+            # word for word, but for a pointer at a place the reply does not show ("see below")
+            allowed = set(units) | {mend_pointers(u) for u in units} | {chunk.heading.split(" > ")[-1] + ":"}
             for line in part.strip().splitlines():
                 for unit in split_units(line):
                     assert unit in allowed, (question, unit)

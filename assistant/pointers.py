@@ -1,0 +1,75 @@
+"""Pointers to a place in the article, in a reply that does not show that place.
+
+An article says "see the table below", "using the steps above", 'see "Large logos" below'; a reply
+quotes a step or a table row of it, and the customer sees the reply, not the page around it. The
+composer already leaves out a sentence that only points away (`compose.quote`), but a step or a
+row that carries a pointer is part of the answer and stays. Its pointer is mended instead:
+
+- "(see below)" / "(see above)", with nothing named, is dropped: "5. Choose what to do with the
+  credit, then click Issue credit note.";
+- "the table below" / "the steps above" keeps its place word when the reply shows what it names
+  (table rows after it, steps before it), and otherwise names the article the reply cites: "Read
+  the reason the bank gave (see the table in the article).";
+- a named section ('see "Large logos and long invoices" below') is never in the reply (headings
+  are not quoted): it is "in the article".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from assistant.compose import is_list_item, is_step, is_table_row
+
+IN_THE_ARTICLE = "in the article"
+
+_SEE_NOTHING_NAMED = re.compile(r"\s*\((?:see|as shown|as described)\s+(?:above|below)\)", re.I)
+_NAMED_PLACE = re.compile(
+    r"\b(?P<np>(?:the|these|those)\s+(?:[\w'’-]+\s+){0,3}?"
+    r"(?P<noun>steps?|instructions|table|rows?|list|options|sections?|codes|messages))\s+(?P<where>above|below)\b",
+    re.I,
+)
+_NAMED_SECTION = re.compile(r'\b(?P<see>see\s+(?:"[^"\n]+"|“[^”\n]+”|\*\*[^*\n]+\*\*))\s+(?:above|below)\b', re.I)
+
+# what each kind of place looks like in a reply, line by line
+_SHOWN_AS: dict[str, Callable[[str], bool]] = {
+    "step": is_step, "steps": is_step, "instructions": is_step,
+    "table": is_table_row, "row": is_table_row, "rows": is_table_row, "codes": is_table_row,
+    "messages": is_table_row,
+    "list": is_list_item, "options": is_list_item,
+}
+
+
+def _kind(line: str) -> str:
+    """A table row, another list item, or prose ("")."""
+    text = line.strip()
+    return "row" if is_table_row(text) else "item" if is_list_item(text) else ""
+
+
+def _shown(line: str, noun: str, where: str, before: Sequence[str], after: Sequence[str]) -> bool:
+    looks_like = _SHOWN_AS.get(noun.lower())
+    if looks_like is None:  # a section: the reply quotes its sentences, never its heading
+        return False
+    lines = list(after) if where.lower() == "below" else list(reversed(before))
+    if _kind(line):  # "2. Change it using the steps above": not the steps of its own list
+        while lines and _kind(lines[0]) == _kind(line):
+            lines.pop(0)
+    return any(looks_like(other.strip()) for other in lines)
+
+
+def mend_pointers(text: str) -> str:
+    """`text` (a composed reply, one unit or list item per line) with every pointer to a place it
+    does not show dropped or pointed at the article."""
+    lines = text.split("\n")
+    out = []
+    for k, line in enumerate(lines):
+        before, after = lines[:k], lines[k + 1:]
+        line = _SEE_NOTHING_NAMED.sub("", line)
+        line = _NAMED_PLACE.sub(
+            lambda m: m.group(0) if _shown(line, m["noun"], m["where"], before, after)
+            else f"{m['np']} {IN_THE_ARTICLE}",
+            line,
+        )
+        line = _NAMED_SECTION.sub(lambda m: f"{m['see']} {IN_THE_ARTICLE}", line)
+        out.append(line)
+    return "\n".join(out)
