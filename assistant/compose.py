@@ -17,6 +17,8 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
   what it points at is quoted too (a step or a table row that points is kept, and its pointer
   mended: `assistant.pointers`); an answer that ends its passage pointing forward ("then follow
   the steps below") brings the start of the next section (`leads_on`);
+- a table row the customer quotes ("ledgersync says Invoice number already exists") is quoted
+  with the table's header alone, not beside the rows they did not ask about;
 - a quote that starts with a list item gets the section's heading as its lead-in.
 """
 
@@ -245,6 +247,7 @@ def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> se
 def quote(
     units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
     continued: bool = False, leave_out: frozenset[int] = frozenset(), how_to: bool = False, echo: bool = False,
+    asked: str = "",
 ) -> Quote:
     """What to quote from one chunk whose answer is at unit `best`; `whole_sections`: a short section
     of steps is quoted whole, and a list of facts holding the answer too (False, for a second
@@ -254,7 +257,8 @@ def quote(
     `echo`: the answer says little beyond the question's own words, so the sentence after it comes too;
     `how_to`: the customer asked how to do something, so a quote without an instruction brings the
     first one within three units after the answer ("You can switch to yearly billing at any time."
-    and "All plan changes happen in Settings → Billing → Plan.")."""
+    and "All plan changes happen in Settings → Billing → Plan."); `asked`: the customer's words, for
+    the table rows they quote."""
     n = len(units)
     if not n:
         return Quote([])
@@ -273,6 +277,8 @@ def quote(
         chosen |= set(range(best, n))
     if how_to and not any(is_instruction(units[i]) for i in chosen):
         chosen |= _next_instruction(units, scores, best, leave_out)
+    if asked and is_table_row(units[best]):
+        chosen = _rows_asked_about(units, best, chosen, asked)
     chosen = {i for i in chosen if i == best or i not in leave_out}
     if not chosen:
         chosen = {best}
@@ -281,6 +287,46 @@ def quote(
     if is_list_item(units[ordered[0]]) and heading:
         lead_in = heading.split(" > ")[-1].strip().rstrip(":") + ":"
     return Quote(ordered, lead_in)
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_FIRST_CLAUSE = re.compile(r"[.:(]")
+
+
+def _words(text: str) -> str:
+    return " ".join(_NOT_ALNUM.sub(" ", text.lower()).split())
+
+
+def quotes_row(asked: str, row: str) -> bool:
+    """The customer quotes the row's first cell, or its first clause, of two words or more:
+    "Invoice number already exists" for `Invoice number already exists`, "Connection expired" for
+    `Connection expired. Reconnect LedgerSync.`, "suspected_fraud"; not "Sent" for the status row
+    Sent (one common word)."""
+    key = clean_markup(row).lstrip("-*+ ").split(" — ")[0]
+    said = f" {_words(asked)} "
+    for part in {key, _FIRST_CLAUSE.split(key)[0]}:
+        words = _words(part)
+        if len(words.split()) >= 2 and f" {words} " in said:
+            return True
+    return False
+
+
+def _rows_asked_about(units: Sequence[str], best: int, chosen: set[int], asked: str) -> set[int]:
+    """Of the table holding the answer, its header and the rows the customer quotes, when they
+    quote any; the quote as chosen otherwise."""
+    start, end = _run(units, best)
+    header = {start} if _is_header(units[start]) else set()  # a chunk may open mid-table
+    quoted = {i for i in range(start, end) if i not in header and quotes_row(asked, units[i])}
+    if not quoted:
+        return chosen
+    return {i for i in chosen if not start <= i < end} | header | quoted
+
+
+def _is_header(row: str) -> bool:
+    """A table's header row names its columns ("Error — Fix", "Plan — Team members"): short cells
+    of plain words, no code, no figure."""
+    cells = clean_markup(row).lstrip("-*+ ").split(" — ")
+    return "`" not in row and not any(c.isdigit() for c in row) and all(len(c.split()) <= 5 for c in cells)
 
 
 def _next_sentence(units: Sequence[str], scores: Sequence[float], last: int) -> set[int]:

@@ -49,7 +49,10 @@ class ExtractiveProvider:
         how_to = evidence.terms.answer_type == "procedure"
         best = first.passage.units[first.best_unit]
         echo = not is_list_item(best) and echoes(evidence.query, best)
-        body = _quote_text(first, continuation=evidence.continuation, how_to=how_to, echo=echo, lead=evidence.lead)
+        body = _quote_text(
+            first, continuation=evidence.continuation, how_to=how_to, echo=echo, lead=evidence.lead,
+            asked=evidence.question,
+        )
         text = f"{body} [1]"
         cited = [first.passage.hit]
         second = _second_source(first, readings[1:], evidence.terms)
@@ -67,12 +70,13 @@ class ExtractiveProvider:
 
 def _quote_text(
     reading: Reading, whole_sections: bool = True, continuation: Passage | None = None, how_to: bool = False,
-    said: frozenset[int] = frozenset(), echo: bool = False, lead: Passage | None = None,
+    said: frozenset[int] = frozenset(), echo: bool = False, lead: Passage | None = None, asked: str = "",
 ) -> str:
     p = reading.passage
     scores = list(reading.quote_scores)
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
-              continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to, echo=echo)
+              continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to, echo=echo,
+              asked=asked)
     text = q.text(p.units)
     start = list_ending(lead.units, p.units[0]) if lead is not None else None
     if start is not None and start.units:

@@ -69,6 +69,13 @@ def test_a_table_row_is_read_with_its_header_so_a_lookup_gets_its_row(lenient):
     assert "Starter — Up to 3" in text
 
 
+def test_an_error_the_customer_quotes_gets_its_row_not_the_whole_table(lenient):
+    reply = lenient.reply("ledgersync keeps saying Invoice number already exists for INV-0311, what now")
+    text = reply.draft if reply.handoff else reply.text
+    assert "Invoice number already exists` — LedgerSync already has an invoice" in text
+    assert "Tax rate not mapped" not in text and "Period locked" not in text
+
+
 def test_a_price_question_gets_the_price(lenient):
     reply = lenient.reply("How much does the Pro plan cost per month?")
     assert "$29" in reply.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.compose import leads_on, quote
+from assistant.compose import leads_on, quote, quotes_row
 from knowledge.units import split_units
 
 STEPS = """Cancelling stops your plan from renewing. Your account moves to the Free plan at the end of the period.
@@ -277,3 +277,43 @@ def test_a_passage_that_opens_partway_through_its_steps_and_the_list_the_chunk_b
     assert list_ending(before, "3. Restart the app.").units == [1, 2, 3]
     assert list_ending(before, "6. Restart the app.").units == []  # not the step after its last
     assert list_ending(split_units("1. Check.\n\nThen wait."), "2. Wait.").units == []
+
+
+# --- a table row the customer quotes
+
+ERRORS = [
+    "Fix the cause, then click Retry.",
+    "- Error — How to fix it",
+    "- `Tax rate not mapped: VAT 5%` — Map the tax rate in Settings.",
+    "- `Period locked in LedgerSync` — Ask your accountant to unlock it.",
+    "- `Connection expired. Reconnect LedgerSync.` — Click Reconnect and sign in again.",
+]
+
+
+def test_a_row_the_customer_quotes_is_quoted_with_the_header_alone():
+    scores = [0.1, 0.1, 0.5, 0.3, 0.4]
+    quoted = quote(ERRORS, scores, 2, asked="sync fails: Period locked in LedgerSync on march invoices")
+    assert [ERRORS[i] for i in quoted.units] == [ERRORS[0], ERRORS[1], ERRORS[3]]
+    # the first clause of a longer cell is enough
+    quoted = quote(ERRORS, scores, 2, asked="it says connection expired since this morning")
+    assert [ERRORS[i] for i in quoted.units] == [ERRORS[0], ERRORS[1], ERRORS[4]]
+
+
+def test_a_table_nobody_quotes_is_quoted_as_before():
+    scores = [0.1, 0.1, 0.5, 0.3, 0.4]
+    assert quote(ERRORS, scores, 2, asked="why does my ledgersync sync fail").units == quote(ERRORS, scores, 2).units
+
+
+def test_one_common_word_is_not_a_quoted_row():
+    assert not quotes_row("it says Sent but nothing arrived", "- Sent — We handed the email to the mail server.")
+    assert quotes_row("failed with suspected_fraud", "- `suspected_fraud` — The bank blocked the payment.")
+
+
+def test_a_chunk_that_opens_mid_table_has_no_header_to_add():
+    rows = [
+        "- `card_not_supported` — This card can't be used.",
+        "- `suspected_fraud` — The bank blocked the payment.",
+        "- `processing_error` — A temporary problem.",
+    ]
+    quoted = quote(rows, [0.3, 0.5, 0.2], 1, asked="payment failed with suspected_fraud")
+    assert [rows[i] for i in quoted.units] == [rows[1]]
