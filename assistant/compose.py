@@ -7,7 +7,8 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
   brings what it introduces: the next sentence, or the list just after it;
 - a short section made of (numbered) steps is quoted whole when its answer is the steps or what
   leads to them: it is the answer to "how do I ..."; a section of bullet points is a list of
-  facts, and only the list holding the answer is quoted;
+  facts, and only the list holding the answer is quoted, and of a list of more than three named
+  facts ("- Live chat: …") only the items that score near the answer;
 - a sentence that leans on the one before it ("It", "This", "However", "Beyond that",
   "Re-enable it ...") brings that one, and the answer brings the sentence after it that leans on it;
 - a quoted question ("Can I pause a plan?"), a heading ("Creating a custom policy") or a pointer to
@@ -55,6 +56,7 @@ WHOLE_SECTION_CHARS = 900  # a section of steps this short is quoted whole
 MAX_CHARS = 480  # budget for the sentences added around the answer
 NEAR = 0.08  # a neighbour within this of the best unit's score joins
 MAX_LIST_ITEMS = 12
+LONG_LIST = 3  # a list of more named facts than this is quoted as its items that answer
 MAX_TABLE_ROWS = 5
 
 
@@ -202,11 +204,15 @@ def _intro(units: Sequence[str], start: int) -> int | None:
 
 def _list_block(units: Sequence[str], scores: Sequence[float], index: int, whole: bool = True) -> set[int]:
     """The list (or table) holding unit `index`, with its introduction. A long table gives its
-    header and best rows only; so does any list of facts or table when not `whole` (a second
-    source's list: the items that answer, not the whole list). Steps always come whole."""
+    header and best rows only; a list of more than `LONG_LIST` named facts ("- Live chat: …",
+    "- UK: …") its items that score near the answer ("what time is live chat open": the live-chat
+    line of the support hours, not the email and phone lines beside it); so does any
+    list of facts or table when not `whole` (a second source's list: the items that answer, not the
+    whole list). Steps always come whole."""
     start, end = _run(units, index)
     chosen: set[int] = set()
-    if not whole and not is_step(units[index]):
+    long_facts = end - start > LONG_LIST and all(_named_fact(units[i]) for i in range(start, end))
+    if (not whole or long_facts) and not is_step(units[index]):
         best = scores[index]
         chosen |= {i for i in range(start, end) if scores[i] >= best - NEAR} | {index}
         if is_table_row(units[index]):
@@ -222,6 +228,15 @@ def _list_block(units: Sequence[str], scores: Sequence[float], index: int, whole
     if intro is not None:
         chosen.add(intro)
     return chosen
+
+
+# "- **Live chat:** Monday to …", "- UK: +44 …", "- **Phone (Pro plan):**" (its list follows)
+_NAMED_FACT = re.compile(r"^\s*[-*+]\s+(?:\*\*[^*\n]{1,60}:\*\*|\*\*[^*\n]{1,60}\*\*:|[^:.!?`*\n]{1,60}:)(?:\s|$)")
+
+
+def _named_fact(unit: str) -> bool:
+    """A bulleted item that names what it is about before a colon ("- Live chat: Monday to Friday …")."""
+    return bool(_NAMED_FACT.match(unit))
 
 
 def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:

@@ -76,6 +76,13 @@ def test_an_error_the_customer_quotes_gets_its_row_not_the_whole_table(lenient):
     assert "Tax rate not mapped" not in text and "Period locked" not in text
 
 
+def test_one_line_of_a_list_of_named_facts_answers_a_question_about_that_line(lenient):
+    reply = lenient.reply("what time is live chat open")
+    text = reply.draft if reply.handoff else reply.text
+    assert "Live chat: Monday to Friday" in text
+    assert "+44 20" not in text  # the phone lines beside it are not what was asked
+
+
 def test_a_price_question_gets_the_price(lenient):
     reply = lenient.reply("How much does the Pro plan cost per month?")
     assert "$29" in reply.text

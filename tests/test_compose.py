@@ -317,3 +317,33 @@ def test_a_chunk_that_opens_mid_table_has_no_header_to_add():
     ]
     quoted = quote(rows, [0.3, 0.5, 0.2], 1, asked="payment failed with suspected_fraud")
     assert [rows[i] for i in quoted.units] == [rows[1]]
+
+
+# --- a list of named facts
+
+HOURS = [
+    "Support hours:",
+    "- **Live chat:** Monday to Friday, 07:00–22:00 UTC.",
+    "- **Email:** you can write to us at any time.",
+    "- **Phone (Pro plan):**",
+    "- UK: +44 20 7946 0821, Monday to Friday, 08:00–18:00 UK time",
+    "- US: +1 555 010 4477, Monday to Friday, 09:00–18:00 Eastern",
+]
+
+
+def test_a_long_list_of_named_facts_gives_the_items_that_answer():
+    scores = [0.1, 0.2, 0.1, 0.1, 0.6, 0.3]
+    assert [HOURS[i] for i in quote(HOURS, scores, 4).units] == [HOURS[0], HOURS[4]]
+
+
+def test_items_that_answer_nearly_as_well_come_along():
+    scores = [0.1, 0.2, 0.1, 0.1, 0.6, 0.55]
+    assert [HOURS[i] for i in quote(HOURS, scores, 4).units] == [HOURS[0], HOURS[4], HOURS[5]]
+
+
+def test_a_list_of_unnamed_facts_or_a_short_list_comes_whole():
+    checks = ["If you can't sign in:", "- Check the email address.", "- Check the password.",
+              "- Did you sign up with Google?", "- Still not working? Reset your password."]
+    assert quote(checks, [0.1, 0.2, 0.7, 0.1, 0.1], 2).units == [0, 1, 2, 3, 4]
+    short = HOURS[:4]
+    assert quote(short, [0.1, 0.6, 0.1, 0.1], 1).units == [0, 1, 2, 3]
