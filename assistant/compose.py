@@ -300,7 +300,7 @@ def quote(
     ordered = sorted(chosen)
     lead_in = ""
     if is_list_item(units[ordered[0]]) and heading:
-        lead_in = heading.split(" > ")[-1].strip().rstrip(":") + ":"
+        lead_in = _as_lead_in(heading.split(" > ")[-1])
     return Quote(ordered, lead_in)
 
 
@@ -342,6 +342,14 @@ def _is_header(row: str) -> bool:
     of plain words, no code, no figure."""
     cells = clean_markup(row).lstrip("-*+ ").split(" — ")
     return "`" not in row and not any(c.isdigit() for c in row) and all(len(c.split()) <= 5 for c in cells)
+
+
+def _as_lead_in(section: str) -> str:
+    """A section's heading as the line before its list: "Support hours:"; a heading that is a
+    question or a quoted message keeps its own mark ("How many people can you add?", "`Invalid
+    email or password.`"), not "?:"."""
+    text = section.strip().rstrip(":")
+    return text if text.rstrip("`*\"'”").endswith((".", "?", "!")) else f"{text}:"
 
 
 def _next_sentence(units: Sequence[str], scores: Sequence[float], last: int) -> set[int]:

@@ -347,3 +347,14 @@ def test_a_list_of_unnamed_facts_or_a_short_list_comes_whole():
     assert quote(checks, [0.1, 0.2, 0.7, 0.1, 0.1], 2).units == [0, 1, 2, 3, 4]
     short = HOURS[:4]
     assert quote(short, [0.1, 0.6, 0.1, 0.1], 1).units == [0, 1, 2, 3]
+
+
+def test_a_heading_that_asks_or_quotes_leads_in_with_its_own_mark():
+    rows = ["- Starter — Up to 3", "- Pro — Up to 10"]
+    assert quote(rows, [0.6, 0.2], 0, "Team members > How many people can you add?").lead_in == (
+        "How many people can you add?"
+    )
+    assert quote(rows, [0.6, 0.2], 0, "Login problems > `Invalid email or password.`").lead_in == (
+        "`Invalid email or password.`"
+    )
+    assert quote(rows, [0.6, 0.2], 0, "Plans > Prices").lead_in == "Prices:"
