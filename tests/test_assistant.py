@@ -83,6 +83,13 @@ def test_one_line_of_a_list_of_named_facts_answers_a_question_about_that_line(le
     assert "+44 20" not in text  # the phone lines beside it are not what was asked
 
 
+def test_a_how_to_question_gets_the_steps_of_its_article_not_a_sentence_that_mentions_it(lenient):
+    reply = lenient.reply("how do i set up 2fa")
+    text = reply.draft if reply.handoff else reply.text
+    assert "Set up authenticator app" in text
+    assert "asked to set it up the next time they sign in" not in text
+
+
 def test_a_price_question_gets_the_price(lenient):
     reply = lenient.reply("How much does the Pro plan cost per month?")
     assert "$29" in reply.text

@@ -357,3 +357,18 @@ def test_section_vectors_are_shared_safely_by_replies_on_several_threads():
 
     with ThreadPoolExecutor(8) as pool:
         assert all(pool.map(read_some, range(8)))
+
+
+def test_a_how_to_question_takes_the_steps_of_the_same_article_over_a_sentence_that_mentions_it():
+    from assistant.selection import rank_readings
+
+    mention = _passage("security", "Team members without 2FA are asked to set it up when they sign in.")
+    steps = _passage("security", "1. Go to Settings and click Set up 2FA.\n2. Scan the QR code.", rank=1)
+    other = _passage("billing", "1. Go to Billing and click Set up invoices.", rank=2)
+    terms = _terms("how do i set up 2fa")
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, [mention, steps, other], terms, _scorer())
+    assert rank_readings(readings, terms=terms)[0].passage is steps
+    # a question that asks for no steps keeps the order
+    facts = _terms("who has to set up 2fa")
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, [mention, steps, other], facts, _scorer())
+    assert rank_readings(readings, terms=facts)[0].passage is mention
