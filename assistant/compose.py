@@ -19,7 +19,7 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
   mended: `assistant.pointers`); an answer that ends its passage pointing forward ("then follow
   the steps below") brings the start of the next section (`leads_on`);
 - a table row the customer quotes ("ledgersync says Invoice number already exists") is quoted
-  with the table's header alone, not beside the rows they did not ask about;
+  with the table's header alone, not beside the rows they did not ask about (`assistant.asked_rows`);
 - a quote that starts with a list item gets the section's heading as its lead-in.
 """
 
@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.asked_rows import rows_asked_about
 from assistant.terms import is_instruction
 from knowledge.units import clean_markup
 
@@ -183,14 +184,18 @@ def is_heading(unit: str) -> bool:
     )
 
 
+def list_kind(unit: str) -> str:
+    """"row" for a table row, "item" for another list item, "" for prose."""
+    return "row" if is_table_row(unit) else "item" if is_list_item(unit) else ""
+
+
 def _run(units: Sequence[str], index: int) -> tuple[int, int]:
     """The run of consecutive list items (or table rows) around `index`: [start, end)."""
-    table = is_table_row(units[index])
-    same = (lambda u: is_table_row(u)) if table else (lambda u: is_list_item(u) and not is_table_row(u))
+    kind = "row" if is_table_row(units[index]) else "item"
     start, end = index, index + 1
-    while start > 0 and same(units[start - 1]):
+    while start > 0 and list_kind(units[start - 1]) == kind:
         start -= 1
-    while end < len(units) and same(units[end]):
+    while end < len(units) and list_kind(units[end]) == kind:
         end += 1
     return start, end
 
@@ -293,7 +298,7 @@ def quote(
     if how_to and not any(is_instruction(units[i]) for i in chosen):
         chosen |= _next_instruction(units, scores, best, leave_out)
     if asked and is_table_row(units[best]):
-        chosen = _rows_asked_about(units, best, chosen, asked)
+        chosen = rows_asked_about(units, _run(units, best), chosen, asked)
     chosen = {i for i in chosen if i == best or i not in leave_out}
     if not chosen:
         chosen = {best}
@@ -302,46 +307,6 @@ def quote(
     if is_list_item(units[ordered[0]]) and heading:
         lead_in = _as_lead_in(heading.split(" > ")[-1])
     return Quote(ordered, lead_in)
-
-
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-_FIRST_CLAUSE = re.compile(r"[.:(]")
-
-
-def _words(text: str) -> str:
-    return " ".join(_NOT_ALNUM.sub(" ", text.lower()).split())
-
-
-def quotes_row(asked: str, row: str) -> bool:
-    """The customer quotes the row's first cell, or its first clause, of two words or more:
-    "Invoice number already exists" for `Invoice number already exists`, "Connection expired" for
-    `Connection expired. Reconnect LedgerSync.`, "suspected_fraud"; not "Sent" for the status row
-    Sent (one common word)."""
-    key = clean_markup(row).lstrip("-*+ ").split(" — ")[0]
-    said = f" {_words(asked)} "
-    for part in {key, _FIRST_CLAUSE.split(key)[0]}:
-        words = _words(part)
-        if len(words.split()) >= 2 and f" {words} " in said:
-            return True
-    return False
-
-
-def _rows_asked_about(units: Sequence[str], best: int, chosen: set[int], asked: str) -> set[int]:
-    """Of the table holding the answer, its header and the rows the customer quotes, when they
-    quote any; the quote as chosen otherwise."""
-    start, end = _run(units, best)
-    header = {start} if _is_header(units[start]) else set()  # a chunk may open mid-table
-    quoted = {i for i in range(start, end) if i not in header and quotes_row(asked, units[i])}
-    if not quoted:
-        return chosen
-    return {i for i in chosen if not start <= i < end} | header | quoted
-
-
-def _is_header(row: str) -> bool:
-    """A table's header row names its columns ("Error — Fix", "Plan — Team members"): short cells
-    of plain words, no code, no figure."""
-    cells = clean_markup(row).lstrip("-*+ ").split(" — ")
-    return "`" not in row and not any(c.isdigit() for c in row) and all(len(c.split()) <= 5 for c in cells)
 
 
 def _as_lead_in(section: str) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.compose import is_list_item, is_step, is_table_row
+from assistant.compose import is_list_item, is_step, is_table_row, list_kind
 
 IN_THE_ARTICLE = "in the article"
 
@@ -40,19 +40,14 @@ _SHOWN_AS: dict[str, Callable[[str], bool]] = {
 }
 
 
-def _kind(line: str) -> str:
-    """A table row, another list item, or prose ("")."""
-    text = line.strip()
-    return "row" if is_table_row(text) else "item" if is_list_item(text) else ""
-
-
 def _shown(line: str, noun: str, where: str, before: Sequence[str], after: Sequence[str]) -> bool:
     looks_like = _SHOWN_AS.get(noun.lower())
     if looks_like is None:  # a section: the reply quotes its sentences, never its heading
         return False
     lines = list(after) if where.lower() == "below" else list(reversed(before))
-    if _kind(line):  # "2. Change it using the steps above": not the steps of its own list
-        while lines and _kind(lines[0]) == _kind(line):
+    kind = list_kind(line.strip())
+    if kind:  # "2. Change it using the steps above": not the steps of its own list
+        while lines and list_kind(lines[0].strip()) == kind:
             lines.pop(0)
     return any(looks_like(other.strip()) for other in lines)
 

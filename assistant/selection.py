@@ -98,6 +98,12 @@ def _control_named(reading: Reading, terms: QuestionTerms) -> bool:
     return any(terms.starts_with_action(label) for label in _CONTROL.findall(unit))
 
 
+def _names_the_action(reading: Reading, terms: QuestionTerms) -> bool:
+    """Its section heading ("Edit an invoice") or a button its answer names ("click **Roll key**")
+    is the action a how-to question asks about."""
+    return names_action(terms, reading.passage.hit.chunk.heading) or _control_named(reading, terms)
+
+
 def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: QuestionTerms | None = None) -> float:
     sims = reading.passage.similarity
     if reading.opposed:  # a unit about the opposite action is like the question, and no answer to it
@@ -105,12 +111,10 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
     best_unit = float(sims.max()) if len(sims) else 0.0
     section = section_topic(terms, reading.passage.hit.chunk.heading) if terms is not None else ""
     heading = terms.coverage(section) if terms is not None and section else 0.0
-    names_the_action = terms is not None and (
-        names_action(terms, reading.passage.hit.chunk.heading) or _control_named(reading, terms)
-    )
     return (
         reading.answerability + weight * reading.passage.hit.fused + UNIT_WEIGHT * best_unit + HEADING_WEIGHT * heading
-        + VERB_WEIGHT * names_the_action + SECTION_WEIGHT * reading.passage.section
+        + VERB_WEIGHT * (terms is not None and _names_the_action(reading, terms))
+        + SECTION_WEIGHT * reading.passage.section
         + CODE_WEIGHT * (terms is not None and terms.codes_found(reading.passage.hit.chunk.text))
     )
 
@@ -120,28 +124,29 @@ def rank_readings(
 ) -> list[Reading]:
     """Best first; a passage that only points elsewhere ("Related articles: ...") last. For "how do
     I …?", the steps of the same article first when they score nearly as well (`_steps_first`)."""
-    ranked = sorted(readings, key=lambda r: (r.points_elsewhere, -selection_score(r, weight, terms)))
+    scored = [(r, selection_score(r, weight, terms)) for r in readings]
+    scored.sort(key=lambda rs: (rs[0].points_elsewhere, -rs[1]))
     if terms is not None and terms.answer_type == "procedure":
-        ranked = _steps_first(ranked, weight, terms)
-    return ranked
+        scored = _steps_first(scored, terms)
+    return [r for r, _ in scored]
 
 
-def _steps_first(ranked: list[Reading], weight: float, terms: QuestionTerms) -> list[Reading]:
+def _steps_first(scored: list[tuple[Reading, float]], terms: QuestionTerms) -> list[tuple[Reading, float]]:
     """A how-to question whose best passage answers with no instruction ("Team members without 2FA
     are asked to set it up the next time they sign in", for "how do i set up 2fa") is answered by
     the passage of the same article, among the next few, whose answer is one ("2. Click Set up
     authenticator app"), when it scores within `SAME_ARTICLE_MARGIN` of it; unless the best one's
-    heading or button names the action asked (what `selection_score` already weighs)."""
-    top = ranked[0] if ranked else None
-    if top is None or not top.passage.units or is_instruction(top.passage.units[top.best_unit]):
-        return ranked
-    if names_action(terms, top.passage.hit.chunk.heading) or _control_named(top, terms):
-        return ranked  # its heading or its button is the action asked ("Edit an invoice", "click Roll key")
-    floor = selection_score(top, weight, terms) - SAME_ARTICLE_MARGIN
-    for r in ranked[1:SAME_ARTICLE_LOOKS]:
+    heading or button names the action asked (what `selection_score` already weighs). `scored`:
+    (reading, selection score), best first."""
+    if not scored:
+        return scored
+    top, top_score = scored[0]
+    if not top.passage.units or is_instruction(top.passage.units[top.best_unit]) or _names_the_action(top, terms):
+        return scored
+    for i, (r, score) in enumerate(scored[1:SAME_ARTICLE_LOOKS], start=1):
         if (
             r.passage.hit.chunk.doc_id == top.passage.hit.chunk.doc_id and r.passage.units and not r.points_elsewhere
-            and is_instruction(r.passage.units[r.best_unit]) and selection_score(r, weight, terms) >= floor
+            and is_instruction(r.passage.units[r.best_unit]) and score >= top_score - SAME_ARTICLE_MARGIN
         ):
-            return [r, *(x for x in ranked if x is not r)]
-    return ranked
+            return [scored[i], *scored[:i], *scored[i + 1:]]
+    return scored

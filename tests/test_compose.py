@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.compose import leads_on, quote, quotes_row
+from assistant.asked_rows import quotes_row
+from assistant.compose import leads_on, quote
 from knowledge.units import split_units
 
 STEPS = """Cancelling stops your plan from renewing. Your account moves to the Free plan at the end of the period.
