@@ -144,6 +144,7 @@ def open_dataset_kb(dataset: Path, eval_settings, *, embedder=None, quiet: bool 
             max_doc_bytes=max(eval_settings.max_doc_bytes, size),
             progress=bar.update if bar else None,
             on_total=(lambda n: setattr(bar, "total", n)) if bar else None,
+            on_wait=lambda: log(f"another run is indexing {dataset.name}: waiting for it to finish"),
         )
     except BaseException:
         kb.close()

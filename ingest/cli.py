@@ -14,6 +14,10 @@ from ingest.sync import MassDeleteRefused, sync
 from knowledge import KnowledgeBase, Settings
 
 
+def _say_waiting() -> None:
+    click.echo("another ingest of this knowledge base is running: waiting for it to finish", err=True)
+
+
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--include-unverified", is_flag=True, help="Also index documents not marked verified.")
@@ -47,6 +51,7 @@ def ingest_command(
             allow_mass_delete=allow_mass_delete,
             progress=bar.update,
             on_total=set_total,
+            on_wait=_say_waiting,
         )
     except MassDeleteRefused as e:
         click.echo(f"stopped: {e}", err=True)
@@ -158,11 +163,12 @@ def kb_remove(settings: Settings, doc_id: str) -> None:
     """Remove one document from the index (its versions stay in the history)."""
     kb = KnowledgeBase(settings)
     try:
-        doc = kb.catalog.get(doc_id)
-        if doc is None:
-            raise click.ClickException(f"no document '{doc_id}' (see `switchboard kb list`)")
-        kb.catalog.remove(doc_id)
-        kb.store.delete(doc.chunk_ids)
+        with kb.catalog.exclusive(_say_waiting):
+            doc = kb.catalog.get(doc_id)
+            if doc is None:
+                raise click.ClickException(f"no document '{doc_id}' (see `switchboard kb list`)")
+            kb.catalog.remove(doc_id)
+            kb.store.delete(doc.chunk_ids)
     finally:
         kb.close()
     click.echo(f"removed {doc_id} ({len(doc.chunk_ids)} chunks)")

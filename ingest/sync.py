@@ -7,6 +7,11 @@ For a removed document: the catalog forgets it, then its chunks are deleted. Ret
 chunks of the catalog's current version, so a crash at any point leaves the previous index
 answering, and the next run finishes the job (including sweeping chunks nobody owns).
 
+A run that writes holds the knowledge base's writer lock (`knowledge.writer_lock`) from its plan to
+its last write: a second run at the same time waits, then plans against what the first one left.
+Without it, both added the same new documents and one died on the catalog's key; and two processes
+writing one embedded Chroma store at once left it unreadable (the next process to open it crashed).
+
 Each chunk's answer units (sentences, list items, table rows) are embedded with it and stored
 before it, so the assistant reads their vectors instead of embedding them per reply. An index made
 before unit vectors existed gets them on its next run, without re-embedding its chunks.
@@ -158,20 +163,28 @@ def sync(
     allow_mass_delete: bool = False,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> SyncReport:
-    plan = plan_sync(
-        kb, paths, chunker=chunker, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified
-    )
+    """Plan, then apply, holding the knowledge base's writer lock from the plan to the last write
+    (a dry run writes nothing and takes no lock); `on_wait` is called if another run holds it."""
+    paths = list(paths)
     if dry_run:
+        plan = plan_sync(
+            kb, paths, chunker=chunker, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified
+        )
         plan.report.dry_run = True
         return plan.report
-    if plan.removes_too_much and not allow_mass_delete:
-        raise MassDeleteRefused(
-            f"this run would remove {len(plan.remove)} of the {plan.indexed_before} indexed documents "
-            f"(more than {MASS_DELETE_FRACTION:.0%}); nothing was changed. "
-            "Check the paths, or pass --allow-mass-delete if that is intended."
+    with kb.catalog.exclusive(on_wait):
+        plan = plan_sync(
+            kb, paths, chunker=chunker, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified
         )
-    apply_plan(kb, plan, progress=progress, on_total=on_total)
+        if plan.removes_too_much and not allow_mass_delete:
+            raise MassDeleteRefused(
+                f"this run would remove {len(plan.remove)} of the {plan.indexed_before} indexed documents "
+                f"(more than {MASS_DELETE_FRACTION:.0%}); nothing was changed. "
+                "Check the paths, or pass --allow-mass-delete if that is intended."
+            )
+        apply_plan(kb, plan, progress=progress, on_total=on_total)
     return plan.report
 
 

@@ -8,6 +8,8 @@ next ingest sweeps them away, so an interrupted ingest never corrupts what the b
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from knowledge.schema import Schema, upgrade
+from knowledge.writer_lock import exclusive
 
 metadata = sa.MetaData()
 
@@ -116,6 +119,10 @@ class Catalog:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def exclusive(self, on_wait: Callable[[], None] | None = None) -> AbstractContextManager[None]:
+        """The writer lock: one ingest (or removal) of this knowledge base at a time (`knowledge.writer_lock`)."""
+        return exclusive(self.engine, on_wait)
 
     def get(self, doc_id: str) -> IndexedDocument | None:
         with self.engine.connect() as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -42,6 +43,27 @@ def redis_url() -> str:
     except redis.RedisError as e:
         requires_service("Redis", str(e))
     return REDIS
+
+
+PG = os.environ.get("SWITCHBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh schema in the test database, dropped afterwards."""
+    import psycopg
+
+    schema = f"sb_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as e:
+        requires_service("PostgreSQL", str(e))
+    admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{PG}?options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
 
 
 class RememberingEmbedder(Embedder):

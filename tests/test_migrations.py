@@ -24,7 +24,6 @@ from knowledge.catalog import sync_url
 from knowledge.schema import current, head, upgrade
 
 from .previous_release import forget_steps, postgresql_database, sqlite_database
-from .test_scale_out import pg_url  # noqa: F401  (fixture)
 
 PARTS = [(db.SCHEMA, db.metadata), (kb_catalog.SCHEMA, kb_catalog.metadata)]
 

@@ -17,7 +17,7 @@ from .api_helpers import create_agent
 from .conftest import make_settings
 from .live_server import EventStream, serve
 from .tcp_proxy import cuttable
-from .test_scale_out import pg_url, scaled_settings, workers  # noqa: F401  (fixtures)
+from .test_scale_out import scaled_settings, workers  # noqa: F401  (fixtures)
 
 
 def through(url: str, port: int) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -18,28 +16,8 @@ from ingest import Chunker, sync
 from knowledge import Embedder, KnowledgeBase, Settings
 
 from .api_helpers import OFF_TOPIC, create_agent, create_agents
-from .conftest import make_settings, requires_service
+from .conftest import make_settings
 from .live_server import open_stream, serve
-
-PG = os.environ.get("SWITCHBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh schema in the test database, dropped afterwards."""
-    import psycopg
-
-    schema = f"sb_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(PG, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as e:
-        requires_service("PostgreSQL", str(e))
-    admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{PG}?options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
-        admin.close()
 
 
 @pytest.fixture

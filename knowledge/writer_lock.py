@@ -1,0 +1,76 @@
+"""One writer of a knowledge base at a time.
+
+Two ingests of one knowledge base at once (an editor's run and a scheduled one, two editors) would
+both plan against the same catalog: both insert version 1 of a new document, and one dies on the
+catalog's unique key; worse, one run's sweep of chunks the catalog does not know yet deletes the
+chunks the other has just written. So a run that writes holds this lock from its plan to its last
+write, and a second run waits for it, then plans against what the first one left.
+
+- SQLite: an exclusive `flock` on a file beside the database (`<database>-ingest.lock`).
+- PostgreSQL: a session advisory lock on the catalog's schema, so runs on different machines take
+  turns too.
+
+Both are released by the operating system or the server when the process dies, so a crashed run
+never leaves the knowledge base locked.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+WRITER_LOCK = 0x5B5C_1A6E  # "switchboard ingest": the PostgreSQL advisory lock, with the schema's hash
+_KEY = "(:key, hashtext(current_schema()))"
+
+
+@contextmanager
+def exclusive(engine: sa.Engine, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the knowledge base's writer lock; if another run holds it, call `on_wait` once and wait."""
+    if engine.dialect.name == "postgresql":
+        with _advisory(engine, on_wait):
+            yield
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":  # a private database: nobody else can write it
+        yield
+        return
+    with _file_lock(Path(f"{database}-ingest.lock"), on_wait):
+        yield
+
+
+@contextmanager
+def _file_lock(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _advisory(engine: sa.Engine, on_wait: Callable[[], None] | None) -> Iterator[None]:
+    key = {"key": WRITER_LOCK}
+    with engine.connect() as conn:
+        got = conn.execute(sa.text(f"SELECT pg_try_advisory_lock{_KEY}"), key).scalar_one()
+        conn.commit()
+        if not got:
+            if on_wait:
+                on_wait()
+            conn.execute(sa.text(f"SELECT pg_advisory_lock{_KEY}"), key)
+            conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(sa.text(f"SELECT pg_advisory_unlock{_KEY}"), key)
+            conn.commit()
