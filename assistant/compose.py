@@ -9,6 +9,8 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
   leads to them: it is the answer to "how do I ..."; a section of bullet points is a list of
   facts, and only the list holding the answer is quoted, and of a list of more than three named
   facts ("- Live chat: …") only the items that score near the answer;
+- a sentence of a short paragraph brings the rest of it (a paragraph is one thought); a sentence
+  right after one that introduces it ("… in these 14 currencies:") brings that one;
 - a sentence that leans on the one before it ("It", "This", "However", "Beyond that",
   "Re-enable it ...") brings that one, and the answer brings the sentence after it that leans on it;
 - a quoted question ("Can I pause a plan?"), a heading ("Creating a custom policy") or a pointer to
@@ -53,7 +55,10 @@ _POINTS_AWAY = re.compile(r"\b(above|below|the following|previous|preceding|as s
 _ONWARD = r"below|the following|as follows"
 _POINTS_ON = re.compile(rf"\b(?:{_ONWARD})\b|:$|^here (?:are|is)\b", re.I)  # anywhere in the sentence
 _INTRODUCES = re.compile(rf"\b(?:{_ONWARD})\W*$|:$|^here (?:are|is)\b", re.I)  # at its end: what follows is it
+_SENTENCE_START = re.compile(r"^[\"'“‘(\[`*]*[A-Z0-9]")  # not a piece cut from a sentence ("of winning the contest , she ...")
 WHOLE_SECTION_CHARS = 900  # a section of steps this short is quoted whole
+PARAGRAPH_UNITS = 3  # a paragraph of at most this many sentences ...
+PARAGRAPH_CHARS = 400  # ... and characters is quoted whole when one of its sentences is the answer
 MAX_CHARS = 480  # budget for the sentences added around the answer
 NEAR = 0.08  # a neighbour within this of the best unit's score joins
 MAX_LIST_ITEMS = 12
@@ -244,6 +249,11 @@ def _named_fact(unit: str) -> bool:
     return bool(_NAMED_FACT.match(unit))
 
 
+def _introduces_next(unit: str) -> bool:
+    """A sentence that ends introducing what follows it ("Tally can charge cards in these 14 currencies:")."""
+    return not is_list_item(unit) and not is_heading(unit) and unit.rstrip().endswith(":")
+
+
 def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
     """What a sentence introducing something ("A tag consists of these parts:", "Here are steps you
     can take.") brings: the next sentence, or the list that follows within three units with the
@@ -267,7 +277,7 @@ def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> se
 def quote(
     units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
     continued: bool = False, leave_out: frozenset[int] = frozenset(), how_to: bool = False, echo: bool = False,
-    asked: str = "",
+    asked: str = "", paragraphs: Sequence[int] = (),
 ) -> Quote:
     """What to quote from one chunk whose answer is at unit `best`; `whole_sections`: a short section
     of steps is quoted whole, and a list of facts holding the answer too (False, for a second
@@ -278,7 +288,8 @@ def quote(
     `how_to`: the customer asked how to do something, so a quote without an instruction brings the
     first one within three units after the answer ("You can switch to yearly billing at any time."
     and "All plan changes happen in Settings → Billing → Plan."); `asked`: the customer's words, for
-    the table rows they quote."""
+    the table rows they quote; `paragraphs`: the paragraph of each unit, so that a short one is
+    quoted whole."""
     n = len(units)
     if not n:
         return Quote([])
@@ -291,6 +302,7 @@ def quote(
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
     else:
         chosen = _around(units, scores, best, heading, whole_lists=whole_sections)
+        chosen |= _rest_of_paragraph(units, paragraphs, best, heading)
     if echo:  # the answer only says the question back ("Many clients prefer to pay by bank transfer.")
         chosen |= _next_sentence(units, scores, max(chosen))
     if continued:
@@ -307,6 +319,26 @@ def quote(
     if is_list_item(units[ordered[0]]) and heading:
         lead_in = _as_lead_in(heading.split(" > ")[-1])
     return Quote(ordered, lead_in)
+
+
+def _rest_of_paragraph(units: Sequence[str], paragraphs: Sequence[int], best: int, heading: str) -> set[int]:
+    """The other sentences of a short paragraph (at most `PARAGRAPH_UNITS` and `PARAGRAPH_CHARS`)
+    whose sentence is the answer: a help-centre paragraph is one thought, and a sentence of it
+    often leans on the others without a word that says so ("If delivery fails, Tally retries up to
+    8 times over 3 days." before "If an endpoint is still failing after 3 days, we disable it.").
+    Never a pointer, a question, a heading or a piece cut from a sentence at a chunk's edge.
+    `paragraphs[i]`: the paragraph of unit i (`knowledge.units.unit_paragraphs`); none known, none added."""
+    if len(paragraphs) != len(units) or is_list_item(units[best]):
+        return set()
+    same = [i for i, p in enumerate(paragraphs) if p == paragraphs[best]]
+    if len(same) > PARAGRAPH_UNITS or sum(len(units[i]) for i in same) > PARAGRAPH_CHARS:
+        return set()
+    pointers = references(units, heading)
+    return {
+        i for i in same
+        if i not in pointers and not _POINTS_AWAY.search(units[i]) and not is_question(units[i])
+        and not is_heading(units[i]) and _SENTENCE_START.match(units[i])
+    }
 
 
 def _as_lead_in(section: str) -> str:
@@ -347,6 +379,9 @@ def _around(
     if _LEANS_BACK.match(units[min(chosen)]) and min(chosen) > 0:
         prev = min(chosen) - 1
         chosen |= _list_block(units, scores, prev) if is_list_item(units[prev]) else {prev}
+    first = min(chosen)
+    if first > 0 and not is_list_item(units[first]) and _introduces_next(units[first - 1]):
+        chosen.add(first - 1)  # "... in these 14 currencies:" before "USD, EUR, GBP ..."
     budget = MAX_CHARS - sum(len(units[i]) for i in chosen)
     top = scores[best]
     for i in sorted(range(n), key=lambda i: -scores[i]):

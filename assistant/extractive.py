@@ -17,6 +17,7 @@ from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading
 from assistant.terms import QuestionTerms
 from assistant.text import clean_markup, content_terms, straight_quotes
+from knowledge.units import unit_paragraphs
 
 # A second document is quoted when its best unit's answer probability reaches SECOND_SOURCE_MIN and
 # SECOND_SOURCE_RATIO of the first's. On DEV (gold citation rate; second sources added, gold of
@@ -76,7 +77,7 @@ def _quote_text(
     scores = list(reading.quote_scores)
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
               continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to, echo=echo,
-              asked=asked)
+              asked=asked, paragraphs=unit_paragraphs(p.hit.chunk.text))
     text = q.text(p.units)
     start = list_ending(lead.units, p.units[0]) if lead is not None else None
     if start is not None and start.units:

@@ -51,6 +51,14 @@ def split_units(text: str) -> list[str]:
     return units[:MAX_UNITS]
 
 
+def unit_paragraphs(text: str) -> list[int]:
+    """For each unit of `split_units(text)`, the paragraph (line of the text) it comes from."""
+    out: list[int] = []
+    for number, line in enumerate(text.splitlines()):
+        out.extend([number] * len(split_units(line)))
+    return out[:MAX_UNITS]
+
+
 def _sentences(line: str) -> list[str]:
     quoted = [m.span() for m in _QUOTED.finditer(line)]
     out, start = [], 0

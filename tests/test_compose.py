@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.asked_rows import quotes_row
 from assistant.compose import leads_on, quote
-from knowledge.units import split_units
+from knowledge.units import split_units, unit_paragraphs
 
 STEPS = """Cancelling stops your plan from renewing. Your account moves to the Free plan at the end of the period.
 
@@ -359,3 +359,40 @@ def test_a_heading_that_asks_or_quotes_leads_in_with_its_own_mark():
         "`Invalid email or password.`"
     )
     assert quote(rows, [0.6, 0.2], 0, "Plans > Prices").lead_in == "Prices:"
+
+
+RETRIES = """If delivery fails, Tally retries up to **8 times over 3 days**, waiting longer between each attempt. If an endpoint is still failing after 3 days, we **disable** it and email the Owner. Re-enable it in **Settings → Developers → Webhooks** once it's fixed.
+
+Click an endpoint to see recent deliveries and their responses. Use **Send test event** to try a new endpoint."""
+
+
+def _quote_paragraphs(text: str, best_fragment: str, **kw) -> str:
+    return _quote(text, best_fragment, paragraphs=unit_paragraphs(text), **kw)
+
+
+def test_a_sentence_of_a_short_paragraph_brings_the_rest_of_it():
+    text = _quote_paragraphs(RETRIES, "Re-enable it")
+    assert text.startswith("If delivery fails, Tally retries up to 8 times over 3 days")
+    assert text.endswith("Re-enable it in Settings → Developers → Webhooks once it's fixed.")
+    assert "Send test event" not in text  # the next paragraph is another thought
+    # without knowing the paragraphs, only the sentence it leans on
+    assert _quote(RETRIES, "Re-enable it").startswith("If an endpoint is still failing")
+
+
+def test_a_long_paragraph_is_not_quoted_whole():
+    long = "Tally retries failed deliveries. " + " ".join(f"Rule {n} applies to endpoints of kind {n}." for n in range(1, 4))
+    assert _quote_paragraphs(long, "Rule 2 applies") == "Rule 2 applies to endpoints of kind 2."
+
+
+def test_a_short_paragraph_brings_no_pointer_question_or_piece_of_a_cut_sentence():
+    assert _quote_paragraphs("Refunds take 5 days. See Refund policy.", "Refunds take") == "Refunds take 5 days."
+    assert _quote_paragraphs("Can I pause a plan? Plans can be paused for 3 months.", "Plans can be") == (
+        "Plans can be paused for 3 months."
+    )
+    cut = "of winning the contest , she wins his heart . At the end of the season , she goes to Paris ."
+    assert _quote_paragraphs(cut, "At the end") == "At the end of the season , she goes to Paris ."
+
+
+def test_a_sentence_right_after_one_that_introduces_it_brings_that_one():
+    text = "Tally can charge cards in these **3 currencies**:\n\nUSD, EUR and GBP.\n\n- In another currency, there is no Pay button."
+    assert _quote(text, "USD, EUR") == "Tally can charge cards in these 3 currencies:\nUSD, EUR and GBP."

@@ -119,8 +119,8 @@ def test_an_answer_that_only_says_the_question_back_brings_the_sentence_after_it
     assert echoes(question, "Many clients prefer to pay by bank transfer.")
     assert not echoes(question, "Tally shows your bank details on every invoice, and you record the payment.")
 
-    passage = _passage("bank", (
-        "Many clients prefer to pay by bank transfer. Tally shows your bank details on every invoice. "
+    passage = _passage("bank", (  # three paragraphs: a short one would be quoted whole
+        "Many clients prefer to pay by bank transfer.\n\nTally shows your bank details on every invoice.\n\n"
         "Bank transfers have no fees."
     ))
     reading = _reading(passage, [0.6, 0.3, 0.1])

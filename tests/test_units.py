@@ -1,6 +1,6 @@
 """Answer units: how a passage is cut into the sentences and list items a reply quotes."""
 
-from knowledge.units import split_units
+from knowledge.units import split_units, unit_paragraphs
 
 
 def test_prose_is_cut_at_sentence_ends():
@@ -65,3 +65,9 @@ def test_a_period_inside_parentheses_does_not_end_a_sentence():
     assert split_units("It began (c. 450 BC) in Rome. Then it spread.") == ["It began (c. 450 BC) in Rome.", "Then it spread."]
     # a bracket never closed does not swallow the rest of the line
     assert split_units("Smile :( It failed. Try again.") == ["Smile :( It failed.", "Try again."]
+
+
+def test_each_unit_knows_its_paragraph():
+    text = "First thought. Its second sentence.\n\n- a list item\n| a | table |\n|---|---|\nLast line."
+    assert split_units(text) == ["First thought.", "Its second sentence.", "- a list item", "- a — table", "Last line."]
+    assert unit_paragraphs(text) == [0, 0, 2, 3, 5]
