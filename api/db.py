@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from api.migrations.legacy import adopt
 from knowledge.schema import Schema, upgrade
+from knowledge.writer_lock import one_upgrade_at_a_time
 
 metadata = sa.MetaData()
 
@@ -227,6 +228,7 @@ async def open_database(url: str) -> AsyncEngine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-    async with engine.begin() as conn:
-        await conn.run_sync(upgrade, SCHEMA)
+    with one_upgrade_at_a_time(engine.sync_engine):  # at start-up only: a short wait at most
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade, SCHEMA)
     return engine

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from knowledge.schema import Schema, upgrade
-from knowledge.writer_lock import exclusive
+from knowledge.writer_lock import exclusive, one_upgrade_at_a_time
 
 metadata = sa.MetaData()
 
@@ -114,7 +114,7 @@ class Catalog:
         url = sync_url(database_url)
         connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
         self.engine = sa.create_engine(url, connect_args=connect_args)
-        with self.engine.begin() as conn:
+        with one_upgrade_at_a_time(self.engine), self.engine.begin() as conn:
             upgrade(conn, SCHEMA)
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from knowledge.documents import Chunk, Hit
 from knowledge.units import UNITS_VERSION
+from knowledge.writer_lock import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +49,20 @@ def _client(chroma_url: str | None, chroma_path: Path):  # -> chromadb.api.Clien
 
 class VectorStore:
     def __init__(self, *, chroma_url: str | None, chroma_path: Path, collection: str) -> None:
-        self._client = _client(chroma_url, chroma_path)
-        # embedding_function=None: we embed ourselves; Chroma must never fetch its own model.
-        self._collection = self._client.get_or_create_collection(
-            name=collection, configuration={"hnsw": HNSW}, embedding_function=None
-        )
-        hnsw = (self._collection.configuration or {}).get("hnsw") or {}
-        if hnsw.get("ef_search") != HNSW["ef_search"]:  # a collection made before a change
-            self._collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
-        # The vectors of each chunk's answer units (knowledge.units), read by chunk id, never searched.
-        self._units_name = f"{collection}{UNITS_SUFFIX}"
-        self._units = self._open_units()
+        # Two processes opening one new embedded store at once both create Chroma's own tables, and
+        # one fails ("table collections already exists"): they take turns for the opening.
+        with nullcontext() if chroma_url else file_lock(chroma_path.parent / f"{chroma_path.name}-open.lock"):
+            self._client = _client(chroma_url, chroma_path)
+            # embedding_function=None: we embed ourselves; Chroma must never fetch its own model.
+            self._collection = self._client.get_or_create_collection(
+                name=collection, configuration={"hnsw": HNSW}, embedding_function=None
+            )
+            hnsw = (self._collection.configuration or {}).get("hnsw") or {}
+            if hnsw.get("ef_search") != HNSW["ef_search"]:  # a collection made before a change
+                self._collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
+            # The vectors of each chunk's answer units (knowledge.units), read by chunk id, never searched.
+            self._units_name = f"{collection}{UNITS_SUFFIX}"
+            self._units = self._open_units()
 
     def _open_units(self):
         return self._client.get_or_create_collection(

@@ -11,14 +11,16 @@ write, and a second run waits for it, then plans against what the first one left
   turns too.
 
 Both are released by the operating system or the server when the process dies, so a crashed run
-never leaves the knowledge base locked.
+never leaves the knowledge base locked. Opening a new SQLite database or embedded Chroma store takes
+a short lock of its own (`one_upgrade_at_a_time`, `file_lock`): two processes creating the same
+tables at once fail.
 """
 
 from __future__ import annotations
 
 import fcntl
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,12 +40,23 @@ def exclusive(engine: sa.Engine, on_wait: Callable[[], None] | None = None) -> I
     if not database or database == ":memory:":  # a private database: nobody else can write it
         yield
         return
-    with _file_lock(Path(f"{database}-ingest.lock"), on_wait):
+    with file_lock(Path(f"{database}-ingest.lock"), on_wait):
         yield
 
 
+def one_upgrade_at_a_time(engine: sa.Engine) -> AbstractContextManager[None]:
+    """For a schema upgrade of a SQLite file: two processes opening a new database at once both
+    create its tables, and one fails ("table alembic_version already exists"). PostgreSQL takes
+    its own advisory lock in `knowledge.schema.upgrade`."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return nullcontext()
+    return file_lock(Path(f"{database}-schema.lock"))
+
+
 @contextmanager
-def _file_lock(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
+def file_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """An exclusive `flock` on `path` (created if need be), released on exit or when the process dies."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as f:
         try:
