@@ -205,6 +205,20 @@ def test_a_sentence_about_the_opposite_action_is_neither_the_answer_nor_what_ran
     assert rank_readings(readings, terms=terms)[0].passage is on  # its likeness to the question does not count
 
 
+def test_a_section_whose_heading_names_the_opposite_action_gives_way(monkeypatch):
+    import assistant.selection as selection
+
+    terms = _terms("what file formats can I export?")
+    imports = _section("What you can import > File requirements", "- CSV format, saved as UTF-8.\n- Up to 10 MB per file.",
+                       similarity=[0.8, 0.6], fused=0.8)
+    exports = _section("Export your data", "Choose the data, a date range and a format, then click Export.",
+                       similarity=[0.55], fused=0.45)
+    readings = read(np.eye(DIM, dtype=np.float32)[0], [imports, exports], terms, _scorer())
+    assert selection.rank_readings(readings, terms=terms)[0].passage is exports
+    monkeypatch.setattr(selection, "OPPOSED_SECTION_WEIGHT", 0.0)
+    assert selection.rank_readings(readings, terms=terms)[0].passage is imports  # its sentences read as the better answer
+
+
 def test_of_two_sections_alike_the_one_whose_heading_names_the_action_asked_comes_first():
     from assistant.selection import rank_readings
 
