@@ -33,10 +33,12 @@ from dataclasses import dataclass
 
 from assistant.asked_rows import rows_asked_about
 from assistant.terms import is_instruction
+from assistant.unit_kinds import (
+    is_about_the_page, is_heading, is_list_item, is_question, is_reference, is_step, is_table_row, list_kind,
+    references, step_number,
+)
 from knowledge.units import clean_markup
 
-_LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
-_STEP = re.compile(r"^(\d+)[.)]\s+")  # its number
 _LEANS_BACK = re.compile(
     r"^(it|its|it's|this|that|these|those|they|them|their|there|he|she|his|her|however|but|also|so|then|"
     r"otherwise|instead|if so|if not|once (it|this|that)|which|such|both|"
@@ -86,15 +88,6 @@ class Quote:
         return "".join(parts).strip()
 
 
-def is_list_item(unit: str) -> bool:
-    return bool(_LIST_ITEM.match(unit))
-
-
-def is_step(unit: str) -> bool:
-    """A numbered list item ("2. Click Save"): a step of a procedure, not one of a list of facts."""
-    return bool(_STEP.match(unit))
-
-
 def leads_on(units: Sequence[str], best: int) -> bool:
     """The answer ends its passage, and the passage ends pointing at what comes next ("Start by
     checking the status, then follow the steps below."): what comes next belongs in the reply."""
@@ -105,93 +98,21 @@ def leads_on(units: Sequence[str], best: int) -> bool:
 def opens_mid_list(units: Sequence[str], best: int) -> bool:
     """The passage opens partway through a numbered list ("6. Restart the app.": the chunk before
     holds steps 1 to 5), and its answer is in that list."""
-    m = _STEP.match(units[0]) if units else None
-    return m is not None and int(m.group(1)) > 1 and best < _run(units, 0)[1]
+    number = step_number(units[0]) if units else None
+    return number is not None and number > 1 and best < _run(units, 0)[1]
 
 
 def list_ending(units: Sequence[str], continued_by: str) -> Quote:
     """The steps a passage ends with, and the sentence introducing them, when `continued_by` (the
     next chunk's first unit) is the step after its last ("5. …" then "6. …"): the start of a list
     that goes on in the next chunk. Nothing otherwise."""
-    last = _STEP.match(units[-1]) if units else None
-    following = _STEP.match(continued_by)
-    if last is None or following is None or int(following.group(1)) != int(last.group(1)) + 1:
+    last = step_number(units[-1]) if units else None
+    following = step_number(continued_by)
+    if last is None or following is None or following != last + 1:
         return Quote([])
     start, end = _run(units, len(units) - 1)
     intro = _intro(units, start)
     return Quote(([intro] if intro is not None else []) + list(range(start, end)))
-
-
-def is_table_row(unit: str) -> bool:
-    return unit.startswith("- ") and " — " in unit
-
-
-def is_question(unit: str) -> bool:
-    return unit.rstrip().endswith("?")
-
-
-_REFERENCE = re.compile(
-    r"^\W*(?:see|read|refer to|check out|learn more|more (?:about|on)|(?:for|to) [^,]{1,80},\s*(?:see|read|check out))\b",
-    re.I,
-)
-_LINK_LIST = re.compile(
-    r"^\W*(?:related(?: articles| topics| guides| links| help)?|see also|further reading|learn more|more help|"
-    r"read next|useful links)\W*$",
-    re.I,
-)
-
-
-def is_reference(unit: str) -> bool:
-    """A pointer to another article ("See Accept card payments.", "For more sign-in problems, see
-    Troubleshoot login problems."): it names where an answer is, it is not one."""
-    text = clean_markup(unit)
-    return len(text) <= 120 and ":" not in text and bool(_REFERENCE.match(text))
-
-
-_LINK_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+\[[^\]]+\]\([^)]+\)\W*$")
-# "This article covers …", "In this tutorial, you …", "This page contains archived content": what
-# the page is about, said to a reader who has it in front of them
-_ABOUT_THE_PAGE = re.compile(
-    r"^\W*(?:in\s+)?this\s+(?:help\s+)?(?:article|guide|page|topic|tutorial|section|document)\b", re.I
-)
-
-
-def is_about_the_page(unit: str) -> bool:
-    return bool(_ABOUT_THE_PAGE.match(clean_markup(unit)))
-
-
-def references(units: Sequence[str], heading: str = "") -> set[int]:
-    """The units that only point elsewhere: pointers, list items that are only a link, a sentence
-    about the page itself ("This article covers creating, sending and editing an invoice"), and a
-    list of links with its label ("Related articles:" and the article titles under it, or every
-    list item of a section so headed)."""
-    out = {
-        i for i, u in enumerate(units) if is_reference(u) or _LINK_ITEM.match(u) or is_about_the_page(u)
-    }
-    if _LINK_LIST.match(heading.split(" > ")[-1]):
-        out |= {i for i, u in enumerate(units) if is_list_item(u)}
-    for i, unit in enumerate(units):
-        if _LINK_LIST.match(clean_markup(unit)):
-            out.add(i)
-            j = i + 1
-            while j < len(units) and is_list_item(units[j]):
-                out.add(j)
-                j += 1
-    return out
-
-
-def is_heading(unit: str) -> bool:
-    """A short line without closing punctuation ("Creating a custom policy"): a label, not an answer."""
-    text = unit.strip()
-    return (
-        not is_list_item(text) and len(text) <= 80 and len(text.split()) <= 10
-        and not text.endswith((".", "!", "?", ":", ";", ")", '"', "'"))
-    )
-
-
-def list_kind(unit: str) -> str:
-    """"row" for a table row, "item" for another list item, "" for prose."""
-    return "row" if is_table_row(unit) else "item" if is_list_item(unit) else ""
 
 
 def _run(units: Sequence[str], index: int) -> tuple[int, int]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.compose import is_list_item, list_ending, quote
+from assistant.compose import list_ending, quote
 from assistant.evidence import Evidence, Passage
 from assistant.pointers import mend_pointers
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading
 from assistant.terms import QuestionTerms
 from assistant.text import clean_markup, content_terms, straight_quotes
+from assistant.unit_kinds import is_list_item
 from knowledge.units import unit_paragraphs
 
 # A second document is quoted when its best unit's answer probability reaches SECOND_SOURCE_MIN and

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.compose import is_list_item, is_step, is_table_row, list_kind
+from assistant.unit_kinds import is_list_item, is_step, is_table_row, list_kind
 
 IN_THE_ARTICLE = "in the article"
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.compose import is_heading, is_list_item, is_question, is_table_row, references
+from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references
 from assistant.evidence import Passage
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer

@@ -159,7 +159,7 @@ def test_units_left_out_are_not_quoted_even_from_a_whole_section():
 
 
 def test_a_pointer_to_another_article_is_not_an_answer():
-    from assistant.compose import is_reference
+    from assistant.unit_kinds import is_reference
 
     assert is_reference("See [Accept card payments](https://help.example/payments/accept).")
     assert is_reference("For more information about roles, see Managing roles.")
@@ -171,7 +171,7 @@ def test_a_pointer_to_another_article_is_not_an_answer():
 
 
 def test_a_sentence_about_the_page_itself_is_not_an_answer():
-    from assistant.compose import references
+    from assistant.unit_kinds import references
 
     text = (
         "This article covers everything about an invoice: creating it, sending it and changing it after it's sent.\n\n"
@@ -195,7 +195,7 @@ def test_an_instruction_about_something_named_before_brings_the_sentence_that_na
 
 
 def test_a_list_of_links_only_points_elsewhere():
-    from assistant.compose import references
+    from assistant.unit_kinds import references
 
     units = split_units("Prices are monthly.\n\nRelated articles:\n\n- [Refund policy](https://a)\n- [Plans](https://b)")
     assert references(units) == {1, 2, 3}
@@ -222,7 +222,7 @@ def test_a_passage_ending_on_here_are_the_steps_leads_on():
 
 
 def test_check_out_is_a_pointer_too():
-    from assistant.compose import is_reference
+    from assistant.unit_kinds import is_reference
 
     assert is_reference("Check out the FTC's identity theft articles to find out.")
     assert is_reference("To learn more, check out Accept card payments.")

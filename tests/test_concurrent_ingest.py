@@ -81,8 +81,7 @@ def _assert_one_consistent_index(kb: KnowledgeBase, first, second) -> None:
     assert kb.retriever.search("when is support open", 1)[0].chunk.doc_id == "hours"
 
 
-def test_a_second_ingest_waits_for_the_first_and_finds_its_work_done(tmp_path, docs, embedder: Embedder):
-    settings = make_settings(tmp_path / "data")
+def _second_waits_for_first(settings, docs: Path, embedder: Embedder) -> None:
     gated = GatedEmbedder(embedder)
     first = KnowledgeBase(settings, embedder=gated)  # type: ignore[arg-type]
     second = KnowledgeBase(settings, embedder=embedder)
@@ -91,18 +90,14 @@ def test_a_second_ingest_waits_for_the_first_and_finds_its_work_done(tmp_path, d
     finally:
         first.close()
         second.close()
+
+
+def test_a_second_ingest_waits_for_the_first_and_finds_its_work_done(tmp_path, docs, embedder: Embedder):
+    _second_waits_for_first(make_settings(tmp_path / "data"), docs, embedder)
 
 
 def test_on_postgresql_a_second_ingest_waits_too(tmp_path, docs, embedder: Embedder, pg_url: str):
-    settings = make_settings(tmp_path / "data", database_url=pg_url)
-    gated = GatedEmbedder(embedder)
-    first = KnowledgeBase(settings, embedder=gated)  # type: ignore[arg-type]
-    second = KnowledgeBase(settings, embedder=embedder)
-    try:
-        _assert_one_consistent_index(second, *_two_runs_at_once(first, second, gated, docs))
-    finally:
-        first.close()
-        second.close()
+    _second_waits_for_first(make_settings(tmp_path / "data", database_url=pg_url), docs, embedder)
 
 
 def test_a_dry_run_does_not_wait(tmp_path, docs, embedder: Embedder):
