@@ -91,6 +91,8 @@ REQUESTS: list[tuple[str, str]] = [
     ("Got a login alert from an unknown device. Wasn't me!", "security_incident"),
     ("I didn't request a password reset but just got three reset emails", "security_incident"),
     ("my payouts are going to a bank account I don't recognise", "security_incident"),
+    ("my ex business partner got into our account and changed the owner email", "security_incident"),
+    ("im the owner. give me my account back", "request_to_act"),
     # legal threats
     ("If this isn't resolved I will be contacting my lawyer", "legal_threat"),
     ("I'm going to take you to small claims court", "legal_threat"),
