@@ -222,8 +222,9 @@ def quote(
     if whole_sections and steps and best <= steps[-1] and sum(len(u) for u in units) <= WHOLE_SECTION_CHARS:
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
     else:
-        chosen = _around(units, scores, best, heading, whole_lists=whole_sections)
-        chosen |= _rest_of_paragraph(units, paragraphs, best, heading)
+        pointers = references(units, heading)
+        chosen = _around(units, scores, best, pointers, whole_lists=whole_sections)
+        chosen |= _rest_of_paragraph(units, paragraphs, best, pointers)
     if echo:  # the answer only says the question back ("Many clients prefer to pay by bank transfer.")
         chosen |= _next_sentence(units, scores, max(chosen))
     if continued:
@@ -242,19 +243,19 @@ def quote(
     return Quote(ordered, lead_in)
 
 
-def _rest_of_paragraph(units: Sequence[str], paragraphs: Sequence[int], best: int, heading: str) -> set[int]:
+def _rest_of_paragraph(units: Sequence[str], paragraphs: Sequence[int], best: int, pointers: set[int]) -> set[int]:
     """The other sentences of a short paragraph (at most `PARAGRAPH_UNITS` and `PARAGRAPH_CHARS`)
     whose sentence is the answer: a help-centre paragraph is one thought, and a sentence of it
     often leans on the others without a word that says so ("If delivery fails, Tally retries up to
     8 times over 3 days." before "If an endpoint is still failing after 3 days, we disable it.").
     Never a pointer, a question, a heading or a piece cut from a sentence at a chunk's edge.
-    `paragraphs[i]`: the paragraph of unit i (`knowledge.units.unit_paragraphs`); none known, none added."""
+    `paragraphs[i]`: the paragraph of unit i (`knowledge.units.unit_paragraphs`); none known, none added;
+    `pointers`: the units that only point elsewhere (`references`)."""
     if len(paragraphs) != len(units) or is_list_item(units[best]):
         return set()
     same = [i for i, p in enumerate(paragraphs) if p == paragraphs[best]]
     if len(same) > PARAGRAPH_UNITS or sum(len(units[i]) for i in same) > PARAGRAPH_CHARS:
         return set()
-    pointers = references(units, heading)
     return {
         i for i in same
         if i not in pointers and not _POINTS_AWAY.search(units[i]) and not is_question(units[i])
@@ -290,7 +291,7 @@ def _next_instruction(units: Sequence[str], scores: Sequence[float], best: int, 
 
 
 def _around(
-    units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", whole_lists: bool = True
+    units: Sequence[str], scores: Sequence[float], best: int, pointers: set[int], whole_lists: bool = True
 ) -> set[int]:
     n = len(units)
     if is_list_item(units[best]):
@@ -327,7 +328,6 @@ def _around(
     if after < n and _LEANS_BACK.match(units[after]) and not is_list_item(units[after]) and len(units[after]) <= max(budget, 160):
         chosen |= {after} | _introduced(units, scores, after)
     # a sentence that points at text we do not show is dropped, unless it is the answer itself
-    pointers = references(units, heading)
     return {
         i for i in chosen
         if i == best or not (i in pointers or _POINTS_AWAY.search(units[i]) and not is_list_item(units[i]))

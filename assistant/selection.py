@@ -127,15 +127,9 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
         + VERB_WEIGHT * (terms is not None and _names_the_action(reading, terms))
         + SECTION_WEIGHT * reading.passage.section
         + CODE_WEIGHT * (terms is not None and terms.codes_found(reading.passage.hit.chunk.text))
-        - OPPOSED_SECTION_WEIGHT * (terms is not None and _section_about_the_opposite(reading, terms))
+        # its section path ("What you can import > File requirements") is about the opposite action
+        - OPPOSED_SECTION_WEIGHT * (terms is not None and terms.opposes(reading.passage.hit.chunk.heading))
     )
-
-
-def _section_about_the_opposite(reading: Reading, terms: QuestionTerms) -> bool:
-    """The passage's section ("What you can import > File requirements") names the opposite of the
-    action asked ("what file formats can I export?") and not the action itself."""
-    heading = reading.passage.hit.chunk.heading
-    return any(opposite.search(heading) and not asked.search(heading) for asked, opposite in terms.actions)
 
 
 def rank_readings(

@@ -20,6 +20,7 @@ before unit vectors existed gets them on its next run, without re-embedding its 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -167,17 +168,13 @@ def sync(
 ) -> SyncReport:
     """Plan, then apply, holding the knowledge base's writer lock from the plan to the last write
     (a dry run writes nothing and takes no lock); `on_wait` is called if another run holds it."""
-    paths = list(paths)
-    if dry_run:
+    with nullcontext() if dry_run else kb.catalog.exclusive(on_wait):
         plan = plan_sync(
             kb, paths, chunker=chunker, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified
         )
-        plan.report.dry_run = True
-        return plan.report
-    with kb.catalog.exclusive(on_wait):
-        plan = plan_sync(
-            kb, paths, chunker=chunker, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified
-        )
+        if dry_run:
+            plan.report.dry_run = True
+            return plan.report
         if plan.removes_too_much and not allow_mass_delete:
             raise MassDeleteRefused(
                 f"this run would remove {len(plan.remove)} of the {plan.indexed_before} indexed documents "

@@ -29,29 +29,26 @@ WRITER_LOCK = 0x5B5C_1A6E  # "switchboard ingest": the PostgreSQL advisory lock,
 _KEY = "(:key, hashtext(current_schema()))"
 
 
-@contextmanager
-def exclusive(engine: sa.Engine, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+def exclusive(engine: sa.Engine, on_wait: Callable[[], None] | None = None) -> AbstractContextManager[None]:
     """Hold the knowledge base's writer lock; if another run holds it, call `on_wait` once and wait."""
     if engine.dialect.name == "postgresql":
-        with _advisory(engine, on_wait):
-            yield
-        return
-    database = engine.url.database
-    if not database or database == ":memory:":  # a private database: nobody else can write it
-        yield
-        return
-    with file_lock(Path(f"{database}-ingest.lock"), on_wait):
-        yield
+        return _advisory(engine, on_wait)
+    database = _sqlite_file(engine)  # none: a private database, nobody else can write it
+    return file_lock(Path(f"{database}-ingest.lock"), on_wait) if database else nullcontext()
 
 
 def one_upgrade_at_a_time(engine: sa.Engine) -> AbstractContextManager[None]:
     """For a schema upgrade of a SQLite file: two processes opening a new database at once both
     create its tables, and one fails ("table alembic_version already exists"). PostgreSQL takes
     its own advisory lock in `knowledge.schema.upgrade`."""
+    database = _sqlite_file(engine)
+    return file_lock(Path(f"{database}-schema.lock")) if database else nullcontext()
+
+
+def _sqlite_file(engine: sa.Engine) -> str | None:
+    """The file of a SQLite database; None for another database or one in memory."""
     database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        return nullcontext()
-    return file_lock(Path(f"{database}-schema.lock"))
+    return database if engine.dialect.name == "sqlite" and database and database != ":memory:" else None
 
 
 @contextmanager
