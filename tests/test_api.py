@@ -30,6 +30,12 @@ def test_an_uptime_monitors_head_request_gets_the_get_answer_without_a_body(clie
     assert head.content == b""
 
 
+def test_every_operation_in_the_api_schema_has_its_own_id(client):
+    operations = [op for path in client.get("/openapi.json").json()["paths"].values() for op in path.values()]
+    ids = [op["operationId"] for op in operations]
+    assert ids and len(ids) == len(set(ids))
+
+
 def test_answerable_question_gets_a_grounded_cited_reply(client):
     customer = start_conversation(client)
     response = customer.say(ANSWERABLE)

@@ -29,9 +29,13 @@ async def metrics(services: ServicesDep, token: TokenDep) -> Response:
     return Response(await services.telemetry.render(services.engine), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.api_route("/healthz", methods=GET_OR_HEAD)
+@router.get("/healthz")
 async def healthz() -> Health:
     return Health(status="ok")
+
+
+# HEAD answers like GET; the schema lists the GET alone (one operation id per path and function).
+router.head("/healthz", include_in_schema=False)(healthz)
 
 
 def _page_headers(frame_ancestors: str) -> dict[str, str]:
