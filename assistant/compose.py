@@ -22,7 +22,9 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
   the steps below") brings the start of the next section (`leads_on`);
 - a table row the customer quotes ("ledgersync says Invoice number already exists") is quoted
   with the table's header alone, not beside the rows they did not ask about (`assistant.asked_rows`);
-- a quote that starts with a list item gets the section's heading as its lead-in.
+- a quote that starts with a list item gets the section's heading as its lead-in, and so does a
+  quote that opens a section whose heading names its scope in brackets when the quote does not
+  ("Add late fees (Pro)").
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ _POINTS_AWAY = re.compile(r"\b(above|below|the following|previous|preceding|as s
 _ONWARD = r"below|the following|as follows"
 _POINTS_ON = re.compile(rf"\b(?:{_ONWARD})\b|:$|^here (?:are|is)\b", re.I)  # anywhere in the sentence
 _INTRODUCES = re.compile(rf"\b(?:{_ONWARD})\W*$|:$|^here (?:are|is)\b", re.I)  # at its end: what follows is it
+_SCOPE = re.compile(r"\(([^()]+)\)$")  # "Add late fees (Pro)": the plans, products or platforms it applies to
+SCOPE_WORDS = 4
+_WORD = re.compile(r"\w+")
 _SENTENCE_START = re.compile(r"^[\"'“‘(\[`*]*[A-Z0-9]")  # not a piece cut from a sentence ("of winning the contest , she ...")
 WHOLE_SECTION_CHARS = 900  # a section of steps this short is quoted whole
 PARAGRAPH_UNITS = 3  # a paragraph of at most this many sentences ...
@@ -237,10 +242,26 @@ def quote(
     if not chosen:
         chosen = {best}
     ordered = sorted(chosen)
+    section = heading.split(" > ")[-1]
     lead_in = ""
-    if is_list_item(units[ordered[0]]) and heading:
-        lead_in = _as_lead_in(heading.split(" > ")[-1])
+    opens = ordered[0] == 0  # the quote opens the passage, just under its heading
+    if section and (is_list_item(units[ordered[0]]) or (opens and _scope_unsaid(section, [units[i] for i in ordered]))):
+        lead_in = _as_lead_in(section)
     return Quote(ordered, lead_in)
+
+
+def _scope_unsaid(section: str, quoted: Sequence[str]) -> bool:
+    """The section's heading ends with the scope it applies to, in brackets ("Add late fees (Pro)",
+    "Refund to card (Tally Payments)"), and the quote does not say it: without the heading, "Late
+    fees are added to an invoice automatically", for "can I add late fees on Starter?", reads as
+    true on every plan. Only for a quote that opens its passage, where the heading is the line
+    above it: further down a section, a sentence on a detail ("Reminders go out at 09:00") is
+    answer enough without the title of the steps before it."""
+    m = _SCOPE.search(section.strip())
+    if m is None or len(m.group(1).split()) > SCOPE_WORDS:
+        return False
+    said = set(_WORD.findall(" ".join(quoted).lower()))
+    return not set(_WORD.findall(m.group(1).lower())) <= said
 
 
 def _rest_of_paragraph(units: Sequence[str], paragraphs: Sequence[int], best: int, pointers: set[int]) -> set[int]:

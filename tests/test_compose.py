@@ -361,6 +361,22 @@ def test_a_heading_that_asks_or_quotes_leads_in_with_its_own_mark():
     assert quote(rows, [0.6, 0.2], 0, "Plans > Prices").lead_in == "Prices:"
 
 
+LATE_FEES = "Late fees are added to an invoice automatically once it's overdue. You set the amount in Settings."
+
+
+def test_a_quote_opening_a_section_for_some_plans_only_says_which():
+    text = _quote(LATE_FEES, "Late fees are added", "Reminders > Add late fees (Pro)")
+    assert text.splitlines()[0] == "Add late fees (Pro):"
+    assert text.splitlines()[1].startswith("Late fees are added")
+
+
+def test_a_scope_the_quote_already_says_or_a_detail_further_down_gets_no_heading():
+    said = "Automatic reminders are available on Starter and Pro. Turn them on in Settings."
+    assert _quote(said, "Automatic reminders", "Reminders > Turn on reminders (Starter and Pro)").startswith("Automatic")
+    assert _quote(LATE_FEES, "You set the amount", "Reminders > Add late fees (Pro)").startswith("You set")
+    assert _quote(LATE_FEES, "Late fees are added", "Reminders > Add late fees").startswith("Late fees")
+
+
 RETRIES = """If delivery fails, Tally retries up to **8 times over 3 days**, waiting longer between each attempt. If an endpoint is still failing after 3 days, we **disable** it and email the Owner. Re-enable it in **Settings → Developers → Webhooks** once it's fixed.
 
 Click an endpoint to see recent deliveries and their responses. Use **Send test event** to try a new endpoint."""
