@@ -33,6 +33,7 @@ class Conversation:
     created_at: datetime
     updated_at: datetime
     handoff_detail: str | None = None
+    queued_at: datetime | None = None  # when it last joined the queue
 
 
 class ConversationReads:
@@ -60,6 +61,12 @@ class ConversationReads:
         order = conversations.c.updated_at.asc() if oldest_first else conversations.c.updated_at.desc()
         return await self._select(conversations.c.state.in_(states), order=order, limit=limit)
 
+    async def queue(self, limit: int = 200) -> list[Conversation]:
+        """Conversations waiting for a person, in the order they joined the queue: a customer who
+        writes again while waiting keeps their place."""
+        order = sa.func.coalesce(conversations.c.queued_at, conversations.c.updated_at).asc()
+        return await self._select(conversations.c.state == "queued", order=order, limit=limit)
+
     async def _select(self, where, order=None, limit: int | None = None) -> list[Conversation]:
         query = (
             sa.select(conversations, agents.c.name.label("agent_name"))
@@ -81,6 +88,7 @@ class ConversationReads:
                 created_at=turns.aware(r.created_at),
                 updated_at=turns.aware(r.updated_at),
                 handoff_detail=r.handoff_detail,
+                queued_at=turns.aware(r.queued_at) if r.queued_at else None,
             )
             for r in rows
         ]

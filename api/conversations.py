@@ -268,7 +268,8 @@ class ConversationService(ConversationReads):
         return AgentMessagePublic(**message.model_dump(), draft=None)
 
     async def correct(self, conversation_id: str, message_id: int, agent: Agent, text: str) -> AgentMessagePublic:
-        """An agent corrects a bot reply; the customer sees the correction beside the original."""
+        """An agent corrects a bot reply; the customer sees the correction beside the original. While
+        the bot or the queue has the conversation any agent may; once an agent holds it, only they."""
         text = self.clean_text(text)
         await self.get(conversation_id)
         async with self.engine.begin() as conn:
@@ -283,7 +284,8 @@ class ConversationService(ConversationReads):
                 raise NotFound()
             if target.role != "bot":
                 raise Conflict("only a bot reply can be corrected")
-            await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
+            if await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent")) == "agent":
+                await self._owned(conn, conversation_id, agent)  # a chat another agent holds is theirs to correct
             message = await self._add_message(
                 conn, conversation_id, role="agent", text=text, author=agent.name, corrects=message_id,
                 event="message.corrected",
@@ -407,7 +409,11 @@ class ConversationService(ConversationReads):
         await conn.execute(
             conversations.update()
             .where(conversations.c.id == conversation_id)
-            .values(state="queued", handoff_reason=reason, handoff_detail=detail, updated_at=_now())
+            .values(
+                state="queued", handoff_reason=reason, handoff_detail=detail, updated_at=_now(),
+                # asked again while waiting: the customer keeps their place
+                queued_at=sa.case((conversations.c.state == "queued", conversations.c.queued_at), else_=_now()),
+            )
         )
         # the detail (signals, rule) is for agents: they read it from the queue, not the customer's stream
         await append_event(conn, conversation_id, "handoff.requested", {"reason": reason})

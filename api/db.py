@@ -54,6 +54,8 @@ conversations = sa.Table(
     sa.Column("answered_through", sa.Integer),  # the last customer message the bot has answered
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # when it last joined the queue: the queue is served in this order, whatever the customer adds meanwhile
+    sa.Column("queued_at", sa.DateTime(timezone=True)),
 )
 
 messages = sa.Table(

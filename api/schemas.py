@@ -114,6 +114,7 @@ class AgentConversation(BaseModel):
     handoff_detail: str | None = None
     created_at: datetime
     updated_at: datetime
+    queued_at: datetime | None = None  # when it last joined the queue: how long the customer has waited
     last_message: AgentMessagePublic | None = None
     messages: list[AgentMessagePublic] | None = None
     payment_request: PaymentRequestPublic | None = None  # waiting for the customer's card

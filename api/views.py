@@ -44,6 +44,7 @@ async def agent_conversation(services: Services, conversation: Conversation, wit
         handoff_detail=conversation.handoff_detail,
         created_at=conversation.created_at,
         updated_at=conversation.updated_at,
+        queued_at=conversation.queued_at,
     )
     if with_messages:
         view.messages = await services.conversations.messages(conversation.id)

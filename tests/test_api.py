@@ -156,6 +156,26 @@ def test_another_agent_cannot_speak_in_an_owned_conversation(client, alice, bob)
     assert client.post(f"/v1/agent/conversations/{customer.id}/release", headers=bob).status_code == 409
 
 
+def test_only_the_agent_holding_a_conversation_corrects_its_bot_replies(client, alice, bob):
+    customer = start_conversation(client)
+    bot_reply = customer.say(ANSWERABLE).json()["reply"]
+    url = f"/v1/agent/conversations/{customer.id}/messages/{bot_reply['id']}/correct"
+    client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice)
+    assert client.post(url, json={"text": "Bob's view."}, headers=bob).status_code == 409
+    assert client.post(url, json={"text": "Alice's view."}, headers=alice).status_code == 201
+    assert [m["author"] for m in customer.conversation()["messages"] if m["corrects"]] == ["alice"]
+
+
+def test_the_queue_keeps_its_order_while_a_waiting_customer_writes_again(client, alice):
+    first, second = start_conversation(client), start_conversation(client)
+    first.say("talk to a human")
+    second.say("talk to a human")
+    first.say("hello? anyone there?")
+    queue = client.get("/v1/agent/queue", headers=alice).json()["conversations"]
+    assert [c["id"] for c in queue] == [first.id, second.id]
+    assert queue[0]["queued_at"] <= queue[1]["queued_at"] <= queue[0]["updated_at"]
+
+
 def test_release_returns_the_conversation_to_the_bot(client, alice):
     customer = start_conversation(client)
     customer.say("talk to a human")

@@ -114,7 +114,7 @@ async def me(account: CurrentAccount) -> AgentMe:
 @router.get("/queue")
 async def queue(agent: CurrentAgent, services: ServicesDep) -> ConversationList:
     """Conversations waiting for a person, the longest-waiting first."""
-    waiting = await services.conversations.list(states=("queued",), oldest_first=True)
+    waiting = await services.conversations.queue()
     return ConversationList(conversations=await agent_conversations(services, waiting))
 
 
