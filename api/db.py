@@ -28,6 +28,7 @@ agents = sa.Table(
     sa.Column("role", sa.String(16), nullable=False, server_default="agent"),  # agent | admin
     sa.Column("revoked_at", sa.DateTime(timezone=True)),  # a revoked agent's token and sessions are dead
     sa.Column("presence", sa.String(8), nullable=False, server_default="away"),  # online | away
+    sa.Column("last_seen_at", sa.DateTime(timezone=True)),  # signed in, set presence, or had a console stream open
     sa.Column("token_issued_at", sa.DateTime(timezone=True)),  # the current token's; it expires after AGENT_TOKEN_DAYS
 )
 

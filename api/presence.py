@@ -1,5 +1,8 @@
 """Agents' presence: online (taking chats) or away, and typing in a conversation. Online or away is
-set from the console; signing out is away.
+set from the console; signing out is away. An agent set online counts as online only while seen:
+signing in, setting presence, or a console's event stream open (it marks them seen every ping), so
+closing the last console tab, a crashed browser or a lost network shows them away within
+`SEEN_WITHIN`, without anyone signing out.
 
 Other consoles see it change live (an `agent.presence` event on the agents' stream), customers
 see whether anyone is online, and the metrics list it with each agent's load.
@@ -7,6 +10,7 @@ see whether anyone is online, and the metrics list it with each agent's load.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
@@ -20,10 +24,27 @@ from api.events import LocalNotifier, append_event
 
 Presence = Literal["online", "away"]
 AGENTS_CHANNEL = "agents"  # the events' conversation_id for events about agents, not a conversation
+SEEN_WITHIN = timedelta(seconds=60)  # an open console is seen every ping (15 s): four missed, it is gone
+
+
+def seen_recently(now: datetime | None = None) -> sa.ColumnElement[bool]:
+    """Agents whose console was seen within `SEEN_WITHIN` of now."""
+    return agents.c.last_seen_at >= (now or datetime.now(UTC)) - SEEN_WITHIN
+
+
+def effectively_online() -> sa.ColumnElement[bool]:
+    """Set online, seen recently, and not revoked: who customers and the dashboard count as online."""
+    return sa.and_(agents.c.presence == "online", seen_recently(), agents.c.revoked_at.is_(None))
+
+
+async def mark_seen(engine: AsyncEngine, agent_id: int) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(agents.update().where(agents.c.id == agent_id).values(last_seen_at=datetime.now(UTC)))
 
 
 async def set_presence(engine: AsyncEngine, notifier: LocalNotifier, agent: Agent, status: Presence) -> Presence:
     async with engine.begin() as conn:
+        await conn.execute(agents.update().where(agents.c.id == agent.id).values(last_seen_at=datetime.now(UTC)))
         changed = await conn.execute(
             agents.update().where(agents.c.id == agent.id, agents.c.presence != status).values(presence=status)
         )
@@ -43,9 +64,7 @@ async def presence_of(engine: AsyncEngine, agent_id: int) -> Presence:
 
 async def anyone_online(engine: AsyncEngine) -> bool:
     async with engine.connect() as conn:
-        found = await conn.execute(
-            sa.select(agents.c.id).where(agents.c.presence == "online", agents.c.revoked_at.is_(None)).limit(1)
-        )
+        found = await conn.execute(sa.select(agents.c.id).where(effectively_online()).limit(1))
         return found.first() is not None
 
 

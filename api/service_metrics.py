@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.bot_turns import aware
 from api.db import agents, conversations, events, messages, ratings
+from api.presence import effectively_online
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Satisfaction:
 class AgentLoad:
     id: int
     name: str
-    presence: str  # online | away
+    presence: str  # online (set online, and a console seen within a minute) | away
     open_chats: int  # conversations this agent has now
     handled: int  # conversations of the window this agent claimed
     satisfaction: Satisfaction
@@ -147,7 +148,8 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
         )
         accounts = (
             await conn.execute(
-                sa.select(agents.c.id, agents.c.name, agents.c.presence).where(agents.c.revoked_at.is_(None)).order_by(agents.c.name)
+                sa.select(agents.c.id, agents.c.name, sa.case((effectively_online(), "online"), else_="away"))
+                .where(agents.c.revoked_at.is_(None)).order_by(agents.c.name)
             )
         ).all()
 

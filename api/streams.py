@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 
 from sse_starlette import ServerSentEvent
@@ -64,11 +65,13 @@ class EventStream(Response):
         after: int,
         conversation_id: str | None = None,
         guard: tuple[str, Callable[[], Awaitable[bool]]] | None = None,
+        alive: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.services = services
         self.after = after
         self.conversation_id = conversation_id
         self.guard = guard
+        self.alive = alive  # called when the stream opens and then at most every PING_SECONDS while it is open
         self.status_code = 200
         self.background = None
         self.init_headers({**HEADERS, "Connection": "keep-alive"})
@@ -81,8 +84,11 @@ class EventStream(Response):
         gone = asyncio.create_task(_end_when_client_goes(receive, subscription))
         try:
             async with contextlib.aclosing(hub.stream(subscription, self.after, idle=PING_SECONDS)) as events:
+                last_alive = await self._still_alive()
                 async for event in events:
                     await send({"type": "http.response.body", "body": PING if event is None else _sse(event), "more_body": True})
+                    if time.monotonic() - last_alive >= PING_SECONDS:
+                        last_alive = await self._still_alive()
         except StreamDropped as e:
             log.info("event stream ended: %s", e)
         finally:
@@ -90,6 +96,15 @@ class EventStream(Response):
             if guarded:
                 self.services.stream_guard.remove(guarded)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _still_alive(self) -> float:
+        """Tell `alive` the stream is still open (a failure is logged: the stream goes on); returns when."""
+        if self.alive is not None:
+            try:
+                await self.alive()
+            except Exception:
+                log.warning("an open stream could not be noted as alive", exc_info=True)
+        return time.monotonic()
 
 
 async def _end_when_client_goes(receive: Receive, subscription: Subscription) -> None:

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from api import presence
 from api.agents import by_name, create_or_rotate, revoke
 from api.app import create_app
 from api.auth import hash_token
@@ -475,6 +476,36 @@ def test_signing_in_is_coming_online_signing_out_is_going_away(client, alice):
     assert customer.conversation()["team_online"] is True
     assert client.delete(CONSOLE, headers={"X-CSRF-Token": session["csrf_token"]}).status_code == 204
     assert customer.conversation()["team_online"] is False
+
+
+def test_an_agent_online_whose_consoles_are_all_gone_counts_as_away(client, alice, admin, monkeypatch):
+    sign_in(client, alice)
+    customer = start_conversation(client)
+    assert customer.conversation()["team_online"] is True
+    monkeypatch.setattr(presence, "SEEN_WITHIN", timedelta(0))  # no console has been seen since
+    assert customer.conversation()["team_online"] is False
+    loads = client.get("/v1/admin/metrics", headers=admin).json()["agents"]
+    assert {a["name"]: a["presence"] for a in loads}["alice"] == "away"
+    assert client.get(CONSOLE).json()["presence"] == "online"  # her own setting stays, for when she is back
+
+
+def test_an_open_console_keeps_its_online_agent_seen(http, settings, monkeypatch):
+    monkeypatch.setattr(presence, "SEEN_WITHIN", timedelta(seconds=1))
+    alice = create_agent(settings, "alice")
+    assert http.put("/v1/agent/presence", json={"status": "online"}, headers=alice).status_code == 200
+    conversation = http.post("/v1/conversations").json()
+    customer = {"Authorization": f"Bearer {conversation['token']}"}
+
+    def team_online() -> bool:
+        return http.get(f"/v1/conversations/{conversation['id']}", headers=customer).json()["team_online"]
+
+    time.sleep(1.2)
+    assert not team_online()  # online, but no console open
+    with open_stream(http, "/v1/agent/events", headers=alice):
+        deadline = time.monotonic() + 5
+        while not team_online() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert team_online()
 
 
 def test_an_agent_sets_away_and_online_and_the_change_is_an_event_and_audited(client, alice, settings):

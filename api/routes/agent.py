@@ -144,9 +144,14 @@ async def canned_responses(
 @router.get("/events", response_class=EventSourceResponse, responses={200: EVENT_STREAM})
 async def events(who: SignedInDep, services: ServicesDep, after: LastEventId):
     """Every queue and conversation event. Without Last-Event-ID: from now on. The stream ends when
-    its credential dies (revoked, signed out, expired)."""
+    its credential dies (revoked, signed out, expired). While it is open its agent counts as seen,
+    so an agent set online stays online for customers only while a console is open."""
     start = after if after is not None else await last_event_id(services.engine)
-    return EventStream(services, start, guard=(who.credential, lambda: who.still_valid(services)))
+    agent_id = who.account.agent.id
+    return EventStream(
+        services, start, guard=(who.credential, lambda: who.still_valid(services)),
+        alive=lambda: presence.mark_seen(services.engine, agent_id),  # an open console keeps its agent online
+    )
 
 
 @router.post("/conversations/{conversation_id}/typing", status_code=status.HTTP_204_NO_CONTENT)
