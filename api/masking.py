@@ -1,11 +1,55 @@
-"""Card numbers are masked before a message is stored, so no agent, event or log ever sees one."""
+"""Card data is masked before a message is stored, so no agent, event or log ever sees it.
+
+What is masked:
+
+- A card number: 13 to 19 digits that pass the Luhn check, written whole or in groups joined by
+  a short run (up to four characters) of spaces, tabs, newlines, dashes, dots, underscores or
+  slashes. It becomes "•••• •••• •••• 1111" (its last four digits).
+- A security code wherever the message names one ("cvc 123", "CVV: 1234", "cvv2 123",
+  "security code is 123", "CID 1234"): its digits become "•".
+- An expiry date, but only in a message that also carries a card number (masked or not) or a
+  security code: PCI DSS counts the expiry as cardholder data when it is stored with the card
+  number. There a labelled date ("exp 12/29", "expires 12/2029", "valid thru 12/29") and an
+  MM/YY typed right after the number (with a 3 or 4 digit code right after it) lose their
+  digits. Elsewhere dates are left alone; so is "card ending 1111, exp 12/29" (last four
+  digits are not a card number).
+
+What is not taken for a card number, though its digits may pass the Luhn check:
+
+- digits joined to letters, directly or by "-", "_" or "/" ("INV-0142", "TXN4111…", ids);
+- a number after "+" (a phone number with its country code);
+- a group that starts with 0, a first group under four digits, or a later group under three
+  (dates, times, phone numbers, IP addresses, amounts such as "1,250.00");
+- groups joined by different marks ("1250.500 3000.750"); spaces and dashes count as one.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-# 13 to 19 digits, optionally grouped by single spaces or dashes.
-_CANDIDATE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+MASK = "•"
+_SEPARATOR = r"[ \t\r\n._/-]{1,4}"
+_DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATOR}\d+)*")
+_GROUP = re.compile(r"\d+")
+_JOINED_BEFORE = re.compile(r"(?:[^\W_]|[^\W_][-_/]|\+)$")
+_JOINED_AFTER = re.compile(r"^[-_/]?[^\W_]")
+_LENGTHS = (16, 15, 19, 14, 13, 17, 18)  # when digits typed after a card (a code) could make a longer one, the commoner length wins
+
+_MASKED_CARD = re.compile(rf"{MASK}{{4}} \d{{4}}(?!\d)")
+_SECURITY_CODE = re.compile(
+    r"(?i)\b(?:cvv2|cvc2|cvv|cvc|cvn|cid|csc|(?:card\s+)?security\s+code|card\s+verification\s+(?:code|value))\b"
+    r"(?:[\s:=#-]|\b(?:is|was|code|number|no)\b\.?)*"
+    r"(?P<secret>\d{3,4})(?!\d)"
+)
+_DATE = r"(?P<secret>(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}|(?:0[1-9]|1[0-2])(?:20)?\d{2})(?!\d)"
+_LABELLED_EXPIRY = re.compile(
+    r"(?i)\b(?:expiry|expiration|expires|expiring|exp|valid\s+(?:thru|through|until|till)|good\s+(?:thru|through))\b"
+    r"(?:[\s:=.-]|\b(?:date|is|on|in|at|end|of)\b)*" + _DATE
+)
+_EXPIRY_AFTER_CARD = re.compile(
+    rf"(?<={MASK}{{4}} \d{{4}})[\s,;]+(?P<secret>(?:0?[1-9]|1[0-2])\s?/\s?(?:20)?\d{{2}}(?:[\s,;]+\d{{3,4}})?)(?!\d)"
+)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -21,10 +65,74 @@ def luhn_valid(digits: str) -> bool:
 
 
 def mask_card_numbers(text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        if not luhn_valid(digits):
-            return match.group(0)
-        return "•••• •••• •••• " + digits[-4:]
+    """The text with its card numbers, security codes and (beside them) expiry dates masked."""
+    text = _DIGIT_RUN.sub(lambda run: _mask_cards_in_run(run, text), text)
+    carries_card = bool(_MASKED_CARD.search(text) or _SECURITY_CODE.search(text))
+    text = _SECURITY_CODE.sub(_mask_secret, text)
+    if carries_card:
+        text = _EXPIRY_AFTER_CARD.sub(_mask_secret, text)
+        text = _LABELLED_EXPIRY.sub(_mask_secret, text)
+    return text
 
-    return _CANDIDATE.sub(replace, text)
+
+def _mask_secret(match: re.Match[str]) -> str:
+    """The match with the digits of its `secret` group masked."""
+    whole, start, end = match.group(0), match.start("secret") - match.start(), match.end("secret") - match.start()
+    return whole[:start] + re.sub(r"\d", MASK, whole[start:end]) + whole[end:]
+
+
+def _mask_cards_in_run(run: re.Match[str], text: str) -> str:
+    """A run of digit groups, each card number in it masked; left whole if it is part of an id."""
+    before, after = text[max(0, run.start() - 2) : run.start()], text[run.end() : run.end() + 2]
+    if _JOINED_BEFORE.search(before) or _JOINED_AFTER.match(after):
+        return run.group(0)
+    value = run.group(0)
+    groups = [(m.start(), m.end()) for m in _GROUP.finditer(value)]
+    out: list[str] = []
+    done = 0
+    for first, last in _cards(value, groups):
+        digits = "".join(value[s:e] for s, e in groups[first : last + 1])
+        out += [value[done : groups[first][0]], f"{MASK * 4} {MASK * 4} {MASK * 4} {digits[-4:]}"]
+        done = groups[last][1]
+    return "".join(out) + value[done:]
+
+
+def _cards(value: str, groups: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """(first, last) group index of each card number among the groups, left to right."""
+    i = 0
+    while i < len(groups):
+        last = _card_from(value, groups, i)
+        if last is None:
+            i += 1
+        else:
+            yield i, last
+            i = last + 1
+
+
+def _card_from(value: str, groups: list[tuple[int, int]], first: int) -> int | None:
+    """The last group of a card number starting at group `first`, or None."""
+    start, end = groups[first]
+    if end - start < 4 or value[start] == "0":
+        return None
+    found: dict[int, int] = {}  # length -> last group
+    digits, kind = value[start:end], None
+    for i in range(first, len(groups)):
+        if i > first:
+            s, e = groups[i]
+            joint = _joint_kind(value[groups[i - 1][1] : s])
+            if e - s < 3 or joint is None or (kind is not None and joint != kind):
+                break
+            kind, digits = joint, digits + value[s:e]
+        if len(digits) > 19:
+            break
+        if len(digits) >= 13 and luhn_valid(digits):
+            found[len(digits)] = i
+    return next((found[n] for n in _LENGTHS if n in found), None)
+
+
+def _joint_kind(separator: str) -> str | None:
+    """What joins two groups: spaces and dashes are one kind; ".", "_" and "/" each another."""
+    marks = set(separator) - set(" \t\r\n")
+    if marks <= {"-"}:
+        return "-"
+    return marks.pop() if len(marks) == 1 else None

@@ -1,0 +1,87 @@
+"""Card data never reaches an agent or a log in clear: what `mask_card_numbers` masks, and what
+it must leave alone although it looks like one."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.masking import mask_card_numbers
+
+from .api_helpers import start_conversation
+
+MASKED = "•••• •••• •••• 1111"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["4111.1111.1111.1111", "4111_1111_1111_1111", "4111/1111/1111/1111", "4111 - 1111 - 1111 - 1111"],
+)
+def test_a_card_number_split_by_dots_underscores_or_slashes_is_masked(typed):
+    assert mask_card_numbers(f"my card is {typed}, thanks") == f"my card is {MASKED}, thanks"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["4111 1111\n1111 1111", "4111\r\n1111\r\n1111\r\n1111", "4111  1111  1111  1111", "4111\t1111\t1111\t1111"],
+)
+def test_a_card_number_broken_by_a_newline_double_spaces_or_tabs_is_masked(typed):
+    assert mask_card_numbers(f"card:\n{typed}\nplease") == f"card:\n{MASKED}\nplease"
+
+
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("cvc 123", "cvc •••"),
+        ("CVV: 1234", "CVV: ••••"),
+        ("cvv2 123", "cvv2 •••"),
+        ("the security code is 123", "the security code is •••"),
+        ("CID 1234", "CID ••••"),
+        ("CVV/CVC code: 456", "CVV/CVC code: •••"),
+    ],
+)
+def test_a_named_security_code_is_masked(said, masked):
+    assert mask_card_numbers(said) == masked
+
+
+def test_an_expiry_is_masked_only_beside_a_card_number_or_security_code():
+    assert mask_card_numbers("card •••• 1111 exp 12/29 cvc 123") == "card •••• 1111 exp ••/•• cvc •••"
+    assert mask_card_numbers("4111-1111-1111-1111 expires 12/2029") == f"{MASKED} expires ••/••••"
+    assert mask_card_numbers("valid thru 12/29, CVV 987") == "valid thru ••/••, CVV •••"
+    assert mask_card_numbers("my card expires 12/29, can I renew it?") == "my card expires 12/29, can I renew it?"
+    # the vault's own summary: the last four digits alone are not a card number
+    summary = "Visa card ending 1111, exp 12/29, reference card_abc"
+    assert mask_card_numbers(summary) == summary
+
+
+def test_an_expiry_and_code_typed_right_after_the_card_number_are_masked():
+    masked = mask_card_numbers("4111 1111 1111 1111 12/29 123 is the card")
+    assert masked == f"{MASKED} ••/•• ••• is the card"
+    assert mask_card_numbers(masked) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my number is +49 1512 3456787",  # its digits pass the Luhn check
+        "charged on 2024-01-15 2024-02-14",  # so do these
+        "invoice INV-0142, then INV-2024-0142",
+        "paid 1,250.00; then 1250.00 1250.00 109.00",
+        "blocked IPs 10.20.30.40 192.168.102.201",
+        "meeting on 12/29 at 10:30, room 4111",
+    ],
+)
+def test_an_invoice_number_a_date_an_amount_or_a_phone_number_is_left_alone(text):
+    assert mask_card_numbers(text) == text
+
+
+@pytest.mark.parametrize("text", ["TXN4111111111111111", "order_4111111111111111", "ref-4111111111111111-A"])
+def test_a_long_id_with_letters_is_left_alone_though_its_digits_pass_the_luhn_check(text):
+    assert mask_card_numbers(text) == text
+
+
+def test_a_pasted_card_with_its_expiry_and_code_reaches_the_transcript_masked(client):
+    customer = start_conversation(client)
+    sent = customer.say("card 4111.1111.1111.1111\nexp 12/29 cvc 123").json()["message"]
+    assert sent["text"] == f"card {MASKED}\nexp ••/•• cvc •••"
+    said = " ".join(m["text"] for m in customer.conversation()["messages"])
+    assert "4111" not in said and "12/29" not in said and "123" not in said
