@@ -21,6 +21,7 @@ from api.conversations import Agent, ConversationService
 from api.db import conversations, payment_requests, vault_cards
 from api.errors import Conflict, NotFound
 from api.events import append_event
+from api.masking import mask_card_numbers
 from api.vault import Card, Vault, summary
 
 READER = audit.Actor("payment-integration")
@@ -67,7 +68,7 @@ async def request_details(service: ConversationService, conversation_id: str, ag
     the conversation is replaced."""
     now = datetime.now(UTC)
     request_id = "pay_" + secrets.token_urlsafe(12)
-    note = (note or "").strip() or None
+    note = mask_card_numbers((note or "").strip()) or None  # the customer and the event stream see it
     async with service.engine.begin() as conn:
         await service.owned(conn, conversation_id, agent)
         await conn.execute(

@@ -132,6 +132,11 @@ def send_card(client, customer, request_id: str, number: str = VISA, expiry: str
     )
 
 
+def test_a_card_number_an_agent_pastes_into_the_request_note_is_masked(client, held, alice):
+    request_card(client, held, alice, note="Card 4111 1111 1111 1111 was declined, please enter another")
+    assert held.conversation()["payment_request"]["note"] == "Card •••• •••• •••• 1111 was declined, please enter another"
+
+
 def test_the_card_reaches_the_vault_and_only_its_summary_reaches_the_transcript(client, held, alice, settings):
     request_id = request_card(client, held, alice)
     pending = held.conversation()["payment_request"]

@@ -248,3 +248,20 @@ def test_a_line_left_unanswered_by_a_stopped_worker_is_answered_when_one_starts(
         await engine.dispose()
 
     asyncio.run(next_worker())
+
+
+def test_a_card_number_in_the_bots_own_reply_is_masked_too(tmp_path):
+    """The bot quotes a knowledge base or a model; neither may pass a card number on to anyone."""
+
+    async def leaky(text: str, history: list[tuple[str, str]], previous: float | None) -> Reply:
+        return Reply(text="Your card 4111 1111 1111 1111 is on file.", confidence=0.2, sources=[], handoff=True,
+                     handoff_reason="low_confidence", draft="Charge 4111-1111-1111-1111 again?")
+
+    async def scenario(service: ConversationService) -> None:
+        cid, _ = await service.create()
+        await service.post_customer_message(cid, "which card do you have?", leaky)
+        stored = [m for m in await service.messages(cid) if m.role == "bot"]
+        assert stored[0].text == "Your card •••• •••• •••• 1111 is on file."
+        assert stored[0].draft == "Charge •••• •••• •••• 1111 again?"
+
+    run(tmp_path, scenario)
