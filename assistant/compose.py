@@ -203,7 +203,7 @@ def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> se
 def quote(
     units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
     continued: bool = False, leave_out: frozenset[int] = frozenset(), how_to: bool = False, echo: bool = False,
-    asked: str = "", paragraphs: Sequence[int] = (),
+    asked: str = "", paragraphs: Sequence[int] = (), titled: bool = False,
 ) -> Quote:
     """What to quote from one chunk whose answer is at unit `best`; `whole_sections`: a short section
     of steps is quoted whole, and a list of facts holding the answer too (False, for a second
@@ -215,7 +215,10 @@ def quote(
     first one within three units after the answer ("You can switch to yearly billing at any time."
     and "All plan changes happen in Settings → Billing → Plan."); `asked`: the customer's words, for
     the table rows they quote; `paragraphs`: the paragraph of each unit, so that a short one is
-    quoted whole."""
+    quoted whole; `titled`: the section's heading names the action a how-to question asks ("Create a
+    recurring profile" for "how do I create a recurring invoice?"), so its steps are the answer
+    wherever in the section the reader found it ("To turn an invoice you've already sent into a
+    recurring one, …", after the steps)."""
     n = len(units)
     if not n:
         return Quote([])
@@ -224,7 +227,7 @@ def quote(
         best += 1
     steps = [i for i, u in enumerate(units) if is_step(u)]
     # a short section of steps is quoted whole when its answer is the steps or what leads to them
-    if whole_sections and steps and best <= steps[-1] and sum(len(u) for u in units) <= WHOLE_SECTION_CHARS:
+    if whole_sections and steps and (best <= steps[-1] or titled) and sum(len(u) for u in units) <= WHOLE_SECTION_CHARS:
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
     else:
         pointers = references(units, heading)

@@ -14,7 +14,7 @@ from assistant.compose import list_ending, quote
 from assistant.evidence import Evidence, Passage
 from assistant.pointers import mend_pointers
 from assistant.providers import DeltaCallback, Draft
-from assistant.reader import Reading
+from assistant.reader import Reading, names_action
 from assistant.terms import QuestionTerms
 from assistant.text import clean_markup, content_terms, straight_quotes
 from assistant.unit_kinds import is_list_item
@@ -53,7 +53,7 @@ class ExtractiveProvider:
         echo = not is_list_item(best) and echoes(evidence.query, best)
         body = _quote_text(
             first, continuation=evidence.continuation, how_to=how_to, echo=echo, lead=evidence.lead,
-            asked=evidence.question,
+            asked=evidence.question, titled=how_to and names_action(evidence.terms, first.passage.hit.chunk.heading),
         )
         text = f"{body} [1]"
         cited = [first.passage.hit]
@@ -73,12 +73,13 @@ class ExtractiveProvider:
 def _quote_text(
     reading: Reading, whole_sections: bool = True, continuation: Passage | None = None, how_to: bool = False,
     said: frozenset[int] = frozenset(), echo: bool = False, lead: Passage | None = None, asked: str = "",
+    titled: bool = False,
 ) -> str:
     p = reading.passage
     scores = list(reading.quote_scores)
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
               continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to, echo=echo,
-              asked=asked, paragraphs=unit_paragraphs(p.hit.chunk.text))
+              asked=asked, paragraphs=unit_paragraphs(p.hit.chunk.text), titled=titled)
     text = q.text(p.units)
     start = list_ending(lead.units, p.units[0]) if lead is not None else None
     if start is not None and start.units:

@@ -321,6 +321,11 @@ def test_a_section_whose_heading_names_the_question_is_preferred(lenient):
     assert "Remove from team" in text
 
 
+def test_how_to_do_what_a_section_is_named_for_gets_that_sections_steps(lenient):
+    reply = lenient.reply("How do I create a recurring invoice?")
+    assert "Go to Invoices → Recurring → New recurring profile." in reply.text and "Start profile" in reply.text
+
+
 def test_a_follow_up_that_says_enough_on_its_own_is_answered_on_its_own_words(lenient):
     history = [
         ("user", "how do I void an invoice I sent by mistake?"),

@@ -361,6 +361,22 @@ def test_a_heading_that_asks_or_quotes_leads_in_with_its_own_mark():
     assert quote(rows, [0.6, 0.2], 0, "Plans > Prices").lead_in == "Prices:"
 
 
+PROFILE = """A recurring profile is the template Tally uses.
+
+1. Go to **Invoices → Recurring → New recurring profile**.
+2. Choose the client.
+3. Click **Start profile**.
+
+To turn an invoice you've already sent into a recurring one, choose **More → Make recurring**."""
+
+
+def test_a_how_to_answered_in_a_section_named_for_the_action_gets_its_steps():
+    titled = _quote(PROFILE, "To turn an invoice", "Recurring > Create a recurring profile", how_to=True, titled=True)
+    assert "1. Go to Invoices → Recurring → New recurring profile." in titled and "3. Click Start profile." in titled
+    untitled = _quote(PROFILE, "To turn an invoice", "Recurring > Create a recurring profile", how_to=True)
+    assert untitled.startswith("To turn an invoice") and "1. Go to" not in untitled
+
+
 LATE_FEES = "Late fees are added to an invoice automatically once it's overdue. You set the amount in Settings."
 
 
