@@ -127,7 +127,7 @@
       c.agent && h('span', { className: 'conv-item__agent', 'data-testid': 'item-agent' },
         c.agent.name, isMine(c) ? ' (you)' : ''),
       h('time', { className: 'conv-item__time', datetime: c.updated_at, textContent: formatTime(c.updated_at) })),
-    c.state === 'queued' && h('span', { className: 'conv-item__wait', 'data-testid': 'item-wait' }, `waiting ${waited(c.updated_at)}`),
+    c.state === 'queued' && h('span', { className: 'conv-item__wait', 'data-testid': 'item-wait' }, `waiting ${waited(c.queued_at || c.updated_at)}`),
     c.handoff_reason && h('span', {
       className: 'conv-item__reason', 'data-testid': 'handoff-reason', 'data-reason': c.handoff_reason || '',
       textContent: reasonLabel(c.handoff_reason),
@@ -284,6 +284,7 @@
     stream = SwitchboardSSE.open({
       url: '/v1/agent/events',
       onOpen: () => { setSse('live', 'live'); scheduleLists(); refreshOpen(); },
+      onLost: () => { if (s.epoch === sent) setSse('reconnecting', 'reconnecting…'); }, // server or network down: retrying
       onError: (status) => {
         if (s.epoch !== sent) return;
         if (status === 401) { sessionEnded(); return; }

@@ -13,7 +13,7 @@
     status: $('chat-status'), handoff: $('handoff-button'), scroll: $('chat-scroll'),
     welcome: $('chat-welcome'), list: $('messages'), notice: $('closed-notice'),
     newConv: $('new-conversation'), form: $('chat-form'), input: $('chat-input'),
-    send: $('chat-send'), error: $('chat-error'), typing: $('chat-typing'),
+    send: $('chat-send'), error: $('chat-error'), typing: $('chat-typing'), connection: $('chat-connection'),
   };
 
   let conv = null;        // {id} of the current conversation; its token is an HttpOnly cookie
@@ -27,8 +27,8 @@
   let creating = null;    // the in-flight POST /v1/conversations, shared by concurrent callers
 
   // ---------- helpers ----------
-  class ApiError extends Error {
-    constructor(status, message) { super(message); this.status = status; }
+  class ApiError extends Error { // detail: the server's own (a 422's list names the fields)
+    constructor(status, message, detail) { super(message); this.status = status; this.detail = detail; }
   }
 
   function detailText(data, status) {
@@ -53,7 +53,7 @@
     }
     let data = null;
     try { data = await res.json(); } catch (_) { /* empty or non-JSON body */ }
-    if (!res.ok) throw new ApiError(res.status, detailText(data, res.status));
+    if (!res.ok) throw new ApiError(res.status, detailText(data, res.status), data && data.detail);
     return data;
   }
 
@@ -63,6 +63,8 @@
   const conversationPath = () => `/v1/conversations/${encodeURIComponent(conv.id)}`;
 
   function showError(text) { ui.error.textContent = text; ui.error.hidden = !text; }
+  // "Connection lost. Reconnecting…" while the conversation's stream is down and being retried.
+  function showLost(lost) { ui.connection.hidden = !lost; }
 
   // ---------- state ----------
   let teamOnline = true; // is any agent online (from the last snapshot)
@@ -136,6 +138,7 @@
     rating.reset();
     payment.hide();
     disconnect();
+    showLost(false);
     generation++;
     conv = null;
     creating = null;
@@ -220,7 +223,8 @@
     stream = window.SwitchboardSSE.open({
       url: `${conversationPath()}/events`,
       headers: bearer,
-      onOpen: () => sync(), // catch up on anything missed before the stream opened
+      onOpen: () => { if (gen === generation) showLost(false); sync(); }, // catch up on anything missed before the stream opened
+      onLost: () => { if (gen === generation) showLost(true); },
       onEvent: (type, data) => {
         if (gen !== generation || (data.conversation_id && String(data.conversation_id) !== conv.id)) return;
         if (handlers[type]) handlers[type](data);
@@ -228,7 +232,7 @@
       onError: (status) => {
         if (gen !== generation) return;
         if (status === 401 || status === 404) resetConversation(); // gone: start afresh on the next message
-        else streamRetry = setTimeout(connect, 3000);
+        else { showLost(true); streamRetry = setTimeout(connect, 3000); }
       },
     });
   }
@@ -261,7 +265,7 @@
       if (outbox.includes(line)) {
         delivery.append(h('button', {
           type: 'button', className: 'btn btn--link', 'data-testid': 'retry', textContent: 'Retry',
-          onclick: () => { markLine(line, 'pending'); flush(); },
+          onclick: () => flush(),
         }));
       }
     }
@@ -289,6 +293,7 @@
     if (sending) return;
     sending = true;
     ui.form.setAttribute('aria-busy', 'true');
+    outbox.forEach((l) => { if (l.li.dataset.status === 'failed') markLine(l, 'pending'); }); // sent again, in order
     try {
       while (outbox.length) {
         if (!(await deliver(outbox[0]))) return; // failed: it waits for Retry, and the rest behind it
@@ -333,7 +338,8 @@
         await new Promise((r) => setTimeout(r, 500 * 2 ** attempt)); // network, 5xx, 429: try again
       }
     }
-    markLine(line, 'failed', 'Not sent: we could not reach the server.');
+    // the lines behind it wait for it: not sent either, and a Retry on any sends them all in order
+    outbox.forEach((l) => markLine(l, 'failed', 'Not sent: we could not reach the server.'));
     return false;
   }
 

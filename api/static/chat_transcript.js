@@ -1,5 +1,6 @@
 // The customer's transcript: messages in id order, a correction directly below the message it
-// corrects, sources as links, and the customer's own lines replaced by their stored copies.
+// corrects, sources as links, and the customer's own lines replaced by their stored copies (until
+// then they keep the place where they were typed).
 // Plain JS, no dependencies.
 (() => {
   'use strict';
@@ -61,13 +62,15 @@
     const nearBottom = () => scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 80;
     const scrollToBottom = () => { scroll.scrollTop = scroll.scrollHeight; };
 
-    // Insert in id order, de-duplicated; lines still being sent stay last. True if it was new.
+    // Stored messages go in id order, de-duplicated. A line of the customer's that failed to send
+    // keeps its place, where it was typed: what arrives later goes below it (as WhatsApp and
+    // Chatwoot's widget keep a failed message where it was sent, with its retry). Lines still
+    // being sent at the end stay last: they will be stored after what arrives meanwhile. A line's
+    // stored copy takes its place if id order allows, else goes where it was stored (last, after a
+    // Retry). True if it was new.
     function render(m) {
       if (!m || m.id === undefined || find(m.id)) return false;
-      if (m.client_id) { // our own line, stored: it replaces its pending copy
-        const mine = list.querySelector(`[data-client-id="${CSS.escape(m.client_id)}"]`);
-        if (mine) mine.remove();
-      }
+      const mine = m.client_id ? list.querySelector(`[data-client-id="${CSS.escape(m.client_id)}"]`) : null;
       const stick = nearBottom();
       const li = build(m);
       const original = li.dataset.corrects !== undefined ? find(m.corrects) : null;
@@ -77,15 +80,21 @@
         while (after.nextElementSibling && after.nextElementSibling.dataset.corrects === String(m.corrects)) after = after.nextElementSibling;
         after.after(li);
       } else {
-        const next = [...list.children].find((c) => c.dataset.status === 'pending' || c.dataset.status === 'failed'
-          || (c.dataset.corrects === undefined && Number(c.dataset.messageId) > m.id));
-        list.insertBefore(li, next || null);
+        const stored = (c) => c && c.dataset.messageId !== undefined && c.dataset.corrects === undefined;
+        const next = [...list.children].find((c) => stored(c) && Number(c.dataset.messageId) > m.id) || null;
+        let after = mine && mine.nextElementSibling;
+        while (after && !stored(after)) after = after.nextElementSibling;
+        let before = next;
+        for (let c = list.lastElementChild; !next && c && c.dataset.status === 'pending'; c = c.previousElementSibling) before = c;
+        if (mine && (after || null) === next) mine.replaceWith(li);
+        else list.insertBefore(li, before);
         // Corrections that arrived before their original move below it now.
         [...list.querySelectorAll(`[data-corrects="${CSS.escape(String(m.id))}"]`)].reverse().forEach((c) => {
           markCorrected(li);
           li.after(c);
         });
       }
+      if (mine) mine.remove(); // its stored copy is shown now
       welcome.hidden = true;
       if (stick || m.role === 'customer') scrollToBottom();
       return true;

@@ -4,13 +4,15 @@
 //
 //   const stream = SwitchboardSSE.open({
 //     url, headers: () => ({Authorization: 'Bearer …'}), // called on every (re)connect
-//     onEvent: (type, data, id) => {}, onOpen: () => {}, onError: (status) => {},
+//     onEvent: (type, data, id) => {}, onOpen: () => {}, onLost: () => {}, onError: (status) => {},
 //   });
 //   stream.close();
 //
 // `onError(status)` is called with the HTTP status when the server refuses the stream (401, 403,
 // 404 …); the reader then stops, and the page decides. A network error or a 5xx retries with
-// back-off.
+// back-off, and calls `onLost()` (the stream is down, and being retried) on each failed attempt;
+// `onOpen()` says it is back. A stream silent for `staleMs` (the server pings every 15 s) is taken
+// for dead, as a connection can be lost without the browser hearing of it.
 (() => {
   'use strict';
 
@@ -29,11 +31,19 @@
     return ev;
   }
 
-  function open({ url, headers, onEvent, onOpen, onError, lastEventId = null, retryMs = 1000 }) {
+  function open({ url, headers, onEvent, onOpen, onLost, onError, lastEventId = null, retryMs = 1000, staleMs = 45000 }) {
     let closed = false;
     let controller = null;
     let timer = null;
+    let watchdog = null;
     let delay = retryMs;
+
+    // Aborts the stream when nothing (not even a ping) came for staleMs; the read loop then retries.
+    function heard() {
+      clearTimeout(watchdog);
+      const stream = controller;
+      watchdog = setTimeout(() => stream.abort(), staleMs);
+    }
 
     async function connect() {
       if (closed) return;
@@ -53,6 +63,7 @@
         return;
       }
       delay = retryMs;
+      heard();
       if (onOpen) onOpen();
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
@@ -60,6 +71,7 @@
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
+          heard();
           buffer += value.replace(/\r\n?/g, '\n');
           let cut;
           while ((cut = buffer.indexOf('\n\n')) >= 0) {
@@ -73,11 +85,13 @@
           }
         }
       } catch (_) { /* dropped or aborted */ }
+      clearTimeout(watchdog);
       retry();
     }
 
     function retry() {
       if (closed) return;
+      if (onLost) onLost();
       clearTimeout(timer);
       timer = setTimeout(connect, delay);
       delay = Math.min(delay * 2, 15000);
@@ -85,7 +99,7 @@
 
     connect();
     return {
-      close() { closed = true; clearTimeout(timer); if (controller) controller.abort(); },
+      close() { closed = true; clearTimeout(timer); clearTimeout(watchdog); if (controller) controller.abort(); },
       get lastEventId() { return lastEventId; },
     };
   }
