@@ -27,6 +27,7 @@ from api.db import agents, conversations, messages
 from api.errors import Conflict, Invalid, NotFound
 from api.events import LocalNotifier, append_event
 from api.masking import mask_card_numbers
+from api.plain_text import shows_nothing, without_controls
 from api.reply_stream import DraftEvents
 from api.schemas import AgentMessagePublic, AgentPublic, MessagePublic
 from assistant import HANDOFF_TEXT, Reply
@@ -79,8 +80,10 @@ class ConversationService(ConversationReads):
     # ----- the customer --------------------------------------------------------------------
 
     def clean_text(self, text: str) -> str:
-        text = text.strip()
-        if not text:
+        """A line as stored: control characters other than line breaks and tabs removed (PostgreSQL
+        refuses NUL in text), card data masked; one with nothing visible in it is refused."""
+        text = without_controls(text).strip()
+        if shows_nothing(text):
             raise Invalid("message text is empty")
         if len(text) > self.max_message_chars:
             raise Invalid(f"message is {len(text)} characters; the limit is {self.max_message_chars}")

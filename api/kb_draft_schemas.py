@@ -8,14 +8,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.kb_drafts import MAX_BODY_CHARS, MAX_TAGS, MAX_TITLE_CHARS, KbDraft
+from api.plain_text import PlainText
 
 
 class KbDraftIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(
+    title: PlainText | None = Field(
         default=None, min_length=1, max_length=MAX_TITLE_CHARS, description="default: the customer's question"
     )
-    body: str | None = Field(
+    body: PlainText | None = Field(
         default=None, min_length=1, max_length=MAX_BODY_CHARS, description="Markdown; default: the agent's answer"
     )
     tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(

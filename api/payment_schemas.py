@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.plain_text import PlainText
+
 
 class PaymentRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(default=None, max_length=500, description="shown to the customer above the form")
+    note: PlainText | None = Field(default=None, max_length=500, description="shown to the customer above the form")
 
 
 class CardIn(BaseModel):

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.plain_text import PlainText
+
 State = Literal["bot", "queued", "agent", "closed"]
 Role = Literal["customer", "bot", "agent"]
 
@@ -66,7 +68,7 @@ class AgentMessagePublic(MessagePublic):
 
 class AnswerFlagIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(default=None, max_length=2000, description="what was wrong, for the editors")
+    note: PlainText | None = Field(default=None, max_length=2000, description="what was wrong, for the editors")
 
 
 class AnswerFlagPublic(BaseModel):

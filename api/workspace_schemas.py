@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.canned import CannedResponse
+from api.plain_text import PlainText
 from api.ratings import Rating
 from api.rules_store import RulesInForce
 
@@ -15,16 +16,16 @@ MAX_RULES_CHARS = 200_000
 
 class CannedResponseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    shortcut: str = Field(min_length=1, max_length=41, description="typed after '/' in the composer, e.g. refund-policy")
-    title: str = Field(min_length=1, max_length=200)
-    text: str = Field(min_length=1, max_length=4000)
+    shortcut: PlainText = Field(min_length=1, max_length=41, description="typed after '/' in the composer, e.g. refund-policy")
+    title: PlainText = Field(min_length=1, max_length=200)
+    text: PlainText = Field(min_length=1, max_length=4000)
 
 
 class CannedResponseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    shortcut: str | None = Field(default=None, min_length=1, max_length=41)
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    text: str | None = Field(default=None, min_length=1, max_length=4000)
+    shortcut: PlainText | None = Field(default=None, min_length=1, max_length=41)
+    title: PlainText | None = Field(default=None, min_length=1, max_length=200)
+    text: PlainText | None = Field(default=None, min_length=1, max_length=4000)
 
 
 class CannedResponseView(BaseModel):
@@ -46,7 +47,7 @@ class CannedResponseList(BaseModel):
 
 class EscalationRulesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    yaml: str = Field(min_length=1, max_length=MAX_RULES_CHARS, description="the whole rules document, as in the rules file")
+    yaml: PlainText = Field(min_length=1, max_length=MAX_RULES_CHARS, description="the whole rules document, as in the rules file")
 
 
 class EscalationRuleSummary(BaseModel):
@@ -79,7 +80,7 @@ class EscalationRulesView(BaseModel):
 class RatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     score: int = Field(ge=1, le=5, description="1 (very bad) to 5 (very good)")
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: PlainText | None = Field(default=None, max_length=2000)
 
 
 class RatingView(BaseModel):

@@ -274,6 +274,12 @@ def test_a_customer_token_is_not_an_agent_token(client):
     assert client.get("/v1/agent/queue", headers=customer.auth).status_code == 401
 
 
+def test_control_characters_are_dropped_from_a_line_and_its_line_breaks_kept(client):
+    customer = start_conversation(client)
+    assert customer.say("two\x00 lines\nof text\x1b").status_code in (200, 201)
+    assert customer.conversation()["messages"][0]["text"] == "two lines\nof text"
+
+
 def test_unknown_conversation_gets_404(client, alice):
     assert client.get("/v1/conversations/nope", headers={"Authorization": "Bearer x"}).status_code == 404
     assert client.post("/v1/agent/conversations/nope/claim", headers=alice).status_code == 404
@@ -285,6 +291,8 @@ def test_unknown_conversation_gets_404(client, alice):
     [
         ({"text": ""}, "empty"),
         ({"text": "   \n "}, "empty"),
+        ({"text": "\u200b\u200b \ufeff"}, "empty"),
+        ({"text": "\x00\x07"}, "empty"),
         ({"text": "x" * 4001}, "limit is 4000"),
         ({}, "text"),
         ({"text": 42}, "string"),

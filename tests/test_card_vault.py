@@ -132,6 +132,11 @@ def send_card(client, customer, request_id: str, number: str = VISA, expiry: str
     )
 
 
+def test_control_characters_in_a_request_note_are_dropped(client, held, alice):
+    request_card(client, held, alice, note="For invoice\x00 1042\x1b")
+    assert held.conversation()["payment_request"]["note"] == "For invoice 1042"
+
+
 def test_a_card_number_an_agent_pastes_into_the_request_note_is_masked(client, held, alice):
     request_card(client, held, alice, note="Card 4111 1111 1111 1111 was declined, please enter another")
     assert held.conversation()["payment_request"]["note"] == "Card •••• •••• •••• 1111 was declined, please enter another"

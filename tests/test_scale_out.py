@@ -59,6 +59,18 @@ def test_an_event_on_one_worker_reaches_an_agent_streaming_from_another(workers,
     assert {e.data["conversation_id"] for e in events} == {conv["id"]}
 
 
+def test_a_line_with_a_nul_character_is_stored_on_postgresql_without_it(workers):
+    """PostgreSQL refuses NUL in text: the line is cleaned, not a 500."""
+    a, _ = workers
+    with httpx.Client(timeout=30) as http:
+        conv = http.post(f"{a}/v1/conversations").json()
+        auth = {"Authorization": f"Bearer {conv['token']}"}
+        sent = http.post(f"{a}/v1/conversations/{conv['id']}/messages", json={"text": "hours?\x00"}, headers=auth)
+        assert sent.status_code in (200, 201), sent.text
+        stored = http.get(f"{a}/v1/conversations/{conv['id']}", headers=auth).json()["messages"][0]["text"]
+    assert stored == "hours?"
+
+
 def test_100_simultaneous_claims_across_two_workers_give_exactly_one_200(workers, scaled_settings):
     a, b = workers
     agents = create_agents(scaled_settings, [f"agent-{n}" for n in range(100)])

@@ -1,0 +1,25 @@
+"""Text people send, made safe to store: control characters other than line breaks and tabs are
+dropped (PostgreSQL refuses NUL in text, and the others only hide what a line says)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not \t, \n or \r
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")  # zero-width spaces and joiners
+
+
+def without_controls(value: Any) -> Any:
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+def shows_nothing(text: str) -> bool:
+    """Nothing visible: only spaces, line breaks and zero-width characters."""
+    return not _INVISIBLE.sub("", text).strip()
+
+
+# A request field of free text, stored as sent less its control characters.
+PlainText = Annotated[str, BeforeValidator(without_controls)]
