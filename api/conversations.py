@@ -28,6 +28,7 @@ from api.errors import Conflict, Invalid, NotFound
 from api.events import LocalNotifier, append_event
 from api.masking import mask_card_numbers
 from api.plain_text import shows_nothing, without_controls
+from api.presence import anyone_online_in
 from api.reply_stream import DraftEvents
 from api.schemas import AgentMessagePublic, AgentPublic, MessagePublic
 from assistant import HANDOFF_TEXT, Reply
@@ -36,6 +37,8 @@ from assistant import HANDOFF_TEXT, Reply
 # a streaming service's answer also takes `on_piece`, an async callback for each piece of the draft
 AnswerFn = Callable[..., Awaitable[Reply]]
 log = logging.getLogger(__name__)
+REPLY_SOON = "They'll reply here shortly."  # how every handoff text ends (assistant.HANDOFF_TEXT)
+REPLY_LATER = "Nobody from the team is online right now: they'll reply here as soon as they're back."
 
 
 @dataclass(frozen=True)
@@ -190,13 +193,15 @@ class ConversationService(ConversationReads):
     async def _add_reply(
         self, conn: AsyncConnection, conversation_id: str, reply: Reply, answers_through: int
     ) -> MessagePublic:
+        text = mask_card_numbers(reply.text)  # the bot quotes the knowledge base or a model: neither may pass a card number on
+        if reply.handoff:
+            text = await _when_they_reply(conn, text)
         bot = await self._add_message(
             conn,
             conversation_id,
             role="bot",
             answers_through=answers_through,
-            # the bot quotes the knowledge base or a model: neither may pass a card number on
-            text=mask_card_numbers(reply.text),
+            text=text,
             confidence=reply.confidence,
             sources=[s.__dict__ for s in reply.sources],
             handoff=reply.handoff,
@@ -216,7 +221,8 @@ class ConversationService(ConversationReads):
             state = await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
             if state == "bot":
                 await self._add_message(
-                    conn, conversation_id, role="bot", text=HANDOFF_TEXT["customer_request"], confidence=1.0,
+                    conn, conversation_id, role="bot", text=await _when_they_reply(conn, HANDOFF_TEXT["customer_request"]),
+                    confidence=1.0,
                     handoff=True, handoff_reason="customer_request",
                 )
                 await self._enqueue(conn, conversation_id, "customer_request")
@@ -446,6 +452,14 @@ class ConversationService(ConversationReads):
         )
         await append_event(conn, conversation_id, event, {"message": message.model_dump(mode="json")})
         return message
+
+
+async def _when_they_reply(conn: AsyncConnection, handoff_text: str) -> str:
+    """A handoff's promise of a quick reply, unless nobody is online: then that the team is away
+    and will answer here when back, as the page's status says."""
+    if await anyone_online_in(conn):
+        return handoff_text
+    return handoff_text.replace(REPLY_SOON, REPLY_LATER)
 
 
 def _actor(agent: Agent) -> audit.Actor:

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import audit
-from api.conversations import Agent
+from api.conversation_reads import Agent
 from api.db import agents, conversations
 from api.errors import Conflict, NotFound
 from api.events import LocalNotifier, append_event
@@ -64,8 +64,13 @@ async def presence_of(engine: AsyncEngine, agent_id: int) -> Presence:
 
 async def anyone_online(engine: AsyncEngine) -> bool:
     async with engine.connect() as conn:
-        found = await conn.execute(sa.select(agents.c.id).where(effectively_online()).limit(1))
-        return found.first() is not None
+        return await anyone_online_in(conn)
+
+
+async def anyone_online_in(conn: AsyncConnection) -> bool:
+    """`anyone_online`, in the caller's transaction."""
+    found = await conn.execute(sa.select(agents.c.id).where(effectively_online()).limit(1))
+    return found.first() is not None
 
 
 async def typing(engine: AsyncEngine, notifier: LocalNotifier, conversation_id: str, agent: Agent) -> None:

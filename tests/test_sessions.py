@@ -489,6 +489,15 @@ def test_an_agent_online_whose_consoles_are_all_gone_counts_as_away(client, alic
     assert client.get(CONSOLE).json()["presence"] == "online"  # her own setting stays, for when she is back
 
 
+def test_a_handoff_while_nobody_is_online_says_the_team_will_reply_when_back(client, alice):
+    customer = start_conversation(client)
+    alone = customer.say("talk to a human").json()["reply"]["text"]
+    assert "Nobody from the team is online right now" in alone and "shortly" not in alone
+    sign_in(client, alice)
+    other = start_conversation(client)
+    assert other.say("talk to a human").json()["reply"]["text"].endswith("They'll reply here shortly.")
+
+
 def test_an_open_console_keeps_its_online_agent_seen(http, settings, monkeypatch):
     monkeypatch.setattr(presence, "SEEN_WITHIN", timedelta(seconds=1))
     alice = create_agent(settings, "alice")
