@@ -100,11 +100,17 @@ class ConversationReads:
         return [turns.agent_message(r) for r in rows]
 
     async def last_messages(self, conversation_ids: list[str]) -> dict[str, AgentMessagePublic]:
+        """Each conversation's latest line for the lists' preview, the bot's stock handoff lines
+        left out: a queued conversation shows what the customer asked, not "I'm passing your
+        question to a member of our team"."""
         if not conversation_ids:
             return {}
         latest = (
             sa.select(sa.func.max(messages.c.id))
-            .where(messages.c.conversation_id.in_(conversation_ids))
+            .where(
+                messages.c.conversation_id.in_(conversation_ids),
+                sa.or_(messages.c.role != "bot", messages.c.handoff.is_not(True)),
+            )
             .group_by(messages.c.conversation_id)
         )
         async with self.engine.connect() as conn:

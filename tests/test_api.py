@@ -156,6 +156,13 @@ def test_another_agent_cannot_speak_in_an_owned_conversation(client, alice, bob)
     assert client.post(f"/v1/agent/conversations/{customer.id}/release", headers=bob).status_code == 409
 
 
+def test_the_queue_previews_what_the_customer_asked_not_the_bots_handoff_line(client, alice):
+    customer = start_conversation(client)
+    assert customer.say(OFF_TOPIC).json()["reply"]["handoff"]
+    waiting = client.get("/v1/agent/queue", headers=alice).json()["conversations"]
+    assert [c["last_message"]["text"] for c in waiting if c["id"] == customer.id] == [OFF_TOPIC]
+
+
 def test_only_the_agent_holding_a_conversation_corrects_its_bot_replies(client, alice, bob):
     customer = start_conversation(client)
     bot_reply = customer.say(ANSWERABLE).json()["reply"]
