@@ -380,9 +380,11 @@ def test_agent_returns_the_chat_to_the_bot_and_closes_it(customer, console, http
     expect(customer.locator("#chat-status")).to_have_text("Conversation closed")
     expect(customer.locator("#closed-notice")).to_be_visible()
     expect(customer.locator("#handoff-button")).to_be_hidden()
+    expect(customer.locator("#chat-form")).to_be_hidden()  # nothing typed into a closed chat to fail
 
     customer.locator("#new-conversation").click()
     expect(customer.locator("#closed-notice")).to_be_hidden()
+    expect(customer.locator("#chat-form")).to_be_visible()
     expect(customer.locator("#chat-status")).to_have_text("Assistant")
     expect(messages(customer)).to_have_count(0)
     ask(customer, "How do I turn on two-factor authentication?")

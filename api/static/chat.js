@@ -96,6 +96,7 @@
     ui.handoff.disabled = next !== 'bot';
     ui.notice.hidden = next !== 'closed';  // "Start a new conversation" replaces the handoff button
     ui.handoff.hidden = next === 'closed';
+    ui.form.hidden = next === 'closed';  // nothing more can be said here: the notice offers a new conversation
   }
 
   // `since`: the state change count when the snapshot was requested. A live event or a reply
