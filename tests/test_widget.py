@@ -69,6 +69,7 @@ def test_the_widget_opens_the_chat_from_any_site_and_answers_with_sources(new_co
     expect(launcher).to_have_attribute("aria-expanded", "true")
     frame = chat_frame(page)
     expect(frame.locator("#chat-title")).to_have_text("Tally help")
+    expect(frame.locator("#chat-input")).to_be_focused()  # the first open, as the chat loads, too
     frame.locator("#chat-input").fill(ANSWERABLE)
     frame.locator("#chat-input").press("Enter")
     answer = frame.locator('#messages [data-testid="message"][data-role="bot"]')
@@ -97,6 +98,9 @@ def test_the_conversation_survives_a_page_load_and_the_widget_reopens_as_it_was(
     expect(launcher).to_be_focused()
     page.keyboard.press("Enter")  # the focused launcher opens it again from the keyboard
     expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(frame.locator("#chat-input")).to_be_focused()  # and what the customer types goes into the chat
+    page.keyboard.type("and for pro?")
+    expect(frame.locator("#chat-input")).to_have_value("and for pro?")
 
 
 def test_the_widget_hands_off_and_the_agent_answers_live(new_context, site, base_url, settings):

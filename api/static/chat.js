@@ -370,6 +370,8 @@
     }
   });
   ui.input.addEventListener('input', () => { autosize(); if (!ui.error.hidden) showError(''); });
+  // In the widget, opening the panel focuses this frame: typing goes to the message box, not the page.
+  if (EMBED) window.addEventListener('focus', () => { if (document.activeElement === document.body && !ui.form.hidden) ui.input.focus(); });
   ui.handoff.addEventListener('click', requestHandoff);
   ui.newConv.addEventListener('click', () => {
     // A fresh, empty chat; the conversation itself is created with the first message.
