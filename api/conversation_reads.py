@@ -57,9 +57,9 @@ class ConversationReads:
             raise NotFound()
         return rows[0]
 
-    async def list(self, *, states: tuple[str, ...], oldest_first: bool, limit: int = 200) -> list[Conversation]:
-        order = conversations.c.updated_at.asc() if oldest_first else conversations.c.updated_at.desc()
-        return await self._select(conversations.c.state.in_(states), order=order, limit=limit)
+    async def list(self, *, states: tuple[str, ...], limit: int = 200) -> list[Conversation]:
+        """Conversations in these states, the most recently active first."""
+        return await self._select(conversations.c.state.in_(states), order=conversations.c.updated_at.desc(), limit=limit)
 
     async def queue(self, limit: int = 200) -> list[Conversation]:
         """Conversations waiting for a person, in the order they joined the queue: a customer who

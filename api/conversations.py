@@ -31,13 +31,12 @@ from api.plain_text import shows_nothing, without_controls
 from api.presence import anyone_online_in
 from api.reply_stream import DraftEvents
 from api.schemas import AgentMessagePublic, AgentPublic, MessagePublic
-from assistant import HANDOFF_TEXT, Reply
+from assistant import HANDOFF_TEXT, REPLY_SOON, Reply
 
 # (customer text, earlier turns as (speaker, text), confidence of the bot's previous answer) -> reply;
 # a streaming service's answer also takes `on_piece`, an async callback for each piece of the draft
 AnswerFn = Callable[..., Awaitable[Reply]]
 log = logging.getLogger(__name__)
-REPLY_SOON = "They'll reply here shortly."  # how every handoff text ends (assistant.HANDOFF_TEXT)
 REPLY_LATER = "Nobody from the team is online right now: they'll reply here as soon as they're back."
 
 

@@ -27,24 +27,25 @@ AGENTS_CHANNEL = "agents"  # the events' conversation_id for events about agents
 SEEN_WITHIN = timedelta(seconds=60)  # an open console is seen every ping (15 s): four missed, it is gone
 
 
-def seen_recently(now: datetime | None = None) -> sa.ColumnElement[bool]:
-    """Agents whose console was seen within `SEEN_WITHIN` of now."""
-    return agents.c.last_seen_at >= (now or datetime.now(UTC)) - SEEN_WITHIN
-
-
 def effectively_online() -> sa.ColumnElement[bool]:
-    """Set online, seen recently, and not revoked: who customers and the dashboard count as online."""
-    return sa.and_(agents.c.presence == "online", seen_recently(), agents.c.revoked_at.is_(None))
+    """Set online, seen within `SEEN_WITHIN`, and not revoked: who customers and the dashboard count
+    as online."""
+    seen = agents.c.last_seen_at >= datetime.now(UTC) - SEEN_WITHIN
+    return sa.and_(agents.c.presence == "online", seen, agents.c.revoked_at.is_(None))
+
+
+def _seen_now(agent_id: int) -> sa.Update:
+    return agents.update().where(agents.c.id == agent_id).values(last_seen_at=datetime.now(UTC))
 
 
 async def mark_seen(engine: AsyncEngine, agent_id: int) -> None:
     async with engine.begin() as conn:
-        await conn.execute(agents.update().where(agents.c.id == agent_id).values(last_seen_at=datetime.now(UTC)))
+        await conn.execute(_seen_now(agent_id))
 
 
 async def set_presence(engine: AsyncEngine, notifier: LocalNotifier, agent: Agent, status: Presence) -> Presence:
     async with engine.begin() as conn:
-        await conn.execute(agents.update().where(agents.c.id == agent.id).values(last_seen_at=datetime.now(UTC)))
+        await conn.execute(_seen_now(agent.id))
         changed = await conn.execute(
             agents.update().where(agents.c.id == agent.id, agents.c.presence != status).values(presence=status)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from assistant.unit_scorer import UnitScorer
-from assistant.assistant import HANDOFF_TEXT, Assistant, Reply, Source
+from assistant.assistant import HANDOFF_TEXT, REPLY_SOON, Assistant, Reply, Source
 from assistant.calibration import Calibrator
 from assistant.escalation import Escalation, EscalationRules, EscalationRulesError
 from assistant.handoff import HandoffPolicy, asks_for_human
@@ -34,6 +34,7 @@ def build_assistant(settings: Settings, kb: KnowledgeBase) -> Assistant:
 
 __all__ = [
     "HANDOFF_TEXT",
+    "REPLY_SOON",
     "Assistant",
     "Calibrator",
     "DeltaCallback",

@@ -53,13 +53,14 @@ HandoffReason = Literal[
     "assistant_unavailable",
 ]
 
+REPLY_SOON = "They'll reply here shortly."  # how every handoff line ends
 HANDOFF_TEXT: dict[str, str] = {
-    "customer_request": "Of course — I'm connecting you with a member of our team. They'll reply here shortly.",
-    "low_confidence": "I'm not certain I can answer that correctly, so I'm passing your question to a member of our team. They'll reply here shortly.",
-    "repeated_low_confidence": "I don't think I'm getting this right, so I'm passing your conversation to a member of our team. They'll reply here shortly.",
-    "repeats_last_reply": "I've shared all I can find on this, so I'm passing your question to a member of our team. They'll reply here shortly.",
-    "escalation": "I'm passing this to a member of our team, who can take care of it for you. They'll reply here shortly.",
-    "assistant_unavailable": "I can't answer right now, so I'm passing your question to a member of our team. They'll reply here shortly.",
+    "customer_request": "Of course — I'm connecting you with a member of our team. " + REPLY_SOON,
+    "low_confidence": "I'm not certain I can answer that correctly, so I'm passing your question to a member of our team. " + REPLY_SOON,
+    "repeated_low_confidence": "I don't think I'm getting this right, so I'm passing your conversation to a member of our team. " + REPLY_SOON,
+    "repeats_last_reply": "I've shared all I can find on this, so I'm passing your question to a member of our team. " + REPLY_SOON,
+    "escalation": "I'm passing this to a member of our team, who can take care of it for you. " + REPLY_SOON,
+    "assistant_unavailable": "I can't answer right now, so I'm passing your question to a member of our team. " + REPLY_SOON,
 }
 ARTICLE_LEAD = "In the meantime, this article may help:"
 CANDIDATES = 8  # passages retrieved and considered per question

@@ -121,7 +121,7 @@ async def queue(agent: CurrentAgent, services: ServicesDep) -> ConversationList:
 @router.get("/conversations")
 async def live(agent: CurrentAgent, services: ServicesDep) -> ConversationList:
     """Every conversation that is not closed, the most recently active first."""
-    open_ = await services.conversations.list(states=("bot", "queued", "agent"), oldest_first=False)
+    open_ = await services.conversations.list(states=("bot", "queued", "agent"))
     return ConversationList(conversations=await agent_conversations(services, open_))
 
 
