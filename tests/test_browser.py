@@ -375,12 +375,18 @@ def test_agent_returns_the_chat_to_the_bot_and_closes_it(customer, console, http
     answer = messages(customer, "bot").nth(1)  # after the handoff notice
     expect(answer.locator('[data-testid="sources"] a').first).to_be_visible()
 
+    customer.set_viewport_size({"width": 420, "height": 640})  # a phone: the transcript fills the screen
     console.locator("#close-button").click()
     expect(console.locator("#conversation-state")).to_have_text("closed")
     expect(customer.locator("#chat-status")).to_have_text("Conversation closed")
     expect(customer.locator("#closed-notice")).to_be_visible()
     expect(customer.locator("#handoff-button")).to_be_hidden()
     expect(customer.locator("#chat-form")).to_be_hidden()  # nothing typed into a closed chat to fail
+    # the closed notice does not cover the last word: the transcript stays scrolled to its end
+    customer.wait_for_function(
+        "() => { const e = document.getElementById('chat-scroll'); return e.scrollHeight - e.scrollTop - e.clientHeight < 2; }",
+        timeout=5000,
+    )
 
     customer.locator("#new-conversation").click()
     expect(customer.locator("#closed-notice")).to_be_hidden()

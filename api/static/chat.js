@@ -97,6 +97,8 @@
     ui.notice.hidden = next !== 'closed';  // "Start a new conversation" replaces the handoff button
     ui.handoff.hidden = next === 'closed';
     ui.form.hidden = next === 'closed';  // nothing more can be said here: the notice offers a new conversation
+    // the notice takes more room than the composer did: the last message stays in view above it
+    if (next === 'closed') requestAnimationFrame(() => { ui.scroll.scrollTop = ui.scroll.scrollHeight; });
   }
 
   // `since`: the state change count when the snapshot was requested. A live event or a reply
