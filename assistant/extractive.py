@@ -32,6 +32,10 @@ SECOND_SOURCE_WORDS = 0.75
 # "how do I ...?"): "How do I turn on two-factor authentication?" also quoted, from the password
 # article, that 2FA still asks for a code. DEV: sample and clapnq no reply changed; mtrag 14 drafts
 # lost a second source, gold cited 0.719 -> 0.716, token-F1 0.288 -> 0.285, one right reply wrong.
+# ... and, when the first passage's section is named for the action a how-to asks ("Turn on 2FA
+# with an authenticator app"), its section is named for it too: the steps asked for are already
+# quoted, and another article's instruction is about something else ("Use a recovery code" from the
+# login troubleshooting article, "choose Delete payment" for "how do i delete the invoice").
 
 
 class ExtractiveProvider:
@@ -51,13 +55,14 @@ class ExtractiveProvider:
         how_to = evidence.terms.answer_type == "procedure"
         best = first.passage.units[first.best_unit]
         echo = not is_list_item(best) and echoes(evidence.query, best)
+        titled = how_to and names_action(evidence.terms, first.passage.hit.chunk.heading)
         body = _quote_text(
             first, continuation=evidence.continuation, how_to=how_to, echo=echo, lead=evidence.lead,
-            asked=evidence.question, titled=how_to and names_action(evidence.terms, first.passage.hit.chunk.heading),
+            asked=evidence.question, titled=titled,
         )
         text = f"{body} [1]"
         cited = [first.passage.hit]
-        second = _second_source(first, readings[1:], evidence.terms)
+        second = _second_source(first, readings[1:], evidence.terms, titled=titled)
         if second is not None:
             cited.append(second.passage.hit)
             # what the reply already says (one page under two addresses, a sentence two articles
@@ -122,10 +127,11 @@ def _said_units(units: list[str], text: str) -> frozenset[int]:
     )
 
 
-def _second_source(first: Reading, rest: list[Reading], terms: QuestionTerms) -> Reading | None:
+def _second_source(first: Reading, rest: list[Reading], terms: QuestionTerms, titled: bool = False) -> Reading | None:
     """The next document's reading, when it answers nearly as surely as the first and holds nearly
     as much of the question's words, weighed by their rarity ("how many API keys?": not the article
-    on security keys)."""
+    on security keys). `titled`: the first is the section named for the action asked, and so must
+    the second be."""
     for r in rest:
         if r.passage.hit.chunk.doc_id == first.passage.hit.chunk.doc_id or not r.passage.units:
             continue
@@ -135,6 +141,7 @@ def _second_source(first: Reading, rest: list[Reading], terms: QuestionTerms) ->
             >= SECOND_SOURCE_WORDS * terms.weighted_coverage(_passage_text(first))
             # "how do I turn on 2FA?": a sentence that only mentions 2FA codes is no second answer
             and terms.type_found(r.passage.units[r.best_unit]) > 0.0
+            and (not titled or names_action(terms, r.passage.hit.chunk.heading))
         ):
             return r
         return None  # only the next document is considered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -386,3 +387,20 @@ def test_a_how_to_question_takes_the_steps_of_the_same_article_over_a_sentence_t
     facts = _terms("who has to set up 2fa")
     readings = read(np.ones(DIM, dtype=np.float32) / 2, [mention, steps, other], facts, _scorer())
     assert rank_readings(readings, terms=facts)[0].passage is mention
+
+
+def _titled(passage: Passage, heading: str) -> Passage:
+    """The passage as a section under `heading`."""
+    chunk = passage.hit.chunk
+    return dataclasses.replace(passage, hit=Hit(dataclasses.replace(chunk, heading=heading), score=0.6, fused=0.5))
+
+
+def test_steps_under_a_heading_named_for_the_action_take_no_other_articles_instruction():
+    terms = _terms("how do i turn on two factor authentication")
+    steps = _reading(_titled(_passage("2fa", "1. Go to Settings. 2. Click Set up."), "Turn on two factor authentication"), [0.2, 0.2])
+    other = _passage("login", "Click Use a recovery code to sign in with two factor authentication.", rank=1)
+    assert _cited([steps, _reading(_titled(other, "Code not accepted"), [0.5])], terms) == ["2fa"]
+    # another article's section named for the same action is a second answer
+    assert _cited([steps, _reading(_titled(other, "Turn on two factor authentication for your team"), [0.5])], terms) == [
+        "2fa", "login"
+    ]
