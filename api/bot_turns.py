@@ -69,6 +69,16 @@ async def pending_lines(conn: AsyncConnection, conversation_id: str) -> Pending 
 
 def unanswered_conversations(since: datetime, limit: int) -> sa.Select:
     """Conversations with the bot, active since `since`, whose customer has lines nobody answered."""
+    return (
+        sa.select(conversations.c.id)
+        .where(conversations.c.state == "bot", conversations.c.updated_at >= since, has_unanswered_lines())
+        .order_by(conversations.c.updated_at)
+        .limit(limit)
+    )
+
+
+def has_unanswered_lines() -> sa.ColumnElement[bool]:
+    """The conversation's customer has lines after the last the bot answered and any person's reply."""
     said = messages.alias("said")
     last_agent = (
         sa.select(sa.func.max(said.c.id))
@@ -76,17 +86,11 @@ def unanswered_conversations(since: datetime, limit: int) -> sa.Select:
         .correlate(conversations)
         .scalar_subquery()
     )
-    unanswered = sa.exists().where(
+    return sa.exists().where(
         messages.c.conversation_id == conversations.c.id,
         messages.c.role == "customer",
         messages.c.id > sa.func.coalesce(conversations.c.answered_through, 0),
         messages.c.id > sa.func.coalesce(last_agent, 0),
-    )
-    return (
-        sa.select(conversations.c.id)
-        .where(conversations.c.state == "bot", conversations.c.updated_at >= since, unanswered)
-        .order_by(conversations.c.updated_at)
-        .limit(limit)
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.conversations import ConversationService
 from api.db import open_database
 from api.event_hub import EventHub
+from api.idle_close import IdleCloser
 from api.stream_guard import StreamGuard
 from api.events import LocalNotifier, make_notifier
 from api import rules_store
@@ -37,6 +38,7 @@ class Services:
     completions: SignInLimiter  # /v1/chat/completions requests per client address
     vault: Vault  # seals the cards of the secure card form
     telemetry: Telemetry  # Prometheus metrics
+    idle_closer: IdleCloser  # closes conversations left idle with the bot
     rules_revision: int = 0  # the admin revision of the escalation rules the assistant holds
 
     async def refresh_rules(self) -> None:
@@ -65,6 +67,7 @@ class Services:
         raise RuntimeError("the reply stream ended without a reply")
 
     async def close(self) -> None:
+        await self.idle_closer.close()
         await self.conversations.shutdown()
         await self.stream_guard.close()
         await self.events.close()
@@ -105,7 +108,9 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         completions=make_limiter(settings.redis_url, settings.lines_per_minute, "completions"),
         vault=Vault.from_key_or_file(settings.vault_key, settings.data_dir),
         telemetry=Telemetry(),
+        idle_closer=IdleCloser(engine, notifier, settings.bot_idle_close_hours),
     )
     await services.refresh_rules()
     await services.conversations.answer_unanswered(services.answer)  # lines a stopped worker left
+    await services.idle_closer.start()
     return services

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     session_hours: float = Field(default=12, gt=0, description="how long an agent console session lasts")
     agent_max_chats: int = Field(default=4, ge=1, description="conversations one agent may hold at once")
+    bot_idle_close_hours: float = Field(
+        default=24, ge=0, description="a conversation left with the bot closes this long after its last line (0: never)"
+    )
     conversations_per_minute: int = Field(
         default=30, ge=0, description="new conversations one address may start a minute (0: no limit)"
     )
