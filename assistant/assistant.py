@@ -44,6 +44,7 @@ from assistant.smalltalk import smalltalk_reply
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
 from knowledge import Hit, KnowledgeBase
+from knowledge.abbreviations import expand
 from knowledge.lexical import tokenize
 
 log = logging.getLogger(__name__)
@@ -128,8 +129,10 @@ class Assistant:
 
     def evidence(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Evidence:
         """Search, read and rank: what the knowledge base says about this question."""
-        queries = search_queries(question, list(history))
-        query = standalone_query(question, list(history))  # what the reply must answer
+        # "2FA" searched and read as "2FA (Two-factor authentication)", where the articles say so
+        asked = expand(question, self.kb.retriever.lexical_index().abbreviations)
+        queries = search_queries(asked, list(history))
+        query = standalone_query(asked, list(history))  # what the reply must answer
         phrasings = list(dict.fromkeys([*queries, query]))
         vectors = self.kb.embedder.embed_queries(phrasings)
         hits = self.kb.retriever.search(queries, self.candidates, vectors=vectors[: len(queries)])
@@ -137,9 +140,9 @@ class Assistant:
         passages = read_passages(hits, query_vector, store=self.kb.store, embedder=self.kb.embedder)
         passages = with_sections(passages, query_vector, self.sections)
         terms = self.terms(query)
-        if query != question:  # a follow-up: the customer's goal from their last turn still holds
+        if query != asked:  # a follow-up: the customer's goal from their last turn still holds
             terms = terms.inheriting_actions(_last(history, "user"))
-        readings = self._read(question, query, history, query_vector, passages, terms)
+        readings = self._read(asked, query, history, query_vector, passages, terms)
         continuation = lead = None
         if readings and leads_on(readings[0].passage.units, readings[0].best_unit):
             continuation = next_passage(
@@ -148,7 +151,8 @@ class Assistant:
         if readings and opens_mid_list(readings[0].passage.units, readings[0].best_unit):
             lead = previous_passage(readings[0].passage, query_vector, store=self.kb.store, embedder=self.kb.embedder)
         return Evidence(
-            question=question, query=query, readings=readings, terms=terms, continuation=continuation, lead=lead
+            question=question, query=query, readings=readings, terms=terms, follow_up=query != asked,
+            continuation=continuation, lead=lead,
         )
 
     def _read(
@@ -214,7 +218,7 @@ class Assistant:
             return _handoff("low_confidence", 0.0, detail="the knowledge base has no answer")
         signals = compute_signals(
             terms=evidence.terms, readings=evidence.readings, cited=cited, reply_text=draft.text,
-            follow_up=evidence.query != question,
+            follow_up=evidence.follow_up,
         )
         repeats = repeats_last_reply(draft.text, _last(history, "agent"))
         return self._decide(draft, signals, previous_confidence, repeats=repeats)

@@ -33,6 +33,7 @@ class Evidence:
     query: str  # its standalone form, what the readings answer
     readings: list[Reading]
     terms: QuestionTerms
+    follow_up: bool = False  # the query was completed from the conversation
     # the section the best reading's passage leads into when it ends pointing at it ("then follow
     # the steps below"): quoted after it, since the pointer alone answers nothing
     continuation: Passage | None = None

@@ -144,11 +144,14 @@ def standalone_function() -> tuple[Callable[[str, list[tuple[str, str]]], str] |
         return None, "raw question (assistant.standalone_query is not importable)"
 
 
-def make_query_builder(mode: str) -> tuple[Callable[[Question], str | list[str]], str]:
+def make_query_builder(
+    mode: str, abbreviations: dict[str, str] | None = None
+) -> tuple[Callable[[Question], str | list[str]], str]:
     """How each question becomes the retrieval query, and a description for the report.
 
-    - assistant: exactly what the assistant searches for: ``assistant.search_queries`` (the question
-      and its standalone form, fused by the retriever) where it exists, else ``standalone``;
+    - assistant: exactly what the assistant searches for: ``assistant.search_queries`` (the question,
+      with the `abbreviations` the knowledge base spells out, and its standalone form, fused by the
+      retriever) where it exists, else ``standalone``;
     - standalone: the assistant's rewrite of the question from its history, one query string;
     - raw: the user's utterance alone;
     - rewrite: the dataset's shipped standalone rewrite where it exists (an upper reference for
@@ -170,7 +173,9 @@ def make_query_builder(mode: str) -> tuple[Callable[[Question], str | list[str]]
             from assistant import search_queries  # type: ignore[attr-defined]
         except ImportError:
             return standalone, where
-        return (lambda q: search_queries(q.question, q.history_pairs())), (
+        from knowledge.abbreviations import expand
+
+        return (lambda q: search_queries(expand(q.question, abbreviations or {}), q.history_pairs())), (
             "assistant.search_queries (the question and its standalone form, fused)")
     return (lambda q: q.standalone_rewrite or standalone(q)), f"dataset standalone_rewrite, else {where}"
 
@@ -253,10 +258,9 @@ def run_retrieval_eval(
     dataset = Path(dataset)
     questions = load_questions(dataset, split)
     eval_settings = dataset_settings(dataset, settings or Settings(), data_dir)
-    build_query, query_desc = make_query_builder(query_mode)
-
     kb, sync_report, ingest_s = open_dataset_kb(dataset, eval_settings, embedder=embedder, quiet=quiet, log=log)
     try:
+        build_query, query_desc = make_query_builder(query_mode, kb.retriever.lexical_index().abbreviations)
         if not quiet:
             log(f"ingest: {sync_report.summary()}, {sync_report.chunks_written} chunks embedded in {ingest_s:.1f}s")
 

@@ -6,6 +6,8 @@ import math
 import re
 from collections.abc import Sequence
 
+from knowledge.abbreviations import find_abbreviations
+
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
@@ -53,6 +55,8 @@ class LexicalIndex:
         # inverse document frequency, as BM25 weighs a term: rare words say more about a question
         self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+        # what the texts spell out ("Two-factor authentication (2FA)"), for questions that don't
+        self.abbreviations = find_abbreviations(texts)
         self._bm25 = bm25s.BM25(k1=k1, b=b)
         if self.ids:
             self._bm25.index(corpus, show_progress=False)
