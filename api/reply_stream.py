@@ -12,7 +12,9 @@ an answer that is then withdrawn, so:
   notice, to everyone.
 
 Every event is stored before it is sent, like any other, so a console that reconnects with
-`Last-Event-ID` misses none.
+`Last-Event-ID` misses none. Card numbers are masked in each piece as in the reply itself; a piece
+never ends inside a run of digits (held back until the run is complete), so no card number is
+split between two pieces where neither would show it whole.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import time
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.events import LocalNotifier, append_event
+from api.masking import mask_card_numbers
 
 FLUSH_SECONDS = 0.25  # at most about four delta events a second per reply
 _SENTENCE_END = re.compile(r"[.!?:\n](?=\s)")  # a sentence ends where whitespace follows
+_DIGITS_AT_END = re.compile(r"\d[\d \t\r\n._/-]*$")  # a number that may go on in the next piece
 
 
 class DraftEvents:
@@ -52,19 +56,24 @@ class DraftEvents:
         self._buffer += text
         ends = [m.end() for m in _SENTENCE_END.finditer(self._buffer)]
         if ends:
-            await self.flush(upto=ends[-1])
+            await self.flush(upto=ends[-1], partial=True)
         elif time.monotonic() - self._last_flush >= FLUSH_SECONDS:
-            await self.flush()
+            await self.flush(partial=True)
 
-    async def flush(self, upto: int | None = None) -> None:
-        """Send the buffer (or its first `upto` characters) as one delta."""
+    async def flush(self, upto: int | None = None, partial: bool = False) -> None:
+        """Send the buffer (or its first `upto` characters) as one delta, its card numbers masked.
+        `partial`: more is coming, so digits at the cut wait for the rest of their number."""
         cut = len(self._buffer) if upto is None else upto
+        if partial and (digits := _DIGITS_AT_END.search(self._buffer[:cut])):
+            cut = digits.start()
         if cut <= 0:
             return
         self._seq += 1
         delta, self._buffer = self._buffer[:cut], self._buffer[cut:]
         self._last_flush = time.monotonic()
-        await self._append("message.delta", {"reply_to": self.reply_to, "seq": self._seq, "delta": delta})
+        await self._append(
+            "message.delta", {"reply_to": self.reply_to, "seq": self._seq, "delta": mask_card_numbers(delta)}
+        )
 
     async def _append(self, type_: str, data: dict) -> None:
         async with self.engine.begin() as conn:

@@ -3,9 +3,17 @@ it must leave alone although it looks like one."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 import pytest
 
+import api.reply_stream
+from api.conversations import ConversationService
+from api.db import open_database
+from api.events import LocalNotifier, events_after
 from api.masking import mask_card_numbers
+from api.reply_stream import DraftEvents
 
 from .api_helpers import start_conversation
 
@@ -85,3 +93,25 @@ def test_a_pasted_card_with_its_expiry_and_code_reaches_the_transcript_masked(cl
     assert sent["text"] == f"card {MASKED}\nexp ••/•• cvc •••"
     said = " ".join(m["text"] for m in customer.conversation()["messages"])
     assert "4111" not in said and "12/29" not in said and "123" not in said
+
+
+def test_a_card_number_in_a_draft_reaches_the_console_masked_even_when_written_across_pieces(tmp_path, monkeypatch):
+    monkeypatch.setattr(api.reply_stream, "FLUSH_SECONDS", 0.0)  # every piece is sent as soon as it arrives
+
+    async def main() -> list[str]:
+        engine = await open_database(f"sqlite:///{tmp_path / 'desk.db'}")
+        try:
+            service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000, max_agent_chats=4)
+            conversation_id, _ = await service.create()
+            draft = DraftEvents(engine, service.notifier, conversation_id, reply_to=1)
+            for piece in ["The card 41", "11 1111 ", "1111 1111", " is on file. It ", "expires soon."]:
+                await draft.piece(piece)
+            await draft.flush()
+            return [e.data["delta"] for e in await events_after(engine, 0) if e.type == "message.delta"]
+        finally:
+            await engine.dispose()
+
+    deltas = asyncio.run(main())
+    # no piece shows digits of the card beyond the last four that the mask keeps
+    assert len(deltas) > 1 and not any(re.search(r"\d", d.replace("•••• •••• •••• 1111", "")) for d in deltas)
+    assert "".join(deltas) == "The card •••• •••• •••• 1111 is on file. It expires soon."
