@@ -28,6 +28,11 @@ REQUESTS: list[tuple[str, str]] = [
     ("Can you reimburse me for the extra seat we added by mistake?", "refund_request"),
     ("I was promised a refund last week and still haven't got it", "refund_request"),
     ("yes please process the refund for order 5512", "refund_request"),
+    # contracts and compliance paperwork of the customer's own
+    ("Can someone countersign our NDA before we sign up?", "contract_request"),
+    ("procurement needs you to fill in our vendor security questionnaire", "contract_request"),
+    ("We need a custom DPA with our standard clauses", "contract_request"),
+    ("our MSA has to be signed by you before the rollout", "contract_request"),
     ("Hi there, I would like to request a refund for INV-0087 ($1,250.00)", "refund_request"),
     ("can you please issue a refund to my card ending 1881?", "refund_request"),
     # cancelling
@@ -331,6 +336,11 @@ QUESTIONS: list[str] = [
     "Is there a small claims court for disputes under $500?",
     "Could you please provide the procedures for filing a tax return?",
     "what's the best way to secure my account",
+    # contracts: what the help centre answers, and the customer's own clients signing
+    "Where can I download your signed DPA?",
+    "Do I need to sign a data processing agreement to use Tally?",
+    "can my clients sign our contract before I send the invoice?",
+    "my customers have to accept our terms before they pay, can I add them to the invoice?",
 ]
 
 
