@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import exc as sa_exc
 
-from api import logs
+from api import logs, request_errors
 from api.body_limit import BodyLimit
 from api.error_schemas import error_responses
 from api.heap import settle_worker_heap
@@ -95,4 +96,6 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None, *, freeze_he
     app.add_exception_handler(NotFound, error(status.HTTP_404_NOT_FOUND))
     app.add_exception_handler(Conflict, error(status.HTTP_409_CONFLICT))
     app.add_exception_handler(Invalid, error(status.HTTP_422_UNPROCESSABLE_CONTENT))
+    app.add_exception_handler(RequestValidationError, request_errors.validation_failed)
+    app.add_exception_handler(UnicodeEncodeError, request_errors.not_unicode)
     return app

@@ -1,5 +1,7 @@
 """Text people send, made safe to store: control characters other than line breaks and tabs are
-dropped (PostgreSQL refuses NUL in text, and the others only hide what a line says)."""
+dropped (PostgreSQL refuses NUL in text, and the others only hide what a line says), and so are
+lone surrogates ("\ud800" in the JSON, half of an emoji a broken client cut: no database can
+store one, and it shows nothing)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not \t, \n or \r
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # not \t, \n or \r
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")  # zero-width spaces and joiners
 
 
