@@ -23,7 +23,7 @@ from api import bot_turns as turns
 from api.auth import hash_token, new_token
 from api.background import Background
 from api.conversation_reads import Agent, Conversation, ConversationReads
-from api.db import agents, conversations, messages
+from api.db import agents, conversations, messages, payment_requests
 from api.errors import Conflict, Invalid, NotFound
 from api.events import LocalNotifier, append_event
 from api.masking import mask_card_numbers
@@ -324,6 +324,7 @@ class ConversationService(ConversationReads):
                     answered_through=sa.func.coalesce(said, conversations.c.answered_through),
                 )
             )
+            await _end_payment_requests(conn, conversation_id)
             await append_event(conn, conversation_id, "conversation.released", {"agent": {"id": agent.id, "name": agent.name}})
             await audit.record(conn, "conversation.release", _actor(agent), conversation_id=conversation_id)
         await self.notifier.publish()
@@ -343,6 +344,7 @@ class ConversationService(ConversationReads):
             )
             closed = result.first() is not None
             if closed:
+                await _end_payment_requests(conn, conversation_id)
                 await append_event(conn, conversation_id, "conversation.closed", {"agent": {"id": agent.id, "name": agent.name}})
                 await audit.record(conn, "conversation.close", _actor(agent), conversation_id=conversation_id)
         current = await self.get(conversation_id)  # after the transaction: one connection at a time
@@ -459,6 +461,16 @@ async def _when_they_reply(conn: AsyncConnection, handoff_text: str) -> str:
     if await anyone_online_in(conn):
         return handoff_text
     return handoff_text.replace(REPLY_SOON, REPLY_LATER)
+
+
+async def _end_payment_requests(conn: AsyncConnection, conversation_id: str) -> None:
+    """A card asked for by the person who held the conversation is no longer wanted once it leaves
+    their hands: a card sent after that would reach nobody (the form says so with a 409)."""
+    await conn.execute(
+        payment_requests.update()
+        .where(payment_requests.c.conversation_id == conversation_id, payment_requests.c.status == "pending")
+        .values(status="cancelled", completed_at=_now())
+    )
 
 
 def _actor(agent: Agent) -> audit.Actor:

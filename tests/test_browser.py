@@ -634,3 +634,18 @@ def test_an_admin_reads_the_dashboard_and_an_agent_has_none(customer, new_contex
     expect(dashboard).to_be_hidden()
     expect(admin.locator("#conversation")).to_be_visible()
     expect(admin.locator("#dashboard-button")).to_have_attribute("aria-pressed", "false")
+
+
+def test_returning_the_chat_to_the_bot_takes_back_the_card_form(customer, console):
+    ask(customer, OFF_TOPIC)
+    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+    console.locator("#claim-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    console.locator("#payment-button").click()
+    form = customer.locator('[data-testid="payment-form"]')
+    expect(form).to_be_visible()
+
+    console.locator("#release-button").click()  # nobody would be there to take the card
+    expect(console.locator("#conversation-state")).to_have_text("bot")
+    expect(form).to_be_hidden()
+    expect(console.locator("#payment-status")).to_have_text("")

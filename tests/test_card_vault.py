@@ -206,6 +206,18 @@ def test_a_request_is_answered_once_and_a_newer_request_replaces_an_open_one(cli
     assert again.status_code == 409 and "no longer open" in again.json()["detail"]
 
 
+@pytest.mark.parametrize("leaves", ["release", "close"])
+def test_a_request_ends_when_the_conversation_leaves_the_agent_who_made_it(client, held, alice, leaves):
+    # a card sent after "Return to bot" reached a conversation nobody held, and no one was told
+    request_id = request_card(client, held, alice)
+    assert client.post(f"/v1/agent/conversations/{held.id}/{leaves}", headers=alice).status_code == 200
+    assert held.conversation()["payment_request"] is None
+    agent_view = client.get(f"/v1/agent/conversations/{held.id}", headers=alice).json()
+    assert agent_view["payment_request"] is None
+    late = send_card(client, held, request_id)
+    assert late.status_code == 409 and "no longer open" in late.json()["detail"]
+
+
 def test_only_the_agent_holding_the_conversation_may_request_payment(client, settings, alice):
     bob = create_agent(settings, "bob")
     customer = start_conversation(client)

@@ -218,7 +218,7 @@
       'message.corrected': (d) => heard(d.message),
       'handoff.requested': () => { setState('queued'); sync(); }, // sync: is anyone online to take it?
       'conversation.claimed': (d) => setState('agent', d.agent),
-      'conversation.released': () => setState('bot'),
+      'conversation.released': () => { setState('bot'); payment.hide(); }, // the agent's card request ends with their hold
       'conversation.closed': () => { setState('closed'); payment.hide(); },
       'payment.requested': (d) => payment.show(d.request),
       'payment.received': () => payment.hide(),
