@@ -561,6 +561,22 @@ def test_one_key_sends_the_bots_draft_and_arrow_up_edits_it_first(customer, cons
     expect(messages(customer, "agent")).to_have_count(1)
 
 
+def test_enter_does_not_send_a_draft_the_customer_has_written_past(customer, console):
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    ask(customer, "also, my card was charged twice")  # the draft answers the first line, not this one
+    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+    expect(messages(console, "customer")).to_have_count(2)
+    draft_text = console.locator('[data-testid="draft"] p').first.inner_text().removeprefix("Unsent draft:").strip()
+
+    composer = console.locator("#agent-input")
+    composer.press("Enter")
+    expect(console.locator("#action-error")).to_contain_text("answers an earlier line")
+    expect(messages(customer, "agent")).to_have_count(0)
+    composer.press("ArrowUp")  # still there to edit
+    expect(composer).to_have_value(draft_text)
+
+
 def test_an_agent_flags_a_bad_answer_with_a_note_for_the_editors(customer, console):
     ask(customer, ANSWERABLE)
     expect(messages(customer, "bot")).to_have_count(1)

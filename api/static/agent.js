@@ -266,10 +266,15 @@
   });
   const editText = (text) => { ui.input.value = text; ui.input.focus(); ui.input.setSelectionRange(text.length, text.length); };
 
-  // With the composer empty: Enter sends the bot's draft as it is, Arrow-Up puts it in to edit.
+  // With the composer empty: Enter sends the bot's draft as it is, if it answers the customer's
+  // latest line (one they have written past would answer an old question); Arrow-Up puts any
+  // pending draft in to edit.
   const sendReply = () => {
-    const draft = ui.input.value.trim() ? null : transcript.pendingDraft();
-    if (draft) sendText(draft); else sendText(ui.input.value);
+    if (ui.input.value.trim()) { sendText(ui.input.value); return; }
+    const draft = transcript.pendingDraft({ fresh: true });
+    if (draft) sendText(draft);
+    else if (transcript.pendingDraft()) showActionError('The bot\'s draft answers an earlier line: press ↑ to edit it before sending.');
+    else sendText(ui.input.value);
   };
 
   // ---------- live updates (SSE) ----------

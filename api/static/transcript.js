@@ -122,11 +122,13 @@
       if (stick) scroll.scrollTop = scroll.scrollHeight;
     }
 
-    // The bot's unsent draft of this conversation, unless a person has spoken since.
-    function pendingDraft() {
+    // The bot's unsent draft of this conversation, unless a person has spoken since. `fresh`: only
+    // a draft that answers the customer's latest line (none written since it).
+    function pendingDraft({ fresh = false } = {}) {
       const items = [...list.querySelectorAll('[data-testid="message"]')];
       for (let i = items.length - 1; i >= 0; i -= 1) {
         if (items[i].dataset.role === 'agent') return null;
+        if (fresh && items[i].dataset.role === 'customer') return null;
         const draft = items[i].querySelector('[data-testid="draft"] p');
         if (draft) return draft.textContent.replace(/^Unsent draft: /, '');
       }
