@@ -11,8 +11,10 @@ Definitions (all durations in seconds):
 - handle time: how long people held it: each claim -> the release or close that ended the hold,
   summed. A hold still going counts up to the last line its agent wrote (0 if none yet), never up
   to `now`: an agent who holds an idle chat is not working on it.
-- resolved by the bot: closed, the bot answered, and no person was ever involved (no handoff, no
-  claim, no line of a person).
+- resolved by the bot: closed (by a person, or after idling with the bot), the bot answered from
+  the knowledge base (a scored answer it sent, not a greeting or a question back), no answer of it
+  was flagged as bad by an agent, and no person was ever involved (no handoff, no claim, no line
+  of a person).
 - reopened: a closed conversation cannot be reopened here (a customer's line to it gets 409 and is
   not stored; the chat page offers a new conversation, which is not linked to the old one). What the
   service does have is a person returning a conversation to the bot, the person's "done"; the
@@ -30,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.bot_turns import aware
-from api.db import conversations, events, messages, ratings
+from api.db import answer_flags, conversations, events, messages, ratings
 from api.errors import NotFound
 
 HANDOFF, CLAIMED, RELEASED, CLOSED = (
@@ -43,6 +45,8 @@ OWNERSHIP_EVENTS = (HANDOFF, CLAIMED, RELEASED, CLOSED)
 class Line:
     role: str  # customer | bot | agent
     at: datetime
+    answer: bool = False  # the bot's scored answer from the knowledge base, sent to the customer
+    flagged: bool = False  # an agent flagged it as a bad answer
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,8 @@ def figures(timeline: Timeline, now: datetime) -> ConversationMetrics:
         human_first_response=_seconds(handoffs[0].at, first_person.at) if first_person else None,
         handle_time=round(sum(h.seconds for h in held), 3) if held else None,
         agents=list(dict.fromkeys(h.agent_id for h in held)),
-        resolved_by_bot=timeline.state == "closed" and not involved and any(line.role == "bot" for line in lines),
+        resolved_by_bot=timeline.state == "closed" and not involved and any(line.answer for line in lines)
+        and not any(line.flagged for line in lines),
         returned_to_bot=released is not None,
         reopened=released is not None and any(c.type in (HANDOFF, CLAIMED) for c in changes[released + 1:]),
         rating=timeline.rating.score if timeline.rating else None,
@@ -194,13 +199,20 @@ async def timelines(conn: AsyncConnection, ids: sa.Select | Iterable[str]) -> di
     rows = (
         await conn.execute(sa.select(conversations.c.id, conversations.c.state, conversations.c.created_at).where(conversations.c.id.in_(ids)))
     ).all()
+    flagged = set(
+        (await conn.execute(sa.select(answer_flags.c.message_id).where(answer_flags.c.conversation_id.in_(ids)))).scalars()
+    )
     lines: dict[str, list[Line]] = {}
-    for cid, role, at in await conn.execute(
-        sa.select(messages.c.conversation_id, messages.c.role, messages.c.created_at)
+    for mid, cid, role, at, handoff, signals in await conn.execute(
+        sa.select(
+            messages.c.id, messages.c.conversation_id, messages.c.role, messages.c.created_at, messages.c.handoff,
+            messages.c.signals,
+        )
         .where(messages.c.conversation_id.in_(ids))
         .order_by(messages.c.id)
     ):
-        lines.setdefault(cid, []).append(Line(role, aware(at)))
+        answer = role == "bot" and not handoff and signals is not None
+        lines.setdefault(cid, []).append(Line(role, aware(at), answer=answer, flagged=mid in flagged))
     changes: dict[str, list[Change]] = {}
     for cid, type_, data, at in await conn.execute(
         sa.select(events.c.conversation_id, events.c.type, events.c.data, events.c.created_at)

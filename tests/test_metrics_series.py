@@ -23,6 +23,7 @@ from api import ratings
 from api.agents import create_or_rotate
 from api.conversation_figures import ConversationMetrics, conversation_metrics
 from api.conversations import Agent, ConversationService
+from api.flags import flag_answer
 from api.db import open_database
 from api.errors import Invalid, NotFound
 from api.events import LocalNotifier
@@ -90,7 +91,10 @@ class Desk:
 
         async def answer(*_args, **_kwargs) -> Reply:
             self.clock.now = when + timedelta(seconds=bot_after)
-            return Reply(text="an answer", confidence=0.2 if hands_off else 0.9, handoff=bool(hands_off), handoff_reason=hands_off)
+            return Reply(
+                text="an answer", confidence=0.2 if hands_off else 0.9, handoff=bool(hands_off), handoff_reason=hands_off,
+                signals={"retrieval": 0.7},  # scored: an answer from the knowledge base
+            )
 
         self.clock.now = when
         await self.service.post_customer_message(conversation_id, "a question", answer)
@@ -183,6 +187,29 @@ def test_a_conversation_the_bot_answered_and_that_was_closed_without_a_person_is
         assert not m.handed_off and m.handoff_reason is None
         assert m.time_in_queue is None and m.human_first_response is None and m.handle_time is None
         assert m.agents == [] and not m.returned_to_bot and not m.reopened and m.rating is None
+
+    run(tmp_path, clock, scenario)
+
+
+def test_a_greeting_a_question_back_or_a_flagged_answer_is_not_resolved_by_the_bot(tmp_path, clock):
+    async def scenario(desk: Desk) -> None:
+        greeted = await desk.start(at("09:00:00"))
+
+        async def greeting(*_args, **_kwargs) -> Reply:
+            return Reply(text="Hello! What can I help you with?", confidence=1.0)  # smalltalk: no score
+
+        clock.now = at("09:00:05")
+        await desk.service.post_customer_message(greeted, "hi", greeting)
+        await desk.closes("alice", greeted, at("10:00:00"))
+
+        flagged = await desk.start(at("09:00:00"))
+        await desk.customer_says(flagged, at("09:00:05"))
+        [answer] = [m for m in await desk.service.messages(flagged) if m.role == "bot"]
+        await flag_answer(desk.service.engine, flagged, answer.id, await desk.hire("carol"), "wrong article")
+        await desk.closes("alice", flagged, at("10:00:00"))
+
+        for conversation_id in (greeted, flagged):
+            assert not (await desk.figures(conversation_id, now=at("12:00:00"))).resolved_by_bot
 
     run(tmp_path, clock, scenario)
 
