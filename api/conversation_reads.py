@@ -58,8 +58,10 @@ class ConversationReads:
         return rows[0]
 
     async def list(self, *, states: tuple[str, ...], limit: int = 200) -> list[Conversation]:
-        """Conversations in these states, the most recently active first."""
-        return await self._select(conversations.c.state.in_(states), order=conversations.c.updated_at.desc(), limit=limit)
+        """Conversations in these states, the most recently active first; not one with the bot in
+        which nothing was said yet (a chat page opened, its first line refused)."""
+        where = sa.and_(conversations.c.state.in_(states), sa.or_(conversations.c.state != "bot", has_lines()))
+        return await self._select(where, order=conversations.c.updated_at.desc(), limit=limit)
 
     async def queue(self, limit: int = 200) -> list[Conversation]:
         """Conversations waiting for a person, in the order they joined the queue: a customer who
@@ -116,3 +118,9 @@ class ConversationReads:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(sa.select(messages).where(messages.c.id.in_(latest)))).all()
         return {r.conversation_id: turns.agent_message(r) for r in rows}
+
+
+def has_lines() -> sa.ColumnElement[bool]:
+    """Something was said in the conversation: a conversation is made before its first line is
+    accepted, and one whose first line was refused (too long, say) holds nothing."""
+    return sa.exists().where(messages.c.conversation_id == conversations.c.id)

@@ -180,7 +180,7 @@ async def daily_metrics(engine: AsyncEngine, days: int = 14, now: datetime | Non
     holds_by_agent: dict[int, list[Hold]] = {}
     rated_by_agent: dict[int, list[tuple[datetime, int]]] = {}
     for timeline in found.values():
-        if since <= timeline.created_at < now:
+        if since <= timeline.created_at < now and timeline.lines:  # not a conversation in which nothing was said
             by_day[timeline.created_at.astimezone(UTC).date()].append(figures(timeline, now))
         for hold in holds(timeline):
             if hold.end is None or hold.end >= since:

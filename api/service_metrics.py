@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.bot_turns import aware
+from api.conversation_reads import has_lines
 from api.db import agents, conversations, events, messages, ratings
 from api.presence import effectively_online
 
@@ -100,7 +101,7 @@ def satisfaction_of(scores: list[int]) -> Satisfaction:
 
 async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime | None = None) -> ServiceMetrics:
     until = until or datetime.now(UTC)
-    in_window = sa.and_(conversations.c.created_at >= since, conversations.c.created_at < until)
+    in_window = sa.and_(conversations.c.created_at >= since, conversations.c.created_at < until, has_lines())
     window_ids = sa.select(conversations.c.id).where(in_window)
     async with engine.connect() as conn:
         started = (await conn.execute(sa.select(sa.func.count()).select_from(conversations).where(in_window))).scalar_one()

@@ -243,6 +243,25 @@ def test_metrics_report_volume_first_responses_handoffs_csat_and_agent_load(clie
     assert load["root"]["open_chats"] == 0
 
 
+def test_a_conversation_in_which_nothing_was_said_is_neither_listed_nor_counted(client, admin, alice):
+    # the chat page makes the conversation, then sends its first line: a line refused as too long
+    # left an empty conversation in agents' live list and in the dashboard's count
+    empty = start_conversation(client)
+    assert empty.say("word " * 1000).status_code == 422
+    spoke = start_conversation(client)
+    assert spoke.say(ANSWERABLE).status_code == 201
+
+    listed = [c["id"] for c in client.get("/v1/agent/conversations", headers=alice).json()["conversations"]]
+    assert spoke.id in listed and empty.id not in listed
+    assert client.get("/v1/admin/metrics", headers=admin).json()["conversations"] == 1
+    [today] = client.get("/v1/admin/metrics/daily", params={"days": 1}, headers=admin).json()["days"]
+    assert today["conversations"] == 1
+
+    # asking for a person says something: that conversation is in the queue
+    assert client.post(f"/v1/conversations/{empty.id}/handoff", headers=empty.auth).status_code == 200
+    assert empty.id in [c["id"] for c in client.get("/v1/agent/queue", headers=alice).json()["conversations"]]
+
+
 def test_metrics_cover_only_the_conversations_of_the_window(client, admin):
     start_conversation(client).say(ANSWERABLE)
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
