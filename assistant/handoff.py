@@ -18,7 +18,10 @@ _PATTERNS = [
 _ASKS = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.I)
 
 Decision = Literal["send", "low_confidence", "repeated_low_confidence"]
-DOUBT_MARGIN = 0.1
+# Sample DEV (stop 29): of the replies sent at threshold 0.85, those at 0.85-0.90 were right 0.84
+# of the time, 0.90-0.95 0.86, 0.95 and over 0.86; with a margin of 0.1, half of all sent replies
+# were doubtful and a quarter of second answers went to a person for no gain.
+DOUBT_MARGIN = 0.05
 
 
 def asks_for_human(text: str) -> bool:

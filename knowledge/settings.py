@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     )
     risk_alpha: float = Field(default=0.05, gt=0.0, lt=1.0, description="1 - confidence of that precision bound")
     doubt_margin: float = Field(
-        default=0.1, ge=0.0, le=1.0, description="replies within this of the threshold are doubtful; two in a row hand off"
+        default=0.05, ge=0.0, le=1.0, description="replies within this of the threshold are doubtful; two in a row hand off"
     )
     escalation_rules: Path | None = Field(
         default=None, description="YAML file of escalation rules; default: the shipped rules"
