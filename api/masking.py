@@ -3,8 +3,8 @@
 What is masked:
 
 - A card number: 13 to 19 digits that pass the Luhn check, written whole or in groups joined by
-  a short run (up to four characters) of spaces, tabs, newlines, dashes, dots, underscores or
-  slashes. It becomes "•••• •••• •••• 1111" (its last four digits).
+  a short run (up to four characters) of spaces, tabs, newlines, dashes, dots, commas,
+  underscores or slashes. It becomes "•••• •••• •••• 1111" (its last four digits).
 - A security code wherever the message names one ("cvc 123", "CVV: 1234", "cvv2 123",
   "security code is 123", "CID 1234"): its digits become "•".
 - An expiry date, but only in a message that also carries a card number (masked or not) or a
@@ -20,7 +20,8 @@ What is not taken for a card number, though its digits may pass the Luhn check:
 - a number after "+" (a phone number with its country code);
 - a group that starts with 0, a first group under four digits, or a later group under three
   (dates, times, phone numbers, IP addresses, amounts such as "1,250.00");
-- groups joined by different marks ("1250.500 3000.750"); spaces and dashes count as one.
+- groups joined by different marks ("1250.500 3000.750"); spaces and dashes count as one, and
+  ", " is a comma.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import re
 from collections.abc import Iterator
 
 MASK = "•"
-_SEPARATOR = r"[ \t\r\n._/-]{1,4}"
+_SEPARATOR = r"[ \t\r\n.,_/-]{1,4}"
 _DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATOR}\d+)*")
 _GROUP = re.compile(r"\d+")
 _JOINED_BEFORE = re.compile(r"(?:[^\W_]|[^\W_][-_/]|\+)$")
@@ -131,7 +132,7 @@ def _card_from(value: str, groups: list[tuple[int, int]], first: int) -> int | N
 
 
 def _joint_kind(separator: str) -> str | None:
-    """What joins two groups: spaces and dashes are one kind; ".", "_" and "/" each another."""
+    """What joins two groups: spaces and dashes are one kind; ".", ",", "_" and "/" each another."""
     marks = set(separator) - set(" \t\r\n")
     if marks <= {"-"}:
         return "-"

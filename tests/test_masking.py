@@ -22,9 +22,12 @@ MASKED = "•••• •••• •••• 1111"
 
 @pytest.mark.parametrize(
     "typed",
-    ["4111.1111.1111.1111", "4111_1111_1111_1111", "4111/1111/1111/1111", "4111 - 1111 - 1111 - 1111"],
+    [
+        "4111.1111.1111.1111", "4111_1111_1111_1111", "4111/1111/1111/1111", "4111 - 1111 - 1111 - 1111",
+        "4111,1111,1111,1111", "4111, 1111, 1111, 1111",
+    ],
 )
-def test_a_card_number_split_by_dots_underscores_or_slashes_is_masked(typed):
+def test_a_card_number_split_by_dots_commas_underscores_or_slashes_is_masked(typed):
     assert mask_card_numbers(f"my card is {typed}, thanks") == f"my card is {MASKED}, thanks"
 
 
@@ -74,6 +77,7 @@ def test_an_expiry_and_code_typed_right_after_the_card_number_are_masked():
         "charged on 2024-01-15 2024-02-14",  # so do these
         "invoice INV-0142, then INV-2024-0142",
         "paid 1,250.00; then 1250.00 1250.00 109.00",
+        "invoices 1042, 1043, 1044 and 1045 total 4,111,111,111",  # a list of numbers, an amount
         "blocked IPs 10.20.30.40 192.168.102.201",
         "meeting on 12/29 at 10:30, room 4111",
     ],
