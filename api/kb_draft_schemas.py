@@ -8,16 +8,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.kb_drafts import MAX_BODY_CHARS, MAX_TAGS, MAX_TITLE_CHARS, KbDraft
-from api.plain_text import PlainText
+from api.plain_text import limited_text
 
 
 class KbDraftIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: PlainText | None = Field(
-        default=None, min_length=1, max_length=MAX_TITLE_CHARS, description="default: the customer's question"
+    title: limited_text(min_length=1, max_length=MAX_TITLE_CHARS) | None = Field(
+        default=None, description="default: the customer's question"
     )
-    body: PlainText | None = Field(
-        default=None, min_length=1, max_length=MAX_BODY_CHARS, description="Markdown; default: the agent's answer"
+    body: limited_text(min_length=1, max_length=MAX_BODY_CHARS) | None = Field(
+        default=None, description="Markdown; default: the agent's answer"
     )
     tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
         default_factory=list, max_length=MAX_TAGS, description="words for the front matter's tags"

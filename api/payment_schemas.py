@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.plain_text import PlainText
+from api.plain_text import limited_text
 
 
 class PaymentRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: PlainText | None = Field(default=None, max_length=500, description="shown to the customer above the form")
+    note: limited_text(max_length=500) | None = Field(
+        default=None, description="shown to the customer above the form"
+    )
 
 
 class CardIn(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.plain_text import PlainText
+from api.plain_text import limited_text
 
 State = Literal["bot", "queued", "agent", "closed"]
 Role = Literal["customer", "bot", "agent"]
@@ -68,7 +68,9 @@ class AgentMessagePublic(MessagePublic):
 
 class AnswerFlagIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: PlainText | None = Field(default=None, max_length=2000, description="what was wrong, for the editors")
+    note: limited_text(max_length=2000) | None = Field(
+        default=None, description="what was wrong, for the editors"
+    )
 
 
 class AnswerFlagPublic(BaseModel):

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.canned import CannedResponse
-from api.plain_text import PlainText
+from api.plain_text import PlainText, limited_text
 from api.ratings import Rating
 from api.rules_store import RulesInForce
 
@@ -23,9 +23,9 @@ class CannedResponseIn(BaseModel):
 
 class CannedResponseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    shortcut: PlainText | None = Field(default=None, min_length=1, max_length=41)
-    title: PlainText | None = Field(default=None, min_length=1, max_length=200)
-    text: PlainText | None = Field(default=None, min_length=1, max_length=4000)
+    shortcut: limited_text(min_length=1, max_length=41) | None = Field(default=None)
+    title: limited_text(min_length=1, max_length=200) | None = Field(default=None)
+    text: limited_text(min_length=1, max_length=4000) | None = Field(default=None)
 
 
 class CannedResponseView(BaseModel):
@@ -79,8 +79,8 @@ class EscalationRulesView(BaseModel):
 
 class RatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    score: int = Field(ge=1, le=5, description="1 (very bad) to 5 (very good)")
-    comment: PlainText | None = Field(default=None, max_length=2000)
+    score: int = Field(ge=1, le=5, strict=True, description="1 (very bad) to 5 (very good)")  # not `true`
+    comment: limited_text(max_length=2000) | None = Field(default=None)
 
 
 class RatingView(BaseModel):

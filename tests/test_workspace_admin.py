@@ -192,9 +192,10 @@ def test_a_customer_rates_the_conversation_and_may_change_the_rating(client):
 def test_a_rating_needs_the_conversations_token_and_a_score_from_1_to_5(client):
     customer, other = start_conversation(client), start_conversation(client)
     url = f"/v1/conversations/{customer.id}/rating"
-    for score in (0, 6, "five"):
+    for score in (0, 6, "five", "5", True, 4.5):  # `true` was taken for a 1
         assert client.put(url, json={"score": score}, headers=customer.auth).status_code == 422
-    assert client.put(url, json={"score": 5, "comment": "x" * 2001}, headers=customer.auth).status_code == 422
+    too_long = client.put(url, json={"score": 5, "comment": "x" * 2001}, headers=customer.auth)
+    assert too_long.status_code == 422 and "at most 2000 characters" in too_long.text  # not "2000 items"
     client.cookies.clear()
     assert client.put(url, json={"score": 5}).status_code == 401
     assert client.put(url, json={"score": 5}, headers=other.auth).status_code in (403, 404)
