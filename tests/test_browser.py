@@ -626,6 +626,9 @@ def test_an_admin_reads_the_dashboard_and_an_agent_has_none(customer, new_contex
     expect(dashboard.locator('[data-testid="dash-conversations"] .dash-tile__value')).to_have_text("1")
     expect(dashboard.locator('[data-testid="dash-handoff-rate"] .dash-tile__value')).to_have_text("100%")
     expect(dashboard.locator('[data-testid="dash-queue"] .dash-tile__value')).to_have_text("1")
+    # the bot's sub-second first reply reads to a tenth ("0.1 s"), never "0 s"
+    expect(dashboard.locator('[data-testid="dash-frt"] .dash-tile__value')).to_have_text(re.compile(r"^\d\.\d s$"))
+    expect(dashboard.locator('[data-testid="dash-csat"] .dash-tile__label')).to_have_text("CSAT (0 ratings)")
     expect(dashboard.locator('[data-testid="dash-reasons"] .dash-bar')).to_have_attribute("data-label", "low confidence")
     expect(dashboard.locator('[data-testid="dash-agents"] .dash-bar')).to_have_count(2)  # alice and root
     # day by day, as SVG charts: one bar a day for the last 14 days, today's with the one conversation

@@ -6,7 +6,10 @@
 
   const { h } = window.SwitchboardDOM;
   const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)}%`);
-  const secs = (x) => (x === null || x === undefined ? '—' : x < 90 ? `${Math.round(x)} s` : `${(x / 60).toFixed(1)} min`);
+  // under 10 s to a tenth, so a bot's 0.07 s reads "0.1 s", not "0 s"
+  const secs = (x) => (x === null || x === undefined ? '—' : x < 10 ? `${Math.max(0.1, Math.round(x * 10) / 10)} s`
+    : x < 90 ? `${Math.round(x)} s` : `${(x / 60).toFixed(1)} min`);
+  const ratings = (n) => `${n} rating${n === 1 ? '' : 's'}`;
 
   function tile(label, value, testid) {
     return h('div', { className: 'dash-tile', 'data-testid': testid },
@@ -90,7 +93,7 @@
       }),
       barChart({
         title: 'CSAT per day (share of 4 and 5 ratings)', testid: 'dash-chart-csat', format: pct, top: 1,
-        points: d.days.map((x) => ({ day: x.date, value: x.csat, text: `${dayLabel(x.date)}: CSAT ${pct(x.csat)} of ${x.ratings} ratings` })),
+        points: d.days.map((x) => ({ day: x.date, value: x.csat, text: `${dayLabel(x.date)}: CSAT ${pct(x.csat)} of ${ratings(x.ratings)}` })),
       }),
       agentPeaks(d.agents || []));
   }
@@ -120,7 +123,7 @@
         tile('answered by the bot alone', String(m.answered_by_bot_alone), 'dash-bot-alone'),
         tile('first response, median', secs(m.first_response.median), 'dash-frt'),
         tile('agent first response, median', secs(m.agent_first_response.median), 'dash-agent-frt'),
-        tile(`CSAT (${m.satisfaction.ratings} ratings)`, pct(m.satisfaction.csat), 'dash-csat'),
+        tile(`CSAT (${ratings(m.satisfaction.ratings)})`, pct(m.satisfaction.csat), 'dash-csat'),
         tile('waiting now', String(m.queue_waiting), 'dash-queue'),
         tile('longest wait now', secs(m.queue_longest_wait), 'dash-longest-wait')),
       bars('Why conversations went to a person', reasons.map(([reason, n]) => ({
