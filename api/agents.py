@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import audit
 from api.auth import hash_token, new_token
-from api.conversations import Agent
+from api.conversations import Agent, requeue_held_by
 from api.db import agent_sessions, agents
 from api.errors import Conflict, Invalid, NotFound
 
@@ -137,7 +137,8 @@ async def list_accounts(engine: AsyncEngine) -> list[AgentAccount]:
 
 
 async def revoke(engine: AsyncEngine, agent_id: int, by: audit.Actor = CLI) -> AgentAccount:
-    """The agent's token stops working and all its sessions end, at once. Revoking twice is a no-op."""
+    """The agent's token stops working and all its sessions end, at once; the chats it held go back
+    to the queue (`requeue_held_by`). Revoking twice is a no-op."""
     now = datetime.now(UTC)
     async with engine.begin() as conn:
         await _get(conn, agent_id)
@@ -145,6 +146,7 @@ async def revoke(engine: AsyncEngine, agent_id: int, by: audit.Actor = CLI) -> A
             agents.update().where(agents.c.id == agent_id, agents.c.revoked_at.is_(None)).values(revoked_at=now)
         )
         await end_sessions(conn, agent_id, now)
+        await requeue_held_by(conn, agent_id)
         revoked = await _get(conn, agent_id)
         await audit.record(conn, "agent.revoke", by, detail={"agent": revoked.name})
         return revoked

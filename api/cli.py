@@ -38,14 +38,16 @@ kb_group.add_command(drafts_group)
 
 
 async def _announce_credentials_changed(settings: Settings) -> None:
-    """With Redis (many workers), running servers end the revoked agent's streams at once; without
-    it, a server notices within its re-check interval."""
+    """With Redis (many workers), running servers end the revoked agent's streams at once, and send
+    the events of its chats going back to the queue; without it, a server notices within its
+    re-check interval."""
     from api.events import make_notifier
 
     if settings.redis_url:
         notifier = make_notifier(settings.redis_url)
         try:
             await notifier.credentials_changed()
+            await notifier.publish()
         finally:
             await notifier.close()
 

@@ -123,7 +123,7 @@ def holds(timeline: Timeline) -> list[Hold]:
             if holder:
                 found.append(_hold(timeline, *holder, end=change.at))
             holder = (change.agent_id, change.at)
-        elif change.type in (RELEASED, CLOSED) and holder:
+        elif change.type in (RELEASED, CLOSED, HANDOFF) and holder:  # a held chat is queued when its agent is revoked
             found.append(_hold(timeline, *holder, end=change.at))
             holder = None
     if holder:

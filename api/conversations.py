@@ -463,6 +463,34 @@ async def _when_they_reply(conn: AsyncConnection, handoff_text: str) -> str:
     return handoff_text.replace(REPLY_SOON, REPLY_LATER)
 
 
+AGENT_REVOKED = "agent_revoked"  # the handoff reason of a chat whose agent lost access
+
+
+async def requeue_held_by(conn: AsyncConnection, agent_id: int) -> list[str]:
+    """In the caller's transaction (an agent's access being revoked): the conversations the agent
+    holds go back to the queue, at the place they first joined it, and the agent's card requests
+    end. Held by someone who can no longer act, they would reach no one: no other agent may claim,
+    release or close a held chat, and the bot does not answer it."""
+    held = (
+        await conn.execute(
+            sa.select(conversations.c.id).where(conversations.c.state == "agent", conversations.c.agent_id == agent_id)
+        )
+    ).scalars().all()
+    for conversation_id in held:
+        await _end_payment_requests(conn, conversation_id)
+        await conn.execute(
+            conversations.update()
+            .where(conversations.c.id == conversation_id)
+            .values(
+                state="queued", agent_id=None, handoff_reason=AGENT_REVOKED,
+                handoff_detail="the agent who had this chat lost access", updated_at=_now(),
+                queued_at=sa.func.coalesce(conversations.c.queued_at, _now()),
+            )
+        )
+        await append_event(conn, conversation_id, "handoff.requested", {"reason": AGENT_REVOKED})
+    return list(held)
+
+
 async def _end_payment_requests(conn: AsyncConnection, conversation_id: str) -> None:
     """A card asked for by the person who held the conversation is no longer wanted once it leaves
     their hands: a card sent after that would reach nobody (the form says so with a 409)."""

@@ -429,6 +429,32 @@ def test_revoking_through_the_admin_api_ends_the_agents_console_sessions(client,
     assert client.get("/v1/agent/queue", headers=cookie_only(client, secret)).status_code == 401
 
 
+def test_the_chats_a_revoked_agent_held_go_back_to_the_queue_and_its_card_request_ends(client, alice, root, settings):
+    # they had stayed held by carol: no one could claim, release or close them, the bot did not
+    # answer, and a card sent to her request was accepted into a chat nobody could act on
+    carol = create_agent(settings, "carol")
+    waiting, held = start_conversation(client), start_conversation(client)
+    for customer in (waiting, held):
+        customer.say(OFF_TOPIC)
+    assert client.post(f"/v1/agent/conversations/{held.id}/claim", headers=carol).status_code == 200
+    made = client.post(f"/v1/agent/conversations/{held.id}/payment-requests", json={}, headers=carol)
+    assert made.status_code == 201
+    carol_id = client.get("/v1/agent/me", headers=carol).json()["id"]
+
+    assert client.post(f"/v1/admin/agents/{carol_id}/revoke", headers=root).status_code == 200
+    view = held.conversation()
+    assert view["state"] == "queued" and view["agent"] is None and view["payment_request"] is None
+    queue = client.get("/v1/agent/queue", headers=alice).json()["conversations"]
+    assert [c["id"] for c in queue] == [waiting.id, held.id]  # the place it first had in the queue
+    assert queue[1]["handoff_reason"] == "agent_revoked"
+    card = {"number": "4111 1111 1111 1111", "expiry": "12/29", "cvc": "737"}
+    late = client.post(f"/v1/conversations/{held.id}/payment-requests/{made.json()['id']}/card", json=card, headers=held.auth)
+    assert late.status_code == 409
+    assert client.post(f"/v1/agent/conversations/{held.id}/claim", headers=alice).status_code == 200
+    figures = client.get(f"/v1/admin/conversations/{held.id}/metrics", headers=root).json()
+    assert figures["agents"] == [carol_id, client.get("/v1/agent/me", headers=alice).json()["id"]] and figures["handoffs"] == 2
+
+
 def test_an_admin_signed_in_by_cookie_needs_the_csrf_token_too(client, root):
     csrf = sign_in(client, root)["csrf_token"]
     assert client.get("/v1/admin/agents").status_code == 200

@@ -47,6 +47,7 @@ async def revoke_agent(agent_id: RowId, admin: CurrentAdmin, services: ServicesD
     event streams, on every worker."""
     revoked = await agents.revoke(services.engine, agent_id, by=_actor(admin))
     await services.notifier.credentials_changed()
+    await services.notifier.publish()  # the chats it held are back in the queue
     return AgentAdminView.of(revoked)
 
 

@@ -18,7 +18,7 @@
     customer_request: 'customer asked for a person', low_confidence: 'low confidence',
     repeated_low_confidence: 'two doubtful answers in a row', repeats_last_reply: 'the answer repeated the last reply',
     escalation: 'escalation rule',
-    assistant_unavailable: 'assistant unavailable',
+    assistant_unavailable: 'assistant unavailable', agent_revoked: 'the agent who had it lost access',
   };
   const reasonLabel = (reason) => REASONS[reason] || reason;
 
