@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import audit
 from api.auth import hash_token, new_token
-from api.conversations import Agent, requeue_held_by
+from api.conversations import Agent
 from api.db import agent_sessions, agents
 from api.errors import Conflict, Invalid, NotFound
+from api.held_chats import requeue_held_by
 
 CLI = audit.Actor(audit.CLI)  # who acts when `switchboard agent …` runs on the server
 

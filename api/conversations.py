@@ -23,9 +23,10 @@ from api import bot_turns as turns
 from api.auth import hash_token, new_token
 from api.background import Background
 from api.conversation_reads import Agent, Conversation, ConversationReads
-from api.db import agents, conversations, messages, payment_requests
+from api.db import agents, conversations, messages
 from api.errors import Conflict, Invalid, NotFound
 from api.events import LocalNotifier, append_event
+from api.held_chats import end_payment_requests
 from api.masking import mask_card_numbers
 from api.plain_text import shows_nothing, without_controls
 from api.presence import anyone_online_in
@@ -324,7 +325,7 @@ class ConversationService(ConversationReads):
                     answered_through=sa.func.coalesce(said, conversations.c.answered_through),
                 )
             )
-            await _end_payment_requests(conn, conversation_id)
+            await end_payment_requests(conn, conversation_id)
             await append_event(conn, conversation_id, "conversation.released", {"agent": {"id": agent.id, "name": agent.name}})
             await audit.record(conn, "conversation.release", _actor(agent), conversation_id=conversation_id)
         await self.notifier.publish()
@@ -344,7 +345,7 @@ class ConversationService(ConversationReads):
             )
             closed = result.first() is not None
             if closed:
-                await _end_payment_requests(conn, conversation_id)
+                await end_payment_requests(conn, conversation_id)
                 await append_event(conn, conversation_id, "conversation.closed", {"agent": {"id": agent.id, "name": agent.name}})
                 await audit.record(conn, "conversation.close", _actor(agent), conversation_id=conversation_id)
         current = await self.get(conversation_id)  # after the transaction: one connection at a time
@@ -461,44 +462,6 @@ async def _when_they_reply(conn: AsyncConnection, handoff_text: str) -> str:
     if await anyone_online_in(conn):
         return handoff_text
     return handoff_text.replace(REPLY_SOON, REPLY_LATER)
-
-
-AGENT_REVOKED = "agent_revoked"  # the handoff reason of a chat whose agent lost access
-
-
-async def requeue_held_by(conn: AsyncConnection, agent_id: int) -> list[str]:
-    """In the caller's transaction (an agent's access being revoked): the conversations the agent
-    holds go back to the queue, at the place they first joined it, and the agent's card requests
-    end. Held by someone who can no longer act, they would reach no one: no other agent may claim,
-    release or close a held chat, and the bot does not answer it."""
-    held = (
-        await conn.execute(
-            sa.select(conversations.c.id).where(conversations.c.state == "agent", conversations.c.agent_id == agent_id)
-        )
-    ).scalars().all()
-    for conversation_id in held:
-        await _end_payment_requests(conn, conversation_id)
-        await conn.execute(
-            conversations.update()
-            .where(conversations.c.id == conversation_id)
-            .values(
-                state="queued", agent_id=None, handoff_reason=AGENT_REVOKED,
-                handoff_detail="the agent who had this chat lost access", updated_at=_now(),
-                queued_at=sa.func.coalesce(conversations.c.queued_at, _now()),
-            )
-        )
-        await append_event(conn, conversation_id, "handoff.requested", {"reason": AGENT_REVOKED})
-    return list(held)
-
-
-async def _end_payment_requests(conn: AsyncConnection, conversation_id: str) -> None:
-    """A card asked for by the person who held the conversation is no longer wanted once it leaves
-    their hands: a card sent after that would reach nobody (the form says so with a 409)."""
-    await conn.execute(
-        payment_requests.update()
-        .where(payment_requests.c.conversation_id == conversation_id, payment_requests.c.status == "pending")
-        .values(status="cancelled", completed_at=_now())
-    )
 
 
 def _actor(agent: Agent) -> audit.Actor:

@@ -1,0 +1,54 @@
+"""What happens to a chat when it leaves the person who held it: the card they asked for is no
+longer wanted, and the chats of an agent whose access is revoked go back to the queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.db import conversations, payment_requests
+from api.events import append_event
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+AGENT_REVOKED = "agent_revoked"  # the handoff reason of a chat whose agent lost access
+
+
+async def requeue_held_by(conn: AsyncConnection, agent_id: int) -> list[str]:
+    """In the caller's transaction (an agent's access being revoked): the conversations the agent
+    holds go back to the queue, at the place they first joined it, and the agent's card requests
+    end. Held by someone who can no longer act, they would reach no one: no other agent may claim,
+    release or close a held chat, and the bot does not answer it."""
+    held = (
+        await conn.execute(
+            sa.select(conversations.c.id).where(conversations.c.state == "agent", conversations.c.agent_id == agent_id)
+        )
+    ).scalars().all()
+    for conversation_id in held:
+        await end_payment_requests(conn, conversation_id)
+        await conn.execute(
+            conversations.update()
+            .where(conversations.c.id == conversation_id)
+            .values(
+                state="queued", agent_id=None, handoff_reason=AGENT_REVOKED,
+                handoff_detail="the agent who had this chat lost access", updated_at=_now(),
+                queued_at=sa.func.coalesce(conversations.c.queued_at, _now()),
+            )
+        )
+        await append_event(conn, conversation_id, "handoff.requested", {"reason": AGENT_REVOKED})
+    return list(held)
+
+
+async def end_payment_requests(conn: AsyncConnection, conversation_id: str) -> None:
+    """A card asked for by the person who held the conversation is no longer wanted once it leaves
+    their hands: a card sent after that would reach nobody (the form says so with a 409)."""
+    await conn.execute(
+        payment_requests.update()
+        .where(payment_requests.c.conversation_id == conversation_id, payment_requests.c.status == "pending")
+        .values(status="cancelled", completed_at=_now())
+    )
