@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.plain_text import without_controls
+
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -13,9 +15,10 @@ class ChatMessage(BaseModel):
     content: str | list[dict] | None = None
 
     def text(self) -> str:
+        """Its text, less control characters and lone surrogates (api/plain_text.py)."""
         if isinstance(self.content, list):  # content parts: keep the text ones
-            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text").strip()
-        return (self.content or "").strip()
+            return without_controls(" ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")).strip()
+        return without_controls(self.content or "").strip()
 
 
 class ChatCompletionIn(BaseModel):

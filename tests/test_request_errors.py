@@ -74,3 +74,12 @@ def test_a_validation_error_names_the_field_and_the_rule_without_the_value(clien
     errors = refused.json()["detail"]
     assert {tuple(e["loc"]) for e in errors} == {("body", "score"), ("body", "comment")}
     assert all(set(e) == {"type", "loc", "msg"} for e in errors) and "secret words" not in refused.text
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_chat_completion_of_only_a_lone_surrogate_is_refused_not_a_500(client, stream):
+    body = '{"model": "switchboard", "stream": %s, "messages": [{"role": "user", "content": "\\udfff"}]}' % str(stream).lower()
+    response = client.post("/v1/chat/completions", content=body, headers=JSON)
+    assert response.status_code == 422 and "user's question" in response.text
+    asked = '{"model": "switchboard", "messages": [{"role": "user", "content": "How do I reset my password?\\ud800"}]}'
+    assert client.post("/v1/chat/completions", content=asked, headers=JSON).status_code == 200
