@@ -3,8 +3,8 @@
 What is masked:
 
 - A card number: 13 to 19 digits that pass the Luhn check, written whole or in groups joined by
-  a short run (up to four characters) of spaces, tabs, newlines, dashes, dots, commas,
-  underscores or slashes. It becomes "•••• •••• •••• 1111" (its last four digits).
+  a short run (up to four characters) of spaces (no-break and thin ones too), tabs, newlines,
+  dashes (en, em, minus), dots, commas, semicolons, underscores or slashes. It becomes "•••• •••• •••• 1111" (its last four digits).
 - A security code wherever the message names one ("cvc 123", "CVV: 1234", "cvv2 123",
   "security code is 123", "CID 1234"): its digits become "•".
 - An expiry date, but only in a message that also carries a card number (masked or not) or a
@@ -30,7 +30,9 @@ import re
 from collections.abc import Iterator
 
 MASK = "•"
-_SEPARATOR = r"[ \t\r\n.,_/-]{1,4}"
+_SPACES = " \t\r\n\u00a0\u2007\u2009\u202f\u3000"  # with the no-break, figure, thin and ideographic spaces
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, en and em dashes, the minus sign
+_SEPARATOR = "[" + "".join(re.escape(ch) for ch in f"{_SPACES}.,;_/{_DASHES}") + "]{1,4}"
 _DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATOR}\d+)*")
 _GROUP = re.compile(r"\d+")
 _JOINED_BEFORE = re.compile(r"(?:[^\W_]|[^\W_][-_/]|\+)$")
@@ -132,8 +134,8 @@ def _card_from(value: str, groups: list[tuple[int, int]], first: int) -> int | N
 
 
 def _joint_kind(separator: str) -> str | None:
-    """What joins two groups: spaces and dashes are one kind; ".", ",", "_" and "/" each another."""
-    marks = set(separator) - set(" \t\r\n")
-    if marks <= {"-"}:
+    """What joins two groups: spaces and dashes are one kind; ".", ",", ";", "_" and "/" each another."""
+    marks = set(separator) - set(_SPACES)
+    if marks <= set(_DASHES):
         return "-"
     return marks.pop() if len(marks) == 1 else None

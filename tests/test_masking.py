@@ -24,10 +24,12 @@ MASKED = "•••• •••• •••• 1111"
     "typed",
     [
         "4111.1111.1111.1111", "4111_1111_1111_1111", "4111/1111/1111/1111", "4111 - 1111 - 1111 - 1111",
-        "4111,1111,1111,1111", "4111, 1111, 1111, 1111",
+        "4111,1111,1111,1111", "4111, 1111, 1111, 1111", "4111;1111;1111;1111",
+        "4111\u00a01111\u00a01111\u00a01111", "4111\u202f1111\u20091111\u30001111",  # no-break, thin, ideographic
+        "4111\u20131111\u20131111\u20131111", "4111 \u2014 1111 \u2014 1111 \u2014 1111", "4111\u22121111\u22121111\u22121111",
     ],
 )
-def test_a_card_number_split_by_dots_commas_underscores_or_slashes_is_masked(typed):
+def test_a_card_number_split_by_any_kind_of_space_dash_or_punctuation_is_masked(typed):
     assert mask_card_numbers(f"my card is {typed}, thanks") == f"my card is {MASKED}, thanks"
 
 
