@@ -84,3 +84,19 @@ def test_the_servers_refusal_of_a_field_names_that_field(customer, http):
     form.locator('[data-testid="payment-submit"]').click()
     expect(form.locator('[data-testid="payment-error"]')).to_have_text("Enter the security code (CVC).")
     expect(form.get_by_label("CVC")).to_have_attribute("aria-invalid", "true")
+
+
+def test_a_card_sent_after_the_request_ended_is_wiped_from_the_form(customer):
+    """A late card (the agent let the chat go while the customer typed; the closing event not yet
+    arrived) got 409, and the form kept the number on screen with "Send" enabled again."""
+    customer.route(CARD_URL, lambda route: route.fulfill(
+        status=409, content_type="application/json",
+        body=json.dumps({"detail": "this payment request is no longer open; nothing was stored"}),
+    ))
+    form = customer.locator('[data-testid="payment-form"]')
+    fill_card(customer, "4111111111111111")
+    form.locator('[data-testid="payment-submit"]').click()
+    expect(form.locator('[data-testid="payment-error"]')).to_contain_text("no longer open")
+    for label in ("Card number", "Expiry (MM/YY)", "CVC"):
+        expect(form.get_by_label(label)).to_have_value("")
+    expect(form.locator('[data-testid="payment-submit"]')).to_be_disabled()

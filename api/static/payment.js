@@ -105,6 +105,12 @@
         await send(requestId, card);
         hide();
       } catch (e) {
+        if (e.status === 409) { // the request is over (answered, replaced, or the agent let the chat go)
+          requestId = null;
+          clear(); // the card is not wanted: none of it stays on screen
+          showProblem(refusal(e));
+          return; // the form stays to say so, with nothing to send; Cancel closes it
+        }
         submit.disabled = false;
         fields.cvc.value = ''; // never kept after a refusal: typed again with the corrected card
         showProblem(refusal(e));
