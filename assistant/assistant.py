@@ -248,7 +248,8 @@ class Assistant:
         if decision == "send" and not repeats:
             return Reply(text=text, sources=[_source(h) for h in cited], **shared)
         reason: HandoffReason = "repeats_last_reply" if decision == "send" else decision
-        detail = f"confidence {score:.2f} (threshold {self.policy.threshold:.2f})"
+        # three decimals: 0.8468 against 0.85 read "confidence 0.85 (threshold 0.85)"
+        detail = f"confidence {score:.3f} (threshold {self.policy.threshold:.3f})"
         if reason == "repeated_low_confidence":
             detail = f"second doubtful reply in a row: {detail}"
         elif reason == "repeats_last_reply":

@@ -219,6 +219,7 @@ def test_two_doubtful_answers_in_a_row_hand_off_even_above_the_threshold(setting
     second = a.reply("How long does the reset link work?", [("user", "How do I reset my password?"), ("agent", first.text)],
                      previous_confidence=first.confidence)
     assert second.handoff and second.handoff_reason == "repeated_low_confidence" and second.draft
+    assert second.handoff_detail.startswith("second doubtful reply in a row: confidence 0.550 (threshold 0.500)")
 
 
 def test_a_confident_answer_after_a_doubtful_one_is_sent(settings, kb):
