@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.conversation_reads import has_lines
 from api.db import agents, conversations, messages, ratings
 from api.service_metrics import waiting_since
 
@@ -48,7 +49,8 @@ class Telemetry:
     async def render(self, engine: AsyncEngine) -> bytes:
         async with engine.connect() as conn:
             by_state = dict((await conn.execute(
-                sa.select(conversations.c.state, sa.func.count()).group_by(conversations.c.state))).all())
+                sa.select(conversations.c.state, sa.func.count()).where(has_lines())  # not one where nothing was said
+                .group_by(conversations.c.state))).all())
             by_role = dict((await conn.execute(
                 sa.select(messages.c.role, sa.func.count()).group_by(messages.c.role))).all())
             by_reason = dict((await conn.execute(

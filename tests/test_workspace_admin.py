@@ -298,6 +298,7 @@ def test_prometheus_metrics_count_what_the_database_holds(client, alice):
     handed.say(OFF_TOPIC)
     client.post(f"/v1/agent/conversations/{handed.id}/claim", headers=alice)
     client.put(f"/v1/conversations/{answered.id}/rating", json={"score": 5}, headers=answered.auth)
+    assert start_conversation(client).say("word " * 1000).status_code == 422  # nothing said: not counted
 
     response = client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
