@@ -62,7 +62,7 @@ class ServiceMetrics:
     handed_off: int  # of those, how many went to the agent queue
     handoff_rate: float | None
     handoffs_by_reason: dict[str, int]
-    answered_by_bot_alone: int  # had a bot answer and never went to a person
+    answered_by_bot_alone: int  # the bot sent an answer from the knowledge base, and it never went to a person
     first_response: Durations  # customer's first line -> the first reply, from the bot or a person
     agent_first_response: Durations  # conversation handed off -> the first message of a person
     satisfaction: Satisfaction
@@ -119,6 +119,13 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
                 .order_by(events.c.id)
             )
         ).all()
+        scored = {  # conversations with an answer the bot sent from the knowledge base (not a greeting)
+            cid for cid, signals in await conn.execute(
+                sa.select(messages.c.conversation_id, messages.c.signals).where(
+                    messages.c.role == "bot", messages.c.handoff.is_(False), messages.c.conversation_id.in_(window_ids)
+                )
+            ) if signals is not None
+        }
         agent_lines = (
             await conn.execute(
                 sa.select(messages.c.conversation_id, messages.c.created_at)
@@ -177,7 +184,7 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
             agent_first[conversation_id] = (aware(at) - handed).total_seconds()
 
     bot_alone = sum(
-        1 for cid, by_role in first_by_role.items() if "bot" in by_role and cid not in first_handoff and "agent" not in by_role
+        1 for cid, by_role in first_by_role.items() if cid in scored and cid not in first_handoff and "agent" not in by_role
     )
     claimed_by = {(cid, (data or {}).get("agent", {}).get("id")) for cid, data in claims}
     handled: Counter[int] = Counter(int(agent_id) for _, agent_id in claimed_by if agent_id is not None)
