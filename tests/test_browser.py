@@ -657,6 +657,7 @@ def test_an_admin_reads_the_dashboard_and_an_agent_has_none(customer, new_contex
 
 def test_returning_the_chat_to_the_bot_takes_back_the_card_form(customer, console):
     ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")  # the conversation is saved
     conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
     console.locator("#claim-button").click()
     expect(console.locator("#conversation-state")).to_have_text("agent")
