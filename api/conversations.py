@@ -234,6 +234,8 @@ class ConversationService(ConversationReads):
     async def claim(self, conversation_id: str, agent: Agent) -> Conversation:
         """The agent takes the conversation: 409 if another agent has it, it is closed, or the agent
         already holds as many chats as one person can work at once."""
+        if (await self.get(conversation_id)).state == "closed":  # said first: no chat limit makes it claimable
+            raise Conflict("conversation is closed")
         async with self.engine.begin() as conn:
             await self._within_chat_limit(conn, conversation_id, agent)
             result = await conn.execute(

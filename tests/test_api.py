@@ -137,6 +137,10 @@ def test_an_agent_holds_at_most_the_configured_number_of_chats(data_dir, kb):
         assert claim(chats[2]).status_code == 200
         session = client.post("/v1/agent/session", json={"token": alice["Authorization"].split()[1]}).json()
         assert session["max_chats"] == 2
+        # at the limit, a reply to a closed chat is refused for being closed, not for the limit
+        assert claim(chats[0]).json()["detail"] == "conversation is closed"
+        late = client.post(f"/v1/agent/conversations/{chats[0].id}/messages", json={"text": "one more thing"}, headers=alice)
+        assert late.status_code == 409 and late.json()["detail"] == "conversation is closed"
 
 
 def test_agent_can_take_over_a_conversation_the_bot_is_handling(client, alice):
