@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.agents import create_or_rotate
+from api.conversations import ConversationService
 from api.db import open_database
+from api.events import LocalNotifier
 from knowledge import Settings
 
 ANSWERABLE = "How do I reset my password?"
@@ -58,3 +61,20 @@ def create_agents(settings: Settings, names: list[str], role: str | None = None)
             await engine.dispose()
 
     return [{"Authorization": f"Bearer {token}"} for token in asyncio.run(create())]
+
+
+def run_service(url: str, scenario: Callable[[ConversationService], Awaitable[None]], max_agent_chats: int = 4) -> None:
+    """Run `scenario` against a conversation service over the database at `url`, then shut both down."""
+
+    async def main() -> None:
+        engine = await open_database(url)
+        service = ConversationService(
+            engine=engine, notifier=LocalNotifier(), max_message_chars=4000, max_agent_chats=max_agent_chats
+        )
+        try:
+            await scenario(service)
+        finally:
+            await service.shutdown()
+            await engine.dispose()
+
+    asyncio.run(main())

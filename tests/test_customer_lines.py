@@ -18,6 +18,8 @@ from api.db import messages, open_database
 from api.events import LocalNotifier
 from assistant import Reply
 
+from .api_helpers import run_service
+
 
 class HeldAnswers:
     """An answer function that records each question and, when held, waits to be released."""
@@ -39,16 +41,7 @@ class HeldAnswers:
 
 
 def run(tmp_path: Path, scenario: Callable[[ConversationService], Awaitable[None]]) -> None:
-    async def main() -> None:
-        engine = await open_database(f"sqlite:///{tmp_path / 'chat.db'}")
-        service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000)
-        try:
-            await scenario(service)
-        finally:
-            await service.shutdown()
-            await engine.dispose()
-
-    asyncio.run(main())
+    run_service(f"sqlite:///{tmp_path / 'chat.db'}", scenario)
 
 
 async def transcript(service: ConversationService, conversation_id: str) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ from api.events import LocalNotifier, events_after
 from api.idle_close import close_idle
 from assistant import Reply
 
-from .api_helpers import ANSWERABLE, start_conversation
+from .api_helpers import ANSWERABLE, run_service, start_conversation
 from .conftest import make_settings
 
 DAY = timedelta(hours=24)
@@ -36,16 +36,7 @@ async def _hand_off(*_args, **_kwargs) -> Reply:
 
 
 def run(tmp_path: Path, scenario: Callable[[ConversationService], Awaitable[None]], url: str | None = None) -> None:
-    async def main() -> None:
-        engine = await open_database(url or f"sqlite:///{tmp_path / 'desk.db'}")
-        service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000, max_agent_chats=10)
-        try:
-            await scenario(service)
-        finally:
-            await service.shutdown()
-            await engine.dispose()
-
-    asyncio.run(main())
+    run_service(url or f"sqlite:///{tmp_path / 'desk.db'}", scenario, max_agent_chats=10)
 
 
 def test_a_conversation_the_bot_answered_closes_a_day_after_its_last_line_and_counts_as_resolved_by_the_bot(tmp_path):
