@@ -186,6 +186,12 @@ def figures(timeline: Timeline, now: datetime) -> ConversationMetrics:
     )
 
 
+def knowledge_answer(role: str, handoff: bool, signals: dict | None) -> bool:
+    """A stored line is an answer the bot sent from the knowledge base: scored (a greeting or a
+    question back has no signals) and not held back for a person."""
+    return role == "bot" and not handoff and signals is not None
+
+
 def _change(type_: str, data: dict | None, at: datetime) -> Change:
     if type_ == HANDOFF:
         return Change(type_, aware(at), reason=str((data or {}).get("reason") or "unknown"))
@@ -211,7 +217,7 @@ async def timelines(conn: AsyncConnection, ids: sa.Select | Iterable[str]) -> di
         .where(messages.c.conversation_id.in_(ids))
         .order_by(messages.c.id)
     ):
-        answer = role == "bot" and not handoff and signals is not None
+        answer = knowledge_answer(role, handoff, signals)
         lines.setdefault(cid, []).append(Line(role, aware(at), answer=answer, flagged=mid in flagged))
     changes: dict[str, list[Change]] = {}
     for cid, type_, data, at in await conn.execute(

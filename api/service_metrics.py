@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.bot_turns import aware
+from api.conversation_figures import knowledge_answer
 from api.conversation_reads import has_lines
 from api.db import agents, conversations, events, messages, ratings
 from api.presence import effectively_online
@@ -120,11 +121,11 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
             )
         ).all()
         scored = {  # conversations with an answer the bot sent from the knowledge base (not a greeting)
-            cid for cid, signals in await conn.execute(
-                sa.select(messages.c.conversation_id, messages.c.signals).where(
-                    messages.c.role == "bot", messages.c.handoff.is_(False), messages.c.conversation_id.in_(window_ids)
+            cid for cid, role, handoff, signals in await conn.execute(
+                sa.select(messages.c.conversation_id, messages.c.role, messages.c.handoff, messages.c.signals).where(
+                    messages.c.role == "bot", messages.c.conversation_id.in_(window_ids)
                 )
-            ) if signals is not None
+            ) if knowledge_answer(role, handoff, signals)
         }
         agent_lines = (
             await conn.execute(
