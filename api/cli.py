@@ -244,13 +244,16 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     except SystemExit as e:
         if e.code:
             raise
-    token, _ = asyncio.run(_create_agent(settings, "demo", "admin"))
+    from api.demo_agent import demo_token, token_path
+
+    token, new = asyncio.run(_with_engine(settings, lambda engine: demo_token(engine, settings)))
     base = f"http://{host}:{port}"
     click.echo(
         f"\nSwitchboard is starting.\n"
         f"  customer chat:  {base}/\n"
         f"  agent console:  {base}/agent\n"
-        f"  demo agent token (paste it into the console):\n  {token}\n",
+        f"  demo agent token (paste it into the console; {'new' if new else 'the same as last time'}, kept in {token_path(settings)}):\n"
+        f"  {token}\n",
     )
     sys.stdout.flush()
     ctx.invoke(serve, host=host, port=port)
