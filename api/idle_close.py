@@ -59,7 +59,8 @@ async def close_idle(engine: AsyncEngine, notifier: LocalNotifier, idle: timedel
                 ).first()
                 if done is None:  # the customer wrote, or another worker closed it, meanwhile
                     continue
-                detail = {"reason": "inactive", "idle_hours": round(idle.total_seconds() / 3600, 2)}
+                seconds = idle.total_seconds()
+                detail = {"reason": "inactive", "idle_hours": round(seconds / 3600, 2), "idle_seconds": round(seconds)}
                 await append_event(conn, conversation_id, "conversation.closed", {"agent": None, **detail})
                 await audit.record(conn, "conversation.close", SYSTEM, conversation_id=conversation_id, detail=detail)
             batch.append(conversation_id)

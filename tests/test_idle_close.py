@@ -51,7 +51,9 @@ def test_a_conversation_the_bot_answered_closes_a_day_after_its_last_line_and_co
         assert await close_idle(service.engine, service.notifier, DAY, now=now + DAY + timedelta(minutes=1)) == [conversation_id]
         assert (await service.get(conversation_id)).state == "closed"
         closed = [e for e in await events_after(service.engine, 0) if e.type == "conversation.closed"]
-        assert [(e.conversation_id, e.data["agent"], e.data["reason"]) for e in closed] == [(conversation_id, None, "inactive")]
+        assert [(e.conversation_id, e.data["agent"], e.data["reason"], e.data["idle_seconds"]) for e in closed] == [
+            (conversation_id, None, "inactive", 24 * 3600)
+        ]
         [entry] = await audit.entries(service.engine, action="conversation.close")
         assert entry.actor == "system" and entry.conversation_id == conversation_id
         assert (await conversation_metrics(service.engine, conversation_id, now=now + 2 * DAY)).resolved_by_bot

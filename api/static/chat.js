@@ -11,7 +11,7 @@
   const $ = (id) => document.getElementById(id);
   const ui = {
     status: $('chat-status'), handoff: $('handoff-button'), scroll: $('chat-scroll'),
-    welcome: $('chat-welcome'), list: $('messages'), notice: $('closed-notice'),
+    welcome: $('chat-welcome'), list: $('messages'), notice: $('closed-notice'), closedText: $('closed-text'),
     newConv: $('new-conversation'), form: $('chat-form'), input: $('chat-input'),
     send: $('chat-send'), error: $('chat-error'), typing: $('chat-typing'), connection: $('chat-connection'),
   };
@@ -81,6 +81,15 @@
     }
   }
 
+  // What the closed notice says: why, when the service closed it for idling (api/idle_close.py).
+  const CLOSED = 'This conversation has been closed.';
+  function closedText(d) {
+    const s = d && d.reason === 'inactive' ? Number(d.idle_seconds) : 0;
+    if (!(s > 0)) return CLOSED;
+    const [n, unit] = s >= 3600 ? [Math.round(s / 3600), 'hour'] : s >= 60 ? [Math.round(s / 60), 'minute'] : [Math.round(s), 'second'];
+    return `This conversation was closed after ${n} ${unit}${n === 1 ? '' : 's'} without a new message.`;
+  }
+
   function setState(next, agent) {
     if (next !== 'bot') typing(false);
     state = next;
@@ -147,6 +156,7 @@
     creating = null;
     store.clear();
     transcript.clear();
+    ui.closedText.textContent = CLOSED;
     setState('bot');
   }
 
@@ -219,7 +229,7 @@
       'handoff.requested': () => { setState('queued'); sync(); }, // sync: is anyone online to take it?
       'conversation.claimed': (d) => setState('agent', d.agent),
       'conversation.released': () => { setState('bot'); payment.hide(); }, // the agent's card request ends with their hold
-      'conversation.closed': () => { setState('closed'); payment.hide(); },
+      'conversation.closed': (d) => { ui.closedText.textContent = closedText(d); setState('closed'); payment.hide(); },
       'payment.requested': (d) => payment.show(d.request),
       'payment.received': () => payment.hide(),
     };
