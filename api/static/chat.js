@@ -28,7 +28,9 @@
 
   // ---------- helpers ----------
   class ApiError extends Error { // detail: the server's own (a 422's list names the fields)
-    constructor(status, message, detail) { super(message); this.status = status; this.detail = detail; }
+    constructor(status, message, detail, retryAfter) {
+      super(message); this.status = status; this.detail = detail; this.retryAfter = retryAfter;
+    }
   }
 
   function detailText(data, status) {
@@ -53,7 +55,10 @@
     }
     let data = null;
     try { data = await res.json(); } catch (_) { /* empty or non-JSON body */ }
-    if (!res.ok) throw new ApiError(res.status, detailText(data, res.status), data && data.detail);
+    if (!res.ok) {
+      const wait = Number(res.headers.get('Retry-After')); // seconds (a 429, a 503)
+      throw new ApiError(res.status, detailText(data, res.status), data && data.detail, wait > 0 ? wait : undefined);
+    }
     return data;
   }
 
@@ -272,7 +277,7 @@
     line.li.dataset.status = status;
     const delivery = line.li.querySelector('.msg__delivery');
     delivery.replaceChildren();
-    if (status === 'pending') delivery.append('Sending…');
+    if (status === 'pending') delivery.append(note || 'Sending…');
     if (status === 'failed') {
       delivery.append(note || 'Not sent.', ' ');
       if (outbox.includes(line)) {
@@ -317,8 +322,10 @@
     }
   }
 
+  const MAX_RATE_WAITS = 3, MAX_RATE_WAIT_SECONDS = 60;
   // true when the line is done with (stored, or refused for good); false to stop the queue.
   async function deliver(line) {
+    let waits = 0; // times the server said "too many" (429) and when to come back
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await ensureConversation();
@@ -348,7 +355,20 @@
           markLine(line, 'failed', e.message);
           return true;
         }
-        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt)); // network, 5xx, 429: try again
+        if (e.status === 429 && waits < MAX_RATE_WAITS) { // too fast: wait as long as the server says, then send
+          waits += 1;
+          attempt -= 1;
+          const seconds = Math.min(Math.ceil(e.retryAfter || 1), MAX_RATE_WAIT_SECONDS);
+          outbox.forEach((l) => markLine(l, 'pending', `Too many messages at once: sending in ${seconds} s…`));
+          await new Promise((r) => setTimeout(r, seconds * 1000));
+          outbox.forEach((l) => markLine(l, 'pending'));
+          continue;
+        }
+        if (e.status === 429) { // still refused after waiting: the server's reason, and Retry
+          outbox.forEach((l) => markLine(l, 'failed', `Not sent: ${e.message}.`));
+          return false;
+        }
+        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt)); // network, 5xx: try again
       }
     }
     // the lines behind it wait for it: not sent either, and a Retry on any sends them all in order
