@@ -165,6 +165,6 @@ def public_message(r: sa.Row) -> MessagePublic:
 def agent_message(r: sa.Row) -> AgentMessagePublic:
     """A message as agents see it: with the bot's draft and why it scored as it did."""
     return AgentMessagePublic(
-        **public_message(r).model_dump(), draft=r.draft, handoff_detail=r.handoff_detail,
+        **public_message(r).model_dump(), draft=r.draft, draft_sources=r.draft_sources or [], handoff_detail=r.handoff_detail,
         signals=r.signals, low_signals=r.low_signals or [],
     )

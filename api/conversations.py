@@ -25,6 +25,7 @@ from api.background import Background
 from api.conversation_reads import Agent, Conversation, ConversationReads
 from api.db import agents, conversations, messages
 from api.errors import Conflict, Invalid, NotFound
+from api.draft_citations import draft_sources
 from api.events import LocalNotifier, append_event
 from api.held_chats import end_payment_requests
 from api.masking import mask_card_numbers
@@ -207,6 +208,7 @@ class ConversationService(ConversationReads):
             handoff=reply.handoff,
             handoff_reason=reply.handoff_reason,
             draft=mask_card_numbers(reply.draft) if reply.draft else reply.draft,
+            draft_sources=[s.__dict__ for s in reply.draft_sources] if reply.draft else None,
             handoff_detail=reply.handoff_detail,
             signals=reply.signals,
             low_signals=reply.low_signals or None,
@@ -264,15 +266,24 @@ class ConversationService(ConversationReads):
         await self.notifier.publish()
         return current
 
-    async def agent_message(self, conversation_id: str, agent: Agent, text: str) -> AgentMessagePublic:
-        """An agent replies; replying to a conversation nobody owns takes it over."""
+    async def agent_message(
+        self, conversation_id: str, agent: Agent, text: str, draft_of: int | None = None
+    ) -> AgentMessagePublic:
+        """An agent replies; replying to a conversation nobody owns takes it over. A reply that sends
+        the bot's draft (`draft_of`, its message) cites the draft's sources (api/draft_citations.py)."""
         text = self.clean_text(text)
         current = await self.get(conversation_id)
+        if draft_of is not None:
+            async with self.engine.connect() as conn:
+                await draft_sources(conn, conversation_id, draft_of, text)  # refused before anything changes
         if not (current.state == "agent" and current.agent and current.agent.id == agent.id):
             await self.claim(conversation_id, agent)
         async with self.engine.begin() as conn:
             await self._owned(conn, conversation_id, agent)
-            message = await self._add_message(conn, conversation_id, role="agent", text=text, author=agent.name)
+            sources = await draft_sources(conn, conversation_id, draft_of, text) if draft_of is not None else []
+            message = await self._add_message(
+                conn, conversation_id, role="agent", text=text, author=agent.name, sources=sources
+            )
             await audit.record(
                 conn, "conversation.reply", _actor(agent), conversation_id=conversation_id, detail={"message_id": message.id}
             )

@@ -71,6 +71,7 @@ messages = sa.Table(
     sa.Column("handoff", sa.Boolean, nullable=False, default=False),
     sa.Column("handoff_reason", sa.String(40)),
     sa.Column("draft", sa.Text),  # the bot's unsent answer on a low-confidence handoff (agents only)
+    sa.Column("draft_sources", sa.JSON),  # agents only: what the draft cites, its [n] markers in order
     sa.Column("handoff_detail", sa.Text),  # agents only: why the bot handed off
     sa.Column("signals", sa.JSON),  # agents only: the confidence signals of a bot answer
     sa.Column("low_signals", sa.JSON),  # agents only: the signals that pulled its confidence down

@@ -18,6 +18,14 @@ class MessageIn(BaseModel):
     text: str
 
 
+class AgentMessageIn(MessageIn):
+    draft_of: int | None = Field(
+        None, ge=1, le=2**31 - 1,
+        description="The bot message whose unsent draft this reply sends: the reply cites the draft's "
+        "sources, as long as its text keeps one of their [n] markers.",
+    )
+
+
 class CustomerMessageIn(MessageIn):
     client_id: str | None = Field(
         None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
@@ -59,6 +67,7 @@ class AgentMessagePublic(MessagePublic):
     """Agents also see what the bot would have said before it handed off, and why it scored as it did."""
 
     draft: str | None
+    draft_sources: list[SourcePublic] = []  # what the draft's [n] markers cite, in order
     handoff_detail: str | None = None
     signals: dict[str, float] | None = None
     low_signals: list[str] = []

@@ -555,6 +555,12 @@ def test_one_key_sends_the_bots_draft_and_arrow_up_edits_it_first(customer, cons
     composer.fill("")
     composer.press("Enter")  # with the box empty, Enter sends the draft as it is (taking the chat over)
     expect(messages(customer, "agent").locator(".msg__text")).to_have_text([draft_text])
+    # what the draft's [1] points to goes with it
+    draft_sources = console.locator('[data-testid="draft"] [data-testid="sources"] li')
+    expect(draft_sources.first).to_be_visible()
+    titles = draft_sources.evaluate_all("items => items.map((li) => li.firstChild.textContent)")
+    for title in titles:
+        expect(messages(customer, "agent").locator('[data-testid="sources"]')).to_contain_text(title)
     expect(customer.locator("#chat-status")).to_have_text("alice joined")
     composer.press("Enter")  # a person has spoken since: no draft is pending any more
     expect(console.locator("#action-error")).to_contain_text("empty")
@@ -575,6 +581,11 @@ def test_enter_does_not_send_a_draft_the_customer_has_written_past(customer, con
     expect(messages(customer, "agent")).to_have_count(0)
     composer.press("ArrowUp")  # still there to edit
     expect(composer).to_have_value(draft_text)
+    composer.press("End")
+    composer.type(" As for the double charge, I'll check it now.")
+    composer.press("Enter")  # the edited draft still cites what its [1] points to
+    expect(messages(customer, "agent").locator(".msg__text")).to_contain_text(["I'll check it now."])
+    expect(messages(customer, "agent").locator('[data-testid="sources"]')).to_be_visible()
 
 
 def test_an_agent_flags_a_bad_answer_with_a_note_for_the_editors(customer, console):

@@ -22,6 +22,7 @@ from api.schemas import (
     AnswerFlagIn,
     AnswerFlagPublic,
     ConversationList,
+    AgentMessageIn,
     MessageIn,
     PaymentRequestPublic,
 )
@@ -168,8 +169,8 @@ async def claim(conversation_id: str, agent: CurrentAgent, services: ServicesDep
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
-async def reply(conversation_id: str, body: MessageIn, agent: CurrentAgent, services: ServicesDep) -> AgentMessagePublic:
-    return await services.conversations.agent_message(conversation_id, agent, body.text)
+async def reply(conversation_id: str, body: AgentMessageIn, agent: CurrentAgent, services: ServicesDep) -> AgentMessagePublic:
+    return await services.conversations.agent_message(conversation_id, agent, body.text, body.draft_of)
 
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/correct", status_code=status.HTTP_201_CREATED)

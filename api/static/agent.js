@@ -23,6 +23,7 @@
   let maxChats = null;                // the most conversations this agent may hold at once
   let stream = null;                  // the live event stream (SwitchboardSSE)
   let openId = null, openConv = null; // conversation shown in the pane, and its latest state
+  let composerDraftOf = null; // the bot message whose draft the composer holds to edit (its reply cites the draft's sources)
   let busy = false;                   // an action or reply is in flight
   let openSeq = 0;                    // drops out-of-order detail responses
 
@@ -157,6 +158,7 @@
       openConv = null;
       ui.list.replaceChildren();
       ui.input.value = '';
+      composerDraftOf = null;
       showActionError('');
       updateControls();
       if (matchMedia('(max-width: 800px)').matches) ui.pane.scrollIntoView();
@@ -229,7 +231,7 @@
     list: ui.list, scroll: ui.scroll,
     actions: {
       correct: forms.toggleCorrect, flag: forms.toggleFlag,
-      sendDraft: (text) => sendText(text), editDraft: (text) => editText(text),
+      sendDraft: (text, id) => sendText(text, id), editDraft: (text, id) => editText(text, id),
       messageActions: window.SwitchboardKbDraft.create({ api, messagePath }).addButton, // "Propose as article"
     },
   });
@@ -260,19 +262,27 @@
   ui.payment.addEventListener('click', () => runAction((id) => api('POST', `${convPath(id)}/payment-requests`, {})));
 
   // Replying to an unowned conversation takes it over; refreshOpen() picks up the new state.
-  const sendText = (text) => runAction(async (id) => {
-    const msg = await api('POST', `${convPath(id)}/messages`, { text });
-    if (id === openId) { if (ui.input.value === text) ui.input.value = ''; transcript.render(msg); }
+  // draftOf: the bot message whose draft is sent, so the reply cites the draft's sources.
+  const sendText = (text, draftOf) => runAction(async (id) => {
+    const msg = await api('POST', `${convPath(id)}/messages`, draftOf ? { text, draft_of: Number(draftOf) } : { text });
+    if (id === openId) {
+      if (ui.input.value === text) { ui.input.value = ''; composerDraftOf = null; }
+      transcript.render(msg);
+    }
   });
-  const editText = (text) => { ui.input.value = text; ui.input.focus(); ui.input.setSelectionRange(text.length, text.length); };
+  const editText = (text, draftOf) => {
+    ui.input.value = text; composerDraftOf = draftOf || null;
+    ui.input.focus(); ui.input.setSelectionRange(text.length, text.length);
+  };
+  ui.input.addEventListener('input', () => { if (!ui.input.value.trim()) composerDraftOf = null; });
 
   // With the composer empty: Enter sends the bot's draft as it is, if it answers the customer's
   // latest line (one they have written past would answer an old question); Arrow-Up puts any
   // pending draft in to edit.
   const sendReply = () => {
-    if (ui.input.value.trim()) { sendText(ui.input.value); return; }
+    if (ui.input.value.trim()) { sendText(ui.input.value, composerDraftOf); return; }
     const draft = transcript.pendingDraft({ fresh: true });
-    if (draft) sendText(draft);
+    if (draft) sendText(draft.text, draft.messageId);
     else if (transcript.pendingDraft()) showActionError('The bot\'s draft answers an earlier line: press ↑ to edit it before sending.');
     else sendText(ui.input.value);
   };
@@ -342,7 +352,7 @@
   ui.replyForm.addEventListener('submit', (ev) => { ev.preventDefault(); sendReply(); });
   ui.input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendReply(); }
-    if (ev.key === 'ArrowUp' && !ui.input.value) { const draft = transcript.pendingDraft(); if (draft) { ev.preventDefault(); editText(draft); } }
+    if (ev.key === 'ArrowUp' && !ui.input.value) { const draft = transcript.pendingDraft(); if (draft) { ev.preventDefault(); editText(draft.text, draft.messageId); } }
   });
   // While the agent types a reply, the customer sees "NAME is typing…" (at most one signal every 3 s).
   let typingSent = 0;

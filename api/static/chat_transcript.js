@@ -46,7 +46,7 @@
         h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
       h('div', { className: 'msg__bubble' },
         role === 'bot' ? window.SwitchboardRichText.render(m.text) : h('p', { className: 'msg__text', textContent: m.text }),
-        role === 'bot' || isCorrection ? renderSources(m.sources) : null),
+        renderSources(m.sources)), // the bot's, a correction's, an agent's reply that sent the bot's draft
     );
     return li;
   }

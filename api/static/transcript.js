@@ -49,19 +49,22 @@
 
   const flaggedTag = () => h('span', { className: 'tag', 'data-testid': 'flagged', textContent: 'flagged as a bad answer' });
 
-  // actions: {correct(li, m), flag(li, m), sendDraft(text), editDraft(text), messageActions?(li, m)}
+  // actions: {correct(li, m), flag(li, m), sendDraft(text, messageId), editDraft(text, messageId), messageActions?(li, m)}
   function create({ list, scroll, actions }) {
     const find = (id) => list.querySelector(`[data-message-id="${CSS.escape(String(id))}"]`);
     const markCorrected = (el) => { el.classList.add('msg--corrected'); el.dataset.corrected = 'true'; };
 
-    function draftBox(draft) {
+    // The draft's [n] markers number its sources: sent or edited, the reply names its draft (m.id)
+    // so that it cites them too.
+    function draftBox(m) {
       return h('div', { className: 'msg__draft', 'data-testid': 'draft' },
-        h('p', {}, h('strong', { textContent: 'Unsent draft: ' }), draft),
+        h('p', {}, h('strong', { textContent: 'Unsent draft: ' }), m.draft),
+        renderSources(m.draft_sources),
         h('div', { className: 'msg__draft-actions' },
           h('button', { type: 'button', className: 'btn btn--primary btn--small', 'data-testid': 'send-draft',
-            textContent: 'Send draft', onclick: () => actions.sendDraft(draft) }),
+            textContent: 'Send draft', onclick: () => actions.sendDraft(m.draft, m.id) }),
           h('button', { type: 'button', className: 'btn btn--secondary btn--small', 'data-testid': 'edit-draft',
-            textContent: 'Edit draft', onclick: () => actions.editDraft(draft) })));
+            textContent: 'Edit draft', onclick: () => actions.editDraft(m.draft, m.id) })));
     }
 
     function build(m) {
@@ -87,8 +90,8 @@
           h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
         h('div', { className: 'msg__bubble' },
           role === 'bot' ? window.SwitchboardRichText.render(m.text) : h('p', { className: 'msg__text', textContent: m.text }),
-          m.draft && draftBox(m.draft), // agents only: the answer the bot held back on a low-confidence handoff
-          (role === 'bot' || isCorrection) && renderSources(m.sources),
+          m.draft && draftBox(m), // agents only: the answer the bot held back on a low-confidence handoff
+          role !== 'customer' && renderSources(m.sources), // an agent's reply cites the draft it sent
           role === 'bot' && renderSignals(m)));
       if (role === 'bot' && !isCorrection) {
         li.append(h('div', { className: 'msg__actions' },
@@ -130,7 +133,7 @@
         if (items[i].dataset.role === 'agent') return null;
         if (fresh && items[i].dataset.role === 'customer') return null;
         const draft = items[i].querySelector('[data-testid="draft"] p');
-        if (draft) return draft.textContent.replace(/^Unsent draft: /, '');
+        if (draft) return { text: draft.textContent.replace(/^Unsent draft: /, ''), messageId: items[i].dataset.messageId };
       }
       return null;
     }
