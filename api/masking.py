@@ -14,9 +14,16 @@ What is masked:
   digits. Elsewhere dates are left alone; so is "card ending 1111, exp 12/29" (last four
   digits are not a card number).
 
+Digits joined to letters, directly or by "-", "_" or "/", are often an id ("INV-0142",
+"TXN7123…"), so there a number is masked only when it is a card of a real brand: its first digits
+and length those of Visa, Mastercard, American Express, Discover, Diners Club, JCB, UnionPay or
+Maestro ("card4111…", "VISA4111…", and in languages written without spaces, "カード番号は4111…").
+Only the group that touches the letters is held to that: in "INV1043 4111 1111 1111 1111" the
+invoice number is left and the card after it masked.
+
 What is not taken for a card number, though its digits may pass the Luhn check:
 
-- digits joined to letters, directly or by "-", "_" or "/" ("INV-0142", "TXN4111…", ids);
+- an id whose digits are no card brand's;
 - a number after "+" (a phone number with its country code);
 - a group that starts with 0, a first group under four digits, or a later group under three
   (dates, times, phone numbers, IP addresses, amounts such as "1,250.00");
@@ -27,7 +34,7 @@ What is not taken for a card number, though its digits may pass the Luhn check:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 MASK = "•"
 _SPACES = " \t\r\n\u00a0\u2007\u2009\u202f\u3000"  # with the no-break, figure, thin and ideographic spaces
@@ -85,26 +92,37 @@ def _mask_secret(match: re.Match[str]) -> str:
 
 
 def _mask_cards_in_run(run: re.Match[str], text: str) -> str:
-    """A run of digit groups, each card number in it masked; left whole if it is part of an id."""
+    """A run of digit groups, each card number in it masked; one that touches letters (an id's
+    digits, perhaps) only if it is a brand's card number; none after "+" (a phone number)."""
     before, after = text[max(0, run.start() - 2) : run.start()], text[run.end() : run.end() + 2]
-    if _JOINED_BEFORE.search(before) or _JOINED_AFTER.match(after):
+    if before.endswith("+"):
         return run.group(0)
     value = run.group(0)
     groups = [(m.start(), m.end()) for m in _GROUP.finditer(value)]
+    joined_first, joined_last = bool(_JOINED_BEFORE.search(before)), bool(_JOINED_AFTER.match(after))
+
+    def accept(first: int, last: int, digits: str) -> bool:
+        touches_letters = (first == 0 and joined_first) or (last == len(groups) - 1 and joined_last)
+        return not touches_letters or is_brand_card(digits)
+
     out: list[str] = []
     done = 0
-    for first, last in _cards(value, groups):
+    for first, last in _cards(value, groups, accept):
         digits = "".join(value[s:e] for s, e in groups[first : last + 1])
         out += [value[done : groups[first][0]], f"{MASK * 4} {MASK * 4} {MASK * 4} {digits[-4:]}"]
         done = groups[last][1]
     return "".join(out) + value[done:]
 
 
-def _cards(value: str, groups: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """(first, last) group index of each card number among the groups, left to right."""
+def _cards(
+    value: str, groups: list[tuple[int, int]], accept: Callable[[int, int, str], bool]
+) -> Iterator[tuple[int, int]]:
+    """(first, last) group index of each card number among the groups that `accept` takes, left to right."""
     i = 0
     while i < len(groups):
         last = _card_from(value, groups, i)
+        if last is not None and not accept(i, last, "".join(value[s:e] for s, e in groups[i : last + 1])):
+            last = None
         if last is None:
             i += 1
         else:
@@ -131,6 +149,29 @@ def _card_from(value: str, groups: list[tuple[int, int]], first: int) -> int | N
         if len(digits) >= 13 and luhn_valid(digits):
             found[len(digits)] = i
     return next((found[n] for n in _LENGTHS if n in found), None)
+
+
+# (first digits, lowest, highest), lengths: the card brands' number ranges (ISO/IEC 7812 IINs)
+_BRANDS: tuple[tuple[tuple[int, int], range], ...] = (
+    ((4, 4), range(13, 20)),  # Visa (13, 16 and 19 in use; any of them Luhn-valid is taken)
+    ((51, 55), range(16, 17)), ((2221, 2720), range(16, 17)),  # Mastercard
+    ((34, 34), range(15, 16)), ((37, 37), range(15, 16)),  # American Express
+    ((6011, 6011), range(16, 20)), ((644, 649), range(16, 20)), ((65, 65), range(16, 20)),  # Discover
+    ((62, 62), range(16, 20)),  # UnionPay
+    ((300, 305), range(14, 20)), ((36, 36), range(14, 20)), ((38, 39), range(14, 20)),  # Diners Club
+    ((3528, 3589), range(16, 20)),  # JCB
+    ((50, 50), range(13, 20)), ((56, 58), range(13, 20)), ((63, 63), range(13, 20)), ((67, 67), range(13, 20)),  # Maestro
+)
+
+
+def is_brand_card(digits: str) -> bool:
+    """The digits (Luhn-valid already) have the first digits and length of a card brand's numbers."""
+    digits = "".join(str(int(d)) for d in digits)  # full-width and other scripts' digits too
+    for (low, high), lengths in _BRANDS:
+        width = len(str(low))
+        if len(digits) in lengths and low <= int(digits[:width]) <= high:
+            return True
+    return False
 
 
 def _joint_kind(separator: str) -> str | None:
