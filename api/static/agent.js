@@ -24,6 +24,7 @@
   let stream = null;                  // the live event stream (SwitchboardSSE)
   let openId = null, openConv = null; // conversation shown in the pane, and its latest state
   let composerDraftOf = null; // the bot message whose draft the composer holds to edit (its reply cites the draft's sources)
+  let myChats = new Set(); // ids of the conversations this agent holds, as the live list last said
   let busy = false;                   // an action or reply is in flight
   let openSeq = 0;                    // drops out-of-order detail responses
 
@@ -87,6 +88,8 @@
     s.me = s.csrf = null;
     disconnect();
     closePane();
+    tabs.unload();
+    myChats = new Set();
     ui.queue.replaceChildren();
     ui.live.replaceChildren();
     showLogin(message);
@@ -94,6 +97,7 @@
 
   function startConsole() {
     ui.name.textContent = s.me.name || 'Agent';
+    tabs.load(s.me.id);
     ui.loginView.hidden = ui.loginError.hidden = true;
     ui.session.hidden = ui.console.hidden = false;
     connect();
@@ -110,9 +114,10 @@
       renderList(ui.queue, ui.queueCount, q.conversations || [], 'No one is waiting.');
       tabs.setQueue((q.conversations || []).length);
       renderList(ui.live, ui.liveCount, l.conversations || [], 'No open conversations.');
-      const mine = (l.conversations || []).filter((c) => c.state === 'agent' && isMine(c)).length;
-      ui.load.textContent = `${mine} of ${maxChats} chats`;
-      ui.load.dataset.full = String(mine >= maxChats);
+      const mine = (l.conversations || []).filter((c) => c.state === 'agent' && isMine(c));
+      myChats = new Set(mine.map((c) => String(c.id)));
+      ui.load.textContent = `${mine.length} of ${maxChats} chats`;
+      ui.load.dataset.full = String(mine.length >= maxChats);
     } catch (_) { /* transient; the next event or reconnect refetches */ }
   }
   const scheduleLists = debounce(refreshLists, 200);
@@ -157,8 +162,7 @@
       openId = id;
       openConv = null;
       ui.list.replaceChildren();
-      ui.input.value = '';
-      composerDraftOf = null;
+      restoreComposer(id);
       showActionError('');
       updateControls();
       if (matchMedia('(max-width: 800px)').matches) ui.pane.scrollIntoView();
@@ -175,19 +179,31 @@
       renderHeader(c);
       (c.messages || []).forEach((m) => transcript.render(m));
       const said = (c.messages || []).filter((m) => m.role === 'customer');
-      const last = (c.messages || []).slice(-1)[0];
       tabs.update(id, {
         label: said.length ? said[0].text.slice(0, 18) : `#${id.slice(0, 6)}`,
-        waitingSince: last && last.role === 'customer' ? last.created_at : null,
+        waitingSince: waitingForPerson(c),
       });
     } catch (e) {
       if (seq === openSeq && s.me) showActionError(e.message);
     }
   }
+  // Since when the customer has waited for a person: their first line after the last answer (a
+  // person's, or the bot's before it handed off), while the chat is queued or held; the bot's
+  // handoff notice is no answer. Null if nobody waits.
+  function waitingForPerson(c) {
+    if (c.state !== 'queued' && c.state !== 'agent') return null;
+    let since = null;
+    (c.messages || []).forEach((m) => {
+      if (m.role === 'agent' || (m.role === 'bot' && !m.handoff)) since = null; // answered
+      else if (m.role === 'customer' && !since) since = m.created_at;
+    });
+    return since;
+  }
   const refreshOpen = debounce(() => { if (openId) openConversation(openId); }, 200);
 
   const chime = window.SwitchboardChime.create($('sound-button'));
   const tabs = window.SwitchboardWorkspace.create($('chat-tabs'), {
+    onScreen: (id) => id === openId && ui.dashboard.hidden && !ui.pane.hidden && !document.hidden,
     onSelect: (id) => openConversation(id),
     onClose: (id, next) => { if (openId === id) { if (next) openConversation(next); else closePane(); } },
   });
@@ -205,7 +221,9 @@
     ui.title.title = String(c.id);
     ui.state.textContent = c.state;
     ui.state.className = `badge badge--${c.state}`;
-    ui.owner.textContent = c.agent ? `Handled by ${isMine(c) ? 'you' : c.agent.name}` : '';
+    const who = c.agent && (isMine(c) ? 'you' : c.agent.name);
+    ui.owner.textContent = !who ? '' : c.state === 'closed' ? `Closed (was handled by ${who})`
+      : c.state === 'agent' && !isMine(c) ? `Handled by ${who}: only they can reply, return it to the bot or close it` : `Handled by ${who}`;
     ui.reason.textContent = c.handoff_reason
       ? `Reason: ${reasonLabel(c.handoff_reason)}${c.handoff_detail ? ` — ${c.handoff_detail}` : ''}` : '';
     ui.paymentStatus.textContent = c.payment_request ? 'Waiting for the customer\'s card (secure form)…' : '';
@@ -215,11 +233,12 @@
 
   function updateControls() {
     const c = openConv, closed = !c || c.state === 'closed';
-    ui.claim.disabled = busy || closed || (c.state === 'agent' && isMine(c));
-    ui.release.disabled = busy || closed || c.state === 'bot';
-    ui.close.disabled = ui.send.disabled = busy || closed;
+    const theirs = !!c && c.state === 'agent' && !isMine(c); // another agent holds it: the server refuses these
+    ui.claim.disabled = busy || closed || theirs || (c.state === 'agent' && isMine(c));
+    ui.release.disabled = busy || closed || theirs || c.state === 'bot';
+    ui.close.disabled = ui.send.disabled = busy || closed || theirs;
     ui.payment.disabled = busy || closed || !(c.state === 'agent' && isMine(c));
-    ui.input.disabled = closed;
+    ui.input.disabled = closed || theirs;
   }
 
   // ---------- transcript ----------
@@ -262,19 +281,37 @@
   ui.payment.addEventListener('click', () => runAction((id) => api('POST', `${convPath(id)}/payment-requests`, {})));
 
   // Replying to an unowned conversation takes it over; refreshOpen() picks up the new state.
+  // What the agent has half-written in each chat stays with that chat for this browser tab:
+  // switching chats or reloading the console loses none of it.
+  const composeKey = (id) => `switchboard.console.compose.${s.me ? s.me.id : ''}.${id}`;
+  function keepComposer() {
+    if (!openId) return;
+    try {
+      if (ui.input.value.trim()) sessionStorage.setItem(composeKey(openId), JSON.stringify({ text: ui.input.value, draftOf: composerDraftOf }));
+      else sessionStorage.removeItem(composeKey(openId));
+    } catch (_) { /* storage blocked: the composer still works, unkept */ }
+  }
+  function restoreComposer(id) {
+    let kept = null;
+    try { kept = JSON.parse(sessionStorage.getItem(composeKey(id)) || 'null'); } catch (_) { kept = null; }
+    ui.input.value = (kept && typeof kept.text === 'string' && kept.text) || '';
+    composerDraftOf = (kept && kept.draftOf) || null;
+  }
+
   // draftOf: the bot message whose draft is sent, so the reply cites the draft's sources.
   const sendText = (text, draftOf) => runAction(async (id) => {
     const msg = await api('POST', `${convPath(id)}/messages`, draftOf ? { text, draft_of: Number(draftOf) } : { text });
     if (id === openId) {
-      if (ui.input.value === text) { ui.input.value = ''; composerDraftOf = null; }
+      if (ui.input.value === text) { ui.input.value = ''; composerDraftOf = null; keepComposer(); }
       transcript.render(msg);
     }
   });
   const editText = (text, draftOf) => {
     ui.input.value = text; composerDraftOf = draftOf || null;
+    keepComposer();
     ui.input.focus(); ui.input.setSelectionRange(text.length, text.length);
   };
-  ui.input.addEventListener('input', () => { if (!ui.input.value.trim()) composerDraftOf = null; });
+  ui.input.addEventListener('input', () => { if (!ui.input.value.trim()) composerDraftOf = null; keepComposer(); });
 
   // With the composer empty: Enter sends the bot's draft as it is, if it answers the customer's
   // latest line (one they have written past would answer an old question); Arrow-Up puts any
@@ -312,8 +349,13 @@
         scheduleLists();
         const said = data.message && data.message.role;
         if (type === 'handoff.requested') chime.ring('handoff');
-        if (said === 'customer' && tabs.customerSaid(String(data.conversation_id), data.message.created_at)) chime.ring('message');
-        else if (said === 'agent') tabs.update(String(data.conversation_id), { waitingSince: null });
+        const cid = String(data.conversation_id);
+        if (said === 'customer' && myChats.has(cid)) tabs.add(cid); // a chat of theirs whose tab they closed
+        if (said === 'customer' && tabs.customerSaid(cid, data.message.created_at)) chime.ring('message');
+        else if (said === 'agent') tabs.update(cid, { waitingSince: null });
+        // nobody waits on this agent once the chat went back to the bot or closed
+        if (type === 'conversation.released' || type === 'conversation.closed') tabs.update(cid, { waitingSince: null });
+        if (type === 'conversation.claimed' && data.agent && s.me && String(data.agent.id) === String(s.me.id)) myChats.add(cid);
         if (!openId || String(data.conversation_id) !== openId) return;
         // a bot message carries agent-only fields (draft, signals) that events leave out: fetch it whole
         if (data.message && data.message.role === 'bot') transcript.removeWriting();
@@ -338,6 +380,7 @@
     ui.dashboard.hidden = !show;
     ui.pane.hidden = show || !openId;
     ui.empty.hidden = show || Boolean(openId);
+    if (!show) tabs.seen();
   }
   ui.dashboardButton.addEventListener('click', async () => {
     const show = ui.dashboard.hidden;

@@ -14,15 +14,34 @@
     return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
   }
 
-  // onSelect(id) shows a conversation; onClose(id) after its tab is closed.
-  function create(strip, { onSelect, onClose }) {
+  // onSelect(id) shows a conversation; onClose(id) after its tab is closed; onScreen(id): the
+  // agent is looking at that conversation now (its tab active, the pane shown, the window visible).
+  // Tabs are kept per agent for this browser tab (sessionStorage), so a reload keeps their names,
+  // unread counts and waits, and another agent signing in here starts with their own.
+  function create(strip, { onSelect, onClose, onScreen }) {
     let tabs = [];        // [{id, label, unread, waitingSince}]
     let active = null;
     let queueWaiting = 0;
+    let key = null;       // this agent's storage key; null while nobody is signed in
 
-    try { tabs = (JSON.parse(sessionStorage.getItem(KEY) || '[]')).map((id) => ({ id, label: id.slice(0, 8), unread: 0, waitingSince: null })); } catch (_) { tabs = []; }
-    const persist = () => { try { sessionStorage.setItem(KEY, JSON.stringify(tabs.map((t) => t.id))); } catch (_) { /* blocked */ } };
+    const tab = (t) => ({
+      id: String(t.id), label: typeof t.label === 'string' && t.label ? t.label : String(t.id).slice(0, 8),
+      unread: Number.isInteger(t.unread) && t.unread > 0 ? t.unread : 0, waitingSince: t.waitingSince || null,
+    });
+    const persist = () => { if (key) try { sessionStorage.setItem(key, JSON.stringify(tabs)); } catch (_) { /* blocked */ } };
     const find = (id) => tabs.find((t) => t.id === id);
+
+    function load(agentId) {
+      key = `${KEY}.${agentId}`;
+      try {
+        const kept = JSON.parse(sessionStorage.getItem(key) || '[]');
+        tabs = Array.isArray(kept) ? kept.filter((t) => t && t.id).map(tab) : [];
+      } catch (_) { tabs = []; }
+      active = null;
+      render();
+    }
+
+    function unload() { key = null; tabs = []; active = null; render(); }
 
     function render() {
       strip.hidden = !tabs.length;
@@ -49,11 +68,25 @@
     }
 
     function open(id) {
-      if (!find(id)) tabs.push({ id, label: id.slice(0, 8), unread: 0, waitingSince: null });
+      if (!find(id)) tabs.push(tab({ id }));
       active = id;
       find(id).unread = 0;
       persist();
       render();
+    }
+
+    // A chat of the agent's whose tab they had closed: back in the strip, behind the one on screen.
+    function add(id) {
+      if (find(id)) return;
+      tabs.push(tab({ id }));
+      persist();
+      render();
+    }
+
+    // The agent is looking at the active tab again (the dashboard closed, the window shown).
+    function seen() {
+      const t = active && find(active);
+      if (t && t.unread && onScreen(active)) { t.unread = 0; persist(); render(); }
     }
 
     function remove(id) {
@@ -69,8 +102,9 @@
       const t = find(id);
       if (!t) return false;
       if (!t.waitingSince) t.waitingSince = at;
-      const unread = id !== active || document.hidden;
+      const unread = id !== active || !onScreen(id);
       if (unread) t.unread += 1;
+      persist();
       render();
       return unread;
     }
@@ -80,17 +114,19 @@
       if (!t) return;
       if (label) t.label = label;
       if (waitingSince !== undefined) t.waitingSince = waitingSince;
+      persist();
       render();
     }
 
     function setQueue(n) { queueWaiting = n; render(); }
 
-    document.addEventListener('visibilitychange', () => {
-      if (!document.hidden && active && find(active)) { find(active).unread = 0; render(); }
-    });
+    document.addEventListener('visibilitychange', seen);
     setInterval(render, 15000); // wait times move on
     render();
-    return { open, remove, customerSaid, update, setQueue, has: (id) => !!find(id), ids: () => tabs.map((t) => t.id) };
+    return {
+      load, unload, open, add, seen, remove, customerSaid, update, setQueue,
+      has: (id) => !!find(id), ids: () => tabs.map((t) => t.id),
+    };
   }
 
   window.SwitchboardWorkspace = { create, waited };
