@@ -34,6 +34,7 @@ class Refusal:
     reason: str
     doc_id: str | None = None
     line: int | None = None
+    kept: bool = False  # the document's indexed version stays as it was (its id was claimed twice)
 
     @property
     def where(self) -> str:

@@ -70,6 +70,7 @@ class Source:
     documents: list[Document]
     refused: list[Refusal]
     complete: bool  # False when the path does not exist: then nothing below it is removed
+    files: set[str] = field(default_factory=set)  # every file read, resolved
 
 
 @dataclass
@@ -86,15 +87,19 @@ class Plan:
 
 
 def read_sources(paths: Iterable[Path], *, max_doc_bytes: int, include_unverified: bool) -> list[Source]:
+    """Every document below the paths. Two files (or two records) that claim one doc id are both
+    refused: which one won depended only on the order of their paths, and the loser was an
+    indexed article replaced without a word. The indexed version stays until the clash is mended."""
     sources: list[Source] = []
-    seen: dict[str, str] = {}
     for root in paths:
         if not root.exists():
             sources.append(Source(root, [], [Refusal(str(root), "no such file or folder")], False))
             continue
         docs: list[Document] = []
         refused: list[Refusal] = []
+        files: set[str] = set()
         for path in iter_files(root):
+            files.add(str(path.resolve()))
             loaded, bad = load_file(path, root, max_doc_bytes)
             refused.extend(bad)
             for doc in loaded:
@@ -105,14 +110,42 @@ def read_sources(paths: Iterable[Path], *, max_doc_bytes: int, include_unverifie
                         "or pass --include-unverified"
                     )
                     refused.append(Refusal(doc.path, reason, doc.doc_id))
-                elif doc.doc_id in seen:
-                    reason = f"duplicate doc id '{doc.doc_id}' (also in {seen[doc.doc_id]})"
-                    refused.append(Refusal(doc.path, reason, doc.doc_id))
                 else:
-                    seen[doc.doc_id] = doc.path
                     docs.append(doc)
-        sources.append(Source(root, docs, refused, True))
+        sources.append(Source(root, docs, refused, True, files))
+    _refuse_shared_ids(sources)
     return sources
+
+
+def _refuse_shared_ids(sources: list[Source]) -> None:
+    """Each document whose doc id another one in this run claims too is refused, with where."""
+    claims: dict[str, list[str]] = {}
+    for source in sources:
+        for doc in source.documents:
+            claims.setdefault(doc.doc_id, []).append(doc.path)
+    for source in sources:
+        kept = []
+        for doc in source.documents:
+            paths = claims[doc.doc_id]
+            if len(paths) == 1:
+                kept.append(doc)
+                continue
+            others = ", ".join(p for p in dict.fromkeys(paths) if p != doc.path) or "this same file"
+            reason = (
+                f"duplicate doc id '{doc.doc_id}' (also in {others}): give each its own 'id'; "
+                "the indexed version, if any, is kept"
+            )
+            source.refused.append(Refusal(doc.path, reason, doc.doc_id, kept=True))
+        source.documents = kept
+
+
+def _claimed_elsewhere(indexed: IndexedDocument | None, doc: Document, read: set[str]) -> bool:
+    """The doc id is indexed from another file that still exists and that this run did not read:
+    this document would take that article over. (A file this run read and that no longer claims
+    the id, or one that is gone, gave the id up: that is a move.)"""
+    if indexed is None or indexed.path == doc.path or indexed.path in read:
+        return False
+    return Path(indexed.path).is_file()
 
 
 def plan_sync(
@@ -123,10 +156,19 @@ def plan_sync(
     report = plan.report
     stored = kb.store.ids()  # a document missing chunks (an interrupted write) is re-indexed
     sources = read_sources(paths, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified)
+    read = {f for s in sources for f in s.files}
     for source in sources:
         report.refused.extend(source.refused)
-        for doc in source.documents:
+        for doc in list(source.documents):
             indexed = kb.catalog.get(doc.doc_id)
+            if _claimed_elsewhere(indexed, doc, read):
+                reason = (
+                    f"doc id '{doc.doc_id}' is the indexed article from {indexed.path}, which still exists: "
+                    "give this file its own 'id', or remove that file first"
+                )
+                report.refused.append(Refusal(doc.path, reason, doc.doc_id, kept=True))
+                source.documents.remove(doc)
+                continue
             if indexed and indexed.content_hash == doc.content_hash and stored.issuperset(indexed.chunk_ids):
                 report.unchanged.append(doc.doc_id)
                 if indexed.path != doc.path:
@@ -140,7 +182,7 @@ def plan_sync(
 
     # A document still in a source stays. So does one whose file could not be read this time
     # (its last good version keeps answering); an unverified one goes.
-    present = {d.doc_id for s in sources for d in s.documents}
+    present = {d.doc_id for s in sources for d in s.documents} | {r.doc_id for r in report.refused if r.kept}
     unreadable = {r.path for r in report.refused if r.doc_id is None}
     for source in sources:
         if not source.complete:

@@ -121,6 +121,44 @@ def test_ingesting_another_source_removes_nothing_from_the_first(fresh_kb, docs,
     assert fresh_kb.catalog.count() == 4
 
 
+def test_two_files_claiming_one_doc_id_are_both_refused_and_the_indexed_article_stays(fresh_kb, docs):
+    run(fresh_kb, docs)
+    before = fresh_kb.catalog.get("billing/refunds")
+    (docs / "clash.md").write_text(doc("Clash", "Refunds take 900 days.", id="billing/refunds"))
+
+    report = run(fresh_kb, docs)
+    assert sorted(r.path for r in report.refused) == sorted(
+        [str((docs / "clash.md").resolve()), str((docs / "billing" / "refunds.md").resolve())]
+    )
+    assert all("duplicate doc id 'billing/refunds'" in r.reason for r in report.refused)
+    assert report.removed == [] and "billing/refunds" not in report.updated
+    after = fresh_kb.catalog.get("billing/refunds")
+    assert (after.version, after.path, after.content_hash) == (before.version, before.path, before.content_hash)
+
+    (docs / "clash.md").write_text(doc("Clash", "Refunds take 900 days.", id="billing/clash"))  # mended
+    report = run(fresh_kb, docs)
+    assert report.ok and report.added == ["billing/clash"]
+    assert fresh_kb.catalog.get("billing/refunds").version == before.version
+
+
+def test_a_file_elsewhere_cannot_take_over_an_article_indexed_from_a_file_that_still_exists(fresh_kb, docs, tmp_path):
+    run(fresh_kb, docs)
+    before = fresh_kb.catalog.get("billing/refunds")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "r.md").write_text(doc("Mars", "Refunds take 900 days.", id="billing/refunds"))
+
+    report = run(fresh_kb, other)
+    [refusal] = report.refused
+    assert refusal.path == str((other / "r.md").resolve()) and "still exists" in refusal.reason
+    assert fresh_kb.catalog.get("billing/refunds").content_hash == before.content_hash
+
+    (docs / "billing" / "refunds.md").unlink()  # the article's file is gone: now that is a move
+    report = run(fresh_kb, other)
+    assert report.ok and report.updated == ["billing/refunds"]
+    assert fresh_kb.catalog.get("billing/refunds").path == str((other / "r.md").resolve())
+
+
 def test_unverified_document_is_refused_unless_included(fresh_kb, docs):
     (docs / "draft.md").write_text(doc("Draft", "Not reviewed yet.", verified=False))
     report = run(fresh_kb, docs)
