@@ -46,16 +46,27 @@ class Retriever:
         self._generation: tuple | None = None
         self._lock = threading.Lock()
 
-    def lexical_index(self) -> LexicalIndex:
-        """The BM25 index of the current chunks, rebuilt whenever the catalog has changed."""
+    def catch_up(self) -> None:
+        """When the catalog has changed since the last search: the store is opened afresh if the
+        change was written by another process (knowledge.store), and the BM25 index is rebuilt."""
         generation = self.catalog.generation()
         with self._lock:
-            if self._lexical is None or generation != self._generation:
+            if generation == self._generation:
+                return
+            if self._generation is not None:
+                self.store.reopen_if_written_elsewhere()
+            self._lexical = None
+            self._generation = generation
+
+    def lexical_index(self) -> LexicalIndex:
+        """The BM25 index of the current chunks, rebuilt whenever the catalog has changed."""
+        self.catch_up()
+        with self._lock:
+            if self._lexical is None:
                 chunks = self.store.get(sorted(self.catalog.all_chunk_ids()))
                 self._lexical = LexicalIndex(
                     [c.chunk_id for c in chunks], [f"{c.title}\n{c.heading}\n{c.text}" for c in chunks]
                 )
-                self._generation = generation
             return self._lexical
 
     def dense(self, vector: np.ndarray, n: int) -> list[Hit]:
@@ -76,6 +87,7 @@ class Retriever:
         if vectors is None or len(vectors) != len(queries):
             vectors = self.embedder.embed_queries(queries)
         n = max(CANDIDATES, k)  # a fixed depth: the ranking is the same whatever k the caller asks
+        self.catch_up()
         w = self.lexical_weight
         lexical = self.lexical_index() if w else None
         combined: dict[str, float] = {}

@@ -47,8 +47,31 @@ def _client(chroma_url: str | None, chroma_path: Path):  # -> chromadb.api.Clien
     return chromadb.PersistentClient(path=str(chroma_path), settings=chroma_settings)
 
 
+def _forget_embedded_system(chroma_path: Path) -> None:
+    """Chroma keeps one embedded system per path per process, index in memory: forgotten, the next
+    client opens the store afresh from disk. (The old system is left to clients still holding it.)"""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(chroma_path), None)
+
+
 class VectorStore:
+    """Chunks and their vectors in one Chroma collection, their answer units' in a second.
+
+    Embedded, Chroma holds its search index in memory as the process opened it, and does not see
+    what another process (an editor's `ingest`) writes later: the chunks an ingest deleted were
+    gone, and the ones it added could not be found, so a running server dropped every changed
+    article. `reopen_if_written_elsewhere` opens the store afresh when the catalog says it changed
+    and this object wrote nothing meanwhile (the Retriever calls it). A Chroma server needs none.
+    """
+
     def __init__(self, *, chroma_url: str | None, chroma_path: Path, collection: str) -> None:
+        self._url, self._path, self._name = chroma_url, chroma_path, collection
+        self._wrote = False  # this object wrote since the last reopen check
+        self._open()
+
+    def _open(self) -> None:
+        chroma_url, chroma_path, collection = self._url, self._path, self._name
         # Two processes opening one new embedded store at once both create Chroma's own tables, and
         # one fails ("table collections already exists"): they take turns for the opening.
         with nullcontext() if chroma_url else file_lock(chroma_path.parent / f"{chroma_path.name}-open.lock"):
@@ -63,6 +86,17 @@ class VectorStore:
             # The vectors of each chunk's answer units (knowledge.units), read by chunk id, never searched.
             self._units_name = f"{collection}{UNITS_SUFFIX}"
             self._units = self._open_units()
+
+    def reopen_if_written_elsewhere(self) -> bool:
+        """After the catalog changed: if this object wrote nothing since the last call, another
+        process did, and an embedded store is opened afresh to see it. True if it was reopened."""
+        wrote, self._wrote = self._wrote, False
+        if self._url or wrote:
+            return False
+        _forget_embedded_system(self._path)
+        self._open()
+        log.info("the knowledge base changed in another process: vector store reopened")
+        return True
 
     def _open_units(self):
         return self._client.get_or_create_collection(
@@ -79,9 +113,11 @@ class VectorStore:
         return self.units_current() and bool((self._units.metadata or {}).get("complete"))
 
     def mark_units_complete(self) -> None:
+        self._wrote = True
         self._units.modify(metadata={"units_version": UNITS_VERSION, "complete": True})
 
     def reset_units(self) -> None:
+        self._wrote = True
         self._client.delete_collection(self._units_name)
         self._units = self._open_units()
 
@@ -91,6 +127,7 @@ class VectorStore:
     def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         if not chunks:
             return
+        self._wrote = True
         self._collection.upsert(
             ids=[c.chunk_id for c in chunks],
             embeddings=vectors,
@@ -100,6 +137,7 @@ class VectorStore:
 
     def set_unit_counts(self, chunks: Sequence[Chunk], counts: Sequence[int]) -> None:
         """Record how many units each (already stored) chunk has, so they are read by id."""
+        self._wrote = True
         if chunks:
             self._collection.update(
                 ids=[c.chunk_id for c in chunks],
@@ -108,6 +146,7 @@ class VectorStore:
 
     def upsert_units(self, chunk_ids: Sequence[str], units: Sequence[Sequence[str]], vectors: Sequence[np.ndarray]) -> None:
         """Store each chunk's unit texts and vectors (written before the chunk, so a visible chunk has them)."""
+        self._wrote = True
         ids, texts, metas, rows = [], [], [], []
         for cid, chunk_units, chunk_vectors in zip(chunk_ids, units, vectors, strict=True):
             for n, (text, vector) in enumerate(zip(chunk_units, chunk_vectors, strict=True)):
@@ -160,12 +199,14 @@ class VectorStore:
         return {uid.rsplit("~", 1)[0] for uid in self._units.get(include=[])["ids"]}
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
+        self._wrote = True
         ids = list(chunk_ids)
         for start in range(0, len(ids), 5000):
             self._collection.delete(ids=ids[start : start + 5000])
         self.delete_units(ids)
 
     def delete_units(self, chunk_ids: Sequence[str]) -> None:
+        self._wrote = True
         ids = list(chunk_ids)
         for start in range(0, len(ids), 500):
             self._units.delete(where={"chunk_id": {"$in": ids[start : start + 500]}})

@@ -1,0 +1,52 @@
+"""A running server serves what an editor's ingest (another process) wrote as soon as it is
+committed, with the embedded Chroma store too. Embedded Chroma keeps its search index in memory as
+the process opened it: the server used to drop every changed article until it restarted (the old
+chunks were deleted, the new ones could not be found), so a customer asking about one was handed off."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from knowledge import KnowledgeBase
+
+from .conftest import make_settings
+
+SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
+
+
+def article(days: int) -> str:
+    return f"---\ntitle: Returns\nverified: true\n---\n## Returning a widget\n\nYou can return a widget within {days} days of delivery.\n"
+
+
+def ingest(settings, docs: Path, *options: str) -> None:
+    env = {**os.environ, "SWITCHBOARD_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+    subprocess.run([SWITCHBOARD, "ingest", "--quiet", *options, str(docs)], env=env, check=True, capture_output=True)
+
+
+def test_an_article_changed_by_another_process_is_answered_from_its_new_version_at_once(tmp_path, embedder):
+    settings = make_settings(tmp_path / "data")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "returns.md").write_text(article(30))
+    (docs / "care.md").write_text("---\ntitle: Care\nverified: true\n---\nClean the widget with a dry cloth once a month.\n")
+    ingest(settings, docs)
+
+    serving = KnowledgeBase(settings, embedder=embedder)  # the server: opened once, kept open
+    try:
+        question = "how many days do I have to return a widget?"
+        assert "30 days" in serving.retriever.search(question, 1)[0].chunk.text
+
+        (docs / "returns.md").write_text(article(60))
+        ingest(settings, docs)  # another process: the editor's
+
+        top = serving.retriever.search(question, 1)[0]
+        assert top.chunk.doc_id == "returns" and "60 days" in top.chunk.text
+
+        (docs / "care.md").unlink()  # removed by another process: no longer found
+        ingest(settings, docs, "--allow-mass-delete")  # 1 of 2 documents
+        assert [h.chunk.doc_id for h in serving.retriever.search("clean the widget with a cloth", 2)] == ["returns"]
+    finally:
+        serving.close()
