@@ -1,10 +1,13 @@
 """Credentials never reach a log: the access log's request lines lose any credential-looking
-query value, whatever a client put in a URL."""
+query value, and any card number, whatever a client put in a URL (in a path, a query, encoded)."""
 
 from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
+
+from api.masking import mask_card_numbers
 
 SECRET_PARAMS = re.compile(
     r"(?i)([?&](?:token|access_token|api_key|apikey|key|secret|password|passwd|session|ticket|auth|code)=)[^&#\s\"]*"
@@ -12,7 +15,12 @@ SECRET_PARAMS = re.compile(
 
 
 def redact(text: str) -> str:
-    return SECRET_PARAMS.sub(r"\1[redacted]", text)
+    """The text with credential-looking query values redacted and card numbers masked. A line
+    holding a card number is logged decoded ("%20" as a space), so the number is found and masked."""
+    text = SECRET_PARAMS.sub(r"\1[redacted]", text)
+    decoded = unquote_plus(text) if "%" in text or "+" in text else text
+    masked = mask_card_numbers(decoded)
+    return masked if masked != decoded else text
 
 
 class RedactCredentials(logging.Filter):

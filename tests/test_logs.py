@@ -30,6 +30,15 @@ def test_every_credential_looking_parameter_is_redacted_and_the_rest_kept() -> N
     assert redact("/v1/conversations/abc/events") == "/v1/conversations/abc/events"
 
 
+def test_a_card_number_anywhere_in_a_url_is_masked_in_the_access_log() -> None:
+    masked = "•••• •••• •••• 1111"
+    assert redact("/v1/conversations/4111111111111111") == f"/v1/conversations/{masked}"
+    assert redact("/?card=4111-1111-1111-1111") == f"/?card={masked}"
+    assert redact("/v1/agent/canned-responses?q=4111%201111%201111%201111") == f"/v1/agent/canned-responses?q={masked}"
+    assert redact("/v1/agent/events?last_event_id=5555555555554444") == "/v1/agent/events?last_event_id=•••• •••• •••• 4444"
+    assert redact("/v1/agent/canned-responses?q=refund%20policy") == "/v1/agent/canned-responses?q=refund%20policy"  # as sent
+
+
 class Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
