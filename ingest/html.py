@@ -22,7 +22,14 @@ DROP = {
     "button", "object", "embed", "head", "title",
 }
 DROP_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
-BOILERPLATE = re.compile(r"cookie|breadcrumb|sidebar|menu", re.IGNORECASE)
+# class or id names of boilerplate: any that contains one of the first words, or that is one of the
+# second kind as a word of its own ("nav", "site-header"; not "unavailable" or "article-header",
+# which holds the article's title)
+BOILERPLATE = re.compile(
+    r"cookie|breadcrumb|sidebar|menu|footer|navbar|masthead|skip-?link"
+    r"|(?:^|[\s_-])(?:nav|navigation|(?:site|global|top)[_-]?header|banner)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
 NEVER_BOILERPLATE = {"html", "body", "main", "article"}  # e.g. <body class="has-sidebar">
 SECTIONING = {"article", "main", "section", "aside", "nav"}  # a <header> inside one is not the site's
 META_KEYS = {"verified", "owner", "url", "review_by", "reviewed", "tags"}

@@ -143,8 +143,19 @@ def test_html_elements_with_landmark_roles_or_boilerplate_classes_are_dropped(tm
         '<div role="navigation">Go places</div><div role="banner">Site</div><p>Kept</p>'
         '<div class="breadcrumb-trail">A &gt; B</div><ul id="main-menu"><li>Menu item</li></ul>'
         '<div class="sidebar-widget">Widget</div><p hidden>Hidden</p><div role="contentinfo">Legal</div>'
+        '<div class="footer">Terms</div><div id="footer">Privacy</div><div class="site-footer">Contact</div>'
+        '<div class="nav">Home</div><div class="site-header">Acme</div><div id="top_header">Acme</div>'
     ))
     assert load_one(page).text == "Kept"
+
+
+def test_html_names_that_only_look_like_boilerplate_are_kept(tmp_path):
+    page = tmp_path / "kept.html"
+    page.write_text(html(
+        '<div class="article-header"><h2>Refunds</h2></div><p class="unavailable">Out of stock items ship later.</p>'
+        '<div class="canvas-note">Kept too</div>'
+    ))
+    assert load_one(page).text == "## Refunds\n\nOut of stock items ship later.\n\nKept too"
 
 
 def test_html_title_owner_review_by_tags_and_canonical_url_come_from_the_head():
