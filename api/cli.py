@@ -61,7 +61,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.logs import log_our_packages
 
+    log_our_packages()
     uvicorn.run(create_app(settings, freeze_heap=True), host=host, port=port, log_level="info")
 
 

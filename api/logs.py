@@ -47,3 +47,21 @@ def install(loggers: tuple[str, ...] = ACCESS_LOGGERS) -> RedactCredentials:
 def uninstall(f: RedactCredentials, loggers: tuple[str, ...] = ACCESS_LOGGERS) -> None:
     for name in loggers:
         logging.getLogger(name).removeFilter(f)
+
+
+OUR_PACKAGES = ("api", "assistant", "knowledge", "ingest", "evals")
+
+
+def log_our_packages(level: int = logging.INFO) -> logging.Handler:
+    """What the service says of itself (the handoff threshold it runs with, a database gone away,
+    a knowledge base reopened) goes to stderr beside uvicorn's lines, at INFO; other libraries
+    keep their own levels. Credentials and card numbers are redacted here too."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    handler.addFilter(RedactCredentials())
+    for name in OUR_PACKAGES:
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.addHandler(handler)
+        logger.propagate = False
+    return handler

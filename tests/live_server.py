@@ -98,13 +98,14 @@ SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
 
 
 @contextmanager
-def switchboard_worker(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`switchboard serve` in a process of its own, as production runs it (no rate limits)."""
+def switchboard_worker(data_dir: Path, stderr=subprocess.DEVNULL) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`switchboard serve` in a process of its own, as production runs it (no rate limits); its
+    log goes to `stderr` (a file) if given."""
     port = free_port()
     env = {**os.environ, "SWITCHBOARD_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
            "SWITCHBOARD_CONVERSATIONS_PER_MINUTE": "0", "SWITCHBOARD_LINES_PER_MINUTE": "0"}
     proc = subprocess.Popen([SWITCHBOARD, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

@@ -72,3 +72,13 @@ def test_a_real_server_access_log_keeps_no_token_a_client_put_in_a_url(settings,
     logged = "\n".join(collect.lines)
     assert f"/v1/conversations/{created['id']}?token=[redacted]" in logged
     assert created["token"] not in logged
+
+
+def test_the_server_says_at_start_up_which_handoff_threshold_it_runs_with(data_dir, tmp_path) -> None:
+    from .live_server import switchboard_worker
+
+    log = tmp_path / "serve.log"
+    with log.open("w") as stderr, switchboard_worker(data_dir, stderr=stderr):
+        pass
+    lines = log.read_text().splitlines()
+    assert any(line.startswith("INFO:     assistant.thresholds: handoff threshold ") for line in lines), lines
