@@ -143,6 +143,32 @@ async def submit_card(
     return StoredCard(reference, text, card.brand, card.last4, card.exp_month, card.exp_year)
 
 
+DECLINED_TEXT = "Chose not to send card details (the secure form was closed with “Not now”)."
+
+
+async def decline(service: ConversationService, conversation_id: str, request_id: str) -> None:
+    """The customer closed the card form with "Not now": the request ends, and the transcript says
+    so, so the agent who asked knows (the form does not come back on the customer's next visit).
+    A request that is no longer open gets 409."""
+    now = datetime.now(UTC)
+    async with service.engine.begin() as conn:
+        ended = await conn.execute(
+            payment_requests.update()
+            .where(
+                payment_requests.c.id == request_id,
+                payment_requests.c.conversation_id == conversation_id,
+                payment_requests.c.status == "pending",
+            )
+            .values(status="declined", completed_at=now)
+            .returning(payment_requests.c.id)
+        )
+        if ended.first() is None:
+            raise Conflict("this payment request is no longer open")
+        await service.add_settled_customer_line(conn, conversation_id, DECLINED_TEXT)
+        await append_event(conn, conversation_id, "payment.declined", {"request_id": request_id})
+    await service.notifier.publish()
+
+
 async def read_card(engine: AsyncEngine, vault: Vault, reference: str) -> OpenedCard:
     """The card behind a reference, for the payment integration; the read is audited."""
     async with engine.begin() as conn:

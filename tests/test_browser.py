@@ -680,3 +680,22 @@ def test_returning_the_chat_to_the_bot_takes_back_the_card_form(customer, consol
     expect(console.locator("#conversation-state")).to_have_text("bot")
     expect(form).to_be_hidden()
     expect(console.locator("#payment-status")).to_have_text("")
+
+
+def test_a_customer_who_closes_the_card_form_with_not_now_tells_the_agent_and_is_not_asked_again_on_reload(customer, console):
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+    console.locator("#claim-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    console.locator("#payment-button").click()
+    form = customer.locator('[data-testid="payment-form"]')
+    expect(form).to_be_visible()
+
+    form.locator('[data-testid="payment-cancel"]').click()
+    expect(form).to_be_hidden()
+    expect(messages(console, "customer").last.locator(".msg__text")).to_contain_text("Chose not to send card details")
+    expect(console.locator("#payment-status")).to_have_text("")
+    customer.reload()
+    expect(messages(customer, "customer").last.locator(".msg__text")).to_contain_text("Chose not to send card details")
+    expect(form).to_be_hidden()

@@ -206,6 +206,27 @@ def test_a_request_is_answered_once_and_a_newer_request_replaces_an_open_one(cli
     assert again.status_code == 409 and "no longer open" in again.json()["detail"]
 
 
+def test_a_customer_who_declines_the_form_ends_the_request_and_the_agent_is_told(client, held, alice):
+    request_id = request_card(client, held, alice)
+    declined = client.post(f"/v1/conversations/{held.id}/payment-requests/{request_id}/decline", headers=held.auth)
+    assert declined.status_code == 204
+
+    assert held.conversation()["payment_request"] is None  # the form does not come back on a reload
+    agent_view = client.get(f"/v1/agent/conversations/{held.id}", headers=alice).json()
+    assert agent_view["payment_request"] is None
+    assert "Chose not to send card details" in agent_view["messages"][-1]["text"]
+    assert agent_view["messages"][-1]["role"] == "customer"
+    assert send_card(client, held, request_id).status_code == 409  # a late card is not taken
+    again = client.post(f"/v1/conversations/{held.id}/payment-requests/{request_id}/decline", headers=held.auth)
+    assert again.status_code == 409
+
+    other = start_conversation(client)  # nobody else's customer can end it
+    request_id = request_card(client, held, alice)
+    foreign = client.post(f"/v1/conversations/{held.id}/payment-requests/{request_id}/decline", headers=other.auth)
+    assert foreign.status_code in (401, 403, 404)
+    assert held.conversation()["payment_request"]["id"] == request_id
+
+
 @pytest.mark.parametrize("leaves", ["release", "close"])
 def test_a_request_ends_when_the_conversation_leaves_the_agent_who_made_it(client, held, alice, leaves):
     # a card sent after "Return to bot" reached a conversation nobody held, and no one was told

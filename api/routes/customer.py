@@ -72,6 +72,13 @@ async def submit_card(
     return CardStored(**stored.__dict__)
 
 
+@router.post("/{conversation_id}/payment-requests/{request_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
+async def decline_card_request(request_id: str, conversation: CustomerConversation, services: ServicesDep) -> None:
+    """The customer will not send a card now ("Not now" on the form): the request ends and the
+    transcript tells the agent. 409 once the request is no longer open."""
+    await payments.decline(services.conversations, conversation.id, request_id)
+
+
 @router.get("/{conversation_id}/events", response_class=EventSourceResponse, responses={200: EVENT_STREAM})
 async def conversation_events(conversation: CustomerConversation, services: ServicesDep, after: LastEventId):
     """Everything that happens in this conversation. Without Last-Event-ID: from its beginning."""

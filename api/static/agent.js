@@ -4,7 +4,7 @@
 
   const SESSION_ENDED = 'Your session has ended. Please sign in again.';
   const EVENT_TYPES = ['message.created', 'message.corrected', 'handoff.requested',
-    'conversation.claimed', 'conversation.released', 'conversation.closed', 'payment.requested', 'payment.received', 'message.delta'];
+    'conversation.claimed', 'conversation.released', 'conversation.closed', 'payment.requested', 'payment.received', 'payment.declined', 'message.delta'];
   const $ = (id) => document.getElementById(id);
   const ui = {
     session: $('topbar-session'), sse: $('sse-status'), name: $('agent-name'), logout: $('logout'),

@@ -148,8 +148,10 @@
   const rating = window.SwitchboardRating.attach($('rating-form'), (score, comment) =>
     api('PUT', `/v1/conversations/${encodeURIComponent(conv.id)}/rating`, { score, comment }));
 
-  const payment = window.SwitchboardPayment.attach($('payment-form'), (requestId, card) =>
-    api('POST', `${conversationPath()}/payment-requests/${encodeURIComponent(requestId)}/card`, card));
+  const paymentPath = (requestId) => `${conversationPath()}/payment-requests/${encodeURIComponent(requestId)}`;
+  const payment = window.SwitchboardPayment.attach($('payment-form'),
+    (requestId, card) => api('POST', `${paymentPath(requestId)}/card`, card),
+    (requestId) => api('POST', `${paymentPath(requestId)}/decline`));
 
   function resetConversation() {
     rating.reset();
@@ -237,6 +239,7 @@
       'conversation.closed': (d) => { ui.closedText.textContent = closedText(d); setState('closed'); payment.hide(); },
       'payment.requested': (d) => payment.show(d.request),
       'payment.received': () => payment.hide(),
+      'payment.declined': () => payment.hide(), // in another tab of theirs, too
     };
     stream = window.SwitchboardSSE.open({
       url: `${conversationPath()}/events`,

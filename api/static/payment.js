@@ -49,8 +49,9 @@
   }
 
   // `send(requestId, {number, expiry, cvc})` resolves to {summary} or rejects with an Error (its
-  // `detail`, when there is one, is the server's).
-  function attach(form, send) {
+  // `detail`, when there is one, is the server's); `decline(requestId)` tells the server the
+  // customer will not send one now.
+  function attach(form, send, decline) {
     const $ = (sel) => form.querySelector(sel);
     const note = $('[data-testid="payment-note"]'), error = $('[data-testid="payment-error"]');
     const submit = $('[data-testid="payment-submit"]');
@@ -116,7 +117,11 @@
         showProblem(refusal(e));
       }
     });
-    $('[data-testid="payment-cancel"]').addEventListener('click', hide);
+    $('[data-testid="payment-cancel"]').addEventListener('click', () => {
+      const open = requestId;
+      hide();
+      if (open && decline) decline(open).catch(() => { /* over already, or offline: the agent may ask again */ });
+    });
     hide();
     return { show, hide };
   }
