@@ -146,6 +146,25 @@ def test_the_widget_hands_off_and_the_agent_answers_live(new_context, site, base
     expect(badge).to_have_text("1")
     expect(launcher).to_have_attribute("aria-label", "Open Tally help, 1 unread message")
 
+    # Unread stays unread across a reload and another page, counted once however often replayed.
+    page.reload()
+    expect(chat_frame(page).locator('#messages [data-role="agent"]')).to_have_count(4)
+    expect(badge).to_have_text("1")
+    # A reply while the customer is on no page of the site is news when they come back.
+    page.goto("about:blank")
+    console.locator("#agent-input").fill("I have refunded the duplicate charge.")
+    console.locator("#agent-input").press("Enter")
+    expect(console.locator('#conversation-messages [data-role="agent"]')).to_have_count(5)
+    page.goto(f"{site}/index.html")
+    expect(chat_frame(page).locator('#messages [data-role="agent"]')).to_have_count(5)
+    expect(badge).to_have_text("2")
+    expect(launcher).to_have_attribute("aria-label", "Open Tally help, 2 unread messages")
+    launcher.click()
+    expect(badge).to_be_hidden()
+    page.reload()  # read now: nothing unread after the next load either
+    expect(chat_frame(page).locator('#messages [data-role="agent"]')).to_have_count(5)
+    expect(badge).to_be_hidden()
+
 
 def test_the_widget_script_is_small(base_url, http):
     script = http.get("/widget.js")

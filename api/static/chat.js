@@ -120,7 +120,7 @@
   function applyConversation(c, since) {
     if (typeof c.team_online === 'boolean') teamOnline = c.team_online;
     if (since === undefined || since === stateChanges) setState(c.state, c.agent);
-    (c.messages || []).forEach((m) => transcript.render(m));
+    (c.messages || []).forEach(heard);
     if (c.payment_request && c.state !== 'closed') payment.show(c.payment_request); else payment.hide();
   }
 
@@ -219,8 +219,11 @@
   // ---------- live updates (SSE) ----------
   // A line from the bot or our team that is new to this page: in the widget, the launcher counts it
   // while the panel is closed. (The stream replays the conversation; what was shown is not new.)
+  // The loader counts each reply once by its id, so the replay is no news and a reply that came
+  // while the customer was on no page of the site is.
   function heard(m) {
-    if (transcript.render(m) && m.role !== 'customer' && EMBED) window.SwitchboardEmbed.incoming();
+    transcript.render(m);
+    if (m.role !== 'customer' && EMBED) window.SwitchboardEmbed.incoming(m.id);
   }
 
   // The stream is opened with the conversation's cookie, never a token in the URL (URLs end up in logs).

@@ -26,6 +26,7 @@
       clear: () => post({ switchboard: 'save', value: null }),
     },
     close: () => parent.postMessage({ switchboard: 'close' }, parentOrigin || '*'),
-    incoming: () => post({ switchboard: 'incoming' }), // a reply arrived: the loader counts it while closed
+    // a reply (message id) is in the chat: the loader counts it once, if the panel is closed
+    incoming: (id) => post({ switchboard: 'incoming', id }),
   };
 })();

@@ -76,7 +76,35 @@
     document.body.append(host);
 
     let frame = null, loaded = false;
-    let unread = 0; // replies that arrived while the panel was closed
+    // Replies that arrived while the panel was closed, kept in the host site's storage so a reload
+    // or another page of the site still shows them, and counted once by id (the chat replays its
+    // conversation on each load; several tabs hear the same reply): {conversation, through, unread}.
+    const UNREAD_KEY = 'switchboard.widget.unread';
+    const conversationId = () => { try { return JSON.parse(storage.get() || 'null').id || null; } catch (_) { return null; } };
+    function readUnread() {
+      try {
+        const u = JSON.parse(localStorage.getItem(UNREAD_KEY) || 'null');
+        if (u && u.conversation === conversationId() && Number.isInteger(u.unread)) return u;
+      } catch (_) { /* blocked or garbled: start afresh */ }
+      return { conversation: conversationId(), through: null, unread: 0 };
+    }
+    function writeUnread(u) { try { localStorage.setItem(UNREAD_KEY, JSON.stringify(u)); } catch (_) { /* blocked */ } }
+    let unread = readUnread().unread;
+    // A reply with this id is in the chat: seen if the panel is open, else one more unread (once).
+    // Without a count kept for this conversation, what is already there counts as seen.
+    function heard(id) {
+      const u = readUnread();
+      if (typeof id !== 'number' || (u.through !== null && id <= u.through)) return;
+      if (!panel.hidden || u.through === null) u.unread = panel.hidden ? u.unread : 0;
+      else u.unread += 1;
+      u.through = id;
+      writeUnread(u);
+      unread = u.unread;
+      label();
+    }
+    window.addEventListener('storage', (ev) => { // another tab of the site opened the chat, or heard a reply
+      if (ev.key === UNREAD_KEY) { unread = panel.hidden ? readUnread().unread : 0; label(); }
+    });
     function loadFrame() {
       if (frame) return;
       frame = document.createElement('iframe');
@@ -95,7 +123,7 @@
     }
     function setOpen(open, focus) {
       panel.hidden = !open;
-      if (open) unread = 0;
+      if (open && unread) { unread = 0; writeUnread({ ...readUnread(), unread: 0 }); }
       launcher.setAttribute('aria-expanded', String(open));
       path.setAttribute('d', open ? CLOSE_ICON : CHAT_ICON);
       label();
@@ -112,7 +140,7 @@
       if (kind === 'ready') frame.contentWindow.postMessage({ switchboard: 'conversation', value: storage.get() }, origin);
       else if (kind === 'save') storage.set(typeof ev.data.value === 'string' ? ev.data.value : null);
       else if (kind === 'close') setOpen(false, true);
-      else if (kind === 'incoming' && panel.hidden) { unread += 1; label(); }
+      else if (kind === 'incoming') heard(ev.data.id);
     });
     let wasOpen = false;
     try { wasOpen = sessionStorage.getItem(OPEN_KEY) === '1'; } catch (_) { /* storage blocked */ }
