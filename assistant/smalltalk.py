@@ -1,14 +1,30 @@
-"""Greetings and thanks get a friendly word, not a knowledge-base search or a handoff."""
+"""Greetings, thanks and goodbyes get a friendly word, not a knowledge-base search or a handoff.
+
+Only a message that is nothing but one of these: "hello again" or "no, that's all, thanks" is
+small talk; "hello, how do I cancel?" is a question, answered as one.
+"""
 
 from __future__ import annotations
 
 import re
 
-_GREETING = re.compile(r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening)|howdy)(\s+there)?\W*$", re.I)
-_THANKS = re.compile(r"^\W*(thanks?( you)?( so much| a lot)?|thx|ty|cheers|great,? thanks?|perfect,? thanks?|ok,? thanks?)\W*$", re.I)
+_WHO = r"(?:\s+(?:there|again|all|everyone|everybody|team|folks|guys|support|bot))*"
+_GREETING = re.compile(
+    rf"^\W*(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)){_WHO}\W*$", re.I
+)
+_THANKS_CORE = r"(?:thanks?(?:\s+you)?|thx|ty|cheers|many\s+thanks)(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
+_THANKS = re.compile(
+    rf"^\W*(?:(?:great|perfect|ok(?:ay)?|got\s+it|awesome|that\s+helps|that\s+helped),?\s+)?{_THANKS_CORE}\W*$", re.I
+)
+_FAREWELL = re.compile(
+    r"^\W*(?:no,?\s+)?(?:(?:bye|goodbye|bye\s+bye|see\s+you|that'?s\s+all(?:\s+for\s+now)?|that\s+is\s+all|"
+    rf"nothing\s+else|i'?m\s+(?:all\s+)?good|all\s+good|no\s+more\s+questions)(?:[\s,.!]+{_THANKS_CORE})?)\W*$",
+    re.I,
+)
 
 GREETING_REPLY = "Hi! Ask me anything about our product and I'll answer from our help centre. You can ask for a person at any time."
 THANKS_REPLY = "You're welcome! Is there anything else I can help you with?"
+FAREWELL_REPLY = "Glad I could help. Have a good day! If anything else comes up, just write here."
 
 
 def smalltalk_reply(text: str) -> str | None:
@@ -16,4 +32,6 @@ def smalltalk_reply(text: str) -> str | None:
         return GREETING_REPLY
     if _THANKS.match(text):
         return THANKS_REPLY
+    if _FAREWELL.match(text):
+        return FAREWELL_REPLY
     return None

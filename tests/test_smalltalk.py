@@ -1,0 +1,31 @@
+"""Greetings, thanks and goodbyes are answered as such; a question that starts with one is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.smalltalk import FAREWELL_REPLY, GREETING_REPLY, THANKS_REPLY, smalltalk_reply
+
+
+@pytest.mark.parametrize("said", ["hi", "Hello!", "hello again", "hey there", "Hi team", "good morning everyone", "howdy"])
+def test_a_greeting_gets_a_greeting(said):
+    assert smalltalk_reply(said) == GREETING_REPLY
+
+
+@pytest.mark.parametrize("said", ["thanks", "Thank you so much!", "ok, thanks", "got it, thank you", "many thanks", "thanks again"])
+def test_thanks_get_a_welcome_and_an_offer_of_more(said):
+    assert smalltalk_reply(said) == THANKS_REPLY
+
+
+@pytest.mark.parametrize("said", ["bye", "Goodbye!", "no, that's all", "No that's all, thanks", "nothing else", "I'm good, thank you", "see you"])
+def test_a_goodbye_or_no_more_questions_gets_a_goodbye_not_a_handoff(said):
+    assert smalltalk_reply(said) == FAREWELL_REPLY
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["hello, how do I cancel my plan?", "hi, my card was charged twice", "thanks but the invoice is still wrong",
+     "that's all wrong", "bye bye data: delete my account", "hello again, I still can't sign in"],
+)
+def test_a_question_that_starts_with_small_talk_is_answered_as_a_question(said):
+    assert smalltalk_reply(said) is None
