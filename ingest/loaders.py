@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.html import read_html
-from ingest.metadata import kept_metadata, read_sidecar, split_front_matter, verified
+from ingest.metadata import doc_id, text_field, kept_metadata, read_sidecar, split_front_matter, verified
 from ingest.pdf import read_pdf
 from knowledge import Document
 
@@ -70,17 +70,42 @@ def load_file(path: Path, root: Path, max_bytes: int) -> tuple[list[Document], l
     default_id = _default_id(path, root)
     if suffix in PDF_SUFFIXES:
         return _refusing(where, lambda: _load_pdf(raw, path, where, default_id))
-    if b"\x00" in raw:
-        return [], [Refusal(where, "binary file (contains NUL bytes), not text")]
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        return [], [Refusal(where, f"not valid UTF-8 (byte {e.start}): save the file as UTF-8")]
+        text = decode_text(raw, html=suffix in HTML_SUFFIXES)
+    except ValueError as e:
+        return [], [Refusal(where, str(e))]
     if suffix in JSONL_SUFFIXES:
         return _load_jsonl(text, where)
     if suffix in HTML_SUFFIXES:
         return _refusing(where, lambda: _load_html(text, where, default_id))
     return _refusing(where, lambda: _load_text(text, where, default_id))
+
+
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def decode_text(raw: bytes, html: bool = False) -> str:
+    """A text file's text: UTF-8; UTF-16 with its byte-order mark (what Windows tools save as
+    "Unicode"); or, for HTML, the charset its <meta> declares (legacy exports in ISO-8859-1 or
+    windows-1252). Anything else is refused with what to do."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ValueError("not valid UTF-16 though it starts as UTF-16: save the file as UTF-8") from None
+    if b"\x00" in raw:
+        raise ValueError("binary file (contains NUL bytes), not text; if it is text, save it as UTF-8")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        declared = _DECLARED_CHARSET.search(raw[:4096]) if html else None
+        if declared:
+            charset = declared.group(1).decode("ascii").lower()
+            try:
+                return raw.decode(charset)
+            except (LookupError, UnicodeDecodeError):
+                raise ValueError(f"not valid {charset} as its <meta charset> says: save the file as UTF-8") from None
+        raise ValueError(f"not valid UTF-8 (byte {e.start}): save the file as UTF-8") from None
 
 
 def _refusing(where: str, load: Callable[[], Document]) -> tuple[list[Document], list[Refusal]]:
@@ -126,12 +151,12 @@ def _document(
     if not body.strip():
         raise ValueError("document has no text")
     return Document(
-        doc_id=str(meta.get("id") or default_id),
-        title=str(meta.get("title") or fallback_title or Path(default_id).name),
+        doc_id=doc_id(meta.get("id"), default_id),
+        title=text_field(meta, "title") or fallback_title or Path(default_id).name,
         text=body,
-        url=_opt_str(meta.get("url")),
+        url=text_field(meta, "url"),
         verified=verified(meta),
-        owner=_opt_str(meta.get("owner")),
+        owner=text_field(meta, "owner"),
         path=where,
         metadata={**kept_metadata(meta), **(extra or {})},
     )
@@ -151,17 +176,22 @@ def _load_jsonl(text: str, where: str) -> tuple[list[Document], list[Refusal]]:
         if not isinstance(record, dict):
             refusals.append(Refusal(where, "a line must be a JSON object", line=lineno))
             continue
-        doc_id, body = record.get("doc_id"), record.get("text")
-        if not isinstance(doc_id, str) or not doc_id.strip():
+        record_id, body = record.get("doc_id"), record.get("text")
+        if record_id in (None, ""):
             refusals.append(Refusal(where, "missing 'doc_id'", line=lineno))
             continue
+        try:
+            record_id = doc_id(record_id, "")
+        except ValueError as e:
+            refusals.append(Refusal(where, str(e).replace("'id'", "'doc_id'"), line=lineno))
+            continue
         if not isinstance(body, str) or not body.strip():
-            refusals.append(Refusal(where, "missing or empty 'text'", doc_id, lineno))
+            refusals.append(Refusal(where, "missing or empty 'text'", record_id, lineno))
             continue
         title = _opt_str(record.get("title")) or _first_line(body)[:120]
         docs.append(
             Document(
-                doc_id=doc_id,
+                doc_id=record_id,
                 title=title,
                 text=body.strip(),
                 url=_opt_str(record.get("url")),

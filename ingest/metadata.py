@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 YAML_BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
@@ -22,7 +22,7 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
         if text.startswith("---"):
             raise ValueError("front matter is not closed: add a line '---' after it")
         return {}, text
-    return parse_yaml_mapping(match.group(1), "front matter"), text[match.end() :]
+    return parse_yaml_mapping(match.group(1) or "", "front matter"), text[match.end() :]
 
 
 def read_sidecar(path: Path) -> dict[str, object] | None:
@@ -46,6 +46,31 @@ def parse_yaml_mapping(text: str, what: str) -> dict[str, object]:
     if loaded is not None and not isinstance(loaded, dict):
         raise ValueError(f"{what} must be a mapping of keys to values")
     return {str(k): v for k, v in (loaded or {}).items()}
+
+
+def doc_id(value: object, default: str) -> str:
+    """The document's id: `id` from its metadata, else `default` (its path below the folder).
+    An id is text, with no empty, "." or ".." segment and no leading "/": ids name documents in
+    commands, exports and citations, and one like "../../etc/x" reads as a path out of the folder."""
+    if value in (None, ""):
+        return default
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValueError(f"'id' must be text, not {value!r}")
+    text = str(value).strip()
+    parts = text.replace("\\", "/").split("/")
+    if not text or text.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"'id' must be a relative name such as billing/refunds, not {text!r}")
+    return text
+
+
+def text_field(meta: dict[str, object], key: str) -> str | None:
+    """A field that holds one piece of text (a title, an owner, a URL): a list or mapping is refused."""
+    value = meta.get(key)
+    if value in (None, ""):
+        return None
+    if isinstance(value, (list, dict)):
+        raise ValueError(f"'{key}' must be one value, not {value!r}")
+    return str(value)
 
 
 def verified(meta: dict[str, object]) -> bool:

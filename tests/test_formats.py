@@ -372,3 +372,55 @@ def test_an_explicitly_named_unsupported_file_lists_every_supported_type(tmp_pat
     sidecar = tmp_path / "guide.pdf.meta.yaml"
     sidecar.write_text("verified: true\n")
     assert "ingest 'guide.pdf' itself" in refusal(sidecar)
+
+
+def test_an_empty_front_matter_block_is_read_as_no_metadata_not_as_unclosed(tmp_path):
+    from ingest.sync import read_sources
+
+    page = tmp_path / "empty.md"
+    page.write_text("---\n---\nA document with no metadata.\n")
+    assert load_one(page).text.strip() == "A document with no metadata."
+    [source] = read_sources([page], max_doc_bytes=100_000, include_unverified=False)
+    [refused] = source.refused
+    assert refused.reason.startswith("not verified")  # what is really missing, not "front matter is not closed"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_with_its_byte_order_mark_is_read(tmp_path, encoding):
+    page = tmp_path / "unicode.md"
+    text = doc("Café hours", "The café opens at 8.")
+    page.write_bytes(("\ufeff" + text).encode(encoding) if encoding.endswith("be") else text.encode(encoding))
+    assert load_one(page).text.strip() == "The café opens at 8."
+
+
+def test_an_html_page_in_the_charset_its_meta_declares_is_read(tmp_path):
+    page = tmp_path / "legacy.html"
+    page.write_bytes(html("<p>Caf\xe9 au lait costs 3 \u20ac.</p>".replace("\u20ac", "EUR"),
+                          head='<meta charset="iso-8859-1"><meta name="verified" content="true">').encode("iso-8859-1"))
+    assert load_one(page).text == "Café au lait costs 3 EUR."
+    page.write_bytes(b"\xff\xfe\x00" + b"x" * 10)  # no valid UTF-16: said so
+    assert "UTF-16" in refusal(page)
+
+
+@pytest.mark.parametrize(
+    ("meta", "says"),
+    [
+        ("id: ../../etc/evil", "'id' must be a relative name"),
+        ("id: /abs/path", "'id' must be a relative name"),
+        ("id: [a, b]", "'id' must be text"),
+        ("owner: [a, b]", "'owner' must be one value"),
+        ("title: {a: b}", "'title' must be one value"),
+    ],
+)
+def test_an_id_that_reads_as_a_path_out_of_the_folder_or_a_list_for_one_value_is_refused(tmp_path, meta, says):
+    page = tmp_path / "bad.md"
+    page.write_text(f"---\nverified: true\n{meta}\n---\nBody.\n")
+    assert says in refusal(page)
+
+
+def test_a_jsonl_record_whose_doc_id_is_not_text_says_so(tmp_path):
+    kb = tmp_path / "kb.jsonl"
+    kb.write_text('{"doc_id": ["x"], "text": "Body"}\n{"doc_id": 5, "text": "Five"}\n')
+    docs, refused = load(kb)
+    assert [d.doc_id for d in docs] == ["5"]
+    assert [(r.line, r.reason) for r in refused] == [(1, "'doc_id' must be text, not ['x']")]
