@@ -113,7 +113,7 @@ class ConversationService(ConversationReads):
         except IntegrityError:  # the same client_id, stored by a concurrent request
             pass
         if message is None:  # a retry: the line is stored already
-            return await self._stored_line(conversation_id, client_id)
+            return await self._stored_line(conversation_id, client_id, text)
         await self.notifier.publish()
         if state != "bot":
             return PostedLine(message, None)
@@ -122,11 +122,15 @@ class ConversationService(ConversationReads):
             return PostedLine(message, None)
         return PostedLine(message, await self.answer_pending(conversation_id, answer, line=message))
 
-    async def _stored_line(self, conversation_id: str, client_id: str | None) -> PostedLine:
+    async def _stored_line(self, conversation_id: str, client_id: str | None, text: str) -> PostedLine:
+        """The line stored under this client_id; a different text under it is another line, refused
+        (it was dropped without a word, the response saying "duplicate")."""
         async with self.engine.connect() as conn:
             stored = await turns.line_by_client_id(conn, conversation_id, client_id)
             if stored is None:
                 raise RuntimeError("a line's client_id clashed, yet no line holds it")
+            if stored.text != text:
+                raise Invalid("client_id names another line already; send a new line with a new client_id")
             return PostedLine(stored, await turns.reply_to(conn, stored), duplicate=True)
 
     async def answer_pending(

@@ -10,11 +10,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from api.agents import create_or_rotate
 from api.conversations import Agent, ConversationService
 from api.db import messages, open_database
+from api.errors import Invalid
 from api.events import LocalNotifier
 from assistant import Reply
 
@@ -72,6 +74,20 @@ def test_a_retried_line_is_stored_and_answered_once(tmp_path: Path) -> None:
         assert again.message.id == first.message.id
         assert again.reply is not None and again.reply.id == first.reply.id  # the retry learns the reply
         assert answers.questions == ["my invoice is wrong"]
+        assert await stored_rows(service, cid) == 2
+
+    run(tmp_path, scenario)
+
+
+def test_another_line_under_a_used_client_id_is_refused_not_dropped_as_a_duplicate(tmp_path: Path) -> None:
+    async def scenario(service: ConversationService) -> None:
+        answers = HeldAnswers()
+        cid, _ = await service.create()
+        await service.post_customer_message(cid, "my invoice is wrong", answers, client_id="line-1")
+        with pytest.raises(Invalid, match="client_id names another line"):
+            await service.post_customer_message(cid, "and my card was charged twice", answers, client_id="line-1")
+        again = await service.post_customer_message(cid, "  my invoice is wrong ", answers, client_id="line-1")
+        assert again.duplicate  # the same line, as stored, is a retry
         assert await stored_rows(service, cid) == 2
 
     run(tmp_path, scenario)
