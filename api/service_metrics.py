@@ -63,6 +63,9 @@ class ServiceMetrics:
     handed_off: int  # of those, how many went to the agent queue
     handoff_rate: float | None
     handoffs_by_reason: dict[str, int]
+    # of those, how many a person took from the bot unasked (claimed, or replied to, before any
+    # handoff): people were involved though nothing was handed off
+    taken_over: int
     answered_by_bot_alone: int  # the bot sent an answer from the knowledge base, and it never went to a person
     first_response: Durations  # customer's first line -> the first reply, from the bot or a person
     agent_first_response: Durations  # conversation handed off -> the first message of a person
@@ -136,7 +139,7 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
         ).all()
         claims = (
             await conn.execute(
-                sa.select(events.c.conversation_id, events.c.data)
+                sa.select(events.c.conversation_id, events.c.data, events.c.created_at)
                 .where(events.c.type == "conversation.claimed", events.c.conversation_id.in_(window_ids))
             )
         ).all()
@@ -187,7 +190,11 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
     bot_alone = sum(
         1 for cid, by_role in first_by_role.items() if cid in scored and cid not in first_handoff and "agent" not in by_role
     )
-    claimed_by = {(cid, (data or {}).get("agent", {}).get("id")) for cid, data in claims}
+    claimed_by = {(cid, (data or {}).get("agent", {}).get("id")) for cid, data, _ in claims}
+    first_claim: dict[str, datetime] = {}
+    for cid, _, at in claims:
+        first_claim[cid] = min(first_claim.get(cid, aware(at)), aware(at))
+    taken_over = sum(1 for cid, at in first_claim.items() if cid not in first_handoff or at < first_handoff[cid])
     handled: Counter[int] = Counter(int(agent_id) for _, agent_id in claimed_by if agent_id is not None)
     scores_by_agent: dict[int, list[int]] = {}
     for score, agent_id in rated:
@@ -201,6 +208,7 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
         handed_off=len(first_handoff),
         handoff_rate=round(len(first_handoff) / started, 3) if started else None,
         handoffs_by_reason=dict(reasons.most_common()),
+        taken_over=taken_over,
         answered_by_bot_alone=bot_alone,
         first_response=Durations.of(first_response),
         agent_first_response=Durations.of(list(agent_first.values())),

@@ -223,6 +223,8 @@ def test_metrics_report_volume_first_responses_handoffs_csat_and_agent_load(clie
     assert client.post(f"/v1/conversations/{asked.id}/handoff", headers=asked.auth).status_code == 200
     greeted = start_conversation(client)  # a greeting back is no answer
     assert greeted.say("hi").json()["reply"]["confidence"] == 1.0
+    # an agent who replies to a chat with the bot takes it over: no handoff, but a person was involved
+    assert client.post(f"/v1/agent/conversations/{greeted.id}/messages", json={"text": "Hi, I'm Alice."}, headers=alice).status_code == 201
 
     assert client.post(f"/v1/agent/conversations/{handed.id}/claim", headers=alice).status_code == 200
     assert client.post(f"/v1/agent/conversations/{handed.id}/messages", json={"text": "Paris."}, headers=alice).status_code == 201
@@ -235,13 +237,14 @@ def test_metrics_report_volume_first_responses_handoffs_csat_and_agent_load(clie
     assert m["conversations"] == 4
     assert m["handed_off"] == 2 and m["handoff_rate"] == pytest.approx(2 / 4, abs=1e-3)
     assert m["handoffs_by_reason"]["customer_request"] == 1 and sum(m["handoffs_by_reason"].values()) == 2
+    assert m["taken_over"] == 1  # the greeted customer's chat; the handed-off one was claimed from the queue
     assert m["answered_by_bot_alone"] == 1
     assert m["first_response"]["count"] == 4 and 0 <= m["first_response"]["median"] <= m["first_response"]["p90"]
     assert m["agent_first_response"]["count"] == 1 and m["agent_first_response"]["median"] >= 0
     assert m["satisfaction"] == {"ratings": 2, "average": 3.0, "csat": 0.5}
     assert m["queue_waiting"] == 1 and m["queue_longest_wait"] >= 0
     load = {a["name"]: a for a in m["agents"]}
-    assert load["alice"]["open_chats"] == 1 and load["alice"]["handled"] == 1
+    assert load["alice"]["open_chats"] == 2 and load["alice"]["handled"] == 2
     assert load["alice"]["satisfaction"]["csat"] == 1.0
     assert load["root"]["open_chats"] == 0
 

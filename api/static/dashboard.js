@@ -120,6 +120,7 @@
       h('div', { className: 'dash-tiles' },
         tile('conversations', String(m.conversations), 'dash-conversations'),
         tile('handed to a person', pct(m.handoff_rate), 'dash-handoff-rate'),
+        tile('taken over from the bot', String(m.taken_over || 0), 'dash-taken-over'),
         tile('answered by the bot alone', String(m.answered_by_bot_alone), 'dash-bot-alone'),
         tile('first response, median', secs(m.first_response.median), 'dash-frt'),
         tile('agent first response, median', secs(m.agent_first_response.median), 'dash-agent-frt'),
