@@ -28,9 +28,14 @@ MAX_UNITS = 60  # per chunk: a chunk is at most a few thousand characters
 UNITS_VERSION = 5
 
 
+_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
+
+
 def clean_markup(text: str) -> str:
-    """Plain text from Markdown emphasis and links: '**Save**' -> 'Save', '[Help](url)' -> 'Help'."""
-    return _MARKUP.sub("", _LINK.sub(r"\1", text)).strip()
+    """Plain text from Markdown emphasis and links: '**Save**' -> 'Save', '[Help](url)' -> 'Help'.
+    A code span is quoted as written: "`tk_live_`" keeps the underscore that ends the prefix."""
+    parts = _CODE_SPAN.split(_LINK.sub(r"\1", text))
+    return "".join(p if i % 2 else _MARKUP.sub("", p) for i, p in enumerate(parts)).strip()
 
 
 def split_units(text: str) -> list[str]:
