@@ -1,4 +1,5 @@
-"""Greetings, thanks and goodbyes get a friendly word, not a knowledge-base search or a handoff.
+"""Greetings, thanks, goodbyes and openers ("quick question") get a friendly word, not a
+knowledge-base search or a handoff.
 
 Only a message that is nothing but one of these: "hello again" or "no, that's all, thanks" is
 small talk; "hello, how do I cancel?" is a question, answered as one.
@@ -22,8 +23,22 @@ _FAREWELL = re.compile(
     re.I,
 )
 
+# An opening line that only announces a question ("quick question", "I need some help with my
+# account please"): nothing to search yet, and no reason for a person; the bot asks what it is.
+_OPENER = re.compile(
+    r"^\W*(?:(?:hi|hello|hey)(?:\s+there)?[\s,!.]+)?"
+    r"(?:(?:i\s+(?:have|got|had)|i'?ve\s+got)\s+(?:a\s+)?(?:quick\s+|small\s+|few\s+)?questions?"
+    r"|(?:a\s+)?quick\s+question|(?:just\s+)?a\s+question"
+    r"|i\s+(?:need|want|would\s+like|'d\s+like)\s+(?:some\s+)?help(?:\s+with\s+(?:my\s+account|something|an?\s+issue|a\s+problem))?"
+    r"|(?:can|could)\s+(?:you|someone|anyone)\s+help(?:\s+me)?(?:\s+with\s+(?:my\s+account|something))?"
+    r"|help|need\s+help|anyone\s+there|is\s+anyone\s+there|are\s+you\s+there)"
+    r"(?:[\s,]+(?:please|pls|thanks?))?\W*$",
+    re.I,
+)
+
 GREETING_REPLY = "Hi! Ask me anything about our product and I'll answer from our help centre. You can ask for a person at any time."
 THANKS_REPLY = "You're welcome! Is there anything else I can help you with?"
+OPENER_REPLY = "Of course. What would you like to know? Ask in a sentence or two and I'll answer from our help centre; you can ask for a person at any time."
 FAREWELL_REPLY = "Glad I could help. Have a good day! If anything else comes up, just write here."
 
 
@@ -34,4 +49,6 @@ def smalltalk_reply(text: str) -> str | None:
         return THANKS_REPLY
     if _FAREWELL.match(text):
         return FAREWELL_REPLY
+    if _OPENER.match(text):
+        return OPENER_REPLY
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.smalltalk import FAREWELL_REPLY, GREETING_REPLY, THANKS_REPLY, smalltalk_reply
+from assistant.smalltalk import FAREWELL_REPLY, GREETING_REPLY, OPENER_REPLY, THANKS_REPLY, smalltalk_reply
 
 
 @pytest.mark.parametrize("said", ["hi", "Hello!", "hello again", "hey there", "Hi team", "good morning everyone", "howdy"])
@@ -24,7 +24,17 @@ def test_a_goodbye_or_no_more_questions_gets_a_goodbye_not_a_handoff(said):
 
 @pytest.mark.parametrize(
     "said",
-    ["hello, how do I cancel my plan?", "hi, my card was charged twice", "thanks but the invoice is still wrong",
+    ["quick question", "Hi, I need some help with my account please", "I have a question", "hey, can you help me?",
+     "help", "is anyone there?", "I've got a few questions"],
+)
+def test_an_opening_line_that_only_announces_a_question_is_asked_what_it_is(said):
+    assert smalltalk_reply(said) == OPENER_REPLY
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["hello, how do I cancel my plan?", "I need help cancelling my plan", "can you help me export my invoices?",
+     "I have a question about VAT", "help! my card was charged twice", "hi, my card was charged twice", "thanks but the invoice is still wrong",
      "that's all wrong", "bye bye data: delete my account", "hello again, I still can't sign in"],
 )
 def test_a_question_that_starts_with_small_talk_is_answered_as_a_question(said):
