@@ -184,6 +184,9 @@ REQUESTS: list[tuple[str, str]] = [
 
 # Questions on the same topics: the help centre answers them, no person needed.
 QUESTIONS: list[str] = [
+    # why something is so for them: the help centre says (only the Owner may cancel, ...)
+    "I'm an Admin, why can't I cancel our subscription?",
+    "why won't it let me delete the account? I'm not the owner",
     # mending it themselves: how-to questions, not a fault put to us
     "my logo looks stretched on the pdf, how do i fix it",
     "tried to fix it by clearing the cache but the invoice page is still blank",
