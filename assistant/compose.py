@@ -241,6 +241,7 @@ def quote(
         chosen |= _next_instruction(units, scores, best, leave_out)
     if asked and is_table_row(units[best]):
         chosen = rows_asked_about(units, _run(units, best), chosen, asked)
+    chosen = _with_what_they_introduce(units, scores, chosen, best, continued)
     chosen = {i for i in chosen if i == best or i not in leave_out}
     if not chosen:
         chosen = {best}
@@ -251,6 +252,27 @@ def quote(
     if section and (is_list_item(units[ordered[0]]) or (opens and _scope_unsaid(section, [units[i] for i in ordered]))):
         lead_in = _as_lead_in(section)
     return Quote(ordered, lead_in)
+
+
+def _with_what_they_introduce(
+    units: Sequence[str], scores: Sequence[float], chosen: set[int], best: int, continued: bool
+) -> set[int]:
+    """`chosen`, where a quoted sentence that ends introducing what follows ("Then, depending on
+    your choice, it will:") brings it (the table or list after it): quoted without it, the reply
+    ended on a colon that pointed at nothing. At the passage's end, with no next chunk quoted,
+    nothing follows it to bring: such a sentence is left out instead, unless it is the answer."""
+    out = set(chosen)
+    for i in sorted(chosen):
+        if i + 1 in chosen or not _introduces_next(units[i]):
+            continue
+        if i + 1 < len(units) and is_list_item(units[i + 1]) and chosen & set(range(*_run(units, i + 1))):
+            continue  # the items of its list that answer are quoted already
+        brought = _introduced(units, scores, i)
+        if brought:
+            out |= brought
+        elif i != best and not continued:
+            out.discard(i)
+    return out
 
 
 def _scope_unsaid(section: str, quoted: Sequence[str]) -> bool:

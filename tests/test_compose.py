@@ -428,3 +428,25 @@ def test_a_short_paragraph_brings_no_pointer_question_or_piece_of_a_cut_sentence
 def test_a_sentence_right_after_one_that_introduces_it_brings_that_one():
     text = "Tally can charge cards in these **3 currencies**:\n\nUSD, EUR and GBP.\n\n- In another currency, there is no Pay button."
     assert _quote(text, "USD, EUR") == "Tally can charge cards in these 3 currencies:\nUSD, EUR and GBP."
+
+
+SCHEDULE = """Tally creates each invoice at **06:00** on the scheduled date. Set your time zone in **Settings**. Then, depending on your choice, it will:
+
+| Option | What happens |
+|---|---|
+| Send automatically | The invoice is emailed to the client straight away. |
+| Save as draft | The invoice waits in **Drafts** for you to check and send. |"""
+
+
+def test_a_quoted_sentence_that_introduces_a_table_brings_the_table_not_a_dangling_colon():
+    text = _quote_paragraphs(SCHEDULE, "creates each invoice at")
+    assert text.startswith("Tally creates each invoice at 06:00")
+    assert "it will:\n- Option — What happens\n- Send automatically" in text
+    assert text.endswith("for you to check and send.")
+
+
+def test_a_sentence_introducing_nothing_at_the_passages_end_is_left_out():
+    cut = "Tally creates each invoice at 06:00. Set your time zone in Settings. Then, depending on your choice, it will:"
+    assert _quote_paragraphs(cut, "creates each invoice at") == (
+        "Tally creates each invoice at 06:00. Set your time zone in Settings."
+    )
