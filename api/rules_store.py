@@ -54,7 +54,7 @@ async def save(engine: AsyncEngine, yaml_text: str | None, by: audit.Actor) -> i
     """Store a new revision (None: back to the file). Returns its number; malformed rules: Invalid."""
     if yaml_text is not None:
         try:
-            EscalationRules.parse(yaml_text, source="the rules sent")
+            EscalationRules.parse(yaml_text, source="the rules sent").check_speed()
         except EscalationRulesError as e:
             raise Invalid(str(e)) from None
     async with engine.begin() as conn:

@@ -32,11 +32,14 @@ runs of spaces collapsed and masked card numbers ("XXXX-XXXX-XXXX-4242", "**** 4
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import regex
 import yaml
 
 from assistant.text import straight_quotes
@@ -45,6 +48,16 @@ __all__ = ["DEFAULT_RULES", "Escalation", "EscalationRule", "EscalationRules", "
 
 DEFAULT_RULES = Path(__file__).with_name("escalation_rules.yaml")
 MAX_CHARS = 4000  # a chat message longer than this is matched on its first 4000 characters
+# An operator's pattern can backtrack without end ("(a+)+$" on "aaaa…!"): Python's `re` cannot be
+# stopped and holds the interpreter, so one such message froze a whole worker. Rules run on the
+# `regex` module, which can: a message gets MATCH_SECONDS for all the rules, and a rule that runs
+# out of it is skipped (logged). Rules saved through the admin API are first tried on messages
+# built to make such patterns backtrack (`check_speed`), and refused if one is slow.
+MATCH_SECONDS = 0.5
+PROBE_SECONDS = 0.1
+_PROBES = ("a" * 2000 + "!", "a " * 1000 + "!", "1" * 2000 + "x", "please " * 300 + "?", "x" * 3000)
+
+log = logging.getLogger(__name__)
 
 _TOP_KEYS = frozenset({"define", "rules"})
 _RULE_KEYS = frozenset({"name", "reason", "priority", "reply_with_article", "patterns", "all", "unless"})
@@ -75,17 +88,18 @@ class EscalationRule:
     patterns: tuple[str, ...]  # as written in the file, {references} unexpanded
     all: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
-    _any: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
-    _all: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
-    _unless: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _any: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _all: tuple[regex.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+    _unless: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
-    def matches(self, sentence: str) -> bool:
-        """True when this rule escalates one normalised sentence."""
-        if self._any is not None and not self._any.search(sentence):
+    def matches(self, sentence: str, timeout: float | None = None) -> bool:
+        """True when this rule escalates one normalised sentence. Raises TimeoutError when its
+        patterns take longer than `timeout` seconds."""
+        if self._any is not None and not self._any.search(sentence, timeout=timeout):
             return False
-        if not all(p.search(sentence) for p in self._all):
+        if not all(p.search(sentence, timeout=timeout) for p in self._all):
             return False
-        return self._unless is None or not self._unless.search(sentence)
+        return self._unless is None or not self._unless.search(sentence, timeout=timeout)
 
     def escalation(self) -> Escalation:
         return Escalation(self.name, self.reason, self.priority, self.reply_with_article)
@@ -115,13 +129,31 @@ class EscalationRules:
             raise EscalationRulesError(f"{source}: not valid YAML: {exc}") from exc
         return cls(_parse_document(data, source))
 
-    def match(self, text: str) -> Escalation | None:
-        """The highest-priority rule that one sentence of the message satisfies, if any."""
+    def match(self, text: str, seconds: float = MATCH_SECONDS) -> Escalation | None:
+        """The highest-priority rule that one sentence of the message satisfies, if any, within
+        `seconds` for all of them: a rule whose patterns run out of time is skipped."""
         sentences = split_sentences(normalise(text))
+        deadline = time.monotonic() + seconds
         for rule in self.rules:
-            if any(rule.matches(s) for s in sentences):
-                return rule.escalation()
+            try:
+                if any(rule.matches(s, timeout=max(0.001, deadline - time.monotonic())) for s in sentences):
+                    return rule.escalation()
+            except TimeoutError:
+                log.warning("escalation rule %r ran out of time on a message of %d characters; skipped", rule.name, len(text))
         return None
+
+    def check_speed(self, seconds: float = PROBE_SECONDS) -> None:
+        """Raises EscalationRulesError naming a rule whose patterns backtrack without end on long
+        messages (each probe gets `seconds`)."""
+        for rule in self.rules:
+            for probe in _PROBES:
+                try:
+                    rule.matches(probe, timeout=seconds)
+                except TimeoutError:
+                    raise EscalationRulesError(
+                        f"rule '{rule.name}': a pattern takes too long on a long message (nested repeats such as "
+                        "(a+)+ backtrack without end); simplify it"
+                    ) from None
 
 
 def normalise(text: str) -> str:
@@ -223,7 +255,7 @@ def _strings(value: object, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _compile_any(patterns: Sequence[str], defines: Mapping[str, str], where: str) -> re.Pattern[str] | None:
+def _compile_any(patterns: Sequence[str], defines: Mapping[str, str], where: str) -> regex.Pattern[str] | None:
     if not patterns:
         return None
     expanded = []
@@ -245,8 +277,8 @@ def _expand(pattern: str, defines: Mapping[str, str], where: str) -> str:
     return _REFERENCE.sub(replace, pattern)
 
 
-def _compile(pattern: str, where: str, written: str) -> re.Pattern[str]:
+def _compile(pattern: str, where: str, written: str) -> regex.Pattern[str]:
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
+        return regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+    except regex.error as exc:
         raise EscalationRulesError(f"{where}: regex does not compile ({exc}): {written!r}") from exc

@@ -547,3 +547,22 @@ def test_a_long_pathological_message_does_not_hang_the_matcher(rules: Escalation
         start = time.perf_counter()
         rules.match(message)
         assert time.perf_counter() - start < 3.0
+
+
+SLOW_RULE = "rules:\n  - name: backtracks\n    reason: b\n    priority: 1\n    patterns: ['(a+)+$']\n"
+
+
+def test_a_rule_that_backtracks_without_end_is_skipped_within_the_time_a_message_gets(caplog) -> None:
+    """Python's re could not be stopped: one message froze a worker, and again after each restart."""
+    slow = EscalationRules.parse(SLOW_RULE + "  - name: refunds\n    reason: r\n    priority: 0\n    patterns: ['refund']\n")
+    start = time.perf_counter()
+    found = slow.match("a" * 3000 + "! refund")
+    assert time.perf_counter() - start < 3.0
+    assert found is not None and found.rule == "refunds"  # the other rules still run
+    assert "'backtracks' ran out of time" in caplog.text
+
+
+def test_speed_check_names_a_rule_that_backtracks_and_passes_the_shipped_ones(rules: EscalationRules) -> None:
+    rules.check_speed()
+    with pytest.raises(EscalationRulesError, match="rule 'backtracks': a pattern takes too long"):
+        EscalationRules.parse(SLOW_RULE).check_speed()

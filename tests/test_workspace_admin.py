@@ -150,6 +150,11 @@ def test_malformed_rules_are_refused_with_the_reason_and_change_nothing(client, 
         assert problem in refused.json()["detail"]
     assert client.get("/v1/admin/escalation-rules", headers=admin).json()["revision"] == 0
     assert client.put("/v1/admin/escalation-rules", json={"yaml": "x" * 200_001}, headers=admin).status_code == 422
+    # a pattern that backtracks without end would freeze whichever worker met the message
+    slow = "rules:\n  - name: slow\n    reason: b\n    priority: 1\n    patterns: ['(a+)+$']\n"
+    refused = client.put("/v1/admin/escalation-rules", json={"yaml": slow}, headers=admin)
+    assert refused.status_code == 422 and "takes too long" in refused.text
+    assert client.get("/v1/admin/escalation-rules", headers=admin).json()["revision"] == 0
 
 
 def test_an_admin_can_send_back_the_shipped_rules_edited(client, admin):
