@@ -34,6 +34,7 @@ CUSTOMER_EVENT_TYPES = (
     "bot.typing",  # but never message.delta: a draft is not an answer until its confidence is known
 )
 POLL_SECONDS = 15.0  # a safety net: subscribers re-read even if a notification was lost
+SUBSCRIBE_RETRY_SECONDS = 2.0  # Redis away at start-up: how often to try subscribing again
 PAGE = 500
 
 
@@ -142,9 +143,28 @@ class RedisNotifier(LocalNotifier):
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Listens from now on. Redis away at start-up does not stop the worker: it serves as one
+        alone would (subscribers poll the stored events) and subscribes once Redis answers."""
+        self._listener = asyncio.create_task(self._subscribe_and_listen())
+
+    async def _subscribe_and_listen(self) -> None:
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(self.CHANNEL, self.CREDENTIALS_CHANNEL)
-        self._listener = asyncio.create_task(self._listen(pubsub))
+        warned = False
+        while True:
+            try:
+                await pubsub.subscribe(self.CHANNEL, self.CREDENTIALS_CHANNEL)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                if not warned:
+                    log.warning("redis unreachable (%s); serving without it, subscribing when it answers", e)
+                    warned = True
+                await asyncio.sleep(SUBSCRIBE_RETRY_SECONDS)
+        if warned:
+            log.info("redis reachable again: subscribed")
+            self.wake_all()  # whatever was published meanwhile, subscribers read now
+        await self._listen(pubsub)
 
     async def _listen(self, pubsub) -> None:
         while True:

@@ -105,3 +105,25 @@ def test_redis_dropping_every_connection_mid_stream_still_delivers_each_event_on
     assert [e.type for e in got].count("handoff.requested") == 1
     customer_lines = [e.data["message"]["text"] for e in got if e.type == "message.created" and e.data["message"]["role"] == "customer"]
     assert customer_lines == ["line 1", "line 2"]
+
+
+def test_a_worker_starts_while_redis_is_away_serves_alone_and_subscribes_once_it_answers(
+    tmp_path, pg_url, redis_url, embedder: Embedder  # noqa: F811
+):
+    """A worker restarted by a deploy or systemd while Redis was down failed its start-up with a traceback."""
+    upstream = urlsplit(redis_url)
+    with cuttable(upstream.hostname, upstream.port or 6379) as proxy:
+        proxy.cut()
+        settings: Settings = make_settings(tmp_path / "data", database_url=pg_url, redis_url=through(redis_url, proxy.port))
+        kb = KnowledgeBase(settings, embedder=embedder)
+        try:
+            with serve(create_app(settings, kb)) as base, httpx.Client(base_url=base, timeout=30) as http:
+                assert http.get("/healthz").status_code == 200
+                conv = http.post("/v1/conversations").json()
+                auth = {"Authorization": f"Bearer {conv['token']}"}
+                said = http.post(f"/v1/conversations/{conv['id']}/messages", json={"text": "hello"}, headers=auth)
+                assert said.status_code == 201 and said.json()["reply"] is not None
+                proxy.restore()
+                eventually(lambda: subscribed_through(proxy, redis_url) == 1, "the listener did not subscribe once Redis answered")
+        finally:
+            kb.close()
