@@ -67,11 +67,13 @@ async def pending_lines(conn: AsyncConnection, conversation_id: str) -> Pending 
     )
 
 
-def unanswered_conversations(since: datetime, limit: int) -> sa.Select:
-    """Conversations with the bot, active since `since`, whose customer has lines nobody answered."""
+def unanswered_conversations(since: datetime, limit: int, quiet_since: datetime | None = None) -> sa.Select:
+    """Conversations with the bot, active since `since` (and, given `quiet_since`, not after it),
+    whose customer has lines nobody answered."""
+    quiet = conversations.c.updated_at <= quiet_since if quiet_since is not None else sa.true()
     return (
         sa.select(conversations.c.id)
-        .where(conversations.c.state == "bot", conversations.c.updated_at >= since, has_unanswered_lines())
+        .where(conversations.c.state == "bot", conversations.c.updated_at >= since, quiet, has_unanswered_lines())
         .order_by(conversations.c.updated_at)
         .limit(limit)
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -113,7 +113,10 @@ class ConversationService(ConversationReads):
         except IntegrityError:  # the same client_id, stored by a concurrent request
             pass
         if message is None:  # a retry: the line is stored already
-            return await self._stored_line(conversation_id, client_id, text)
+            posted = await self._stored_line(conversation_id, client_id, text)
+            if wait and posted.reply is None and state == "bot":  # its worker may have died: answer it here
+                return replace(posted, reply=await self.answer_pending(conversation_id, answer, line=posted.message))
+            return posted
         await self.notifier.publish()
         if state != "bot":
             return PostedLine(message, None)
@@ -179,10 +182,15 @@ class ConversationService(ConversationReads):
                 return bot
         return None
 
-    async def answer_unanswered(self, answer: AnswerFn, *, within: timedelta = timedelta(hours=24), limit: int = 500) -> int:
-        """At start-up: answer, in the background, the lines a stopped worker stored but never
-        answered (with the bot, active in the last `within`). Returns how many conversations."""
-        query = turns.unanswered_conversations(_now() - within, limit)
+    async def answer_unanswered(
+        self, answer: AnswerFn, *, within: timedelta = timedelta(hours=24), limit: int = 500,
+        quiet_for: timedelta | None = None,
+    ) -> int:
+        """Answer, in the background, the lines a stopped worker stored but never answered (with the
+        bot, active in the last `within`; given `quiet_for`, with nothing since for that long: at
+        start-up, every one). Returns how many conversations."""
+        now = _now()
+        query = turns.unanswered_conversations(now - within, limit, now - quiet_for if quiet_for else None)
         async with self.engine.connect() as conn:
             waiting = list((await conn.execute(query)).scalars())
         for conversation_id in waiting:

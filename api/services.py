@@ -12,6 +12,7 @@ from api.conversations import ConversationService
 from api.db import open_database
 from api.event_hub import EventHub
 from api.idle_close import IdleCloser
+from api.stranded_lines import SWEEP_SECONDS, StrandedLines
 from api.stream_guard import StreamGuard
 from api.events import LocalNotifier, make_notifier
 from api import rules_store
@@ -39,6 +40,7 @@ class Services:
     vault: Vault  # seals the cards of the secure card form
     telemetry: Telemetry  # Prometheus metrics
     idle_closer: IdleCloser  # closes conversations left idle with the bot
+    stranded: StrandedLines | None = None  # answers lines a stopped worker left unanswered
     rules_revision: int = 0  # the admin revision of the escalation rules the assistant holds
 
     async def refresh_rules(self) -> None:
@@ -67,6 +69,8 @@ class Services:
         raise RuntimeError("the reply stream ended without a reply")
 
     async def close(self) -> None:
+        if self.stranded:
+            await self.stranded.close()
         await self.idle_closer.close()
         await self.conversations.shutdown()
         await self.stream_guard.close()
@@ -112,5 +116,10 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
     )
     await services.refresh_rules()
     await services.conversations.answer_unanswered(services.answer)  # lines a stopped worker left
+    services.stranded = StrandedLines(
+        services.conversations, services.answer,
+        after_seconds=2 * settings.llm_timeout_seconds, every_seconds=SWEEP_SECONDS,
+    )
+    await services.stranded.start()
     await services.idle_closer.start()
     return services

@@ -259,6 +259,45 @@ def test_a_line_left_unanswered_by_a_stopped_worker_is_answered_when_one_starts(
     asyncio.run(next_worker())
 
 
+def test_a_running_worker_answers_a_line_a_stopped_one_left_once_nothing_has_happened_for_a_while(tmp_path: Path) -> None:
+    """With other workers healthy and none restarting, such a line waited for the customer to write again."""
+    from datetime import timedelta
+
+    from api.stranded_lines import StrandedLines
+
+    async def scenario(service: ConversationService) -> None:
+        cid, _ = await service.create()
+        await service.post_customer_message(cid, "where is my invoice?", Crashing(), wait=False)
+        await service.shutdown()  # its worker "died" mid-answer
+        answers = HeldAnswers()
+        sweeper = StrandedLines(service, answers, after_seconds=3600, every_seconds=3600)
+        assert await sweeper.sweep() == 0  # a live worker may still be answering it
+        sweeper.after = timedelta(0)
+        assert await sweeper.sweep() == 1
+        await until(lambda: _roles_are(service, cid, ["customer", "bot"]))
+        assert answers.questions == ["where is my invoice?"]
+        assert await sweeper.sweep() == 0  # answered once
+
+    run(tmp_path, scenario)
+
+
+def test_a_retried_line_whose_first_worker_died_is_answered_by_the_retry(tmp_path: Path) -> None:
+    async def scenario(service: ConversationService) -> None:
+        cid, _ = await service.create()
+        await service.post_customer_message(cid, "where is my invoice?", Crashing(), wait=False, client_id="k1")
+        await service.shutdown()
+        again = await service.post_customer_message(cid, "where is my invoice?", HeldAnswers(), client_id="k1")
+        assert again.duplicate and again.reply is not None
+        assert again.reply.text == "answer to: where is my invoice?"
+        assert [role for role, _ in await transcript(service, cid)] == ["customer", "bot"]
+
+    run(tmp_path, scenario)
+
+
+async def _roles_are(service: ConversationService, conversation_id: str, roles: list[str]) -> bool:
+    return [role for role, _ in await transcript(service, conversation_id)] == roles
+
+
 def test_a_card_number_in_the_bots_own_reply_is_masked_too(tmp_path):
     """The bot quotes a knowledge base or a model; neither may pass a card number on to anyone."""
 
