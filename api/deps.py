@@ -143,12 +143,11 @@ LastEventId = Annotated[int | None, Depends(last_event_id)]
 
 
 async def within_limit(limiter, key: str, what: str) -> None:
-    """429 with Retry-After past the limit; else the hit is counted."""
-    if (wait := await limiter.retry_after(key)) is not None:
+    """429 with Retry-After past the limit; else the hit is counted (one step: see `take`)."""
+    if (wait := (await limiter.take(key)).wait) is not None:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, f"{what}; try again in {wait} s", headers={"Retry-After": str(wait)}
         )
-    await limiter.record_failure(key)
 
 
 def client_address(request: Request) -> str:

@@ -22,10 +22,28 @@ LIMIT = 5
 WINDOW_SECONDS = 60.0
 
 
+@dataclass(frozen=True)
+class Taken:
+    """One hit counted against a client's limit, or, with `wait`, refused and not counted."""
+
+    wait: int | None = None  # seconds the client must wait: refused
+    at: float | None = None  # when the hit was counted, so that it can be given back
+    member: str | None = None
+
+
 class SignInLimiter(Protocol):
     async def retry_after(self, client: str) -> int | None: ...
 
     async def record_failure(self, client: str) -> None: ...
+
+    async def take(self, client: str) -> Taken:
+        """Count one hit unless the client is at its limit, as one step: requests sent at the
+        same moment cannot all pass a check made before any of them was counted."""
+        ...
+
+    async def give_back(self, client: str, taken: Taken) -> None:
+        """Uncount a hit (a sign-in whose token was right is no failure)."""
+        ...
 
 
 def _wait(oldest: float, window_seconds: float, now: float) -> int:
@@ -53,6 +71,19 @@ class FailureLimiter:
         if len(self._failures) > MAX_CLIENTS:
             oldest = min(self._failures, key=lambda c: self._failures[c][-1])
             del self._failures[oldest]
+
+    async def take(self, client: str) -> Taken:
+        recent = self._recent(client)  # no await between the check and the count: one step
+        if len(recent) >= self.limit:
+            return Taken(wait=_wait(recent[0], self.window_seconds, self.clock()))
+        now = self.clock()
+        await self.record_failure(client)
+        return Taken(at=now)
+
+    async def give_back(self, client: str, taken: Taken) -> None:
+        recent = self._failures.get(client)
+        if recent is not None and taken.at is not None and taken.at in recent:
+            recent.remove(taken.at)
 
     def _recent(self, client: str) -> deque[float]:
         recent = self._failures.get(client, deque())
@@ -111,8 +142,48 @@ class RedisFailureLimiter:
         except redis.RedisError:
             await self._local.record_failure(client)
 
+    async def take(self, client: str) -> Taken:
+        import redis
+
+        key, now, member = self.prefix + client, self.clock(), f"{self.clock()}:{secrets.token_hex(4)}"
+        try:
+            counted, oldest = await self._redis.eval(
+                _TAKE, 1, key, now, self.window_seconds, self.limit, member, math.ceil(self.window_seconds) + 1
+            )
+        except redis.RedisError:
+            local = await self._local.take(client)
+            return local
+        if int(counted):
+            return Taken(at=now, member=member)
+        return Taken(wait=_wait(float(oldest), self.window_seconds, now))
+
+    async def give_back(self, client: str, taken: Taken) -> None:
+        import redis
+
+        if taken.member is None:
+            await self._local.give_back(client, taken)
+            return
+        try:
+            await self._redis.zrem(self.prefix + client, taken.member)
+        except redis.RedisError:
+            pass  # the hit stays counted until it leaves the window
+
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+# One Redis step: drop hits older than the window; at the limit, refuse with the oldest hit's
+# time; else count this hit. (KEYS[1]: the client's set; ARGV: now, window, limit, member, ttl)
+_TAKE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, oldest[2]}
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return {1, '0'}
+"""
 
 
 def make_sign_in_limiter(redis_url: str | None) -> FailureLimiter | RedisFailureLimiter:
@@ -126,6 +197,12 @@ class Unlimited:
         return None
 
     async def record_failure(self, client: str) -> None:
+        return None
+
+    async def take(self, client: str) -> Taken:
+        return Taken()
+
+    async def give_back(self, client: str, taken: Taken) -> None:
         return None
 
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from api import services
-from api.ratelimit import FailureLimiter, make_limiter
+from api.ratelimit import FailureLimiter, Taken, make_limiter
 
 from .browser import TIMEOUT_MS, ask, browser, new_context, open_chat  # noqa: F401  (fixtures)
 from .browser import customer_auth, saved_conversation
@@ -27,6 +27,12 @@ class AlwaysFull:
         return 1
 
     async def record_failure(self, client: str) -> None:
+        pass
+
+    async def take(self, client: str) -> Taken:
+        return Taken(wait=1)
+
+    async def give_back(self, client: str, taken: Taken) -> None:
         pass
 
 

@@ -353,6 +353,42 @@ def test_with_redis_every_worker_counts_the_same_failures(redis_url):
     asyncio.run(scenario())
 
 
+async def _all_at_once(limiters, client: str, n: int) -> int:
+    """How many of `n` hits sent at the same moment, spread over `limiters`, were counted."""
+    taken = await asyncio.gather(*(limiters[i % len(limiters)].take(client) for i in range(n)))
+    return sum(t.wait is None for t in taken)
+
+
+def test_hits_sent_at_the_same_moment_are_counted_up_to_the_limit_and_no_further(redis_url):
+    """Checking, then counting, in two steps let 21 of 40 simultaneous wrong sign-ins through a
+    limit of 5 (and 50 of 80 new conversations through one of 30) across two workers."""
+    client = f"10.7.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+
+    async def scenario() -> None:
+        assert await _all_at_once([FailureLimiter(limit=5, window_seconds=60)], client, 40) == 5
+        workers = [RedisFailureLimiter(redis_url, limit=5, window_seconds=60) for _ in range(2)]
+        try:
+            assert await _all_at_once(workers, client, 40) == 5
+            refused = await workers[0].take(client)
+            assert refused.wait is not None and 0 < refused.wait <= 60
+        finally:
+            for w in workers:
+                await w.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_sign_in_whose_token_is_right_is_not_counted_as_a_failure(client, alice):
+    now = [1000.0]
+    client.app.state.services.sign_ins = FailureLimiter(limit=2, window_seconds=60, clock=lambda: now[0])
+    for _ in range(3):
+        assert client.post(CONSOLE, json={"token": token_of(alice)}).status_code == 200
+    assert client.post(CONSOLE, json={"token": "guess"}).status_code == 401
+    assert client.post(CONSOLE, json={"token": token_of(alice)}).status_code == 200  # one failure of two
+    assert client.post(CONSOLE, json={"token": "guess"}).status_code == 401
+    assert client.post(CONSOLE, json={"token": token_of(alice)}).status_code == 429
+
+
 def test_a_redis_limiter_that_cannot_reach_redis_counts_locally_instead_of_failing():
     async def scenario() -> None:
         now = [0.0]

@@ -52,14 +52,18 @@ async def sign_in(body: SessionIn, request: Request, response: Response, service
     if refusal := foreign_origin(request, services.settings.public_url):
         raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
     client = request.client.host if request.client else "unknown"
-    if (wait := await services.sign_ins.retry_after(client)) is not None:
+    # Each attempt counts as a failure until its token proves right: attempts sent at the same
+    # moment cannot all pass a check made before any of them failed.
+    attempt = await services.sign_ins.take(client)
+    if (wait := attempt.wait) is not None:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed sign-ins; try again in {wait} s",
             headers={"Retry-After": str(wait)},
         )
     account = await by_token(services.engine, body.token)
+    if account is not None:
+        await services.sign_ins.give_back(client, attempt)
     if account is None:
-        await services.sign_ins.record_failure(client)
         await audit.record_alone(services.engine, "session.sign_in_refused", audit.Actor("anonymous"), detail={"ip": client})
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "agent token invalid or revoked")
     if account.token_expired(services.settings.agent_token_days):
