@@ -62,7 +62,12 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     from api.app import create_app
     from api.logs import log_our_packages
+    from api.preflight import setup_problems
 
+    if problems := setup_problems(settings):
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        raise SystemExit(2)
     log_our_packages()
     uvicorn.run(create_app(settings, freeze_heap=True), host=host, port=port, log_level="info")
 

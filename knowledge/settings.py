@@ -108,5 +108,21 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
-            return self.database_url
+            return database_url_of(self.database_url)
         return f"sqlite:///{(self.data_dir / 'switchboard.db').resolve()}"
+
+
+def database_url_of(url: str) -> str:
+    """The database URL to open: "postgres://" (what many hosting providers hand out) is
+    PostgreSQL's "postgresql://"; anything but SQLite and PostgreSQL is refused, saying so."""
+    url = url.strip()
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if not re.fullmatch(r"(sqlite|postgresql)(\+\w+)?", scheme):
+        shown = f"{scheme}://{url.split('@')[-1]}" if "@" in url else url  # never the password
+        raise ValueError(
+            f"SWITCHBOARD_DATABASE_URL: {shown!r} is not a database URL this service opens: "
+            "use sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE"
+        )
+    return url

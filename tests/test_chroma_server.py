@@ -53,3 +53,9 @@ def test_assistant_answers_and_hands_off_through_the_server(server_settings, ser
 def test_resync_against_the_server_is_a_no_op(server_kb, tmp_path: Path):
     report = sync(server_kb, [SAMPLE_KB], chunker=Chunker(), max_doc_bytes=5_000_000)
     assert report.added == report.updated == report.removed == [] and len(report.unchanged) >= 25
+
+
+def test_serve_finds_the_chroma_server_it_is_pointed_at(server_settings: Settings) -> None:
+    from api.preflight import setup_problems
+
+    assert setup_problems(server_settings) == []
