@@ -79,7 +79,7 @@ async def create_or_rotate(
     token = new_token()
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        existing = (await conn.execute(sa.select(agents.c.id).where(agents.c.name == name))).first()
+        existing = (await conn.execute(sa.select(agents.c.id).where(_same_name(name)))).first()
         if existing:
             values: dict = {"token_hash": hash_token(token), "revoked_at": None, "token_issued_at": now}
             if role is not None:
@@ -103,8 +103,8 @@ async def create(
     token = new_token()
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        if (await conn.execute(sa.select(agents.c.id).where(agents.c.name == name))).first():
-            raise Conflict(f"an agent named {name!r} exists already")
+        if (taken := (await conn.execute(sa.select(agents.c.name).where(_same_name(name)))).first()):
+            raise Conflict(f"an agent named {taken.name!r} exists already")
         result = await conn.execute(
             agents.insert().values(name=name, token_hash=hash_token(token), role=role, created_at=now, token_issued_at=now)
         )
@@ -125,7 +125,7 @@ async def by_token(engine: AsyncEngine, token: str) -> AgentAccount | None:
 
 async def by_name(engine: AsyncEngine, name: str) -> AgentAccount:
     async with engine.connect() as conn:
-        row = (await conn.execute(sa.select(agents).where(agents.c.name == name.strip()))).first()
+        row = (await conn.execute(sa.select(agents).where(_same_name(name.strip())))).first()
     if row is None:
         raise NotFound(f"no agent named {name.strip()!r}")
     return account_from_row(row)
@@ -137,12 +137,34 @@ async def list_accounts(engine: AsyncEngine) -> list[AgentAccount]:
     return [account_from_row(r) for r in rows]
 
 
+def _same_name(name: str) -> sa.ColumnElement[bool]:
+    """Names are people's: "Carol" and "carol" are one agent."""
+    return sa.func.lower(agents.c.name) == name.lower()
+
+
+async def _keep_an_admin(conn: AsyncConnection, agent_id: int, by: audit.Actor) -> None:
+    """Through the API, the last admin who can sign in is never demoted or revoked: nobody could
+    administer the service again but from the server's command line (which may, as the way back)."""
+    if by.name == audit.CLI:
+        return
+    others = (
+        await conn.execute(
+            sa.select(sa.func.count()).select_from(agents).where(
+                agents.c.role == "admin", agents.c.revoked_at.is_(None), agents.c.id != agent_id
+            )
+        )
+    ).scalar_one()
+    target = await _get(conn, agent_id)
+    if target.is_admin and target.revoked_at is None and not others:
+        raise Conflict(f"{target.name} is the last admin: make another agent an admin first")
+
+
 async def revoke(engine: AsyncEngine, agent_id: int, by: audit.Actor = CLI) -> AgentAccount:
     """The agent's token stops working and all its sessions end, at once; the chats it held go back
     to the queue (`requeue_held_by`). Revoking twice is a no-op."""
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        await _get(conn, agent_id)
+        await _keep_an_admin(conn, agent_id, by)
         await conn.execute(
             agents.update().where(agents.c.id == agent_id, agents.c.revoked_at.is_(None)).values(revoked_at=now)
         )
@@ -157,6 +179,8 @@ async def set_role(engine: AsyncEngine, agent_id: int, role: AgentRole, by: audi
     _check("-", role)
     async with engine.begin() as conn:
         before = await _get(conn, agent_id)
+        if role != "admin":
+            await _keep_an_admin(conn, agent_id, by)
         await conn.execute(agents.update().where(agents.c.id == agent_id).values(role=role))
         await audit.record(conn, "agent.role", by, detail={"agent": before.name, "from": before.role, "to": role})
         return await _get(conn, agent_id)

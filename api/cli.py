@@ -86,7 +86,7 @@ def agent_create(settings: Settings, name: str, role: str | None) -> None:
     """Create agent NAME (or give it a new token) and print the token on the last line.
 
     A new token ends the agent's console sessions and lifts a revocation."""
-    token, created = asyncio.run(_create_agent(settings, name, role))
+    token, created, name = asyncio.run(_create_agent(settings, name, role))
     click.echo(f"{'created agent' if created else 'new token for agent'} {name!r}; the token is shown once:")
     click.echo(token)
 
@@ -223,17 +223,18 @@ async def _with_engine(settings: Settings, action):
         await engine.dispose()
 
 
-async def _create_agent(settings: Settings, name: str, role: str | None = None) -> tuple[str, bool]:
+async def _create_agent(settings: Settings, name: str, role: str | None = None) -> tuple[str, bool, str]:
+    """The token, whether the agent is new, and its name as stored (an existing "Bob" for "bob ")."""
     from api.agents import AgentRole, create_or_rotate
     from api.errors import Invalid
 
     try:
-        _, token, created = await _with_engine(
+        account, token, created = await _with_engine(
             settings, lambda engine: create_or_rotate(engine, name, cast("AgentRole | None", role))
         )
     except Invalid as e:
         raise click.UsageError(str(e)) from None
-    return token, created
+    return token, created, account.name
 
 
 @main.command()

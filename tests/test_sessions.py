@@ -456,6 +456,29 @@ def test_an_admin_creates_lists_promotes_and_revokes_agents(client, root):
     assert client.patch(f"/v1/admin/agents/{carol['id']}", json={"role": "boss"}, headers=root).status_code == 422
 
 
+def test_the_last_admin_cannot_be_demoted_or_revoked_through_the_api(client, root, settings):
+    """Nobody could have administered the service again but from the server's command line."""
+    root_id = client.get("/v1/agent/me", headers=root).json()["id"]
+    demoted = client.patch(f"/v1/admin/agents/{root_id}", json={"role": "agent"}, headers=root)
+    assert demoted.status_code == 409 and "last admin" in demoted.json()["detail"]
+    assert client.post(f"/v1/admin/agents/{root_id}/revoke", headers=root).status_code == 409
+    assert client.get("/v1/admin/agents", headers=root).status_code == 200  # still an admin
+
+    carol = client.post("/v1/admin/agents", json={"name": "carol", "role": "admin"}, headers=root).json()["agent"]
+    assert client.patch(f"/v1/admin/agents/{root_id}", json={"role": "agent"}, headers=root).status_code == 200
+    # the command line, the way back, may leave none
+    assert cli(settings, "agent", "revoke", "carol").exit_code == 0
+    assert carol["name"] == "carol"
+
+
+def test_agent_names_are_one_person_whatever_their_case(client, root, settings):
+    assert client.post("/v1/admin/agents", json={"name": "carol"}, headers=root).status_code == 201
+    again = client.post("/v1/admin/agents", json={"name": "Carol"}, headers=root)
+    assert again.status_code == 409 and "'carol'" in again.json()["detail"]
+    rotated = cli(settings, "agent", "create", "Carol ")
+    assert "new token for agent 'carol'" in rotated.stdout
+
+
 def test_revoking_through_the_admin_api_ends_the_agents_console_sessions(client, alice, root):
     sign_in(client, alice)
     secret = client.cookies["sb_session"]
