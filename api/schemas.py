@@ -144,4 +144,4 @@ class PostMessageResult(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "database unavailable"]

@@ -52,9 +52,13 @@ def test_the_database_away_for_a_while_gets_503_loses_nothing_and_service_resume
             auth = {"Authorization": f"Bearer {conv['token']}"}
             line = {"text": "Is anyone there?", "client_id": "line-1", "wait_for_reply": False}
 
+            assert http.get("/readyz").status_code == 200
             proxy.cut()
             refused = http.post(f"/v1/conversations/{conv['id']}/messages", json=line, headers=auth)
             assert refused.status_code == 503
+            assert http.get("/healthz").status_code == 200  # the process runs ...
+            not_ready = http.get("/readyz")  # ... but a load balancer should send it nothing
+            assert not_ready.status_code == 503 and not_ready.json()["status"] == "database unavailable"
             assert "unavailable" in refused.json()["detail"] and refused.headers["Retry-After"] == "5"
             assert http.get(f"/v1/conversations/{conv['id']}", headers=auth).status_code == 503
             assert http.post("/v1/conversations").status_code == 503
@@ -65,6 +69,7 @@ def test_the_database_away_for_a_while_gets_503_loses_nothing_and_service_resume
                 assert time.monotonic() < deadline, "service did not resume"
                 time.sleep(0.5)
             assert sent.status_code in (200, 201), sent.text
+            assert http.get("/readyz").status_code == 200
             again = http.post(f"/v1/conversations/{conv['id']}/messages", json=line, headers=auth)
             assert again.json()["message"]["id"] == sent.json()["message"]["id"]  # stored once
             said = [m for m in http.get(f"/v1/conversations/{conv['id']}", headers=auth).json()["messages"] if m["role"] == "customer"]

@@ -38,6 +38,22 @@ async def healthz() -> Health:
 router.head("/healthz", include_in_schema=False)(healthz)
 
 
+@router.get("/readyz", responses={503: {"description": "the database does not answer"}})
+async def readyz(services: ServicesDep, response: Response) -> Health:
+    """Ready to serve: the database answers. A load balancer's health check should use this one:
+    /healthz says only that the process runs, and stayed 200 while every request got 503."""
+    import sqlalchemy as sa
+
+    try:
+        async with services.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+    except Exception:
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return Health(status="database unavailable")
+    return Health(status="ok")
+
+
 def _page_headers(frame_ancestors: str) -> dict[str, str]:
     """Our pages run only our own scripts and styles, talk only to this server, and say who may
     frame them."""
