@@ -49,7 +49,7 @@ class Satisfaction:
 class AgentLoad:
     id: int
     name: str
-    presence: str  # online (set online, and a console seen within a minute) | away
+    presence: str  # online (set online, and a console seen within a minute) | away | revoked
     open_chats: int  # conversations this agent has now
     handled: int  # conversations of the window this agent claimed
     satisfaction: Satisfaction
@@ -160,8 +160,10 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
         )
         accounts = (
             await conn.execute(
-                sa.select(agents.c.id, agents.c.name, sa.case((effectively_online(), "online"), else_="away"))
-                .where(agents.c.revoked_at.is_(None)).order_by(agents.c.name)
+                sa.select(
+                    agents.c.id, agents.c.name,
+                    sa.case((agents.c.revoked_at.is_not(None), "revoked"), (effectively_online(), "online"), else_="away"),
+                ).order_by(agents.c.name)
             )
         ).all()
 
@@ -215,8 +217,11 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
         satisfaction=satisfaction_of([score for score, _ in rated]),
         queue_waiting=len(queued_since),
         queue_longest_wait=round((now - min(queued_since)).total_seconds(), 1) if queued_since else None,
+        # a revoked agent stays listed for the chats and ratings of the window (the per-agent figures
+        # add up to the totals); one with none there is gone
         agents=[
             AgentLoad(id, name, presence, int(load.get(id, 0)), handled[id], satisfaction_of(scores_by_agent.get(id, [])))
             for id, name, presence in accounts
+            if presence != "revoked" or handled[id] or scores_by_agent.get(id)
         ],
     )

@@ -331,3 +331,22 @@ def test_with_a_metrics_token_prometheus_must_send_it(data_dir, kb):
         assert client.get("/metrics").status_code == 401
         assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200
+
+
+def test_a_revoked_agent_stays_in_the_figures_of_the_chats_they_handled(client, admin, settings):
+    """They vanished from the per-agent list, so its handled counts no longer added up to the totals."""
+    from .api_helpers import create_agent
+
+    bob = create_agent(settings, "bob")
+    customer = start_conversation(client)
+    customer.say(OFF_TOPIC)
+    assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=bob).status_code == 200
+    bob_id = client.get("/v1/agent/me", headers=bob).json()["id"]
+    create_agent(settings, "idle")
+    idle_id = next(a["id"] for a in client.get("/v1/admin/agents", headers=admin).json()["agents"] if a["name"] == "idle")
+    for agent_id in (bob_id, idle_id):
+        assert client.post(f"/v1/admin/agents/{agent_id}/revoke", headers=admin).status_code == 200
+
+    listed = {a["name"]: a for a in client.get("/v1/admin/metrics", headers=admin).json()["agents"]}
+    assert listed["bob"]["presence"] == "revoked" and listed["bob"]["handled"] == 1
+    assert "idle" not in listed  # revoked, and nothing of theirs in the window
