@@ -118,17 +118,8 @@ async def submit_card(
         ).scalar_one_or_none()
         if state is None:
             raise NotFound()
-        taken = await conn.execute(
-            payment_requests.update()
-            .where(
-                payment_requests.c.id == request_id,
-                payment_requests.c.conversation_id == conversation_id,
-                payment_requests.c.status == "pending",
-            )
-            .values(status="received", card_reference=reference, completed_at=now)
-            .returning(payment_requests.c.id)
-        )
-        if state == "closed" or taken.first() is None:
+        taken = await _answer_request(conn, conversation_id, request_id, status="received", card_reference=reference, completed_at=now)
+        if state == "closed" or not taken:
             raise Conflict("this payment request is no longer open; nothing was stored")
         await conn.execute(
             vault_cards.insert().values(
@@ -143,6 +134,21 @@ async def submit_card(
     return StoredCard(reference, text, card.brand, card.last4, card.exp_month, card.exp_year)
 
 
+async def _answer_request(conn, conversation_id: str, request_id: str, **values) -> bool:
+    """Set `values` on the request if it is still open (one conditional UPDATE); False if not."""
+    answered = await conn.execute(
+        payment_requests.update()
+        .where(
+            payment_requests.c.id == request_id,
+            payment_requests.c.conversation_id == conversation_id,
+            payment_requests.c.status == "pending",
+        )
+        .values(**values)
+        .returning(payment_requests.c.id)
+    )
+    return answered.first() is not None
+
+
 DECLINED_TEXT = "Chose not to send card details (the secure form was closed with “Not now”)."
 
 
@@ -152,17 +158,7 @@ async def decline(service: ConversationService, conversation_id: str, request_id
     A request that is no longer open gets 409."""
     now = datetime.now(UTC)
     async with service.engine.begin() as conn:
-        ended = await conn.execute(
-            payment_requests.update()
-            .where(
-                payment_requests.c.id == request_id,
-                payment_requests.c.conversation_id == conversation_id,
-                payment_requests.c.status == "pending",
-            )
-            .values(status="declined", completed_at=now)
-            .returning(payment_requests.c.id)
-        )
-        if ended.first() is None:
+        if not await _answer_request(conn, conversation_id, request_id, status="declined", completed_at=now):
             raise Conflict("this payment request is no longer open")
         await service.add_settled_customer_line(conn, conversation_id, DECLINED_TEXT)
         await append_event(conn, conversation_id, "payment.declined", {"request_id": request_id})
