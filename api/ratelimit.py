@@ -64,9 +64,9 @@ class FailureLimiter:
             return None
         return _wait(recent[0], self.window_seconds, self.clock())
 
-    async def record_failure(self, client: str) -> None:
+    async def record_failure(self, client: str, at: float | None = None) -> None:
         recent = self._recent(client)
-        recent.append(self.clock())
+        recent.append(self.clock() if at is None else at)
         self._failures[client] = recent
         if len(self._failures) > MAX_CLIENTS:
             oldest = min(self._failures, key=lambda c: self._failures[c][-1])
@@ -77,7 +77,7 @@ class FailureLimiter:
         if len(recent) >= self.limit:
             return Taken(wait=_wait(recent[0], self.window_seconds, self.clock()))
         now = self.clock()
-        await self.record_failure(client)
+        await self.record_failure(client, at=now)  # the very time given back if the sign-in was right
         return Taken(at=now)
 
     async def give_back(self, client: str, taken: Taken) -> None:
