@@ -15,6 +15,7 @@ interrupted ingest are never read. Each hit keeps its cosine similarity to the q
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +27,7 @@ from knowledge.lexical import LexicalIndex
 from knowledge.store import VectorStore
 
 CANDIDATES = 30
+SETTLE_SECONDS = 2.0  # the catalog still this long after another process changed it: reopen the store
 LEXICAL_WEIGHT = 0.15
 
 
@@ -44,17 +46,27 @@ class Retriever:
         self.lexical_weight = lexical_weight
         self._lexical: LexicalIndex | None = None
         self._generation: tuple | None = None
+        self._settling: tuple | None = None  # a generation another process wrote, and since when it has held
+        self._settling_since = 0.0
         self._lock = threading.Lock()
 
     def catch_up(self) -> None:
-        """When the catalog has changed since the last search: the store is opened afresh if the
-        change was written by another process (knowledge.store), and the BM25 index is rebuilt."""
+        """When the catalog has changed since the last search, the BM25 index is rebuilt; when
+        another process changed it (an editor's ingest), the store is first opened afresh
+        (knowledge.store), once the catalog has stayed still for SETTLE_SECONDS: not on every
+        document of an ingest still running, nor while it writes. Until then searches read the
+        store as it was."""
         generation = self.catalog.generation()
         with self._lock:
             if generation == self._generation:
                 return
-            if self._generation is not None:
-                self.store.reopen_if_written_elsewhere()
+            if self._generation is not None and not self.store.wrote_since_asked():
+                now = time.monotonic()
+                if generation != self._settling:
+                    self._settling, self._settling_since = generation, now
+                if now - self._settling_since < SETTLE_SECONDS:
+                    return
+                self.store.reopen()
             self._lexical = None
             self._generation = generation
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
@@ -47,12 +48,13 @@ def _client(chroma_url: str | None, chroma_path: Path):  # -> chromadb.api.Clien
     return chromadb.PersistentClient(path=str(chroma_path), settings=chroma_settings)
 
 
-def _forget_embedded_system(chroma_path: Path) -> None:
+def _forget_embedded_system(chroma_path: Path):  # -> chromadb.config.System | None
     """Chroma keeps one embedded system per path per process, index in memory: forgotten, the next
-    client opens the store afresh from disk. (The old system is left to clients still holding it.)"""
+    client opens the store afresh from disk. Returns the old system, for its owner to stop once
+    nothing reads through it any more."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    SharedSystemClient._identifier_to_system.pop(str(chroma_path), None)
+    return SharedSystemClient._identifier_to_system.pop(str(chroma_path), None)
 
 
 class VectorStore:
@@ -61,13 +63,15 @@ class VectorStore:
     Embedded, Chroma holds its search index in memory as the process opened it, and does not see
     what another process (an editor's `ingest`) writes later: the chunks an ingest deleted were
     gone, and the ones it added could not be found, so a running server dropped every changed
-    article. `reopen_if_written_elsewhere` opens the store afresh when the catalog says it changed
-    and this object wrote nothing meanwhile (the Retriever calls it). A Chroma server needs none.
+    article. `reopen` opens the store afresh; the Retriever calls it once the catalog has changed
+    without this object writing (`wrote_since_asked`) and has then stayed still for a moment. A
+    Chroma server needs none of this.
     """
 
     def __init__(self, *, chroma_url: str | None, chroma_path: Path, collection: str) -> None:
         self._url, self._path, self._name = chroma_url, chroma_path, collection
-        self._wrote = False  # this object wrote since the last reopen check
+        self._wrote = False  # this object wrote since `wrote_since_asked` was last called
+        self._retired = None  # the system before the last reopen: stopped at the next one
         self._open()
 
     def _open(self) -> None:
@@ -87,16 +91,23 @@ class VectorStore:
             self._units_name = f"{collection}{UNITS_SUFFIX}"
             self._units = self._open_units()
 
-    def reopen_if_written_elsewhere(self) -> bool:
-        """After the catalog changed: if this object wrote nothing since the last call, another
-        process did, and an embedded store is opened afresh to see it. True if it was reopened."""
+    def wrote_since_asked(self) -> bool:
+        """Whether this object wrote since the last call: a catalog change is then its own."""
         wrote, self._wrote = self._wrote, False
-        if self._url or wrote:
-            return False
-        _forget_embedded_system(self._path)
+        return wrote
+
+    def reopen(self) -> None:
+        """An embedded store opened afresh, to see what another process wrote. The system before
+        the previous reopen is stopped now (seconds later: nothing reads through it any more), so
+        reopening does not grow the process; the one just retired may still serve a query."""
+        if self._url:
+            return
+        if self._retired is not None:
+            with contextlib.suppress(Exception):
+                self._retired.stop()
+        self._retired = _forget_embedded_system(self._path)
         self._open()
         log.info("the knowledge base changed in another process: vector store reopened")
-        return True
 
     def _open_units(self):
         return self._client.get_or_create_collection(

@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from knowledge import KnowledgeBase
+from knowledge import KnowledgeBase, retrieval
 
 from .conftest import make_settings
 
@@ -26,7 +27,10 @@ def ingest(settings, docs: Path, *options: str) -> None:
     subprocess.run([SWITCHBOARD, "ingest", "--quiet", *options, str(docs)], env=env, check=True, capture_output=True)
 
 
-def test_an_article_changed_by_another_process_is_answered_from_its_new_version_at_once(tmp_path, embedder):
+def test_an_article_changed_by_another_process_is_answered_from_its_new_version_once_the_catalog_settles(
+    tmp_path, embedder, monkeypatch
+):
+    monkeypatch.setattr(retrieval, "SETTLE_SECONDS", 0.5)
     settings = make_settings(tmp_path / "data")
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -42,11 +46,15 @@ def test_an_article_changed_by_another_process_is_answered_from_its_new_version_
         (docs / "returns.md").write_text(article(60))
         ingest(settings, docs)  # another process: the editor's
 
+        serving.retriever.search(question, 1)  # the store as it was, until the catalog has stayed still a moment
+        time.sleep(0.6)
         top = serving.retriever.search(question, 1)[0]
         assert top.chunk.doc_id == "returns" and "60 days" in top.chunk.text
 
         (docs / "care.md").unlink()  # removed by another process: no longer found
         ingest(settings, docs, "--allow-mass-delete")  # 1 of 2 documents
+        serving.retriever.search("clean the widget", 1)
+        time.sleep(0.6)
         assert [h.chunk.doc_id for h in serving.retriever.search("clean the widget with a cloth", 2)] == ["returns"]
     finally:
         serving.close()
