@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -54,7 +55,8 @@ async def save(engine: AsyncEngine, yaml_text: str | None, by: audit.Actor) -> i
     """Store a new revision (None: back to the file). Returns its number; malformed rules: Invalid."""
     if yaml_text is not None:
         try:
-            EscalationRules.parse(yaml_text, source="the rules sent").check_speed()
+            rules = EscalationRules.parse(yaml_text, source="the rules sent")
+            await anyio.to_thread.run_sync(rules.check_speed)  # up to seconds: off the event loop
         except EscalationRulesError as e:
             raise Invalid(str(e)) from None
     async with engine.begin() as conn:

@@ -50,11 +50,11 @@ DEFAULT_RULES = Path(__file__).with_name("escalation_rules.yaml")
 MAX_CHARS = 4000  # a chat message longer than this is matched on its first 4000 characters
 # An operator's pattern can backtrack without end ("(a+)+$" on "aaaa…!"): Python's `re` cannot be
 # stopped and holds the interpreter, so one such message froze a whole worker. Rules run on the
-# `regex` module, which can: a message gets MATCH_SECONDS for all the rules, and a rule that runs
-# out of it is skipped (logged). Rules saved through the admin API are first tried on messages
+# `regex` module, which can be stopped and lets other threads run meanwhile: a message gets
+# MATCH_SECONDS for all the rules, and a rule that runs out of it is skipped (logged). Rules saved through the admin API are first tried on messages
 # built to make such patterns backtrack (`check_speed`), and refused if one is slow.
-MATCH_SECONDS = 0.5
-PROBE_SECONDS = 0.1
+MATCH_SECONDS = 2.0  # the shipped rules take ~1 ms on a chat line, ~0.15 s on 4,000 characters built to be slow
+PROBE_SECONDS = 1.0  # a pattern that backtracks without end takes minutes to hours: no doubt either side
 _PROBES = ("a" * 2000 + "!", "a " * 1000 + "!", "1" * 2000 + "x", "please " * 300 + "?", "x" * 3000)
 
 log = logging.getLogger(__name__)
@@ -92,14 +92,19 @@ class EscalationRule:
     _all: tuple[regex.Pattern[str], ...] = field(default=(), repr=False, compare=False)
     _unless: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
-    def matches(self, sentence: str, timeout: float | None = None) -> bool:
+    def matches(self, sentence: str, deadline: float | None = None) -> bool:
         """True when this rule escalates one normalised sentence. Raises TimeoutError when its
-        patterns take longer than `timeout` seconds."""
-        if self._any is not None and not self._any.search(sentence, timeout=timeout):
+        patterns run past `deadline` (time.monotonic())."""
+
+        def found(pattern: regex.Pattern[str]) -> bool:
+            timeout = None if deadline is None else max(0.001, deadline - time.monotonic())
+            return pattern.search(sentence, timeout=timeout, concurrent=True) is not None
+
+        if self._any is not None and not found(self._any):
             return False
-        if not all(p.search(sentence, timeout=timeout) for p in self._all):
+        if not all(found(p) for p in self._all):
             return False
-        return self._unless is None or not self._unless.search(sentence, timeout=timeout)
+        return self._unless is None or not found(self._unless)
 
     def escalation(self) -> Escalation:
         return Escalation(self.name, self.reason, self.priority, self.reply_with_article)
@@ -136,7 +141,7 @@ class EscalationRules:
         deadline = time.monotonic() + seconds
         for rule in self.rules:
             try:
-                if any(rule.matches(s, timeout=max(0.001, deadline - time.monotonic())) for s in sentences):
+                if any(rule.matches(s, deadline) for s in sentences):
                     return rule.escalation()
             except TimeoutError:
                 log.warning("escalation rule %r ran out of time on a message of %d characters; skipped", rule.name, len(text))
@@ -148,7 +153,7 @@ class EscalationRules:
         for rule in self.rules:
             for probe in _PROBES:
                 try:
-                    rule.matches(probe, timeout=seconds)
+                    rule.matches(probe, time.monotonic() + seconds)
                 except TimeoutError:
                     raise EscalationRulesError(
                         f"rule '{rule.name}': a pattern takes too long on a long message (nested repeats such as "

@@ -556,8 +556,8 @@ def test_a_rule_that_backtracks_without_end_is_skipped_within_the_time_a_message
     """Python's re could not be stopped: one message froze a worker, and again after each restart."""
     slow = EscalationRules.parse(SLOW_RULE + "  - name: refunds\n    reason: r\n    priority: 0\n    patterns: ['refund']\n")
     start = time.perf_counter()
-    found = slow.match("a" * 3000 + "! refund")
-    assert time.perf_counter() - start < 3.0
+    found = slow.match("a" * 3000 + "! refund", seconds=0.3)
+    assert time.perf_counter() - start < 2.0
     assert found is not None and found.rule == "refunds"  # the other rules still run
     assert "'backtracks' ran out of time" in caplog.text
 
