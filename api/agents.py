@@ -145,7 +145,7 @@ def _same_name(name: str) -> sa.ColumnElement[bool]:
 async def _keep_an_admin(conn: AsyncConnection, agent_id: int, by: audit.Actor) -> None:
     """Through the API, the last admin who can sign in is never demoted or revoked: nobody could
     administer the service again but from the server's command line (which may, as the way back)."""
-    if by.name == audit.CLI:
+    if by.id is None:  # the server's command line (an agent acting through the API has an id, whatever its name)
         return
     others = (
         await conn.execute(

@@ -16,8 +16,8 @@ What is masked:
 
 Digits joined to letters, directly or by "-", "_" or "/", are often an id ("INV-0142",
 "TXN7123…"), so there a number is masked only when it is a card of a real brand: its first digits
-and length those of Visa, Mastercard, American Express, Discover, Diners Club, JCB, UnionPay or
-Maestro ("card4111…", "VISA4111…", and in languages written without spaces, "カード番号は4111…").
+and length those of Visa, Mastercard, American Express, Discover, Diners Club, JCB, UnionPay,
+Maestro, Mir, RuPay or Troy ("card4111…", "VISA4111…", and in languages written without spaces, "カード番号は4111…").
 Only the group that touches the letters is held to that: in "INV1043 4111 1111 1111 1111" the
 invoice number is left and the card after it masked.
 
@@ -161,6 +161,9 @@ _BRANDS: tuple[tuple[tuple[int, int], range], ...] = (
     ((300, 305), range(14, 20)), ((36, 36), range(14, 20)), ((38, 39), range(14, 20)),  # Diners Club
     ((3528, 3589), range(16, 20)),  # JCB
     ((50, 50), range(13, 20)), ((56, 58), range(13, 20)), ((63, 63), range(13, 20)), ((67, 67), range(13, 20)),  # Maestro
+    ((2200, 2204), range(16, 20)),  # Mir
+    ((60, 60), range(16, 17)), ((6521, 6522), range(16, 17)), ((81, 82), range(16, 17)),  # RuPay
+    ((9792, 9792), range(16, 17)),  # Troy
 )
 
 

@@ -105,6 +105,7 @@ def test_a_long_id_with_letters_is_left_alone_when_its_digits_are_no_card_brands
         ("カード番号は４１１１１１１１１１１１１１１１です", "カード番号は•••• •••• •••• １１１１です"),  # full-width digits
         ("amex378282246310005", "amex•••• •••• •••• 0005"),
         ("mc5555555555554444", "mc•••• •••• •••• 4444"),
+        ("id-2200000000000004", "id-•••• •••• •••• 0004"),  # Mir
     ],
 )
 def test_a_card_number_joined_to_letters_or_written_without_spaces_is_masked(said, masked):

@@ -470,10 +470,15 @@ def test_the_last_admin_cannot_be_demoted_or_revoked_through_the_api(client, roo
     assert client.get("/v1/admin/agents", headers=root).status_code == 200  # still an admin
 
     carol = client.post("/v1/admin/agents", json={"name": "carol", "role": "admin"}, headers=root).json()["agent"]
+    named_cli = client.post("/v1/admin/agents", json={"name": "cli", "role": "admin"}, headers=root).json()
+    cli_auth = {"Authorization": f"Bearer {named_cli['token']}"}
+    assert client.post(f"/v1/admin/agents/{carol['id']}/revoke", headers=cli_auth).status_code == 200
     assert client.patch(f"/v1/admin/agents/{root_id}", json={"role": "agent"}, headers=root).status_code == 200
+    # an admin named "cli" is no command line: the last admin still
+    own = client.patch(f"/v1/admin/agents/{named_cli['agent']['id']}", json={"role": "agent"}, headers=cli_auth)
+    assert own.status_code == 409
     # the command line, the way back, may leave none
-    assert cli(settings, "agent", "revoke", "carol").exit_code == 0
-    assert carol["name"] == "carol"
+    assert cli(settings, "agent", "revoke", "cli").exit_code == 0
 
 
 def test_agent_names_are_one_person_whatever_their_case(client, root, settings):
