@@ -18,9 +18,11 @@ def redact(text: str) -> str:
     """The text with credential-looking query values redacted and card numbers masked. A line
     holding a card number is logged decoded ("%20" as a space), so the number is found and masked."""
     text = SECRET_PARAMS.sub(r"\1[redacted]", text)
-    decoded = unquote_plus(text) if "%" in text or "+" in text else text
-    masked = mask_card_numbers(decoded)
-    return masked if masked != decoded else text
+    if "%" not in text and "+" not in text:
+        return mask_card_numbers(text)
+    decoded = unquote_plus(text)
+    cleaned = mask_card_numbers(SECRET_PARAMS.sub(r"\1[redacted]", decoded))  # "?to%6Ben=" is "?token="
+    return cleaned if cleaned != decoded else text
 
 
 class RedactCredentials(logging.Filter):
@@ -49,6 +51,13 @@ def uninstall(f: RedactCredentials, loggers: tuple[str, ...] = ACCESS_LOGGERS) -
         logging.getLogger(name).removeFilter(f)
 
 
+class RedactingFormatter(logging.Formatter):
+    """The whole line redacted, traceback included: an exception's message may quote a value."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 OUR_PACKAGES = ("api", "assistant", "knowledge", "ingest", "evals")
 
 
@@ -57,7 +66,7 @@ def log_our_packages(level: int = logging.INFO) -> logging.Handler:
     a knowledge base reopened) goes to stderr beside uvicorn's lines, at INFO; other libraries
     keep their own levels. Credentials and card numbers are redacted here too."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(levelname)s:     %(name)s: %(message)s"))
     handler.addFilter(RedactCredentials())
     for name in OUR_PACKAGES:
         logger = logging.getLogger(name)

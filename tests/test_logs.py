@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from api.logs import RedactCredentials, redact
 
@@ -37,6 +38,21 @@ def test_a_card_number_anywhere_in_a_url_is_masked_in_the_access_log() -> None:
     assert redact("/v1/agent/canned-responses?q=4111%201111%201111%201111") == f"/v1/agent/canned-responses?q={masked}"
     assert redact("/v1/agent/events?last_event_id=5555555555554444") == "/v1/agent/events?last_event_id=•••• •••• •••• 4444"
     assert redact("/v1/agent/canned-responses?q=refund%20policy") == "/v1/agent/canned-responses?q=refund%20policy"  # as sent
+    assert "SECRET" not in redact("/x?to%6Ben=SECRET&n=4111111111111111")  # an encoded name is still a token
+
+
+def test_our_own_log_lines_are_redacted_tracebacks_included(capsys) -> None:
+    import logging
+
+    from api.logs import RedactingFormatter
+
+    formatter = RedactingFormatter("%(message)s")
+    try:
+        raise ValueError("card 4111 1111 1111 1111 refused")
+    except ValueError:
+        record = logging.LogRecord("api.x", logging.ERROR, __file__, 1, "failed for %s", ("4111111111111111",), sys.exc_info())
+    line = formatter.format(record)
+    assert "4111 1111" not in line and "4111111111111111" not in line and "ValueError" in line
 
 
 class Collect(logging.Handler):
