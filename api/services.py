@@ -118,7 +118,7 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
     await services.conversations.answer_unanswered(services.answer)  # lines a stopped worker left
     services.stranded = StrandedLines(
         services.conversations, services.answer,
-        after_seconds=2 * settings.llm_timeout_seconds, every_seconds=SWEEP_SECONDS,
+        after_seconds=4 * settings.llm_timeout_seconds, every_seconds=SWEEP_SECONDS,
     )
     await services.stranded.start()
     await services.idle_closer.start()

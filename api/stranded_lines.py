@@ -5,9 +5,11 @@ out-of-memory kill) before the answer is stored. Every worker answers such lines
 but with other workers healthy and none restarting, the customer got nothing until they wrote
 again. So every worker also looks, every `every` seconds, for a conversation with the bot whose
 customer has a line unanswered and where nothing has happened for `after` seconds (longer than
-any live worker takes to answer: twice the model's timeout), and answers it. Two workers that
-find the same line both may compute an answer; the compare-and-set in
-`ConversationService.answer_pending` stores one.
+any live worker takes to answer: four times the model's timeout, two minutes by default), and
+answers it. Two workers that find the same line both may compute an answer; the compare-and-set
+in `ConversationService.answer_pending` stores one. A conversation a worker has tried
+`MAX_ATTEMPTS` times (an answer that fails each time) is left for a person to see in the live
+list, not retried every sweep for a day.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from api.conversations import AnswerFn, ConversationService
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 15.0  # how often each worker looks
+MAX_ATTEMPTS = 3  # per conversation, per worker
 
 
 class StrandedLines:
@@ -30,6 +33,7 @@ class StrandedLines:
         self.answer = answer
         self.after = timedelta(seconds=after_seconds)
         self.every = every_seconds
+        self._attempts: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -43,7 +47,11 @@ class StrandedLines:
 
     async def sweep(self) -> int:
         """Answer the stranded lines found now (in the background); how many conversations."""
-        return await self.service.answer_unanswered(self.answer, quiet_for=self.after)
+        tried_enough = frozenset(c for c, n in self._attempts.items() if n >= MAX_ATTEMPTS)
+        started = await self.service.answer_unanswered(self.answer, quiet_for=self.after, skip=tried_enough)
+        for conversation_id in started:
+            self._attempts[conversation_id] = self._attempts.get(conversation_id, 0) + 1
+        return len(started)
 
     async def _run(self) -> None:
         while True:

@@ -249,11 +249,11 @@ def test_a_line_left_unanswered_by_a_stopped_worker_is_answered_when_one_starts(
         service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000)
         assert [role for role, _ in await transcript(service, cid)] == ["customer"]
         answers = HeldAnswers()
-        assert await service.answer_unanswered(answers) == 1
+        assert await service.answer_unanswered(answers) == [cid]
         await service.shutdown()
         assert answers.questions == ["where is my invoice?"]
         assert [role for role, _ in await transcript(service, cid)] == ["customer", "bot"]
-        assert await service.answer_unanswered(answers) == 0  # nothing is answered twice
+        assert await service.answer_unanswered(answers) == []  # nothing is answered twice
         await engine.dispose()
 
     asyncio.run(next_worker())
@@ -277,6 +277,21 @@ def test_a_running_worker_answers_a_line_a_stopped_one_left_once_nothing_has_hap
         await until(lambda: _roles_are(service, cid, ["customer", "bot"]))
         assert answers.questions == ["where is my invoice?"]
         assert await sweeper.sweep() == 0  # answered once
+
+    run(tmp_path, scenario)
+
+
+def test_a_line_whose_answer_fails_each_time_is_tried_a_few_times_not_every_sweep_for_a_day(tmp_path: Path) -> None:
+    from api.stranded_lines import MAX_ATTEMPTS, StrandedLines
+
+    async def scenario(service: ConversationService) -> None:
+        cid, _ = await service.create()
+        await service.post_customer_message(cid, "where is my invoice?", Crashing(), wait=False)
+        await service.shutdown()
+        sweeper = StrandedLines(service, Crashing(), after_seconds=0, every_seconds=3600)
+        tries = [await sweeper.sweep() for _ in range(MAX_ATTEMPTS + 2)]
+        await service.shutdown()
+        assert tries == [1] * MAX_ATTEMPTS + [0, 0]
 
     run(tmp_path, scenario)
 
