@@ -165,6 +165,18 @@ def test_the_widget_hands_off_and_the_agent_answers_live(new_context, site, base
     expect(chat_frame(page).locator('#messages [data-role="agent"]')).to_have_count(5)
     expect(badge).to_be_hidden()
 
+    # A first visit with no count kept yet (as after this count was introduced): what the
+    # conversation already holds is not news, however many replies it has.
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    page.evaluate("localStorage.removeItem('switchboard.widget.unread')")
+    page.reload()
+    expect(chat_frame(page).locator('#messages [data-role="agent"]')).to_have_count(5)
+    expect(badge).to_be_hidden()
+    console.locator("#agent-input").fill("One more thing.")
+    console.locator("#agent-input").press("Enter")
+    expect(badge).to_have_text("1")
+
 
 def test_the_widget_script_is_small(base_url, http):
     script = http.get("/widget.js")

@@ -120,7 +120,8 @@
   function applyConversation(c, since) {
     if (typeof c.team_online === 'boolean') teamOnline = c.team_online;
     if (since === undefined || since === stateChanges) setState(c.state, c.agent);
-    (c.messages || []).forEach(heard);
+    (c.messages || []).forEach((m) => transcript.render(m));
+    if (EMBED) window.SwitchboardEmbed.replayed((c.messages || []).filter((m) => m.role !== 'customer').map((m) => m.id));
     if (c.payment_request && c.state !== 'closed') payment.show(c.payment_request); else payment.hide();
   }
 

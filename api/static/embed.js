@@ -27,6 +27,8 @@
     },
     close: () => parent.postMessage({ switchboard: 'close' }, parentOrigin || '*'),
     // a reply (message id) is in the chat: the loader counts it once, if the panel is closed
-    incoming: (id) => post({ switchboard: 'incoming', id }),
+    incoming: (id) => post({ switchboard: 'incoming', ids: [id] }),
+    // the replies a snapshot of the conversation holds, all at once (see widget.js)
+    replayed: (ids) => post({ switchboard: 'incoming', ids, replay: true }),
   };
 })();

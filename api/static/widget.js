@@ -90,14 +90,16 @@
     }
     function writeUnread(u) { try { localStorage.setItem(UNREAD_KEY, JSON.stringify(u)); } catch (_) { /* blocked */ } }
     let unread = readUnread().unread;
-    // A reply with this id is in the chat: seen if the panel is open, else one more unread (once).
-    // Without a count kept for this conversation, what is already there counts as seen.
-    function heard(id) {
+    // Replies with these ids are in the chat: seen if the panel is open, else each one more unread
+    // (once). `replay`: the whole conversation as loaded; without a count kept for it yet (a first
+    // visit since this count was kept), all it holds counts as seen.
+    function heard(ids, replay) {
       const u = readUnread();
-      if (typeof id !== 'number' || (u.through !== null && id <= u.through)) return;
-      if (!panel.hidden || u.through === null) u.unread = panel.hidden ? u.unread : 0;
-      else u.unread += 1;
-      u.through = id;
+      const fresh = (Array.isArray(ids) ? ids : []).filter((id) => typeof id === 'number' && (u.through === null || id > u.through));
+      if (!fresh.length) return;
+      if (!panel.hidden) u.unread = 0;
+      else if (!(replay && u.through === null)) u.unread += fresh.length;
+      u.through = Math.max(...fresh);
       writeUnread(u);
       unread = u.unread;
       label();
@@ -140,7 +142,7 @@
       if (kind === 'ready') frame.contentWindow.postMessage({ switchboard: 'conversation', value: storage.get() }, origin);
       else if (kind === 'save') storage.set(typeof ev.data.value === 'string' ? ev.data.value : null);
       else if (kind === 'close') setOpen(false, true);
-      else if (kind === 'incoming') heard(ev.data.id);
+      else if (kind === 'incoming') heard(ev.data.ids, ev.data.replay === true);
     });
     let wasOpen = false;
     try { wasOpen = sessionStorage.getItem(OPEN_KEY) === '1'; } catch (_) { /* storage blocked */ }
