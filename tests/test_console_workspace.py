@@ -104,6 +104,8 @@ def test_the_next_agent_to_sign_in_on_the_same_browser_tab_starts_with_their_own
 
     console.locator("#logout").click()
     expect(console.locator("#agent-token")).to_be_visible()
+    # nothing of bob's chats is left in the browser tab: tab names, half-written replies
+    assert console.evaluate("Object.keys(sessionStorage).filter((k) => k.startsWith('switchboard.console'))") == []
     console.locator("#agent-token").fill(agent_token(settings, "carol"))
     console.locator("#agent-login").click()
     expect(console.locator("#sse-status")).to_have_text("live")

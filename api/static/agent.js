@@ -79,6 +79,7 @@
 
   async function signOut() {
     const sent = s.epoch;
+    forgetWorkspace();
     try { await api('DELETE', '/v1/agent/session'); } catch (_) { /* the session is gone either way */ }
     if (s.epoch === sent) logout();
   }
@@ -296,6 +297,16 @@
     try { kept = JSON.parse(sessionStorage.getItem(composeKey(id)) || 'null'); } catch (_) { kept = null; }
     ui.input.value = (kept && typeof kept.text === 'string' && kept.text) || '';
     composerDraftOf = (kept && kept.draftOf) || null;
+  }
+
+  // Signing out leaves nothing of this agent's chats in the browser tab: tabs and half-written replies.
+  function forgetWorkspace() {
+    if (!s.me) return;
+    try {
+      const prefix = composeKey('');
+      Object.keys(sessionStorage).filter((k) => k.startsWith(prefix)).forEach((k) => sessionStorage.removeItem(k));
+    } catch (_) { /* blocked */ }
+    tabs.unload(true);
   }
 
   // draftOf: the bot message whose draft is sent, so the reply cites the draft's sources.

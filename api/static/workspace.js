@@ -41,7 +41,11 @@
       render();
     }
 
-    function unload() { key = null; tabs = []; active = null; render(); }
+    // `forget`: the agent signed out: their tabs (with customers' words in the names) go from storage too
+    function unload(forget = false) {
+      if (forget && key) try { sessionStorage.removeItem(key); } catch (_) { /* blocked */ }
+      key = null; tabs = []; active = null; render();
+    }
 
     function render() {
       strip.hidden = !tabs.length;
