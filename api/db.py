@@ -216,6 +216,16 @@ def async_url(url: str) -> str:
     return url
 
 
+async def database_answers(engine: AsyncEngine) -> bool:
+    """The database answers a query now (a readiness check)."""
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
 async def open_database(url: str) -> AsyncEngine:
     kwargs: dict = {}
     if url.startswith("sqlite"):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from api.db import database_answers
 from api.deps import ServicesDep, TokenDep
 from api.schemas import Health
 
@@ -42,12 +43,7 @@ router.head("/healthz", include_in_schema=False)(healthz)
 async def readyz(services: ServicesDep, response: Response) -> Health:
     """Ready to serve: the database answers. A load balancer's health check should use this one:
     /healthz says only that the process runs, and stayed 200 while every request got 503."""
-    import sqlalchemy as sa
-
-    try:
-        async with services.engine.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
-    except Exception:
+    if not await database_answers(services.engine):
         response.status_code = 503
         response.headers["Retry-After"] = "5"
         return Health(status="database unavailable")
