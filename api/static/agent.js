@@ -282,32 +282,11 @@
   ui.payment.addEventListener('click', () => runAction((id) => api('POST', `${convPath(id)}/payment-requests`, {})));
 
   // Replying to an unowned conversation takes it over; refreshOpen() picks up the new state.
-  // What the agent has half-written in each chat stays with that chat for this browser tab:
-  // switching chats or reloading the console loses none of it.
-  const composeKey = (id) => `switchboard.console.compose.${s.me ? s.me.id : ''}.${id}`;
-  function keepComposer() {
-    if (!openId) return;
-    try {
-      if (ui.input.value.trim()) sessionStorage.setItem(composeKey(openId), JSON.stringify({ text: ui.input.value, draftOf: composerDraftOf }));
-      else sessionStorage.removeItem(composeKey(openId));
-    } catch (_) { /* storage blocked: the composer still works, unkept */ }
-  }
-  function restoreComposer(id) {
-    let kept = null;
-    try { kept = JSON.parse(sessionStorage.getItem(composeKey(id)) || 'null'); } catch (_) { kept = null; }
-    ui.input.value = (kept && typeof kept.text === 'string' && kept.text) || '';
-    composerDraftOf = (kept && kept.draftOf) || null;
-  }
-
-  // Signing out leaves nothing of this agent's chats in the browser tab: tabs and half-written replies.
-  function forgetWorkspace() {
-    if (!s.me) return;
-    try {
-      const prefix = composeKey('');
-      Object.keys(sessionStorage).filter((k) => k.startsWith(prefix)).forEach((k) => sessionStorage.removeItem(k));
-    } catch (_) { /* blocked */ }
-    tabs.unload(true);
-  }
+  // Each chat keeps its half-written reply (compose_store.js); signing out forgets them and the tabs.
+  const composeStore = window.SwitchboardComposeStore.create(() => (s.me ? s.me.id : ''));
+  function keepComposer() { if (openId) composeStore.keep(openId, ui.input.value, composerDraftOf); }
+  function restoreComposer(id) { ({ text: ui.input.value, draftOf: composerDraftOf } = composeStore.load(id)); }
+  function forgetWorkspace() { if (s.me) { composeStore.forget(); tabs.unload(true); } }
 
   // draftOf: the bot message whose draft is sent, so the reply cites the draft's sources.
   const sendText = (text, draftOf) => runAction(async (id) => {
