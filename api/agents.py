@@ -147,13 +147,15 @@ async def _keep_an_admin(conn: AsyncConnection, agent_id: int, by: audit.Actor) 
     administer the service again but from the server's command line (which may, as the way back)."""
     if by.id is None:  # the server's command line (an agent acting through the API has an id, whatever its name)
         return
-    others = (
+    # the admins' rows locked (PostgreSQL) till the change commits: two admins demoting each other
+    # at once could otherwise each see the other, and leave none
+    admins = (
         await conn.execute(
-            sa.select(sa.func.count()).select_from(agents).where(
-                agents.c.role == "admin", agents.c.revoked_at.is_(None), agents.c.id != agent_id
-            )
+            sa.select(agents.c.id).where(agents.c.role == "admin", agents.c.revoked_at.is_(None))
+            .order_by(agents.c.id).with_for_update()
         )
-    ).scalar_one()
+    ).scalars().all()
+    others = sum(1 for a in admins if a != agent_id)
     target = await _get(conn, agent_id)
     if target.is_admin and target.revoked_at is None and not others:
         raise Conflict(f"{target.name} is the last admin: make another agent an admin first")

@@ -621,3 +621,28 @@ def test_an_agent_sets_away_and_online_and_the_change_is_an_event_and_audited(cl
     assert {a["name"]: a["presence"] for a in metrics["agents"]} == {"alice": "away", "root": "away"}
     audited = cli(settings, "audit", "--action", "agent.presence").stdout
     assert audited.count("agent.presence") == 2
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(tmp_path, pg_url):
+    """Each saw the other still an admin, and both changes went through, leaving none."""
+    from api import audit
+    from api.agents import create_or_rotate, list_accounts, set_role
+    from api.db import open_database
+    from api.errors import Conflict
+
+    async def scenario() -> None:
+        engine = await open_database(pg_url)
+        try:
+            a, _, _ = await create_or_rotate(engine, "ann", "admin")
+            b, _, _ = await create_or_rotate(engine, "ben", "admin")
+            results = await asyncio.gather(
+                set_role(engine, b.id, "agent", by=audit.Actor("ann", a.id)),
+                set_role(engine, a.id, "agent", by=audit.Actor("ben", b.id)),
+                return_exceptions=True,
+            )
+            assert sum(isinstance(r, Conflict) for r in results) == 1
+            assert [x.name for x in await list_accounts(engine) if x.is_admin] in (["ann"], ["ben"])
+        finally:
+            await engine.dispose()
+
+    asyncio.run(scenario())
