@@ -1,13 +1,15 @@
 """Work a request starts but does not wait for (the bot's reply to a line), owned by the app's
 lifespan: drained at shutdown. And one lock per conversation, so this worker answers one
-conversation's lines one reply at a time."""
+conversation's lines one reply at a time. And `Repeating`: a sweep the app runs every so often
+while it lives (idle conversations closed, stranded lines answered)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +42,32 @@ class Background:
             _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
             for task in late:
                 task.cancel()
+
+
+class Repeating:
+    """`sweep()` every `every` seconds (the first after one wait, or at once with `now`) until
+    closed. A sweep that fails is logged and the next one tries again: the database away for a
+    moment loses nothing, the work it would have done is still there to find."""
+
+    def __init__(self, sweep: Callable[[], Awaitable[object]], every: float, what: str, *, now: bool = False) -> None:
+        self.sweep, self.every, self.what, self.now = sweep, every, what, now
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self.what)
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        if not self.now:
+            await asyncio.sleep(self.every)
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("%s failed", self.what)
+            await asyncio.sleep(self.every)

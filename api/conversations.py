@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -181,23 +181,6 @@ class ConversationService(ConversationReads):
                 await self.notifier.publish()
                 return bot
         return None
-
-    async def answer_unanswered(
-        self, answer: AnswerFn, *, within: timedelta = timedelta(hours=24), limit: int = 500,
-        quiet_for: timedelta | None = None, skip: frozenset[str] = frozenset(),
-    ) -> list[str]:
-        """Answer, in the background, the lines a stopped worker stored but never answered (with the
-        bot, active in the last `within`; given `quiet_for`, with nothing since for that long: at
-        start-up, every one), but those of the conversations in `skip`. Returns their ids."""
-        now = _now()
-        query = turns.unanswered_conversations(now - within, limit, now - quiet_for if quiet_for else None)
-        async with self.engine.connect() as conn:
-            waiting = [c for c in (await conn.execute(query)).scalars() if c not in skip]
-        for conversation_id in waiting:
-            self.background.run(self.answer_pending(conversation_id, answer), "answering")
-        if waiting:
-            log.info("answering %d conversation(s) left unanswered by a stopped worker", len(waiting))
-        return waiting
 
     async def shutdown(self, timeout: float = 10.0) -> None:
         """Let replies being written finish (up to `timeout` seconds), then stop."""

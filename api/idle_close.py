@@ -14,8 +14,6 @@ Every worker runs the sweep; each conversation closes once, by a conditional UPD
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import audit
+from api.background import Repeating
 from api.bot_turns import has_unanswered_lines
 from api.db import conversations
 from api.events import LocalNotifier, append_event
@@ -79,24 +78,16 @@ class IdleCloser:
         self.notifier = notifier
         self.idle = timedelta(hours=idle_hours)
         self.every = min(MAX_SWEEP_SECONDS, max(0.5, self.idle.total_seconds() / 4))
-        self._task: asyncio.Task[None] | None = None
+        self._repeating = Repeating(self._sweep, self.every, "closing idle conversations", now=True)
 
     async def start(self) -> None:
         if self.idle > timedelta(0):
-            self._task = asyncio.create_task(self._run(), name="idle-close")
+            self._repeating.start()
 
     async def close(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._repeating.close()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                closed = await close_idle(self.engine, self.notifier, self.idle)
-                if closed:
-                    log.info("closed %d conversations left idle with the bot", len(closed))
-            except Exception:  # the database away for a moment: the next sweep closes them
-                log.exception("closing idle conversations failed")
-            await asyncio.sleep(self.every)
+    async def _sweep(self) -> None:
+        closed = await close_idle(self.engine, self.notifier, self.idle)
+        if closed:
+            log.info("closed %d conversations left idle with the bot", len(closed))

@@ -12,7 +12,7 @@ from api.conversations import ConversationService
 from api.db import open_database
 from api.event_hub import EventHub
 from api.idle_close import IdleCloser
-from api.stranded_lines import SWEEP_SECONDS, StrandedLines
+from api.stranded_lines import SWEEP_SECONDS, StrandedLines, answer_unanswered
 from api.stream_guard import StreamGuard
 from api.events import LocalNotifier, make_notifier
 from api import rules_store
@@ -115,7 +115,7 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         idle_closer=IdleCloser(engine, notifier, settings.bot_idle_close_hours),
     )
     await services.refresh_rules()
-    await services.conversations.answer_unanswered(services.answer)  # lines a stopped worker left
+    await answer_unanswered(services.conversations, services.answer)  # lines a stopped worker left
     services.stranded = StrandedLines(
         services.conversations, services.answer,
         after_seconds=4 * settings.llm_timeout_seconds, every_seconds=SWEEP_SECONDS,

@@ -1,4 +1,5 @@
-"""Lines a stopped worker stored but never answered are answered by the workers still running.
+"""Lines a stopped worker stored but never answered: a worker answers them when it starts
+(`answer_unanswered`), and the workers still running do too (`StrandedLines`).
 
 A worker stores the customer's line, answers in the background, and dies (a deploy, a crash, an
 out-of-memory kill) before the answer is stored. Every worker answers such lines when it starts,
@@ -14,17 +15,35 @@ list, not retried every sweep for a day.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from api import bot_turns as turns
+from api.background import Repeating
 from api.conversations import AnswerFn, ConversationService
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 15.0  # how often each worker looks
 MAX_ATTEMPTS = 3  # per conversation, per worker
+
+
+async def answer_unanswered(
+    service: ConversationService, answer: AnswerFn, *, within: timedelta = timedelta(hours=24), limit: int = 500,
+    quiet_for: timedelta | None = None, skip: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Answer, in the background, the lines a stopped worker stored but never answered (with the
+    bot, active in the last `within`; given `quiet_for`, with nothing since for that long: at
+    start-up, every one), but those of the conversations in `skip`. Returns their ids."""
+    now = datetime.now(UTC)
+    query = turns.unanswered_conversations(now - within, limit, now - quiet_for if quiet_for else None)
+    async with service.engine.connect() as conn:
+        waiting = [c for c in (await conn.execute(query)).scalars() if c not in skip]
+    for conversation_id in waiting:
+        service.background.run(service.answer_pending(conversation_id, answer), "answering")
+    if waiting:
+        log.info("answering %d conversation(s) left unanswered by a stopped worker", len(waiting))
+    return waiting
 
 
 class StrandedLines:
@@ -34,29 +53,18 @@ class StrandedLines:
         self.after = timedelta(seconds=after_seconds)
         self.every = every_seconds
         self._attempts: dict[str, int] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._repeating = Repeating(self.sweep, every_seconds, "answering stranded lines")
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="stranded-lines")
+        self._repeating.start()
 
     async def close(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._repeating.close()
 
     async def sweep(self) -> int:
         """Answer the stranded lines found now (in the background); how many conversations."""
         tried_enough = frozenset(c for c, n in self._attempts.items() if n >= MAX_ATTEMPTS)
-        started = await self.service.answer_unanswered(self.answer, quiet_for=self.after, skip=tried_enough)
+        started = await answer_unanswered(self.service, self.answer, quiet_for=self.after, skip=tried_enough)
         for conversation_id in started:
             self._attempts[conversation_id] = self._attempts.get(conversation_id, 0) + 1
         return len(started)
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.every)
-            try:
-                await self.sweep()
-            except Exception:  # the database away for a moment: the next sweep finds them
-                log.exception("answering stranded lines failed")

@@ -17,6 +17,7 @@ from api.agents import create_or_rotate
 from api.conversations import Agent, ConversationService
 from api.db import messages, open_database
 from api.errors import Invalid
+from api.stranded_lines import answer_unanswered
 from api.events import LocalNotifier
 from assistant import Reply
 
@@ -249,11 +250,11 @@ def test_a_line_left_unanswered_by_a_stopped_worker_is_answered_when_one_starts(
         service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000)
         assert [role for role, _ in await transcript(service, cid)] == ["customer"]
         answers = HeldAnswers()
-        assert await service.answer_unanswered(answers) == [cid]
+        assert await answer_unanswered(service, answers) == [cid]
         await service.shutdown()
         assert answers.questions == ["where is my invoice?"]
         assert [role for role, _ in await transcript(service, cid)] == ["customer", "bot"]
-        assert await service.answer_unanswered(answers) == []  # nothing is answered twice
+        assert await answer_unanswered(service, answers) == []  # nothing is answered twice
         await engine.dispose()
 
     asyncio.run(next_worker())
