@@ -13,20 +13,6 @@ from api.demo_agent import demo_token, token_path
 from .conftest import make_settings
 
 
-def start_demo(settings):
-    """What each start of the demo does: the token it prints, and whether it is new."""
-
-    async def run():
-        engine = await open_database(settings.resolved_database_url)
-        try:
-            token, new = await demo_token(engine, settings)
-            return token, new, await by_token(engine, token)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
 def with_engine(settings, action):
     async def run():
         engine = await open_database(settings.resolved_database_url)
@@ -36,6 +22,16 @@ def with_engine(settings, action):
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def start_demo(settings):
+    """What each start of the demo does: the token it prints, whether it is new, and whom it signs in as."""
+
+    async def start(engine):
+        token, new = await demo_token(engine, settings)
+        return token, new, await by_token(engine, token)
+
+    return with_engine(settings, start)
 
 
 def test_a_restarted_demo_prints_the_same_token_and_it_still_signs_in_as_the_demo_admin(tmp_path):
