@@ -21,6 +21,11 @@ Maestro, Mir, RuPay or Troy ("card4111…", "VISA4111…", and in languages writ
 Only the group that touches the letters is held to that: in "INV1043 4111 1111 1111 1111" the
 invoice number is left and the card after it masked.
 
+Characters that show nothing are no disguise: a zero-width space, soft hyphen, word joiner or
+combining mark typed among a card's digits ("4111\u200b1111…") is dropped before the digits are read,
+and so is every bidirectional override or isolate (U+202A–U+202E, U+2066–U+2069), which would
+show "\u202e1111 … 1114" as "4111 … 1111" while no card number was stored.
+
 What is not taken for a card number, though its digits may pass the Luhn check:
 
 - an id whose digits are no card brand's;
@@ -36,6 +41,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+import regex
+
 MASK = "•"
 _SPACES = " \t\r\n\u00a0\u2007\u2009\u202f\u3000"  # with the no-break, figure, thin and ideographic spaces
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, en and em dashes, the minus sign
@@ -46,6 +53,10 @@ _JOINED_BEFORE = re.compile(r"(?:[^\W_]|[^\W_][-_/]|\+)$")
 _JOINED_AFTER = re.compile(r"^[-_/]?[^\W_]")
 _LENGTHS = (16, 15, 19, 14, 13, 17, 18)  # when digits typed after a card (a code) could make a longer one, the commoner length wins
 
+# Bidirectional overrides, embeddings and isolates: they reorder what is shown, wherever they stand.
+_BIDI_CONTROLS = regex.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# Format characters (zero-width, soft hyphen, word joiner, BOM) and combining marks beside a digit.
+_INVISIBLE_BY_DIGIT = regex.compile(r"(?<=\d)[\p{Cf}\p{Mn}\p{Me}]+|\p{Cf}+(?=\d)")
 _MASKED_CARD = re.compile(rf"{MASK}{{4}} \d{{4}}(?!\d)")
 _SECURITY_CODE = re.compile(
     r"(?i)\b(?:cvv2|cvc2|cvv|cvc|cvn|cid|csc|(?:card\s+)?security\s+code|card\s+verification\s+(?:code|value))\b"
@@ -76,6 +87,7 @@ def luhn_valid(digits: str) -> bool:
 
 def mask_card_numbers(text: str) -> str:
     """The text with its card numbers, security codes and (beside them) expiry dates masked."""
+    text = _INVISIBLE_BY_DIGIT.sub("", _BIDI_CONTROLS.sub("", text))
     text = _DIGIT_RUN.sub(lambda run: _mask_cards_in_run(run, text), text)
     carries_card = bool(_MASKED_CARD.search(text) or _SECURITY_CODE.search(text))
     text = _SECURITY_CODE.sub(_mask_secret, text)

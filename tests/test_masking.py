@@ -118,6 +118,32 @@ def test_an_id_before_a_card_number_leaves_the_card_masked_and_the_id_as_it_is()
     assert mask_card_numbers("4111 1111 1111 1111 REF2") == f"{MASKED} REF2"
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "4111\u200b1111\u200b1111\u200b1111",  # zero-width space
+        "4111\u00ad1111\u00ad1111\u00ad1111",  # soft hyphen
+        "4111\u20601111\u20601111\u20601111",  # word joiner
+        "\ufeff4\ufeff111 1111 1111 1111",  # byte order mark
+        "4\u200c1\u200d1\u200e1 1111 1111 1111",  # joiners and a direction mark between digits
+        "4\u03321\u03321\u03321\u0332 1111 1111 1111",  # a combining underline on each digit
+    ],
+)
+def test_a_card_number_disguised_by_characters_that_show_nothing_is_masked(typed):
+    assert mask_card_numbers(f"my card is {typed}, thanks") == f"my card is {MASKED}, thanks"
+
+
+def test_a_direction_override_cannot_show_a_card_number_that_was_not_masked():
+    # shown right to left, "1111 1111 1111 1114" reads "4111 1111 1111 1111"
+    assert mask_card_numbers("\u202e1111 1111 1111 1114") == "1111 1111 1111 1114"
+    assert "\u2066" not in mask_card_numbers("see \u20661234\u2069 here")
+
+
+def test_invisible_characters_away_from_digits_are_left_as_typed():
+    family = "we are \U0001f468\u200d\U0001f469\u200d\U0001f467 and \u0645\u0631\u062d\u0628\u0627"
+    assert mask_card_numbers(family) == family
+
+
 def test_a_pasted_card_with_its_expiry_and_code_reaches_the_transcript_masked(client):
     customer = start_conversation(client)
     sent = customer.say("card 4111.1111.1111.1111\nexp 12/29 cvc 123").json()["message"]
