@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.masking import mask_card_numbers
 
 from api.plain_text import limited_text
 
@@ -36,6 +38,15 @@ class CustomerMessageIn(MessageIn):
         description="true: the response carries the bot's reply. false: it returns once the line is "
         "stored, and the reply arrives on the conversation's event stream.",
     )
+
+
+    @field_validator("client_id")
+    @classmethod
+    def _holds_no_card(cls, value: str | None) -> str | None:
+        # agents and the event stream see the key as sent: it may not carry what a message may not
+        if value is not None and mask_card_numbers(value) != value:
+            raise ValueError("client_id must not hold a card number")
+        return value
 
 
 class SourcePublic(BaseModel):

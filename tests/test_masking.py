@@ -172,3 +172,12 @@ def test_a_card_number_in_a_draft_reaches_the_console_masked_even_when_written_a
     # no piece shows digits of the card beyond the last four that the mask keeps
     assert len(deltas) > 1 and not any(re.search(r"\d", d.replace("•••• •••• •••• 1111", "")) for d in deltas)
     assert "".join(deltas) == "The card •••• •••• •••• 1111 is on file. It expires soon."
+
+
+@pytest.mark.parametrize("key", ["4111111111111111", "5555-5555-5555-4444", "line.4111.1111.1111.1111"])
+def test_a_card_number_as_a_lines_client_id_is_refused_without_being_echoed(client, key):
+    customer = start_conversation(client)
+    r = client.post(f"/v1/conversations/{customer.id}/messages", json={"text": "hello", "client_id": key}, headers=customer.auth)
+    assert r.status_code == 422
+    assert "card number" in r.text and key not in r.text
+    assert customer.conversation()["messages"] == []
