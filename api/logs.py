@@ -14,13 +14,19 @@ SECRET_PARAMS = re.compile(
 )
 
 
+# An encoded line break or other control character (C0, DEL, C1, U+2028/9) stays encoded when a
+# line is decoded: "%0AINFO: ... 201 Created" in a URL must not write a line of its own.
+_ENCODED_CONTROL = re.compile(r"%(?:[01][0-9A-Fa-f]|7[Ff]|[Cc]2%[89][0-9A-Fa-f]|[Ee]2%80%[Aa][89])")
+
+
 def redact(text: str) -> str:
     """The text with credential-looking query values redacted and card numbers masked. A line
-    holding a card number is logged decoded ("%20" as a space), so the number is found and masked."""
+    holding a card number is logged decoded ("%20" as a space), so the number is found and masked;
+    control characters stay encoded."""
     text = SECRET_PARAMS.sub(r"\1[redacted]", text)
     if "%" not in text and "+" not in text:
         return mask_card_numbers(text)
-    decoded = unquote_plus(text)
+    decoded = unquote_plus(_ENCODED_CONTROL.sub(lambda m: m.group().replace("%", "%25"), text))
     cleaned = mask_card_numbers(SECRET_PARAMS.sub(r"\1[redacted]", decoded))  # "?to%6Ben=" is "?token="
     return cleaned if cleaned != decoded else text
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+import pytest
+
 from api.logs import RedactCredentials, redact
 
 
@@ -39,6 +41,15 @@ def test_a_card_number_anywhere_in_a_url_is_masked_in_the_access_log() -> None:
     assert redact("/v1/agent/events?last_event_id=5555555555554444") == "/v1/agent/events?last_event_id=•••• •••• •••• 4444"
     assert redact("/v1/agent/canned-responses?q=refund%20policy") == "/v1/agent/canned-responses?q=refund%20policy"  # as sent
     assert "SECRET" not in redact("/x?to%6Ben=SECRET&n=4111111111111111")  # an encoded name is still a token
+
+
+@pytest.mark.parametrize("control", ["%0A", "%0d%0a", "%1B", "%7f", "%C2%85", "%E2%80%A8"])
+def test_a_url_cannot_write_a_line_of_its_own_into_the_log_by_holding_a_card_number(control) -> None:
+    forged = f"/healthz?q=4111111111111111{control}INFO:%20%20127.0.0.1:1%20-%20%22POST%20/v1/admin/agents%22%20201"
+    line = redact(f'127.0.0.1:5 - "GET {forged} HTTP/1.1" 200')
+    assert "4111111111111111" not in line and "1111" in line
+    assert len(line.splitlines()) == 1 and "\x1b" not in line and "\x7f" not in line and "\x85" not in line
+    assert control in line  # shown as it was sent
 
 
 def test_our_own_log_lines_are_redacted_tracebacks_included(capsys) -> None:
