@@ -12,7 +12,6 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import exc as sa_exc
 
 from api import logs, request_errors
@@ -22,6 +21,7 @@ from api.heap import settle_worker_heap
 from api.errors import Conflict, Invalid, NotFound
 from api.routes import admin, agent, completions, customer, kb_drafts, pages, vault
 from api.services import open_services
+from api.static_assets import StaticAssets
 from api.streams import end_streams_on_exit
 from knowledge import KnowledgeBase, Settings
 
@@ -60,7 +60,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None, *, freeze_he
     app.include_router(kb_drafts.router)
     app.include_router(vault.router)
     app.include_router(completions.router)
-    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.mount("/static", StaticAssets(directory=pages.STATIC), name="static")
 
     body_limit = max(MAX_BODY_BYTES, settings.max_message_chars * 8)
 

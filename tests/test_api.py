@@ -385,3 +385,11 @@ def test_a_typing_signal_reaches_the_customers_stream_and_not_a_closed_conversat
     assert client.post("/v1/agent/conversations/nope/typing", headers=alice).status_code == 404
     client.post(f"/v1/agent/conversations/{customer.id}/close", headers=alice)
     assert client.post(url, headers=alice).status_code == 409
+
+
+def test_pages_are_served_only_with_their_own_headers_never_as_static_files(client):
+    # /static/agent.html had no frame-ancestors: a sibling origin could frame a signed-in console
+    for page in ("agent.html", "chat.html", "AGENT.HTML"):
+        assert client.get(f"/static/{page}").status_code == 404
+    assert client.get("/static/app.css").status_code == 200
+    assert client.get("/agent").headers["x-frame-options"] == "DENY"
