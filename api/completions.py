@@ -14,6 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 from api.completion_schemas import ChatCompletionIn, SourceOut, SwitchboardExtension
 from api.errors import Invalid
@@ -36,6 +37,14 @@ def question_and_history(body: ChatCompletionIn, max_chars: int) -> tuple[str, l
     return question, history[-12:]
 
 
+async def masked_answer(services: Services, body: ChatCompletionIn) -> Reply:
+    """The bot's reply to the request, its card numbers masked as in the chat: it quotes the
+    knowledge base or a model, and neither may pass a card number on."""
+    question, history = question_and_history(body, services.settings.max_message_chars)
+    reply = await services.answer(question, history, None)
+    return replace(reply, text=mask_card_numbers(reply.text), draft=mask_card_numbers(reply.draft) if reply.draft else reply.draft)
+
+
 def extension(reply: Reply) -> SwitchboardExtension:
     return SwitchboardExtension(
         confidence=round(reply.confidence, 4),
@@ -45,8 +54,7 @@ def extension(reply: Reply) -> SwitchboardExtension:
 
 
 async def complete(services: Services, body: ChatCompletionIn) -> dict:
-    question, history = question_and_history(body, services.settings.max_message_chars)
-    reply = await services.answer(question, history, None)
+    reply = await masked_answer(services, body)
     usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}  # not counted: no tokens are billed
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
@@ -61,8 +69,7 @@ async def complete(services: Services, body: ChatCompletionIn) -> dict:
 
 async def complete_stream(services: Services, body: ChatCompletionIn) -> AsyncIterator[str]:
     """`data:` lines of chat.completion.chunk objects, then `data: [DONE]`."""
-    question, history = question_and_history(body, services.settings.max_message_chars)
-    reply = await services.answer(question, history, None)
+    reply = await masked_answer(services, body)
     base = {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion.chunk", "created": int(time.time()), "model": MODEL}
 
     def chunk(delta: dict, finish: str | None = None, **extra) -> str:

@@ -70,3 +70,23 @@ def test_a_bad_request_gets_422_with_the_reason(base_url, body):
         response = httpx.post(f"{base_url}/v1/chat/completions", json={**body, "stream": stream}, timeout=30)
         assert response.status_code == 422, (body, response.text)
         assert response.json()["detail"]
+
+
+def test_a_card_number_the_bot_quotes_is_masked_in_the_completion_as_in_the_chat():
+    """The knowledge base or a model may quote one; the endpoint needs no credential."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from api.completion_schemas import ChatCompletionIn
+    from api.completions import masked_answer
+    from assistant import Reply
+
+    async def leaky(question, history, previous):
+        return Reply(text="Use the test card 4111 1111 1111 1111. [1]", confidence=0.9,
+                     draft="or 5555-5555-5555-4444", handoff=True, handoff_reason="low_confidence")
+
+    services = SimpleNamespace(answer=leaky, settings=SimpleNamespace(max_message_chars=4000))
+    body = ChatCompletionIn(model="switchboard", messages=[{"role": "user", "content": "which test card?"}])
+    reply = asyncio.run(masked_answer(services, body))
+    assert reply.text == "Use the test card •••• •••• •••• 1111. [1]"
+    assert reply.draft == "or •••• •••• •••• 4444"
