@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from api.errors import Invalid
 
-_EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$")
+_EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$", re.ASCII)
 _SEPARATORS = re.compile(r"[\s-]")
 _BRANDS = (
     ("visa", re.compile(r"^4\d{12}(?:\d{3}){0,2}$")),
@@ -47,8 +48,15 @@ class Card:
         return self.number[-4:]
 
 
+def ascii_digits(text: str) -> str:
+    """The text with every script's decimal digits as ASCII ones: a card typed with full-width
+    digits ("４１１１…", a Japanese keyboard) or Arabic-Indic ones ("٤١١١…") is the same card.
+    Other characters, superscripts among them ("²"), stay as they are, and are refused."""
+    return "".join(str(d) if (d := unicodedata.decimal(ch, None)) is not None else ch for ch in text)
+
+
 def luhn_valid(digits: str) -> bool:
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         return False
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -62,8 +70,9 @@ def luhn_valid(digits: str) -> bool:
 def parse_card(number: str, expiry: str, cvc: str, today: date | None = None) -> Card:
     """A card from the form's three fields, or `Invalid` naming the field (never echoing it)."""
     today = today or date.today()
+    number, expiry, cvc = ascii_digits(number), ascii_digits(expiry), ascii_digits(cvc)
     digits = _SEPARATORS.sub("", number)
-    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
+    if not (digits.isascii() and digits.isdigit()) or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
         raise Invalid("the card number is not valid: please check it")
     m = _EXPIRY.match(expiry)
     if not m or not 1 <= int(m.group(1)) <= 12:
@@ -75,7 +84,7 @@ def parse_card(number: str, expiry: str, cvc: str, today: date | None = None) ->
     if year > today.year + 20:
         raise Invalid("the expiry date is too far ahead: please check it")
     brand = next((name for name, pattern in _BRANDS if pattern.match(digits)), "card")
-    if not re.fullmatch(r"\d{4}" if brand == "amex" else r"\d{3}", cvc.strip()):
+    if not re.fullmatch(r"\d{4}" if brand == "amex" else r"\d{3}", cvc.strip(), re.ASCII):
         raise Invalid("the security code (CVC) must be 4 digits on this card" if brand == "amex" else "the security code (CVC) must be 3 digits")
     return Card(digits, month, year, brand)
 

@@ -66,6 +66,20 @@ def test_a_bad_card_is_refused_naming_the_field_and_never_echoing_the_number(num
     assert number.replace(" ", "")[:8] not in str(refused.value)
 
 
+def test_a_card_typed_with_another_scripts_digits_is_the_same_card_in_ascii():
+    full_width = "".join(chr(0xFF10 + int(d)) for d in VISA.replace(" ", ""))
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in VISA.replace(" ", ""))
+    for number in (full_width, arabic_indic):
+        card = parse_card(number, "１２/２９", "١٢٣", today=TODAY)
+        assert card.number == VISA.replace(" ", "") and (card.exp_month, card.exp_year) == (12, 2029)
+
+
+@pytest.mark.parametrize("number", ["411111111111111\u00b2", "4111 1111 1111 111\u2460"])  # superscript two, circled one
+def test_digit_like_characters_that_are_no_digits_are_refused_not_a_server_error(number):
+    with pytest.raises(Invalid, match="card number is not valid"):
+        parse_card(number, "12/29", "123", today=TODAY)
+
+
 # ----- the vault ----------------------------------------------------------------------------
 
 
