@@ -142,6 +142,8 @@ def clean_tags(tags: list[str]) -> list[str]:
     out: list[str] = []
     for tag in tags:
         tag = re.sub(r"[^a-z0-9-]+", "-", tag.strip().lower()).strip("-")[:40]
+        if mask_card_numbers(tag) != tag:  # tags are written to the article's file as they are
+            raise Invalid("a tag must not hold a card number")
         if tag and tag not in out:
             out.append(tag)
     if len(out) > MAX_TAGS:

@@ -131,6 +131,14 @@ def test_a_card_number_never_ends_up_in_a_draft(settings, client, alice, correct
     assert "4242 4242" not in written.read_text() and "4242424242424242" not in written.read_text()
 
 
+def test_a_tag_that_holds_a_card_number_is_refused(client, alice, corrected):
+    for tag in (CARD, CARD.replace(" ", "-"), CARD.replace(" ", "")):
+        refused = client.post(corrected.propose_url, json={"tags": ["billing", tag]}, headers=alice)
+        assert refused.status_code == 422 and "card number" in refused.text
+        assert CARD.replace(" ", "")[:8] not in refused.text.replace("-", "").replace(" ", "")
+    assert client.post(corrected.propose_url, json={"tags": ["billing", "invoice-1042"]}, headers=alice).status_code == 201
+
+
 def test_nor_does_one_the_customer_typed_in_the_question(client, alice):
     customer = start_conversation(client)
     customer.say(f"My card {CARD} was declined, why?")
