@@ -78,10 +78,16 @@ async def typing(engine: AsyncEngine, notifier: LocalNotifier, conversation_id: 
     """The agent is typing in this conversation: the customer sees "NAME is typing…" for a few
     seconds. The console sends it at most every few seconds while the agent types."""
     async with engine.begin() as conn:
-        state = (await conn.execute(sa.select(conversations.c.state).where(conversations.c.id == conversation_id))).scalar_one_or_none()
-        if state is None:
+        row = (
+            await conn.execute(
+                sa.select(conversations.c.state, conversations.c.agent_id).where(conversations.c.id == conversation_id)
+            )
+        ).first()
+        if row is None:
             raise NotFound()
-        if state == "closed":
+        if row.state == "closed":
             raise Conflict("conversation is closed")
+        if row.state == "agent" and row.agent_id != agent.id:  # the customer would see a person who cannot answer
+            raise Conflict("another agent holds this conversation")
         await append_event(conn, conversation_id, "agent.typing", {"agent": {"id": agent.id, "name": agent.name}})
     await notifier.publish()

@@ -387,6 +387,16 @@ def test_a_typing_signal_reaches_the_customers_stream_and_not_a_closed_conversat
     assert client.post(url, headers=alice).status_code == 409
 
 
+def test_only_the_agent_holding_a_conversation_is_shown_typing_in_it(client, alice, bob):
+    customer = start_conversation(client)
+    customer.say(OFF_TOPIC)
+    url = f"/v1/agent/conversations/{customer.id}/typing"
+    assert client.post(url, headers=bob).status_code == 204  # waiting in the queue: about to claim it
+    assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice).status_code == 200
+    assert client.post(url, headers=bob).status_code == 409
+    assert client.post(url, headers=alice).status_code == 204
+
+
 def test_pages_are_served_only_with_their_own_headers_never_as_static_files(client):
     # /static/agent.html had no frame-ancestors: a sibling origin could frame a signed-in console
     for page in ("agent.html", "chat.html", "AGENT.HTML"):
