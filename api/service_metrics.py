@@ -116,6 +116,22 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
                 .group_by(messages.c.conversation_id, messages.c.role)
             )
         ).all()
+        first_asked = (
+            sa.select(messages.c.conversation_id, sa.func.min(messages.c.created_at).label("at"))
+            .where(messages.c.role == "customer", messages.c.conversation_id.in_(window_ids))
+            .group_by(messages.c.conversation_id)
+            .subquery()
+        )
+        # the first reply after the customer's first line: a line before it (the notice of a handoff
+        # the customer asked for with the button, an agent's greeting) answers nothing they said
+        first_answered = (
+            await conn.execute(
+                sa.select(first_asked.c.at, sa.func.min(messages.c.created_at))
+                .join(first_asked, first_asked.c.conversation_id == messages.c.conversation_id)
+                .where(messages.c.role.in_(("bot", "agent")), messages.c.created_at >= first_asked.c.at)
+                .group_by(messages.c.conversation_id, first_asked.c.at)
+            )
+        ).all()
         handoffs = (
             await conn.execute(
                 sa.select(events.c.conversation_id, events.c.data, events.c.created_at)
@@ -170,12 +186,7 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
     first_by_role: dict[str, dict[str, datetime]] = {}
     for conversation_id, role, at in lines:
         first_by_role.setdefault(conversation_id, {})[role] = aware(at)
-    first_response = []
-    for by_role in first_by_role.values():
-        asked = by_role.get("customer")
-        replies = [at for role, at in by_role.items() if role in ("bot", "agent") and asked and at >= asked]
-        if asked and replies:
-            first_response.append((min(replies) - asked).total_seconds())
+    first_response = [(aware(answered) - aware(asked)).total_seconds() for asked, answered in first_answered]
 
     first_handoff: dict[str, datetime] = {}
     reasons: Counter[str] = Counter()

@@ -28,6 +28,7 @@ from api.db import open_database
 from api.errors import Invalid, NotFound
 from api.events import LocalNotifier
 from api.metrics_series import DailyMetrics, daily_metrics
+from api.service_metrics import service_metrics
 from assistant import Reply
 
 from .api_helpers import OFF_TOPIC, start_conversation
@@ -147,6 +148,26 @@ def run(tmp_path: Path, clock: Clock, scenario: Callable[[Desk], Awaitable[None]
 
 
 # ----- one conversation ---------------------------------------------------------------------
+
+
+def test_the_first_response_is_the_first_reply_after_the_customers_first_line(tmp_path: Path, clock: Clock) -> None:
+    """A line before the customer's first one answers nothing they said: the notice of a handoff
+    they asked for with the button, or a person's greeting. The reply after it counts."""
+
+    async def scenario(desk: Desk) -> None:
+        greeted = await desk.start(at("09:00:00"))
+        await desk.asks_for_a_person(greeted, at("09:00:01"))
+        await desk.claims("alice", greeted, at("09:00:02"))
+        await desk.writes("alice", greeted, at("09:00:03"))  # "Hi, how can I help?" before a word from them
+        await desk.customer_says(greeted, at("09:00:10"))
+        await desk.writes("alice", greeted, at("09:00:13"))  # 3 s
+        by_bot = await desk.start(at("10:00:00"))
+        await desk.customer_says(by_bot, at("10:00:05"), bot_after=5)  # 5 s
+        summary = await service_metrics(desk.service.engine, since=at("08:00:00"), until=at("12:00:00"))
+        assert summary.first_response.count == 2
+        assert summary.first_response.median == 4.0
+
+    run(tmp_path, clock, scenario)
 
 
 def test_a_conversations_figures_follow_what_happened_in_it(tmp_path: Path, clock: Clock) -> None:
