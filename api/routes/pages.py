@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import hmac
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -50,13 +53,15 @@ async def readyz(services: ServicesDep, response: Response) -> Health:
     return Health(status="ok")
 
 
-def _page_headers(frame_ancestors: str) -> dict[str, str]:
+def _page_headers(frame_ancestors: str | None) -> dict[str, str]:
     """Our pages run only our own scripts and styles, talk only to this server, and say who may
-    frame them."""
+    frame them (None: any page at all)."""
     policy = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
+        "object-src 'none'; base-uri 'none'; form-action 'self'"
     )
+    if frame_ancestors:
+        policy += f"; frame-ancestors {frame_ancestors}"
     return {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
@@ -71,12 +76,41 @@ async def agent_page() -> FileResponse:
     return FileResponse(STATIC / "agent.html", headers={**_page_headers("'none'"), "X-Frame-Options": "DENY"})
 
 
+@dataclass(frozen=True)
+class _Script:
+    plain: bytes
+    packed: bytes  # gzip
+    etag: str
+
+
+@lru_cache(maxsize=1)
+def _widget_script(_version: int) -> _Script:
+    """widget.js and its gzip, made once per version of the file (`_version`: its mtime)."""
+    plain = (STATIC / "widget.js").read_bytes()
+    return _Script(plain, gzip.compress(plain, 9, mtime=0), f'W/"{hashlib.sha256(plain).hexdigest()[:16]}"')
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether Accept-Encoding lists gzip, and not with q=0."""
+    for item in accept_encoding.lower().split(","):
+        name, _, params = item.partition(";")
+        if name.strip() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
 @router.api_route("/widget.js", include_in_schema=False, methods=GET_OR_HEAD)
-async def widget_script() -> FileResponse:
-    """The one tag operators put on their site. Small, cached for five minutes."""
-    return FileResponse(
-        STATIC / "widget.js", media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"}
-    )
+async def widget_script(request: Request) -> Response:
+    """The one tag operators put on their site, on every page of it: small, gzipped for a browser
+    that accepts it (this one response, not the event streams: no middleware), cached for five
+    minutes, then revalidated by its ETag."""
+    script = _widget_script((STATIC / "widget.js").stat().st_mtime_ns)
+    headers = {"Cache-Control": "public, max-age=300", "ETag": script.etag, "Vary": "Accept-Encoding"}
+    if script.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if _accepts_gzip(request.headers.get("accept-encoding", "")):
+        return Response(script.packed, media_type="text/javascript", headers={**headers, "Content-Encoding": "gzip"})
+    return Response(script.plain, media_type="text/javascript", headers=headers)
 
 
 @cache
@@ -87,5 +121,6 @@ def _widget_page() -> str:
 
 @router.api_route("/widget", include_in_schema=False, methods=GET_OR_HEAD)
 async def widget_page() -> HTMLResponse:
-    """The chat inside the widget's iframe, framed by any site."""
-    return HTMLResponse(_widget_page(), headers=_page_headers("*"))
+    """The chat inside the widget's iframe, framed by any page. No frame-ancestors at all: `*`
+    would leave out a page opened from a file (and any other non-network scheme)."""
+    return HTMLResponse(_widget_page(), headers=_page_headers(None))

@@ -106,6 +106,7 @@
       closed: 'Conversation closed',
     };
     ui.status.textContent = labels[next] || labels.bot;
+    ui.status.title = ui.status.textContent; // the narrow widget may show only its start
     ui.status.dataset.state = next;
     ui.handoff.disabled = next !== 'bot';
     ui.notice.hidden = next !== 'closed';  // "Start a new conversation" replaces the handoff button
@@ -425,7 +426,13 @@
     const title = (params.get('title') || '').trim().slice(0, 60);
     if (title) { $('chat-title').textContent = title; document.title = title; }
     const color = params.get('color') || '';
-    if (/^#[0-9a-fA-F]{3,8}$/.test(color)) document.documentElement.style.setProperty('--primary', color);
+    if (/^#[0-9a-fA-F]{3,8}$/.test(color)) {
+      const root = document.documentElement.style;
+      root.setProperty('--primary', color);
+      root.setProperty('--primary-strong', color); // not our blue on hover
+      // the loader chose dark text for a light colour (widget.js, inkOn), for the launcher and here
+      if (params.get('ink') === 'dark') root.setProperty('--on-primary', '#111827');
+    }
     const close = $('chat-close');
     close.hidden = false;
     close.addEventListener('click', () => window.SwitchboardEmbed.close());

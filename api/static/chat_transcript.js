@@ -24,6 +24,14 @@
     return h('p', { className: 'msg__sources', 'data-testid': 'sources' }, 'Sources: ', parts);
   }
 
+  // The text of a message, in the direction of its own first strong letter (dir="auto"): an
+  // Arabic or Hebrew line reads right to left, with its numbers and Latin words in place.
+  function messageText(role, text) {
+    const el = role === 'bot' ? window.SwitchboardRichText.render(text) : h('p', { className: 'msg__text', textContent: text });
+    el.dir = 'auto';
+    return el;
+  }
+
   function build(m) {
     const role = m.role || 'system';
     const isCorrection = m.corrects !== null && m.corrects !== undefined;
@@ -33,7 +41,7 @@
       'data-corrects': isCorrection ? m.corrects : null,
     });
     if (role === 'system') {
-      li.append(h('p', { className: 'msg__system', textContent: m.text }));
+      li.append(h('p', { className: 'msg__system', textContent: m.text, dir: 'auto' }));
       return li;
     }
     let label = null;
@@ -45,7 +53,7 @@
         label && h('span', { className: 'msg__author', 'data-testid': isCorrection ? 'correction-label' : 'message-author', textContent: label }),
         h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
       h('div', { className: 'msg__bubble' },
-        role === 'bot' ? window.SwitchboardRichText.render(m.text) : h('p', { className: 'msg__text', textContent: m.text }),
+        messageText(role, m.text),
         renderSources(m.sources)), // the bot's, a correction's, an agent's reply that sent the bot's draft
     );
     return li;

@@ -5,14 +5,16 @@
 (() => {
   'use strict';
 
-  let parentOrigin = null; // learnt from the loader's answer: tokens are posted to it alone
+  let parentOrigin = null; // learnt from the loader's answer: tokens are posted to it alone ('*': see below)
   let answer;
   const loaded = new Promise((resolve) => { answer = resolve; });
   setTimeout(() => answer(null), 3000); // no loader answered (the page was opened on its own)
 
   window.addEventListener('message', (ev) => {
     if (ev.source !== parent || !ev.data || ev.data.switchboard !== 'conversation') return;
-    parentOrigin = ev.origin;
+    // A page opened from a file (or a sandboxed one) has an opaque origin, "null", which no
+    // message can be addressed to: there the answer's sender, our parent, is all we can pin.
+    parentOrigin = ev.origin === 'null' ? '*' : ev.origin;
     answer(typeof ev.data.value === 'string' ? ev.data.value : null);
   });
   if (parent !== window) parent.postMessage({ switchboard: 'ready' }, '*');

@@ -8,11 +8,18 @@
   'use strict';
 
   const script = document.currentScript;
-  if (!script || window.__switchboardWidget) return;
-  window.__switchboardWidget = true;
+  if (!script) return;
+  // Once per page. The tag may run again (included twice, or brought back by a Turbo-style
+  // navigation that swapped the body): it then only puts the widget back if the swap took it away.
+  if (window.__switchboardWidget) {
+    if (typeof window.__switchboardWidget.reattach === 'function') window.__switchboardWidget.reattach();
+    return;
+  }
+  window.__switchboardWidget = { reattach: () => {} }; // mount() fills it in
   const origin = new URL(script.src, location.href).origin;
   const opt = script.dataset;
   const color = /^#[0-9a-fA-F]{3,8}$/.test(opt.color || '') ? opt.color : '#2563eb';
+  const ink = inkOn(color);
   const side = opt.position === 'left' ? 'left' : 'right';
   const title = (opt.title || 'Chat with us').slice(0, 60);
   const OPEN_KEY = 'switchboard.widget.open';
@@ -24,33 +31,64 @@
     set: (v) => { try { if (v === null) localStorage.removeItem(CONVERSATION_KEY); else localStorage.setItem(CONVERSATION_KEY, v); } catch (_) { /* blocked */ } },
   };
 
+  // The text colour that reads on `hex`: white, or near-black on a light brand colour (whichever
+  // has the higher WCAG contrast ratio). The chat page is told (its `ink` parameter) to match.
+  function inkOn(hex) {
+    let h = hex.slice(1);
+    if (h.length < 6) h = h.slice(0, 3).replace(/./g, '$&$&');
+    const lin = (i) => { const c = parseInt(h.slice(i, i + 2), 16) / 255; return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    const L = 0.2126 * lin(0) + 0.7152 * lin(2) + 0.0722 * lin(4);
+    const DARK = '#111827', DARK_L = 0.0116; // the relative luminance of DARK
+    return (L + 0.05) / (DARK_L + 0.05) > 1.05 / (L + 0.05) ? DARK : '#fff';
+  }
+
+  // The stacking order's highest value: a host's cookie banner or sticky header at the maximum
+  // would otherwise cover the launcher (at equal values, the later element wins, and we append last).
+  const TOP = 2147483647;
   const CSS = `
     :host { all: initial; }
-    .launcher { position: fixed; ${side}: 20px; bottom: 20px; z-index: 2147483000; width: 56px; height: 56px;
-      border: 0; border-radius: 50%; background: ${color}; color: #fff; cursor: pointer; padding: 0;
+    .launcher { position: fixed; ${side}: 20px; bottom: 20px; z-index: ${TOP}; width: 56px; height: 56px;
+      border: 0; border-radius: 50%; background: ${color}; color: ${ink}; cursor: pointer; padding: 0;
       box-shadow: 0 4px 14px rgba(0,0,0,.25); display: grid; place-items: center; }
-    .launcher:focus-visible { outline: 3px solid #fff; box-shadow: 0 0 0 6px ${color}; }
+    .launcher:focus-visible { outline: 3px solid ${ink}; box-shadow: 0 0 0 6px ${color}; }
     .launcher svg { width: 26px; height: 26px; fill: currentColor; }
     .unread { position: absolute; top: -4px; ${side === 'right' ? 'left' : 'right'}: -4px; min-width: 20px; height: 20px;
       padding: 0 5px; box-sizing: border-box; border-radius: 10px; background: #dc2626; color: #fff;
       font: 700 12px/20px system-ui, sans-serif; text-align: center; }
     .unread[hidden] { display: none; }
-    .panel { position: fixed; ${side}: 20px; bottom: 88px; z-index: 2147483000; width: 380px; height: 600px;
+    .panel { position: fixed; ${side}: 20px; bottom: 88px; z-index: ${TOP}; width: 380px; height: 600px;
       max-width: calc(100vw - 40px); max-height: calc(100vh - 108px); border-radius: 14px; overflow: hidden;
       box-shadow: 0 10px 40px rgba(0,0,0,.25); background: #fff; }
     .panel[hidden] { display: none; }
     iframe { border: 0; width: 100%; height: 100%; display: block; }
     @media (max-width: 480px) { .panel { ${side}: 0; bottom: 0; width: 100vw; height: 100vh; max-width: none; max-height: none; border-radius: 0; } }
+    /* A short window (a phone on its side, a laptop at 200% zoom): the panel takes the window's
+       full height, over the launcher; the chat's own minimise button closes it. */
+    @media (max-height: 560px) { .panel { bottom: 0; height: 100vh; max-height: none; border-radius: 0; } }
   `;
   const CHAT_ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z';
   const CLOSE_ICON = 'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z';
+
+  // Our styles, as a constructed style sheet: a host page's Content-Security-Policy (`style-src
+  // 'self'`, or nonces) refuses a <style> element we add, but not a sheet built through the CSSOM.
+  // Browsers without constructed sheets (before Safari 16.4) get the <style> element.
+  function applyStyles(root) {
+    try {
+      if (!('adoptedStyleSheets' in root)) throw new Error('no constructed style sheets');
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (_) {
+      const style = document.createElement('style');
+      style.textContent = CSS;
+      root.prepend(style);
+    }
+  }
 
   function mount() {
     const host = document.createElement('div');
     host.id = 'switchboard-widget';
     const root = host.attachShadow({ mode: 'open' });
-    const style = document.createElement('style');
-    style.textContent = CSS;
     const launcher = document.createElement('button');
     launcher.type = 'button';
     launcher.className = 'launcher';
@@ -72,7 +110,8 @@
     panel.setAttribute('role', 'dialog');
     panel.setAttribute('aria-label', title);
     panel.hidden = true;
-    root.append(style, launcher, panel);
+    root.append(launcher, panel);
+    applyStyles(root);
     document.body.append(host);
 
     let frame = null, loaded = false;
@@ -112,8 +151,9 @@
       frame = document.createElement('iframe');
       frame.title = title;
       frame.allow = 'clipboard-write';
-      frame.src = `${origin}/widget?${new URLSearchParams({ title, color })}`;
-      frame.addEventListener('load', () => { loaded = true; }, { once: true });
+      const params = { title, color, ...(ink === '#fff' ? {} : { ink: 'dark' }) };
+      frame.src = `${origin}/widget?${new URLSearchParams(params)}`;
+      frame.addEventListener('load', () => { loaded = true; }); // again after each reattach()
       panel.append(frame);
     }
     function label() {
@@ -150,6 +190,26 @@
     // A customer with a conversation under way keeps hearing from it with the panel closed (the
     // unread badge); a visitor who never opened the chat loads nothing but this file.
     if (storage.get()) loadFrame();
+
+    // A single-page site may replace the body's content or the body itself (Turbo, pjax) and take
+    // the widget with it: it goes back, as it was. Its iframe loads afresh there and gets the
+    // conversation as on a page load. Only <html>'s and the body's own children are watched, not
+    // the whole page's changes.
+    function reattach() {
+      if (host.isConnected || !document.body) return;
+      loaded = false;
+      document.body.append(host);
+    }
+    let watched = null;
+    const watcher = new MutationObserver(() => { watchBody(); reattach(); });
+    function watchBody() {
+      if (!document.body || document.body === watched) return;
+      watched = document.body;
+      watcher.observe(watched, { childList: true });
+    }
+    watcher.observe(document.documentElement, { childList: true });
+    watchBody();
+    window.__switchboardWidget.reattach = reattach;
   }
 
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
