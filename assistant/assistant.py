@@ -129,6 +129,7 @@ class Assistant:
 
     def evidence(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Evidence:
         """Search, read and rank: what the knowledge base says about this question."""
+        question, history = self.spelled(question), [(who, self.spelled(text) if who == "user" else text) for who, text in history]
         # "2FA" searched and read as "2FA (Two-factor authentication)", where the articles say so
         asked = expand(question, self.kb.retriever.lexical_index().abbreviations)
         queries = search_queries(asked, list(history))
@@ -174,6 +175,10 @@ class Assistant:
         chosen = rank_readings(read(query_vector, passages, own, self.unit_scorer, said=said), terms=terms)
         return [scored_as(r, standalone[r.chunk_id]) for r in chosen]
 
+    def spelled(self, text: str) -> str:
+        """The text with its typos read as the knowledge base's words ("cancle" as "cancel")."""
+        return self.kb.retriever.speller().correct(text)
+
     def terms(self, text: str) -> QuestionTerms:
         lexical = self.kb.retriever.lexical_index()
         return QuestionTerms.of(text, lexical.idf)
@@ -192,6 +197,7 @@ class Assistant:
         `on_delta` receives the provider's draft as it is written (see `DeltaCallback`). The draft
         is not yet the reply: the returned Reply may hand off, with other text. Escalations,
         requests for a person and small talk send no deltas."""
+        question = self.spelled(question)
         escalation = self.rules.match(question) if self.rules else None
         if escalation is not None:
             return self._escalate(escalation, question, history)

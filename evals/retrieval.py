@@ -145,13 +145,14 @@ def standalone_function() -> tuple[Callable[[str, list[tuple[str, str]]], str] |
 
 
 def make_query_builder(
-    mode: str, abbreviations: dict[str, str] | None = None
+    mode: str, abbreviations: dict[str, str] | None = None, spell: Callable[[str], str] | None = None,
 ) -> tuple[Callable[[Question], str | list[str]], str]:
     """How each question becomes the retrieval query, and a description for the report.
 
     - assistant: exactly what the assistant searches for: ``assistant.search_queries`` (the question,
-      with the `abbreviations` the knowledge base spells out, and its standalone form, fused by the
-      retriever) where it exists, else ``standalone``;
+      its typos read as the knowledge base's words by `spell`, with the `abbreviations` the
+      knowledge base spells out, and its standalone form, fused by the retriever) where it exists,
+      else ``standalone``;
     - standalone: the assistant's rewrite of the question from its history, one query string;
     - raw: the user's utterance alone;
     - rewrite: the dataset's shipped standalone rewrite where it exists (an upper reference for
@@ -175,8 +176,13 @@ def make_query_builder(
             return standalone, where
         from knowledge.abbreviations import expand
 
-        return (lambda q: search_queries(expand(q.question, abbreviations or {}), q.history_pairs())), (
-            "assistant.search_queries (the question and its standalone form, fused)")
+        fix = spell or (lambda text: text)
+
+        def queries(q: Question) -> list[str]:
+            history = [(who, fix(text) if who == "user" else text) for who, text in q.history_pairs()]
+            return search_queries(expand(fix(q.question), abbreviations or {}), history)
+
+        return queries, "assistant.search_queries (the question, typos corrected, and its standalone form, fused)"
     return (lambda q: q.standalone_rewrite or standalone(q)), f"dataset standalone_rewrite, else {where}"
 
 
@@ -260,7 +266,9 @@ def run_retrieval_eval(
     eval_settings = dataset_settings(dataset, settings or Settings(), data_dir)
     kb, sync_report, ingest_s = open_dataset_kb(dataset, eval_settings, embedder=embedder, quiet=quiet, log=log)
     try:
-        build_query, query_desc = make_query_builder(query_mode, kb.retriever.lexical_index().abbreviations)
+        build_query, query_desc = make_query_builder(
+            query_mode, kb.retriever.lexical_index().abbreviations, kb.retriever.speller().correct
+        )
         if not quiet:
             log(f"ingest: {sync_report.summary()}, {sync_report.chunks_written} chunks embedded in {ingest_s:.1f}s")
 

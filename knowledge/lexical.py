@@ -57,6 +57,7 @@ class LexicalIndex:
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         # what the texts spell out ("Two-factor authentication (2FA)"), for questions that don't
         self.abbreviations = find_abbreviations(texts)
+        self.texts = texts  # read once more, lazily, for the words the speller corrects to
         self._bm25 = bm25s.BM25(k1=k1, b=b)
         if self.ids:
             self._bm25.index(corpus, show_progress=False)

@@ -22,8 +22,9 @@ import numpy as np
 
 from knowledge.catalog import Catalog
 from knowledge.documents import Hit
-from knowledge.embeddings import Embedder
+from knowledge.embeddings import Embedder, default_model_path
 from knowledge.lexical import LexicalIndex
+from knowledge.spelling import Speller, known_words
 from knowledge.store import VectorStore
 
 CANDIDATES = 30
@@ -45,6 +46,7 @@ class Retriever:
         self.catalog = catalog
         self.lexical_weight = lexical_weight
         self._lexical: LexicalIndex | None = None
+        self._speller: tuple[LexicalIndex, Speller] | None = None  # built for that index
         self._generation: tuple | None = None
         self._settling: tuple | None = None  # a generation another process wrote, and since when it has held
         self._settling_since = 0.0
@@ -80,6 +82,15 @@ class Retriever:
                     [c.chunk_id for c in chunks], [f"{c.title}\n{c.heading}\n{c.text}" for c in chunks]
                 )
             return self._lexical
+
+    def speller(self) -> Speller:
+        """Corrects typos to the current chunks' words (`knowledge.spelling`)."""
+        lexical = self.lexical_index()
+        with self._lock:
+            if self._speller is None or self._speller[0] is not lexical:
+                known = known_words(getattr(self.embedder, "model_path", None) or default_model_path())
+                self._speller = (lexical, Speller.of(lexical.texts, known))
+            return self._speller[1]
 
     def dense(self, vector: np.ndarray, n: int) -> list[Hit]:
         # Over-fetch: chunks of a superseded version may linger after an interrupted ingest.

@@ -95,6 +95,17 @@ def test_a_price_question_gets_the_price(lenient):
     assert "$29" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("how do i cancle my subscripton", "how do i cancel my subscription"), ("forgot pasword", "forgot password")],
+)
+def test_a_question_with_typos_gets_the_answer_of_the_question_meant(assistant, typed, meant):
+    reply, right = assistant.reply(typed), assistant.reply(meant)
+    assert not right.handoff
+    assert (reply.text, reply.handoff, [s.doc_id for s in reply.sources]) == (right.text, False, [s.doc_id for s in right.sources])
+    assert reply.confidence == pytest.approx(right.confidence)
+
+
 def test_every_sentence_of_an_extractive_reply_comes_from_its_cited_sources(lenient, kb):
     for question, _ in ANSWERABLE:
         reply = lenient.reply(question)
