@@ -198,6 +198,7 @@ def _load_jsonl(text: str, where: str) -> tuple[list[Document], list[Refusal]]:
                 verified=record.get("verified", True) is True,
                 owner=_opt_str(record.get("owner")),
                 path=where,
+                line=lineno,
             )
         )
     return docs, refusals

@@ -122,20 +122,20 @@ def _refuse_shared_ids(sources: list[Source]) -> None:
     claims: dict[str, list[str]] = {}
     for source in sources:
         for doc in source.documents:
-            claims.setdefault(doc.doc_id, []).append(doc.path)
+            claims.setdefault(doc.doc_id, []).append(doc.where)
     for source in sources:
         kept = []
         for doc in source.documents:
-            paths = claims[doc.doc_id]
-            if len(paths) == 1:
+            places = claims[doc.doc_id]
+            if len(places) == 1:
                 kept.append(doc)
                 continue
-            others = ", ".join(p for p in dict.fromkeys(paths) if p != doc.path) or "this same file"
+            others = ", ".join(p for p in dict.fromkeys(places) if p != doc.where) or "this same file"  # "kb.jsonl:7"
             reason = (
                 f"duplicate doc id '{doc.doc_id}' (also in {others}): give each its own 'id'; "
                 "the indexed version, if any, is kept"
             )
-            source.refused.append(Refusal(doc.path, reason, doc.doc_id, kept=True))
+            source.refused.append(Refusal(doc.path, reason, doc.doc_id, line=doc.line, kept=True))
         source.documents = kept
 
 

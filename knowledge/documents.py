@@ -19,6 +19,11 @@ class Document:
     source: str = ""  # the path given to `ingest` that this document came from
     path: str = ""  # the file it was read from
     metadata: dict[str, str] = field(default_factory=dict)
+    line: int | None = None  # its line in a JSONL file: where an editor finds it (not indexed, not hashed)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
 
     @property
     def content_hash(self) -> str:

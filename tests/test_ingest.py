@@ -121,6 +121,17 @@ def test_ingesting_another_source_removes_nothing_from_the_first(fresh_kb, docs,
     assert fresh_kb.catalog.count() == 4
 
 
+def test_records_of_a_jsonl_file_claiming_one_doc_id_are_refused_naming_their_lines(fresh_kb, tmp_path):
+    export = tmp_path / "kb.jsonl"
+    lines = [{"doc_id": "faq/a", "text": "A."}, {"doc_id": "faq/b", "text": "B."}, {"doc_id": "faq/a", "text": "Not A."}]
+    export.write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    report = run(fresh_kb, export)
+    assert report.added == ["faq/b"]
+    assert sorted(r.where for r in report.refused) == [f"{export.resolve()}:1", f"{export.resolve()}:3"]
+    first = next(r for r in report.refused if r.line == 1)
+    assert f"also in {export.resolve()}:3" in first.reason
+
+
 def test_two_files_claiming_one_doc_id_are_both_refused_and_the_indexed_article_stays(fresh_kb, docs):
     run(fresh_kb, docs)
     before = fresh_kb.catalog.get("billing/refunds")
