@@ -21,8 +21,6 @@
   let stateChanges = 0;   // counts setState calls: a snapshot older than a live change is stale
   let stream = null;      // the conversation's event stream (SwitchboardSSE)
   let streamRetry = null; // timer for re-opening a stream the server refused
-  const outbox = [];      // lines typed but not yet stored, in order: {clientId, text, li}
-  let sending = false;    // the outbox is being delivered
   let generation = 0;     // bumps when the conversation changes; drops stale async results
   let creating = null;    // the in-flight POST /v1/conversations, shared by concurrent callers
 
@@ -62,7 +60,6 @@
     return data;
   }
 
-  const { h } = window.SwitchboardDOM;
   const transcript = window.SwitchboardChatTranscript.create({ list: ui.list, scroll: ui.scroll, welcome: ui.welcome });
 
   const conversationPath = () => `/v1/conversations/${encodeURIComponent(conv.id)}`;
@@ -266,36 +263,23 @@
   function disconnect() { clearTimeout(streamRetry); if (stream) stream.close(); stream = null; }
 
   // ---------- actions ----------
-  // Every line is shown at once as pending, then delivered in order, one at a time, with an
-  // idempotency key: a retry after a lost response cannot store it twice. The composer is never
-  // blocked; the bot answers whatever arrived since its last reply, and its reply comes over the
-  // stream.
-  const newClientId = () => (crypto.randomUUID ? crypto.randomUUID()
-    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
-
-  function buildPending(line) {
-    const li = transcript.build({ role: 'customer', text: line.text, created_at: new Date().toISOString() });
-    li.removeAttribute('data-message-id');
-    li.dataset.clientId = line.clientId;
-    li.append(h('p', { className: 'msg__delivery', 'data-testid': 'delivery' }));
-    return li;
-  }
-
-  function markLine(line, status, note) {
-    line.li.dataset.status = status;
-    const delivery = line.li.querySelector('.msg__delivery');
-    delivery.replaceChildren();
-    if (status === 'pending') delivery.append(note || 'Sending…');
-    if (status === 'failed') {
-      delivery.append(note || 'Not sent.', ' ');
-      if (outbox.includes(line)) {
-        delivery.append(h('button', {
-          type: 'button', className: 'btn btn--link', 'data-testid': 'retry', textContent: 'Retry',
-          onclick: () => flush(),
-        }));
-      }
-    }
-  }
+  const outbox = window.SwitchboardOutbox.create({
+    transcript,
+    form: ui.form,
+    send: async (line) => {
+      await ensureConversation();
+      const gen = generation;
+      const data = await api('POST', `${conversationPath()}/messages`,
+        { text: line.text, client_id: line.clientId, wait_for_reply: false });
+      return gen === generation ? data : null;
+    },
+    onClosed: () => setState('closed'),
+    onGone: (waiting) => {
+      resetConversation();
+      ui.list.append(...waiting);
+      ui.welcome.hidden = true;
+    },
+  });
 
   function submit() {
     const text = ui.input.value;
@@ -307,81 +291,7 @@
     ui.input.value = '';
     autosize();
     showError('');
-    const line = { clientId: newClientId(), text };
-    line.li = buildPending(line);
-    transcript.appendPending(line.li);
-    markLine(line, 'pending');
-    outbox.push(line);
-    flush();
-  }
-
-  async function flush() {
-    if (sending) return;
-    sending = true;
-    ui.form.setAttribute('aria-busy', 'true');
-    outbox.forEach((l) => { if (l.li.dataset.status === 'failed') markLine(l, 'pending'); }); // sent again, in order
-    try {
-      while (outbox.length) {
-        if (!(await deliver(outbox[0]))) return; // failed: it waits for Retry, and the rest behind it
-      }
-    } finally {
-      sending = false;
-      ui.form.setAttribute('aria-busy', String(outbox.length > 0));
-    }
-  }
-
-  const MAX_RATE_WAITS = 3, MAX_RATE_WAIT_SECONDS = 60;
-  // true when the line is done with (stored, or refused for good); false to stop the queue.
-  async function deliver(line) {
-    let waits = 0; // times the server said "too many" (429) and when to come back
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await ensureConversation();
-        const gen = generation;
-        const data = await api('POST', `${conversationPath()}/messages`,
-          { text: line.text, client_id: line.clientId, wait_for_reply: false });
-        outbox.shift();
-        if (gen !== generation) return true;
-        transcript.render(data.message);
-        if (data.reply) transcript.render(data.reply);
-        return true;
-      } catch (e) {
-        if (e.status === 409) { // closed: nothing more can be sent here
-          setState('closed');
-          outbox.splice(0).forEach((l) => markLine(l, 'failed', 'Not sent: this conversation is closed.'));
-          return false;
-        }
-        if (e.status === 401 || e.status === 404) { // our conversation is gone: a new one, same lines
-          const waiting = outbox.map((l) => l.li);
-          resetConversation();
-          ui.list.append(...waiting);
-          ui.welcome.hidden = true;
-          continue;
-        }
-        if (e.status === 422 || e.status === 413) { // this line can never be sent as it is
-          outbox.shift();
-          markLine(line, 'failed', e.message);
-          return true;
-        }
-        if (e.status === 429 && waits < MAX_RATE_WAITS) { // too fast: wait as long as the server says, then send
-          waits += 1;
-          attempt -= 1;
-          const seconds = Math.min(Math.ceil(e.retryAfter || 1), MAX_RATE_WAIT_SECONDS);
-          outbox.forEach((l) => markLine(l, 'pending', `Too many messages at once: sending in ${seconds} s…`));
-          await new Promise((r) => setTimeout(r, seconds * 1000));
-          outbox.forEach((l) => markLine(l, 'pending'));
-          continue;
-        }
-        if (e.status === 429) { // still refused after waiting: the server's reason, and Retry
-          outbox.forEach((l) => markLine(l, 'failed', `Not sent: ${e.message}.`));
-          return false;
-        }
-        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt)); // network, 5xx: try again
-      }
-    }
-    // the lines behind it wait for it: not sent either, and a Retry on any sends them all in order
-    outbox.forEach((l) => markLine(l, 'failed', 'Not sent: we could not reach the server.'));
-    return false;
+    outbox.add(text);
   }
 
   async function requestHandoff() {
