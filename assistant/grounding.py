@@ -1,14 +1,18 @@
 """Grounding of a written reply, sentence by sentence, in the sources it cites.
 
-A model's reply is a list of claims. Each sentence is checked against the sources it cites
-(`[n]` after it; a sentence that cites nothing is checked against every source the reply cites):
-it is *supported* when a sentence of those sources says nearly the same thing (cosine similarity
-of their embeddings) and its content words and numbers are found there. A sentence that cites a
-source that does not exist supports nothing. Sentences without content words ("Hope this helps!")
-are not counted either way.
+A model's reply is a list of claims: its sentences and list items, each step of a numbered list
+written on one line ("1. Go to … 2. Click …") and each sentence after a step apart. Each claim is
+checked against the sources it cites (`[n]` after it; one that cites nothing is checked against
+every source the reply cites): it is *supported* when a sentence of those sources (each sentence
+of a source's step apart too, as the reply's are split) says nearly the same thing (cosine
+similarity of their embeddings) and its content words and numbers are found there. A sentence that cites a source that does not exist supports nothing. Sentences without
+content words, and courtesy sign-offs ("Hope this helps!", "Let me know if you have any other
+questions!"), are not counted either way.
 
-The share of supported sentences is the reply's `grounded` figure: one invented step in a reply
-of four makes it 0.75, and the assistant lowers the reply's confidence by it.
+The reply's `grounded` figure is the chance that all its claims hold: a supported claim is one the
+sources make, an unsupported one is taken as a coin toss at best, so each unsupported claim halves
+it, however many supported ones surround it; nothing supported is 0. The assistant multiplies the
+reply's confidence by it (or feeds it to the model's own calibration layer).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.providers import SentenceSupport
-from assistant.text import content_terms, split_units
+from assistant.text import content_terms, split_units, straight_quotes
 from knowledge import Embedder
 
 # Measured with all-MiniLM-L6-v2 against the sample help centre's password article
@@ -34,6 +38,29 @@ MIN_TERMS = 0.75  # share of the sentence's content words found in its sources
 _CITATION = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _CITATIONS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\])+)")
+# The chance an unsupported claim holds all the same: the checks found no source that makes it. None
+# of the invented claims of tests/test_llm_provider.py does; a half is generous, and is what makes
+# one invented sentence among seven supported ones a 0.5, not a 7/8.
+UNSUPPORTED_CHANCE = 0.5
+_LIST_MARKER = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])\s+")
+_STEP_NUMBER = re.compile(r"^\d{1,2}[.)]$")
+_INLINE_STEP = re.compile(r"(?<=[.!?:\]])\s+(?=\d{1,2}[.)]\s)")  # "… [1]. 2. Click …" on one line
+# Sign-offs with nothing to check. Each is matched as a whole sentence and is a closed phrase: its
+# one open slot, the word of "Happy invoicing!", is a single "-ing" word with nothing after it, so
+# no claim fits in one ("Feel free to ask our team to reset it." is checked like any sentence).
+_MORE = r"(?:any\s+)?(?:other\s+|more\s+|further\s+)?(?:questions?|help)"
+_COURTESY = re.compile(
+    rf"""(?:
+        (?:i\s+)?hope\s+(?:this|that|it)\s+helps
+      | (?:if\s+you\s+have\s+{_MORE},?\s+)?(?:please\s+)?
+        (?:let\s+(?:me|us)\s+know|feel\s+free\s+to\s+(?:ask|reach\s+out|get\s+in\s+touch|contact\s+us|let\s+(?:me|us)\s+know))
+        (?:\s+if\s+you\s+(?:have|need)\s+{_MORE}|\s+if\s+there(?:'s|\s+is)\s+anything\s+else(?:\s+(?:i|we)\s+can\s+help\s+with)?)?
+      | (?:is\s+there\s+)?anything\s+else\s+(?:i|we)\s+can\s+help\s+(?:you\s+)?with
+      | happy\s+[a-z]+ing | happy\s+to\s+help | glad\s+(?:i|we)\s+could\s+help | you(?:'re|\s+are)\s+welcome
+      | thanks\s+for\s+(?:asking|reaching\s+out|your\s+question)
+    )[\s.!?]*(?:[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?\s*)*""",
+    re.IGNORECASE | re.VERBOSE,
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +86,15 @@ class Grounding:
         return sum(s.supported for s in counted) / len(counted) if counted else 0.0
 
     @property
+    def grounded(self) -> float:
+        """The chance that all the counted claims hold: UNSUPPORTED_CHANCE for each unsupported
+        one, since a reply is wrong if any of its claims is, whatever the others say; 0.0 when
+        none is supported."""
+        counted = [s for s in self.sentences if s.counted]
+        unsupported = sum(not s.supported for s in counted)
+        return 0.0 if unsupported == len(counted) else UNSUPPORTED_CHANCE**unsupported
+
+    @property
     def mean_score(self) -> float:
         counted = [s.score for s in self.sentences if s.counted]
         return float(np.mean(counted)) if counted else 0.0
@@ -73,17 +109,59 @@ def strip_citations(text: str) -> str:
     return re.sub(r"\s+([.!?,;:])", r"\1", _CITATION.sub("", text)).strip()
 
 
+def claims(text: str) -> list[str]:
+    """The sentences and list items of a written reply, each step and each sentence apart.
+
+    `split_units` keeps a list item whole, as a source's step is quoted whole; but a model may write
+    "1. Go to … 2. Click … 3. …" on one line and a sentence of its own after the last step, and
+    that sentence must be checked on its own. A step number cut from its step ("… [1]. 2. Click …"
+    outside a list) goes back in front of it."""
+    out: list[str] = []
+    number = ""
+    for unit in split_units(text):
+        if _STEP_NUMBER.match(unit):
+            number = unit + " "
+            continue
+        for part in _steps_and_sentences(unit) if _LIST_MARKER.match(unit) else [unit]:
+            out.append(number + part)
+            number = ""
+    return out + ([number.strip()] if number else [])
+
+
+def _steps_and_sentences(item: str) -> list[str]:
+    parts: list[str] = []
+    for step in _INLINE_STEP.split(item):
+        marker = _LIST_MARKER.match(step)
+        head = marker.group() if marker else ""
+        sentences = split_units(step[len(head) :]) or [""]
+        parts += [head + sentences[0], *sentences[1:]]
+    return parts
+
+
+def plain_claim(claim: str) -> str:
+    """A claim as it is checked: without its citations and its list marker."""
+    return _LIST_MARKER.sub("", strip_citations(claim))
+
+
+def is_courtesy(sentence: str) -> bool:
+    """A sign-off that says nothing about the product ("Hope this helps!")."""
+    return _COURTESY.fullmatch(straight_quotes(sentence).strip()) is not None
+
+
 def ground(text: str, sources: Sequence[SourceText], embedder: Embedder) -> Grounding:
-    """Check each sentence of `text` against the sources it cites; `sources[i]` is `[i + 1]`."""
-    sentences = split_units(_CITATIONS_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text))
+    """Check each claim of `text` against the sources it cites; `sources[i]` is `[i + 1]`."""
+    sentences = claims(_CITATIONS_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text))
     cites = [citations(s) for s in sentences]
     cited = tuple(dict.fromkeys(n - 1 for ns in cites for n in ns if 1 <= n <= len(sources)))
     fallback = list(cited) or list(range(len(sources)))
-    plain = [strip_citations(s) for s in sentences]
-    vectors = embedder.embed(plain) if plain else np.zeros((0, 0), dtype=np.float32)
+    plain = [plain_claim(s) for s in sentences]
+    inner = [_inner_sentences(s) for s in sources]
+    flat = plain + [x for xs in inner for x in xs]
+    vectors = embedder.embed(flat) if flat else np.zeros((0, 0), dtype=np.float32)
+    vectors, sources = vectors[: len(plain)], _with_inner_sentences(sources, inner, vectors[len(plain) :])
     out = []
     for sentence, clean, numbers, vector in zip(sentences, plain, cites, vectors, strict=True):
-        if not content_terms(clean):
+        if not content_terms(clean) or is_courtesy(clean):  # neither for nor against the reply
             out.append(SentenceSupport(text=sentence, cites=tuple(numbers), score=0.0, supported=True, counted=False))
             continue
         chosen = [n - 1 for n in numbers if 1 <= n <= len(sources)] if numbers else fallback
@@ -92,6 +170,30 @@ def ground(text: str, sources: Sequence[SourceText], embedder: Embedder) -> Grou
         return Grounding(sentences=tuple(out), cited=cited)
     closeness = [float(np.max(vectors @ s.vectors.T)) if s.units else -1.0 for s in sources]
     return Grounding(sentences=tuple(out), cited=(int(np.argmax(closeness)),), uncited=True)
+
+
+def _inner_sentences(source: SourceText) -> list[str]:
+    """The sentences of the source's list items that hold more than one, split as a reply's are:
+    "If you can't scan it, click Enter the key manually." scores 0.53 against the whole of its
+    step 3, and 0.9 or more against itself."""
+    out: list[str] = []
+    for unit in source.units:
+        parts = _steps_and_sentences(unit) if _LIST_MARKER.match(unit) else []
+        out += [plain_claim(p) for p in parts] if len(parts) > 1 else []
+    return out
+
+
+def _with_inner_sentences(
+    sources: Sequence[SourceText], inner: list[list[str]], vectors: np.ndarray
+) -> list[SourceText]:
+    out, at = [], 0
+    for source, sentences in zip(sources, inner, strict=True):
+        if sentences:
+            extra, at = vectors[at : at + len(sentences)], at + len(sentences)
+            source = SourceText(text=source.text, units=[*source.units, *sentences],
+                                vectors=np.vstack([source.vectors, extra]))
+        out.append(source)
+    return out
 
 
 def _support(

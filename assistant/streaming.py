@@ -3,7 +3,9 @@
 `Assistant.reply` is synchronous (embedding and the provider's HTTP stream block), so it runs in
 a worker thread; each piece crosses to the event loop through a queue, in order. The last item is
 always the `Reply` — which may be a handoff whose text is not the draft that streamed: the caller
-decides who sees the pieces before the confidence is known.
+decides who sees the pieces before the confidence is known. When the provider failed after it had
+written something (cut by the token limit, a stream cut or timed out halfway), the handoff keeps
+what it had written as its `draft`, for the agent who takes over.
 
     async for item in stream_reply(assistant, text, history, previous_confidence=p):
         if isinstance(item, Reply): ...  # final: confidence, sources, handoff
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.assistant import Assistant, Reply
 
@@ -34,14 +36,16 @@ async def stream_reply(
 ) -> AsyncIterator[str | Reply]:
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | _Done] = asyncio.Queue()
+    written: list[str] = []  # on the worker thread only
 
     def on_delta(piece: str) -> None:
+        written.append(piece)
         loop.call_soon_threadsafe(queue.put_nowait, piece)
 
     def run() -> None:
         try:
             reply = assistant.reply(question, history, previous_confidence=previous_confidence, on_delta=on_delta)
-            loop.call_soon_threadsafe(queue.put_nowait, _Done(reply=reply))
+            loop.call_soon_threadsafe(queue.put_nowait, _Done(reply=_with_draft(reply, "".join(written).strip())))
         except BaseException as e:  # surfaced on the loop, in order after the pieces
             loop.call_soon_threadsafe(queue.put_nowait, _Done(error=e))
 
@@ -58,3 +62,10 @@ async def stream_reply(
             yield item
     finally:
         await asyncio.shield(worker)  # never leave the thread writing to a dead loop's queue
+
+
+def _with_draft(reply: Reply, written: str) -> Reply:
+    """A handoff for a failed provider (which has no draft of its own) with what it had written."""
+    if reply.handoff_reason == "assistant_unavailable" and reply.draft is None and written:
+        return replace(reply, draft=written)
+    return reply

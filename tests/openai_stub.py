@@ -9,8 +9,10 @@ ok            the scripted reply, a few characters per chunk, with token log-pro
 no-logprobs   400 when the request asks for logprobs (as some endpoints do), else like ok
 slow          headers at once, then nothing for `stall_seconds`
 trickle       one piece every 0.3 s, for up to `stall_seconds`
+drip          one piece every `drip_seconds`: each read is well within the timeout, the whole is not
 http500       HTTP 500 with an OpenAI-style error body
 http429       HTTP 429 with Retry-After
+http401       HTTP 401 whose message quotes the API key the request sent, as OpenAI's does
 malformed     a chunk that is not JSON
 cut           a few chunks, then the connection is dropped inside the chunked body
 ended-early   a few chunks, then a clean end of body with neither finish_reason nor [DONE]
@@ -18,6 +20,9 @@ error-event   a chunk that carries {"error": ...} instead of a completion
 garbage       the reply is punctuation noise
 echo          the reply repeats the prompt's quoted source blocks
 empty         a stream that finishes without any text
+length        the scripted reply, finished by the token limit (finish_reason "length")
+null-logprob  the scripted reply, its token log-probabilities null or a string
+number-content  a chunk whose delta content is a number, then the scripted reply
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ STALL_SECONDS = 4.0
 class Stub:
     reply: str = "I don't know."
     stall_seconds: float = STALL_SECONDS
+    drip_seconds: float = 1.4
     requests: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -75,13 +81,14 @@ class _Server(ThreadingHTTPServer):
         pass  # a connection the stub cut on purpose, or the client dropped: not news
 
 
-def _chunk(content: str | None, *, finish: str | None = None, logprobs: bool = False) -> dict[str, Any]:
+def _chunk(
+    content: Any, *, finish: str | None = None, logprobs: bool = False, logprob: Any = "scripted"
+) -> dict[str, Any]:
     delta: dict[str, Any] = {} if content is None else {"content": content}
     choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": finish}
     if logprobs and content:
-        choice["logprobs"] = {"content": [
-            {"token": content, "logprob": -0.05 * (1 + len(content) % 3), "bytes": None, "top_logprobs": []}
-        ]}
+        value = -0.05 * (1 + len(str(content)) % 3) if logprob == "scripted" else logprob
+        choice["logprobs"] = {"content": [{"token": str(content), "logprob": value, "bytes": None, "top_logprobs": []}]}
     return {"id": "chatcmpl-stub", "object": "chat.completion.chunk", "created": int(time.time()),
             "model": "stub", "choices": [choice]}
 
@@ -113,6 +120,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(500, {"error": {"message": "the model crashed", "type": "server_error"}})
         if mode == "http429":
             return self._json(429, {"error": {"message": "slow down", "type": "rate_limit"}}, {"Retry-After": "7"})
+        if mode == "http401":
+            key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            message = f"Incorrect API key provided: {key}. You can find your API key at https://platform.openai.com/account/api-keys."
+            return self._json(401, {"error": {"message": message, "type": "invalid_request_error", "code": "invalid_api_key"}})
         if mode == "no-logprobs" and wants_logprobs:
             return self._json(400, {"error": {"message": "logprobs is not supported", "type": "invalid_request"}})
         if mode == "ended-early":
@@ -130,18 +141,22 @@ class _Handler(BaseHTTPRequestHandler):
         text = {"garbage": "?? ... !! ## ;; -- ** ?? !!", "empty": "",
                 "echo": 'Source [2]: Refund policy\n"""\nRefunds are possible.\n"""'}.get(mode, stub.reply)
         parts = pieces(text)
-        if mode == "trickle":
+        if mode in ("trickle", "drip"):
             parts = parts * 100
+        if mode == "number-content":
+            self._event(json.dumps(_chunk(42)))
         for n, part in enumerate(parts):
             if mode == "cut" and n == 3:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)  # mid-body: no terminating chunk
                 return
-            if mode == "trickle":
-                if stub._stop.wait(0.3) or n * 0.3 > stub.stall_seconds:
+            if mode in ("trickle", "drip"):
+                every = 0.3 if mode == "trickle" else stub.drip_seconds
+                if stub._stop.wait(every) or n * every > stub.stall_seconds:
                     return self._end_stream()
-            self._event(json.dumps(_chunk(part, logprobs=wants_logprobs)))
-        self._event(json.dumps(_chunk(None, finish="stop")))
+            logprob = (None if n % 2 else "n/a") if mode == "null-logprob" else "scripted"
+            self._event(json.dumps(_chunk(part, logprobs=wants_logprobs, logprob=logprob)))
+        self._event(json.dumps(_chunk(None, finish="length" if mode == "length" else "stop")))
         self._event("[DONE]")
         self._end_stream()
 

@@ -50,6 +50,15 @@ INVENTED = (
     "Click Forgot password? under the password field [1]. "
     "Every customer who resets a password gets a 100% discount on the Pro plan [1]."
 )
+STEPS = (  # the first retrieved source's steps, as a model writes them
+    "1. Go to app.tally.example/login, or open the Tally app [1].\n"
+    "2. Click Forgot password? under the password field [1].\n"
+    "3. Enter the email address you use to sign in to Tally and click Send reset link [1].\n"
+    "4. Open the email from no-reply@tally.example with the subject \"Reset your Tally password\" [1].\n"
+    "5. Click Choose a new password [1]. The link works once and is valid for 60 minutes [1].\n"
+    "6. Enter your new password twice and click Save password [1].\n\n"
+    "You're then signed in [1]."
+)
 
 
 def free_port() -> int:
@@ -89,7 +98,7 @@ def stub() -> Iterator[Stub]:
 
 def provider_at(base_url: str, embedder: Embedder, tmp: Path, timeout: float = 1.5, **kw) -> OpenAIProvider:
     settings = make_settings(tmp, llm_provider="openai", openai_base_url=base_url, llm_timeout_seconds=timeout,
-                             openai_model=kw.pop("model", "stub"))
+                             openai_model=kw.pop("model", "stub"), openai_api_key=kw.pop("api_key", None))
     return OpenAIProvider(settings, embedder, **kw)
 
 
@@ -258,6 +267,110 @@ def test_every_endpoint_failure_is_a_provider_error_with_its_reason(stub, eviden
     assert time.monotonic() - started < 1.5 + 1.0  # never much past the timeout
 
 
+def test_a_slow_trickle_hands_off_at_the_deadline_not_when_the_next_piece_arrives(stub, evidence, embedder, tmp_path):
+    """QA: one token every 5 s with a 6 s timeout handed off at 10.1 s, since the deadline was
+    checked only when a piece arrived, and each read was well within the read timeout."""
+    stub.reply = GROUNDED
+    provider = provider_at(stub.base_url("drip"), embedder, tmp_path, timeout=1.5)  # a piece every 1.4 s
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="timeout"):
+        provider.answer(QUESTION, evidence)
+    assert time.monotonic() - started < 1.5 + 0.5  # not at the second piece, 2.8 s in
+
+
+@pytest.mark.parametrize("mode", ["null-logprob", "number-content"])
+def test_a_malformed_chunk_field_is_a_handoff_or_ignored_never_an_exception(stub, base, embedder, tmp_path, mode):
+    """QA: a logprob of null, or a delta whose content is 42, raised TypeError outside the error
+    handling (in the log-probability summary; in the agents' draft events), and the customer's
+    POST got a 500. Bad log-probabilities are ignored as missing; bad text is a malformed reply."""
+    stub.reply = GROUNDED
+    provider = provider_at(stub.base_url(mode), embedder, tmp_path)
+    reply = assistant_with(provider, base).reply(QUESTION)
+    if mode == "null-logprob":
+        assert (reply.draft if reply.handoff else reply.text) == GROUNDED
+        assert "logprob_mean" not in reply.signals and reply.handoff_reason != "assistant_unavailable"
+    else:
+        assert reply.handoff and reply.handoff_reason == "assistant_unavailable"
+        assert "malformed response: the delta's content is int" in reply.handoff_detail
+
+
+def test_a_reply_cut_by_the_token_limit_hands_off_as_incomplete_and_keeps_its_draft(stub, base, embedder, tmp_path):
+    """QA: a reply the endpoint stopped at max_tokens (finish_reason "length"), its last step
+    half-written, was sent as an answer."""
+    stub.reply = GROUNDED
+    bot = assistant_with(provider_at(stub.base_url("length"), embedder, tmp_path, max_tokens=40), base)
+
+    async def collect() -> list[object]:
+        return [item async for item in stream_reply(bot, QUESTION)]
+
+    reply = asyncio.run(collect())[-1]
+    assert isinstance(reply, Reply) and reply.handoff and reply.handoff_reason == "assistant_unavailable"
+    assert "incomplete reply: cut at the token limit (40 tokens)" in reply.handoff_detail
+    assert reply.draft == GROUNDED  # the agent who takes over has what it had written
+
+
+def test_a_model_stuck_in_a_loop_hands_off(stub, base, embedder, tmp_path):
+    """QA: the whole step list written three times over was sent at 0.98."""
+    stub.reply = "\n".join([STEPS] * 3)
+    provider = provider_at(stub.base_url("ok"), embedder, tmp_path)
+    reply = assistant_with(provider, base).reply(QUESTION)
+    assert reply.handoff and reply.handoff_reason == "assistant_unavailable"
+    assert "garbage reply: it repeats itself" in reply.handoff_detail
+
+
+def test_a_sentence_said_again_in_another_step_is_not_a_loop(stub, evidence, embedder, tmp_path):
+    stub.reply = ("1. Go to Settings → Security → Password [1].\n2. Click Update password [1].\n"
+                  "3. Go to Settings → Security → Two-factor authentication [1].\n4. Click Update password [1].")
+    assert provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence).sentences
+
+
+FIGURES = [
+    "Starter: $12 / month or $120 / year [1].",
+    "| Plan | Monthly | Yearly |\n|---|---|---|\n| Starter | $12 | $120 |\n| Pro | $29 | $290 |",
+    "Card payments: 2.9% + 30¢ [1]. Bank transfers: 0.8%, at most £5 [1].",
+]
+
+
+@pytest.mark.parametrize("text", FIGURES)
+def test_a_reply_rich_in_figures_is_not_garbage(stub, evidence, embedder, tmp_path, text):
+    """QA: "Starter: $12 / month or $120 / year [1]." was refused as "garbage reply: 18 letters in
+    40 characters": digits, currency and citations counted against it."""
+    stub.reply = text
+    draft = provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence)
+    assert draft.text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["$$$ %%% ### $$$ *** @@@ !!!", "|---|---|\n| -- | ;; |\n| ## | ** |", "12 12 12 12 12 12 12 12 12 12 12 12 12",
+     "$1 [1] $1 [1] $1 [1] $1 [1] $1 [1] $1 [1] $1 [1]"],
+)
+def test_real_garbage_is_still_garbage(stub, evidence, embedder, tmp_path, text):
+    stub.reply = text
+    with pytest.raises(ProviderError, match="garbage reply"):
+        provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence)
+
+
+@pytest.mark.parametrize("key", ["sk-TESTSECRET-9f8e7d6c5b4a3210", "local-token-5f4e3d2c"])
+def test_the_api_key_is_redacted_from_the_handoff_detail_and_the_log(stub, base, embedder, tmp_path, caplog, key):
+    """QA: a 401 quoting "Incorrect API key provided: sk-…" put the key in handoff_detail (shown
+    to agents, stored with the message) and in the WARNING line of the log."""
+    provider = provider_at(stub.base_url("http401"), embedder, tmp_path, api_key=key)
+    with caplog.at_level("WARNING"):
+        reply = assistant_with(provider, base).reply(QUESTION)
+    assert reply.handoff_reason == "assistant_unavailable"
+    assert "HTTP 401 from the endpoint: Incorrect API key provided: [redacted]. You can" in reply.handoff_detail
+    assert "Incorrect API key" in caplog.text
+    assert key not in reply.handoff_detail and key not in caplog.text
+    assert key[-8:] not in reply.handoff_detail + caplog.text
+
+
+def test_anything_key_shaped_is_redacted_from_a_provider_error():
+    error = ProviderError("HTTP 401: bad key sk-proj-****c0ffee; sent Authorization: Bearer eyJhbGciOi.x-y_z.")
+    assert str(error) == "HTTP 401: bad key [redacted]; sent Authorization: Bearer [redacted]."
+    assert str(ProviderError("risk-free task-12345678 via api-keys page")) == "risk-free task-12345678 via api-keys page"
+
+
 def test_a_refused_connection_is_a_provider_error(evidence, embedder, tmp_path):
     provider = provider_at(f"http://127.0.0.1:{free_port()}/v1", embedder, tmp_path)
     with pytest.raises(ProviderError, match="connection refused"):
@@ -320,6 +433,100 @@ def test_grounding_rejects_claims_the_source_does_not_make(password_article, emb
 def test_grounding_known_limits_negation_and_recombined_words(password_article, embedder):
     g = ground(" ".join(f"{p} [1]" for p in UNCAUGHT), [password_article], embedder)
     assert [s.supported for s in g.sentences] == [True, True]  # wrong, and pinned as such
+
+
+@pytest.fixture(scope="module")
+def two_factor_article(embedder: Embedder) -> SourceText:
+    text = (SAMPLE_KB / "account" / "two-factor-authentication.md").read_text(encoding="utf-8").split("---", 2)[2]
+    units = split_units(text)
+    return SourceText(text=text, units=units, vectors=embedder.embed(units))
+
+
+INLINE_STEPS = (
+    "1. Go to Settings → Security → Two-factor authentication [1]. 2. Click Set up authenticator app, and enter "
+    "your password when asked [1]. 3. Scan the QR code with your authenticator app [1]. "
+    "Two-factor authentication costs $5 per month [1]."
+)
+
+
+def test_grounding_checks_each_inline_step_and_the_sentence_after_them(two_factor_article, embedder):
+    """QA: a reply opening with "1. … 2. … 3. …" on one line was one unit to split_units, so the
+    invented sentence after the steps was never checked on its own, and the reply went out at 0.98."""
+    g = ground(INLINE_STEPS, [two_factor_article], embedder)
+    assert [s.text.split(" ")[0] for s in g.sentences] == ["1.", "2.", "3.", "Two-factor"]
+    assert [s.supported for s in g.sentences] == [True, True, True, False]
+
+
+def test_a_step_of_two_sentences_quoted_inline_is_supported_sentence_by_sentence(two_factor_article, embedder):
+    """Each sentence of a reply's step is a claim, so each is compared with the sentences of the
+    source's steps, not only with whole steps (which its second sentence is too short to match)."""
+    reply = ("1. Go to Settings → Security → Two-factor authentication. 2. Click Set up authenticator app, and "
+             "enter your password when asked. 3. Scan the QR code with your authenticator app. If you can't scan "
+             "it, click Enter the key manually and type the key into your app. 4. Enter the 6-digit code your "
+             "app shows, then click Verify. [1]")
+    g = ground(reply, [two_factor_article], embedder)
+    assert len(g.sentences) == 5 and all(s.supported for s in g.sentences)
+
+
+def test_an_invented_sentence_after_inline_steps_is_not_sent(stub, base, embedder, tmp_path):
+    question = "How do I turn on two-factor authentication?"
+    stub.reply = INLINE_STEPS
+    reply = assistant_with(provider_at(stub.base_url("ok"), embedder, tmp_path), base).reply(question)
+    assert reply.handoff and reply.handoff_reason == "low_confidence" and "costs $5" in reply.draft
+
+
+def test_one_invented_sentence_among_many_supported_ones_halves_the_grounding(password_article, embedder):
+    """QA: one unsupported sentence among seven or more supported ones was sent: the confidence
+    was the base times the supported share, 7/8 and up. A reply is as sure as all its claims."""
+    g = ground(" ".join(f"{p} [1]" for p in [*PARAPHRASES, INVENTIONS[0]]), [password_article], embedder)
+    assert g.share == 8 / 9 and g.grounded == 0.5
+    two = ground(" ".join(f"{p} [1]" for p in [*PARAPHRASES, *INVENTIONS[:2]]), [password_article], embedder)
+    assert two.grounded == 0.25
+    assert ground(f"{INVENTIONS[0]} [1]", [password_article], embedder).grounded == 0.0
+
+
+def test_one_invented_sentence_among_many_supported_ones_goes_to_an_agent(stub, base, embedder, tmp_path):
+    stub.reply = STEPS + " " + INVENTIONS[0] + " [1]"
+    reply = assistant_with(provider_at(stub.base_url("ok"), embedder, tmp_path), base).reply(QUESTION)
+    assert reply.handoff and reply.handoff_reason == "low_confidence"
+    assert reply.signals["grounded"] == 0.5 and "grounded" in reply.low_signals
+    assert reply.draft.endswith(INVENTIONS[0] + " [1]")
+
+
+COURTESY = [
+    "Hope this helps!",
+    "I hope this helps!",
+    "Let me know if you have any other questions!",
+    "Happy invoicing!",
+    "Feel free to ask if you need more help.",
+    "If you have any other questions, feel free to ask.",
+    "Is there anything else I can help you with? 😊",
+]
+CLAIMS_DRESSED_AS_COURTESY = [
+    "Feel free to ask our team to reset your password for you.",
+    "Hope this helps: the reset link is valid for 7 days.",
+    "Let me know if you want a 100% discount on the Pro plan!",
+    "Happy to reset it for you by phone!",
+]
+
+
+@pytest.mark.parametrize("closer", COURTESY)
+def test_a_courtesy_sentence_counts_neither_for_nor_against_the_reply(password_article, embedder, closer):
+    """QA: "Hope this helps!" and the like counted as unsupported sentences and handed off
+    correct answers (grounded 0.5)."""
+    g = ground(f"{PARAPHRASES[1]} [1] {closer}", [password_article], embedder)
+    assert [s.counted for s in g.sentences] == [True, False]
+    assert g.share == 1.0 and g.grounded == 1.0
+
+
+@pytest.mark.parametrize("claim", CLAIMS_DRESSED_AS_COURTESY)
+def test_a_claim_dressed_as_courtesy_is_still_checked(password_article, embedder, claim):
+    g = ground(f"{PARAPHRASES[1]} [1] {claim}", [password_article], embedder)
+    assert [(s.counted, s.supported) for s in g.sentences] == [(True, True), (True, False)]
+
+
+def test_a_reply_of_courtesy_alone_grounds_nothing(password_article, embedder):
+    assert ground("Hope this helps! Happy invoicing!", [password_article], embedder).grounded == 0.0
 
 
 def test_an_uncited_reply_is_checked_against_every_source_and_cites_the_closest(password_article, embedder):

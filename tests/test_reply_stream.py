@@ -92,6 +92,30 @@ def test_a_dead_endpoint_still_ends_in_a_handoff_the_customer_sees(data_dir, emb
         kb.close()
 
 
+@pytest.mark.parametrize(("mode", "handoff_reason"), [("number-content", "assistant_unavailable"), ("null-logprob", None)])
+def test_a_malformed_chunk_field_never_makes_the_customers_post_fail(data_dir, stub, embedder, mode, handoff_reason):
+    """QA: a delta whose content was 42, or a logprob of null, raised TypeError on the way to the
+    agents' draft events: the customer's POST got a 500 and the line stayed unanswered."""
+    settings = make_settings(
+        data_dir, llm_provider="openai", openai_base_url=stub.base_url(mode), openai_model="stub", llm_timeout_seconds=10,
+    )
+    kb = KnowledgeBase(settings, embedder=embedder)
+    try:
+        with serve(create_app(settings, kb)) as url, httpx.Client(base_url=url, timeout=30) as http:
+            created = http.post("/v1/conversations").json()
+            customer = {"Authorization": f"Bearer {created['token']}"}
+            reply = http.post(f"/v1/conversations/{created['id']}/messages", json={"text": QUESTION}, headers=customer)
+            assert reply.status_code == 201
+            body = reply.json()["reply"]
+            assert body["role"] == "bot"
+            if handoff_reason:
+                assert body["handoff"] and body["handoff_reason"] == handoff_reason
+            else:
+                assert body["handoff_reason"] != "assistant_unavailable"
+    finally:
+        kb.close()
+
+
 # ----- in the browser ------------------------------------------------------------------------
 
 from playwright.sync_api import expect  # noqa: E402
