@@ -36,6 +36,7 @@ from knowledge import Embedder
 MIN_COSINE = 0.55
 MIN_TERMS = 0.75  # share of the sentence's content words found in its sources
 _CITATION = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
+_SPACED_CITATION = re.compile(r"([ \t]*)\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _CITATIONS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\])+)")
 # The chance an unsupported claim holds all the same: the checks found no source that makes it. None
@@ -103,6 +104,20 @@ class Grounding:
 def citations(text: str) -> list[int]:
     """The source numbers cited in `text`, as written: '[1]', '[2, 3]'."""
     return [int(n) for m in _CITATION.finditer(text) for n in m.group(1).split(",")]
+
+
+def renumber_citations(text: str, order: tuple[int, ...]) -> str:
+    """The reply's markers numbered as its sources are listed: `order` holds the 0-based prompt
+    indexes of the cited sources, in first-cited order (`Grounding.cited`), so a reply that cites
+    the prompt's [2] before its [1] reads "[1] … [2]" beside sources listed in that order. A marker
+    of a source it does not list (one that does not exist) is dropped: it would point at nothing."""
+    position = {index + 1: n for n, index in enumerate(order, start=1)}
+
+    def renumber(m: re.Match[str]) -> str:
+        kept = list(dict.fromkeys(position[int(n)] for n in m.group(2).split(",") if int(n) in position))
+        return f"{m.group(1)}[{', '.join(map(str, kept))}]" if kept else ""  # dropped with the space before it
+
+    return _SPACED_CITATION.sub(renumber, text) if order else text
 
 
 def strip_citations(text: str) -> str:

@@ -45,7 +45,7 @@ import openai
 from openai.types.chat import ChatCompletionChunk
 
 from assistant.evidence import Evidence
-from assistant.grounding import SourceText, claims, ground, plain_claim
+from assistant.grounding import SourceText, claims, ground, plain_claim, renumber_citations
 from assistant.prompt import QUOTE, Prompt, build_prompt, is_dont_know
 from assistant.providers import DeltaCallback, Draft, ProviderError, redact
 from assistant.text import content_terms
@@ -115,7 +115,7 @@ class OpenAIProvider:
         grounding = ground(text, _source_texts(prompt.sources, evidence), self.embedder)
         cited = [prompt.sources[i] for i in grounding.cited]
         return Draft(
-            text=text, cited=cited, support=grounding.share, sentences=grounding.sentences,
+            text=text if grounding.uncited else renumber_citations(text, grounding.cited), cited=cited, support=grounding.share, sentences=grounding.sentences,
             grounded=grounding.grounded, logprob_mean=mean, logprob_min=lowest,
         )
 

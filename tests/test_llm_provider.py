@@ -145,6 +145,17 @@ def test_a_source_that_opens_partway_through_its_steps_reaches_the_model_with_th
     assert source.index("1. **Check your connection.**") < source.index("6. **Restart the app.**")
 
 
+def test_the_markers_are_numbered_as_the_sources_are_listed(stub, evidence, embedder, tmp_path):
+    """The sources are listed in the order the reply first cites them: its markers follow, so a
+    reply citing the prompt's [2] first reads [1] beside the first source listed."""
+    assert len(evidence.hits) >= 2
+    stub.reply = "Click Forgot password? on the sign-in page [2]. The link works once [1]. Both say so [2, 1]. See [7]."
+    draft = provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence)
+    prompt_order = [h.chunk.chunk_id for h in evidence.hits[:2]]
+    assert [h.chunk.chunk_id for h in draft.cited] == [prompt_order[1], prompt_order[0]]
+    assert draft.text == "Click Forgot password? on the sign-in page [1]. The link works once [2]. Both say so [1, 2]. See."
+
+
 def test_a_citation_of_a_source_that_does_not_exist_supports_nothing(stub, evidence, embedder, tmp_path):
     stub.reply = "Click Forgot password? under the password field [9]."
     draft = provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence)
