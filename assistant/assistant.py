@@ -235,9 +235,12 @@ class Assistant:
         low = self.calibrator.explain(signals)
         shown = signals.as_dict()
         layer = self.calibrator.model_layer
-        if layer is not None and draft.grounded is not None and draft.logprob_mean is not None and draft.logprob_min is not None:
-            # the model's own layer: its supported share and log-probabilities, weighed as measured
-            features = (self.calibrator.kb_log_odds(signals), draft.grounded, draft.logprob_mean, draft.logprob_min)
+        if layer is not None and draft.grounded is not None:
+            # the model's own layer: its grounding and log-probabilities, weighed as measured (an
+            # average reply's log-probabilities where the endpoint returned none: the layer still holds)
+            has_logprobs = draft.logprob_mean is not None and draft.logprob_min is not None
+            lp_mean, lp_min = (draft.logprob_mean, draft.logprob_min) if has_logprobs else layer.typical_logprobs()
+            features = (self.calibrator.kb_log_odds(signals), draft.grounded, lp_mean, lp_min)
             score = layer.probability(*features)
             shown["grounded"] = round(draft.grounded, 4)
             if (lowest := layer.lowest(*features)) is not None:

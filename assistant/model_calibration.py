@@ -39,6 +39,12 @@ class ModelRecalibration:
     calibration: dict[str, list] = field(default_factory=dict)  # held-out confidences and outcomes
     meta: dict = field(default_factory=dict)
 
+    def typical_logprobs(self) -> tuple[float, float]:
+        """The mean and lowest token log-probability of an average reply it was fitted on: what a
+        reply without them (an endpoint that returns none, or `SWITCHBOARD_LLM_LOGPROBS=false`)
+        is judged with, so it neither gains nor loses by them and the layer still applies."""
+        return self.mean[2], self.mean[3]
+
     def _z(self, *features: float) -> np.ndarray:
         return (np.array(model_features(*features)) - self.mean) / self.scale
 

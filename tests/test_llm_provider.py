@@ -207,6 +207,26 @@ def test_a_model_with_its_own_layer_is_judged_by_its_log_probabilities(stub, bas
     assert abs(plain.confidence - expected) > 1e-3
 
 
+def test_a_model_with_its_own_layer_is_judged_by_it_when_the_endpoint_returns_no_log_probabilities(stub, base, embedder, tmp_path):
+    """As an average reply of its fit: the layer still applies (without it, its knowledge-base
+    probability alone had sent a reply the layer would have held back)."""
+    from assistant.model_calibration import ModelRecalibration
+
+    stub.reply = GROUNDED
+    provider = provider_at(stub.base_url("ok"), embedder, tmp_path, logprobs=False)
+    layer = ModelRecalibration(model="stub", mean=[0, 0, -0.4, -3.0], scale=[1, 1, 1, 1], coef=[0.5, 1.0, 4.0, 0.0],
+                               intercept=-2.0, calibration={"confidence": [], "correct": [], "answerable": []})
+    bot = assistant_with(provider, base)
+    bot.calibrator = base.calibrator.with_model_layer(layer).for_model("stub")
+    judged = bot.reply(QUESTION)
+    s = judged.signals
+    assert "logprob_mean" not in s and s["grounded"] == 1.0
+    base_signals = Signals(**{k: v for k, v in s.items() if k in Signals.names()})
+    expected = layer.probability(base.calibrator.kb_log_odds(base_signals), 1.0, -0.4, -3.0)
+    assert abs(judged.confidence - expected) <= 2e-4
+    assert judged.confidence < base.calibrator.probability(base_signals) - 0.1
+
+
 def test_an_endpoint_that_refuses_logprobs_is_asked_again_without_them(stub, evidence, embedder, tmp_path):
     stub.reply = GROUNDED
     stub.requests.clear()
