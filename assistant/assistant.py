@@ -34,6 +34,7 @@ from assistant.evidence import (
     read_passages,
     with_sections,
 )
+from assistant.grounding import strip_citations
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
@@ -227,9 +228,15 @@ class Assistant:
             follow_up=evidence.follow_up,
         )
         repeats = repeats_last_reply(draft.text, _last(history, "agent"))
-        return self._decide(draft, signals, previous_confidence, repeats=repeats)
+        # a written reply about the opposite of what was asked ("to turn 2FA off…" for "how do I
+        # turn it on?") cites a passage that also says the right thing, and scores as well as it:
+        # an extractive one never quotes such a sentence (the reader sets it aside)
+        opposite = draft.grounded is not None and evidence.terms.opposes(strip_citations(draft.text))
+        return self._decide(draft, signals, previous_confidence, repeats=repeats, opposite=opposite)
 
-    def _decide(self, draft: Draft, signals: Signals, previous: float | None, *, repeats: bool = False) -> Reply:
+    def _decide(
+        self, draft: Draft, signals: Signals, previous: float | None, *, repeats: bool = False, opposite: bool = False,
+    ) -> Reply:
         text, cited = draft.text, draft.cited
         score = self.calibrator.probability(signals)
         low = self.calibrator.explain(signals)
@@ -254,15 +261,19 @@ class Assistant:
             shown["logprob_mean"], shown["logprob_min"] = draft.logprob_mean, draft.logprob_min
         shared = dict(confidence=score, signals=shown, low_signals=low)
         decision = self.policy.decide(score, previous_confidence=previous)
-        if decision == "send" and not repeats:
+        if decision == "send" and not repeats and not opposite:
             return Reply(text=text, sources=[_source(h) for h in cited], **shared)
-        reason: HandoffReason = "repeats_last_reply" if decision == "send" else decision
+        reason: HandoffReason = decision
+        if decision == "send":
+            reason = "low_confidence" if opposite else "repeats_last_reply"
         # three decimals: 0.8468 against 0.85 read "confidence 0.85 (threshold 0.85)"
         detail = f"confidence {score:.3f} (threshold {self.policy.threshold:.3f})"
         if reason == "repeated_low_confidence":
             detail = f"second doubtful reply in a row: {detail}"
         elif reason == "repeats_last_reply":
             detail = f"the answer found repeats the last reply: {detail}"
+        elif opposite:
+            detail = f"the reply is about the opposite of what was asked: {detail}"
         if low:
             detail += "; lowest signals: " + ", ".join(low)
         return Reply(

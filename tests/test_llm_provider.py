@@ -227,6 +227,20 @@ def test_a_model_with_its_own_layer_is_judged_by_it_when_the_endpoint_returns_no
     assert judged.confidence < base.calibrator.probability(base_signals) - 0.1
 
 
+def test_a_written_reply_about_the_opposite_of_what_was_asked_goes_to_an_agent(stub, base, embedder, tmp_path):
+    """The passage on turning 2FA off also holds the first step of turning it on, so the reply
+    cites well and scores well; it answers another question."""
+    bot = assistant_with(provider_at(stub.base_url("ok"), embedder, tmp_path), base)
+    asked = "How do I turn on two-factor authentication?"
+    stub.reply = "To turn 2FA off, click Turn off two-factor authentication and confirm with your password and a current code [1]."
+    wrong = bot.reply(asked)
+    assert wrong.handoff and wrong.handoff_reason == "low_confidence"
+    assert "opposite of what was asked" in wrong.handoff_detail and "Turn off" in wrong.draft
+    stub.reply = "Go to Settings → Security, then click Set up authenticator app and enter your password when asked [1]."
+    right = bot.reply(asked)
+    assert not right.handoff, right.handoff_detail
+
+
 def test_an_endpoint_that_refuses_logprobs_is_asked_again_without_them(stub, evidence, embedder, tmp_path):
     stub.reply = GROUNDED
     stub.requests.clear()
