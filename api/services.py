@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +22,12 @@ from api.vault import Vault
 from api.ratelimit import SignInLimiter, make_limiter, make_sign_in_limiter
 from assistant import Assistant, Reply, build_assistant, stream_reply
 from knowledge import KnowledgeBase, Settings
+
+
+# Replies made at once. Each waits on its thread for the provider: an LLM endpoint takes seconds,
+# and on the loop's default pool (CPU count + 4 threads) the sixth customer waited for a thread
+# before their reply's timeout even began. The CPU-bound part (embedding) takes turns anyway.
+REPLY_THREADS = 32
 
 
 @dataclass
@@ -42,6 +49,9 @@ class Services:
     idle_closer: IdleCloser  # closes conversations left idle with the bot
     stranded: StrandedLines | None = None  # answers lines a stopped worker left unanswered
     rules_revision: int = 0  # the admin revision of the escalation rules the assistant holds
+    reply_threads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=REPLY_THREADS, thread_name_prefix="reply")
+    )
 
     async def refresh_rules(self) -> None:
         """Adopt the escalation rules an admin saved since (on any worker): one indexed read."""
@@ -62,7 +72,10 @@ class Services:
                 return await anyio.to_thread.run_sync(
                     lambda: self.assistant.reply(text, history, previous_confidence=previous_confidence)
                 )
-            async for item in stream_reply(self.assistant, text, history, previous_confidence=previous_confidence):
+            replies = stream_reply(
+                self.assistant, text, history, previous_confidence=previous_confidence, executor=self.reply_threads
+            )
+            async for item in replies:
                 if isinstance(item, Reply):
                     return item
                 await on_piece(item)
@@ -73,6 +86,7 @@ class Services:
             await self.stranded.close()
         await self.idle_closer.close()
         await self.conversations.shutdown()
+        self.reply_threads.shutdown(wait=False)  # the replies in flight were waited for just above
         await self.stream_guard.close()
         await self.events.close()
         await self.notifier.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
 from assistant.assistant import Assistant, Reply
@@ -33,7 +34,10 @@ async def stream_reply(
     history: Sequence[tuple[str, str]] = (),
     *,
     previous_confidence: float | None = None,
+    executor: Executor | None = None,
 ) -> AsyncIterator[str | Reply]:
+    """`executor`: the threads replies are made on (the loop's default pool if None, a handful of
+    threads: a reply that waits seconds on an LLM endpoint holds one the whole time)."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | _Done] = asyncio.Queue()
     written: list[str] = []  # on the worker thread only
@@ -49,7 +53,7 @@ async def stream_reply(
         except BaseException as e:  # surfaced on the loop, in order after the pieces
             loop.call_soon_threadsafe(queue.put_nowait, _Done(error=e))
 
-    worker = loop.run_in_executor(None, run)
+    worker = loop.run_in_executor(executor, run)
     try:
         while True:
             item = await queue.get()

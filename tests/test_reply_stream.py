@@ -4,6 +4,7 @@ confidence is known. Over HTTP against a real server, with the wire-format stub 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -156,3 +157,38 @@ def test_the_console_shows_the_draft_growing_while_the_chat_shows_only_that_the_
     expect(customer.locator('#messages [data-role="bot"]')).to_have_count(1, timeout=30_000)
     expect(customer.locator('[data-testid="typing"]')).to_be_hidden()
     expect(console.locator('[data-testid="writing"]')).to_have_count(0)
+
+
+def test_replies_that_wait_on_a_slow_endpoint_do_not_wait_for_each_other(settings, kb):
+    """Each reply holds a thread while its provider writes. Twelve customers at once all get one:
+    on the loop's default pool (a handful of threads on a small machine) the later ones had waited
+    for a thread, their timeout not yet begun."""
+    import threading
+
+    from api.services import open_services
+    from assistant import Reply
+
+    together = threading.Barrier(12, timeout=20)  # each reply waits till all twelve are being written
+
+    class SlowEndpoint:
+        rules = None
+
+        def reply(self, question, history, *, previous_confidence=None, on_delta=None):
+            on_delta("Thinking")
+            together.wait()
+            return Reply(text=f"answer to {question}", confidence=0.9)
+
+    async def main() -> list[Reply]:
+        services = await open_services(settings, kb=kb)
+        services.assistant = SlowEndpoint()
+
+        async def piece(_: str) -> None:
+            return None
+
+        try:
+            return await asyncio.gather(*(services.answer(f"q{i}", [], None, on_piece=piece) for i in range(12)))
+        finally:
+            await services.close()
+
+    replies = asyncio.run(main())
+    assert [r.text for r in replies] == [f"answer to q{i}" for i in range(12)]
