@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -12,6 +13,7 @@ from api.masking import mask_card_numbers
 from api.plain_text import limited_text
 
 State = Literal["bot", "queued", "agent", "closed"]
+_HAS_LETTER = re.compile(r"[A-Za-z]")
 Role = Literal["customer", "bot", "agent"]
 
 
@@ -42,10 +44,12 @@ class CustomerMessageIn(MessageIn):
 
     @field_validator("client_id")
     @classmethod
-    def _holds_no_card(cls, value: str | None) -> str | None:
-        # agents and the event stream see the key as sent: it may not carry what a message may not
-        if value is not None and mask_card_numbers(value) != value:
-            raise ValueError("client_id must not hold a card number")
+    def _is_no_card_number(cls, value: str | None) -> str | None:
+        # Agents and the event stream see the key as sent: a card number typed as one would reach
+        # them in clear. Only a key of digits and separators alone can be one; a random key's hex
+        # ("39123346-8143-4233-b510-…") may hold a Luhn-valid run, and is no card.
+        if value is not None and not _HAS_LETTER.search(value) and mask_card_numbers(value) != value:
+            raise ValueError("client_id must not be a card number")
         return value
 
 
