@@ -21,10 +21,12 @@ Maestro, Mir, RuPay or Troy ("card4111…", "VISA4111…", and in languages writ
 Only the group that touches the letters is held to that: in "INV1043 4111 1111 1111 1111" the
 invoice number is left and the card after it masked.
 
-Characters that show nothing are no disguise: a zero-width space, soft hyphen, word joiner or
-combining mark typed among a card's digits ("4111\u200b1111…") is dropped before the digits are read,
-and so is every bidirectional override or isolate (U+202A–U+202E, U+2066–U+2069), which would
-show "\u202e1111 … 1114" as "4111 … 1111" while no card number was stored.
+Characters that show nothing are no disguise: a zero-width space, soft hyphen, word joiner,
+combining mark or blank filler (Hangul, braille) typed among a card's digits ("4111\u200b1111…")
+is left out when the digits are read, and so is a bidirectional control beside a digit. A message
+in which that finds card data is stored without them; any other keeps them (a keycap emoji "1️⃣"
+is a digit and a combining mark). A bidirectional override (U+202D, U+202E) is dropped from every
+message: it would show "\u202e1111 … 1114" as "4111 … 1111" while no card number was stored.
 
 What is not taken for a card number, though its digits may pass the Luhn check:
 
@@ -44,7 +46,8 @@ from collections.abc import Callable, Iterator
 import regex
 
 MASK = "•"
-_SPACES = " \t\r\n\u00a0\u2007\u2009\u202f\u3000"  # with the no-break, figure, thin and ideographic spaces
+# with the no-break, en to hair (U+2000-U+200A), narrow, medium and ideographic spaces
+_SPACES = " \t\r\n\u00a0" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, en and em dashes, the minus sign
 _SEPARATOR = "[" + "".join(re.escape(ch) for ch in f"{_SPACES}.,;_/{_DASHES}") + "]{1,4}"
 _DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATOR}\d+)*")
@@ -53,10 +56,12 @@ _JOINED_BEFORE = re.compile(r"(?:[^\W_]|[^\W_][-_/]|\+)$")
 _JOINED_AFTER = re.compile(r"^[-_/]?[^\W_]")
 _LENGTHS = (16, 15, 19, 14, 13, 17, 18)  # when digits typed after a card (a code) could make a longer one, the commoner length wins
 
-# Bidirectional overrides, embeddings and isolates: they reorder what is shown, wherever they stand.
-_BIDI_CONTROLS = regex.compile(r"[\u202a-\u202e\u2066-\u2069]")
-# Format characters (zero-width, soft hyphen, word joiner, BOM) and combining marks beside a digit.
-_INVISIBLE_BY_DIGIT = regex.compile(r"(?<=\d)[\p{Cf}\p{Mn}\p{Me}]+|\p{Cf}+(?=\d)")
+# Bidirectional overrides: they reorder what is shown, and typed text never needs them.
+_OVERRIDES = regex.compile(r"[\u202d\u202e]")
+# Format characters (zero-width, soft hyphen, word joiner, BOM, bidirectional controls), combining
+# marks and blank fillers beside a digit: what a card's digits may be disguised with.
+_BLANK = r"\u115f\u1160\u3164\uffa0\u2800"
+_INVISIBLE_BY_DIGIT = regex.compile(rf"(?<=\d)[\p{{Cf}}\p{{Mn}}\p{{Me}}{_BLANK}]+|[\p{{Cf}}{_BLANK}]+(?=\d)")
 _MASKED_CARD = re.compile(rf"{MASK}{{4}} \d{{4}}(?!\d)")
 _SECURITY_CODE = re.compile(
     r"(?i)\b(?:cvv2|cvc2|cvv|cvc|cvn|cid|csc|(?:card\s+)?security\s+code|card\s+verification\s+(?:code|value))\b"
@@ -87,7 +92,13 @@ def luhn_valid(digits: str) -> bool:
 
 def mask_card_numbers(text: str) -> str:
     """The text with its card numbers, security codes and (beside them) expiry dates masked."""
-    text = _INVISIBLE_BY_DIGIT.sub("", _BIDI_CONTROLS.sub("", text))
+    text = _OVERRIDES.sub("", text)
+    shown = _INVISIBLE_BY_DIGIT.sub("", text)
+    masked = _mask(shown)
+    return masked if masked != shown else text
+
+
+def _mask(text: str) -> str:
     text = _DIGIT_RUN.sub(lambda run: _mask_cards_in_run(run, text), text)
     carries_card = bool(_MASKED_CARD.search(text) or _SECURITY_CODE.search(text))
     text = _SECURITY_CODE.sub(_mask_secret, text)
