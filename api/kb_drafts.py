@@ -141,9 +141,10 @@ def clean_body(body: str) -> str:
 def clean_tags(tags: list[str]) -> list[str]:
     out: list[str] = []
     for tag in tags:
-        tag = re.sub(r"[^a-z0-9-]+", "-", tag.strip().lower()).strip("-")[:40]
+        tag = re.sub(r"[^a-z0-9-]+", "-", tag.strip().lower()).strip("-")
         if mask_card_numbers(tag) != tag:  # tags are written to the article's file as they are
             raise Invalid("a tag must not hold a card number")
+        tag = tag[:40].strip("-")  # cut after the check: a cut card would be no card, and half of one
         if tag and tag not in out:
             out.append(tag)
     if len(out) > MAX_TAGS:

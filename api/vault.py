@@ -70,7 +70,10 @@ def luhn_valid(digits: str) -> bool:
 def parse_card(number: str, expiry: str, cvc: str, today: date | None = None) -> Card:
     """A card from the form's three fields, or `Invalid` naming the field (never echoing it)."""
     today = today or date.today()
-    number, expiry, cvc = ascii_digits(number), ascii_digits(expiry), ascii_digits(cvc)
+    # the date and code as their compatibility forms ("１２／２９", ideographic spaces); not the number,
+    # where NFKC would read a superscript "²" or a circled "①" as a digit
+    number = ascii_digits(number)
+    expiry, cvc = (ascii_digits(unicodedata.normalize("NFKC", f)) for f in (expiry, cvc))
     digits = _SEPARATORS.sub("", number)
     if not (digits.isascii() and digits.isdigit()) or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
         raise Invalid("the card number is not valid: please check it")

@@ -70,7 +70,8 @@ def test_a_card_typed_with_another_scripts_digits_is_the_same_card_in_ascii():
     full_width = "".join(chr(0xFF10 + int(d)) for d in VISA.replace(" ", ""))
     arabic_indic = "".join(chr(0x0660 + int(d)) for d in VISA.replace(" ", ""))
     for number in (full_width, arabic_indic):
-        card = parse_card(number, "１２/２９", "١٢٣", today=TODAY)
+        card = parse_card(number, "１２／２９", "١٢٣", today=TODAY)
+        assert parse_card(number, "12\u3000/\u300029", "１２３", today=TODAY).exp_month == 12
         assert card.number == VISA.replace(" ", "") and (card.exp_month, card.exp_year) == (12, 2029)
 
 
