@@ -117,7 +117,7 @@ def renumber_citations(text: str, order: tuple[int, ...]) -> str:
         kept = list(dict.fromkeys(position[int(n)] for n in m.group(2).split(",") if int(n) in position))
         return f"{m.group(1)}[{', '.join(map(str, kept))}]" if kept else ""  # dropped with the space before it
 
-    return _SPACED_CITATION.sub(renumber, text) if order else text
+    return _SPACED_CITATION.sub(renumber, text)
 
 
 def strip_citations(text: str) -> str:

@@ -115,7 +115,8 @@ class OpenAIProvider:
         grounding = ground(text, _source_texts(prompt.sources, evidence), self.embedder)
         cited = [prompt.sources[i] for i in grounding.cited]
         return Draft(
-            text=text if grounding.uncited else renumber_citations(text, grounding.cited), cited=cited, support=grounding.share, sentences=grounding.sentences,
+            # uncited: no marker names a source there is (a "[7]" of two), so none stays
+            text=renumber_citations(text, () if grounding.uncited else grounding.cited), cited=cited, support=grounding.share, sentences=grounding.sentences,
             grounded=grounding.grounded, logprob_mean=mean, logprob_min=lowest,
         )
 
@@ -297,16 +298,17 @@ def _content_characters(text: str) -> tuple[int, int]:
 
 
 def _loop(text: str) -> str | None:
-    """The first sentence of a loop: a sentence written right after itself, or a run of LOOP_RUN
+    """The first sentence of a loop: a sentence written three times in a row, or a run of LOOP_RUN
     sentences written again, as a model that lost its place does. A sentence said again elsewhere
-    ("Go to Settings → Security." opening two procedures) is no loop."""
+    ("Go to Settings → Security." opening two procedures), or twice in a row (an installer's two
+    steps "Click Next."), is no loop."""
     written = [plain_claim(c) for c in claims(text)]
     written = [w for w in written if content_terms(w)]
     said = [" ".join(w.lower().split()).rstrip(".!?") for w in written]  # compared as said, shown as written
     runs: set[tuple[str, ...]] = set()
     for n, sentence in enumerate(said):
         run = tuple(said[n : n + LOOP_RUN])
-        if (n and said[n - 1] == sentence) or (len(run) == LOOP_RUN and run in runs):
+        if (n > 1 and said[n - 2] == said[n - 1] == sentence) or (len(run) == LOOP_RUN and run in runs):
             return written[n]
         runs.add(run)
     return None

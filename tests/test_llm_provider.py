@@ -160,6 +160,7 @@ def test_a_citation_of_a_source_that_does_not_exist_supports_nothing(stub, evide
     stub.reply = "Click Forgot password? under the password field [9]."
     draft = provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence)
     assert draft.grounded == 0.0 and not draft.sentences[0].supported
+    assert draft.text == "Click Forgot password? under the password field."  # its marker points at nothing
 
 
 def test_an_invented_sentence_is_unsupported_and_lowers_the_confidence(stub, base, evidence, embedder, tmp_path):
@@ -367,6 +368,14 @@ def test_a_sentence_said_again_in_another_step_is_not_a_loop(stub, evidence, emb
     stub.reply = ("1. Go to Settings → Security → Password [1].\n2. Click Update password [1].\n"
                   "3. Go to Settings → Security → Two-factor authentication [1].\n4. Click Update password [1].")
     assert provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence).sentences
+
+
+def test_two_steps_that_say_the_same_in_a_row_are_not_a_loop(stub, evidence, embedder, tmp_path):
+    stub.reply = "1. Open the installer [1].\n2. Click Next [1].\n3. Click Next [1].\n4. Click Finish [1]."
+    assert provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence).sentences
+    stub.reply = "Click Next [1]. Click Next [1]. Click Next [1]. Click Next [1]."
+    with pytest.raises(ProviderError, match="repeats itself"):
+        provider_at(stub.base_url("ok"), embedder, tmp_path).answer(QUESTION, evidence)
 
 
 FIGURES = [
