@@ -86,11 +86,16 @@ class Retriever:
     def speller(self) -> Speller:
         """Corrects typos to the current chunks' words (`knowledge.spelling`)."""
         lexical = self.lexical_index()
+        built = self._speller
+        if built is not None and built[0] is lexical:
+            return built[1]
+        # built outside the lock, which every search takes: after an ingest, replies wait for the
+        # BM25 index alone (two replies at once may both build it; either result is the same)
+        known = known_words(getattr(self.embedder, "model_path", None) or default_model_path())
+        speller = Speller.of(lexical.texts, known)
         with self._lock:
-            if self._speller is None or self._speller[0] is not lexical:
-                known = known_words(getattr(self.embedder, "model_path", None) or default_model_path())
-                self._speller = (lexical, Speller.of(lexical.texts, known))
-            return self._speller[1]
+            self._speller = (lexical, speller)
+        return speller
 
     def dense(self, vector: np.ndarray, n: int) -> list[Hit]:
         # Over-fetch: chunks of a superseded version may linger after an interrupted ingest.
