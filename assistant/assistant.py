@@ -243,15 +243,18 @@ class Assistant:
         shown = signals.as_dict()
         layer = self.calibrator.model_layer
         if layer is not None and draft.grounded is not None:
-            # the model's own layer: its grounding and log-probabilities, weighed as measured (an
-            # average reply's log-probabilities where the endpoint returned none: the layer still holds)
+            # the model's own layer: the share of its sentences supported and its log-probabilities,
+            # weighed as measured (an average reply's log-probabilities where the endpoint returned
+            # none: the layer still holds); never surer than all its claims together (`grounded`)
             has_logprobs = draft.logprob_mean is not None and draft.logprob_min is not None
             lp_mean, lp_min = (draft.logprob_mean, draft.logprob_min) if has_logprobs else layer.typical_logprobs()
-            features = (self.calibrator.kb_log_odds(signals), draft.grounded, lp_mean, lp_min)
+            features = (self.calibrator.kb_log_odds(signals), draft.support, lp_mean, lp_min)
             score = layer.probability(*features)
-            shown["grounded"] = round(draft.grounded, 4)
+            if draft.grounded < 1.0:  # a claim no source makes: as sure as the rule without a layer, at most
+                score = min(score, self.calibrator.written_probability(signals, draft.grounded))
+            shown["grounded"], shown["supported"] = round(draft.grounded, 4), round(draft.support, 4)
             if (lowest := layer.lowest(*features)) is not None:
-                low = [lowest, *(n for n in low if n != lowest)][:3]
+                low = [lowest.replace("grounded", "supported"), *(n for n in low if n != lowest)][:3]
         elif draft.grounded is not None:
             score = self.calibrator.written_probability(signals, draft.grounded)
             shown["grounded"] = round(draft.grounded, 4)

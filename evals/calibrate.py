@@ -147,7 +147,9 @@ def fit_model_layer(
             if not {"grounded", "logprob_mean", "logprob_min"} <= s.keys():
                 continue  # not a written reply with log-probabilities: the layer never applies to it
             rows.append(ModelReply(
-                kb_log_odds=run.served.kb_log_odds(Signals.among(s)), grounded=s["grounded"], logprob_mean=s["logprob_mean"],
+                # the layer weighs the share of sentences supported (`supported`; "grounded" before it was shown)
+                kb_log_odds=run.served.kb_log_odds(Signals.among(s)), grounded=s.get("supported", s["grounded"]),
+                logprob_mean=s["logprob_mean"],
                 logprob_min=s["logprob_min"], correct=r.correct_if_sent, group=f"{run.name}/{r.conversation}",
                 answerable=r.correct_if_sent_possible,
             ))

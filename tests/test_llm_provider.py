@@ -242,6 +242,23 @@ def test_a_written_reply_about_the_opposite_of_what_was_asked_goes_to_an_agent(s
     assert not right.handoff, right.handoff_detail
 
 
+def test_a_models_layer_weighs_the_supported_share_it_was_fitted_on_and_an_unsupported_claim_still_hands_off(
+    stub, base, embedder, tmp_path,
+):
+    from assistant.model_calibration import ModelRecalibration
+
+    stub.reply = GROUNDED + " Two-factor authentication costs $5 per month [1]."
+    provider = provider_at(stub.base_url("ok"), embedder, tmp_path)
+    layer = ModelRecalibration(model="stub", mean=[0, 0, 0, 0], scale=[1, 1, 1, 1], coef=[0.0, 0.1, 0.0, 0.0],
+                               intercept=4.0, calibration={"confidence": [], "correct": [], "answerable": []})
+    bot = assistant_with(provider, base)
+    bot.calibrator = base.calibrator.with_model_layer(layer).for_model("stub")
+    judged = bot.reply(QUESTION)
+    s = judged.signals
+    assert s["grounded"] == 0.5 and 0.5 < s["supported"] < 1.0  # one claim of several unsupported
+    assert judged.handoff and judged.confidence <= 0.5  # the layer alone (intercept 4) would be ~0.98
+
+
 def test_an_endpoint_that_refuses_logprobs_is_asked_again_without_them(stub, evidence, embedder, tmp_path):
     stub.reply = GROUNDED
     stub.requests.clear()
