@@ -62,6 +62,8 @@ class Retriever:
         with self._lock:
             if generation == self._generation:
                 return
+            if self._generation is None:  # the first look: what this process wrote before is seen now
+                self.store.wrote_since_asked()
             if self._generation is not None and not self.store.wrote_since_asked():
                 now = time.monotonic()
                 if generation != self._settling:

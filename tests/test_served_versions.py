@@ -58,3 +58,28 @@ def test_an_article_changed_by_another_process_is_answered_from_its_new_version_
         assert [h.chunk.doc_id for h in serving.retriever.search("clean the widget with a cloth", 2)] == ["returns"]
     finally:
         serving.close()
+
+
+def test_a_server_that_ingested_at_start_still_sees_the_next_ingest_of_another_process(tmp_path, embedder, monkeypatch):
+    """`switchboard demo` ingests the sample before it serves: that write of its own had been
+    taken for the cause of the next change, another process's, which it then never reopened for."""
+    from ingest import Chunker, sync
+
+    monkeypatch.setattr(retrieval, "SETTLE_SECONDS", 0.5)
+    settings = make_settings(tmp_path / "data")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "returns.md").write_text(article(30))
+    serving = KnowledgeBase(settings, embedder=embedder)
+    try:
+        sync(serving, [docs], chunker=Chunker(), max_doc_bytes=100_000)  # the demo's own ingest at start
+        question = "how many days do I have to return a widget?"
+        assert "30 days" in serving.retriever.search(question, 1)[0].chunk.text
+
+        (docs / "returns.md").write_text(article(60))
+        ingest(settings, docs)  # the editor's, in another process
+        serving.retriever.search(question, 1)
+        time.sleep(0.6)
+        assert "60 days" in serving.retriever.search(question, 1)[0].chunk.text
+    finally:
+        serving.close()
