@@ -66,6 +66,9 @@ def ingest_command(
             for doc_id in ids:
                 click.echo(f"would {label}: {doc_id}")
         click.echo(f"{report.summary()}; chunks: +{report.chunks_written} -{report.chunks_removed}")
+        if report.stopped:  # exit as the run itself would: 3
+            click.echo(f"would stop: {report.stopped}", err=True)
+            sys.exit(3)
     else:
         elapsed = time.perf_counter() - started
         click.echo(f"{report.summary()} ({report.chunks_written} chunks embedded in {elapsed:.1f}s)")

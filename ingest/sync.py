@@ -49,6 +49,7 @@ class SyncReport:
     chunks_written: int = 0
     chunks_removed: int = 0
     dry_run: bool = False
+    stopped: str | None = None  # a dry run: why the real run would stop (a mass delete), if it would
 
     @property
     def ok(self) -> bool:
@@ -214,15 +215,18 @@ def sync(
         plan = plan_sync(
             kb, paths, chunker=chunker, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified
         )
+        too_much = plan.removes_too_much and not allow_mass_delete
+        why = (
+            f"this run would remove {len(plan.remove)} of the {plan.indexed_before} indexed documents "
+            f"(more than {MASS_DELETE_FRACTION:.0%}); nothing was changed. "
+            "Check the paths, or pass --allow-mass-delete if that is intended."
+        )
         if dry_run:
             plan.report.dry_run = True
+            plan.report.stopped = why if too_much else None  # a check on a pull request sees it too
             return plan.report
-        if plan.removes_too_much and not allow_mass_delete:
-            raise MassDeleteRefused(
-                f"this run would remove {len(plan.remove)} of the {plan.indexed_before} indexed documents "
-                f"(more than {MASS_DELETE_FRACTION:.0%}); nothing was changed. "
-                "Check the paths, or pass --allow-mass-delete if that is intended."
-            )
+        if too_much:
+            raise MassDeleteRefused(why)
         apply_plan(kb, plan, progress=progress, on_total=on_total)
     return plan.report
 

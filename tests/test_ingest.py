@@ -333,8 +333,12 @@ def test_cli_dry_run_and_mass_delete_guard(tmp_path, docs):
     assert dry.exit_code == 0 and "would add: account" in dry.stdout and "chunks: +3 -0" in dry.stdout
     cli.invoke(main, ["ingest", "--quiet", str(docs)], env=env)
     (docs / "account.txt").unlink()
+    checked = cli.invoke(main, ["ingest", "--dry-run", str(docs)], env=env)  # the check on a pull request
+    assert checked.exit_code == 3 and "would remove: account" in checked.stdout and "would stop" in checked.output
     stopped = cli.invoke(main, ["ingest", "--quiet", str(docs)], env=env)
     assert stopped.exit_code == 3 and "--allow-mass-delete" in stopped.output
+    allowed = cli.invoke(main, ["ingest", "--dry-run", "--allow-mass-delete", str(docs)], env=env)
+    assert allowed.exit_code == 0
 
 
 def test_a_change_of_review_date_alone_updates_the_catalog(fresh_kb, docs):
