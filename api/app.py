@@ -71,7 +71,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None, *, freeze_he
         # the console's and chat page's cookie sessions cannot be ridden from another origin.
         app.add_middleware(
             CORSMiddleware, allow_origins=origins, allow_credentials=False,
-            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],  # every method the API routes use
             allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
             expose_headers=["Retry-After"], max_age=600,
         )
