@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+PORT ?= 8000
 run: install
-	$(VENV)/bin/switchboard demo
+	$(VENV)/bin/switchboard demo --port $(PORT)
 
 # The browser tests drive Debian's Chromium (never a downloaded browser build).
 browser:
