@@ -83,17 +83,8 @@ def test_a_dead_endpoint_still_ends_in_a_handoff_the_customer_sees(data_dir, emb
     settings = make_settings(
         data_dir, llm_provider="openai", openai_base_url="http://127.0.0.1:9/v1", llm_timeout_seconds=2,
     )
-    kb = KnowledgeBase(settings, embedder=embedder)
-    try:
-        with serve(create_app(settings, kb)) as url, httpx.Client(base_url=url, timeout=30) as http:
-            created = http.post("/v1/conversations").json()
-            customer = {"Authorization": f"Bearer {created['token']}"}
-            reply = http.post(f"/v1/conversations/{created['id']}/messages", json={"text": QUESTION}, headers=customer)
-            assert reply.status_code == 201
-            body = reply.json()["reply"]
-            assert body["handoff"] and body["handoff_reason"] == "assistant_unavailable"
-    finally:
-        kb.close()
+    body = bot_reply_over_http(settings, embedder, QUESTION)
+    assert body["handoff"] and body["handoff_reason"] == "assistant_unavailable"
 
 
 @pytest.mark.parametrize(("mode", "handoff_reason"), [("number-content", "assistant_unavailable"), ("null-logprob", None)])
@@ -103,19 +94,24 @@ def test_a_malformed_chunk_field_never_makes_the_customers_post_fail(data_dir, s
     settings = make_settings(
         data_dir, llm_provider="openai", openai_base_url=stub.base_url(mode), openai_model="stub", llm_timeout_seconds=10,
     )
+    body = bot_reply_over_http(settings, embedder, QUESTION)
+    assert body["role"] == "bot"
+    if handoff_reason:
+        assert body["handoff"] and body["handoff_reason"] == handoff_reason
+    else:
+        assert body["handoff_reason"] != "assistant_unavailable"
+
+
+def bot_reply_over_http(settings, embedder, text: str) -> dict:
+    """A customer's line to a served app, and the bot's reply the POST returns (never a 500)."""
     kb = KnowledgeBase(settings, embedder=embedder)
     try:
         with serve(create_app(settings, kb)) as url, httpx.Client(base_url=url, timeout=30) as http:
             created = http.post("/v1/conversations").json()
             customer = {"Authorization": f"Bearer {created['token']}"}
-            reply = http.post(f"/v1/conversations/{created['id']}/messages", json={"text": QUESTION}, headers=customer)
+            reply = http.post(f"/v1/conversations/{created['id']}/messages", json={"text": text}, headers=customer)
             assert reply.status_code == 201
-            body = reply.json()["reply"]
-            assert body["role"] == "bot"
-            if handoff_reason:
-                assert body["handoff"] and body["handoff_reason"] == handoff_reason
-            else:
-                assert body["handoff_reason"] != "assistant_unavailable"
+            return reply.json()["reply"]
     finally:
         kb.close()
 

@@ -78,13 +78,19 @@ def test_the_widget_opens_the_chat_from_any_site_and_answers_with_sources(new_co
     screenshot(page, "widget-on-a-host-page")
 
 
-def test_the_conversation_survives_a_page_load_and_the_widget_reopens_as_it_was(new_context, site):
-    page = new_context().new_page()
-    page.goto(f"{site}/index.html")
+def asked_in_the_widget(page, url: str):
+    """The host page at `url` with the widget open and a question answered in it: its chat frame."""
+    page.goto(url)
     frame = open_widget(page)
     frame.locator("#chat-input").fill(ANSWERABLE)
     frame.locator("#chat-input").press("Enter")
     expect(frame.locator('#messages [data-role="bot"]')).to_have_count(1)
+    return frame
+
+
+def test_the_conversation_survives_a_page_load_and_the_widget_reopens_as_it_was(new_context, site):
+    page = new_context().new_page()
+    frame = asked_in_the_widget(page, f"{site}/index.html")
 
     page.goto(f"{site}/left.html")  # another page of the same site
     launcher = page.locator("#switchboard-widget .launcher")
@@ -261,11 +267,7 @@ def test_the_widget_comes_back_after_the_host_swaps_its_body_and_never_twice(new
     """W3: after a Turbo-style visit (pushState, then the body replaced) the widget was gone for
     good, and the tag added again did nothing."""
     page = new_context().new_page()
-    page.goto(f"{site}/index.html")
-    frame = open_widget(page)
-    frame.locator("#chat-input").fill(ANSWERABLE)
-    frame.locator("#chat-input").press("Enter")
-    expect(frame.locator('#messages [data-role="bot"]')).to_have_count(1)
+    frame = asked_in_the_widget(page, f"{site}/index.html")
 
     page.evaluate("history.pushState({}, '', '/next.html'); document.body.innerHTML = '<h1>Next page</h1>'")
     launcher = page.locator("#switchboard-widget .launcher")
