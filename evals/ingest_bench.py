@@ -23,6 +23,7 @@ every number here. ``--profile`` writes a cProfile of our sync.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -103,6 +104,9 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of our sync here (.prof)")
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
     args = parser.parse_args()
+    if "langchain" not in args.skip and importlib.util.find_spec("langchain_chroma") is None:
+        # said before minutes of embedding, not after them
+        parser.error("the LangChain comparison needs the bench extra: pip install -e '.[bench]' (or --skip langchain)")
 
     import torch
 

@@ -271,3 +271,17 @@ ANSWER_FLOORS = {  # measured on the test split, minus a margin for 61 questions
     "cites_gold": 0.72,  # 0.865
     "answerable_sent_correct": 0.35,  # 0.486
 }
+
+
+def test_the_ingest_benchmark_says_at_once_that_its_langchain_step_needs_the_bench_extra(monkeypatch, capsys, tmp_path):
+    import importlib.util
+    import sys
+
+    from evals import ingest_bench
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "langchain_chroma" else found(name, *a))
+    monkeypatch.setattr(sys, "argv", ["ingest_bench", "--kb", str(tmp_path / "kb.jsonl")])
+    with pytest.raises(SystemExit) as stopped:
+        ingest_bench.main()
+    assert stopped.value.code == 2 and ".[bench]" in capsys.readouterr().err
