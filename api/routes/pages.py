@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import hmac
-from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
@@ -14,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.db import database_answers
+from api.packed_asset import packed_response
 from api.deps import ServicesDep, TokenDep
 from api.schemas import Health
 
@@ -76,41 +74,12 @@ async def agent_page() -> FileResponse:
     return FileResponse(STATIC / "agent.html", headers={**_page_headers("'none'"), "X-Frame-Options": "DENY"})
 
 
-@dataclass(frozen=True)
-class _Script:
-    plain: bytes
-    packed: bytes  # gzip
-    etag: str
-
-
-@lru_cache(maxsize=1)
-def _widget_script(_version: int) -> _Script:
-    """widget.js and its gzip, made once per version of the file (`_version`: its mtime)."""
-    plain = (STATIC / "widget.js").read_bytes()
-    return _Script(plain, gzip.compress(plain, 9, mtime=0), f'W/"{hashlib.sha256(plain).hexdigest()[:16]}"')
-
-
-def _accepts_gzip(accept_encoding: str) -> bool:
-    """Whether Accept-Encoding lists gzip, and not with q=0."""
-    for item in accept_encoding.lower().split(","):
-        name, _, params = item.partition(";")
-        if name.strip() == "gzip":
-            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
-
-
 @router.api_route("/widget.js", include_in_schema=False, methods=GET_OR_HEAD)
 async def widget_script(request: Request) -> Response:
     """The one tag operators put on their site, on every page of it: small, gzipped for a browser
     that accepts it (this one response, not the event streams: no middleware), cached for five
     minutes, then revalidated by its ETag."""
-    script = _widget_script((STATIC / "widget.js").stat().st_mtime_ns)
-    headers = {"Cache-Control": "public, max-age=300", "ETag": script.etag, "Vary": "Accept-Encoding"}
-    if script.etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    if _accepts_gzip(request.headers.get("accept-encoding", "")):
-        return Response(script.packed, media_type="text/javascript", headers={**headers, "Content-Encoding": "gzip"})
-    return Response(script.plain, media_type="text/javascript", headers=headers)
+    return packed_response(STATIC / "widget.js", request, "text/javascript", max_age=300)
 
 
 @cache
