@@ -33,7 +33,9 @@ What is not taken for a card number, though its digits may pass the Luhn check:
 - an id whose digits are no card brand's;
 - a number after "+" (a phone number with its country code);
 - a group that starts with 0, a first group under four digits, or a later group under three
-  (dates, times, phone numbers, IP addresses, amounts such as "1,250.00");
+  (dates, times, phone numbers, IP addresses, amounts such as "1,250.00"), unless every group
+  is as wide as the first, one or two digits, joined by spaces or dashes, and together they make a card brand's number
+  ("41 11 11 11 11 11 11 11", "4 1 1 1 …": a card read out in pairs or digit by digit);
 - groups joined by different marks ("1250.500 3000.750"); spaces and dashes count as one, and
   ", " is a comma.
 """
@@ -156,7 +158,11 @@ def _cards(
 def _card_from(value: str, groups: list[tuple[int, int]], first: int) -> int | None:
     """The last group of a card number starting at group `first`, or None."""
     start, end = groups[first]
-    if end - start < 4 or value[start] == "0":
+    if value[start] == "0":
+        return None
+    if end - start < 3:
+        return _spelled_card_from(value, groups, first)
+    if end - start < 4:
         return None
     found: dict[int, int] = {}  # length -> last group
     digits, kind = value[start:end], None
@@ -172,6 +178,30 @@ def _card_from(value: str, groups: list[tuple[int, int]], first: int) -> int | N
         if len(digits) >= 13 and luhn_valid(digits):
             found[len(digits)] = i
     return next((found[n] for n in _LENGTHS if n in found), None)
+
+
+def _spelled_card_from(value: str, groups: list[tuple[int, int]], first: int) -> int | None:
+    """The last group of a brand's card number read out in pairs or digit by digit from group
+    `first`: every group as wide as the first (one digit or two; the last may be shorter), joined
+    by spaces or dashes alone. A count ("… 8 9 10 11 …") changes width, a card read out does not."""
+    width = groups[first][1] - groups[first][0]
+    digits, found = "", None
+    for i in range(first, len(groups)):
+        s, e = groups[i]
+        if i > first:
+            narrower_before = groups[i - 1][1] - groups[i - 1][0] < width
+            if narrower_before or _joint_kind(value[groups[i - 1][1] : s]) != "-":
+                break
+        if e - s > width:
+            break
+        digits += value[s:e]
+        if len(digits) > 19:
+            break
+        if len(digits) >= 13 and luhn_valid(digits) and is_brand_card(digits):
+            found = i
+            if len(digits) == 16:
+                break
+    return found
 
 
 # (first digits, lowest, highest), lengths: the card brands' number ranges (ISO/IEC 7812 IINs)

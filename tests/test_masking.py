@@ -42,6 +42,26 @@ def test_a_card_number_broken_by_a_newline_double_spaces_or_tabs_is_masked(typed
 
 
 @pytest.mark.parametrize(
+    "typed", ["41 11 11 11 11 11 11 11", "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1", "41-11-11-11-11-11-11-11", "41  11  11  11  11  11  11  11"]
+)
+def test_a_card_number_read_out_in_pairs_or_digit_by_digit_is_masked(typed):
+    assert mask_card_numbers(f"my card is {typed}, thanks") == f"my card is {MASKED}, thanks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me on 06 12 34 56 78 or 07 98 76 54 32",  # phone numbers in pairs
+        "steps 1 2 3 4 5 6 7 8 9 10 11 12 13 14",
+        "version 4.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1",  # pairs joined by dots are not read out
+        "scores 88 88 88 88 88 88 88 88",  # its digits are no card brand's
+    ],
+)
+def test_numbers_in_pairs_that_make_no_card_brands_number_are_left_alone(text):
+    assert mask_card_numbers(text) == text
+
+
+@pytest.mark.parametrize(
     ("said", "masked"),
     [
         ("cvc 123", "cvc •••"),
