@@ -1,7 +1,8 @@
 """One static file served gzipped to a browser that accepts it, with an ETag that revalidates it.
 
-For the widget's script, which every page of an operator's site loads. Done for that response
-alone, not by a middleware: a middleware would wrap the event streams too.
+For the widget's script, which every page of an operator's site loads, and the pages' scripts and
+styles under /static. Done for those responses alone, not by a middleware: a middleware would
+wrap the event streams too.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class Packed:
     etag: str
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def _packed(path: Path, _version: int) -> Packed:
     """The file and its gzip, made once per version of it (`_version`: its mtime)."""
     plain = path.read_bytes()

@@ -4,19 +4,34 @@ Each page is served by its route with its own headers (`api.routes.pages`): the 
 `frame-ancestors 'none'` and `X-Frame-Options: DENY`, the chat's CSP. The same file fetched as
 /static/agent.html would come without them, and a page of a sibling origin could frame a
 signed-in console there and trick an agent into its buttons.
+
+Scripts and styles go gzipped to a browser that accepts it (a third of their size), with an ETag
+each load revalidates: a deploy's new script is fetched at once, an unchanged one costs a 304.
 """
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
+
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import Scope
 
+from api.packed_asset import packed_response
+
 PAGES = (".html", ".htm")
+PACKED = {".js": "text/javascript", ".css": "text/css"}
 
 
 class StaticAssets(StaticFiles):
     async def get_response(self, path: str, scope: Scope):
         if path.lower().endswith(PAGES):
             raise HTTPException(status_code=404)
+        media_type = PACKED.get(Path(path).suffix.lower())
+        if media_type and scope["method"] in ("GET", "HEAD"):
+            full_path, found = self.lookup_path(path)
+            if found is not None and stat.S_ISREG(found.st_mode):
+                return packed_response(Path(full_path), Request(scope), media_type, max_age=0)
         return await super().get_response(path, scope)

@@ -397,6 +397,20 @@ def test_only_the_agent_holding_a_conversation_is_shown_typing_in_it(client, ali
     assert client.post(url, headers=alice).status_code == 204
 
 
+@pytest.mark.parametrize(("asset", "media_type"), [("chat.js", "text/javascript"), ("app.css", "text/css")])
+def test_the_pages_scripts_and_styles_are_sent_compressed_and_revalidated(client, asset, media_type):
+    plain = client.get(f"/static/{asset}", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.headers["content-type"].startswith(media_type)
+    packed = client.get(f"/static/{asset}", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == plain.content
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    again = client.get(f"/static/{asset}", headers={"If-None-Match": packed.headers["etag"]})
+    assert again.status_code == 304
+    assert client.get("/static/missing.js").status_code == 404
+    assert client.get("/static/../app.py").status_code == 404
+
+
 def test_pages_are_served_only_with_their_own_headers_never_as_static_files(client):
     # /static/agent.html had no frame-ancestors: a sibling origin could frame a signed-in console
     for page in ("agent.html", "chat.html", "AGENT.HTML"):
