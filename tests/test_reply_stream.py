@@ -196,3 +196,23 @@ def test_replies_that_wait_on_a_slow_endpoint_do_not_wait_for_each_other(setting
     with ThreadPoolExecutor(1) as runner:  # a loop of its own: a browser test's may be running in this thread
         replies = runner.submit(asyncio.run, main()).result()
     assert [r.text for r in replies] == [f"answer to q{i}" for i in range(TOGETHER)]
+
+
+def test_a_draft_begun_again_replaces_the_one_the_console_was_showing(new_context, base_url):
+    """A worker that stops mid-reply leaves its pieces stored; the worker that answers the line
+    again numbers its own pieces from 1. The console had shown both drafts run together."""
+    page = new_context().new_page()
+    page.goto(f"{base_url}/agent")
+    shown = page.evaluate(
+        """() => {
+            const list = document.createElement('ul'), scroll = document.createElement('div');
+            const t = window.SwitchboardTranscript.create({ list, scroll, actions: {} });
+            const piece = (seq, delta) => t.showWriting({ reply_to: 7, seq, delta });
+            piece(1, 'Open Settings. '); piece(2, 'Click Sec');
+            const before = list.textContent;
+            piece(1, 'Go to Settings. '); piece(2, 'Click Security.');
+            return [before, list.querySelector('[data-testid="writing"] .msg__text').textContent];
+        }"""
+    )
+    assert shown[0].endswith("Open Settings. Click Sec")
+    assert shown[1] == "Go to Settings. Click Security."

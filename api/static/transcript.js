@@ -139,6 +139,8 @@
     }
 
     // A reply an LLM is writing: agents watch it grow; the customer sees it only once it is decided.
+    // A piece numbered no higher than the last one starts the draft over: the reply was begun again
+    // (its worker stopped mid-way and another answers the line), and its pieces follow from the first.
     function showWriting(d) {
       let li = list.querySelector('[data-testid="writing"]');
       if (!li || li.dataset.replyTo !== String(d.reply_to)) {
@@ -148,7 +150,10 @@
           h('div', { className: 'msg__bubble' }, h('p', { className: 'msg__text', textContent: '' })));
         list.append(li);
       }
-      li.querySelector('.msg__text').textContent += d.delta;
+      const text = li.querySelector('.msg__text');
+      if (Number(d.seq) <= Number(li.dataset.seq || 0)) text.textContent = '';
+      li.dataset.seq = d.seq;
+      text.textContent += d.delta;
       scroll.scrollTop = scroll.scrollHeight;
     }
     function removeWriting() { const li = list.querySelector('[data-testid="writing"]'); if (li) li.remove(); }
