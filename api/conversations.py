@@ -234,7 +234,7 @@ class ConversationService(ConversationReads):
         if (await self.get(conversation_id)).state == "closed":  # said first: no chat limit makes it claimable
             raise Conflict("conversation is closed")
         async with self.engine.begin() as conn:
-            await self._within_chat_limit(conn, conversation_id, agent)
+            await self.within_chat_limit(conn, conversation_id, agent)
             result = await conn.execute(
                 conversations.update()
                 .where(
@@ -379,7 +379,7 @@ class ConversationService(ConversationReads):
             raise Conflict(f"conversation is {current.state}" if current.state == "closed" else "conversation is not with the bot")
         return str(row.state)
 
-    async def _within_chat_limit(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
+    async def within_chat_limit(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
         # The agent's row is locked (PostgreSQL; SQLite has one writer) so two claims at once
         # cannot both take the last free place.
         await conn.execute(sa.select(agents.c.id).where(agents.c.id == agent.id).with_for_update())

@@ -1,5 +1,6 @@
 """What happens to a chat when it leaves the person who held it: the card they asked for is no
-longer wanted, and the chats of an agent whose access is revoked go back to the queue."""
+longer wanted, and the chats of an agent whose access is revoked go back to the queue (so do
+those of an agent who is gone: api/gone_agents.py)."""
 
 from __future__ import annotations
 
@@ -22,26 +23,38 @@ AGENT_REVOKED = "agent_revoked"  # the handoff reason of a chat whose agent lost
 async def requeue_held_by(conn: AsyncConnection, agent_id: int) -> list[str]:
     """In the caller's transaction (an agent's access being revoked): the conversations the agent
     holds go back to the queue, at the place they first joined it, and the agent's card requests
-    end. Held by someone who can no longer act, they would reach no one: no other agent may claim,
-    release or close a held chat, and the bot does not answer it."""
+    end. Held by someone who can no longer act, they would wait for another agent to take them
+    over, and the bot does not answer a held chat."""
     held = (
         await conn.execute(
             sa.select(conversations.c.id).where(conversations.c.state == "agent", conversations.c.agent_id == agent_id)
         )
     ).scalars().all()
     for conversation_id in held:
-        await end_payment_requests(conn, conversation_id)
-        await conn.execute(
-            conversations.update()
-            .where(conversations.c.id == conversation_id)
-            .values(
-                state="queued", agent_id=None, handoff_reason=AGENT_REVOKED,
-                handoff_detail="the agent who had this chat lost access", updated_at=_now(),
-                queued_at=sa.func.coalesce(conversations.c.queued_at, _now()),
-            )
-        )
-        await append_event(conn, conversation_id, "handoff.requested", {"reason": AGENT_REVOKED})
+        await requeue(conn, conversation_id, AGENT_REVOKED, "the agent who had this chat lost access")
     return list(held)
+
+
+async def requeue(
+    conn: AsyncConnection, conversation_id: str, reason: str, detail: str, *, only_if: sa.ColumnElement[bool] | None = None
+) -> bool:
+    """In the caller's transaction: the held conversation back to the queue, at the place it first
+    joined it, with why, if it is still held (and `only_if` holds); the card its agent asked for is
+    no longer wanted. Whether it moved."""
+    moved = await conn.execute(
+        conversations.update()
+        .where(conversations.c.id == conversation_id, conversations.c.state == "agent", *([] if only_if is None else [only_if]))
+        .values(
+            state="queued", agent_id=None, handoff_reason=reason, handoff_detail=detail, updated_at=_now(),
+            queued_at=sa.func.coalesce(conversations.c.queued_at, _now()),
+        )
+        .returning(conversations.c.id)
+    )
+    if moved.first() is None:
+        return False
+    await end_payment_requests(conn, conversation_id)
+    await append_event(conn, conversation_id, "handoff.requested", {"reason": reason})
+    return True
 
 
 async def end_payment_requests(conn: AsyncConnection, conversation_id: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.conversations import ConversationService
 from api.db import open_database
 from api.event_hub import EventHub
+from api.gone_agents import GoneAgentSweep
 from api.idle_close import IdleCloser
 from api.stranded_lines import SWEEP_SECONDS, StrandedLines, answer_unanswered
 from api.stream_guard import StreamGuard
@@ -47,6 +48,7 @@ class Services:
     vault: Vault  # seals the cards of the secure card form
     telemetry: Telemetry  # Prometheus metrics
     idle_closer: IdleCloser  # closes conversations left idle with the bot
+    gone_agents: GoneAgentSweep  # puts the chats of agents who are gone back in the queue
     stranded: StrandedLines | None = None  # answers lines a stopped worker left unanswered
     rules_revision: int = 0  # the admin revision of the escalation rules the assistant holds
     reply_threads: ThreadPoolExecutor = field(
@@ -85,6 +87,7 @@ class Services:
         if self.stranded:
             await self.stranded.close()
         await self.idle_closer.close()
+        await self.gone_agents.close()
         await self.conversations.shutdown()
         self.reply_threads.shutdown(wait=False)  # the replies in flight were waited for just above
         await self.stream_guard.close()
@@ -127,6 +130,7 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         vault=Vault.from_key_or_file(settings.vault_key, settings.data_dir),
         telemetry=Telemetry(),
         idle_closer=IdleCloser(engine, notifier, settings.bot_idle_close_hours),
+        gone_agents=GoneAgentSweep(engine, notifier, settings.agent_gone_requeue_minutes),
     )
     await services.refresh_rules()
     await answer_unanswered(services.conversations, services.answer)  # lines a stopped worker left
@@ -136,4 +140,5 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
     )
     await services.stranded.start()
     await services.idle_closer.start()
+    await services.gone_agents.start()
     return services

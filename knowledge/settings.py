@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     session_hours: float = Field(default=12, gt=0, description="how long an agent console session lasts")
     agent_max_chats: int = Field(default=4, ge=1, description="conversations one agent may hold at once")
+    agent_gone_requeue_minutes: float = Field(
+        default=5, ge=0,
+        description="the chats of an agent whose console has been gone (closed, signed out, offline) this long go back to the queue (0: never)",
+    )
     bot_idle_close_hours: float = Field(
         default=24, ge=0, description="a conversation left with the bot closes this long after its last line (0: never)"
     )

@@ -29,6 +29,7 @@ from api.schemas import (
 from api.services import Services
 from api.sessions import AgentSession, end_session, find_session, start_session
 from api.streams import EVENT_STREAM, EventStream
+from api.take_over import take_over as take_over_chat
 from api.views import agent_conversation, agent_conversations
 from api.web_session import SESSION_COOKIE, clear_session_cookie, csrf_refusal, foreign_origin, set_session_cookie
 from api.workspace_schemas import CannedResponseList, CannedResponseView
@@ -170,6 +171,14 @@ async def typing(conversation_id: str, agent: CurrentAgent, services: ServicesDe
 async def claim(conversation_id: str, agent: CurrentAgent, services: ServicesDep) -> AgentConversation:
     claimed = await services.conversations.claim(conversation_id, agent)
     return await agent_conversation(services, claimed, with_messages=False)
+
+
+@router.post("/conversations/{conversation_id}/take-over")
+async def take_over(conversation_id: str, account: CurrentAccount, services: ServicesDep) -> AgentConversation:
+    """Take a chat another agent holds: one who is not online now (away, signed out, console
+    gone), or, for an admin, anyone. A chat nobody holds is claimed."""
+    taken = await take_over_chat(services.conversations, conversation_id, account.agent, admin=account.is_admin)
+    return await agent_conversation(services, taken, with_messages=False)
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)

@@ -19,6 +19,7 @@
     repeated_low_confidence: 'two doubtful answers in a row', repeats_last_reply: 'the answer repeated the last reply',
     escalation: 'escalation rule',
     assistant_unavailable: 'assistant unavailable', agent_revoked: 'the agent who had it lost access',
+    agent_gone: 'the agent who had it went offline',
   };
   const reasonLabel = (reason) => REASONS[reason] || reason;
 

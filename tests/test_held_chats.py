@@ -1,0 +1,94 @@
+"""A chat an agent holds never waits for someone who is gone: another agent takes it over from an
+agent who is not online, an admin from anyone, and the chats of an agent whose console has been
+gone for a while go back to the queue on their own."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from api.db import open_database
+from api.events import LocalNotifier
+from api.gone_agents import AGENT_GONE, requeue_from_gone_agents
+
+from .api_helpers import OFF_TOPIC, create_agent, start_conversation
+from .test_audit import audit
+
+
+def held_by_bob(client, settings):
+    bob, alice = create_agent(settings, "bob"), create_agent(settings, "alice")
+    customer = start_conversation(client)
+    customer.say(OFF_TOPIC)
+    assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=bob).status_code == 200
+    return customer, bob, alice
+
+
+def test_a_chat_held_by_an_agent_who_is_online_is_not_taken_by_another(client, settings):
+    customer, bob, alice = held_by_bob(client, settings)
+    assert client.put("/v1/agent/presence", json={"status": "online"}, headers=bob).status_code == 200
+    refused = client.post(f"/v1/agent/conversations/{customer.id}/take-over", headers=alice)
+    assert refused.status_code == 409 and "bob is online" in refused.json()["detail"]
+    assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice).status_code == 409
+    assert customer.conversation()["agent"]["name"] == "bob"
+
+
+def test_an_agent_takes_over_a_chat_whose_agent_stepped_away(client, settings):
+    customer, bob, alice = held_by_bob(client, settings)
+    assert client.put("/v1/agent/presence", json={"status": "away"}, headers=bob).status_code == 200
+    taken = client.post(f"/v1/agent/conversations/{customer.id}/take-over", headers=alice)
+    assert taken.status_code == 200 and taken.json()["agent"]["name"] == "alice"
+    assert customer.conversation()["agent"]["name"] == "alice"  # the customer sees who has them now
+    # the chat is alice's: she answers it, bob no longer can
+    assert client.post(f"/v1/agent/conversations/{customer.id}/messages", json={"text": "Hi, I'm Alice."}, headers=alice).status_code == 201
+    assert client.post(f"/v1/agent/conversations/{customer.id}/messages", json={"text": "Bob here"}, headers=bob).status_code == 409
+    assert any(m["text"] == "Hi, I'm Alice." for m in customer.conversation()["messages"])
+
+
+def test_an_admin_takes_over_any_chat_and_the_audit_log_says_from_whom(client, settings, admin):
+    customer, bob, _ = held_by_bob(client, settings)
+    assert client.put("/v1/agent/presence", json={"status": "online"}, headers=bob).status_code == 200
+    taken = client.post(f"/v1/agent/conversations/{customer.id}/take-over", headers=admin)
+    assert taken.status_code == 200 and taken.json()["agent"]["name"] == "root"
+    lines = audit(settings, "--conversation", customer.id)
+    assert "conversation.take_over" in lines[0] and "root" in lines[0] and "bob" in lines[0], lines
+
+
+def test_taking_over_a_chat_nobody_holds_claims_it_and_a_closed_one_is_refused(client, settings):
+    alice = create_agent(settings, "alice")
+    customer = start_conversation(client)
+    customer.say(OFF_TOPIC)
+    assert client.post(f"/v1/agent/conversations/{customer.id}/take-over", headers=alice).json()["agent"]["name"] == "alice"
+    assert client.post(f"/v1/agent/conversations/{customer.id}/close", headers=alice).status_code == 200
+    assert client.post(f"/v1/agent/conversations/{customer.id}/take-over", headers=alice).status_code == 409
+
+
+def test_the_chats_of_an_agent_gone_for_a_while_go_back_to_the_queue(client, settings):
+    customer, bob, alice = held_by_bob(client, settings)
+    kept = start_conversation(client)
+    kept.say(OFF_TOPIC)
+    assert client.post(f"/v1/agent/conversations/{kept.id}/claim", headers=alice).status_code == 200
+    for who in (bob, alice):
+        assert client.put("/v1/agent/presence", json={"status": "online"}, headers=who).status_code == 200
+
+    async def sweep(later: timedelta) -> list[str]:
+        engine = await open_database(settings.resolved_database_url)
+        try:
+            async with engine.begin() as conn:  # alice's console is still open: seen just now
+                await conn.execute(
+                    sa.text("UPDATE agents SET last_seen_at = :at WHERE name = 'alice'"), {"at": datetime.now(UTC) + later}
+                )
+            return await requeue_from_gone_agents(engine, LocalNotifier(), timedelta(minutes=5), now=datetime.now(UTC) + later)
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(sweep(timedelta(minutes=4))) == []  # not gone long enough
+    assert asyncio.run(sweep(timedelta(minutes=6))) == [customer.id]
+    waiting = customer.conversation()
+    assert waiting["state"] == "queued" and waiting["agent"] is None
+    queue = client.get("/v1/agent/queue", headers=alice).json()["conversations"]
+    row = next(c for c in queue if c["id"] == customer.id)
+    assert row["handoff_reason"] == AGENT_GONE and "bob" in row["handoff_detail"]
+    assert kept.conversation()["agent"]["name"] == "alice"
+    assert asyncio.run(sweep(timedelta(minutes=7))) == []  # moved once
