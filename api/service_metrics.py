@@ -67,7 +67,7 @@ class ServiceMetrics:
     # handoff): people were involved though nothing was handed off
     taken_over: int
     answered_by_bot_alone: int  # the bot sent an answer from the knowledge base, and it never went to a person
-    first_response: Durations  # customer's first line -> the first reply, from the bot or a person
+    first_response: Durations  # customer's first line -> the first reply, from the bot (not a handoff notice) or a person
     agent_first_response: Durations  # conversation handed off -> the first message of a person
     satisfaction: Satisfaction
     queue_waiting: int  # now
@@ -123,12 +123,14 @@ async def service_metrics(engine: AsyncEngine, since: datetime, until: datetime 
             .subquery()
         )
         # the first reply after the customer's first line: a line before it (the notice of a handoff
-        # the customer asked for with the button, an agent's greeting) answers nothing they said
+        # the customer asked for with the button, an agent's greeting) answers nothing they said,
+        # and the bot's notice that it passes them to a person is no answer either
+        replies = sa.or_(messages.c.role == "agent", sa.and_(messages.c.role == "bot", messages.c.handoff.is_(False)))
         first_answered = (
             await conn.execute(
                 sa.select(first_asked.c.at, sa.func.min(messages.c.created_at))
                 .join(first_asked, first_asked.c.conversation_id == messages.c.conversation_id)
-                .where(messages.c.role.in_(("bot", "agent")), messages.c.created_at >= first_asked.c.at)
+                .where(replies, messages.c.created_at >= first_asked.c.at)
                 .group_by(messages.c.conversation_id, first_asked.c.at)
             )
         ).all()

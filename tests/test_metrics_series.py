@@ -170,6 +170,24 @@ def test_the_first_response_is_the_first_reply_after_the_customers_first_line(tm
     run(tmp_path, clock, scenario)
 
 
+def test_the_bots_notice_that_it_passes_the_customer_on_is_no_first_response(tmp_path: Path, clock: Clock) -> None:
+    """A chat queued for minutes and never answered had a first response of a fraction of a second:
+    the handoff notice's. The person's reply is the first response; before it there is none."""
+
+    async def scenario(desk: Desk) -> None:
+        answered = await desk.start(at("09:00:00"))
+        await desk.customer_says(answered, at("09:00:05"), bot_after=0.5, hands_off="low_confidence")
+        await desk.claims("alice", answered, at("09:08:00"))
+        await desk.writes("alice", answered, at("09:08:05"))  # 8 min after the customer asked
+        waiting = await desk.start(at("10:00:00"))
+        await desk.customer_says(waiting, at("10:00:05"), bot_after=0.5, hands_off="low_confidence")
+        summary = await service_metrics(desk.service.engine, since=at("08:00:00"), until=at("12:00:00"))
+        assert summary.first_response.count == 1
+        assert summary.first_response.median == 480.0
+
+    run(tmp_path, clock, scenario)
+
+
 def test_a_conversations_figures_follow_what_happened_in_it(tmp_path: Path, clock: Clock) -> None:
     async def scenario(desk: Desk) -> None:
         c = await desk.start(at("09:00:00"))
