@@ -1,7 +1,9 @@
 """Customer satisfaction: a customer rates their conversation 1-5, with an optional comment.
 
-One rating per conversation (rating again replaces it), remembered with the agent who had the
-chat, so CSAT can be read per agent as well as for the service.
+One rating per conversation (rating again replaces it), remembered with the agent who has the
+chat if they have written to the customer in it, so CSAT can be read per agent as well as for the
+service. An agent who took the chat a moment ago and has not said a word is not rated for what
+came before them; nor is one who gave the chat back to the bot.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.bot_turns import aware
-from api.db import conversations, ratings
+from api.db import agents, conversations, messages, ratings
 from api.masking import mask_card_numbers
 
 
@@ -26,12 +28,26 @@ class Rating:
     rated_at: datetime
 
 
+def _has_written(name: sa.ColumnElement[str]) -> sa.Exists:
+    return (
+        sa.select(messages.c.id)
+        .where(messages.c.conversation_id == conversations.c.id, messages.c.role == "agent", messages.c.author == name)
+        .correlate(conversations, agents)
+        .exists()
+    )
+
+
 async def rate(engine: AsyncEngine, conversation_id: str, score: int, comment: str | None) -> Rating:
     comment = mask_card_numbers((comment or "").strip()) or None  # agents read comments: no card in clear
     now = datetime.now(UTC)
     async with engine.begin() as conn:
+        holder = conversations.c.agent_id
         agent_id = (
-            await conn.execute(sa.select(conversations.c.agent_id).where(conversations.c.id == conversation_id))
+            await conn.execute(
+                sa.select(holder)
+                .join(agents, agents.c.id == holder)
+                .where(conversations.c.id == conversation_id, _has_written(agents.c.name))
+            )
         ).scalar_one_or_none()
         values = {"score": score, "comment": comment, "agent_id": agent_id, "rated_at": now}
         updated = await conn.execute(

@@ -371,10 +371,12 @@ def test_an_agents_peak_is_the_most_chats_held_at_once_and_chats_held_overnight_
         for c, minute in zip(chats[:3], ("01", "06", "11"), strict=True):
             await desk.claims("alice", c, at(f"09:{minute}:00"))  # three at once from 09:11
         await desk.writes("alice", chats[0], at("09:12:00"))
+        await desk.writes("alice", chats[2], at("09:11:00"))  # a greeting as she takes it: held 0 s so far
         await desk.releases("alice", chats[0], at("09:20:00"))  # two
         await desk.claims("alice", chats[3], at("09:31:00"))  # three again, never four
         await desk.closes("alice", chats[1], at("10:00:00", day=1))  # held overnight
         await desk.rates(chats[2], 5, at("10:30:00", day=1))  # rated while alice has it
+        await desk.rates(chats[3], 2, at("10:30:00", day=1))  # she has it but has not written in it: not hers
         await desk.rates(chats[0], 1, at("10:30:00", day=1))  # rated after alice gave it back: not hers
 
         d = await desk.daily(3, now=at("12:00:00", day=2))

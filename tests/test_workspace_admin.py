@@ -194,6 +194,24 @@ def test_a_customer_rates_the_conversation_and_may_change_the_rating(client):
     assert second.json()["score"] == 5 and second.json()["comment"] is None
 
 
+def test_a_rating_counts_for_the_agent_only_once_they_have_written_to_the_customer(client, admin, alice):
+    """A customer who rated a chat an agent had claimed seconds before, without a word from them,
+    lowered that agent's CSAT for what the bot had said."""
+    customer = start_conversation(client)
+    customer.say(OFF_TOPIC)
+    assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice).status_code == 200
+    client.put(f"/v1/conversations/{customer.id}/rating", json={"score": 1}, headers=customer.auth)
+
+    def alices() -> dict:
+        agents = client.get("/v1/admin/metrics", headers=admin).json()["agents"]
+        return next(a for a in agents if a["name"] == "alice")["satisfaction"]
+
+    assert alices()["ratings"] == 0
+    assert client.post(f"/v1/agent/conversations/{customer.id}/messages", json={"text": "Paris."}, headers=alice).status_code == 201
+    client.put(f"/v1/conversations/{customer.id}/rating", json={"score": 5}, headers=customer.auth)
+    assert alices() == {"ratings": 1, "average": 5.0, "csat": 1.0}
+
+
 def test_a_rating_needs_the_conversations_token_and_a_score_from_1_to_5(client):
     customer, other = start_conversation(client), start_conversation(client)
     url = f"/v1/conversations/{customer.id}/rating"
