@@ -141,3 +141,58 @@ def test_a_chat_returned_to_the_bot_or_closed_no_longer_shows_a_customer_waiting
     )
     assert claim_again.status_code == 200
     expect(console.locator("#conversation-agent")).not_to_contain_text("Handled by you")
+
+
+def test_return_to_bot_is_offered_only_on_a_chat_this_agent_holds(new_context, base_url, settings, http):
+    """QA: "Return to bot" was enabled on a queued chat nobody held, and pressing it got a 409 (the
+    server returns to the bot only a chat the agent holds)."""
+    console = open_console(new_context(), base_url, agent_token(settings, "alice"))
+    conversation_id, _ = customer_waiting(http)
+    conversation_item(console, "queue", conversation_id).click()
+    expect(console.locator("#conversation-state")).to_have_text("queued")
+    expect(console.locator("#claim-button")).to_be_enabled()
+    expect(console.locator("#release-button")).to_be_disabled()
+
+    console.locator("#claim-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    expect(console.locator("#release-button")).to_be_enabled()
+    console.locator("#release-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("bot")
+    expect(console.locator("#action-error")).to_be_hidden()
+    expect(console.locator("#release-button")).to_be_disabled()
+
+
+def test_claiming_with_the_keyboard_puts_focus_in_the_reply_box(new_context, base_url, settings, http):
+    """QA: a claim disabled the focused Claim button and left focus on <body>, so a keyboard user had
+    to find the composer again before replying."""
+    console = open_console(new_context(), base_url, agent_token(settings, "alice"))
+    conversation_id, _ = customer_waiting(http)
+    conversation_item(console, "queue", conversation_id).click()
+    expect(console.locator("#claim-button")).to_be_enabled()
+    console.locator("#claim-button").focus()
+    console.keyboard.press("Enter")
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    expect(console.locator("#agent-input")).to_be_focused()
+    console.keyboard.type("Hello, I'm on it")
+    expect(console.locator("#agent-input")).to_have_value("Hello, I'm on it")
+
+
+def test_a_chat_whose_agent_is_not_online_is_taken_over_with_one_button(new_context, base_url, settings, http):
+    conversation_id, auth = customer_waiting(http)
+    bob = {"Authorization": f"Bearer {agent_token(settings, 'bob')}"}
+    assert http.post(f"/v1/agent/conversations/{conversation_id}/claim", headers=bob).status_code == 200
+    assert http.put("/v1/agent/presence", json={"status": "online"}, headers=bob).status_code == 200
+
+    console = open_console(new_context(), base_url, agent_token(settings, "alice"))
+    conversation_item(console, "live", conversation_id).click()
+    take_over = console.locator("#take-over-button")
+    take_over.click()  # bob is online: the server says why not
+    expect(console.locator("#action-error")).to_contain_text("bob is online")
+    expect(console.locator("#conversation-agent")).to_contain_text("Handled by bob")
+
+    assert http.put("/v1/agent/presence", json={"status": "away"}, headers=bob).status_code == 200
+    take_over.click()
+    expect(console.locator("#conversation-agent")).to_have_text("Handled by you")
+    expect(take_over).to_be_hidden()
+    expect(console.locator("#agent-input")).to_be_focused()
+    assert http.get(f"/v1/conversations/{conversation_id}", headers=auth).json()["agent"]["name"] == "alice"

@@ -13,7 +13,7 @@
     queue: $('queue'), live: $('live'), queueCount: $('queue-count'), liveCount: $('live-count'),
     empty: $('conversation-empty'), pane: $('conversation'), title: $('conversation-title'),
     state: $('conversation-state'), owner: $('conversation-agent'), reason: $('conversation-reason'),
-    claim: $('claim-button'), release: $('release-button'), close: $('close-button'),
+    claim: $('claim-button'), takeOver: $('take-over-button'), release: $('release-button'), close: $('close-button'),
     payment: $('payment-button'), paymentStatus: $('payment-status'), presence: $('agent-presence'),
     dashboardButton: $('dashboard-button'), dashboard: $('dashboard'),
     actionError: $('action-error'), scroll: $('conversation-scroll'), list: $('conversation-messages'),
@@ -30,15 +30,14 @@
 
   const client = window.SwitchboardAgentApi.create({ onUnauthorized: () => sessionEnded() });
   const api = client.request, s = client.session; // s: {me, csrf, epoch}
-  const { h } = window.SwitchboardDOM;
-  const { waited } = window.SwitchboardWorkspace;
-  const { formatTime, authorOf, reasonLabel } = window.SwitchboardTranscript;
+  const { reasonLabel } = window.SwitchboardTranscript;
 
   const debounce = (fn, ms) => { let t; return () => { clearTimeout(t); t = setTimeout(fn, ms); }; };
 
   const convPath = (id) => `/v1/agent/conversations/${encodeURIComponent(id)}`;
   const messagePath = (m) => `${convPath(openId)}/messages/${encodeURIComponent(m.id)}`;
   const isMine = (c) => !!(c && c.agent && s.me && String(c.agent.id) === String(s.me.id));
+  const heldBy = (c) => (c.state === 'agent' && c.agent && !isMine(c) ? c.agent.name : null); // another agent, who alone may answer
   const showActionError = (text) => { ui.actionError.textContent = text || ''; ui.actionError.hidden = !text; };
 
   // ---------- session ----------
@@ -112,9 +111,11 @@
     if (!s.me) return;
     try {
       const [q, l] = await Promise.all([api('GET', '/v1/agent/queue'), api('GET', '/v1/agent/conversations')]);
-      renderList(ui.queue, ui.queueCount, q.conversations || [], 'No one is waiting.');
+      const options = { isMine, current: openId, onOpen: openConversation };
+      window.SwitchboardConvList.render(ui.queue, ui.queueCount, q.conversations || [], 'No one is waiting.', options);
       tabs.setQueue((q.conversations || []).length);
-      renderList(ui.live, ui.liveCount, l.conversations || [], 'No open conversations.');
+      window.SwitchboardConvList.render(ui.live, ui.liveCount, l.conversations || [], 'No open conversations.', options);
+      (l.conversations || []).forEach((c) => tabs.update(String(c.id), { heldBy: heldBy(c) }));
       const mine = (l.conversations || []).filter((c) => c.state === 'agent' && isMine(c));
       myChats = new Set(mine.map((c) => String(c.id)));
       ui.load.textContent = `${mine.length} of ${maxChats} chats`;
@@ -122,38 +123,6 @@
     } catch (_) { /* transient; the next event or reconnect refetches */ }
   }
   const scheduleLists = debounce(refreshLists, 200);
-
-  function listItem(c) {
-    const last = c.last_message;
-    const btn = h('button', {
-      type: 'button', className: 'conv-item', 'data-testid': 'conversation-item',
-      'data-conversation-id': c.id, 'data-state': c.state, 'aria-current': String(c.id) === openId && 'true',
-    },
-    h('span', { className: 'conv-item__top' },
-      h('span', { className: `badge badge--${c.state}`, 'data-testid': 'state-badge', textContent: c.state }),
-      c.agent && h('span', { className: 'conv-item__agent', 'data-testid': 'item-agent' },
-        c.agent.name, isMine(c) ? ' (you)' : ''),
-      h('time', { className: 'conv-item__time', datetime: c.updated_at, textContent: formatTime(c.updated_at) })),
-    c.state === 'queued' && h('span', { className: 'conv-item__wait', 'data-testid': 'item-wait' }, `waiting ${waited(c.queued_at || c.updated_at)}`),
-    c.handoff_reason && h('span', {
-      className: 'conv-item__reason', 'data-testid': 'handoff-reason', 'data-reason': c.handoff_reason || '',
-      textContent: reasonLabel(c.handoff_reason),
-      title: c.handoff_detail || '',
-    }),
-    h('span', { className: 'conv-item__snippet', 'data-testid': 'last-message' },
-      last ? `${authorOf(last)}: ${last.text}` : 'No messages yet'));
-    btn.addEventListener('click', () => openConversation(String(c.id)));
-    return h('li', {}, btn);
-  }
-
-  function renderList(ul, countEl, convs, emptyText) {
-    const active = ul.contains(document.activeElement) ? document.activeElement.dataset.conversationId : null;
-    countEl.textContent = String(convs.length);
-    ul.replaceChildren(...(convs.length ? convs.map(listItem)
-      : [h('li', { className: 'conv-list__empty', textContent: emptyText })]));
-    const again = active && ul.querySelector(`[data-conversation-id="${CSS.escape(active)}"]`);
-    if (again) again.focus(); // keep keyboard focus across re-renders
-  }
 
   // ---------- open conversation ----------
   async function openConversation(id) {
@@ -182,7 +151,7 @@
       const said = (c.messages || []).filter((m) => m.role === 'customer');
       tabs.update(id, {
         label: said.length ? said[0].text.slice(0, 18) : `#${id.slice(0, 6)}`,
-        waitingSince: waitingForPerson(c),
+        waitingSince: waitingForPerson(c), heldBy: heldBy(c),
       });
     } catch (e) {
       if (seq === openSeq && s.me) showActionError(e.message);
@@ -224,7 +193,7 @@
     ui.state.className = `badge badge--${c.state}`;
     const who = c.agent && (isMine(c) ? 'you' : c.agent.name);
     ui.owner.textContent = !who ? '' : c.state === 'closed' ? `Closed (was handled by ${who})`
-      : c.state === 'agent' && !isMine(c) ? `Handled by ${who}: only they can reply, return it to the bot or close it` : `Handled by ${who}`;
+      : c.state === 'agent' && !isMine(c) ? `Handled by ${who}: only they can reply, return it to the bot or close it, unless you take it over` : `Handled by ${who}`;
     ui.reason.textContent = c.handoff_reason
       ? `Reason: ${reasonLabel(c.handoff_reason)}${c.handoff_detail ? ` — ${c.handoff_detail}` : ''}` : '';
     ui.paymentStatus.textContent = c.payment_request ? 'Waiting for the customer\'s card (secure form)…' : '';
@@ -236,7 +205,9 @@
     const c = openConv, closed = !c || c.state === 'closed';
     const theirs = !!c && c.state === 'agent' && !isMine(c); // another agent holds it: the server refuses these
     ui.claim.disabled = busy || closed || theirs || (c.state === 'agent' && isMine(c));
-    ui.release.disabled = busy || closed || theirs || c.state === 'bot';
+    ui.takeOver.hidden = !theirs || closed; // the server says why not (its holder is online, you are no admin)
+    ui.takeOver.disabled = busy;
+    ui.release.disabled = busy || !(c && c.state === 'agent' && isMine(c)); // the server returns only a chat one holds
     ui.close.disabled = ui.send.disabled = busy || closed || theirs;
     ui.payment.disabled = busy || closed || !(c.state === 'agent' && isMine(c));
     ui.input.disabled = closed || theirs;
@@ -257,9 +228,11 @@
   });
 
   // ---------- actions ----------
+  // True if it succeeded and its conversation is still the one on screen.
   async function runAction(fn) {
-    if (busy || !openId) return;
+    if (busy || !openId) return false;
     const id = openId;
+    let done = false;
     busy = true;
     updateControls();
     showActionError('');
@@ -268,15 +241,19 @@
       if (id === openId && result && result.state) renderHeader(result);
       refreshOpen();
       scheduleLists();
+      done = id === openId;
     } catch (e) {
       if (id === openId && s.me) showActionError(e.message);
     }
     busy = false;
     updateControls();
+    return done;
   }
 
   const post = (suffix) => () => runAction((id) => api('POST', `${convPath(id)}/${suffix}`));
-  ui.claim.addEventListener('click', post('claim'));
+  // The pressed Claim button is disabled while it works: focus goes on to the reply, not to <body>.
+  ui.claim.addEventListener('click', async () => { if (await post('claim')()) ui.input.focus(); });
+  ui.takeOver.addEventListener('click', async () => { if (await post('take-over')()) ui.input.focus(); });
   ui.release.addEventListener('click', post('release'));
   ui.close.addEventListener('click', post('close'));
   ui.payment.addEventListener('click', () => runAction((id) => api('POST', `${convPath(id)}/payment-requests`, {})));
@@ -303,15 +280,13 @@
   };
   ui.input.addEventListener('input', () => { if (!ui.input.value.trim()) composerDraftOf = null; keepComposer(); });
 
-  // With the composer empty: Enter sends the bot's draft as it is, if it answers the customer's
-  // latest line (one they have written past would answer an old question); Arrow-Up puts any
-  // pending draft in to edit.
+  // With the composer empty nothing is sent. The bot held its draft back as too doubtful to send,
+  // so one stray key must not send it: only its own "Send draft" button does; Arrow-Up puts it in
+  // to edit (a draft the customer has written past answers an old question).
   const sendReply = () => {
     if (ui.input.value.trim()) { sendText(ui.input.value, composerDraftOf); return; }
-    const draft = transcript.pendingDraft({ fresh: true });
-    if (draft) sendText(draft.text, draft.messageId);
+    if (transcript.pendingDraft({ fresh: true })) showActionError('Enter does not send the bot\'s draft: press ↑ to edit it, or use its Send draft button.');
     else if (transcript.pendingDraft()) showActionError('The bot\'s draft answers an earlier line: press ↑ to edit it before sending.');
-    else sendText(ui.input.value);
   };
 
   // ---------- live updates (SSE) ----------
@@ -338,14 +313,19 @@
         if (type === 'message.delta') { if (String(data.conversation_id) === openId) transcript.showWriting(data); return; }
         scheduleLists();
         const said = data.message && data.message.role;
-        if (type === 'handoff.requested') chime.ring('handoff');
         const cid = String(data.conversation_id);
+        if (type === 'handoff.requested') { chime.ring('handoff'); tabs.update(cid, { heldBy: null }); } // queued: nobody holds it
+        // A chat another agent claimed is theirs to answer: its lines no longer count, chime or wait here.
+        if (type === 'conversation.claimed' && data.agent) {
+          const mine = isMine(data);
+          if (mine) myChats.add(cid); else myChats.delete(cid);
+          tabs.update(cid, { heldBy: mine ? null : data.agent.name });
+        }
+        // nobody waits on this agent once the chat went back to the bot or closed
+        if (type === 'conversation.released' || type === 'conversation.closed') { myChats.delete(cid); tabs.update(cid, { heldBy: null, waitingSince: null }); }
         if (said === 'customer' && myChats.has(cid)) tabs.add(cid); // a chat of theirs whose tab they closed
         if (said === 'customer' && tabs.customerSaid(cid, data.message.created_at)) chime.ring('message');
         else if (said === 'agent') tabs.update(cid, { waitingSince: null });
-        // nobody waits on this agent once the chat went back to the bot or closed
-        if (type === 'conversation.released' || type === 'conversation.closed') tabs.update(cid, { waitingSince: null });
-        if (type === 'conversation.claimed' && data.agent && s.me && String(data.agent.id) === String(s.me.id)) myChats.add(cid);
         if (!openId || String(data.conversation_id) !== openId) return;
         // a bot message carries agent-only fields (draft, signals) that events leave out: fetch it whole
         if (data.message && data.message.role === 'bot') transcript.removeWriting();

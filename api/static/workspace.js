@@ -1,6 +1,7 @@
 // The agent's open chats as tabs: several conversations at once, each with its unread count and
 // how long its customer has been waiting for a reply; the window title counts unread messages
-// and waiting customers, so a new message or handoff shows even in a background tab.
+// and waiting customers, so a new message or handoff shows even in a background tab. A chat
+// another agent holds is theirs to answer: it counts no unread line and no wait here.
 // Plain JS, no dependencies.
 (() => {
   'use strict';
@@ -19,7 +20,7 @@
   // Tabs are kept per agent for this browser tab (sessionStorage), so a reload keeps their names,
   // unread counts and waits, and another agent signing in here starts with their own.
   function create(strip, { onSelect, onClose, onScreen }) {
-    let tabs = [];        // [{id, label, unread, waitingSince}]
+    let tabs = [];        // [{id, label, unread, waitingSince, heldBy}]; heldBy: the other agent who holds it
     let active = null;
     let queueWaiting = 0;
     let key = null;       // this agent's storage key; null while nobody is signed in
@@ -27,6 +28,7 @@
     const tab = (t) => ({
       id: String(t.id), label: typeof t.label === 'string' && t.label ? t.label : String(t.id).slice(0, 8),
       unread: Number.isInteger(t.unread) && t.unread > 0 ? t.unread : 0, waitingSince: t.waitingSince || null,
+      heldBy: typeof t.heldBy === 'string' && t.heldBy ? t.heldBy : null,
     });
     const persist = () => { if (key) try { sessionStorage.setItem(key, JSON.stringify(tabs)); } catch (_) { /* blocked */ } };
     const find = (id) => tabs.find((t) => t.id === id);
@@ -52,8 +54,8 @@
       strip.replaceChildren(...tabs.map((t) => {
         const select = h('button', {
           type: 'button', className: 'chat-tab__select', role: 'tab', 'aria-selected': String(t.id === active),
-          'data-testid': 'chat-tab', 'data-conversation-id': t.id,
-          onclick: () => onSelect(t.id),
+          'data-testid': 'chat-tab', 'data-conversation-id': t.id, 'data-held-by': t.heldBy,
+          title: t.heldBy && `Handled by ${t.heldBy}`, onclick: () => onSelect(t.id),
         },
         h('span', { className: 'chat-tab__label', textContent: t.label }),
         t.waitingSince && h('span', { className: 'chat-tab__wait', 'data-testid': 'tab-wait', title: 'Customer waiting for a reply' }, waited(t.waitingSince)),
@@ -101,10 +103,11 @@
       onClose(id, tabs.length ? tabs[tabs.length - 1].id : null);
     }
 
-    // A customer's line arrived: unread unless its tab is the one on screen. True if it is unread.
+    // A customer's line arrived: unread unless its tab is the one on screen or another agent holds
+    // the chat. True if it is unread.
     function customerSaid(id, at) {
       const t = find(id);
-      if (!t) return false;
+      if (!t || t.heldBy) return false;
       if (!t.waitingSince) t.waitingSince = at;
       const unread = id !== active || !onScreen(id);
       if (unread) t.unread += 1;
@@ -113,11 +116,16 @@
       return unread;
     }
 
-    function update(id, { label, waitingSince }) {
+    // heldBy: the name of another agent who now holds the chat (its unread lines and wait are not
+    // this agent's any more), or null when nobody else does.
+    function update(id, { label, waitingSince, heldBy }) {
       const t = find(id);
       if (!t) return;
+      const was = JSON.stringify(t);
       if (label) t.label = label;
-      if (waitingSince !== undefined) t.waitingSince = waitingSince;
+      if (heldBy !== undefined) t.heldBy = heldBy || null;
+      if (t.heldBy) { t.unread = 0; t.waitingSince = null; } else if (waitingSince !== undefined) t.waitingSince = waitingSince;
+      if (JSON.stringify(t) === was) return; // the lists refresh often: re-render only on a change
       persist();
       render();
     }
