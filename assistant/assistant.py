@@ -38,7 +38,7 @@ from assistant.grounding import strip_citations
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
-from assistant.rewrite import search_queries, standalone_query
+from assistant.rewrite import corrected, search_queries, standalone_query
 from assistant.selection import rank_readings
 from assistant.signals import Signals, compute_signals
 from assistant.smalltalk import smalltalk_reply
@@ -144,7 +144,8 @@ class Assistant:
         terms = self.terms(query)
         if query != asked:  # a follow-up: the customer's goal from their last turn still holds
             terms = terms.inheriting_actions(_last(history, "user"))
-        readings = self._read(asked, query, history, query_vector, passages, terms)
+        correction = corrected(asked, list(history)) is not None
+        readings = self._read(asked, query, history, query_vector, passages, terms, correction=correction)
         continuation = lead = None
         if readings and leads_on(readings[0].passage.units, readings[0].best_unit):
             continuation = next_passage(
@@ -153,19 +154,20 @@ class Assistant:
         if readings and opens_mid_list(readings[0].passage.units, readings[0].best_unit):
             lead = previous_passage(readings[0].passage, query_vector, store=self.kb.store, embedder=self.kb.embedder)
         return Evidence(
-            question=question, query=query, readings=readings, terms=terms, follow_up=query != asked,
+            question=question, query=query, readings=readings, terms=terms, follow_up=query != asked, correction=correction,
             continuation=continuation, lead=lead,
         )
 
     def _read(
         self, question: str, query: str, history: Sequence[tuple[str, str]], query_vector: np.ndarray,
-        passages: list[Passage], terms: QuestionTerms,
+        passages: list[Passage], terms: QuestionTerms, *, correction: bool = False,
     ) -> list[Reading]:
         """The passages read for the question, best first (see `OWN_WORDS` for a follow-up's)."""
         follow_up = query != question
-        said = _last(history, "agent") if follow_up else ""  # the customer asks for more than that
+        # a follow-up asks for more than the last reply said; a correction may want it again
+        said = _last(history, "agent") if follow_up and not correction else ""
         readings = read(query_vector, passages, terms, self.unit_scorer, said=said)
-        own = self.terms(question) if follow_up else None
+        own = self.terms(question) if follow_up and not correction else None
         if own is None or (len(own.terms) < OWN_WORDS and not own.answer_type):
             return rank_readings(readings, terms=terms)
         # it says enough on its own, or what kind of answer it wants ("how often does it sync?"):
@@ -199,7 +201,9 @@ class Assistant:
         is not yet the reply: the returned Reply may hand off, with other text. Escalations,
         requests for a person and small talk send no deltas."""
         question = self.spelled(question)
-        escalation = self.rules.match(question) if self.rules else None
+        # "no, I meant Pro" after "can I get a refund on Starter?" asks for that refund again
+        meant = corrected(question, [(who, self.spelled(text) if who == "user" else text) for who, text in history])
+        escalation = self.rules.match(meant or question) if self.rules else None
         if escalation is not None:
             return self._escalate(escalation, question, history)
         if asks_for_human(question):
@@ -227,7 +231,7 @@ class Assistant:
             terms=evidence.terms, readings=evidence.readings, cited=cited, reply_text=draft.text,
             follow_up=evidence.follow_up,
         )
-        repeats = repeats_last_reply(draft.text, _last(history, "agent"))
+        repeats = not evidence.correction and repeats_last_reply(draft.text, _last(history, "agent"))
         # a written reply about the opposite of what was asked ("to turn 2FA off…" for "how do I
         # turn it on?") cites a passage that also says the right thing, and scores as well as it:
         # an extractive one never quotes such a sentence (the reader sets it aside)

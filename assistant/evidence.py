@@ -34,6 +34,7 @@ class Evidence:
     readings: list[Reading]
     terms: QuestionTerms
     follow_up: bool = False  # the query was completed from the conversation
+    correction: bool = False  # "no, I meant Pro": the last question asked again, so the last reply may be said again
     # the section the best reading's passage leads into when it ends pointing at it ("then follow
     # the steps below"): quoted after it, since the pointer alone answers nothing
     continuation: Passage | None = None

@@ -50,6 +50,38 @@ def _terms(text: str) -> list[str]:
     return out
 
 
+# "no, I meant Pro", "sorry - I mean the Business plan", "I was asking about refunds"
+_CORRECTION = re.compile(
+    r"^\W*(?:(?:no|nope|nah|sorry|oops|actually|wait)\b[\s,.!-]*)*"
+    r"i\s*(?:meant|mean|was\s+asking|am\s+asking|'m\s+asking|’m\s+asking)(?:\s+(?:about|for|on))?\s+"
+    r"(?:the\s+|a\s+)?(?P<subject>[^?.!]{1,60})[?.!]*\s*$",
+    re.I,
+)
+
+_QUESTION_START = re.compile(r"(?i)(?:how|what|why|when|where|who|which|can|could|do|does|is|are|should|will|would)\b")
+
+
+def corrected(question: str, history: list[tuple[str, str]]) -> str | None:
+    """The customer's previous question asked again about what they now say they meant ("How many
+    seats on Starter?" then "no, I meant Pro": "How many seats on Pro?"), or None if this is no
+    correction. A name in the correction takes the place of the name in the question; otherwise
+    the question gains the correction's words."""
+    match = _CORRECTION.match(question)
+    users = [text for speaker, text in history if speaker == "user"]
+    if not match or not users:
+        return None
+    subject, before = match.group("subject").strip(), users[-1]
+    if len(WORD.findall(subject)) > 4 or _QUESTION_START.match(subject):
+        return None  # "I mean, how do I delete a client?" is a question of its own
+    names = [w for w in WORD.findall(subject) if w[0].isupper()]
+    words = list(WORD.finditer(before))
+    if names:
+        for w in reversed(words[1:]):  # the question's first word is capitalized as a sentence's
+            if w.group(0)[0].isupper() and w.group(0).lower() not in {n.lower() for n in names}:
+                return before[: w.start()] + " ".join(names) + before[w.end() :]
+    return f"{before.rstrip()} {subject}"
+
+
 def is_follow_up(question: str) -> bool:
     """Refers back ("does it…", "what about…") or names no topic of its own ("How much?")."""
     words = [w.lower() for w in WORD.findall(question)]
@@ -61,6 +93,9 @@ def standalone_query(question: str, history: list[tuple[str, str]]) -> str:
 
     `history` holds (speaker, text) pairs, oldest first; speaker is "user" or "agent".
     """
+    fixed = corrected(question, history)
+    if fixed is not None:
+        return fixed
     user_turns = [text for speaker, text in history if speaker == "user"]
     if not user_turns or not is_follow_up(question):
         return question
@@ -85,7 +120,10 @@ def search_queries(question: str, history: list[tuple[str, str]]) -> list[str]:
     users = [text for speaker, text in history if speaker == "user"]
     replies = [text for speaker, text in history if speaker != "user"]
     phrasings = [question]
-    if users:
+    fixed = corrected(question, history)
+    if fixed is not None:
+        phrasings.insert(0, fixed)
+    elif users:
         phrasings.append(_with_terms(question, list(reversed(users[-2:])), MAX_TERMS))
     if replies:
         phrasings.append(_with_terms(question, [replies[-1][:REPLY_CHARS]], REPLY_TERMS))

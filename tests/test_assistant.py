@@ -394,3 +394,19 @@ def test_a_reply_repeats_the_last_one_when_nearly_all_of_its_words_are_in_it():
     assert not repeats_last_reply("Downgrades take effect at the end of the billing period you've paid for. [1]", said)
     assert not repeats_last_reply("Click Choose plan.", said)  # too short to say
     assert not repeats_last_reply("Go to Settings → Billing → Plan and click Choose plan under Starter or Pro.", "")
+
+
+def test_a_correction_gets_the_answer_about_what_the_customer_meant(lenient):
+    question = "How many team members can I have on the Starter plan?"
+    first = lenient.reply(question)
+    reply = lenient.reply("no, I meant Pro", [("user", question), ("agent", first.text)])
+    assert not reply.handoff, (reply.confidence, reply.handoff_detail)
+    assert "Pro — Up to 10" in reply.text  # the row asked about, though the last reply quoted it too
+
+
+def test_a_correction_to_a_request_that_needs_a_person_still_goes_to_a_person(assistant):
+    question = "Can I get a refund on the Starter plan?"
+    first = assistant.reply(question)
+    assert first.handoff_reason == "escalation"
+    reply = assistant.reply("I was asking about the Pro plan", [("user", question), ("agent", first.text)])
+    assert reply.handoff and reply.handoff_reason == "escalation"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant import build_assistant, search_queries, standalone_query
+from assistant.rewrite import corrected
 
 
 def test_a_follow_up_gains_the_topic_of_the_previous_question():
@@ -57,3 +58,22 @@ def test_an_off_topic_question_after_a_good_one_still_hands_off(settings, kb):
     assistant = build_assistant(settings, kb)
     history = [("user", "How do I reset my password?"), ("agent", "Go to Settings.")]
     assert assistant.reply("What is the capital of France?", history).handoff
+
+
+def test_a_correction_asks_the_last_question_again_about_the_name_the_customer_meant():
+    history = [("user", "How many team members can I have on the Starter plan?"), ("agent", "Starter — Up to 3")]
+    for said in ("no I meant Pro", "Sorry, I meant the Pro plan", "nope - I was asking about Pro"):
+        assert standalone_query(said, history) == "How many team members can I have on the Pro plan?", said
+        assert search_queries(said, history)[0] == "How many team members can I have on the Pro plan?"
+
+
+def test_a_correction_without_a_name_adds_its_words_to_the_last_question():
+    history = [("user", "How do I export my invoices?"), ("agent", "…")]
+    assert standalone_query("sorry, I meant receipts", history) == "How do I export my invoices? receipts"
+
+
+def test_a_message_that_means_something_else_is_no_correction():
+    history = [("user", "How do I export my invoices?"), ("agent", "…")]
+    assert corrected("I mean how do I delete a client?", history) is None
+    assert corrected("no thanks", history) is None
+    assert corrected("I meant Pro", []) is None  # nothing asked before
