@@ -4,9 +4,10 @@ What is masked:
 
 - A card number: 13 to 19 digits that pass the Luhn check, written whole or in groups joined by
   a short run (up to four characters) of spaces (no-break and thin ones too), tabs, newlines,
-  dashes (en, em, minus), dots, commas, semicolons, underscores or slashes. It becomes "•••• •••• •••• 1111" (its last four digits).
+  brackets, dashes (en, em, minus), dots, commas, semicolons, underscores or slashes. It becomes "•••• •••• •••• 1111" (its last four digits).
 - A security code wherever the message names one ("cvc 123", "CVV: 1234", "cvv2 123",
-  "security code is 123", "CID 1234"): its digits become "•".
+  "security code is 123", "CID 1234", "cvv123"; a label inside a word, "acid 123", is none): its
+  digits become "•".
 - An expiry date, but only in a message that also carries a card number (masked or not) or a
   security code: PCI DSS counts the expiry as cardholder data when it is stored with the card
   number. There a labelled date ("exp 12/29", "expires 12/2029", "valid thru 12/29") and an
@@ -51,7 +52,8 @@ MASK = "•"
 # with the no-break, en to hair (U+2000-U+200A), narrow, medium and ideographic spaces
 _SPACES = " \t\r\n\u00a0" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, en and em dashes, the minus sign
-_SEPARATOR = "[" + "".join(re.escape(ch) for ch in f"{_SPACES}.,;_/{_DASHES}") + "]{1,4}"
+_BRACKETS = "()"  # "(4111) 1111 …": brackets around a group join like spaces
+_SEPARATOR = "[" + "".join(re.escape(ch) for ch in f"{_SPACES}{_BRACKETS}.,;_/{_DASHES}") + "]{1,4}"
 _DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATOR}\d+)*")
 _GROUP = re.compile(r"\d+")
 _JOINED_BEFORE = re.compile(r"(?:[^\W_]|[^\W_][-_/]|\+)$")
@@ -66,13 +68,13 @@ _BLANK = r"\u115f\u1160\u3164\uffa0\u2800"
 _INVISIBLE_BY_DIGIT = regex.compile(rf"(?<=\d)[\p{{Cf}}\p{{Mn}}\p{{Me}}{_BLANK}]+|[\p{{Cf}}{_BLANK}]+(?=\d)")
 _MASKED_CARD = re.compile(rf"{MASK}{{4}} \d{{4}}(?!\d)")
 _SECURITY_CODE = re.compile(
-    r"(?i)\b(?:cvv2|cvc2|cvv|cvc|cvn|cid|csc|(?:card\s+)?security\s+code|card\s+verification\s+(?:code|value))\b"
+    r"(?i)(?<![^\W\d_])(?:cvv2|cvc2|cvv|cvc|cvn|cid|csc|(?:card\s+)?security\s+code|card\s+verification\s+(?:code|value))(?![^\W\d_])"
     r"(?:[\s:=#-]|\b(?:is|was|code|number|no)\b\.?)*"
     r"(?P<secret>\d{3,4})(?!\d)"
 )
 _DATE = r"(?P<secret>(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}|(?:0[1-9]|1[0-2])(?:20)?\d{2})(?!\d)"
 _LABELLED_EXPIRY = re.compile(
-    r"(?i)\b(?:expiry|expiration|expires|expiring|exp|valid\s+(?:thru|through|until|till)|good\s+(?:thru|through))\b"
+    r"(?i)(?<![^\W\d_])(?:expiry|expiration|expires|expiring|exp|valid\s+(?:thru|through|until|till)|good\s+(?:thru|through))(?![^\W\d_])"
     r"(?:[\s:=.-]|\b(?:date|is|on|in|at|end|of)\b)*" + _DATE
 )
 _EXPIRY_AFTER_CARD = re.compile(
@@ -231,8 +233,8 @@ def is_brand_card(digits: str) -> bool:
 
 
 def _joint_kind(separator: str) -> str | None:
-    """What joins two groups: spaces and dashes are one kind; ".", ",", ";", "_" and "/" each another."""
-    marks = set(separator) - set(_SPACES)
+    """What joins two groups: spaces, brackets and dashes are one kind; ".", ",", ";", "_" and "/" each another."""
+    marks = set(separator) - set(_SPACES) - set(_BRACKETS)
     if marks <= set(_DASHES):
         return "-"
     return marks.pop() if len(marks) == 1 else None

@@ -48,6 +48,17 @@ def test_a_card_number_read_out_in_pairs_or_digit_by_digit_is_masked(typed):
     assert mask_card_numbers(f"my card is {typed}, thanks") == f"my card is {MASKED}, thanks"
 
 
+def test_a_card_number_with_its_first_group_in_brackets_is_masked():
+    assert mask_card_numbers("card (4111) 1111 1111 1111 please") == f"card ({MASKED} please"
+    assert mask_card_numbers("call (555) 123-4567") == "call (555) 123-4567"
+
+
+def test_an_expiry_or_code_glued_to_its_label_or_to_the_card_is_masked():
+    assert mask_card_numbers("4111 1111 1111 1111exp1229") == f"{MASKED}exp••••"
+    assert mask_card_numbers("card 4111111111111111exp12/29cvv123") == f"card {MASKED}exp••/••cvv•••"
+    assert mask_card_numbers("acid 123, cvv123") == "acid 123, cvv•••"  # a label inside a word is none
+
+
 @pytest.mark.parametrize(
     "text",
     [
