@@ -612,6 +612,7 @@ def test_an_agent_flags_a_bad_answer_with_a_note_for_the_editors(customer, conso
 
 
 def test_an_agent_goes_away_and_a_waiting_customer_is_told(customer, console):
+    customer.clock.install()  # the page's timers from now on run on a clock the test can move
     expect(console.locator("#agent-presence")).to_have_value("online")  # signing in is coming online
     console.locator("#agent-presence").select_option("away")
     expect(console.locator("#agent-presence")).to_have_value("away")
@@ -619,6 +620,12 @@ def test_an_agent_goes_away_and_a_waiting_customer_is_told(customer, console):
     expect(customer.locator("#chat-status")).to_contain_text("our team is away right now")
     console.reload()
     expect(console.locator("#agent-presence")).to_have_value("away")  # kept, not reset by the reload
+
+    # back online: the waiting customer's page looks again every half minute, and says so
+    console.locator("#agent-presence").select_option("online")
+    expect(console.locator("#agent-presence")).to_have_value("online")
+    customer.clock.fast_forward(31_000)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
 
 
 def test_the_customer_sees_the_agent_typing(customer, console):

@@ -70,6 +70,8 @@
 
   // ---------- state ----------
   let teamOnline = true; // is any agent online (from the last snapshot)
+  let teamWatch = null;  // while waiting with nobody online: looks again every TEAM_LOOK_MS
+  const TEAM_LOOK_MS = 30000;
   let typingTimer = null;
 
   // Someone is writing: the bot (an LLM takes seconds; its reply is shown only once it is decided)
@@ -111,6 +113,15 @@
     ui.form.hidden = next === 'closed';  // nothing more can be said here: the notice offers a new conversation
     // the notice takes more room than the composer did: the last message stays in view above it
     if (next === 'closed') requestAnimationFrame(() => { ui.scroll.scrollTop = ui.scroll.scrollHeight; });
+    watchTeam();
+  }
+
+  // Waiting for a person while nobody is online: presence is no event on the customer's stream,
+  // so the page looks again now and then, and the status says so once someone is back.
+  function watchTeam() {
+    const alone = state === 'queued' && !teamOnline;
+    if (alone && !teamWatch) teamWatch = setInterval(() => sync(), TEAM_LOOK_MS);
+    if (!alone && teamWatch) { clearInterval(teamWatch); teamWatch = null; }
   }
 
   // `since`: the state change count when the snapshot was requested. A live event or a reply
