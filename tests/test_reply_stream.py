@@ -175,6 +175,7 @@ def test_replies_that_wait_on_a_slow_endpoint_do_not_wait_for_each_other(setting
 
     class SlowEndpoint:
         rules = None
+        provider = None
 
         def reply(self, question, history, *, previous_confidence=None, on_delta=None):
             on_delta("Thinking")
@@ -196,6 +197,49 @@ def test_replies_that_wait_on_a_slow_endpoint_do_not_wait_for_each_other(setting
     with ThreadPoolExecutor(1) as runner:  # a loop of its own: a browser test's may be running in this thread
         replies = runner.submit(asyncio.run, main()).result()
     assert [r.text for r in replies] == [f"answer to q{i}" for i in range(TOGETHER)]
+
+
+def test_a_reply_that_waited_for_a_thread_longer_than_the_models_timeout_goes_to_a_person_at_once():
+    """Every reply thread held by replies waiting on a slow endpoint: the next customer had waited
+    for a thread, and only then did their model timeout begin."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor as Pool
+    from types import SimpleNamespace
+
+    from assistant import Reply, stream_reply
+
+    release = threading.Event()
+
+    class OneSlowReply:
+        provider = SimpleNamespace(timeout=0.2)
+
+        def reply(self, question, history, *, previous_confidence=None, on_delta=None):
+            release.wait(5)
+            return Reply(text=f"answer to {question}", confidence=0.9)
+
+    async def decided(replies) -> Reply:
+        async for item in replies:
+            if isinstance(item, Reply):
+                return item
+        raise AssertionError("no reply")
+
+    async def main() -> tuple[Reply, Reply, float]:
+        with Pool(1) as threads:  # one thread: the second reply waits for the first
+            first = asyncio.ensure_future(decided(stream_reply(OneSlowReply(), "q1", executor=threads)))
+            await asyncio.sleep(0.3)
+            started = time.monotonic()
+            second = asyncio.ensure_future(decided(stream_reply(OneSlowReply(), "q2", executor=threads)))
+            await asyncio.sleep(0.3)
+            release.set()
+            return await first, await second, time.monotonic() - started
+
+    with Pool(1) as runner:  # a loop of its own: a browser test's may be running in this thread
+        first, second, seconds = runner.submit(asyncio.run, main()).result()
+    assert first.text == "answer to q1"
+    assert second.handoff and second.handoff_reason == "assistant_unavailable"
+    assert "waited" in second.handoff_detail and "free reply thread" in second.handoff_detail
+    assert seconds < 2
 
 
 def test_a_draft_begun_again_replaces_the_one_the_console_was_showing(new_context, base_url):
