@@ -50,7 +50,7 @@ class SignedIn:
         if self.session is None:
             account = await by_token(services.engine, self.credential)
             return account is not None and not account.token_expired(services.settings.agent_token_days)
-        return await find_session(services.engine, self.credential) is not None
+        return await find_session(services.engine, self.credential, token_days=services.settings.agent_token_days) is not None
 
 
 EXPIRED_TOKEN = "agent token expired; an admin issues a new one with `switchboard agent create NAME`"
@@ -73,7 +73,7 @@ async def signed_in(request: Request, services: ServicesDep, token: TokenDep) ->
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         raise _unauthorized("agent token missing or invalid")
-    session = await find_session(services.engine, secret)
+    session = await find_session(services.engine, secret, token_days=services.settings.agent_token_days)
     if session is None:
         raise _unauthorized("session ended or expired; sign in again")
     if refusal := csrf_refusal(request, session.csrf_token, services.settings.public_url):

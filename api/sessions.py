@@ -49,8 +49,12 @@ async def start_session(
     return secret, session
 
 
-async def find_session(engine: AsyncEngine, secret: str, *, now: datetime | None = None) -> AgentSession | None:
-    """The live session behind a cookie's secret: not expired, not ended, its agent not revoked."""
+async def find_session(
+    engine: AsyncEngine, secret: str, *, token_days: int = 0, now: datetime | None = None
+) -> AgentSession | None:
+    """The live session behind a cookie's secret: not expired, not ended, its agent not revoked,
+    and the token it was opened with not expired (`token_days`, 0: never): a session must not
+    outlive the credential that opened it by up to a session's length."""
     now = now or datetime.now(UTC)
     query = (
         sa.select(
@@ -71,9 +75,10 @@ async def find_session(engine: AsyncEngine, secret: str, *, now: datetime | None
     if row is None:
         return None
     expires_at = _utc(row.expires_at)
-    if expires_at <= now:
+    account = account_from_row(row)
+    if expires_at <= now or account.token_expired(token_days, now):
         return None
-    return AgentSession(account_from_row(row), row.csrf_token, _utc(row.session_created_at), expires_at)
+    return AgentSession(account, row.csrf_token, _utc(row.session_created_at), expires_at)
 
 
 async def end_session(engine: AsyncEngine, secret: str, *, now: datetime | None = None) -> None:

@@ -232,6 +232,22 @@ def test_a_session_is_found_until_it_expires(settings, alice):
     asyncio.run(_with_engine(settings, scenario))
 
 
+def test_a_session_ends_when_the_token_that_opened_it_expires(settings, alice):
+    """A token expiring in an hour opened a 12-hour session: the console kept working for 11 hours
+    on a credential no longer valid."""
+
+    async def scenario(engine):
+        account = await by_name(engine, "alice")
+        issued = account.token_issued_at
+        opened = issued + timedelta(days=90) - timedelta(hours=1)
+        secret, _ = await start_session(engine, account, hours=12, now=opened)
+        assert await find_session(engine, secret, token_days=90, now=opened + timedelta(minutes=59)) is not None
+        assert await find_session(engine, secret, token_days=90, now=opened + timedelta(hours=1, minutes=1)) is None
+        assert await find_session(engine, secret, token_days=0, now=opened + timedelta(hours=2)) is not None  # never expire
+
+    asyncio.run(_with_engine(settings, scenario))
+
+
 def test_revoking_an_agent_from_the_cli_kills_its_token_and_sessions_at_once(client, alice, settings):
     sign_in(client, alice)
     assert client.get("/v1/agent/queue").status_code == 200

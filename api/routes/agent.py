@@ -81,7 +81,7 @@ async def sign_in(body: SessionIn, request: Request, response: Response, service
 async def session(request: Request, services: ServicesDep) -> SessionPublic:
     """The session behind the cookie, so a reloaded console recovers its CSRF token."""
     secret = request.cookies.get(SESSION_COOKIE)
-    found = await find_session(services.engine, secret) if secret else None
+    found = await find_session(services.engine, secret, token_days=services.settings.agent_token_days) if secret else None
     if found is None:
         response = JSONResponse({"detail": "no session; sign in"}, status.HTTP_401_UNAUTHORIZED)
         if secret:
@@ -94,7 +94,7 @@ async def session(request: Request, services: ServicesDep) -> SessionPublic:
 async def sign_out(request: Request, services: ServicesDep) -> Response:
     """End the session server-side and clear its cookie. Without a live session there is nothing to end."""
     secret = request.cookies.get(SESSION_COOKIE)
-    found = await find_session(services.engine, secret) if secret else None
+    found = await find_session(services.engine, secret, token_days=services.settings.agent_token_days) if secret else None
     if found is not None:
         if refusal := csrf_refusal(request, found.csrf_token, services.settings.public_url):
             raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
