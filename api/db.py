@@ -1,4 +1,4 @@
-"""Persistence for conversations, messages, events and agents (SQLAlchemy Core, async).
+"""Persistence for conversations, messages, notes, events and agents (SQLAlchemy Core, async).
 
 SQLite in the data directory by default; PostgreSQL by URL for many workers. Same code.
 These tables are what the code reads and writes; a change to them is also a new Alembic revision in
@@ -198,6 +198,21 @@ kb_drafts = sa.Table(
     sa.Column("status_by", sa.String(200)),  # who exported or dismissed it: an admin's name, or "cli"
     sa.Column("status_at", sa.DateTime(timezone=True)),
     sa.Column("exported_path", sa.Text),  # the Markdown file it was written to
+)
+
+
+# Agents' internal notes (api/notes.py): a table of their own, not rows of `messages`, because
+# everything the customer or the bot reads (their view, their event stream, the bot's history)
+# reads `messages`; no filter there can be forgotten.
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(36), sa.ForeignKey("conversations.id"), nullable=False, index=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),  # the agent's name then, as a message's author is kept
+    sa.Column("text", sa.Text, nullable=False),  # card numbers masked; never edited or deleted
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 

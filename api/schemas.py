@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.masking import mask_card_numbers
+from api.note_schemas import NotePublic
 
 from api.plain_text import limited_text
 
@@ -146,6 +147,7 @@ class AgentConversation(BaseModel):
     last_message: AgentMessagePublic | None = None
     messages: list[AgentMessagePublic] | None = None
     payment_request: PaymentRequestPublic | None = None  # waiting for the customer's card
+    notes: list[NotePublic] | None = None  # agents' internal notes, oldest first, with the messages
 
 
 class ConversationList(BaseModel):

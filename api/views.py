@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api import flags, kb_drafts, payments, presence
+from api import flags, kb_drafts, notes, payments, presence
 from api.conversations import Conversation
 from api.events import last_event_id
 from api.schemas import AgentConversation, AgentPublic, ConversationPublic, MessagePublic, PaymentRequestPublic
@@ -54,6 +54,7 @@ async def agent_conversation(services: Services, conversation: Conversation, wit
             message.flagged = message.id in flagged
             message.kb_draft_id = drafted.get(message.id)
         view.payment_request = await _payment_request(services, conversation.id)
+        view.notes = [note.public() for note in await notes.notes_of(services.engine, conversation.id)]
         view.last_message = view.messages[-1] if view.messages else None
     return view
 

@@ -1,5 +1,5 @@
 """Agent endpoints: the console session, the queue, live conversations, claim / reply / correct /
-release / close."""
+note / release / close."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
-from api import audit, canned, flags, payments, presence
+from api import audit, canned, flags, notes, payments, presence
 from api.account_schemas import AgentMe, PresenceIn, PresenceOut, SessionIn, SessionPublic
 from api.agents import by_token
 from api.deps import EXPIRED_TOKEN, CurrentAccount, CurrentAgent, LastEventId, RowId, ServicesDep, SignedInDep
 from api.error_schemas import error_responses
 from api.events import last_event_id
+from api.note_schemas import NoteIn, NotePublic
 from api.payment_schemas import PaymentRequestIn
 from api.schemas import (
     AgentConversation,
@@ -191,6 +192,14 @@ async def correct(
     conversation_id: str, message_id: RowId, body: MessageIn, agent: CurrentAgent, services: ServicesDep
 ) -> AgentMessagePublic:
     return await services.conversations.correct(conversation_id, message_id, agent, body.text)
+
+
+@router.post("/conversations/{conversation_id}/notes", status_code=status.HTTP_201_CREATED)
+async def add_note(conversation_id: str, body: NoteIn, agent: CurrentAgent, services: ServicesDep) -> NotePublic:
+    """An internal note for the other agents: the customer and the bot never see it. Any agent may
+    add one to any conversation, one another agent holds or a closed one too."""
+    note = await notes.add_note(services.conversations, conversation_id, agent, body.text)
+    return note.public()
 
 
 @router.post("/conversations/{conversation_id}/payment-requests", status_code=status.HTTP_201_CREATED)

@@ -4,7 +4,7 @@
 
   const SESSION_ENDED = 'Your session has ended. Please sign in again.';
   const EVENT_TYPES = ['message.created', 'message.corrected', 'handoff.requested',
-    'conversation.claimed', 'conversation.released', 'conversation.closed', 'payment.requested', 'payment.received', 'payment.declined', 'message.delta'];
+    'conversation.claimed', 'conversation.released', 'conversation.closed', 'payment.requested', 'payment.received', 'payment.declined', 'message.delta', 'note.created'];
   const $ = (id) => document.getElementById(id);
   const ui = {
     session: $('topbar-session'), sse: $('sse-status'), name: $('agent-name'), logout: $('logout'),
@@ -89,6 +89,7 @@
     disconnect();
     closePane();
     tabs.unload();
+    notes.reset();
     myChats = new Set();
     ui.queue.replaceChildren();
     ui.live.replaceChildren();
@@ -148,6 +149,7 @@
       if (seq !== openSeq || id !== openId) return;
       renderHeader(c);
       (c.messages || []).forEach((m) => transcript.render(m));
+      (c.notes || []).forEach((n) => transcript.renderNote(n)); // agents' internal notes, placed by time
       const said = (c.messages || []).filter((m) => m.role === 'customer');
       tabs.update(id, {
         label: said.length ? said[0].text.slice(0, 18) : `#${id.slice(0, 6)}`,
@@ -211,6 +213,7 @@
     ui.close.disabled = ui.send.disabled = busy || closed || theirs;
     ui.payment.disabled = busy || closed || !(c.state === 'agent' && isMine(c));
     ui.input.disabled = closed || theirs;
+    notes.sync(openId, c ? !(closed || theirs) : null); // where one may not reply, one may still write a note
   }
 
   // ---------- transcript ----------
@@ -225,6 +228,11 @@
       sendDraft: (text, id) => sendText(text, id), editDraft: (text, id) => editText(text, id),
       messageActions: window.SwitchboardKbDraft.create({ api, messagePath }).addButton, // "Propose as article"
     },
+  });
+  const notes = window.SwitchboardNotes.create({
+    api, convPath, transcript, agentId: () => (s.me ? s.me.id : ''),
+    els: { replyTab: $('mode-reply'), noteTab: $('mode-note'), modes: $('composer-modes'), replyForm: ui.replyForm,
+      replyInput: ui.input, noteForm: $('note-form'), input: $('note-input'), send: $('note-send'), error: $('note-error') },
   });
 
   // ---------- actions ----------
@@ -274,6 +282,7 @@
     }
   });
   const editText = (text, draftOf) => {
+    notes.select('reply', false); // the draft goes to the customer: the reply box, never the note's
     ui.input.value = text; composerDraftOf = draftOf || null;
     keepComposer();
     ui.input.focus(); ui.input.setSelectionRange(text.length, text.length);
@@ -311,6 +320,7 @@
       onEvent: (type, data) => {
         if (!EVENT_TYPES.includes(type)) return;
         if (type === 'message.delta') { if (String(data.conversation_id) === openId) transcript.showWriting(data); return; }
+        if (type === 'note.created') { if (String(data.conversation_id) === openId) transcript.renderNote(data.note); return; }
         scheduleLists();
         const said = data.message && data.message.role;
         const cid = String(data.conversation_id);

@@ -1,6 +1,7 @@
 // The console's transcript of one conversation: messages in id order, corrections below what they
-// correct, the bot's sources, confidence and the signals behind it, the unsent draft of a handoff,
-// and the reply an LLM is still writing. Plain JS; the actions are the console's (callbacks).
+// correct, agents' internal notes among them in time order, the bot's sources, confidence and the
+// signals behind it, the unsent draft of a handoff, and the reply an LLM is still writing. Plain JS;
+// the actions are the console's (callbacks).
 (() => {
   'use strict';
 
@@ -48,6 +49,18 @@
       }))));
   }
 
+  const at = (x) => Date.parse(x.created_at) || 0; // notes and messages are ordered by time together
+
+  // An agent's internal note: marked as one, with who wrote it and when; the customer never sees it.
+  function buildNote(n) {
+    return h('li', { className: 'msg msg--note', 'data-testid': 'note', 'data-note-id': n.id, 'data-at': at(n) },
+      h('div', { className: 'msg__meta' },
+        h('span', { className: 'msg__author', 'data-testid': 'note-author', textContent: n.author || 'An agent' }),
+        h('span', { className: 'tag tag--note', 'data-testid': 'note-label', textContent: 'Internal note · only agents see this' }),
+        h('time', { className: 'msg__time', datetime: n.created_at, textContent: formatTime(n.created_at) })),
+      h('div', { className: 'msg__bubble' }, h('p', { className: 'msg__text', textContent: n.text })));
+  }
+
   const flaggedTag = () => h('span', { className: 'tag', 'data-testid': 'flagged', textContent: 'flagged as a bad answer' });
 
   // actions: {correct(li, m), flag(li, m), sendDraft(text, messageId), editDraft(text, messageId), messageActions?(li, m)}
@@ -72,7 +85,7 @@
       const role = m.role || 'system', isCorrection = m.corrects !== null && m.corrects !== undefined;
       const li = h('li', {
         className: `msg msg--${role}${isCorrection ? ' msg--correction' : ''}`, 'data-testid': 'message',
-        'data-role': role, 'data-message-id': m.id, 'data-corrects': isCorrection ? m.corrects : null,
+        'data-role': role, 'data-message-id': m.id, 'data-corrects': isCorrection ? m.corrects : null, 'data-at': at(m),
       });
       if (role === 'system') { li.append(h('p', { className: 'msg__system', textContent: m.text })); return li; }
       const c = m.confidence;
@@ -118,11 +131,23 @@
         after.after(li);
       } else {
         const next = [...list.children].find((el) => el.dataset.corrects === undefined && Number(el.dataset.messageId) > m.id);
-        list.insertBefore(li, next || null);
+        let before = next || null; // and before the notes written after it
+        for (let prev = next ? next.previousElementSibling : list.lastElementChild;
+          prev && prev.dataset.noteId !== undefined && Number(prev.dataset.at) > at(m); prev = prev.previousElementSibling) before = prev;
+        list.insertBefore(li, before);
         // Corrections that arrived before their original move below it now.
         [...list.querySelectorAll(`[data-corrects="${CSS.escape(String(m.id))}"]`)].reverse()
           .forEach((el) => { markCorrected(li); li.after(el); });
       }
+      if (stick) scroll.scrollTop = scroll.scrollHeight;
+    }
+
+    // A note goes before the first line written after it (and before a reply still being written).
+    function renderNote(n) {
+      if (!n || n.id === undefined || list.querySelector(`[data-note-id="${CSS.escape(String(n.id))}"]`)) return;
+      const stick = scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 80;
+      const next = [...list.children].find((el) => el.dataset.at !== undefined && Number(el.dataset.at) > at(n));
+      list.insertBefore(buildNote(n), next || list.querySelector('[data-testid="writing"]'));
       if (stick) scroll.scrollTop = scroll.scrollHeight;
     }
 
@@ -164,7 +189,7 @@
       if (button) button.replaceWith(flaggedTag());
     }
 
-    return { render, pendingDraft, showWriting, removeWriting, markFlagged, clear: () => list.replaceChildren() };
+    return { render, renderNote, pendingDraft, showWriting, removeWriting, markFlagged, clear: () => list.replaceChildren() };
   }
 
   window.SwitchboardTranscript = { create, formatTime, authorOf, reasonLabel };
