@@ -28,6 +28,7 @@ from api.errors import Conflict, Invalid, NotFound
 from api.draft_citations import draft_sources
 from api.events import LocalNotifier, append_event
 from api.held_chats import end_payment_requests
+from api.split_cards import mask_across_lines, same_line, store_masked_earlier
 from api.masking import mask_card_numbers
 from api.plain_text import shows_nothing, without_controls
 from api.presence import anyone_online_in
@@ -107,9 +108,11 @@ class ConversationService(ConversationReads):
             async with self.engine.begin() as conn:
                 state = await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
                 if await turns.line_by_client_id(conn, conversation_id, client_id) is None:
+                    split = await mask_across_lines(conn, conversation_id, text, _now())  # a card typed in parts
                     message = await self._add_message(
-                        conn, conversation_id, role="customer", text=text, client_id=client_id
+                        conn, conversation_id, role="customer", text=split.text, client_id=client_id
                     )
+                    await store_masked_earlier(conn, conversation_id, split.earlier)
         except IntegrityError:  # the same client_id, stored by a concurrent request
             pass
         if message is None:  # a retry: the line is stored already
@@ -132,7 +135,7 @@ class ConversationService(ConversationReads):
             stored = await turns.line_by_client_id(conn, conversation_id, client_id)
             if stored is None:
                 raise RuntimeError("a line's client_id clashed, yet no line holds it")
-            if stored.text != text:
+            if not same_line(stored.text, text):
                 raise Invalid("client_id names another line already; send a new line with a new client_id")
             return PostedLine(stored, await turns.reply_to(conn, stored), duplicate=True)
 

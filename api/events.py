@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 CUSTOMER_EVENT_TYPES = (
     "message.created",
     "message.corrected",
+    "message.masked",  # a line of theirs, masked once a card typed across lines was complete
     "handoff.requested",
     "conversation.claimed",
     "conversation.released",

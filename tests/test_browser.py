@@ -716,3 +716,16 @@ def test_a_customer_who_closes_the_card_form_with_not_now_tells_the_agent_and_is
     customer.reload()
     expect(messages(customer, "customer").last.locator(".msg__text")).to_contain_text("Chose not to send card details")
     expect(form).to_be_hidden()
+
+
+def test_a_card_typed_across_two_lines_is_masked_on_the_chat_page_and_in_the_console(customer, console):
+    ask(customer, "4111 1111")
+    expect(messages(customer, "customer")).to_have_count(1)
+    expect(customer.locator('#messages [data-role="bot"]')).to_have_count(1)  # the bot has answered the first part
+    conversation_item(console, "live", saved_conversation(customer)["id"]).click()
+    expect(messages(console, "customer").locator(".msg__text")).to_have_text(["4111 1111"])
+    ask(customer, "1111 1111")
+    # the earlier line was shown in clear on both pages: now neither shows the card's digits
+    expect(messages(customer, "customer").locator(".msg__text")).to_have_text(["•••• ••••", "•••• 1111"])
+    expect(messages(console, "customer").locator(".msg__text")).to_have_text(["•••• ••••", "•••• 1111"])
+    expect(console.locator('[data-testid="chat-tab"] [data-testid="tab-unread"]')).to_have_count(0)

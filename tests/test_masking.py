@@ -233,3 +233,86 @@ def test_a_random_client_id_is_taken_though_its_hex_holds_a_luhn_valid_run():
     key = "39123346-8143-4233-b510-6729ea9375d7"  # "39123346-8143-4233" passes the Luhn check
     assert mask_card_numbers(key) != key
     assert CustomerMessageIn(text="hi", client_id=key).client_id == key
+
+
+# ----- a card typed across lines -------------------------------------------------------------
+
+
+def customer_lines(customer) -> list[str]:
+    return [m["text"] for m in customer.conversation()["messages"] if m["role"] == "customer"]
+
+
+def test_a_card_number_typed_across_two_lines_is_masked_in_both(client, alice):
+    customer = start_conversation(client)
+    customer.say("4111 1111")
+    second = customer.say("1111 1111").json()["message"]
+    assert second["text"] == "•••• 1111"
+    assert customer_lines(customer) == ["•••• ••••", "•••• 1111"]
+    seen = client.get(f"/v1/agent/conversations/{customer.id}", headers=alice).json()["messages"]
+    assert not any(re.search(r"\d{4}.*\d{4}", m["text"]) for m in seen if m["role"] == "customer")
+
+
+def test_a_card_number_typed_in_four_parts_with_replies_between_is_masked_in_every_part(client):
+    customer = start_conversation(client)
+    for part in ("4111", "1111", "1111-", "1111"):
+        customer.say(part)  # the bot answers each: its replies sit between the parts
+    assert customer_lines(customer) == ["••••", "••••", "••••-", "1111"]
+
+
+def test_each_earlier_line_masked_is_announced_to_the_consoles_and_the_chat(tmp_path):
+    async def main() -> list[tuple[str, str]]:
+        engine = await open_database(f"sqlite:///{tmp_path / 'desk.db'}")
+        service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000, max_agent_chats=4)
+        try:
+            conversation_id, _ = await service.create()
+            for part in ("4111 1111 1111", "1111"):
+                await service.post_customer_message(conversation_id, part, _no_answer, wait=False)
+            return [(e.type, e.data["message"]["text"]) for e in await events_after(engine, 0) if e.type.startswith("message.")]
+        finally:
+            await service.shutdown()
+            await engine.dispose()
+
+    assert asyncio.run(main()) == [
+        ("message.created", "4111 1111 1111"), ("message.created", "1111"), ("message.masked", "•••• •••• ••••"),
+    ]
+
+
+async def _no_answer(*_args, **_kwargs):
+    raise AssertionError("the bot is not asked here")
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["1042", "1043"],  # invoice numbers, one a line
+        ["4111 1111", "thanks, and", "1111 1111"],  # words between: no card typed in parts
+        ["0612 3456", "7890 1234"],  # a group starting with 0
+    ],
+)
+def test_numbers_on_lines_of_their_own_that_make_no_card_are_left_alone(client, lines):
+    customer = start_conversation(client)
+    for line in lines:
+        customer.say(line)
+    assert customer_lines(customer) == lines
+
+
+def test_lines_written_minutes_apart_are_not_read_as_one_card(client, monkeypatch):
+    from datetime import timedelta
+
+    import api.split_cards
+
+    monkeypatch.setattr(api.split_cards, "WINDOW", timedelta(0))
+    customer = start_conversation(client)
+    customer.say("4111 1111")
+    customer.say("1111 1111")
+    assert customer_lines(customer) == ["4111 1111", "1111 1111"]
+
+
+def test_a_line_sent_again_after_its_digits_were_masked_is_the_same_line(client):
+    customer = start_conversation(client)
+    url, auth = f"/v1/conversations/{customer.id}/messages", customer.auth
+    client.post(url, json={"text": "4111 1111", "client_id": "a"}, headers=auth)
+    client.post(url, json={"text": "1111 1111", "client_id": "b"}, headers=auth)
+    again = client.post(url, json={"text": "1111 1111", "client_id": "b"}, headers=auth)  # a retry after a lost response
+    assert again.status_code in (200, 201) and again.json()["message"]["text"] == "•••• 1111"
+    assert len(customer_lines(customer)) == 2

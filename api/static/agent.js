@@ -4,7 +4,7 @@
 
   const SESSION_ENDED = 'Your session has ended. Please sign in again.';
   const EVENT_TYPES = ['message.created', 'message.corrected', 'handoff.requested',
-    'conversation.claimed', 'conversation.released', 'conversation.closed', 'payment.requested', 'payment.received', 'payment.declined', 'message.delta', 'note.created'];
+    'conversation.claimed', 'conversation.released', 'conversation.closed', 'payment.requested', 'payment.received', 'payment.declined', 'message.delta', 'note.created', 'message.masked'];
   const $ = (id) => document.getElementById(id);
   const ui = {
     session: $('topbar-session'), sse: $('sse-status'), name: $('agent-name'), logout: $('logout'),
@@ -321,6 +321,8 @@
         if (!EVENT_TYPES.includes(type)) return;
         if (type === 'message.delta') { if (String(data.conversation_id) === openId) transcript.showWriting(data); return; }
         if (type === 'note.created') { if (String(data.conversation_id) === openId) transcript.renderNote(data.note); return; }
+        // an earlier line's digits masked (a card typed across lines): no new line, nothing unread
+        if (type === 'message.masked') { if (String(data.conversation_id) === openId) transcript.render(data.message); scheduleLists(); return; }
         scheduleLists();
         const said = data.message && data.message.role;
         const cid = String(data.conversation_id);

@@ -246,6 +246,7 @@
       'bot.typing': () => typing(true),
       'agent.typing': (d) => typing(true, (d.agent && d.agent.name) || 'An agent', 5),
       'message.corrected': (d) => heard(d.message),
+      'message.masked': (d) => transcript.render(d.message), // a card typed across lines: their earlier line masked
       'handoff.requested': () => { setState('queued'); sync(); }, // sync: is anyone online to take it?
       'conversation.claimed': (d) => setState('agent', d.agent),
       'conversation.released': () => { setState('bot'); payment.hide(); }, // the agent's card request ends with their hold

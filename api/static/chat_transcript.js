@@ -77,7 +77,9 @@
     // stored copy takes its place if id order allows, else goes where it was stored (last, after a
     // Retry). True if it was new.
     function render(m) {
-      if (!m || m.id === undefined || find(m.id)) return false;
+      if (!m || m.id === undefined) return false;
+      const shown = find(m.id);
+      if (shown) { refreshText(shown, m); return false; }
       const mine = m.client_id ? list.querySelector(`[data-client-id="${CSS.escape(m.client_id)}"]`) : null;
       const stick = nearBottom();
       const li = build(m);
@@ -106,6 +108,13 @@
       welcome.hidden = true;
       if (stick || m.role === 'customer') scrollToBottom();
       return true;
+    }
+
+    // A line of the customer's shown already whose stored text changed since: its digits masked
+    // once a card typed across lines was complete (api/split_cards.py).
+    function refreshText(li, m) {
+      const text = li.querySelector('.msg__bubble > .msg__text');
+      if (m.role === 'customer' && text && text.textContent !== m.text) text.replaceWith(messageText(m.role, m.text));
     }
 
     // A line the customer typed, shown at once, before the server has it.

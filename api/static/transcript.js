@@ -118,9 +118,18 @@
       return li;
     }
 
+    // A customer's line shown already whose stored text changed since: its digits masked once a
+    // card typed across lines was complete (api/split_cards.py).
+    function refreshText(li, m) {
+      const text = li.querySelector('.msg__text');
+      if (m.role === 'customer' && text && text.textContent !== m.text) text.textContent = m.text;
+    }
+
     // Insert in id order (de-duplicated); a correction goes directly below the message it corrects.
     function render(m) {
-      if (!m || m.id === undefined || find(m.id)) return;
+      if (!m || m.id === undefined) return;
+      const shown = find(m.id);
+      if (shown) { refreshText(shown, m); return; }
       const stick = scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 80;
       const li = build(m);
       const original = li.dataset.corrects !== undefined ? find(m.corrects) : null;

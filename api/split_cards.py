@@ -1,0 +1,94 @@
+"""A card number typed across several lines ("4111 1111", then "1111 1111") is masked too.
+
+`mask_card_numbers` reads one line at a time, and neither half of a card is one: each was stored
+and shown in clear, and the agent read the whole number over two lines. So when a customer's line
+is only digits (with spaces, dashes, dots or brackets) and the customer's lines just before it,
+written within `WINDOW`, are too, the lines are read together: if together they hold a card
+number, the new line is stored with its digits masked but the last four of the card ("•••• 1111"),
+and the earlier lines' digits are masked where they are stored, each with a `message.masked`
+event so that every console and chat page showing them replaces their text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.bot_turns import aware, public_message
+from api.db import messages
+from api.events import append_event
+from api.masking import MASK, mask_card_numbers
+
+WINDOW = timedelta(minutes=5)  # lines further apart than this are not one card typed in parts
+MAX_LINES = 4  # "4111", "1111", "1111", "1111": the most parts a card is typed in
+_FRAGMENT = re.compile(r"[\d\s().\-–—/]*\d[\d\s().\-–—/]*")
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Masked:
+    """The new line's text to store, and the earlier lines whose stored text changes (id -> text)."""
+
+    text: str
+    earlier: dict[int, str]
+
+
+def is_fragment(text: str) -> bool:
+    """A line that is nothing but digits and the marks that group them: perhaps part of a card."""
+    return bool(_FRAGMENT.fullmatch(text.strip())) and len(_DIGIT.findall(text)) <= 19
+
+
+async def mask_across_lines(conn: AsyncConnection, conversation_id: str, text: str, now: datetime) -> Masked:
+    """In the caller's transaction, before the customer's line `text` is stored: what to store, and
+    which earlier lines to mask, if this line completes a card number begun in them."""
+    if not is_fragment(text):
+        return Masked(text, {})
+    rows = (
+        await conn.execute(
+            sa.select(messages.c.id, messages.c.role, messages.c.text, messages.c.created_at)
+            .where(messages.c.conversation_id == conversation_id)
+            .order_by(messages.c.id.desc())
+            .limit(MAX_LINES * 3)  # replies of the bot may sit between the parts
+        )
+    ).all()
+    parts: list[tuple[int, str]] = []  # earlier customer fragments, newest first
+    for row in rows:
+        if now - aware(row.created_at) > WINDOW or len(parts) == MAX_LINES - 1:
+            break
+        if row.role != "customer":
+            continue
+        if not is_fragment(row.text) or MASK in row.text:
+            break
+        parts.append((row.id, row.text))
+    for n in range(1, len(parts) + 1):
+        joined = " ".join([*(t for _, t in reversed(parts[:n])), text])
+        if _holds_card(joined):
+            return Masked(_masked_keeping_last_four(text), {i: _DIGIT.sub(MASK, t) for i, t in parts[:n]})
+    return Masked(text, {})
+
+
+def same_line(stored: str, sent: str) -> bool:
+    """A line sent again is the one stored, though the store masked digits of it since."""
+    return len(stored) == len(sent) and all(a == b or (a == MASK and b.isdigit()) for a, b in zip(stored, sent))
+
+
+def _holds_card(text: str) -> bool:
+    return bool(re.search(rf"{MASK}{{4}} {MASK}{{4}} {MASK}{{4}} \d{{4}}", mask_card_numbers(text)))
+
+
+def _masked_keeping_last_four(text: str) -> str:
+    digits = [m.start() for m in _DIGIT.finditer(text)]
+    keep = set(digits[-4:])
+    return "".join(MASK if i in set(digits) - keep else ch for i, ch in enumerate(text))
+
+
+async def store_masked_earlier(conn: AsyncConnection, conversation_id: str, earlier: dict[int, str]) -> None:
+    """In the caller's transaction: the earlier lines' new text, each announced."""
+    for message_id, text in sorted(earlier.items()):
+        await conn.execute(messages.update().where(messages.c.id == message_id).values(text=text))
+        row = (await conn.execute(sa.select(messages).where(messages.c.id == message_id))).one()
+        await append_event(conn, conversation_id, "message.masked", {"message": public_message(row).model_dump(mode="json")})
