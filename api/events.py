@@ -64,9 +64,11 @@ async def append_event(conn: AsyncConnection, conversation_id: str, type_: str, 
 
 
 async def last_event_id(engine: AsyncEngine, conversation_id: str | None = None) -> int:
+    """The newest event's id; of one conversation, the newest its customer may see (as
+    `events_after` counts them), so the number tells them of no agent-only event."""
     query = sa.select(sa.func.max(events.c.id))
     if conversation_id:
-        query = query.where(events.c.conversation_id == conversation_id)
+        query = query.where(events.c.conversation_id == conversation_id, events.c.type.in_(CUSTOMER_EVENT_TYPES))
     async with engine.connect() as conn:
         return int((await conn.execute(query)).scalar_one() or 0)
 

@@ -94,6 +94,15 @@ def test_the_customer_never_sees_a_note_in_their_conversation(client: TestClient
     assert [m["text"] for m in response.json()["messages"]][-1] == "Hi, Alice here."
 
 
+def test_the_customer_cannot_even_tell_a_note_was_written(client: TestClient, settings: Settings):
+    """Their conversation's last event id had counted agent-only events too."""
+    alice = create_agent(settings, "alice")
+    customer = queued(client)
+    before = customer.conversation()["last_event_id"]
+    assert add_note(client, customer, alice).status_code == 201
+    assert customer.conversation()["last_event_id"] == before
+
+
 def test_the_customers_event_stream_never_carries_a_note_live_or_replayed(http, settings: Settings):
     alice = create_agent(settings, "alice")
     customer = queued(http)
