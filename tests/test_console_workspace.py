@@ -196,3 +196,17 @@ def test_a_chat_whose_agent_is_not_online_is_taken_over_with_one_button(new_cont
     expect(take_over).to_be_hidden()
     expect(console.locator("#agent-input")).to_be_focused()
     assert http.get(f"/v1/conversations/{conversation_id}", headers=auth).json()["agent"]["name"] == "alice"
+
+
+def test_signing_in_on_a_new_browser_brings_a_tab_for_each_chat_one_holds(new_context, base_url, settings, http):
+    """The top bar said "1 of 4 chats" with no tab for that chat: it could be found only in the list."""
+    conversation_id, auth = customer_waiting(http)
+    bob_token = agent_token(settings, "bob")
+    assert http.post(f"/v1/agent/conversations/{conversation_id}/claim", headers={"Authorization": f"Bearer {bob_token}"}).status_code == 200
+    console = open_console(new_context(), base_url, bob_token)
+    expect(tab(console, conversation_id)).to_have_count(1)
+    console.locator('[data-testid="tab-close"]').click()  # closed: it stays closed on a reload
+    expect(tab(console, conversation_id)).to_have_count(0)
+    console.reload()
+    expect(console.locator("#sse-status")).to_have_text("live")
+    expect(tab(console, conversation_id)).to_have_count(0)

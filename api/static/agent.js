@@ -96,9 +96,10 @@
     showLogin(message);
   }
 
+  let bringHeld = false; // signed in on a browser tab that kept no tabs: the chats they hold get one
   function startConsole() {
     ui.name.textContent = s.me.name || 'Agent';
-    tabs.load(s.me.id);
+    bringHeld = tabs.load(s.me.id);
     ui.loginView.hidden = ui.loginError.hidden = true;
     ui.session.hidden = ui.console.hidden = false;
     connect();
@@ -119,6 +120,7 @@
       (l.conversations || []).forEach((c) => tabs.update(String(c.id), { heldBy: heldBy(c) }));
       const mine = (l.conversations || []).filter((c) => c.state === 'agent' && isMine(c));
       myChats = new Set(mine.map((c) => String(c.id)));
+      if (bringHeld) { bringHeld = false; myChats.forEach((id) => tabs.add(id)); }
       ui.load.textContent = `${mine.length} of ${maxChats} chats`;
       ui.load.dataset.full = String(mine.length >= maxChats);
     } catch (_) { /* transient; the next event or reconnect refetches */ }

@@ -33,14 +33,19 @@
     const persist = () => { if (key) try { sessionStorage.setItem(key, JSON.stringify(tabs)); } catch (_) { /* blocked */ } };
     const find = (id) => tabs.find((t) => t.id === id);
 
+    // True if this browser tab kept nothing for the agent (a new browser, or after signing out).
     function load(agentId) {
       key = `${KEY}.${agentId}`;
+      let fresh = true;
       try {
-        const kept = JSON.parse(sessionStorage.getItem(key) || '[]');
+        const stored = sessionStorage.getItem(key);
+        fresh = stored === null;
+        const kept = JSON.parse(stored || '[]');
         tabs = Array.isArray(kept) ? kept.filter((t) => t && t.id).map(tab) : [];
       } catch (_) { tabs = []; }
       active = null;
       render();
+      return fresh;
     }
 
     // `forget`: the agent signed out: their tabs (with customers' words in the names) go from storage too
