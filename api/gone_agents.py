@@ -3,10 +3,11 @@
 An agent who closes the console, signs out, loses the network or whose browser crashes is shown
 away within a minute (api/presence.py), but the chats they held stayed theirs: the customer kept
 seeing "alice joined" and waited for nobody, and no other agent could answer them. Now, once the
-agent has been gone (no console seen) for `SWITCHBOARD_AGENT_GONE_REQUEUE_MINUTES` (5 by default, 0
-never), each chat they hold goes back to the queue at the place it first joined it, with the
-reason "agent_gone", and the card they asked for is no longer wanted, as when an agent is revoked.
-An agent who set themselves away but keeps the console open keeps their chats (a break, not a
+agent has been gone (no console open, no call to the agent API: an integration working with its
+token alone is not gone) for `SWITCHBOARD_AGENT_GONE_REQUEUE_MINUTES` (5 by default, 0 never), each
+chat they hold goes back to the queue at the place it first joined it, with the reason
+"agent_gone", and the card they asked for is no longer wanted, as when an agent is revoked. An
+agent who set themselves away but keeps the console open keeps their chats (a break, not a
 departure); another agent may take those over (`take_over`, api/take_over.py).
 
 Every worker runs the sweep; each chat moves once, by a conditional UPDATE, with its event and

@@ -38,6 +38,22 @@ def _seen_now(agent_id: int) -> sa.Update:
     return agents.update().where(agents.c.id == agent_id).values(last_seen_at=datetime.now(UTC))
 
 
+ACTIVITY_EVERY = timedelta(seconds=30)  # an agent's API calls mark them seen at most this often
+
+
+async def note_activity(engine: AsyncEngine, agent_id: int) -> None:
+    """An agent's request (console or API): they are here, whatever their presence says. What
+    `api.gone_agents` reads before it gives their chats back to the queue; a write at most every
+    `ACTIVITY_EVERY` per agent, however busy."""
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        await conn.execute(
+            agents.update()
+            .where(agents.c.id == agent_id, sa.or_(agents.c.last_seen_at.is_(None), agents.c.last_seen_at < now - ACTIVITY_EVERY))
+            .values(last_seen_at=now)
+        )
+
+
 async def mark_seen(engine: AsyncEngine, agent_id: int) -> None:
     async with engine.begin() as conn:
         await conn.execute(_seen_now(agent_id))

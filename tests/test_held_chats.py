@@ -92,3 +92,19 @@ def test_the_chats_of_an_agent_gone_for_a_while_go_back_to_the_queue(client, set
     assert row["handoff_reason"] == AGENT_GONE and "bob" in row["handoff_detail"]
     assert kept.conversation()["agent"]["name"] == "alice"
     assert asyncio.run(sweep(timedelta(minutes=7))) == []  # moved once
+
+
+def test_an_agent_working_through_the_api_alone_is_not_gone(client, settings):
+    """An integration that claims and answers chats with its token, without a console, had its
+    chats taken back to the queue after five minutes: only a console's stream marked it seen."""
+    customer, bob, _ = held_by_bob(client, settings)
+
+    async def sweep() -> list[str]:
+        engine = await open_database(settings.resolved_database_url)
+        try:
+            return await requeue_from_gone_agents(engine, LocalNotifier(), timedelta(minutes=5))
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(sweep()) == []
+    assert customer.conversation()["agent"]["name"] == "bob"
