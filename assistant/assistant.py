@@ -283,6 +283,9 @@ class Assistant:
             detail = f"the reply is about the opposite of what was asked: {detail}"
         if low:
             detail += "; lowest signals: " + ", ".join(low)
+        if unsupported := [s.text for s in draft.sentences if s.counted and not s.supported]:
+            # which claim to check, not only that one is wrong
+            detail += "; not in its sources: " + " | ".join(f'"{_clipped(t)}"' for t in unsupported[:UNSUPPORTED_SHOWN])
         return Reply(
             text=HANDOFF_TEXT[reason], handoff=True, handoff_reason=reason, handoff_detail=detail, draft=text,
             draft_sources=[_source(h) for h in cited], **shared,
@@ -337,6 +340,15 @@ def repeats_last_reply(draft: str, last_reply: str) -> bool:
     """The draft says again what the last reply said: nearly all of its words are in it."""
     words = set(tokenize(draft))
     return len(words) >= 5 and len(words & set(tokenize(last_reply))) >= REPEAT_SHARE * len(words)
+
+
+UNSUPPORTED_SHOWN = 2  # unsupported sentences named in a handoff's detail
+CLIPPED_CHARS = 120
+
+
+def _clipped(text: str) -> str:
+    text = " ".join(strip_citations(text).split())
+    return text if len(text) <= CLIPPED_CHARS else text[: CLIPPED_CHARS - 1] + "…"
 
 
 def _reading_of(readings: list[Reading], hit: Hit) -> Reading | None:

@@ -562,6 +562,8 @@ def test_one_invented_sentence_among_many_supported_ones_goes_to_an_agent(stub, 
     assert reply.handoff and reply.handoff_reason == "low_confidence"
     assert reply.signals["grounded"] == 0.5 and "grounded" in reply.low_signals
     assert reply.draft.endswith(INVENTIONS[0] + " [1]")
+    # the agent is told which claim to check
+    assert f'not in its sources: "{INVENTIONS[0]}"' in reply.handoff_detail
 
 
 COURTESY = [
