@@ -622,8 +622,8 @@ def test_an_agent_goes_away_and_a_waiting_customer_is_told(customer, console):
     expect(console.locator("#agent-presence")).to_have_value("away")  # kept, not reset by the reload
 
     # back online: the waiting customer's page looks again every half minute, and says so
-    console.locator("#agent-presence").select_option("online")
-    expect(console.locator("#agent-presence")).to_have_value("online")
+    with console.expect_response("**/v1/agent/presence"):  # the server has it before the page looks
+        console.locator("#agent-presence").select_option("online")
     customer.clock.fast_forward(31_000)
     expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
 
