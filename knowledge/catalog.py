@@ -144,6 +144,14 @@ class Catalog:
             row = conn.execute(sa.select(sa.func.count(), sa.func.max(documents.c.updated_at))).one()
         return int(row[0]), str(row[1])
 
+    def last_write(self) -> datetime | None:
+        """When a document was last added or updated (removals leave no time behind)."""
+        with self.engine.connect() as conn:
+            at = conn.execute(sa.select(sa.func.max(documents.c.updated_at))).scalar_one_or_none()
+        if at is None:
+            return None
+        return at if at.tzinfo else at.replace(tzinfo=UTC)
+
     def current_hashes(self, doc_ids: list[str]) -> dict[str, str]:
         """doc_id -> content hash of the indexed version, for the ids that are indexed."""
         if not doc_ids:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -67,12 +68,24 @@ class Retriever:
             if self._generation is not None and not self.store.wrote_since_asked():
                 now = time.monotonic()
                 if generation != self._settling:
-                    self._settling, self._settling_since = generation, now
+                    self._settling, self._settling_since = generation, now - self._still_for(generation)
                 if now - self._settling_since < SETTLE_SECONDS:
                     return
                 self.store.reopen()
             self._lexical = None
             self._generation = generation
+
+    def _still_for(self, generation: tuple) -> float:
+        """How long the catalog has been still, as far as it tells: since its last document was
+        written, when the change includes a write (the first question after an ingest that ended
+        seconds ago needs no wait: it had read the old store, and missed the changed article); 0
+        for removals alone, which leave no time behind (then the wait starts now)."""
+        if self._generation is None or generation[1] == self._generation[1]:
+            return 0.0
+        written = self.catalog.last_write()
+        if written is None:
+            return 0.0
+        return max(0.0, (datetime.now(UTC) - written).total_seconds())
 
     def lexical_index(self) -> LexicalIndex:
         """The BM25 index of the current chunks, rebuilt whenever the catalog has changed."""

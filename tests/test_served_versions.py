@@ -83,3 +83,25 @@ def test_a_server_that_ingested_at_start_still_sees_the_next_ingest_of_another_p
         assert "60 days" in serving.retriever.search(question, 1)[0].chunk.text
     finally:
         serving.close()
+
+
+def test_the_first_question_after_an_ingest_that_ended_a_moment_ago_reads_what_it_wrote(tmp_path, embedder, monkeypatch):
+    """The wait for the catalog to settle started when a question first noticed the change, not
+    when the ingest wrote: the first question after every ingest read the old store, missed the
+    changed article and went to a person."""
+    monkeypatch.setattr(retrieval, "SETTLE_SECONDS", 0.5)
+    settings = make_settings(tmp_path / "data")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "returns.md").write_text(article(30))
+    ingest(settings, docs)
+    serving = KnowledgeBase(settings, embedder=embedder)
+    try:
+        question = "how many days do I have to return a widget?"
+        assert "30 days" in serving.retriever.search(question, 1)[0].chunk.text
+        (docs / "returns.md").write_text(article(60))
+        ingest(settings, docs)
+        time.sleep(0.6)  # the ingest ended, and nobody asked meanwhile
+        assert "60 days" in serving.retriever.search(question, 1)[0].chunk.text
+    finally:
+        serving.close()
