@@ -8,6 +8,7 @@ matter); its pages are joined with form feeds (`\\f`) and `metadata["pages"]` ho
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,20 +43,25 @@ class Refusal:
 
 
 def iter_files(root: Path) -> Iterator[Path]:
-    """Supported files below a folder (hidden files and folders skipped), or the file itself."""
-    if root.is_file():
+    """Supported files below a folder (hidden files and folders skipped), or the file itself; and
+    every symbolic link below it, which `load_file` refuses by name."""
+    if root.is_file() or root.is_symlink():
         yield root
         return
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED:
+        if path.is_symlink() or (path.is_file() and path.suffix.lower() in SUPPORTED):
             yield path
 
 
 def load_file(path: Path, root: Path, max_bytes: int) -> tuple[list[Document], list[Refusal]]:
     """Documents in one file, and the reasons any part of it was refused."""
+    if path.is_symlink():
+        # a link would index its target a second time, under another id (or outside the folder)
+        target = os.readlink(path)
+        return [], [Refusal(str(path.absolute()), f"a symbolic link (to {target}): ingest the file it points to, or copy it here")]
     where = str(path.resolve())
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
@@ -152,6 +158,7 @@ def _document(
         raise ValueError("document has no text")
     return Document(
         doc_id=doc_id(meta.get("id"), default_id),
+        id_from_path=meta.get("id") in (None, ""),
         title=text_field(meta, "title") or fallback_title or Path(default_id).name,
         text=body,
         url=text_field(meta, "url"),

@@ -92,15 +92,21 @@ def read_sources(paths: Iterable[Path], *, max_doc_bytes: int, include_unverifie
     refused: which one won depended only on the order of their paths, and the loser was an
     indexed article replaced without a word. The indexed version stays until the clash is mended."""
     sources: list[Source] = []
-    for root in paths:
-        if not root.exists():
+    read: set[str] = set()  # files read already: a folder given inside another one given adds none
+    # outer folders first: a file is named after its path below the outermost folder given
+    for root in sorted(paths, key=lambda p: len(p.resolve().parts) if p.exists() else 0):
+        if not root.exists() and not root.is_symlink():
             sources.append(Source(root, [], [Refusal(str(root), "no such file or folder")], False))
             continue
         docs: list[Document] = []
         refused: list[Refusal] = []
         files: set[str] = set()
         for path in iter_files(root):
-            files.add(str(path.resolve()))
+            file = str(path.absolute() if path.is_symlink() else path.resolve())
+            if file in read:
+                continue
+            read.add(file)
+            files.add(file)
             loaded, bad = load_file(path, root, max_doc_bytes)
             refused.extend(bad)
             for doc in loaded:
@@ -149,6 +155,21 @@ def _claimed_elsewhere(indexed: IndexedDocument | None, doc: Document, read: set
     return Path(indexed.path).is_file()
 
 
+def _keeping_indexed_id(kb: KnowledgeBase, source: Source, doc: Document) -> Document:
+    """A file named after its path keeps the id it is indexed under: ingesting one file, or a
+    folder inside the one it was first ingested from, names it after a shorter path
+    ("reset-password" for "account/reset-password"), which had removed the article and added it
+    again under the new id, its citations and version history broken."""
+    if not doc.id_from_path:
+        return doc
+    at_path = kb.catalog.under(doc.path, False)
+    if len(at_path) != 1 or at_path[0].doc_id == doc.doc_id:
+        return doc
+    kept = replace(doc, doc_id=at_path[0].doc_id)
+    source.documents[source.documents.index(doc)] = kept
+    return kept
+
+
 def plan_sync(
     kb: KnowledgeBase, paths: Iterable[Path], *, chunker: Chunker, max_doc_bytes: int, include_unverified: bool
 ) -> Plan:
@@ -161,6 +182,7 @@ def plan_sync(
     for source in sources:
         report.refused.extend(source.refused)
         for doc in list(source.documents):
+            doc = _keeping_indexed_id(kb, source, doc)
             indexed = kb.catalog.get(doc.doc_id)
             if _claimed_elsewhere(indexed, doc, read):
                 reason = (

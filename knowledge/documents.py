@@ -20,6 +20,7 @@ class Document:
     path: str = ""  # the file it was read from
     metadata: dict[str, str] = field(default_factory=dict)
     line: int | None = None  # its line in a JSONL file: where an editor finds it (not indexed, not hashed)
+    id_from_path: bool = False  # no 'id' of its own: named after its path below the folder ingested (not hashed)
 
     @property
     def where(self) -> str:

@@ -386,3 +386,37 @@ def test_unit_vectors_of_removed_documents_are_deleted(fresh_kb, docs):
     run(fresh_kb, docs, allow_mass_delete=True)
     assert not set(gone) & fresh_kb.store.unit_chunk_ids()
     assert fresh_kb.store.unit_chunk_ids() == fresh_kb.catalog.all_chunk_ids()
+
+
+# ----- one file, one id, however it is reached ------------------------------------------------
+
+
+def test_one_file_ingested_alone_keeps_the_id_it_was_indexed_under(fresh_kb, docs):
+    """"ingest docs/billing/refunds.md" had removed billing/refunds and added "refunds" at v1."""
+    run(fresh_kb, docs)
+    (docs / "billing" / "refunds.md").write_text(doc("Refund policy", "Monthly plans are refunded within 14 days."))
+    report = run(fresh_kb, docs / "billing" / "refunds.md")
+    assert report.updated == ["billing/refunds"] and report.added == report.removed == []
+    assert fresh_kb.catalog.get("billing/refunds").version == 2 and fresh_kb.catalog.get("refunds") is None
+    assert run(fresh_kb, docs).unchanged != [] and fresh_kb.catalog.get("billing/refunds").version == 2
+
+
+def test_a_folder_given_inside_another_adds_no_second_copy_of_its_files(fresh_kb, docs):
+    report = run(fresh_kb, docs / "billing", docs)  # the inner one first, even
+    assert sorted(report.added) == ["account", "billing/invoices", "billing/refunds"]
+    assert fresh_kb.catalog.count() == 3 and report.ok
+
+
+def test_a_symbolic_link_is_refused_by_name_and_the_run_goes_on(fresh_kb, docs, tmp_path):
+    outside = tmp_path / "outside.md"
+    outside.write_text(doc("Elsewhere", "Kept outside the folder."))
+    (docs / "linked.md").symlink_to(outside)
+    (docs / "again.md").symlink_to(docs / "account.txt")
+    (docs / "broken.md").symlink_to(tmp_path / "missing.md")
+    (docs / "folder").symlink_to(docs / "billing", target_is_directory=True)
+    report = run(fresh_kb, docs)
+    assert sorted(report.added) == ["account", "billing/invoices", "billing/refunds"]
+    refused = {Path(r.path).name: r.reason for r in report.refused}
+    assert set(refused) == {"linked.md", "again.md", "broken.md", "folder"}
+    assert all("symbolic link" in reason for reason in refused.values())
+    assert str(outside) in refused["linked.md"]
