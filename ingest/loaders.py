@@ -169,6 +169,18 @@ def _document(
     )
 
 
+_DOC_ID_FIELD = re.compile(r'"doc_id"\s*:\s*"([^"\\]+)"')
+
+
+def _readable_id(line: str) -> str | None:
+    """The doc_id a broken JSON line still shows ({"doc_id": "faq/returns", "text": "…), or None."""
+    found = _DOC_ID_FIELD.search(line)
+    try:
+        return doc_id(found.group(1), "") if found else None
+    except ValueError:
+        return None
+
+
 def _load_jsonl(text: str, where: str) -> tuple[list[Document], list[Refusal]]:
     docs: list[Document] = []
     refusals: list[Refusal] = []
@@ -178,7 +190,11 @@ def _load_jsonl(text: str, where: str) -> tuple[list[Document], list[Refusal]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as e:
-            refusals.append(Refusal(where, f"invalid JSON: {e.msg}", line=lineno))
+            # the record's id, if it can still be read: only that record keeps its last good
+            # version; otherwise no record of the file may be taken for removed (it may be this one)
+            broken_id = _readable_id(line)
+            reason = f"invalid JSON: {e.msg}" + ("" if broken_id else "; removals from this file wait until it is mended")
+            refusals.append(Refusal(where, reason, broken_id, lineno, kept=broken_id is not None))
             continue
         if not isinstance(record, dict):
             refusals.append(Refusal(where, "a line must be a JSON object", line=lineno))
@@ -193,7 +209,7 @@ def _load_jsonl(text: str, where: str) -> tuple[list[Document], list[Refusal]]:
             refusals.append(Refusal(where, str(e).replace("'id'", "'doc_id'"), line=lineno))
             continue
         if not isinstance(body, str) or not body.strip():
-            refusals.append(Refusal(where, "missing or empty 'text'", record_id, lineno))
+            refusals.append(Refusal(where, "missing or empty 'text'", record_id, lineno, kept=True))  # its last good version stays
             continue
         title = _opt_str(record.get("title")) or _first_line(body)[:120]
         docs.append(

@@ -420,3 +420,28 @@ def test_a_symbolic_link_is_refused_by_name_and_the_run_goes_on(fresh_kb, docs, 
     assert set(refused) == {"linked.md", "again.md", "broken.md", "folder"}
     assert all("symbolic link" in reason for reason in refused.values())
     assert str(outside) in refused["linked.md"]
+
+
+def test_a_broken_jsonl_line_keeps_only_its_own_record_and_the_files_removals_go_on(fresh_kb, tmp_path):
+    """One invalid line had kept every record of the file from being removed: a record deleted
+    from kb.jsonl went on answering customers."""
+    path = tmp_path / "kb.jsonl"
+    record = lambda i, text: json.dumps({"doc_id": f"faq/{i}", "title": f"FAQ {i}", "text": text})  # noqa: E731
+    path.write_text("\n".join([record(1, "Parcels to Iceland take 9 days."), record(2, "Returns are free."), record(3, "We ship daily.")]) + "\n")
+    run(fresh_kb, path)
+    broken = '{"doc_id": "faq/2", "title": "FAQ 2", "text": "Returns are free for 30 days.'  # its closing quote lost
+    path.write_text("\n".join([broken, record(3, "We ship daily.")]) + "\n")  # faq/1 deleted
+    report = run(fresh_kb, path, allow_mass_delete=True)
+    assert report.removed == ["faq/1"]
+    assert fresh_kb.catalog.get("faq/2") is not None  # its last good version answers until the line is mended
+    assert [(r.line, r.doc_id) for r in report.refused] == [(1, "faq/2")]
+
+
+def test_a_broken_jsonl_line_whose_id_cannot_be_read_holds_back_the_files_removals_and_says_so(fresh_kb, tmp_path):
+    path = tmp_path / "kb.jsonl"
+    path.write_text(json.dumps({"doc_id": "a", "text": "A."}) + "\n" + json.dumps({"doc_id": "b", "text": "B."}) + "\n")
+    run(fresh_kb, path)
+    path.write_text("{garbage\n" + json.dumps({"doc_id": "b", "text": "B."}) + "\n")
+    report = run(fresh_kb, path, allow_mass_delete=True)
+    assert report.removed == [] and fresh_kb.catalog.get("a") is not None  # it may be the broken line
+    assert "removals from this file wait until it is mended" in report.refused[0].reason
