@@ -91,9 +91,14 @@ _DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_
 
 
 def decode_text(raw: bytes, html: bool = False) -> str:
-    """A text file's text: UTF-8; UTF-16 with its byte-order mark (what Windows tools save as
-    "Unicode"); or, for HTML, the charset its <meta> declares (legacy exports in ISO-8859-1 or
-    windows-1252). Anything else is refused with what to do."""
+    """A text file's text, its line breaks as "\n" (a file saved again with Windows line endings
+    is the same document, not a change to embed again): UTF-8; UTF-16 with its byte-order mark
+    (what Windows tools save as "Unicode"); or, for HTML, the charset its <meta> declares (legacy
+    exports in ISO-8859-1 or windows-1252). Anything else is refused with what to do."""
+    return _decoded(raw, html).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decoded(raw: bytes, html: bool) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")

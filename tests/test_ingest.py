@@ -445,3 +445,12 @@ def test_a_broken_jsonl_line_whose_id_cannot_be_read_holds_back_the_files_remova
     report = run(fresh_kb, path, allow_mass_delete=True)
     assert report.removed == [] and fresh_kb.catalog.get("a") is not None  # it may be the broken line
     assert "removals from this file wait until it is mended" in report.refused[0].reason
+
+
+def test_a_file_saved_again_with_windows_line_endings_is_not_a_change(fresh_kb, docs, counting):
+    run(fresh_kb, docs)
+    embedded = counting.texts
+    refunds = docs / "billing" / "refunds.md"
+    refunds.write_bytes(refunds.read_bytes().replace(b"\n", b"\r\n"))
+    report = run(fresh_kb, docs)
+    assert "billing/refunds" in report.unchanged and counting.texts == embedded
