@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -227,6 +227,10 @@ class Assistant:
         cited = _reading_of(evidence.readings, draft.cited[0]) if draft.cited else None
         if cited is None or not draft.text:
             return _handoff("low_confidence", 0.0, detail="the knowledge base has no answer")
+        if drafts := self.kb.catalog.unverified([h.chunk.doc_id for h in draft.cited]):
+            # indexed with --include-unverified: an agent may send it, the bot does not on its own
+            reply = _handoff("low_confidence", 0.0, draft=draft.text, detail=f"cites an unverified draft: {', '.join(sorted(drafts))}")
+            return replace(reply, draft_sources=[_source(h) for h in draft.cited])
         signals = compute_signals(
             terms=evidence.terms, readings=evidence.readings, cited=cited, reply_text=draft.text,
             follow_up=evidence.follow_up,

@@ -343,6 +343,7 @@ def _index_batch(kb: KnowledgeBase, batch: list[tuple[Document, list[Chunk]]]) -
             content_hash=doc.content_hash,
             text=doc.text,
             chunk_ids=[c.chunk_id for c in doc_chunks],
+            verified=doc.verified,
         )
         if previous:
             kb.store.delete(sorted(set(previous.chunk_ids) - {c.chunk_id for c in doc_chunks}))

@@ -35,6 +35,8 @@ documents = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("chunk_ids", sa.Text, nullable=False),  # JSON list
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # a draft indexed with --include-unverified: agents may read it, the bot sends nothing from it
+    sa.Column("verified", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 versions = sa.Table(
@@ -63,6 +65,7 @@ class IndexedDocument:
     version: int
     chunk_ids: tuple[str, ...]
     updated_at: datetime
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def _row_to_doc(row: sa.Row) -> IndexedDocument:
         version=row.version,
         chunk_ids=tuple(json.loads(row.chunk_ids)),
         updated_at=row.updated_at,
+        verified=bool(row.verified),
     )
 
 
@@ -144,6 +148,16 @@ class Catalog:
             row = conn.execute(sa.select(sa.func.count(), sa.func.max(documents.c.updated_at))).one()
         return int(row[0]), str(row[1])
 
+    def unverified(self, doc_ids: list[str]) -> set[str]:
+        """Those of the documents that are drafts, indexed with --include-unverified."""
+        if not doc_ids:
+            return set()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(documents.c.doc_id).where(documents.c.doc_id.in_(set(doc_ids)), documents.c.verified.is_(False))
+            ).all()
+        return {r.doc_id for r in rows}
+
     def last_write(self) -> datetime | None:
         """When a document was last added or updated (removals leave no time behind)."""
         with self.engine.connect() as conn:
@@ -190,6 +204,7 @@ class Catalog:
         content_hash: str,
         text: str,
         chunk_ids: list[str],
+        verified: bool = True,
     ) -> None:
         """Make this version the indexed one, in one transaction."""
         now = datetime.now(UTC)
@@ -203,6 +218,7 @@ class Catalog:
             values = dict(
                 path=path, title=title, url=url, owner=owner, review_by=review_by, tags=tags,
                 content_hash=content_hash, version=version, chunk_ids=json.dumps(chunk_ids), updated_at=now,
+                verified=verified,
             )
             updated = conn.execute(
                 documents.update().where(documents.c.doc_id == doc_id).values(**values)

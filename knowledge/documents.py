@@ -34,6 +34,8 @@ class Document:
         for part in (self.doc_id, self.title, self.url or "", self.owner or "", meta, self.text):
             h.update(part.encode("utf-8"))
             h.update(b"\x00")
+        if not self.verified:  # a draft verified later is a change (a verified one's hash is as it was)
+            h.update(b"unverified\x00")
         return h.hexdigest()
 
 

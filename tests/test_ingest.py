@@ -454,3 +454,22 @@ def test_a_file_saved_again_with_windows_line_endings_is_not_a_change(fresh_kb, 
     refunds.write_bytes(refunds.read_bytes().replace(b"\n", b"\r\n"))
     report = run(fresh_kb, docs)
     assert "billing/refunds" in report.unchanged and counting.texts == embedded
+
+
+def test_a_draft_included_is_marked_unverified_and_the_bot_hands_it_to_a_person(fresh_kb, docs, tmp_path):
+    """Drafts indexed with --include-unverified had answered customers at 0.9, unmarked anywhere."""
+    from assistant import build_assistant
+
+    (docs / "draft.md").write_text(doc("Office hours", "## Office hours\n\nThe office is open on Saturdays from 9 to 12.", verified=False))
+    run(fresh_kb, docs, include_unverified=True)
+    assert fresh_kb.catalog.get("draft").verified is False and fresh_kb.catalog.get("account").verified is True
+
+    bot = build_assistant(make_settings(tmp_path / "data").model_copy(update={"handoff_threshold": 0.01}), fresh_kb)
+    reply = bot.reply("Is the office open on Saturdays?")
+    assert reply.handoff and "unverified draft: draft" in reply.handoff_detail
+    assert "Saturdays" in reply.draft and [s.doc_id for s in reply.draft_sources] == ["draft"]  # the agent may send it
+
+    (docs / "draft.md").write_text((docs / "draft.md").read_text().replace("verified: false", "verified: true"))
+    report = run(fresh_kb, docs)
+    assert report.updated == ["draft"] and fresh_kb.catalog.get("draft").verified is True
+    assert not bot.reply("Is the office open on Saturdays?").handoff
