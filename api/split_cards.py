@@ -5,8 +5,9 @@ and shown in clear, and the agent read the whole number over two lines. So when 
 is only digits (with spaces, dashes, dots or brackets) and the customer's lines just before it,
 written within `WINDOW`, are too, the lines are read together: if together they hold a card
 number, the new line is stored with its digits masked but the last four of the card ("•••• 1111"),
-and the earlier lines' digits are masked where they are stored, each with a `message.masked`
-event so that every console and chat page showing them replaces their text.
+and the earlier lines' digits are masked where they are stored (the line, and the event that
+carried it, which a stream replays), each with a `message.masked` event so that every console and
+chat page showing them replaces their text.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.bot_turns import aware, public_message
-from api.db import messages
+from api.db import events, messages
 from api.events import append_event
 from api.masking import MASK, mask_card_numbers
 
@@ -87,8 +88,22 @@ def _masked_keeping_last_four(text: str) -> str:
 
 
 async def store_masked_earlier(conn: AsyncConnection, conversation_id: str, earlier: dict[int, str]) -> None:
-    """In the caller's transaction: the earlier lines' new text, each announced."""
+    """In the caller's transaction: the earlier lines' new text, where they are stored (the line,
+    and the `message.created` event that carried it, which a stream replays), each announced."""
+    if not earlier:
+        return
     for message_id, text in sorted(earlier.items()):
         await conn.execute(messages.update().where(messages.c.id == message_id).values(text=text))
         row = (await conn.execute(sa.select(messages).where(messages.c.id == message_id))).one()
         await append_event(conn, conversation_id, "message.masked", {"message": public_message(row).model_dump(mode="json")})
+    created = await conn.execute(
+        sa.select(events.c.id, events.c.data)
+        .where(events.c.conversation_id == conversation_id, events.c.type == "message.created")
+        .order_by(events.c.id.desc())
+        .limit(MAX_LINES * 4)  # the parts are among the conversation's last few lines
+    )
+    for event_id, data in created.all():
+        message = (data or {}).get("message") or {}
+        if message.get("id") in earlier:
+            masked = {**data, "message": {**message, "text": earlier[message["id"]]}}
+            await conn.execute(events.update().where(events.c.id == event_id).values(data=masked))
