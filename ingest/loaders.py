@@ -178,10 +178,11 @@ _DOC_ID_FIELD = re.compile(r'"doc_id"\s*:\s*"([^"\\]+)"')
 
 
 def _readable_id(line: str) -> str | None:
-    """The doc_id a broken JSON line still shows ({"doc_id": "faq/returns", "text": "…), or None."""
-    found = _DOC_ID_FIELD.search(line)
+    """The doc_id a broken JSON line still shows ({"doc_id": "faq/returns", "text": "…), or None;
+    None too for a line showing several (two records run together: either may be any record)."""
+    found = _DOC_ID_FIELD.findall(line)
     try:
-        return doc_id(found.group(1), "") if found else None
+        return doc_id(found[0], "") if len(found) == 1 else None
     except ValueError:
         return None
 

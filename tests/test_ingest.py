@@ -441,10 +441,11 @@ def test_a_broken_jsonl_line_whose_id_cannot_be_read_holds_back_the_files_remova
     path = tmp_path / "kb.jsonl"
     path.write_text(json.dumps({"doc_id": "a", "text": "A."}) + "\n" + json.dumps({"doc_id": "b", "text": "B."}) + "\n")
     run(fresh_kb, path)
-    path.write_text("{garbage\n" + json.dumps({"doc_id": "b", "text": "B."}) + "\n")
-    report = run(fresh_kb, path, allow_mass_delete=True)
-    assert report.removed == [] and fresh_kb.catalog.get("a") is not None  # it may be the broken line
-    assert "removals from this file wait until it is mended" in report.refused[0].reason
+    for broken in ("{garbage", json.dumps({"doc_id": "b", "text": "B."}) + json.dumps({"doc_id": "a", "text": "A."})):
+        path.write_text(broken + "\n")  # a line unreadable, or two records run together on one
+        report = run(fresh_kb, path, allow_mass_delete=True)
+        assert report.removed == [] and fresh_kb.catalog.get("a") is not None  # it may be on the broken line
+        assert "removals from this file wait until it is mended" in report.refused[0].reason
 
 
 def test_a_file_saved_again_with_windows_line_endings_is_not_a_change(fresh_kb, docs, counting):
