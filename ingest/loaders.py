@@ -45,7 +45,7 @@ class Refusal:
 def iter_files(root: Path) -> Iterator[Path]:
     """Supported files below a folder (hidden files and folders skipped), or the file itself; and
     every symbolic link below it, which `load_file` refuses by name."""
-    if root.is_file() or root.is_symlink():
+    if root.is_file():
         yield root
         return
     for path in sorted(root.rglob("*")):

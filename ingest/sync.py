@@ -94,8 +94,11 @@ def read_sources(paths: Iterable[Path], *, max_doc_bytes: int, include_unverifie
     sources: list[Source] = []
     read: set[str] = set()  # files read already: a folder given inside another one given adds none
     # outer folders first: a file is named after its path below the outermost folder given
-    for root in sorted(paths, key=lambda p: len(p.resolve().parts) if p.exists() else 0):
-        if not root.exists() and not root.is_symlink():
+    # a path named on the command line may be a link (a release's "kb/current"): read where it
+    # points; links below it are refused by name (`load_file`)
+    roots = [p.resolve() if p.is_symlink() else p for p in paths]
+    for root in sorted(roots, key=lambda p: len(p.resolve().parts) if p.exists() else 0):
+        if not root.exists():
             sources.append(Source(root, [], [Refusal(str(root), "no such file or folder")], False))
             continue
         docs: list[Document] = []

@@ -474,3 +474,13 @@ def test_a_draft_included_is_marked_unverified_and_the_bot_hands_it_to_a_person(
     report = run(fresh_kb, docs)
     assert report.updated == ["draft"] and fresh_kb.catalog.get("draft").verified is True
     assert not bot.reply("Is the office open on Saturdays?").handoff
+
+
+def test_a_folder_named_through_a_link_is_read_where_it_points(fresh_kb, docs, tmp_path):
+    """Ingesting "current -> docs" refused the link itself and planned to remove every article under it."""
+    run(fresh_kb, docs)
+    current = tmp_path / "current"
+    current.symlink_to(docs, target_is_directory=True)
+    report = run(fresh_kb, current)
+    assert report.removed == [] and sorted(report.unchanged) == ["account", "billing/invoices", "billing/refunds"]
+    assert report.ok
