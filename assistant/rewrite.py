@@ -73,13 +73,19 @@ def corrected(question: str, history: list[tuple[str, str]]) -> str | None:
     subject, before = match.group("subject").strip(), users[-1]
     if len(WORD.findall(subject)) > 4 or _QUESTION_START.match(subject):
         return None  # "I mean, how do I delete a client?" is a question of its own
-    names = [w for w in WORD.findall(subject) if w[0].isupper()]
-    words = list(WORD.finditer(before))
-    if names:
-        for w in reversed(words[1:]):  # the question's first word is capitalized as a sentence's
-            if w.group(0)[0].isupper() and w.group(0).lower() not in {n.lower() for n in names}:
-                return before[: w.start()] + " ".join(names) + before[w.end() :]
+    names = [w for w in WORD.findall(subject) if _is_name(w)]
+    # the name it takes the place of: the question's one name (not its first word, capitalized as
+    # a sentence's; not "I"; not an acronym, "SSO", which is what is asked about, not which one)
+    candidates = [w for w in list(WORD.finditer(before))[1:] if _is_name(w.group(0)) and w.group(0).lower() not in {n.lower() for n in names}]
+    if names and len(candidates) == 1:
+        w = candidates[0]
+        return before[: w.start()] + " ".join(names) + before[w.end() :]
     return f"{before.rstrip()} {subject}"
+
+
+def _is_name(word: str) -> bool:
+    """Capitalized like a product, plan or place ("Pro", "Starter"); not "I", not an acronym."""
+    return word[0].isupper() and word != "I" and not (len(word) > 1 and word.isupper())
 
 
 def is_follow_up(question: str) -> bool:

@@ -77,3 +77,13 @@ def test_a_message_that_means_something_else_is_no_correction():
     assert corrected("I mean how do I delete a client?", history) is None
     assert corrected("no thanks", history) is None
     assert corrected("I meant Pro", []) is None  # nothing asked before
+
+
+def test_a_correction_replaces_only_the_one_name_it_can_mean():
+    """"How do I cancel?" then "no I meant Pro" had become "How do Pro cancel?"."""
+    said = "no I meant Pro"
+    assert standalone_query(said, [("user", "How do I cancel?")]) == "How do I cancel? Pro"
+    assert standalone_query(said, [("user", "Can I get a refund?")]) == "Can I get a refund? Pro"
+    assert standalone_query(said, [("user", "Does Starter support SSO?")]) == "Does Pro support SSO?"
+    two = "Can I move from Free to Starter?"  # which one it replaces, nobody can tell
+    assert standalone_query(said, [("user", two)]) == f"{two} Pro"
