@@ -1,9 +1,10 @@
 """Taking over a chat another agent holds.
 
 A claim never takes a chat from another agent: two agents clicking at once must not pass it back
-and forth. But a chat whose agent has stepped away must not wait for them either, so an agent may
-*take over* a chat held by someone not online now (away, signed out, their console gone), and an
-admin may take over any chat (a supervisor moving work). The chat is then the new agent's, within
+and forth. But a chat whose agent is gone must not wait for them either, so an agent may *take
+over* a chat held by someone not at work now (their console closed or offline, no call to the
+agent API within a minute; one merely set away, finishing their chats, is at work), and an admin
+may take over any chat (a supervisor moving work). The chat is then the new agent's, within
 their chat limit; the customer sees them join; the card the last agent asked for is no longer
 wanted; the last agent's console sees the chat leave them; the audit log says who took it from whom.
 """
@@ -21,14 +22,17 @@ from api.db import agents, conversations
 from api.errors import Conflict
 from api.events import append_event
 from api.held_chats import end_payment_requests
-from api.presence import effectively_online
+from api.presence import SEEN_WITHIN
 from api.schemas import AgentPublic
 
 
-def _holder_online() -> sa.Exists:
+def _holder_present() -> sa.Exists:
+    """The holding agent is at work: their console open, or a call to the agent API, within
+    `SEEN_WITHIN`, and not revoked. One set away but still finishing their chats is present."""
+    seen = agents.c.last_seen_at >= datetime.now(UTC) - SEEN_WITHIN
     return (
         sa.select(agents.c.id)
-        .where(agents.c.id == conversations.c.agent_id, effectively_online())
+        .where(agents.c.id == conversations.c.agent_id, seen, agents.c.revoked_at.is_(None))
         .correlate(conversations)
         .exists()
     )
@@ -43,7 +47,7 @@ async def take_over(service: ConversationService, conversation_id: str, agent: A
     holder = current.agent
     async with service.engine.begin() as conn:
         await service.within_chat_limit(conn, conversation_id, agent)
-        allowed = sa.true() if admin else ~_holder_online()
+        allowed = sa.true() if admin else ~_holder_present()
         moved = await conn.execute(
             conversations.update()
             .where(
@@ -71,6 +75,6 @@ async def take_over(service: ConversationService, conversation_id: str, agent: A
             raise Conflict("conversation is closed")
         if now.agent is not None and now.agent.id != holder.id:
             raise Conflict(f"conversation is owned by {now.agent.name}")
-        raise Conflict(f"{holder.name} is online and holds this chat: only an admin can take it over")
+        raise Conflict(f"{holder.name} holds this chat and is at work (seen in the last minute): only an admin can take it over")
     await service.notifier.publish()
     return await service.get(conversation_id)

@@ -5,6 +5,7 @@ gone for a while go back to the queue on their own."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -25,18 +26,36 @@ def held_by_bob(client, settings):
     return customer, bob, alice
 
 
-def test_a_chat_held_by_an_agent_who_is_online_is_not_taken_by_another(client, settings):
+def last_seen(settings, name: str, ago: timedelta) -> None:
+    """The agent's console (or API call) last seen `ago`."""
+
+    async def set_it() -> None:
+        engine = await open_database(settings.resolved_database_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    sa.text("UPDATE agents SET last_seen_at = :at WHERE name = :name"), {"at": datetime.now(UTC) - ago, "name": name}
+                )
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as runner:  # a loop of its own: a browser test's may be running in this thread
+        runner.submit(asyncio.run, set_it()).result()
+
+
+def test_a_chat_held_by_an_agent_at_work_is_not_taken_by_another(client, settings):
     customer, bob, alice = held_by_bob(client, settings)
-    assert client.put("/v1/agent/presence", json={"status": "online"}, headers=bob).status_code == 200
-    refused = client.post(f"/v1/agent/conversations/{customer.id}/take-over", headers=alice)
-    assert refused.status_code == 409 and "bob is online" in refused.json()["detail"]
+    for status in ("online", "away"):  # set away, to take no new chats, but finishing this one
+        assert client.put("/v1/agent/presence", json={"status": status}, headers=bob).status_code == 200
+        refused = client.post(f"/v1/agent/conversations/{customer.id}/take-over", headers=alice)
+        assert refused.status_code == 409 and "bob holds this chat and is at work" in refused.json()["detail"]
     assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice).status_code == 409
     assert customer.conversation()["agent"]["name"] == "bob"
 
 
-def test_an_agent_takes_over_a_chat_whose_agent_stepped_away(client, settings):
+def test_an_agent_takes_over_a_chat_whose_agent_is_gone(client, settings):
     customer, bob, alice = held_by_bob(client, settings)
-    assert client.put("/v1/agent/presence", json={"status": "away"}, headers=bob).status_code == 200
+    last_seen(settings, "bob", timedelta(minutes=2))  # the console closed, no call since
     taken = client.post(f"/v1/agent/conversations/{customer.id}/take-over", headers=alice)
     assert taken.status_code == 200 and taken.json()["agent"]["name"] == "alice"
     assert customer.conversation()["agent"]["name"] == "alice"  # the customer sees who has them now
