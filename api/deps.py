@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 
-from api import presence
 from api.agents import AgentAccount, by_token
 from api.conversations import Agent, Conversation
 from api.services import Services
@@ -93,7 +92,7 @@ CurrentAccount = Annotated[AgentAccount, Depends(current_account)]
 
 
 async def current_agent(who: SignedInDep, services: ServicesDep) -> Agent:
-    await presence.note_activity(services.engine, who.account.id)  # an agent at work is not gone
+    await services.activity.note(services.engine, who.account.id)  # an agent at work is not gone
     return who.account.agent
 
 

@@ -10,6 +10,7 @@ see whether anyone is online, and the metrics list it with each agent's load.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -41,10 +42,24 @@ def _seen_now(agent_id: int) -> sa.Update:
 ACTIVITY_EVERY = timedelta(seconds=30)  # an agent's API calls mark them seen at most this often
 
 
+class Activity:
+    """Agents' requests (console or API): they are here, whatever their presence says. What
+    `api.gone_agents` and `api.take_over` read; written at most every `ACTIVITY_EVERY` per agent
+    and worker (a console refreshes its lists on every event: no write lock taken for each)."""
+
+    def __init__(self) -> None:
+        self._noted: dict[int, float] = {}  # agent id -> when this worker last wrote it (monotonic)
+
+    async def note(self, engine: AsyncEngine, agent_id: int) -> None:
+        now = time.monotonic()
+        if now - self._noted.get(agent_id, -ACTIVITY_EVERY.total_seconds()) < ACTIVITY_EVERY.total_seconds():
+            return
+        self._noted[agent_id] = now
+        await note_activity(engine, agent_id)
+
+
 async def note_activity(engine: AsyncEngine, agent_id: int) -> None:
-    """An agent's request (console or API): they are here, whatever their presence says. What
-    `api.gone_agents` reads before it gives their chats back to the queue; a write at most every
-    `ACTIVITY_EVERY` per agent, however busy."""
+    """The agent is here now (at most one write every `ACTIVITY_EVERY`, whichever worker)."""
     now = datetime.now(UTC)
     async with engine.begin() as conn:
         await conn.execute(

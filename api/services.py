@@ -13,6 +13,7 @@ from api.conversations import ConversationService
 from api.db import open_database
 from api.event_hub import EventHub
 from api.gone_agents import GoneAgentSweep
+from api.presence import Activity
 from api.idle_close import IdleCloser
 from api.stranded_lines import SWEEP_SECONDS, StrandedLines, answer_unanswered
 from api.stream_guard import StreamGuard
@@ -51,6 +52,7 @@ class Services:
     gone_agents: GoneAgentSweep  # puts the chats of agents who are gone back in the queue
     stranded: StrandedLines | None = None  # answers lines a stopped worker left unanswered
     rules_revision: int = 0  # the admin revision of the escalation rules the assistant holds
+    activity: Activity = field(default_factory=Activity)  # marks agents seen on their requests
     reply_threads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=REPLY_THREADS, thread_name_prefix="reply")
     )

@@ -113,10 +113,15 @@ def test_the_chats_of_an_agent_gone_for_a_while_go_back_to_the_queue(client, set
     assert asyncio.run(sweep(timedelta(minutes=7))) == []  # moved once
 
 
-def test_an_agent_working_through_the_api_alone_is_not_gone(client, settings):
+def test_an_agent_working_through_the_api_alone_is_not_gone(client, settings, monkeypatch):
     """An integration that claims and answers chats with its token, without a console, had its
     chats taken back to the queue after five minutes: only a console's stream marked it seen."""
+    import api.presence
+
+    monkeypatch.setattr(api.presence, "ACTIVITY_EVERY", timedelta(0))  # every call is written down
     customer, bob, _ = held_by_bob(client, settings)
+    last_seen(settings, "bob", timedelta(minutes=10))  # quiet for a while, then at work again
+    assert client.get("/v1/agent/queue", headers=bob).status_code == 200
 
     async def sweep() -> list[str]:
         engine = await open_database(settings.resolved_database_url)
