@@ -729,3 +729,6 @@ def test_a_card_typed_across_two_lines_is_masked_on_the_chat_page_and_in_the_con
     expect(messages(customer, "customer").locator(".msg__text")).to_have_text(["•••• ••••", "•••• 1111"])
     expect(messages(console, "customer").locator(".msg__text")).to_have_text(["•••• ••••", "•••• 1111"])
     expect(console.locator('[data-testid="chat-tab"] [data-testid="tab-unread"]')).to_have_count(0)
+    expect(console.locator('[data-testid="chat-tab"] .chat-tab__label')).to_have_text("•••• ••••")  # its name, from the first line
+    customer.reload()  # the stream replays from the start: the stored events are masked too
+    expect(messages(customer, "customer").locator(".msg__text")).to_have_text(["•••• ••••", "•••• 1111"])

@@ -324,7 +324,7 @@
         if (type === 'message.delta') { if (String(data.conversation_id) === openId) transcript.showWriting(data); return; }
         if (type === 'note.created') { if (String(data.conversation_id) === openId) transcript.renderNote(data.note); return; }
         // an earlier line's digits masked (a card typed across lines): no new line, nothing unread
-        if (type === 'message.masked') { if (String(data.conversation_id) === openId) transcript.render(data.message); scheduleLists(); return; }
+        if (type === 'message.masked') { if (String(data.conversation_id) === openId) transcript.render(data.message); tabs.masked(String(data.conversation_id)); scheduleLists(); return; }
         scheduleLists();
         const said = data.message && data.message.role;
         const cid = String(data.conversation_id);

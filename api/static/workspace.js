@@ -121,6 +121,16 @@
       return unread;
     }
 
+    // A line of the chat's masked since (a card typed across lines): the tab's name, taken from the
+    // customer's first line, may hold its digits; they go, here and in storage.
+    function masked(id) {
+      const t = find(id);
+      if (!t || !/\d/.test(t.label)) return;
+      t.label = t.label.replace(/\d/g, '•');
+      persist();
+      render();
+    }
+
     // heldBy: the name of another agent who now holds the chat (its unread lines and wait are not
     // this agent's any more), or null when nobody else does.
     function update(id, { label, waitingSince, heldBy }) {
@@ -141,7 +151,7 @@
     setInterval(render, 15000); // wait times move on
     render();
     return {
-      load, unload, open, add, seen, remove, customerSaid, update, setQueue,
+      load, unload, open, add, seen, remove, customerSaid, update, setQueue, masked,
       has: (id) => !!find(id), ids: () => tabs.map((t) => t.id),
     };
   }
