@@ -1,21 +1,47 @@
-"""The content editor's commands: `ingest`, `search` and `kb list|show|remove|stale`."""
+"""The content editor's commands: `ingest`, `search` and `kb list|show|remove|stale`.
+
+Exit codes: 0 done; 1 something was refused (`kb stale`: something is past its review date);
+3 the mass-delete guard stopped the run; 4 the knowledge base could not be written (a full disk,
+a read-only data folder); 130 interrupted (Ctrl-C). Click's own usage errors exit 2.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 import click
 
 from ingest.chunking import Chunker
-from ingest.sync import MassDeleteRefused, sync
+from ingest.loaders import SIDECAR, SUPPORTED_LIST, iter_files
+from ingest.sync import MassDeleteRefused, SyncReport, sync
+from ingest.write_failures import REMOVE_NOT_WRITTEN, reports_write_failures
 from knowledge import KnowledgeBase, Settings
 
+EXIT_REFUSED = 1
+EXIT_MASS_DELETE = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a Ctrl-C, and what scripts test for
+LISTED_IDS = 10  # added or updated ids named after a run; `kb list` has them all
+LISTED_SKIPPED = 10
 
 def _say_waiting() -> None:
     click.echo("another ingest of this knowledge base is running: waiting for it to finish", err=True)
+
+
+# ----- ingest ---------------------------------------------------------------------------------------
+
+INTERRUPTED = (
+    "interrupted: the index is consistent. The documents this run had indexed stay indexed, the "
+    "others are as they were, and running the same ingest again picks up the rest."
+)
+INTERRUPTED_DRY_RUN = "interrupted: nothing was written (a dry run writes nothing)."
+NOT_WRITTEN_BY_INGEST = (
+    "The index stays consistent: what was indexed keeps answering, and the same ingest run again "
+    "once that is fixed finishes the sync."
+)
 
 
 @click.command("ingest")
@@ -23,8 +49,9 @@ def _say_waiting() -> None:
 @click.option("--include-unverified", is_flag=True, help="Also index documents not marked verified.")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--allow-mass-delete", is_flag=True, help="Allow a run to remove over 20% of the indexed documents.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True, help="Refusals and the summary only: no progress bars, no changed ids.")
 @click.pass_obj
+@reports_write_failures(after=NOT_WRITTEN_BY_INGEST)
 def ingest_command(
     settings: Settings, paths: tuple[Path, ...], include_unverified: bool, dry_run: bool,
     allow_mass_delete: bool, quiet: bool,
@@ -32,6 +59,8 @@ def ingest_command(
     """Sync documents (folders or files: .md, .txt, .html, .pdf, .jsonl) into the knowledge base."""
     from tqdm import tqdm
 
+    if quiet:
+        _no_model_progress_bars()
     started = time.perf_counter()
     kb = KnowledgeBase(settings)
     bar = tqdm(total=0, unit="chunk", desc="embedding", disable=quiet or dry_run, file=sys.stderr)
@@ -55,31 +84,105 @@ def ingest_command(
         )
     except MassDeleteRefused as e:
         click.echo(f"stopped: {e}", err=True)
-        sys.exit(3)
+        sys.exit(EXIT_MASS_DELETE)
+    except KeyboardInterrupt:
+        # Click would say "Aborted!" and exit 1, the code of a refusal, and nothing of the index.
+        # Every write is ordered so that a stop anywhere leaves it consistent (ingest.sync).
+        bar.close()
+        click.echo(INTERRUPTED_DRY_RUN if dry_run else INTERRUPTED, err=True)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         bar.close()
         kb.close()
     for refusal in report.refused:
         click.echo(f"refused: {refusal.where}: {refusal.reason}", err=True)
+    if skipped := unsupported_files(paths):
+        click.echo(_skipped_line(skipped), err=True)
     if dry_run:
         for label, ids in (("add", report.added), ("update", report.updated), ("remove", report.removed)):
             for doc_id in ids:
                 click.echo(f"would {label}: {doc_id}")
         click.echo(f"{report.summary()}; chunks: +{report.chunks_written} -{report.chunks_removed}")
-        if report.stopped:  # exit as the run itself would: 3
+        if report.stopped:  # exit as the run itself would
             click.echo(f"would stop: {report.stopped}", err=True)
-            sys.exit(3)
+            sys.exit(EXIT_MASS_DELETE)
     else:
+        if not quiet:
+            for line in changed_lines(report):
+                click.echo(line)
         elapsed = time.perf_counter() - started
         click.echo(f"{report.summary()} ({report.chunks_written} chunks embedded in {elapsed:.1f}s)")
     if not report.ok:
-        sys.exit(1)
+        sys.exit(EXIT_REFUSED)
+
+
+def changed_lines(report: SyncReport) -> list[str]:
+    """One line each for the ids a run added, updated and removed (a count alone left editors to
+    guess which six were removed). Removed ids are all named: `kb list` no longer shows them."""
+    lines = [
+        f"{label}: {_some(ids, LISTED_IDS, 'see `switchboard kb list`')}"
+        for label, ids in (("added", report.added), ("updated", report.updated))
+        if ids
+    ]
+    if report.removed:
+        lines.append(f"removed: {', '.join(report.removed)}")
+    return lines
+
+
+def unsupported_files(paths: Iterable[Path]) -> list[str]:
+    """The files below the folders given that ingest does not read because of their type, named
+    from the folder given. `iter_files` leaves them out without a word, and an editor who saved an
+    article as .docx never learnt it was not indexed. Hidden files stay unmentioned (left out on
+    purpose), and so does a PDF's sidecar (read with its PDF)."""
+    skipped: dict[Path, str] = {}
+    for root in paths:
+        root = root.resolve() if root.is_symlink() else root  # read where it points, as `read_sources` does
+        if not root.is_dir():
+            continue  # a file given by name is read, or refused with a reason
+        read = set(iter_files(root))
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if any(part.startswith(".") for part in rel.parts) or path.is_symlink() or not path.is_file():
+                continue
+            if path not in read and not _is_pdf_sidecar(path):
+                skipped.setdefault(path.resolve(), rel.as_posix())
+    return list(skipped.values())
+
+
+def _is_pdf_sidecar(path: Path) -> bool:
+    name = path.name
+    return name.lower().endswith(SIDECAR) and path.with_name(name[: -len(SIDECAR)]).is_file()
+
+
+def _skipped_line(names: list[str]) -> str:
+    what = "1 file of an unsupported type" if len(names) == 1 else f"{len(names)} files of unsupported types"
+    return f"skipped {what}: {_some(names, LISTED_SKIPPED)} (supported: {SUPPORTED_LIST})"
+
+
+def _some(names: list[str], limit: int, where_all: str = "") -> str:
+    """`names` comma-joined, the first `limit` of them when there are more."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    rest = f"and {len(names) - limit} more" + (f" ({where_all})" if where_all else "")
+    return f"{', '.join(names[:limit])} {rest}"
+
+
+def _no_model_progress_bars() -> None:
+    """Under --quiet: loading the embedding model drew transformers' "Loading weights" bar.
+    transformers reads huggingface_hub's switch when it is imported (at the first embed, in a
+    fresh process); one imported already has its own."""
+    from huggingface_hub.utils import disable_progress_bars
+
+    disable_progress_bars()
+    if (transformers_logging := sys.modules.get("transformers.utils.logging")) is not None:
+        transformers_logging.disable_progress_bar()
 
 
 @click.command("search")
 @click.argument("query")
 @click.option("-k", "--top", default=5, show_default=True, help="How many chunks to show.")
 @click.pass_obj
+@reports_write_failures()
 def search_command(settings: Settings, query: str, top: int) -> None:
     """Show the chunks the assistant would read for QUERY."""
     kb = KnowledgeBase(settings)
@@ -106,8 +209,10 @@ def kb_group() -> None:
 
 @kb_group.command("list")
 @click.pass_obj
+@reports_write_failures()
 def kb_list(settings: Settings) -> None:
-    """Every indexed document: id, version, chunks, owner, review-by date, title."""
+    """Every indexed document: id, version, chunks, owner, review-by date, title ("[unverified]"
+    before the title of a draft indexed with --include-unverified)."""
     kb = KnowledgeBase(settings)
     try:
         docs = kb.catalog.all()
@@ -115,7 +220,8 @@ def kb_list(settings: Settings) -> None:
         kb.close()
     for d in docs:
         click.echo(
-            f"{d.doc_id}\tv{d.version}\t{len(d.chunk_ids)} chunks\t{d.owner or '-'}\t{d.review_by or '-'}\t{d.title}"
+            f"{d.doc_id}\tv{d.version}\t{len(d.chunk_ids)} chunks\t{d.owner or '-'}\t{d.review_by or '-'}\t"
+            f"{'' if d.verified else '[unverified] '}{d.title}"
         )
     click.echo(f"{len(docs)} documents")
 
@@ -125,6 +231,7 @@ def kb_list(settings: Settings) -> None:
 @click.option("--versions", is_flag=True, help="List every version that was indexed.")
 @click.option("--version", "version", type=int, help="Print the text of this version.")
 @click.pass_obj
+@reports_write_failures()
 def kb_show(settings: Settings, doc_id: str, versions: bool, version: int | None) -> None:
     """One document: its metadata and chunks, or its versions."""
     kb = KnowledgeBase(settings)
@@ -149,7 +256,8 @@ def kb_show(settings: Settings, doc_id: str, versions: bool, version: int | None
         return
     assert doc is not None
     for label, value in (
-        ("doc id", doc.doc_id), ("title", doc.title), ("url", doc.url), ("owner", doc.owner),
+        ("doc id", doc.doc_id), ("title", doc.title), ("verified", "yes" if doc.verified else "no (a draft: the bot does not send answers from it)"),
+        ("url", doc.url), ("owner", doc.owner),
         ("review by", doc.review_by), ("tags", doc.tags), ("version", doc.version), ("source", doc.path),
         ("updated", f"{doc.updated_at:%Y-%m-%d %H:%M}"), ("chunks", len(doc.chunk_ids)),
     ):
@@ -162,6 +270,7 @@ def kb_show(settings: Settings, doc_id: str, versions: bool, version: int | None
 @kb_group.command("remove")
 @click.argument("doc_id")
 @click.pass_obj
+@reports_write_failures(after=REMOVE_NOT_WRITTEN)
 def kb_remove(settings: Settings, doc_id: str) -> None:
     """Remove one document from the index (its versions stay in the history)."""
     kb = KnowledgeBase(settings)
@@ -180,6 +289,7 @@ def kb_remove(settings: Settings, doc_id: str) -> None:
 @kb_group.command("stale")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Default: today.")
 @click.pass_obj
+@reports_write_failures()
 def kb_stale(settings: Settings, as_of) -> None:
     """Documents past their review_by date, the most overdue first. Exit code 1 if any."""
     today = as_of.date() if as_of else date.today()

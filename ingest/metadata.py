@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\r?\n.*?\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+BEFORE_FIRST_LINE = " \t\r\n\ufeff"  # blank lines, spaces and byte-order marks an editor cannot see
 YAML_BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
@@ -21,8 +23,39 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
     if not match:
         if text.startswith("---"):
             raise ValueError("front matter is not closed: add a line '---' after it")
+        _refuse_misplaced_front_matter(text)
         return {}, text
-    return parse_yaml_mapping(match.group(1) or "", "front matter"), text[match.end() :]
+    # the YAML starts on the line after the opening '---': its errors name lines of the file
+    return parse_yaml_mapping(match.group(1) or "", "front matter", first_line=2), text[match.end() :]
+
+
+def _refuse_misplaced_front_matter(text: str) -> None:
+    """Front matter that is not read where an editor wrote it is refused as such. Front matter after
+    a blank line (or a stray byte-order mark), or in TOML between '+++' lines, was read as body
+    text, and the document was then refused as "not verified", which sent editors to check a
+    `verified: true` that was right there."""
+    start = text.lstrip(BEFORE_FIRST_LINE)
+    if TOML_FRONT_MATTER.match(start):
+        raise ValueError(
+            "TOML front matter ('+++') is not read: write it as YAML between '---' lines, "
+            "the first '---' on the first line of the file"
+        )
+    match = FRONT_MATTER.match(start)
+    if match and _is_metadata(match.group(1) or ""):
+        raise ValueError(
+            "front matter must start on the first line of the file with '---': "
+            "remove the blank lines (or spaces) before it"
+        )
+
+
+def _is_metadata(block: str) -> bool:
+    """Whether a block between two '---' lines holds keys and values: a Markdown page may open with
+    a horizontal rule ('---') after a blank line, and that is text, not misplaced front matter."""
+    try:
+        loaded = yaml.safe_load(block)
+    except (yaml.YAMLError, ValueError):
+        return False
+    return isinstance(loaded, dict) and bool(loaded)
 
 
 def read_sidecar(path: Path) -> dict[str, object] | None:
@@ -36,11 +69,12 @@ def read_sidecar(path: Path) -> dict[str, object] | None:
     return parse_yaml_mapping(text, path.name)
 
 
-def parse_yaml_mapping(text: str, what: str) -> dict[str, object]:
+def parse_yaml_mapping(text: str, what: str, first_line: int = 1) -> dict[str, object]:
+    """The mapping in `text`, which starts on line `first_line` of its file."""
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise ValueError(f"{what} is not valid YAML: {_first_line(str(e))}") from None
+        raise ValueError(f"{what} is not valid YAML{_yaml_problem(e, first_line)}") from None
     except ValueError as e:  # PyYAML builds dates itself: 2025-02-30 fails here
         raise ValueError(f"{what} has an invalid date: {e}") from None
     if loaded is not None and not isinstance(loaded, dict):
@@ -134,6 +168,25 @@ def parse_tags(value: object) -> list[str]:
 def meta_bool(text: str) -> bool | str:
     """A boolean written as text (an HTML <meta> content): YAML's words, else the text unchanged."""
     return YAML_BOOLS.get(text.strip().lower(), text)
+
+
+def _yaml_problem(error: yaml.YAMLError, first_line: int) -> str:
+    """Where in the file YAML gave up and why: " at line 4, column 7: found character '\\t' that
+    cannot start any token". PyYAML's own first line ("while scanning for the next token") names
+    neither the line nor the problem; its marks count from 0 and from the start of `text`."""
+    if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
+        return f": {_first_line(str(error))}"
+    said = f" at {_place(error.problem_mark, first_line)}: {error.problem or _first_line(str(error))}"
+    context = error.context_mark
+    if error.context and context is not None and (context.line, context.column) != (
+        error.problem_mark.line, error.problem_mark.column
+    ):  # "expected ']'" is found lines after the '[' it belongs to: name both
+        said += f" ({error.context} at {_place(context, first_line)})"
+    return said
+
+
+def _place(mark: yaml.Mark, first_line: int) -> str:
+    return f"line {mark.line + first_line}, column {mark.column + 1}"
 
 
 def _first_line(s: str) -> str:

@@ -484,3 +484,14 @@ def test_a_folder_named_through_a_link_is_read_where_it_points(fresh_kb, docs, t
     report = run(fresh_kb, current)
     assert report.removed == [] and sorted(report.unchanged) == ["account", "billing/invoices", "billing/refunds"]
     assert report.ok
+
+
+def test_kb_list_and_show_mark_a_draft_indexed_with_include_unverified(tmp_path, docs):
+    (docs / "draft.md").write_text(doc("Office hours", "Open on Saturdays.", verified=False))
+    env = {"SWITCHBOARD_DATA_DIR": str(tmp_path / "cli-data")}
+    cli = CliRunner()
+    assert cli.invoke(main, ["ingest", "--quiet", "--include-unverified", str(docs)], env=env).exit_code == 0
+    listed = cli.invoke(main, ["kb", "list"], env=env).stdout
+    assert "\t[unverified] Office hours" in listed and "\t[unverified] Password reset" not in listed
+    assert "verified:  no (a draft" in cli.invoke(main, ["kb", "show", "draft"], env=env).stdout
+    assert "verified:  yes" in cli.invoke(main, ["kb", "show", "account"], env=env).stdout
