@@ -49,6 +49,11 @@ CONFIG = {
         "positive_data_acceptance": {
             "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"],
         },
+        # a body past the request limit (api.app.MAX_BODY_BYTES) is refused before it is read:
+        # 413 is that refusal of a field over its maxLength (a 262 KB rules document, say)
+        "negative_data_rejection": {
+            "expected-statuses": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"],
+        },
     },
     # An event stream never ends by itself: each is read for a second (or two events), and only a
     # few random requests go to them.
