@@ -28,6 +28,7 @@ WINDOW = timedelta(minutes=5)  # lines further apart than this are not one card 
 MAX_LINES = 4  # "4111", "1111", "1111", "1111": the most parts a card is typed in
 _FRAGMENT = re.compile(r"[\d\s().\-–—/]*\d[\d\s().\-–—/]*")
 _DIGIT = re.compile(r"\d")
+_CARD = re.compile(rf"{MASK}{{4}} {MASK}{{4}} {MASK}{{4}} \d{{4}}(?!\d)")  # as `mask_card_numbers` shows one
 
 
 @dataclass(frozen=True)
@@ -66,19 +67,19 @@ async def mask_across_lines(conn: AsyncConnection, conversation_id: str, text: s
             break
         parts.append((row.id, row.text))
     for n in range(1, len(parts) + 1):
-        joined = " ".join([*(t for _, t in reversed(parts[:n])), text])
-        if _holds_card(joined):
-            return Masked(_masked_keeping_last_four(text), {i: _DIGIT.sub(MASK, t) for i, t in parts[:n]})
+        joined = mask_card_numbers(" ".join([*(t for _, t in reversed(parts[:n])), text]))
+        if card := _CARD.search(joined):
+            # the card's last four stay, as on one line; digits typed after it (a security code
+            # with no label, "1111 123") are no part of it to keep
+            after_card = _DIGIT.search(joined[card.end() :])
+            new_text = _DIGIT.sub(MASK, text) if after_card else _masked_keeping_last_four(text)
+            return Masked(new_text, {i: _DIGIT.sub(MASK, t) for i, t in parts[:n]})
     return Masked(text, {})
 
 
 def same_line(stored: str, sent: str) -> bool:
     """A line sent again is the one stored, though the store masked digits of it since."""
     return len(stored) == len(sent) and all(a == b or (a == MASK and b.isdigit()) for a, b in zip(stored, sent))
-
-
-def _holds_card(text: str) -> bool:
-    return bool(re.search(rf"{MASK}{{4}} {MASK}{{4}} {MASK}{{4}} \d{{4}}", mask_card_numbers(text)))
 
 
 def _masked_keeping_last_four(text: str) -> str:

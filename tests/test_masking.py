@@ -318,3 +318,10 @@ def test_a_line_sent_again_after_its_digits_were_masked_is_the_same_line(client)
     again = client.post(url, json={"text": "1111 1111", "client_id": "b"}, headers=auth)  # a retry after a lost response
     assert again.status_code in (200, 201) and again.json()["message"]["text"] == "•••• 1111"
     assert len(customer_lines(customer)) == 2
+
+
+def test_digits_typed_after_a_card_completed_across_lines_are_masked_with_it(client):
+    customer = start_conversation(client)
+    customer.say("4111 1111 1111")
+    assert customer.say("1111 123").json()["message"]["text"] == "•••• •••"  # a security code, unlabelled
+    assert customer_lines(customer) == ["•••• •••• ••••", "•••• •••"]
