@@ -23,7 +23,7 @@ from api import bot_turns as turns
 from api.auth import hash_token, new_token
 from api.background import Background
 from api.conversation_reads import Agent, Conversation, ConversationReads
-from api.db import agents, conversations, messages
+from api.db import agents, conversations, forget_overwritten, messages
 from api.errors import Conflict, Invalid, NotFound
 from api.draft_citations import draft_sources
 from api.events import LocalNotifier, append_event
@@ -103,7 +103,7 @@ class ConversationService(ConversationReads):
         arrives on the conversation's event stream.
         """
         text = self.clean_text(text)
-        message = None
+        message = split = None
         try:
             async with self.engine.begin() as conn:
                 state = await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent"))
@@ -115,6 +115,8 @@ class ConversationService(ConversationReads):
                     await store_masked_earlier(conn, conversation_id, split.earlier)
         except IntegrityError:  # the same client_id, stored by a concurrent request
             pass
+        if split is not None and split.earlier:  # the earlier lines' digits, in no old page either
+            await forget_overwritten(self.engine)
         if message is None:  # a retry: the line is stored already
             posted = await self._stored_line(conversation_id, client_id, text)
             if wait and posted.reply is None and state == "bot":  # its worker may have died: answer it here

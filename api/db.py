@@ -7,6 +7,8 @@ api/migrations/versions/, applied when the database is opened (or by `switchboar
 
 from __future__ import annotations
 
+import asyncio
+
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -241,6 +243,24 @@ async def database_answers(engine: AsyncEngine) -> bool:
     return True
 
 
+CHECKPOINT_TRIES = 10
+
+
+async def forget_overwritten(engine: AsyncEngine) -> None:
+    """Best effort, after text was overwritten to hide it: SQLite's write-ahead log still holds the
+    pages as they were, until a checkpoint copies the new ones to the file and empties it. One
+    that readers still use is left for a later checkpoint. (PostgreSQL keeps old row versions
+    until they are vacuumed.)"""
+    if engine.dialect.name != "sqlite":
+        return
+    for _ in range(CHECKPOINT_TRIES):
+        async with engine.connect() as conn:
+            busy = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).scalar()
+        if not busy:
+            return
+        await asyncio.sleep(0.05)  # a reader of the old pages (a reply being composed) ends soon
+
+
 async def open_database(url: str) -> AsyncEngine:
     kwargs: dict = {}
     if url.startswith("sqlite"):
@@ -255,6 +275,9 @@ async def open_database(url: str) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            # what a change overwrites (a card's digits, masked in an earlier line) is zeroed, not
+            # left in free pages of the file
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
     with one_upgrade_at_a_time(engine.sync_engine):  # at start-up only: a short wait at most

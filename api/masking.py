@@ -3,8 +3,11 @@
 What is masked:
 
 - A card number: 13 to 19 digits that pass the Luhn check, written whole or in groups joined by
-  a short run (up to four characters) of spaces (no-break and thin ones too), tabs, newlines,
-  brackets, dashes (en, em, minus), dots, commas, semicolons, underscores or slashes. It becomes "•••• •••• •••• 1111" (its last four digits).
+  a short run (up to eight characters) of spaces (no-break and thin ones too), tabs, newlines,
+  brackets, quotes, dashes (en, em, minus, full-width), dots, commas, semicolons, colons,
+  underscores, slashes, stars, bars or middle dots (their full-width and ideographic forms too). It
+  becomes "•••• •••• •••• 1111" (its last four digits). Digits of other scripts count, and so do
+  superscript, subscript and circled ones ("⁴¹¹¹", "④①①①").
 - A security code wherever the message names one ("cvc 123", "CVV: 1234", "cvv2 123",
   "security code is 123", "CID 1234", "cvv123"; a label inside a word, "acid 123", is none): its
   digits become "•".
@@ -44,6 +47,7 @@ What is not taken for a card number, though its digits may pass the Luhn check:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 
 import regex
@@ -51,9 +55,14 @@ import regex
 MASK = "•"
 # with the no-break, en to hair (U+2000-U+200A), narrow, medium and ideographic spaces
 _SPACES = " \t\r\n\u00a0" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
-_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, en and em dashes, the minus sign
-_BRACKETS = "()"  # "(4111) 1111 …": brackets around a group join like spaces
-_SEPARATOR = "[" + "".join(re.escape(ch) for ch in f"{_SPACES}{_BRACKETS}.,;_/{_DASHES}") + "]{1,4}"
+# hyphens, en and em dashes, the minus sign, the full-width hyphen and the katakana long vowel mark
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d\u30fc"
+# "(4111) 1111 …", "[4111]", "'4111' '1111'": brackets and quotes around a group join like spaces
+_BRACKETS = "()[]{}\"'`\u2018\u2019\u201c\u201d\u300c\u300d\uff08\uff09\uff3b\uff3d"
+# other marks that join groups, each a kind of its own: full stops, commas (the ideographic and
+# full-width ones too), semicolons, colons, underscores, slashes, stars, bars and middle dots
+_MARKS = ".,;:_/*|\u00b7\u2022\u30fb\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff0f\uff0a\uff5c"
+_SEPARATOR = "[" + "".join(re.escape(ch) for ch in f"{_SPACES}{_BRACKETS}{_MARKS}{_DASHES}") + "]{1,8}"
 _DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATOR}\d+)*")
 _GROUP = re.compile(r"\d+")
 _JOINED_BEFORE = re.compile(r"(?:[^\W_]|[^\W_][-_/]|\+)$")
@@ -97,9 +106,28 @@ def luhn_valid(digits: str) -> bool:
 def mask_card_numbers(text: str) -> str:
     """The text with its card numbers, security codes and (beside them) expiry dates masked."""
     text = _OVERRIDES.sub("", text)
-    shown = _INVISIBLE_BY_DIGIT.sub("", text)
+    shown = _as_digits(_INVISIBLE_BY_DIGIT.sub("", text))
     masked = _mask(shown)
     return masked if masked != shown else text
+
+
+def _as_digits(text: str) -> str:
+    """Superscript, subscript and circled digits ("⁴¹¹¹", "④①①①") read as the digits they are."""
+    if text.isascii():
+        return text
+    return "".join(_DIGIT_FORMS.get(ch, ch) for ch in text)
+
+
+def _digit_form(ch: str) -> str | None:
+    if unicodedata.category(ch) != "No":
+        return None
+    value = unicodedata.digit(ch, None)
+    return None if value is None else str(value)
+
+
+# every "other number" character that stands for one digit: superscripts, subscripts, circled and
+# parenthesised digits, dingbat digits
+_DIGIT_FORMS = {ch: d for ch in map(chr, range(0x80, 0x30000)) if (d := _digit_form(ch)) is not None}
 
 
 def _mask(text: str) -> str:
@@ -233,8 +261,9 @@ def is_brand_card(digits: str) -> bool:
 
 
 def _joint_kind(separator: str) -> str | None:
-    """What joins two groups: spaces, brackets and dashes are one kind; ".", ",", ";", "_" and "/" each another."""
-    marks = set(separator) - set(_SPACES) - set(_BRACKETS)
+    """What joins two groups: spaces, brackets, quotes and dashes are one kind; ".", ",", ";", ":",
+    "_", "/", "*", "|" and a middle dot each another (a full-width one the same as its like)."""
+    marks = set(unicodedata.normalize("NFKC", separator)) - set(_SPACES) - set(_BRACKETS)
     if marks <= set(_DASHES):
         return "-"
     return marks.pop() if len(marks) == 1 else None

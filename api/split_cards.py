@@ -1,13 +1,14 @@
 """A card number typed across several lines ("4111 1111", then "1111 1111") is masked too.
 
 `mask_card_numbers` reads one line at a time, and neither half of a card is one: each was stored
-and shown in clear, and the agent read the whole number over two lines. So when a customer's line
-is only digits (with spaces, dashes, dots or brackets) and the customer's lines just before it,
-written within `WINDOW`, are too, the lines are read together: if together they hold a card
-number, the new line is stored with its digits masked but the last four of the card ("•••• 1111"),
-and the earlier lines' digits are masked where they are stored (the line, and the event that
-carried it, which a stream replays), each with a `message.masked` event so that every console and
-chat page showing them replaces their text.
+and shown in clear, and the agent read the whole number over two lines. So the digits a
+customer's line starts with (all of it, if it is only digits) are read together with the digits
+the customer's lines just before it end with, written within `WINDOW` ("my new card is 5555
+5555", then "5555 4444 can you put it on my account"); lines between are only digits. If together
+they hold a card number, the new line is stored with those digits masked but the last four of the
+card ("•••• 4444"), and the earlier lines' digits are masked where they are stored (the line, and
+the event that carried it, which a stream replays), each with a `message.masked` event so that
+every console and chat page showing them replaces their text.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.bot_turns import aware, public_message
 from api.db import events, messages
 from api.events import append_event
-from api.masking import MASK, mask_card_numbers
+from api.masking import MASK, is_brand_card, mask_card_numbers
 
 WINDOW = timedelta(minutes=5)  # lines further apart than this are not one card typed in parts
-MAX_LINES = 4  # "4111", "1111", "1111", "1111": the most parts a card is typed in
+MAX_LINES = 8  # "4111", "1111", "1111", "1111" or "459", "360", …, "73": the most parts a card is typed in
 _FRAGMENT = re.compile(r"[\d\s().\-–—/]*\d[\d\s().\-–—/]*")
 _DIGIT = re.compile(r"\d")
+_RUN = re.compile(r"\d+(?:[\s\-.–—/]{1,2}\d+)*")  # digit groups: "5555 4444", "4000-0566"
 _CARD = re.compile(rf"{MASK}{{4}} {MASK}{{4}} {MASK}{{4}} \d{{4}}(?!\d)")  # as `mask_card_numbers` shows one
 
 
@@ -44,10 +46,37 @@ def is_fragment(text: str) -> bool:
     return bool(_FRAGMENT.fullmatch(text.strip())) and len(_DIGIT.findall(text)) <= 19
 
 
+def _head(text: str) -> re.Match[str] | None:
+    """Where a card continued from earlier lines can be in this line: all of it, if it is only
+    digits; else its first digit groups ("5555 4444 can you put it on my account")."""
+    if is_fragment(text):
+        return re.fullmatch(r"\s*(.*?)\s*", text, re.S)
+    run = _RUN.search(text)
+    return run if run and len(_DIGIT.findall(run.group(0))) <= 19 else None
+
+
+def _tail(text: str) -> re.Match[str] | None:
+    """Where a card can begin in an earlier line: all of it, if it is only digits; else the digit
+    groups it ends with ("my new card is 5555 5555", "it's 4000 0566 5566.")."""
+    if is_fragment(text):
+        return re.fullmatch(r"\s*(.*?)\s*", text, re.S)
+    runs = list(_RUN.finditer(text))
+    if not runs or text[runs[-1].end() :].strip(" \t.,;:!?") or MASK in text[runs[-1].start() - 2 : runs[-1].start()]:
+        return None
+    return runs[-1]
+
+
+def _span(match: re.Match[str]) -> tuple[int, int]:
+    return (match.start(1), match.end(1)) if match.re.groups else match.span()
+
+
 async def mask_across_lines(conn: AsyncConnection, conversation_id: str, text: str, now: datetime) -> Masked:
     """In the caller's transaction, before the customer's line `text` is stored: what to store, and
-    which earlier lines to mask, if this line completes a card number begun in them."""
-    if not is_fragment(text):
+    which earlier lines to mask, if this line completes a card number begun in them. The card may
+    start at the end of a line with words ("my new card is 5555 5555") and end at the start of one
+    ("5555 4444 can you put it on my account"); lines between are only digits."""
+    head = _head(text)
+    if head is None:
         return Masked(text, {})
     rows = (
         await conn.execute(
@@ -57,23 +86,33 @@ async def mask_across_lines(conn: AsyncConnection, conversation_id: str, text: s
             .limit(MAX_LINES * 3)  # replies of the bot may sit between the parts
         )
     ).all()
-    parts: list[tuple[int, str]] = []  # earlier customer fragments, newest first
+    parts: list[tuple[int, str, tuple[int, int]]] = []  # earlier customer lines, newest first, with the card's part
     for row in rows:
         if now - aware(row.created_at) > WINDOW or len(parts) == MAX_LINES - 1:
             break
         if row.role != "customer":
             continue
-        if not is_fragment(row.text) or MASK in row.text:
+        tail = _tail(row.text)
+        if tail is None or MASK in tail.group(0):
             break
-        parts.append((row.id, row.text))
+        parts.append((row.id, row.text, _span(tail)))
+        if not is_fragment(row.text):  # words before its digits: the card cannot start earlier
+            break
+    start, end = _span(head)
     for n in range(1, len(parts) + 1):
-        joined = mask_card_numbers(" ".join([*(t for _, t in reversed(parts[:n])), text]))
+        pieces = [t[a:b] for _, t, (a, b) in reversed(parts[:n])]
+        joined = mask_card_numbers(" ".join([*pieces, text[start:end]]))
+        if not _CARD.search(joined):  # parts of odd widths ("459", "360", …, "11", "73"): their digits in a row
+            digits = "".join(_DIGIT.findall("".join([*pieces, text[start:end]])))
+            joined = mask_card_numbers(digits) if is_brand_card(digits) else digits
         if card := _CARD.search(joined):
             # the card's last four stay, as on one line; digits typed after it (a security code
             # with no label, "1111 123") are no part of it to keep
             after_card = _DIGIT.search(joined[card.end() :])
-            new_text = _DIGIT.sub(MASK, text) if after_card else _masked_keeping_last_four(text)
-            return Masked(new_text, {i: _DIGIT.sub(MASK, t) for i, t in parts[:n]})
+            own = text[start:end]
+            own = _DIGIT.sub(MASK, own) if after_card else _masked_keeping_last_four(own)
+            earlier = {i: t[:a] + _DIGIT.sub(MASK, t[a:b]) + t[b:] for i, t, (a, b) in parts[:n]}
+            return Masked(text[:start] + own + text[end:], earlier)
     return Masked(text, {})
 
 

@@ -27,10 +27,20 @@ MASKED = "•••• •••• •••• 1111"
         "4111,1111,1111,1111", "4111, 1111, 1111, 1111", "4111;1111;1111;1111",
         "4111\u00a01111\u00a01111\u00a01111", "4111\u202f1111\u20091111\u30001111",  # no-break, thin, ideographic
         "4111\u20131111\u20131111\u20131111", "4111 \u2014 1111 \u2014 1111 \u2014 1111", "4111\u22121111\u22121111\u22121111",
+        "4111:1111:1111:1111", "4111*1111*1111*1111", "4111|1111|1111|1111", "4111\u00b71111\u00b71111\u00b71111",
+        "4111\u20221111\u20221111\u20221111", "4111\u30011111\u30011111\u30011111",  # middle dot, bullet, ideographic comma
+        "\uff14\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11\uff0d1111",  # full-width
+        "4111      1111      1111      1111",
     ],
 )
 def test_a_card_number_split_by_any_kind_of_space_dash_or_punctuation_is_masked(typed):
     assert mask_card_numbers(f"my card is {typed}, thanks") == f"my card is {MASKED}, thanks"
+
+
+@pytest.mark.parametrize("typed", ["[4111] [1111] [1111] [1111]", "'4111' '1111' '1111' '1111'", '"4111" "1111" "1111" "1111"'])
+def test_a_card_number_whose_groups_are_each_in_brackets_or_quotes_is_masked(typed):
+    masked = mask_card_numbers(f"card {typed}")
+    assert re.findall(r"\d+", masked) == ["1111"] and masked.count("••••") == 3
 
 
 @pytest.mark.parametrize(
@@ -45,6 +55,13 @@ def test_a_card_number_broken_by_a_newline_double_spaces_or_tabs_is_masked(typed
     "typed", ["41 11 11 11 11 11 11 11", "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1", "41-11-11-11-11-11-11-11", "41  11  11  11  11  11  11  11"]
 )
 def test_a_card_number_read_out_in_pairs_or_digit_by_digit_is_masked(typed):
+    assert mask_card_numbers(f"my card is {typed}, thanks") == f"my card is {MASKED}, thanks"
+
+
+@pytest.mark.parametrize(
+    "typed", ["\u2074\u00b9\u00b9\u00b9 \u00b9\u00b9\u00b9\u00b9 \u00b9\u00b9\u00b9\u00b9 \u00b9\u00b9\u00b9\u00b9", "\u2463\u2460\u2460\u2460 " + "\u2460" * 4 + " " + "\u2460" * 4 + " " + "\u2460" * 4]
+)
+def test_a_card_number_in_superscript_or_circled_digits_is_masked(typed):  # "⁴¹¹¹ ¹¹¹¹ …", "④①①① …"
     assert mask_card_numbers(f"my card is {typed}, thanks") == f"my card is {MASKED}, thanks"
 
 
@@ -113,6 +130,7 @@ def test_an_expiry_and_code_typed_right_after_the_card_number_are_masked():
         "invoices 1042, 1043, 1044 and 1045 total 4,111,111,111",  # a list of numbers, an amount
         "blocked IPs 10.20.30.40 192.168.102.201",
         "meeting on 12/29 at 10:30, room 4111",
+        "call at 10:30:45, ratio 1:2:3, table | 1042 | 1043 | 1044 |",
     ],
 )
 def test_an_invoice_number_a_date_an_amount_or_a_phone_number_is_left_alone(text):
@@ -252,6 +270,25 @@ def test_a_card_number_typed_across_two_lines_is_masked_in_both(client, alice):
     assert not any(re.search(r"\d{4}.*\d{4}", m["text"]) for m in seen if m["role"] == "customer")
 
 
+@pytest.mark.parametrize(
+    ("lines", "stored"),
+    [
+        (["my new card is 5555 5555", "5555 4444 can you put it on my account"],
+         ["my new card is •••• ••••", "•••• 4444 can you put it on my account"]),
+        (["it's 4000 0566 5566.", "5556"], ["it's •••• •••• ••••.", "5556"]),
+        (["the card is 4242 4242", "4242", "4242 thanks"], ["the card is •••• ••••", "••••", "4242 thanks"]),
+        (["card 4111 1111 1111", "the last part is 1111"], ["card •••• •••• ••••", "the last part is 1111"]),
+        (["my card number is 49076430", "20018969"], ["my card number is ••••••••", "••••8969"]),
+        (["459", "360", "997", "172", "11", "73"], ["•••", "•••", "•••", "•••", "••", "73"]),  # parts of odd widths
+    ],
+)
+def test_a_card_number_begun_and_ended_on_lines_with_words_is_masked(client, lines, stored):
+    customer = start_conversation(client)
+    for line in lines:
+        customer.say(line)
+    assert customer_lines(customer) == stored
+
+
 def test_a_card_number_typed_in_four_parts_with_replies_between_is_masked_in_every_part(client):
     customer = start_conversation(client)
     for part in ("4111", "1111", "1111-", "1111"):
@@ -289,6 +326,8 @@ async def _no_answer(*_args, **_kwargs):
         ["1042", "1043"],  # invoice numbers, one a line
         ["4111 1111", "thanks, and", "1111 1111"],  # words between: no card typed in parts
         ["0612 3456", "7890 1234"],  # a group starting with 0
+        ["invoice 1042 for 120", "was paid on 3 12"],  # numbers in words: no card number in them
+        ["my order 4111 1111 is late", "1111 1111"],  # the digits do not end the line: no card begun
     ],
 )
 def test_numbers_on_lines_of_their_own_that_make_no_card_are_left_alone(client, lines):
@@ -325,3 +364,22 @@ def test_digits_typed_after_a_card_completed_across_lines_are_masked_with_it(cli
     customer.say("4111 1111 1111")
     assert customer.say("1111 123").json()["message"]["text"] == "•••• •••"  # a security code, unlabelled
     assert customer_lines(customer) == ["•••• •••• ••••", "•••• •••"]
+
+
+def test_the_earlier_parts_of_a_split_card_are_left_in_no_file_of_the_database(tmp_path):
+    async def main() -> bytes:
+        engine = await open_database(f"sqlite:///{tmp_path / 'desk.db'}")
+        service = ConversationService(engine=engine, notifier=LocalNotifier(), max_message_chars=4000, max_agent_chats=4)
+        try:
+            conversation_id, _ = await service.create()
+            for part in ("4830", "2302", "3400", "2435"):
+                await service.post_customer_message(conversation_id, part, _no_answer, wait=False)
+            # while the service runs: what a copy of the data directory (a backup) would hold
+            return b"".join(f.read_bytes() for f in tmp_path.iterdir() if f.name.startswith("desk.db"))
+        finally:
+            await service.shutdown()
+            await engine.dispose()
+
+    stored = asyncio.run(main())
+    assert b"2435" in stored  # the last four stay
+    assert not any(part in stored for part in (b"4830", b"2302", b"3400"))  # in the database file, nor its log
