@@ -3,7 +3,9 @@ moved it between the bot, the queue and people, and its rating.
 
 Definitions (all durations in seconds):
 
-- bot first response: the customer's first line -> the first bot line after it.
+- bot first response: the customer's first line -> the first bot line after it that is no handoff
+  notice (the bot's line that it passes them to a person answers nothing, as in the window's first
+  response of `api.service_metrics`).
 - time in queue: each handoff -> the claim that ended the wait (or the close, if nobody claimed it),
   summed over the conversation's handoffs; a wait still going counts up to `now`.
 - human first response: the first handoff -> the first line of a person after it (None without a
@@ -46,6 +48,7 @@ class Line:
     role: str  # customer | bot | agent
     at: datetime
     answer: bool = False  # the bot's scored answer from the knowledge base, sent to the customer
+    notice: bool = False  # the bot's notice that it passes the customer to a person: no reply
     flagged: bool = False  # an agent flagged it as a bad answer
 
 
@@ -159,7 +162,8 @@ def figures(timeline: Timeline, now: datetime) -> ConversationMetrics:
     """The conversation's figures as of `now` (see the module's docstring for the definitions)."""
     lines, changes = timeline.lines, timeline.changes
     asked = next((i for i, line in enumerate(lines) if line.role == "customer"), None)
-    answered = next((line for line in lines[asked:] if line.role == "bot"), None) if asked is not None else None
+    replies = (line for line in lines[asked:] if line.role == "bot" and not line.notice)  # the notice answers nothing
+    answered = next(replies, None) if asked is not None else None
     handoffs = [c for c in changes if c.type == HANDOFF]
     person_lines = [line for line in lines if line.role == "agent"]
     first_person = next((line for line in person_lines if handoffs and line.at >= handoffs[0].at), None)
@@ -184,6 +188,12 @@ def figures(timeline: Timeline, now: datetime) -> ConversationMetrics:
         reopened=released is not None and any(c.type in (HANDOFF, CLAIMED) for c in changes[released + 1:]),
         rating=timeline.rating.score if timeline.rating else None,
     )
+
+
+def handoff_notice(role: str, handoff: bool) -> bool:
+    """A stored line is the bot's notice that it passes the customer to a person (`messages.handoff`,
+    the column the window's first response leaves out): no reply to what they asked."""
+    return role == "bot" and bool(handoff)
 
 
 def knowledge_answer(role: str, handoff: bool, signals: dict | None) -> bool:
@@ -217,8 +227,8 @@ async def timelines(conn: AsyncConnection, ids: sa.Select | Iterable[str]) -> di
         .where(messages.c.conversation_id.in_(ids))
         .order_by(messages.c.id)
     ):
-        answer = knowledge_answer(role, handoff, signals)
-        lines.setdefault(cid, []).append(Line(role, aware(at), answer=answer, flagged=mid in flagged))
+        answer, notice = knowledge_answer(role, handoff, signals), handoff_notice(role, handoff)
+        lines.setdefault(cid, []).append(Line(role, aware(at), answer=answer, notice=notice, flagged=mid in flagged))
     changes: dict[str, list[Change]] = {}
     for cid, type_, data, at in await conn.execute(
         sa.select(events.c.conversation_id, events.c.type, events.c.data, events.c.created_at)

@@ -83,14 +83,13 @@ def quantile(ordered: list[float], q: float) -> float:
 
 
 async def waiting_since(conn: AsyncConnection) -> list[datetime]:
-    """When each conversation waiting in the queue now was (last) handed off."""
+    """Since when each conversation in the queue now has waited: the time it joined the queue, which
+    orders the queue and which the console counts from (`Conversations.queue`). A chat put back in
+    the queue (its agent revoked) or asked for again keeps it; its last handoff event does not."""
     rows = await conn.execute(
-        sa.select(sa.func.max(events.c.created_at))
-        .where(
-            events.c.type == "handoff.requested",
-            events.c.conversation_id.in_(sa.select(conversations.c.id).where(conversations.c.state == "queued")),
+        sa.select(sa.func.coalesce(conversations.c.queued_at, conversations.c.updated_at)).where(
+            conversations.c.state == "queued"
         )
-        .group_by(events.c.conversation_id)
     )
     return [aware(t) for t in rows.scalars()]
 

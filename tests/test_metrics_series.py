@@ -18,8 +18,11 @@ import pytest
 
 import api.conversations
 import api.events
+import api.held_chats
 import api.ratings
-from api import ratings
+import api.service_metrics
+import api.telemetry
+from api import agents, ratings
 from api.agents import create_or_rotate
 from api.conversation_figures import ConversationMetrics, conversation_metrics
 from api.conversations import Agent, ConversationService
@@ -29,6 +32,7 @@ from api.errors import Invalid, NotFound
 from api.events import LocalNotifier
 from api.metrics_series import DailyMetrics, daily_metrics
 from api.service_metrics import service_metrics
+from api.telemetry import Telemetry
 from assistant import Reply
 
 from .api_helpers import OFF_TOPIC, start_conversation
@@ -65,6 +69,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     monkeypatch.setattr(api.conversations, "_now", lambda: clock.now)
     monkeypatch.setattr(api.events, "datetime", clock.datetime_class())
     monkeypatch.setattr(api.ratings, "datetime", clock.datetime_class())
+    monkeypatch.setattr(api.held_chats, "_now", lambda: clock.now)
+    monkeypatch.setattr(api.service_metrics, "datetime", clock.datetime_class())  # the queue's wait "now"
+    monkeypatch.setattr(api.telemetry, "datetime", clock.datetime_class())
     return clock
 
 
@@ -119,6 +126,11 @@ class Desk:
     async def closes(self, name: str, conversation_id: str, when: datetime) -> None:
         self.clock.now = when
         await self.service.close(conversation_id, self.agents[name])
+
+    async def revokes(self, name: str, when: datetime) -> None:
+        """An admin revokes the agent: the chats they hold go back to the queue."""
+        self.clock.now = when
+        await agents.revoke(self.service.engine, self.agents[name].id)
 
     async def rates(self, conversation_id: str, score: int, when: datetime) -> None:
         self.clock.now = when
@@ -188,6 +200,28 @@ def test_the_bots_notice_that_it_passes_the_customer_on_is_no_first_response(tmp
     run(tmp_path, clock, scenario)
 
 
+def test_the_bots_handoff_notice_is_no_bot_first_response(tmp_path, clock):
+    """A typed "talk to a human" scored a bot first response of 0.03 s, the notice's, in a
+    conversation's figures and the day's median, while the window's first response (and the README)
+    leave that notice out."""
+
+    async def scenario(desk: Desk) -> None:
+        handed = await desk.start(at("09:00:00"))
+        await desk.customer_says(handed, at("09:00:05"), bot_after=0.03, hands_off="customer_request")
+        await desk.claims("alice", handed, at("09:03:00"))
+        await desk.writes("alice", handed, at("09:03:05"))
+        answered = await desk.start(at("10:00:00"))
+        await desk.customer_says(answered, at("10:00:00"), bot_after=4)
+
+        assert (await desk.figures(handed, now=at("12:00:00"))).bot_first_response is None
+        assert (await desk.figures(answered, now=at("12:00:00"))).bot_first_response == 4.0
+        assert (await desk.daily(1, now=at("12:00:00"))).days[0].bot_first_response == 4.0  # not the median of 0.03 and 4
+        window = await service_metrics(desk.service.engine, since=at("08:00:00"), until=at("12:00:00"))
+        assert window.first_response.count == 2 and window.first_response.median == (180.0 + 4.0) / 2
+
+    run(tmp_path, clock, scenario)
+
+
 def test_a_conversations_figures_follow_what_happened_in_it(tmp_path: Path, clock: Clock) -> None:
     async def scenario(desk: Desk) -> None:
         c = await desk.start(at("09:00:00"))
@@ -202,7 +236,7 @@ def test_a_conversations_figures_follow_what_happened_in_it(tmp_path: Path, cloc
 
         m = await desk.figures(c, now=at("12:00:00"))
         assert m.state == "closed" and m.created_at == at("09:00:00")
-        assert m.bot_first_response == 2.0
+        assert m.bot_first_response is None  # the bot's lines were handoff notices: no reply
         assert m.handoffs == 2 and m.handed_off and m.handoff_reason == "low_confidence"
         assert m.time_in_queue == 90.0
         assert m.human_first_response == 90.0
@@ -330,7 +364,7 @@ def test_a_days_rates_and_medians(tmp_path, clock):
         assert monday.conversations == 3 and monday.handed_off == 2 and monday.handoff_rate == 0.667
         assert monday.handoffs_by_reason == {"low_confidence": 1, "customer_request": 1}
         assert monday.resolved_by_bot == 1 and monday.bot_resolution_rate == 0.333
-        assert monday.bot_first_response == 4.0  # of 2, 4 and 6
+        assert monday.bot_first_response == 4.0  # of 2 and 6 (after 4 s the bot handed off: no reply)
         assert monday.time_in_queue == 120.0  # of 60 and 180
         assert monday.human_first_response == 180.0  # of 120 and 240
         assert monday.handle_time == 360.0  # of 540 and 180
@@ -417,6 +451,35 @@ def test_a_window_is_1_to_90_days(tmp_path, clock):
     run(tmp_path, clock, scenario)
 
 
+# ----- the queue now ------------------------------------------------------------------------
+
+
+def test_the_longest_wait_counts_from_when_the_chat_joined_the_queue_also_after_its_agent_is_revoked(tmp_path, clock):
+    """Chats put back in the queue when their agent is revoked keep their place (`queued_at`): the
+    queue and the console said "waiting 5 min", but the metrics and Prometheus counted from the
+    requeue's handoff event, and the longest wait dropped."""
+
+    async def scenario(desk: Desk) -> None:
+        first, second, third = [await desk.start(at("09:00:00")) for _ in range(3)]
+        await desk.asks_for_a_person(first, at("09:00:00"))
+        await desk.asks_for_a_person(second, at("09:00:10"))
+        await desk.asks_for_a_person(third, at("09:04:00"))
+        await desk.claims("alice", first, at("09:05:00"))
+        await desk.claims("alice", second, at("09:05:00"))
+        await desk.writes("alice", first, at("09:05:30"))
+        await desk.revokes("alice", at("09:06:00"))
+
+        clock.now = at("09:06:40")
+        queue = await desk.service.queue()
+        assert [c.id for c in queue] == [first, second, third] and queue[0].queued_at == at("09:00:00")
+        summary = await service_metrics(desk.service.engine, since=at("08:00:00"))
+        assert summary.queue_waiting == 3 and summary.queue_longest_wait == 400.0  # since 09:00:00, not 09:06:00
+        scraped = (await Telemetry().render(desk.service.engine)).decode()
+        assert "switchboard_queue_oldest_wait_seconds 400.0" in scraped.splitlines()
+
+    run(tmp_path, clock, scenario)
+
+
 # ----- over HTTP ----------------------------------------------------------------------------
 
 
@@ -442,7 +505,8 @@ def test_an_admin_reads_the_daily_series_and_one_conversations_figures(client, a
     assert one.status_code == 200, one.text
     m = one.json()
     assert m["id"] == customer.id and m["state"] == "agent" and m["handed_off"] and m["handoff_reason"] == "low_confidence"
-    assert m["bot_first_response"] >= 0 and m["human_first_response"] >= 0 and m["handle_time"] >= 0
+    assert m["bot_first_response"] is None  # the bot only said it passes them on: no reply
+    assert m["human_first_response"] >= 0 and m["handle_time"] >= 0
     assert m["resolved_by_bot"] is False and m["reopened"] is False and m["rating"] is None
     assert client.get("/v1/admin/conversations/nope/metrics", headers=admin).status_code == 404
 

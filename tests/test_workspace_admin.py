@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -302,6 +302,30 @@ def test_metrics_cover_only_the_conversations_of_the_window(client, admin):
         headers=admin,
     ).json()
     assert future["conversations"] == 0 and future["handoff_rate"] is None and future["first_response"]["median"] is None
+
+
+def test_a_metrics_window_is_the_same_whatever_offset_its_times_are_written_with(client, admin):
+    """`since` and `until` with an offset other than UTC were compared as wall-clock text: the same
+    window gave 8 conversations with 06:52:30Z, 11 with 07:52:30+01:00 and 0 with 01:52:30-05:00."""
+    start_conversation(client).say(ANSWERABLE)
+    now = datetime.now(UTC)
+    since, until = now - timedelta(minutes=10), now + timedelta(minutes=10)
+    paris, new_york = timezone(timedelta(hours=1)), timezone(timedelta(hours=-5))
+
+    def window(since: str, until: str) -> dict:
+        response = client.get("/v1/admin/metrics", params={"since": since, "until": until}, headers=admin)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    in_utc = window(since.isoformat(), until.isoformat())
+    assert in_utc["conversations"] == 1
+    for written in (
+        window(since.astimezone(paris).isoformat(), until.astimezone(paris).isoformat()),
+        window(since.astimezone(new_york).isoformat(), until.astimezone(new_york).isoformat()),
+        window(since.astimezone(paris).isoformat(), until.astimezone(new_york).isoformat()),
+        window(since.replace(tzinfo=None).isoformat(), until.replace(tzinfo=None).isoformat()),  # no offset: UTC
+    ):
+        assert written == in_utc  # the same figures, and the window given back in UTC
 
 
 def test_only_admins_see_metrics(client, alice):

@@ -126,8 +126,8 @@ async def metrics(
 ) -> ServiceMetrics:
     """Conversations started in the window: volume, first response times, handoff rate and
     reasons, CSAT; and now: the queue and each agent's load."""
-    until = _aware(until) or datetime.now(UTC)
-    since = _aware(since) or until - timedelta(days=7)
+    until = _utc(until) if until else datetime.now(UTC)
+    since = _utc(since) if since else until - timedelta(days=7)
     if since >= until:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "`since` must be before `until`")
     return await service_metrics(services.engine, since, until)
@@ -152,8 +152,10 @@ async def metrics_of_conversation(conversation_id: str, admin: CurrentAdmin, ser
     return await conversation_metrics(services.engine, conversation_id)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+def _utc(moment: datetime) -> datetime:
+    """A request's time in UTC (a naive one is taken as UTC): SQLite compares stored times as text,
+    so 07:52:30+01:00 would be read as 07:52:30 UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _actor(admin: agents.AgentAccount) -> audit.Actor:
