@@ -1,5 +1,5 @@
-"""Greetings, thanks, goodbyes and openers ("quick question") get a friendly word, not a
-knowledge-base search or a handoff.
+"""Greetings ("how are you?" too), thanks, acknowledgements ("ok", "got it"), goodbyes and openers
+("quick question") get a friendly word, not a knowledge-base search or a handoff.
 
 Only a message that is nothing but one of these: "hello again" or "no, that's all, thanks" is
 small talk; "hello, how do I cancel?" is a question, answered as one.
@@ -12,6 +12,17 @@ import re
 _WHO = r"(?:\s+(?:there|again|all|everyone|everybody|team|folks|guys|support|bot))*"
 _GREETING = re.compile(
     rf"^\W*(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)){_WHO}\W*$", re.I
+)
+# "how are you (doing) (today)?", "how's it going?", alone or after a greeting
+_HOW_ARE_YOU = r"(?:how\s+are\s+(?:you|u)(?:\s+doing)?|how'?s\s+it\s+going|how\s+is\s+it\s+going|how\s+do\s+you\s+do)(?:\s+today)?"
+_HELLO_HOW = re.compile(
+    rf"^\W*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening|day)){_WHO}[\s,!.]*)?{_HOW_ARE_YOU}\W*$", re.I
+)
+# a word that only takes in the last reply ("ok", "got it", "makes sense"): nothing asked
+_ACKNOWLEDGED = re.compile(
+    r"^\W*(?:ok(?:ay)?|k|kk|alright|all\s+right|cool|great|perfect|nice|got\s+it|i\s+see|understood|"
+    r"makes\s+sense|sounds\s+good|fair\s+enough|noted)(?:[\s,!.]+(?:got\s+it|cool|great|thanks?|perfect))?\W*$",
+    re.I,
 )
 _THANKS_CORE = r"(?:thanks?(?:\s+you)?|thx|ty|cheers|many\s+thanks)(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
 _THANKS = re.compile(
@@ -36,6 +47,8 @@ _OPENER = re.compile(
     re.I,
 )
 
+HOW_ARE_YOU_REPLY = "I'm well, thanks for asking! Ask me anything about our product and I'll answer from our help centre. You can ask for a person at any time."
+ACKNOWLEDGED_REPLY = "Great. Is there anything else I can help you with?"
 GREETING_REPLY = "Hi! Ask me anything about our product and I'll answer from our help centre. You can ask for a person at any time."
 THANKS_REPLY = "You're welcome! Is there anything else I can help you with?"
 OPENER_REPLY = "Of course. What would you like to know? Ask in a sentence or two and I'll answer from our help centre; you can ask for a person at any time."
@@ -45,10 +58,14 @@ FAREWELL_REPLY = "Glad I could help. Have a good day! If anything else comes up,
 def smalltalk_reply(text: str) -> str | None:
     if _GREETING.match(text):
         return GREETING_REPLY
+    if _HELLO_HOW.match(text):
+        return HOW_ARE_YOU_REPLY
     if _THANKS.match(text):
         return THANKS_REPLY
     if _FAREWELL.match(text):
         return FAREWELL_REPLY
     if _OPENER.match(text):
         return OPENER_REPLY
+    if _ACKNOWLEDGED.match(text):
+        return ACKNOWLEDGED_REPLY
     return None

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.smalltalk import FAREWELL_REPLY, GREETING_REPLY, OPENER_REPLY, THANKS_REPLY, smalltalk_reply
+from assistant.smalltalk import (
+    ACKNOWLEDGED_REPLY,
+    FAREWELL_REPLY,
+    GREETING_REPLY,
+    HOW_ARE_YOU_REPLY,
+    OPENER_REPLY,
+    THANKS_REPLY,
+    smalltalk_reply,
+)
 
 
 @pytest.mark.parametrize("said", ["hi", "Hello!", "hello again", "hey there", "Hi team", "good morning everyone", "howdy"])
 def test_a_greeting_gets_a_greeting(said):
     assert smalltalk_reply(said) == GREETING_REPLY
+
+
+@pytest.mark.parametrize(
+    "said", ["good morning how are you today?", "hi, how are you?", "how's it going", "Hello! How are you doing?"]
+)
+def test_how_are_you_gets_a_friendly_word_not_a_handoff(said):
+    assert smalltalk_reply(said) == HOW_ARE_YOU_REPLY
+
+
+@pytest.mark.parametrize("said", ["ok", "Okay.", "got it", "cool", "makes sense", "alright, got it", "k", "perfect!"])
+def test_an_acknowledgement_is_not_taken_for_the_last_question_asked_again(said):
+    assert smalltalk_reply(said) == ACKNOWLEDGED_REPLY
 
 
 @pytest.mark.parametrize("said", ["thanks", "Thank you so much!", "ok, thanks", "got it, thank you", "many thanks", "thanks again"])
@@ -35,7 +55,8 @@ def test_an_opening_line_that_only_announces_a_question_is_asked_what_it_is(said
     "said",
     ["hello, how do I cancel my plan?", "I need help cancelling my plan", "can you help me export my invoices?",
      "I have a question about VAT", "help! my card was charged twice", "hi, my card was charged twice", "thanks but the invoice is still wrong",
-     "that's all wrong", "bye bye data: delete my account", "hello again, I still can't sign in"],
+     "that's all wrong", "bye bye data: delete my account", "hello again, I still can't sign in",
+     "ok but how do I export?", "how are you storing my data?", "cool, can I change my plan?", "ok so what about pro"],
 )
 def test_a_question_that_starts_with_small_talk_is_answered_as_a_question(said):
     assert smalltalk_reply(said) is None
