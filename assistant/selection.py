@@ -87,6 +87,8 @@ import numpy as np
 
 from assistant.reader import Reading, names_action, section_topic
 from assistant.terms import QuestionTerms, is_instruction
+from assistant.unit_kinds import is_table_row
+from knowledge.lexical import tokenize
 
 RETRIEVAL_WEIGHT = 2.0
 UNIT_WEIGHT = 1.0
@@ -94,12 +96,32 @@ HEADING_WEIGHT = 0.5
 VERB_WEIGHT = 0.3
 SECTION_WEIGHT = 1.0
 CODE_WEIGHT = 0.5
+ROW_KEY_WEIGHT = 0.4  # the answer is the row (or "**Key:** value" item) the question names by its key
 OPPOSED_SECTION_WEIGHT = 0.5  # taken off a passage whose section names the opposite of the action asked
 SAME_ARTICLE_MARGIN = 0.3  # a how-to's steps, this close behind a sentence of the same article, go first
 SAME_ARTICLE_LOOKS = 6  # among the best this many passages
 
 
 _CONTROL = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def row_key(units: list[str], i: int) -> str:
+    """What a table row is about: its first cell ("Starter" in "Starter — $12 / month"). A table's
+    header row, and any other unit, has none."""
+    unit = units[i]
+    if not is_table_row(unit) or i == 0 or not is_table_row(units[i - 1]):
+        return ""
+    return unit[2:].split(" — ", 1)[0].replace("**", "")
+
+
+def _names_the_row(reading: Reading, terms: QuestionTerms) -> bool:
+    """The answer is a row the question names by its key: "Starter — $12 / month" for "how much is
+    Starter?", "Team members — 1 — Up to 3" for "how many team members can I have?"."""
+    units = reading.passage.units
+    if not units:
+        return False
+    key = set(tokenize(row_key(list(units), reading.best_unit)))
+    return bool(key) and key <= set(terms.terms)
 
 
 def _control_named(reading: Reading, terms: QuestionTerms) -> bool:
@@ -127,6 +149,7 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
         + VERB_WEIGHT * (terms is not None and _names_the_action(reading, terms))
         + SECTION_WEIGHT * reading.passage.section
         + CODE_WEIGHT * (terms is not None and terms.codes_found(reading.passage.hit.chunk.text))
+        + ROW_KEY_WEIGHT * (terms is not None and _names_the_row(reading, terms))
         # its section path ("What you can import > File requirements") is about the opposite action
         - OPPOSED_SECTION_WEIGHT * (terms is not None and terms.opposes(reading.passage.hit.chunk.heading))
     )

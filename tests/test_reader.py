@@ -404,3 +404,20 @@ def test_steps_under_a_heading_named_for_the_action_take_no_other_articles_instr
     assert _cited([steps, _reading(_titled(other, "Turn on two factor authentication for your team"), [0.5])], terms) == [
         "2fa", "login"
     ]
+
+
+def test_a_table_row_the_question_names_by_its_key_beats_a_closer_passage_that_only_mentions_it():
+    from assistant.selection import rank_readings, row_key
+
+    terms = _terms("how much is the Pro plan?")
+    upgrade = _section("Upgrade", "For example, moving from Starter ($12) to Pro ($29) costs about $8.50 today.", [0.6], 0.6)
+    prices = _section("Prices", "| Plan | Monthly |\n|---|---|\n| Starter | $12 / month |\n| Pro | $29 / month |",
+                      [0.55, 0.5, 0.6], 0.45)
+    assert [row_key(prices.units, i) for i in range(len(prices.units))] == ["", "Starter", "Pro"]  # a header has none
+    question = np.eye(DIM, dtype=np.float32)[0]
+    chosen = rank_readings(read(question, [upgrade, prices], terms, _scorer()), terms=terms)[0]
+    assert chosen.passage is prices and prices.units[chosen.best_unit] == "- Pro — $29 / month"
+    # a question that names no row's key leaves the closer passage first
+    other = _terms("how much does moving up cost?")
+    assert rank_readings(read(question, [upgrade, prices], other, _scorer()), terms=other)[0].passage is upgrade
+
