@@ -38,7 +38,7 @@ from assistant.grounding import strip_citations
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
-from assistant.rewrite import corrected, search_queries, standalone_query
+from assistant.rewrite import corrected, search_queries, standalone_query, swapped
 from assistant.selection import rank_readings
 from assistant.signals import Signals, compute_signals
 from assistant.smalltalk import smalltalk_reply
@@ -132,9 +132,12 @@ class Assistant:
         """Search, read and rank: what the knowledge base says about this question."""
         question, history = self.spelled(question), [(who, self.spelled(text) if who == "user" else text) for who, text in history]
         # "2FA" searched and read as "2FA (Two-factor authentication)", where the articles say so
-        asked = expand(question, self.kb.retriever.lexical_index().abbreviations)
-        queries = search_queries(asked, list(history))
-        query = standalone_query(asked, list(history))  # what the reply must answer
+        lexical = self.kb.retriever.lexical_index()
+        asked = expand(question, lexical.abbreviations)
+        # "what about Pro?" after "how many seats on Starter?": that question again, of Pro
+        swap = swapped(asked, list(history), lexical.siblings)
+        queries = search_queries(swap or asked, list(history))
+        query = standalone_query(swap or asked, list(history))  # what the reply must answer
         phrasings = list(dict.fromkeys([*queries, query]))
         vectors = self.kb.embedder.embed_queries(phrasings)
         hits = self.kb.retriever.search(queries, self.candidates, vectors=vectors[: len(queries)])
@@ -144,7 +147,7 @@ class Assistant:
         terms = self.terms(query)
         if query != asked:  # a follow-up: the customer's goal from their last turn still holds
             terms = terms.inheriting_actions(_last(history, "user"))
-        correction = corrected(asked, list(history)) is not None
+        correction = swap is not None or corrected(asked, list(history)) is not None
         readings = self._read(asked, query, history, query_vector, passages, terms, correction=correction)
         continuation = lead = None
         if readings and leads_on(readings[0].passage.units, readings[0].best_unit):
@@ -202,7 +205,8 @@ class Assistant:
         requests for a person and small talk send no deltas."""
         question = self.spelled(question)
         # "no, I meant Pro" after "can I get a refund on Starter?" asks for that refund again
-        meant = corrected(question, [(who, self.spelled(text) if who == "user" else text) for who, text in history])
+        spelled = [(who, self.spelled(text) if who == "user" else text) for who, text in history]
+        meant = corrected(question, spelled) or swapped(question, spelled, self.kb.retriever.lexical_index().siblings)
         escalation = self.rules.match(meant or question) if self.rules else None
         if escalation is not None:
             return self._escalate(escalation, question, history)

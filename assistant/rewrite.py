@@ -83,6 +83,57 @@ def corrected(question: str, history: list[tuple[str, str]]) -> str | None:
     return f"{before.rstrip()} {subject}"
 
 
+# "what about Pro?", "and free?", "and on yearly?", "how about for admins", "same for the Pro plan"
+_SWAP = re.compile(
+    r"^\W*(?:(?:and|but|so|ok|okay|also)\b[\s,]*)?"
+    r"(?:(?:what|how)\s+about|and|also|same\s+(?:for|with|on))\s+"
+    r"(?:(?:for|on|in|with|if)\s+)?(?:the\s+|a\s+|an\s+|i'?m\s+on\s+|we'?re\s+on\s+)?"
+    r"(?P<subject>[^?.!,]{1,40}?)\s*[?.!]*\s*$",
+    re.I,
+)
+_SWAP_WORDS = 3  # "the Pro plan", "admins", "yearly": a name, not a question of its own
+
+
+def swapped(question: str, history: list[tuple[str, str]], siblings: dict[str, frozenset[str]]) -> str | None:
+    """The customer's previous question asked again of another of its kind ("how many team members
+    on Starter?" then "what about Pro?": "how many team members on Pro?"), where the knowledge
+    base lists the two together (`knowledge.siblings`); None if this is no such follow-up."""
+    match = _SWAP.match(question)
+    users = [text for speaker, text in history if speaker == "user"]
+    if not match or not users or not siblings:
+        return None
+    words = WORD.findall(match.group("subject"))
+    if not 0 < len(words) <= _SWAP_WORDS:
+        return None
+    before = users[-1]
+    for n in (2, 1):
+        for i in range(len(words) - n + 1):
+            said = " ".join(words[i : i + n])
+            for name in _forms(said.lower()):
+                if name not in siblings or _find(before, name):
+                    continue
+                found = [(other, hit) for other in sorted(siblings[name]) for hit in [_find(before, other)] if hit]
+                if len(found) == 1:  # the one name of that kind it asked about
+                    other, (form, stemmed) = found[0]
+                    new = name[: -len(stemmed)] if stemmed and name.endswith(stemmed) else said
+                    return re.sub(rf"(?i)\b{re.escape(form)}\b", new, before)
+    return None
+
+
+def _forms(word: str) -> list[str]:
+    """A name as said, and as listed: "admins" may be listed as "admin"."""
+    return [word, word[:-1]] if word.endswith("s") and len(word) > 3 else [word]
+
+
+def _find(text: str, name: str) -> tuple[str, str] | None:
+    """How the text says the name: as listed or plural ("admins"), or without the "-ly" of a
+    listed "monthly" ("per month"); with the ending left out, if any. None if it does not."""
+    for form, stemmed in ((name, ""), (name + "s", ""), (name[:-2], "ly") if name.endswith("ly") else (None, None)):
+        if form and re.search(rf"(?i)\b{re.escape(form)}\b", text):
+            return form, stemmed
+    return None
+
+
 def _is_name(word: str) -> bool:
     """Capitalized like a product, plan or place ("Pro", "Starter"); not "I", not an acronym."""
     return word[0].isupper() and word != "I" and not (len(word) > 1 and word.isupper())

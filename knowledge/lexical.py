@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from knowledge.abbreviations import find_abbreviations
+from knowledge.siblings import find_siblings
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -57,6 +58,8 @@ class LexicalIndex:
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         # what the texts spell out ("Two-factor authentication (2FA)"), for questions that don't
         self.abbreviations = find_abbreviations(texts)
+        # names its tables list together ("Free | Starter | Pro"), for "what about Pro?"
+        self.siblings = find_siblings(texts)
         self.texts = texts  # read once more, lazily, for the words the speller corrects to
         self._bm25 = bm25s.BM25(k1=k1, b=b)
         if self.ids:

@@ -410,3 +410,18 @@ def test_a_correction_to_a_request_that_needs_a_person_still_goes_to_a_person(as
     assert first.handoff_reason == "escalation"
     reply = assistant.reply("I was asking about the Pro plan", [("user", question), ("agent", first.text)])
     assert reply.handoff and reply.handoff_reason == "escalation"
+
+
+def test_what_about_another_plan_asks_the_last_question_again_of_that_plan(lenient):
+    question = "how many team members on starter"
+    first = lenient.reply(question)
+    reply = lenient.reply("what about pro", [("user", question), ("agent", first.text)])
+    assert not reply.handoff, (reply.confidence, reply.handoff_detail)
+    assert "Pro — Up to 10" in reply.text  # not the paragraph on moving from Pro to Starter
+
+
+def test_what_about_another_plan_after_a_request_that_needs_a_person_still_goes_to_a_person(assistant):
+    question = "can I get a refund on the starter plan"
+    first = assistant.reply(question)
+    reply = assistant.reply("and on pro?", [("user", question), ("agent", first.text)])
+    assert reply.handoff and reply.handoff_reason == "escalation"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant import build_assistant, search_queries, standalone_query
-from assistant.rewrite import corrected
+from assistant.rewrite import corrected, swapped
+from knowledge.siblings import find_siblings
 
 
 def test_a_follow_up_gains_the_topic_of_the_previous_question():
@@ -87,3 +90,42 @@ def test_a_correction_replaces_only_the_one_name_it_can_mean():
     assert standalone_query(said, [("user", "Does Starter support SSO?")]) == "Does Pro support SSO?"
     two = "Can I move from Free to Starter?"  # which one it replaces, nobody can tell
     assert standalone_query(said, [("user", two)]) == f"{two} Pro"
+
+
+SIBLINGS = find_siblings([
+    "| Plan | Monthly | Yearly (2 months free) |\n|---|---|---|\n| Free | $0 | $0 |\n| **Starter** | $12 | $120 |\n| Pro | $29 | $290 |",
+    "| What they can do | Owner | Admin | Member |\n|---|---|---|---|\n| Issue refunds | Yes | Yes | Record only |",
+])
+
+
+def test_a_knowledge_bases_tables_say_which_names_are_of_one_kind():
+    assert SIBLINGS["starter"] == {"free", "pro"}  # the rows' first cells
+    assert SIBLINGS["yearly"] == {"monthly"}  # the columns, but the first; a note in brackets left out
+    assert SIBLINGS["admin"] == {"owner", "member"}
+    assert "plan" not in SIBLINGS and "issue refunds" not in SIBLINGS  # a kind, and a lone row
+
+
+@pytest.mark.parametrize(
+    ("asked", "then", "meant"),
+    [
+        ("how many team members on starter", "what about pro", "how many team members on pro"),
+        ("are recurring invoices on the Starter plan?", "and free?", "are recurring invoices on the free plan?"),
+        ("how much is the pro plan per month", "and on yearly?", "how much is the pro plan per year"),
+        ("can members issue refunds", "how about for admins", "can admins issue refunds"),
+    ],
+)
+def test_what_about_a_sibling_asks_the_last_question_again_of_it(asked, then, meant):
+    assert swapped(then, [("user", asked), ("agent", "…")], SIBLINGS) == meant
+
+
+@pytest.mark.parametrize(
+    ("asked", "then"),
+    [
+        ("how do i turn on 2fa", "what about pro"),  # nothing of its kind asked about
+        ("how much is pro", "what about pro"),  # the same one
+        ("can members issue refunds", "and can I export my invoices?"),  # a question of its own
+        ("is starter or pro better for me", "what about free"),  # which of two it replaces is unclear
+    ],
+)
+def test_a_follow_up_that_names_no_sibling_of_the_last_question_is_no_swap(asked, then):
+    assert swapped(then, [("user", asked), ("agent", "…")], SIBLINGS) is None
