@@ -292,7 +292,7 @@ def test_of_two_sections_the_one_whose_heading_means_what_is_asked_comes_first()
     from assistant.evidence import SectionVectors, section_path, with_sections
     from assistant.selection import rank_readings
 
-    terms = _terms("what does the Pro plan cost?")
+    terms = _terms("what does the plan cost?")  # naming no row of the table (see the row-key test)
     upgrade = _section("Upgrade", "For example, moving to Pro costs about $8.50 today.", [0.6], 0.55)
     prices = _section("Prices", "| Plan | Monthly |\n|---|---|\n| Pro | $29 / month |", [0.6], 0.5)
     question = np.eye(DIM, dtype=np.float32)[0]
