@@ -58,14 +58,17 @@ class Retriever:
         another process changed it (an editor's ingest), the store is first opened afresh
         (knowledge.store), once the catalog has stayed still for SETTLE_SECONDS: not on every
         document of an ingest still running, nor while it writes. Until then searches read the
-        store as it was."""
+        store as it was. A Chroma server needs no reopening: there the BM25 index is rebuilt at the
+        first search after any change."""
         generation = self.catalog.generation()
         with self._lock:
             if generation == self._generation:
                 return
             if self._generation is None:  # the first look: what this process wrote before is seen now
                 self.store.wrote_since_asked()
-            if self._generation is not None and not self.store.wrote_since_asked():
+            # a Chroma server shows another process's writes at once: the BM25 index follows them
+            # now, or searches would fuse new chunks' vectors with the old chunks' words
+            if self._generation is not None and not self.store.wrote_since_asked() and not self.store.live:
                 now = time.monotonic()
                 if generation != self._settling:
                     self._settling, self._settling_since = generation, now - self._still_for(generation)

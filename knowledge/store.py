@@ -91,6 +91,11 @@ class VectorStore:
             self._units_name = f"{collection}{UNITS_SUFFIX}"
             self._units = self._open_units()
 
+    @property
+    def live(self) -> bool:
+        """A Chroma server: every process reads what any wrote as soon as it is written."""
+        return bool(self._url)
+
     def wrote_since_asked(self) -> bool:
         """Whether this object wrote since the last call: a catalog change is then its own."""
         wrote, self._wrote = self._wrote, False

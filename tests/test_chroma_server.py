@@ -59,3 +59,27 @@ def test_serve_finds_the_chroma_server_it_is_pointed_at(server_settings: Setting
     from api.preflight import setup_problems
 
     assert setup_problems(server_settings) == []
+
+
+def test_a_worker_searches_an_article_changed_by_an_ingest_elsewhere_with_its_new_words_at_once(
+    server_settings: Settings, embedder: Embedder, tmp_path: Path
+) -> None:
+    """A worker's BM25 index follows a Chroma server at the first search after a change: it had
+    waited for the catalog to settle, as an embedded store must, fusing the new chunks' vectors
+    with the old chunks' words (lexical 0.0), and handed off answerable questions meanwhile."""
+    settings = make_settings(tmp_path / "data", chroma_url=server_settings.chroma_url, collection="changed_elsewhere")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    article = docs / "locker.md"
+    article.write_text("---\ntitle: Lockers\nverified: true\n---\n\nThe gym lockers open with a blue key.\n")
+    editor, worker = KnowledgeBase(settings, embedder=embedder), KnowledgeBase(settings, embedder=embedder)
+    try:
+        assert sync(editor, [docs], chunker=Chunker(), max_doc_bytes=5_000_000).ok
+        assert worker.retriever.search("lockers blue key", 1)[0].lexical > 0  # the worker has its index
+        article.write_text("---\ntitle: Lockers\nverified: true\n---\n\nThe gym lockers open with a zorbic token.\n")
+        assert sync(editor, [docs], chunker=Chunker(), max_doc_bytes=5_000_000).updated == ["locker"]
+        hit = worker.retriever.search("zorbic token", 1)[0]
+        assert "zorbic" in hit.chunk.text and hit.lexical > 0  # its words, not only its vector
+    finally:
+        editor.close()
+        worker.close()
