@@ -5,6 +5,7 @@ Revoking an agent kills its token and ends every console session it has, in one 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
@@ -18,6 +19,7 @@ from api.conversations import Agent
 from api.db import agent_sessions, agents
 from api.errors import Conflict, Invalid, NotFound
 from api.held_chats import requeue_held_by
+from api.plain_text import shows_nothing
 
 CLI = audit.Actor(audit.CLI)  # who acts when `switchboard agent …` runs on the server
 
@@ -60,12 +62,38 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def _check(name: str, role: str | None) -> str:
-    name = name.strip()
-    if not name:
-        raise Invalid("agent name is empty")
+    name = _checked_name(name)
     if role is not None and role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}")
     return name
+
+
+def _checked_name(name: str) -> str:
+    """The name stripped, if it shows every character it has. Customers see it beside each reply
+    and the logs print it: a NUL (PostgreSQL refuses it), a newline (a forged log line) or an
+    invisible character (bob with a zero-width space after it passes for bob; a bidirectional
+    override turns a name around) would let one agent pass for another or break what prints it."""
+    name = name.strip()
+    if shows_nothing(name):
+        raise Invalid("agent name is empty: it shows nothing")
+    if (hidden := _hidden_character(name)) is not None:
+        raise Invalid(f"agent name must not hold control or invisible characters (it has U+{ord(hidden):04X})")
+    return name
+
+
+# Control and format characters (zero-width spaces and joiners, soft hyphen, bidirectional
+# controls), line and paragraph separators, lone surrogates
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+# letters and symbols that show nothing: Hangul fillers and the blank braille pattern
+_BLANK_FILLERS = "\u115f\u1160\u3164\uffa0\u2800"
+
+
+def _hidden_character(name: str) -> str | None:
+    return next((ch for ch in name if _is_hidden(ch)), None)
+
+
+def _is_hidden(ch: str) -> bool:
+    return ch in _BLANK_FILLERS or unicodedata.category(ch) in _HIDDEN_CATEGORIES
 
 
 async def create_or_rotate(
@@ -79,7 +107,7 @@ async def create_or_rotate(
     token = new_token()
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        existing = (await conn.execute(sa.select(agents.c.id).where(_same_name(name)))).first()
+        existing = await _named(conn, name)
         if existing:
             values: dict = {"token_hash": hash_token(token), "revoked_at": None, "token_issued_at": now}
             if role is not None:
@@ -103,7 +131,7 @@ async def create(
     token = new_token()
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        if (taken := (await conn.execute(sa.select(agents.c.name).where(_same_name(name)))).first()):
+        if (taken := await _named(conn, name)) is not None:
             raise Conflict(f"an agent named {taken.name!r} exists already")
         result = await conn.execute(
             agents.insert().values(name=name, token_hash=hash_token(token), role=role, created_at=now, token_issued_at=now)
@@ -125,7 +153,7 @@ async def by_token(engine: AsyncEngine, token: str) -> AgentAccount | None:
 
 async def by_name(engine: AsyncEngine, name: str) -> AgentAccount:
     async with engine.connect() as conn:
-        row = (await conn.execute(sa.select(agents).where(_same_name(name.strip())))).first()
+        row = await _named(conn, name.strip())
     if row is None:
         raise NotFound(f"no agent named {name.strip()!r}")
     return account_from_row(row)
@@ -137,9 +165,20 @@ async def list_accounts(engine: AsyncEngine) -> list[AgentAccount]:
     return [account_from_row(r) for r in rows]
 
 
-def _same_name(name: str) -> sa.ColumnElement[bool]:
-    """Names are people's: "Carol" and "carol" are one agent."""
-    return sa.func.lower(agents.c.name) == name.lower()
+async def _named(conn: AsyncConnection, name: str) -> sa.Row | None:
+    """The agent called `name`, as a person reads it (`_name_key`). Compared here, not with the
+    database's lower(): SQLite's folds ASCII letters alone. A workspace has tens of agents, so
+    reading every name costs nothing."""
+    key = _name_key(name)
+    rows = (await conn.execute(sa.select(agents).order_by(agents.c.id))).all()
+    return next((row for row in rows if _name_key(row.name) == key), None)
+
+
+def _name_key(name: str) -> str:
+    """Names are people's: "Carol" and "carol" are one agent, and so are "Émile" and "émile". A
+    name stored before hidden characters were refused is read without them: bob with a zero-width
+    space after it is bob."""
+    return "".join(ch for ch in name if not _is_hidden(ch)).casefold()
 
 
 async def _keep_an_admin(conn: AsyncConnection, agent_id: int, by: audit.Actor) -> None:

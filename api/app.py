@@ -18,7 +18,7 @@ from api import logs, request_errors
 from api.body_limit import BodyLimit
 from api.error_schemas import error_responses
 from api.heap import settle_worker_heap
-from api.errors import Conflict, Invalid, NotFound
+from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.routes import admin, agent, completions, customer, kb_drafts, pages, vault
 from api.services import open_services
 from api.static_assets import StaticAssets
@@ -94,6 +94,7 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None, *, freeze_he
     app.add_exception_handler(sa_exc.OperationalError, database_unavailable)
     app.add_exception_handler(sa_exc.InterfaceError, database_unavailable)
     app.add_exception_handler(NotFound, error(status.HTTP_404_NOT_FOUND))
+    app.add_exception_handler(Forbidden, error(status.HTTP_403_FORBIDDEN))
     app.add_exception_handler(Conflict, error(status.HTTP_409_CONFLICT))
     app.add_exception_handler(Invalid, error(status.HTTP_422_UNPROCESSABLE_CONTENT))
     app.add_exception_handler(RequestValidationError, request_errors.validation_failed)

@@ -135,9 +135,17 @@ def last_event_id(
     """Where a stream resumes: the header, else the query. A header that is no event id we could
     have sent (not ASCII digits, or past the largest id) is ignored, as a missing one is."""
     value = (header or "").strip()
-    if value.isascii() and value.isdigit() and int(value) <= MAX_ROW_ID:
+    if _could_be_an_event_id(value):
         return int(value)
     return last_event_id
+
+
+def _could_be_an_event_id(value: str) -> bool:
+    """ASCII digits, no more than the largest id has, and not past it. The length is checked before
+    `int()`: past 4300 digits Python refuses to convert a string at all (a ValueError, a 500)."""
+    return (
+        value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ROW_ID)) and int(value) <= MAX_ROW_ID
+    )
 
 
 LastEventId = Annotated[int | None, Depends(last_event_id)]

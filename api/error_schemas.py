@@ -31,7 +31,7 @@ class UnprocessableOut(BaseModel):
 DESCRIPTIONS = {
     400: "the request body could not be read (not UTF-8 text)",
     401: "credentials missing, invalid or revoked",
-    403: "not allowed: an admin-only action, or a cookie request from another site or without its CSRF token",
+    403: "not allowed: an admin-only action, another agent's resource, or a cookie request from another site or without its CSRF token",
     404: "no such resource, or not yours",
     409: "the resource's state does not allow this",
     413: "request body too large",

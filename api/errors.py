@@ -5,6 +5,10 @@ class NotFound(Exception):
     """404: no such conversation (or not yours)."""
 
 
+class Forbidden(Exception):
+    """403: the caller may not do this to this resource (another agent's reply, say)."""
+
+
 class Conflict(Exception):
     """409: the conversation's state does not allow this (closed, or another agent owns it)."""
 

@@ -26,7 +26,7 @@ from api import audit
 from api.bot_turns import aware
 from api.conversations import Agent
 from api.db import conversations, kb_drafts, messages
-from api.errors import Conflict, Invalid, NotFound
+from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.kb_draft_files import write_draft
 from api.masking import mask_card_numbers
 
@@ -63,13 +63,17 @@ class Exported:
 
 
 async def propose(
-    engine: AsyncEngine, conversation_id: str, message_id: int, agent: Agent, *,
+    engine: AsyncEngine, conversation_id: str, message_id: int, agent: Agent, *, admin: bool = False,
     title: str | None = None, body: str | None = None, tags: list[str] | None = None,
 ) -> KbDraft:
     """A draft from the agent's answer `message_id`: the question as its title and the answer as
-    its body, unless the agent edited them. 404: no such conversation or message in it; 409: the
-    message is not an agent's answer to a customer question, or it was proposed already; 422: an
-    empty or overlong title or body."""
+    its body, unless the agent edited them. 404: no such conversation or message in it; 403: the
+    answer is another agent's (the draft goes out under the proposer's name, and what an agent
+    wrote is theirs to offer); 409: the message is not an agent's answer to a customer question,
+    or it was proposed already; 422: an empty or overlong title or body.
+
+    An admin may propose any agent's answer: admins curate the knowledge base, and the answers of
+    an agent who has left would otherwise never become articles."""
     async with engine.begin() as conn:
         if (await conn.execute(sa.select(conversations.c.id).where(conversations.c.id == conversation_id))).first() is None:
             raise NotFound()
@@ -84,6 +88,8 @@ async def propose(
             raise NotFound(f"no message {message_id} in this conversation")
         if answer.role != "agent":
             raise Conflict("only an agent's answer or correction can be proposed as an article")
+        if not admin and not _wrote(agent, answer):
+            raise Forbidden(f"this reply is {answer.author}'s: only they, or an admin, may propose it as an article")
         question = question_for(rows, anchor=answer.corrects if answer.corrects is not None else answer.id)
         if not question:
             raise Conflict("this reply answers no customer question")
@@ -105,6 +111,12 @@ async def propose(
             detail={"draft_id": draft_id, "message_id": message_id},
         )
     return await get(engine, draft_id)
+
+
+def _wrote(agent: Agent, message: sa.Row) -> bool:
+    """A message's author is the name of the agent who sent it, and names are one person whatever
+    their case (api/agents.py)."""
+    return message.author is not None and message.author.casefold() == agent.name.casefold()
 
 
 def question_for(rows: list[sa.Row], anchor: int) -> str:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.masking import mask_card_numbers
+from api.client_ids import holds_card_number
 from api.note_schemas import NotePublic
 
 from api.plain_text import limited_text
 
 State = Literal["bot", "queued", "agent", "closed"]
-_HAS_LETTER = re.compile(r"[A-Za-z]")
 Role = Literal["customer", "bot", "agent"]
 
 
@@ -46,11 +44,10 @@ class CustomerMessageIn(MessageIn):
     @field_validator("client_id")
     @classmethod
     def _is_no_card_number(cls, value: str | None) -> str | None:
-        # Agents and the event stream see the key as sent: a card number typed as one would reach
-        # them in clear. Only a key of digits and separators alone can be one; a random key's hex
-        # ("39123346-8143-4233-b510-…") may hold a Luhn-valid run, and is no card.
-        if value is not None and not _HAS_LETTER.search(value) and mask_card_numbers(value) != value:
-            raise ValueError("client_id must not be a card number")
+        # Agents and the event stream see the key as sent: a card number in it, letters around it
+        # or not, would reach them in clear (api/client_ids.py says what counts as one).
+        if value is not None and holds_card_number(value):
+            raise ValueError("client_id must not hold a card number; send a random id (a uuid) instead")
         return value
 
 

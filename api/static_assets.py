@@ -14,6 +14,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import anyio
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -30,8 +31,16 @@ class StaticAssets(StaticFiles):
         if path.lower().endswith(PAGES):
             raise HTTPException(status_code=404)
         media_type = PACKED.get(Path(path).suffix.lower())
-        if media_type and scope["method"] in ("GET", "HEAD"):
-            full_path, found = self.lookup_path(path)
-            if found is not None and stat.S_ISREG(found.st_mode):
-                return packed_response(Path(full_path), Request(scope), media_type, max_age=0)
+        if media_type and scope["method"] in ("GET", "HEAD") and (found := await self._file_at(path)):
+            return packed_response(found, Request(scope), media_type, max_age=0)
         return await super().get_response(path, scope)
+
+    async def _file_at(self, path: str) -> Path | None:
+        """The file a script's or style's path names, if there is one. A path no file can have (a
+        NUL byte, "/static/a%00b.js", was a 500; a name too long) is none here: StaticFiles answers
+        it as it answers any such path, with a 404. Looked up off the event loop, as StaticFiles does."""
+        try:
+            full_path, found = await anyio.to_thread.run_sync(self.lookup_path, path)
+        except (ValueError, OSError):
+            return None
+        return Path(full_path) if found is not None and stat.S_ISREG(found.st_mode) else None

@@ -411,6 +411,13 @@ def test_the_pages_scripts_and_styles_are_sent_compressed_and_revalidated(client
     assert client.get("/static/../app.py").status_code == 404
 
 
+@pytest.mark.parametrize("name", ["a%00b.js", "a%00b.css", "a%00b.png", "a" * 300 + ".js"])
+def test_a_static_path_no_file_can_have_is_404_not_500(client, name):
+    """Found by a security test: a NUL byte in a script's or style's name was a ValueError (500)
+    before any check, where an image's got the 404 of any missing file."""
+    assert client.get(f"/static/{name}").status_code == 404
+
+
 def test_pages_are_served_only_with_their_own_headers_never_as_static_files(client):
     # /static/agent.html had no frame-ancestors: a sibling origin could frame a signed-in console
     for page in ("agent.html", "chat.html", "AGENT.HTML"):

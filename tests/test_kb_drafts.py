@@ -20,7 +20,7 @@ from api.kb_draft_files import markdown, slug, write_draft
 from ingest import Chunker, load_file, sync
 from knowledge import Settings
 
-from .api_helpers import ANSWERABLE, OFF_TOPIC, Customer, start_conversation
+from .api_helpers import ANSWERABLE, OFF_TOPIC, Customer, create_agent, start_conversation
 from .previous_release import forget_steps, sqlite_database
 
 CARD = "4242 4242 4242 4242"  # passes the Luhn check: masked wherever it is stored
@@ -207,6 +207,22 @@ def test_proposing_the_same_answer_twice_gets_409(client, alice, corrected):
 ])
 def test_bad_input_gets_422(client, alice, corrected, body):
     assert client.post(corrected.propose_url, json=body, headers=alice).status_code == 422
+
+
+def test_another_agents_reply_cannot_be_proposed_403(settings, client, alice, corrected):
+    """Found by a security test: any agent could propose anyone's reply, the draft going out under
+    their own name. An agent proposes only what they wrote (any reply of theirs, as the README says)."""
+    bob = create_agent(settings, "bob")
+    refused = client.post(corrected.propose_url, headers=bob)
+    assert refused.status_code == 403 and "alice's" in refused.json()["detail"]
+    assert client.post(corrected.propose_url, headers=alice).status_code == 201  # nothing was stored
+
+
+def test_an_admin_may_propose_any_agents_reply(client, alice, root, corrected):
+    """Admins curate the knowledge base: the answers of an agent who has left are still worth an article."""
+    draft = client.post(corrected.propose_url, headers=root)
+    assert draft.status_code == 201
+    assert (draft.json()["proposed_by"], draft.json()["body"]) == ("root", CORRECTION)
 
 
 def test_with_the_console_cookie_proposing_needs_the_csrf_token(client, alice, corrected):

@@ -19,7 +19,7 @@ from api.agents import by_name, create_or_rotate, revoke
 from api.app import create_app
 from api.auth import hash_token
 from api.cli import main
-from api.db import open_database
+from api.db import agents, open_database
 from api.ratelimit import FailureLimiter, RedisFailureLimiter
 from api.sessions import find_session, start_session
 from api.stream_guard import RECHECK_SECONDS
@@ -505,6 +505,58 @@ def test_agent_names_are_one_person_whatever_their_case(client, root, settings):
     assert "new token for agent 'carol'" in rotated.stdout
 
 
+def test_agent_names_are_one_person_whatever_the_case_of_their_letters_beyond_ascii(client, root):
+    """SQLite's lower() folds ASCII letters alone: "émile" was a second agent beside "Émile"."""
+    assert client.post("/v1/admin/agents", json={"name": "Émile"}, headers=root).status_code == 201
+    again = client.post("/v1/admin/agents", json={"name": "émile"}, headers=root)
+    assert again.status_code == 409 and "'Émile'" in again.json()["detail"]
+
+
+@pytest.mark.parametrize("name", [
+    "a\u0000b",  # PostgreSQL refuses NUL in text: a 500 there
+    "line\nINFO: fake",  # a forged log line
+    "tab\there", "bob\u200b", "\u200dbob", "bob\u00ad", "\u202ebob", "bob\u2028x", "bob\u3164",
+])
+def test_an_agent_name_holding_a_control_or_invisible_character_is_refused(client, root, settings, name):
+    """Found by a security test: admins could create "bob" with a zero-width space after it, an
+    agent customers and colleagues would take for bob."""
+    refused = client.post("/v1/admin/agents", json={"name": name}, headers=root)
+    assert refused.status_code == 422
+    assert "control or invisible characters" in refused.json()["detail"]
+    assert [a["name"] for a in client.get("/v1/admin/agents", headers=root).json()["agents"]] == ["root"]
+    from_the_command_line = CliRunner().invoke(
+        main, ["agent", "create", name], env={"SWITCHBOARD_DATA_DIR": str(settings.data_dir)}
+    )
+    assert from_the_command_line.exit_code != 0 and "control or invisible" in from_the_command_line.output
+
+
+@pytest.mark.parametrize("name", [" ", "\u200b", " \u200b\u2060 ", "\n"])
+def test_an_agent_name_that_shows_nothing_is_refused(client, root, name):
+    refused = client.post("/v1/admin/agents", json={"name": name}, headers=root)
+    assert refused.status_code == 422 and "shows nothing" in refused.json()["detail"]
+
+
+def test_an_agent_name_is_stored_without_the_spaces_around_it(client, root):
+    created = client.post("/v1/admin/agents", json={"name": "  Dave Jones \u00a0"}, headers=root)
+    assert created.json()["agent"]["name"] == "Dave Jones"
+
+
+def test_a_name_stored_before_hidden_characters_were_refused_is_read_without_them(client, root, settings):
+    async def store_old_name() -> None:
+        engine = await open_database(settings.resolved_database_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(agents.insert().values(
+                    name="bob\u200b", token_hash=hash_token("old"), role="agent", created_at=datetime.now(UTC)
+                ))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(store_old_name())
+    again = client.post("/v1/admin/agents", json={"name": "Bob"}, headers=root)
+    assert again.status_code == 409 and "exists already" in again.json()["detail"]
+
+
 def test_revoking_through_the_admin_api_ends_the_agents_console_sessions(client, alice, root):
     sign_in(client, alice)
     secret = client.cookies["sb_session"]
@@ -643,7 +695,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(tmp_path, pg_url
     """Each saw the other still an admin, and both changes went through, leaving none."""
     from api import audit
     from api.agents import create_or_rotate, list_accounts, set_role
-    from api.db import open_database
+    from api.db import agents, open_database
     from api.errors import Conflict
 
     async def scenario() -> None:

@@ -95,14 +95,25 @@ def test_the_agent_stream_takes_no_token_in_its_url(http, agent):
     assert http.get(f"/v1/agent/events?token={token}").status_code == 401
 
 
-@pytest.mark.parametrize("header", [b"99999999999999999999999", b"\xb2", b"1\xb2"])  # \xb2: "²" in latin-1
+@pytest.mark.parametrize(
+    "header", [b"99999999999999999999999", b"\xb2", b"1\xb2", b"1" * 4301]  # \xb2: "²" in latin-1
+)
 def test_a_last_event_id_no_event_could_have_is_ignored_not_a_broken_stream(http, header):
     """Found by the API fuzzer: a Last-Event-ID past SQLite's integers broke the stream mid-response
-    (OverflowError in the query), and a non-ASCII digit ("²".isdigit() is true) was a 500."""
+    (OverflowError in the query), and a non-ASCII digit ("²".isdigit() is true) was a 500. Found by
+    a security test: past 4300 digits `int()` refuses to convert the header at all, a 500 too."""
     cid, auth, _ = new_customer(http)
     http.post(f"/v1/conversations/{cid}/messages", json={"text": ANSWERABLE}, headers=auth)
     with open_stream(http, f"/v1/conversations/{cid}/events", {**auth, "Last-Event-ID": header}) as stream:
         assert stream.next().type == "message.created"  # replayed from the beginning, as without one
+
+
+def test_the_agent_stream_ignores_a_last_event_id_too_long_to_be_a_number(http, agent):
+    """Found by a security test: a 500, as on the customer's stream. Ignored, it is a stream from now on."""
+    with open_stream(http, "/v1/agent/events", {**agent, "Last-Event-ID": "1" * 4301}) as stream:
+        cid, auth, _ = new_customer(http)
+        http.post(f"/v1/conversations/{cid}/messages", json={"text": OFF_TOPIC}, headers=auth)
+        assert stream.next().type == "message.created"
 
 
 def test_a_last_event_id_query_past_any_event_id_is_refused(http):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 
 from api import audit, kb_drafts
-from api.deps import CurrentAdmin, CurrentAgent, RowId, ServicesDep
+from api.deps import CurrentAccount, CurrentAdmin, CurrentAgent, RowId, ServicesDep
 from api.error_schemas import error_responses
 from api.kb_draft_schemas import KbDraftIn, KbDraftList, KbDraftView
 
@@ -19,14 +19,17 @@ router = APIRouter(tags=["kb-drafts"], responses=error_responses(400, 401, 403, 
     "/v1/agent/conversations/{conversation_id}/messages/{message_id}/kb-draft", status_code=status.HTTP_201_CREATED
 )
 async def propose(
-    conversation_id: str, message_id: RowId, agent: CurrentAgent, services: ServicesDep, body: KbDraftIn | None = None
+    conversation_id: str, message_id: RowId, agent: CurrentAgent, account: CurrentAccount, services: ServicesDep,
+    body: KbDraftIn | None = None,
 ) -> KbDraftView:
     """Propose an agent's answer or correction as a knowledge-base draft (unverified until an
     editor verifies it). Title and body default to the customer's question and the answer.
-    409: not an agent's answer to a customer question, or proposed already."""
+    403: another agent's answer (an admin may propose anyone's); 409: not an agent's answer to a
+    customer question, or proposed already."""
     body = body or KbDraftIn()
     draft = await kb_drafts.propose(
-        services.engine, conversation_id, message_id, agent, title=body.title, body=body.body, tags=body.tags
+        services.engine, conversation_id, message_id, agent, admin=account.is_admin,
+        title=body.title, body=body.body, tags=body.tags,
     )
     return KbDraftView.of(draft)
 
