@@ -114,6 +114,18 @@ def test_customer_gets_a_cited_answer_in_the_chat_page(customer, http):
     expect(customer.locator("#chat-status")).to_have_text("Assistant")
 
 
+def test_every_line_names_its_speaker_for_screen_readers(customer):
+    """QA: the bot's and agents' lines were labelled, the customer's own had no label at all, so a
+    screen reader read them as nobody's. They are "You" now, for screen readers (the bubble's side
+    says it to the eye)."""
+    ask(customer, ANSWERABLE)
+    expect(messages(customer, "bot")).to_have_count(1)
+    mine = messages(customer, "customer")
+    expect(mine.locator('[data-testid="message-author"]')).to_have_text("You")
+    assert re.search(r"\bYou\b", mine.aria_snapshot())
+    assert "Assistant" in messages(customer, "bot").aria_snapshot()
+
+
 def test_reload_resumes_the_conversation(customer):
     ask(customer, ANSWERABLE)
     expect(messages(customer)).to_have_count(2)

@@ -5,6 +5,7 @@ loads, and nothing of the chat loaded before the customer opens it."""
 from __future__ import annotations
 
 import gzip
+import time
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,54 @@ def test_the_widget_hands_off_and_the_agent_answers_live(new_context, site, base
     expect(badge).to_have_text("1")
 
 
+def conversation_of(page) -> dict:
+    """The widget's conversation as the loader keeps it in the host site's storage: {id, token}."""
+    return page.evaluate("JSON.parse(localStorage.getItem('switchboard.widget.conversation'))")
+
+
+def test_a_chat_closed_while_the_panel_is_minimised_shows_on_the_launcher_until_seen(new_context, site, settings, http):
+    """QA: an agent closed the chat while the panel was minimised and the launcher showed nothing
+    (replies got a badge, the closing did not), so the customer never saw the rating form; nor
+    after a reload."""
+    page = new_context().new_page()
+    frame = asked_in_the_widget(page, f"{site}/index.html")
+    launcher = page.locator("#switchboard-widget .launcher")
+    badge = page.locator("#switchboard-widget .unread")
+    launcher.click()  # minimised
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(badge).to_be_hidden()
+
+    alice = {"Authorization": f"Bearer {agent_token(settings, 'alice')}"}
+    assert http.post(f"/v1/agent/conversations/{conversation_of(page)['id']}/close", headers=alice).is_success
+    expect(badge).to_have_text("1")
+    expect(launcher).to_have_attribute("aria-label", "Open Tally help, 1 unread message")
+    page.reload()  # not seen yet: still news on the next load
+    expect(chat_frame(page).locator("#chat-status")).to_have_text("Conversation closed")
+    expect(badge).to_have_text("1")
+
+    launcher.click()
+    expect(badge).to_be_hidden()
+    expect(chat_frame(page).locator('[data-testid="rating-form"]')).to_be_visible()
+    launcher.click()
+    page.reload()  # seen: no news any more
+    expect(chat_frame(page).locator("#chat-status")).to_have_text("Conversation closed")
+    expect(badge).to_be_hidden()
+
+
+def test_a_chat_closed_while_the_customer_was_on_no_page_of_the_site_shows_on_the_launcher(new_context, site, settings, http):
+    """QA: as a reply does, the closing of a chat the customer was away from is news when they come back."""
+    page = new_context().new_page()
+    asked_in_the_widget(page, f"{site}/index.html")
+    page.locator("#switchboard-widget .launcher").click()  # minimised
+    conversation = conversation_of(page)["id"]
+    page.goto("about:blank")
+    alice = {"Authorization": f"Bearer {agent_token(settings, 'alice')}"}
+    assert http.post(f"/v1/agent/conversations/{conversation}/close", headers=alice).is_success
+    page.goto(f"{site}/left.html")
+    expect(chat_frame(page).locator("#chat-status")).to_have_text("Conversation closed")
+    expect(page.locator("#switchboard-widget .unread")).to_have_text("1")
+
+
 def test_the_widget_script_is_small(base_url, http):
     script = http.get("/widget.js")
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
@@ -261,6 +310,37 @@ def test_the_launcher_stays_above_a_host_banner_at_the_highest_z_index(new_conte
         box = widget_box(page, "launcher")
         on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).id", [box["x"] + 28, box["y"] + 28])
         assert on_top == "switchboard-widget"
+
+
+HOST_RULES = {  # rules a host page may well have, each of which took the launcher away (QA)
+    "empty": "div:empty { display: none }",  # the launcher 0x0
+    "filter": "div { filter: grayscale(0) }",  # a containing block for fixed descendants: off-screen, x = -68
+    "last": "body > div:last-child { display: none }",  # hidden
+    "undefined": ":not(:defined) { display: none !important }",  # what pages with custom elements often say
+    "children": "body > * { filter: grayscale(0) !important; transform: translateZ(0) !important }",
+}
+
+
+def test_the_launcher_and_panel_keep_their_place_whatever_the_host_page_says_of_its_elements(new_context, tmp_path, base_url):
+    """QA: the host element was a plain <div>, and a page's rule beats the shadow root's
+    `:host { all: initial }`: `div:empty { display: none }` made the launcher 0x0, `div { filter:
+    grayscale(0) }` moved it off the screen, `body > div:last-child { display: none }` hid it."""
+    pages = {f"{name}.html": host_html(base_url).replace("</head>", f"<style>{rule}</style></head>") for name, rule in HOST_RULES.items()}
+    with host_site(tmp_path, pages) as site:
+        page = new_context().new_page()
+        page.set_viewport_size({"width": 1280, "height": 800})
+        for name in pages:
+            page.goto(f"{site}/{name}")
+            launcher = page.locator("#switchboard-widget .launcher")
+            expect(launcher).to_be_visible()
+            box = widget_box(page, "launcher")
+            assert (box["x"], box["y"], box["width"], box["height"]) == (1280 - 20 - 56, 800 - 20 - 56, 56, 56), name
+            on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).id", [box["x"] + 28, box["y"] + 28])
+            assert on_top == "switchboard-widget", name
+            open_widget(page)
+            panel = widget_box(page, "panel")
+            assert (panel["x"], panel["y"], panel["width"], panel["height"]) == (1280 - 20 - 380, 800 - 88 - 600, 380, 600), name
+            page.locator("#switchboard-widget .launcher").click()  # closed for the next page
 
 
 def test_the_widget_comes_back_after_the_host_swaps_its_body_and_never_twice(new_context, site, base_url):
@@ -359,6 +439,36 @@ def test_a_light_brand_colour_gets_dark_text(new_context, tmp_path, base_url):
                 screenshot(page, "widget-light-brand-colour")
             page.locator("#switchboard-widget .launcher").click()  # closed for the next page
             page.evaluate("localStorage.clear()")
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_a_slow_chat_server_holds_up_neither_the_page_nor_its_dom_content_loaded(new_context, site, http):
+    """QA: the README said the tag "never blocks the page", but the page's `load` event waits for an
+    async script, so a slow chat server held it up. The README says now what holds, and this pins
+    it: with widget.js taking 3 s, the page is parsed, painted and gets DOMContentLoaded at once;
+    only `load` waits."""
+    said = " ".join(README.read_text(encoding="utf-8").split())
+    assert "never blocks the page" not in said
+    assert "It never holds up the parsing or rendering of your page, nor its `DOMContentLoaded`" in said
+    assert "the window's `load` event does wait for it" in said
+
+    script = http.get("/widget.js").content
+    page = new_context().new_page()
+
+    def slowly(route) -> None:  # the browser waits on this request while the test's thread sleeps
+        time.sleep(3)
+        route.fulfill(status=200, content_type="text/javascript", body=script)
+
+    page.route("**/widget.js", slowly)
+    page.goto(f"{site}/index.html", wait_until="load")
+    timing = page.evaluate("""() => { const nav = performance.getEntriesByType('navigation')[0];
+        const paint = performance.getEntriesByName('first-contentful-paint')[0];
+        return {dcl: nav.domContentLoadedEventEnd, paint: paint ? paint.startTime : null, load: nav.loadEventStart}; }""")
+    assert timing["dcl"] < 1500 and timing["paint"] is not None and timing["paint"] < 1500, timing
+    assert timing["load"] >= 2900, timing  # `load` waits for the script
+    expect(page.locator("#switchboard-widget .launcher")).to_be_visible()
 
 
 def test_the_widget_script_is_sent_compressed_to_browsers_that_accept_it(http):

@@ -130,26 +130,35 @@
     if (typeof c.team_online === 'boolean') teamOnline = c.team_online;
     if (since === undefined || since === stateChanges) setState(c.state, c.agent);
     (c.messages || []).forEach((m) => transcript.render(m));
-    if (EMBED) window.SwitchboardEmbed.replayed((c.messages || []).filter((m) => m.role !== 'customer').map((m) => m.id));
+    outbox.settled((c.messages || []).map((m) => m.client_id).filter(Boolean));
+    if (EMBED) window.SwitchboardEmbed.replayed((c.messages || []).filter((m) => m.role !== 'customer').map((m) => m.id), c.state === 'closed');
     if (c.payment_request && c.state !== 'closed') payment.show(c.payment_request); else payment.hide();
   }
 
   // ---------- conversation lifecycle ----------
   // Only the conversation's id is kept in the page; the token that opens it is an HttpOnly cookie
-  // no script can read, sent only to this conversation's endpoints.
+  // no script can read, sent only to this conversation's endpoints. With it go the lines typed but
+  // not yet stored (`waiting`, from the outbox), so that a reload or another page sends them.
   const pageStore = {
     load: async () => localStorage.getItem(STORAGE_KEY),
-    save: (text) => localStorage.setItem(STORAGE_KEY, text),
-    clear: () => localStorage.removeItem(STORAGE_KEY),
+    save: (text) => { try { localStorage.setItem(STORAGE_KEY, text); } catch (_) { /* blocked or full: this page only */ } },
+    clear: () => { try { localStorage.removeItem(STORAGE_KEY); } catch (_) { /* blocked */ } },
   };
   const store = EMBED ? window.SwitchboardEmbed.store : pageStore;
-  function save() { store.save(JSON.stringify(EMBED ? { id: conv.id, token: conv.token } : { id: conv.id })); }
+  function save() {
+    const waiting = outbox.waiting();
+    if (!conv && !waiting.length) { store.clear(); return; }
+    const kept = !conv ? {} : EMBED ? { id: conv.id, token: conv.token } : { id: conv.id };
+    store.save(JSON.stringify(waiting.length ? { ...kept, waiting } : kept));
+  }
+  // {conv: the saved conversation or null, waiting: its lines not yet stored}
   async function loadSaved() {
     try {
       const c = JSON.parse((await store.load()) || 'null');
-      if (!c || !c.id || (EMBED && !c.token)) return null;
-      return EMBED ? { id: String(c.id), token: String(c.token) } : { id: String(c.id) };
-    } catch (_) { return null; }
+      const waiting = c && Array.isArray(c.waiting) ? c.waiting : [];
+      if (!c || !c.id || (EMBED && !c.token)) return { conv: null, waiting };
+      return { conv: EMBED ? { id: String(c.id), token: String(c.token) } : { id: String(c.id) }, waiting };
+    } catch (_) { return { conv: null, waiting: [] }; }
   }
 
   // A conversation is created lazily: on the first message, or when the customer asks for a
@@ -171,7 +180,7 @@
     generation++;
     conv = null;
     creating = null;
-    store.clear();
+    save(); // lines still waiting go to the next conversation
     transcript.clear();
     ui.closedText.textContent = CLOSED;
     setState('bot');
@@ -213,16 +222,22 @@
 
   let restored = null; // boot(), until the saved conversation (if any) is back
 
+  // Lines an earlier page could not send go now, behind what the conversation holds (those it
+  // holds already, stored before that page heard so, are not sent again).
   async function boot() {
-    const saved = await loadSaved();
-    if (!saved) { setState('bot'); return; } // nothing to resume: wait for the first message
+    const { conv: saved, waiting } = await loadSaved();
+    if (!saved) { setState('bot'); outbox.restore(waiting); return; } // nothing to resume: wait for the first message
     conv = saved;
     try {
-      applyConversation(await api('GET', conversationPath()));
+      const c = await api('GET', conversationPath());
+      applyConversation(c);
       connect();
+      const stored = (c.messages || []).map((m) => m.client_id);
+      outbox.restore(waiting.filter((l) => !stored.includes(l && l.clientId)));
     } catch (e) {
       if ([401, 403, 404].includes(e.status)) resetConversation(); // gone: start afresh on the next message
       else connect(); // server unreachable: keep it; the stream retries and syncs
+      outbox.restore(waiting);
     }
   }
 
@@ -242,7 +257,11 @@
     if (!conv) return;
     const gen = generation;
     const handlers = {
-      'message.created': (d) => { if (d.message.role !== 'customer') typing(false); heard(d.message); },
+      'message.created': (d) => {
+        if (d.message.role !== 'customer') typing(false);
+        else if (d.message.client_id) outbox.settled([d.message.client_id]); // stored, its answer perhaps lost: not sent again
+        heard(d.message);
+      },
       'bot.typing': () => typing(true),
       'agent.typing': (d) => typing(true, (d.agent && d.agent.name) || 'An agent', 5),
       'message.corrected': (d) => heard(d.message),
@@ -250,7 +269,12 @@
       'handoff.requested': () => { setState('queued'); sync(); }, // sync: is anyone online to take it?
       'conversation.claimed': (d) => setState('agent', d.agent),
       'conversation.released': () => { setState('bot'); payment.hide(); }, // the agent's card request ends with their hold
-      'conversation.closed': (d) => { ui.closedText.textContent = closedText(d); setState('closed'); payment.hide(); },
+      'conversation.closed': (d) => {
+        ui.closedText.textContent = closedText(d);
+        setState('closed');
+        payment.hide();
+        if (EMBED) window.SwitchboardEmbed.closed(); // news for the launcher, as a reply is: the rating waits here
+      },
       'payment.requested': (d) => payment.show(d.request),
       'payment.received': () => payment.hide(),
       'payment.declined': () => payment.hide(), // in another tab of theirs, too
@@ -258,7 +282,8 @@
     stream = window.SwitchboardSSE.open({
       url: `${conversationPath()}/events`,
       headers: bearer,
-      onOpen: () => { if (gen === generation) showLost(false); sync(); }, // catch up on anything missed before the stream opened
+      // catch up on anything missed before the stream opened, then send the lines that waited for it
+      onOpen: () => { if (gen === generation) showLost(false); sync().then(() => outbox.resend()); },
       onLost: () => { if (gen === generation) showLost(true); },
       onEvent: (type, data) => {
         if (gen !== generation || (data.conversation_id && String(data.conversation_id) !== conv.id)) return;
@@ -291,7 +316,9 @@
       ui.list.append(...waiting);
       ui.welcome.hidden = true;
     },
+    onChange: () => save(),
   });
+  window.addEventListener('online', () => outbox.resend()); // the stream's retry may still be minutes away
 
   function submit() {
     const text = ui.input.value;

@@ -1,28 +1,36 @@
 // The customer's outbox: every line is shown at once as pending, then delivered in order, one at a
 // time, with an idempotency key, so a retry after a lost response cannot store it twice. The
 // composer is never blocked; the bot answers whatever arrived since its last reply, and its reply
-// comes over the stream. Plain JS, no dependencies.
+// comes over the stream. Lines the server could not be reached for wait, marked "Not sent", and
+// go again by themselves once it can be (see resend()), or on Retry. Plain JS, no dependencies.
 (() => {
   'use strict';
 
   const { h } = window.SwitchboardDOM;
   const MAX_ATTEMPTS = 3; // network errors and 5xx, with a growing pause
   const MAX_RATE_WAITS = 3, MAX_RATE_WAIT_SECONDS = 60; // 429: wait as the server says, this often
+  const RESEND_SECONDS = 5, MAX_RESEND_SECONDS = 60; // waiting lines try again by themselves, doubling
+  const UNREACHABLE = 'Not sent yet: we could not reach the server. It will be sent once we can.';
   const sleep = (seconds) => new Promise((r) => setTimeout(r, seconds * 1000));
   const newClientId = () => (crypto.randomUUID ? crypto.randomUUID()
     : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+  // A line that may hold a card number (8 digits or more in a run) is never written to storage:
+  // the server masks cards before it stores them, and the widget's storage is the host site's.
+  const mayHoldCard = (text) => /\d(?:[ -]?\d){7}/.test(text);
 
   // `transcript`: the chat's (chat_transcript.js). `form`: marked aria-busy while lines wait.
   // `send(line)`: stores {text, clientId}, resolving to the stored message and reply, or null when
   // the conversation changed meanwhile; it rejects with the API's error ({status, message, retryAfter}).
   // `onClosed()`: the conversation was closed. `onGone(items)`: it is gone (401/404): start a new
-  // one and put back these waiting lines' items.
-  function create({ transcript, form, send, onClosed, onGone }) {
-    const outbox = []; // lines typed but not yet stored, in order: {clientId, text, li}
+  // one and put back these waiting lines' items. `onChange()`: the waiting lines changed (waiting()).
+  function create({ transcript, form, send, onClosed, onGone, onChange }) {
+    const outbox = []; // lines typed but not yet stored, in order: {clientId, text, at, li}
     let sending = false;
+    let asked = null; // a resend ('auto') or a Retry ('retry') asked for while sending: done next
+    let resendTimer = null, resendSeconds = RESEND_SECONDS;
 
     function buildPending(line) {
-      const li = transcript.build({ role: 'customer', text: line.text, created_at: new Date().toISOString() });
+      const li = transcript.build({ role: 'customer', text: line.text, created_at: line.at });
       li.removeAttribute('data-message-id');
       li.dataset.clientId = line.clientId;
       li.append(h('p', { className: 'msg__delivery', 'data-testid': 'delivery' }));
@@ -39,45 +47,99 @@
         if (outbox.includes(line)) {
           delivery.append(h('button', {
             type: 'button', className: 'btn btn--link', 'data-testid': 'retry', textContent: 'Retry',
-            onclick: () => flush(),
+            onclick: () => retry(),
           }));
         }
       }
     }
 
     const markAll = (status, note) => outbox.forEach((l) => mark(l, status, note));
+    const markWaiting = () => outbox.forEach((l) => { if (l.li.dataset.status === 'failed') mark(l, 'pending'); });
+    const changed = () => { if (onChange) onChange(); };
 
-    function add(text) {
-      const line = { clientId: newClientId(), text };
+    function queue(line) {
       line.li = buildPending(line);
       transcript.appendPending(line.li);
       mark(line, 'pending');
       outbox.push(line);
+    }
+
+    function add(text) {
+      queue({ clientId: newClientId(), text, at: new Date().toISOString() });
+      changed();
       flush();
     }
 
-    async function flush() {
+    // The lines a reload or another page is to send (the page keeps them): [{clientId, text, at}].
+    const waiting = () => outbox.filter((l) => !mayHoldCard(l.text)).map(({ clientId, text, at }) => ({ clientId, text, at }));
+
+    // Lines an earlier page kept (waiting()) and the server does not have: shown as pending, and sent.
+    function restore(lines) {
+      (Array.isArray(lines) ? lines : []).forEach((l) => {
+        if (!l || typeof l.clientId !== 'string' || typeof l.text !== 'string' || outbox.some((o) => o.clientId === l.clientId)) return;
+        queue({ clientId: l.clientId, text: l.text, at: typeof l.at === 'string' ? l.at : new Date().toISOString() });
+      });
+      changed();
+      flush();
+    }
+
+    // The server has these lines (a snapshot holds their client_ids): nothing to send again. The
+    // line being sent is left to its request, which the server answers as a duplicate.
+    function settled(clientIds) {
+      const had = outbox.length;
+      for (let i = outbox.length - 1; i >= (sending ? 1 : 0); i--) {
+        if (clientIds.includes(outbox[i].clientId)) outbox.splice(i, 1);
+      }
+      if (outbox.length !== had) changed();
+    }
+
+    // Sends the waiting lines again without a click: the chat's stream is back, the browser is
+    // online again, or a while has passed. Until the first goes through they keep their "Not sent".
+    function resend() {
+      if (!outbox.length) return;
+      if (sending) asked = asked || 'auto'; else flush(true);
+    }
+
+    function retry() {
+      if (sending) asked = 'retry'; else flush();
+    }
+
+    // `auto`: one quiet try of the first line, which marks nothing unless it gets through.
+    async function flush(auto = false) {
       if (sending) return;
       sending = true;
+      asked = null;
+      clearTimeout(resendTimer);
       form.setAttribute('aria-busy', 'true');
-      outbox.forEach((l) => { if (l.li.dataset.status === 'failed') mark(l, 'pending'); }); // sent again, in order
+      if (!auto) markWaiting(); // sent again, in order
+      let quiet = auto;
       try {
         while (outbox.length) {
-          if (!(await deliver(outbox[0]))) return; // failed: it waits for Retry, and the rest behind it
+          if (!(await deliver(outbox[0], quiet))) return; // failed: it waits, and the rest behind it
+          if (quiet) { quiet = false; markWaiting(); }
         }
       } finally {
         sending = false;
         form.setAttribute('aria-busy', String(outbox.length > 0));
+        if (asked) { const again = asked; resendTimer = setTimeout(() => flush(again === 'auto'), 0); }
+        else if (outbox.length) { resendTimer = setTimeout(() => flush(true), resendSeconds * 1000); resendSeconds = Math.min(resendSeconds * 2, MAX_RESEND_SECONDS); }
       }
     }
 
+    // Done with the first line: stored, or refused for good.
+    function shift() {
+      outbox.shift();
+      resendSeconds = RESEND_SECONDS;
+      changed();
+    }
+
     // true when the line is done with (stored, or refused for good); false to stop the queue.
-    async function deliver(line) {
+    async function deliver(line, quiet) {
       let waits = 0; // times the server said "too many" (429) and when to come back
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      for (let attempt = 0; attempt < (quiet ? 1 : MAX_ATTEMPTS); attempt++) {
         try {
           const data = await send(line);
-          outbox.shift();
+          shift();
           if (data) {
             transcript.render(data.message);
             if (data.reply) transcript.render(data.reply);
@@ -87,6 +149,7 @@
           if (e.status === 409) { // closed: nothing more can be sent here
             onClosed();
             outbox.splice(0).forEach((l) => mark(l, 'failed', 'Not sent: this conversation is closed.'));
+            changed();
             return false;
           }
           if (e.status === 401 || e.status === 404) { // our conversation is gone: a new one, same lines
@@ -94,7 +157,7 @@
             continue;
           }
           if (e.status === 422 || e.status === 413) { // this line can never be sent as it is
-            outbox.shift();
+            shift();
             mark(line, 'failed', e.message);
             return true;
           }
@@ -114,12 +177,13 @@
           await sleep(0.5 * 2 ** attempt); // network, 5xx: try again
         }
       }
-      // the lines behind it wait for it: not sent either, and a Retry on any sends them all in order
-      markAll('failed', 'Not sent: we could not reach the server.');
+      // The lines behind it wait for it: not sent either, and a Retry on any sends them all in
+      // order. A quiet try leaves the lines marked so already as they were (and their Retry focused).
+      outbox.forEach((l) => { if (!quiet || l.li.dataset.status !== 'failed') mark(l, 'failed', UNREACHABLE); });
       return false;
     }
 
-    return { add, flush };
+    return { add, flush, resend, restore, settled, waiting };
   }
 
   window.SwitchboardOutbox = { create };

@@ -48,9 +48,13 @@
     if (isCorrection) label = `Corrected by ${m.author || 'our team'}`;
     else if (role === 'bot') label = 'Assistant';
     else if (role === 'agent') label = m.author || 'Agent';
+    else if (role === 'customer') label = 'You'; // for screen readers: the bubble's side says it to the eye
     li.append(
       h('div', { className: 'msg__meta' },
-        label && h('span', { className: 'msg__author', 'data-testid': isCorrection ? 'correction-label' : 'message-author', textContent: label }),
+        label && h('span', {
+          className: `msg__author${role === 'customer' ? ' visually-hidden' : ''}`,
+          'data-testid': isCorrection ? 'correction-label' : 'message-author', textContent: label,
+        }),
         h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
       h('div', { className: 'msg__bubble' },
         messageText(role, m.text),
@@ -79,8 +83,12 @@
     function render(m) {
       if (!m || m.id === undefined) return false;
       const shown = find(m.id);
-      if (shown) { refreshText(shown, m); return false; }
       const mine = m.client_id ? list.querySelector(`[data-client-id="${CSS.escape(m.client_id)}"]`) : null;
+      if (shown) { // a line sent again that the server had already: shown once
+        refreshText(shown, m);
+        if (mine) mine.remove();
+        return false;
+      }
       const stick = nearBottom();
       const li = build(m);
       const original = li.dataset.corrects !== undefined ? find(m.corrects) : null;

@@ -30,7 +30,9 @@
     close: () => parent.postMessage({ switchboard: 'close' }, parentOrigin || '*'),
     // a reply (message id) is in the chat: the loader counts it once, if the panel is closed
     incoming: (id) => post({ switchboard: 'incoming', ids: [id] }),
-    // the replies a snapshot of the conversation holds, all at once (see widget.js)
-    replayed: (ids) => post({ switchboard: 'incoming', ids, replay: true }),
+    // the conversation was closed just now: counted once too (the customer has a rating to give)
+    closed: () => post({ switchboard: 'incoming', ids: [], closed: true }),
+    // the replies a snapshot of the conversation holds, all at once, and whether it is closed (see widget.js)
+    replayed: (ids, closed) => post({ switchboard: 'incoming', ids, replay: true, closed }),
   };
 })();

@@ -2,8 +2,8 @@
 //   <script async src="https://HOST/widget.js" data-title="Help" data-color="#0f766e" data-position="left"></script>
 // It adds a launcher button in a shadow root (the host page's CSS cannot reach it, nor ours the
 // page), and opens the chat in an iframe from HOST on first use, so nothing of the chat is loaded
-// before the customer asks for it. Replies that arrive while the panel is closed show as an
-// unread count on the launcher.
+// before the customer asks for it. Replies that arrive while the panel is closed, and the chat's
+// closing, show as an unread count on the launcher.
 (() => {
   'use strict';
 
@@ -85,9 +85,22 @@
     }
   }
 
-  function mount() {
-    const host = document.createElement('div');
+  // The shadow root keeps the page's rules from our launcher and panel, but not from the host
+  // element itself: there a page's rule beats our `:host` (`div:empty { display: none }` hid it,
+  // `div { filter: … }` made it the containing block of the "fixed" launcher and moved that off
+  // the screen). So the host has a name of its own, which no `div` rule matches, and every property
+  // set back to its initial value inline and !important, which no rule of the page can outrank
+  // (set through the CSSOM, which a `style-src` policy does not govern).
+  function hostElement() {
+    const host = document.createElement('switchboard-widget');
     host.id = 'switchboard-widget';
+    host.style.setProperty('all', 'initial', 'important'); // display, position, filter, transform, contain, visibility…
+    host.style.setProperty('display', 'block', 'important');
+    return host;
+  }
+
+  function mount() {
+    const host = hostElement();
     const root = host.attachShadow({ mode: 'open' });
     const launcher = document.createElement('button');
     launcher.type = 'button';
@@ -117,7 +130,8 @@
     let frame = null, loaded = false;
     // Replies that arrived while the panel was closed, kept in the host site's storage so a reload
     // or another page of the site still shows them, and counted once by id (the chat replays its
-    // conversation on each load; several tabs hear the same reply): {conversation, through, unread}.
+    // conversation on each load; several tabs hear the same reply): {conversation, through, unread,
+    // closed}. The conversation's closing counts as one more, once (`closed`: it was heard).
     const UNREAD_KEY = 'switchboard.widget.unread';
     const conversationId = () => { try { return JSON.parse(storage.get() || 'null').id || null; } catch (_) { return null; } };
     function readUnread() {
@@ -129,16 +143,18 @@
     }
     function writeUnread(u) { try { localStorage.setItem(UNREAD_KEY, JSON.stringify(u)); } catch (_) { /* blocked */ } }
     let unread = readUnread().unread;
-    // Replies with these ids are in the chat: seen if the panel is open, else each one more unread
-    // (once). `replay`: the whole conversation as loaded; without a count kept for it yet (a first
-    // visit since this count was kept), all it holds counts as seen.
-    function heard(ids, replay) {
+    // Replies with these ids are in the chat, and it is `closed` or not: seen if the panel is open,
+    // else each one more unread (once). `replay`: the whole conversation as loaded; without a count
+    // kept for it yet (a first visit since this count was kept), all it holds counts as seen.
+    function heard(ids, replay, closed) {
       const u = readUnread();
       const fresh = (Array.isArray(ids) ? ids : []).filter((id) => typeof id === 'number' && (u.through === null || id > u.through));
-      if (!fresh.length) return;
+      const news = fresh.length + (closed && !u.closed ? 1 : 0);
+      if (!news) return;
       if (!panel.hidden) u.unread = 0;
-      else if (!(replay && u.through === null)) u.unread += fresh.length;
-      u.through = Math.max(...fresh);
+      else if (!(replay && u.through === null)) u.unread += news;
+      if (fresh.length) u.through = Math.max(...fresh);
+      if (closed) u.closed = true;
       writeUnread(u);
       unread = u.unread;
       label();
@@ -182,7 +198,7 @@
       if (kind === 'ready') frame.contentWindow.postMessage({ switchboard: 'conversation', value: storage.get() }, origin);
       else if (kind === 'save') storage.set(typeof ev.data.value === 'string' ? ev.data.value : null);
       else if (kind === 'close') setOpen(false, true);
-      else if (kind === 'incoming') heard(ev.data.ids, ev.data.replay === true);
+      else if (kind === 'incoming') heard(ev.data.ids, ev.data.replay === true, ev.data.closed === true);
     });
     let wasOpen = false;
     try { wasOpen = sessionStorage.getItem(OPEN_KEY) === '1'; } catch (_) { /* storage blocked */ }
