@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from assistant.unit_scorer import UnitScorer
 from assistant.assistant import HANDOFF_TEXT, REPLY_SOON, Assistant, Reply, Source
 from assistant.calibration import Calibrator
@@ -19,16 +20,21 @@ log = logging.getLogger(__name__)
 
 def build_assistant(settings: Settings, kb: KnowledgeBase) -> Assistant:
     """The assistant as settings describe it: provider, calibrator, threshold, escalation rules."""
-    calibrator = load_calibrator(settings, (d.doc_id for d in kb.catalog.all()))
-    threshold = resolve_threshold(settings, calibrator)
+    def calibrated(doc_ids: Iterable[str]) -> tuple[Calibrator, HandoffPolicy]:
+        calibrator = load_calibrator(settings, doc_ids)
+        threshold = resolve_threshold(settings, calibrator)
+        return calibrator, HandoffPolicy(threshold.threshold, doubt_margin=settings.doubt_margin)
+
+    calibrator, policy = calibrated(d.doc_id for d in kb.catalog.all())
     return Assistant(
         kb=kb,
         provider=make_provider(settings, kb.embedder),
-        policy=HandoffPolicy(threshold.threshold, doubt_margin=settings.doubt_margin),
+        policy=policy,
         calibrator=calibrator,
         unit_scorer=UnitScorer.load(),
         rules=EscalationRules.load(settings.escalation_rules),
         candidates=max(settings.top_k, 8),
+        recalibrate=calibrated,  # as the knowledge base changes (an ingest while it serves)
     )
 
 

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -107,6 +107,10 @@ class Reply:
     low_signals: list[str] = field(default_factory=list)  # the signals that pulled it down most
 
 
+# the served knowledge base's document ids -> its calibrator and handoff policy
+Recalibrate = Callable[[Iterable[str]], tuple[Calibrator, HandoffPolicy]]
+
+
 class Assistant:
     def __init__(
         self,
@@ -118,6 +122,7 @@ class Assistant:
         unit_scorer: UnitScorer,
         rules: EscalationRules | None = None,
         candidates: int = CANDIDATES,
+        recalibrate: Recalibrate | None = None,
     ) -> None:
         self.kb = kb
         self.provider = provider
@@ -127,6 +132,19 @@ class Assistant:
         self.rules = rules
         self.candidates = candidates
         self.sections = SectionVectors(kb.embedder)
+        self.recalibrate = recalibrate
+        self._calibrated_for = kb.catalog.generation() if recalibrate else None
+
+    def _follow_knowledge_base(self) -> None:
+        """The calibrator and threshold for the knowledge base served now: the one a worker started
+        with may have been empty (compose starts `serve` before the first ingest), and a fitted
+        knowledge base's own recalibration applies only once its documents are there."""
+        if self.recalibrate is None:
+            return
+        generation = self.kb.catalog.generation()
+        if generation != self._calibrated_for:
+            self.calibrator, self.policy = self.recalibrate(d.doc_id for d in self.kb.catalog.all())
+            self._calibrated_for = generation
 
     def evidence(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Evidence:
         """Search, read and rank: what the knowledge base says about this question."""
@@ -203,6 +221,7 @@ class Assistant:
         `on_delta` receives the provider's draft as it is written (see `DeltaCallback`). The draft
         is not yet the reply: the returned Reply may hand off, with other text. Escalations,
         requests for a person and small talk send no deltas."""
+        self._follow_knowledge_base()
         question = self.spelled(question)
         # "no, I meant Pro" after "can I get a refund on Starter?" asks for that refund again
         spelled = [(who, self.spelled(text) if who == "user" else text) for who, text in history]

@@ -13,7 +13,7 @@ from assistant.signals import Signals
 from assistant.text import clean_markup, split_units
 from knowledge import KnowledgeBase
 
-from .conftest import make_settings
+from .conftest import SAMPLE_KB, make_settings
 from .live_server import free_port
 
 ANSWERABLE = [
@@ -425,3 +425,22 @@ def test_what_about_another_plan_after_a_request_that_needs_a_person_still_goes_
     first = assistant.reply(question)
     reply = assistant.reply("and on pro?", [("user", question), ("agent", first.text)])
     assert reply.handoff and reply.handoff_reason == "escalation"
+
+
+def test_a_worker_started_before_the_first_ingest_scores_as_one_started_after_it(tmp_path, embedder):
+    """Compose starts `serve` on an empty knowledge base, then ingests: the calibrator and threshold
+    follow the knowledge base served, so the sample help centre's own recalibration applies once
+    its articles are there (it had handed off every question until a restart)."""
+    from ingest import Chunker, sync
+
+    kb = KnowledgeBase(make_settings(tmp_path / "data"), embedder=embedder)
+    try:
+        early = build_assistant(kb.settings, kb)
+        assert early.calibrator.applied is None  # nothing to recognise yet
+        assert sync(kb, [SAMPLE_KB], chunker=Chunker(), max_doc_bytes=5_000_000).ok
+        question = ANSWERABLE[2][0]
+        started_after = build_assistant(kb.settings, kb)
+        assert early.reply(question).confidence == pytest.approx(started_after.reply(question).confidence)
+        assert early.calibrator.applied is not None and early.policy.threshold == started_after.policy.threshold
+    finally:
+        kb.close()
