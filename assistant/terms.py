@@ -114,6 +114,23 @@ def asked_verb(question: str) -> str:
     return words[0] if words else ""
 
 
+# Verbs a heading may name the asked action with: "Create a recurring profile" for "how do I set up
+# a recurring invoice?", "Edit an invoice" for "how can I change an invoice?" (stemmed as the
+# lexical index stems them; "set" only in "set up", which is not "set the payment terms").
+_SAME_ACTION = [
+    frozenset(w for word in ("create", "creating", "add", "make", "making", "set") for w in tokenize(word)),
+    frozenset(w for word in ("change", "changing", "edit", "update", "updating") for w in tokenize(word)),
+]
+_SET_UP = re.compile(r"\bset\s*up\b", re.I)
+
+
+def same_actions(verb: str, question: str) -> frozenset[str]:
+    """The asked verb and the verbs that name the same action."""
+    if not verb or (verb == "set" and not _SET_UP.search(question)):
+        return frozenset({verb}) if verb else frozenset()
+    return next((group for group in _SAME_ACTION if verb in group), frozenset({verb}))
+
+
 def is_instruction(text: str) -> bool:
     """What to do: a step, a path through the app ("Settings → Billing"), an imperative ("Click Save")."""
     return bool(_INSTRUCTION.search(text))
@@ -133,6 +150,7 @@ class QuestionTerms:
     answer_type: AnswerType
     actions: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()  # asked action, its opposite
     verb: str = ""  # what a how-to question asks to do, stemmed ("edit")
+    verbs: frozenset[str] = frozenset()  # it and the verbs naming the same action ("change": "edit")
     codes: frozenset[str] = frozenset()  # codes and identifiers quoted, lowercased ("pdf-422")
 
     @classmethod
@@ -143,7 +161,8 @@ class QuestionTerms:
             numbers=frozenset(_NUMBER.findall(question)),
             answer_type=expected_type(question),
             actions=tuple(_asked_actions(question)),
-            verb=asked_verb(question),
+            verb=(verb := asked_verb(question)),
+            verbs=same_actions(verb, question),
             codes=frozenset(c.lower() for c in _CODE.findall(question)),
         )
 
@@ -156,7 +175,8 @@ class QuestionTerms:
 
     def starts_with_action(self, text: str) -> bool:
         """The text ("Edit an invoice", "Roll key") starts with the verb a how-to question asks about."""
-        return bool(self.verb) and tokenize(text)[:1] == [self.verb]
+        first = tokenize(text)[:1]
+        return bool(self.verb) and bool(first) and first[0] in (self.verbs or {self.verb})
 
     def weighted_coverage(self, text: str) -> float:
         """Share of the question's words found in the text, each weighted by its rarity."""

@@ -126,3 +126,16 @@ def test_when_asks_for_a_date_only_as_a_question_word_not_as_a_conjunction():
     for question in ("error 500 when I open an invoice", "what happens when I downgrade?",
                      "the app freezes when uploading a logo"):
         assert _terms(question).answer_type != "date", question
+
+
+def test_a_heading_may_name_the_asked_action_with_another_verb_for_it():
+    from assistant.terms import QuestionTerms
+
+    def names(question: str, heading: str) -> bool:
+        return QuestionTerms.of(question, lambda word: 1.0).starts_with_action(heading)
+
+    assert names("how do I set up a recurring invoice?", "Create a recurring profile")
+    assert names("how can I change an invoice I sent?", "Edit an invoice")
+    assert not names("how do I set the payment terms?", "Create a recurring profile")  # "set" alone is no creating
+    assert not names("how do I set up a recurring invoice?", "Delete a recurring profile")
+

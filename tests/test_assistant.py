@@ -444,3 +444,8 @@ def test_a_worker_started_before_the_first_ingest_scores_as_one_started_after_it
         assert early.calibrator.applied is not None and early.policy.threshold == started_after.policy.threshold
     finally:
         kb.close()
+
+
+def test_steps_whose_heading_names_the_action_with_another_verb_are_the_answer(lenient):
+    reply = lenient.reply("how do i set up a recurring invoice")
+    assert "New recurring profile" in reply.text  # the steps, not only the sentence after them
