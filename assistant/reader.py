@@ -159,16 +159,23 @@ def _asides(terms: QuestionTerms, heading: str, units: Sequence[str]) -> np.ndar
     for: under "Turn off 2FA or replace your phone", for "how do I replace my phone for 2FA?", the
     sentence on turning 2FA off (most of that part's words, and fewer of the asked part's)."""
     out = np.zeros(len(units), dtype=bool)
-    parts = [set(tokenize(part)) for part in _heading_parts(heading)]
-    parts = [words for words in parts if len(words) >= 2]
-    asked = [words for words in parts if terms.verb in words]
+    named = [(part, set(tokenize(part))) for part in _heading_parts(heading)]
+    parts = [words for _, words in named if len(words) >= 2]
+    # the part about the action asked ("Turn off 2FA" is not, for "how do I turn on 2FA?")
+    asked = [words for part, words in named if len(words) >= 2 and terms.verb in words and not terms.opposes(part)]
     if not terms.verb or len(asked) != 1 or len(parts) < 2:
         return out
     others = [words - asked[0] for words in parts if words is not asked[0]]
     for i, unit in enumerate(units):
         words = set(tokenize(unit))
         mine = len(words & asked[0]) / len(asked[0])
-        out[i] = any(o and len(words & o) / len(o) >= ASIDE_SHARE and len(words & o) / len(o) > mine for o in others)
+        # most of the other part's words and more than of the asked part's; or half of them, and
+        # none of the asked part's ("To move to a new phone, …" under "Turn off 2FA or replace
+        # your phone", for "how do I turn off 2FA?")
+        out[i] = any(
+            o and (share := len(words & o) / len(o)) > mine and (share >= ASIDE_SHARE or (share >= 0.5 and not mine))
+            for o in others
+        )
     return out
 
 
