@@ -161,6 +161,10 @@ class EventHub:
             for subscription in self._by_conversation.get(event.conversation_id, ()):
                 subscription.offer(event)
 
+    def streams_of(self, conversation_id: str) -> int:
+        """How many of this worker's streams follow the conversation now."""
+        return len(self._by_conversation.get(conversation_id, ()))
+
     def open(self, conversation_id: str | None = None) -> Subscription:
         """Start queueing live events for a stream (all events, or one conversation's customer
         events); `stream` then replays what came before and goes on live."""

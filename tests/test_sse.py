@@ -120,3 +120,30 @@ def test_a_last_event_id_query_past_any_event_id_is_refused(http):
     cid, auth, _ = new_customer(http)
     response = http.get(f"/v1/conversations/{cid}/events?last_event_id=99999999999999999999999", headers=auth)
     assert response.status_code == 422
+
+
+def test_a_conversation_followed_by_too_many_streams_refuses_one_more_until_one_closes(http, monkeypatch):
+    """Found by a security test: one address opened 6000 streams on one conversation (anyone may
+    start one) and the worker's open files and memory grew without bound."""
+    import contextlib
+    import time
+
+    import api.routes.customer
+
+    monkeypatch.setattr(api.routes.customer, "MAX_STREAMS_PER_CONVERSATION", 3)
+    cid, auth, _ = new_customer(http)
+    url = f"/v1/conversations/{cid}/events"
+    with contextlib.ExitStack() as tabs:
+        for _ in range(3):
+            tabs.enter_context(open_stream(http, url, auth))
+        time.sleep(0.2)  # each stream is counted once its response has started
+        refused = http.get(url, headers=auth)
+        assert refused.status_code == 429 and "event streams open" in refused.json()["detail"]
+    deadline = time.monotonic() + 5
+    while True:  # the closed tabs' streams end on the server: then one more opens
+        try:
+            with open_stream(http, url, auth):
+                break
+        except AssertionError:
+            assert time.monotonic() < deadline, "no stream opened after the others closed"
+            time.sleep(0.2)
