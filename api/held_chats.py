@@ -25,14 +25,29 @@ async def requeue_held_by(conn: AsyncConnection, agent_id: int) -> list[str]:
     holds go back to the queue, at the place they first joined it, and the agent's card requests
     end. Held by someone who can no longer act, they would wait for another agent to take them
     over, and the bot does not answer a held chat."""
-    held = (
-        await conn.execute(
-            sa.select(conversations.c.id).where(conversations.c.state == "agent", conversations.c.agent_id == agent_id)
-        )
-    ).scalars().all()
+    held = await _lock_held_by(conn, agent_id)
     for conversation_id in held:
         await requeue(conn, conversation_id, AGENT_REVOKED, "the agent who had this chat lost access")
-    return list(held)
+    return held
+
+
+async def _lock_held_by(conn: AsyncConnection, agent_id: int) -> list[str]:
+    """The conversations the agent holds, their rows locked (PostgreSQL) in id order before any
+    event is appended. A customer's line locks its conversation's row, then takes the event lock
+    (`append_event`); requeueing the chats one by one took the event lock with the first and then
+    waited for the next one's row, held by a line waiting for the event lock: a deadlock, and the
+    revocation or the line failed. With every row locked first (in id order, one order for all
+    who lock several), the lines being stored finish first and the later ones wait."""
+    return list(
+        (
+            await conn.execute(
+                sa.select(conversations.c.id)
+                .where(conversations.c.state == "agent", conversations.c.agent_id == agent_id)
+                .order_by(conversations.c.id)
+                .with_for_update()
+            )
+        ).scalars()
+    )
 
 
 async def requeue(

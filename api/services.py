@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -102,6 +103,16 @@ class Services:
         self.kb.close()
 
 
+def stranded_after(settings: Settings) -> timedelta:
+    """How long a conversation with a line unanswered must have been quiet before a worker takes
+    the line for one a stopped worker left: longer than a live answer takes (a line typed while the
+    bot answers the one before waits for that answer, then gets its own; each up to a wait for a
+    reply thread plus the model's timeout). Sooner, as the start-up sweep once did, a worker answered
+    a line another was still answering: the agents saw two drafts' pieces interleaved, and the
+    model was paid twice."""
+    return timedelta(seconds=4 * settings.llm_timeout_seconds)
+
+
 async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     kb = kb or await anyio.to_thread.run_sync(KnowledgeBase, settings)
@@ -135,10 +146,10 @@ async def open_services(settings: Settings, kb: KnowledgeBase | None = None) -> 
         gone_agents=GoneAgentSweep(engine, notifier, settings.agent_gone_requeue_minutes),
     )
     await services.refresh_rules()
-    await answer_unanswered(services.conversations, services.answer)  # lines a stopped worker left
+    quiet = stranded_after(settings)
+    await answer_unanswered(services.conversations, services.answer, quiet_for=quiet)  # lines a stopped worker left
     services.stranded = StrandedLines(
-        services.conversations, services.answer,
-        after_seconds=4 * settings.llm_timeout_seconds, every_seconds=SWEEP_SECONDS,
+        services.conversations, services.answer, after_seconds=quiet.total_seconds(), every_seconds=SWEEP_SECONDS
     )
     await services.stranded.start()
     await services.idle_closer.start()

@@ -1,10 +1,12 @@
 """Lines a stopped worker stored but never answered: a worker answers them when it starts
-(`answer_unanswered`), and the workers still running do too (`StrandedLines`).
+(`answer_unanswered`), and the workers still running do too (`StrandedLines`), once their
+conversation has been quiet for longer than any live answer takes (`services.stranded_after`).
 
 A worker stores the customer's line, answers in the background, and dies (a deploy, a crash, an
-out-of-memory kill) before the answer is stored. Every worker answers such lines when it starts,
-but with other workers healthy and none restarting, the customer got nothing until they wrote
-again. So every worker also looks, every `every` seconds, for a conversation with the bot whose
+out-of-memory kill) before the answer is stored. A starting worker answers such lines once they
+have been quiet that long (sooner, it answered lines another worker was still answering: two
+drafts' pieces interleaved in the console, the model paid twice); with other workers healthy and
+none restarting, the customer got nothing until they wrote again. So every worker also looks, every `every` seconds, for a conversation with the bot whose
 customer has a line unanswered and where nothing has happened for `after` seconds (longer than
 any live worker takes to answer: four times the model's timeout, two minutes by default), and
 answers it. Two workers that find the same line both may compute an answer; the compare-and-set
@@ -33,8 +35,8 @@ async def answer_unanswered(
     quiet_for: timedelta | None = None, skip: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Answer, in the background, the lines a stopped worker stored but never answered (with the
-    bot, active in the last `within`; given `quiet_for`, with nothing since for that long: at
-    start-up, every one), but those of the conversations in `skip`. Returns their ids."""
+    bot, active in the last `within`; given `quiet_for`, with nothing since for that long), but
+    those of the conversations in `skip`. Returns their ids."""
     now = datetime.now(UTC)
     query = turns.unanswered_conversations(now - within, limit, now - quiet_for if quiet_for else None)
     async with service.engine.connect() as conn:

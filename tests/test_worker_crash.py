@@ -12,7 +12,10 @@ import httpx
 from .live_server import EventStream, switchboard_worker
 
 
-def test_a_worker_killed_mid_conversation_loses_nothing_and_the_customer_resumes(data_dir: Path):
+def test_a_worker_killed_mid_conversation_loses_nothing_and_the_customer_resumes(data_dir: Path, monkeypatch):
+    # a worker takes a line for stranded once it has been quiet four times the model's timeout
+    # (api.services.stranded_after): 4 s here, not the 2 min of the default 30 s
+    monkeypatch.setenv("SWITCHBOARD_LLM_TIMEOUT_SECONDS", "1")
     with httpx.Client(timeout=30) as http:
         with switchboard_worker(data_dir) as (url, proc):
             conv = http.post(f"{url}/v1/conversations").json()
