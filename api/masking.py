@@ -7,7 +7,8 @@ What is masked:
   brackets, quotes, dashes (en, em, minus, full-width), dots, commas, semicolons, colons,
   underscores, slashes, stars, bars or middle dots (their full-width and ideographic forms too). It
   becomes "•••• •••• •••• 1111" (its last four digits). Digits of other scripts count, and so do
-  superscript, subscript and circled ones ("⁴¹¹¹", "④①①①").
+  superscript, subscript, circled and full-width ones ("⁴¹¹¹", "④①①①", "４１１１"): text is read
+  in its compatibility form (NFKC), in which a message holding card data is stored.
 - A security code wherever the message names one ("cvc 123", "CVV: 1234", "cvv2 123",
   "security code is 123", "CID 1234", "cvv123"; a label inside a word, "acid 123", is none): its
   digits become "•".
@@ -112,22 +113,10 @@ def mask_card_numbers(text: str) -> str:
 
 
 def _as_digits(text: str) -> str:
-    """Superscript, subscript and circled digits ("⁴¹¹¹", "④①①①") read as the digits they are."""
-    if text.isascii():
-        return text
-    return "".join(_DIGIT_FORMS.get(ch, ch) for ch in text)
-
-
-def _digit_form(ch: str) -> str | None:
-    if unicodedata.category(ch) != "No":
-        return None
-    value = unicodedata.digit(ch, None)
-    return None if value is None else str(value)
-
-
-# every "other number" character that stands for one digit: superscripts, subscripts, circled and
-# parenthesised digits, dingbat digits
-_DIGIT_FORMS = {ch: d for ch in map(chr, range(0x80, 0x30000)) if (d := _digit_form(ch)) is not None}
+    """The text in its compatibility form (NFKC): superscript, subscript, circled and full-width
+    digits ("⁴¹¹¹", "④①①①", "４１１１") read as the digits they are, and full-width labels
+    ("ｃｖｖ") as theirs. A message that holds card data is stored in this form."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 def _mask(text: str) -> str:

@@ -104,6 +104,11 @@ def test_a_named_security_code_is_masked(said, masked):
     assert mask_card_numbers(said) == masked
 
 
+@pytest.mark.parametrize(("said", "masked"), [("ｃｖｖ １２３", "cvv •••"), ("CVV２ 123", "CVV2 •••")])
+def test_a_security_code_named_in_full_width_letters_or_digits_is_masked(said, masked):
+    assert mask_card_numbers(said) == masked
+
+
 def test_an_expiry_is_masked_only_beside_a_card_number_or_security_code():
     assert mask_card_numbers("card •••• 1111 exp 12/29 cvc 123") == "card •••• 1111 exp ••/•• cvc •••"
     assert mask_card_numbers("4111-1111-1111-1111 expires 12/2029") == f"{MASKED} expires ••/••••"
@@ -151,7 +156,7 @@ def test_a_long_id_with_letters_is_left_alone_when_its_digits_are_no_card_brands
         ("número4111111111111111", f"número{MASKED}"),
         ("カード番号は4111111111111111です", f"カード番号は{MASKED}です"),  # written without spaces
         ("卡号4111 1111 1111 1111", f"卡号{MASKED}"),
-        ("カード番号は４１１１１１１１１１１１１１１１です", "カード番号は•••• •••• •••• １１１１です"),  # full-width digits
+        ("カード番号は４１１１１１１１１１１１１１１１です", "カード番号は•••• •••• •••• 1111です"),  # full-width digits, stored as ASCII (NFKC)
         ("amex378282246310005", "amex•••• •••• •••• 0005"),
         ("mc5555555555554444", "mc•••• •••• •••• 4444"),
         ("id-2200000000000004", "id-•••• •••• •••• 0004"),  # Mir
