@@ -93,6 +93,9 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None, *, freeze_he
 
     app.add_exception_handler(sa_exc.OperationalError, database_unavailable)
     app.add_exception_handler(sa_exc.InterfaceError, database_unavailable)
+    # every pooled connection busy for the pool's whole wait (QueuePool limit ... reached): as
+    # unavailable, and as safe to retry, as a database that does not answer
+    app.add_exception_handler(sa_exc.TimeoutError, database_unavailable)
     app.add_exception_handler(NotFound, error(status.HTTP_404_NOT_FOUND))
     app.add_exception_handler(Forbidden, error(status.HTTP_403_FORBIDDEN))
     app.add_exception_handler(Conflict, error(status.HTTP_409_CONFLICT))

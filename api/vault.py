@@ -8,7 +8,9 @@ for form and never stored.
 The key is `SWITCHBOARD_VAULT_KEY` (a Fernet key: `switchboard vault new-key` prints one). Without
 it, a key is generated once into the data directory (`vault.key`, readable by its owner only), so
 the embedded default works out of the box; production sets its own and keeps it out of the data
-directory's backups.
+directory's backups. Workers sharing a database need the same key: a card one sealed with a key of
+its own gave a 500 on every other worker; now a 409 that says so (and `serve` refuses to start
+without the key when cards are read back from a shared database: api/preflight.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from api.errors import Invalid
+from api.errors import Conflict, Invalid
 
 _EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$", re.ASCII)
 _SEPARATORS = re.compile(r"[\s-]")
@@ -124,12 +126,15 @@ class Vault:
         return self._fernet.encrypt(plain.encode()).decode("ascii")
 
     def open(self, sealed: str, reference: str) -> tuple[str, int, int]:
+        """The card's number, expiry month and year; `Conflict` when this key does not open it."""
         try:
             bound, number, month, year = self._fernet.decrypt(sealed.encode("ascii")).decode().split("|")
         except InvalidToken as e:
-            raise ValueError("this card was sealed with another vault key, or altered") from e
+            raise Conflict(
+                f"{reference} was sealed with another vault key (or altered): every worker needs the same SWITCHBOARD_VAULT_KEY"
+            ) from e
         if bound != reference:
-            raise ValueError("this sealed card belongs to another reference")
+            raise Conflict(f"the card stored as {reference} was sealed for another reference")
         return number, int(month), int(year)
 
 

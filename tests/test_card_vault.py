@@ -9,6 +9,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import date
 
 import pytest
@@ -18,7 +19,7 @@ from fastapi.testclient import TestClient
 from api import audit
 from api.app import create_app
 from api.db import open_database
-from api.errors import Invalid
+from api.errors import Conflict, Invalid
 from api.vault import Vault, luhn_valid, parse_card
 from knowledge import KnowledgeBase
 
@@ -90,9 +91,9 @@ def test_a_sealed_card_opens_only_with_its_key_and_its_own_reference(tmp_path):
     sealed = vault.seal(card, "card_a")
     assert "4111" not in sealed and "123" not in sealed.split("|")
     assert vault.open(sealed, "card_a") == ("4111111111111111", 12, 2029)
-    with pytest.raises(ValueError, match="another reference"):
+    with pytest.raises(Conflict, match="another reference"):
         vault.open(sealed, "card_b")
-    with pytest.raises(ValueError, match="another vault key"):
+    with pytest.raises(Conflict, match="card_a was sealed with another vault key.*the same SWITCHBOARD_VAULT_KEY"):
         Vault(Fernet.generate_key()).open(sealed, "card_a")
 
 
@@ -305,6 +306,35 @@ def test_without_a_reader_credential_the_vault_cannot_be_read_at_all(data_dir, k
     with TestClient(create_app(settings, kb)) as client:
         refused = client.get("/v1/vault/cards/card_x", headers={"Authorization": "Bearer anything"})
     assert refused.status_code == 404 and "SWITCHBOARD_VAULT_READER_TOKEN" in refused.json()["detail"]
+
+
+def test_a_card_sealed_by_a_worker_with_another_vault_key_gets_409_naming_the_setting_not_500(tmp_path, pg_url, embedder):
+    """Two workers sharing PostgreSQL, each with its own data directory and no SWITCHBOARD_VAULT_KEY
+    (as on two machines): each made a vault.key of its own, and the card one sealed was a 500 on the
+    other (`ValueError: this card was sealed with another vault key`)."""
+    with ExitStack() as stack:
+        clients = []
+        for name in ("a", "b"):
+            settings = make_settings(tmp_path / name, database_url=pg_url, vault_reader_token=READER)
+            kb = KnowledgeBase(settings, embedder=embedder)
+            stack.callback(kb.close)
+            clients.append(stack.enter_context(TestClient(create_app(settings, kb))))
+        asker, sealer = clients
+        alice = create_agent(settings, "alice")
+        customer = start_conversation(asker)
+        customer.say(OFF_TOPIC)
+        assert asker.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice).status_code == 200
+        request_id = request_card(asker, customer, alice)  # the agent asks on one worker ...
+        sent = send_card(sealer, customer, request_id)  # ... the customer's form posts to the other
+        assert sent.status_code == 201, sent.text
+        url = f"/v1/vault/cards/{sent.json()['reference']}"
+
+        reader = {"Authorization": f"Bearer {READER}"}
+        assert sealer.get(url, headers=reader).status_code == 200
+        refused = asker.get(url, headers=reader)
+        assert refused.status_code == 409, refused.text
+        assert "sealed with another vault key" in refused.json()["detail"]
+        assert "every worker needs the same SWITCHBOARD_VAULT_KEY" in refused.json()["detail"]
 
 
 def test_the_cli_prints_a_vault_key_the_vault_accepts():

@@ -11,13 +11,14 @@ from api.deps import ServicesDep, TokenDep
 from api.error_schemas import error_responses
 from api.payment_schemas import VaultCard
 
-router = APIRouter(prefix="/v1/vault", tags=["vault"], responses=error_responses(401, 404, 422, 503))
+router = APIRouter(prefix="/v1/vault", tags=["vault"], responses=error_responses(401, 404, 409, 422, 503))
 
 
 @router.get("/cards/{reference}")
 async def read_card(reference: str, token: TokenDep, services: ServicesDep) -> VaultCard:
     """The card behind a reference, with `Authorization: Bearer <SWITCHBOARD_VAULT_READER_TOKEN>`.
-    No agent or admin token opens it. Every read is in the audit log."""
+    No agent or admin token opens it. Every read is in the audit log. 409 when the card was sealed
+    with another vault key (a worker without the shared `SWITCHBOARD_VAULT_KEY`)."""
     expected = services.settings.vault_reader_token
     if not expected:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "reading cards back is not enabled: set SWITCHBOARD_VAULT_READER_TOKEN")
