@@ -24,7 +24,7 @@ from knowledge import KnowledgeBase, Settings
 EXIT_REFUSED = 1
 EXIT_MASS_DELETE = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a Ctrl-C, and what scripts test for
-LISTED_IDS = 10  # added or updated ids named after a run; `kb list` has them all
+LISTED_IDS = 10  # added, updated or re-indexed ids named after a run; `kb list` has them all
 LISTED_SKIPPED = 10
 
 def _say_waiting() -> None:
@@ -99,7 +99,8 @@ def ingest_command(
     if skipped := unsupported_files(paths):
         click.echo(_skipped_line(skipped), err=True)
     if dry_run:
-        for label, ids in (("add", report.added), ("update", report.updated), ("remove", report.removed)):
+        would = (("add", report.added), ("update", report.updated), ("re-index", report.reindexed))
+        for label, ids in (*would, ("remove", report.removed)):
             for doc_id in ids:
                 click.echo(f"would {label}: {doc_id}")
         click.echo(f"{report.summary()}; chunks: +{report.chunks_written} -{report.chunks_removed}")
@@ -117,11 +118,12 @@ def ingest_command(
 
 
 def changed_lines(report: SyncReport) -> list[str]:
-    """One line each for the ids a run added, updated and removed (a count alone left editors to
-    guess which six were removed). Removed ids are all named: `kb list` no longer shows them."""
+    """One line each for the ids a run added, updated, re-indexed (unchanged, cut anew) and removed
+    (a count alone left editors to guess which six were removed). Removed ids are all named: `kb
+    list` no longer shows them."""
     lines = [
         f"{label}: {_some(ids, LISTED_IDS, 'see `switchboard kb list`')}"
-        for label, ids in (("added", report.added), ("updated", report.updated))
+        for label, ids in (("added", report.added), ("updated", report.updated), ("re-indexed", report.reindexed))
         if ids
     ]
     if report.removed:

@@ -15,6 +15,15 @@ writing one embedded Chroma store at once left it unreadable (the next process t
 Each chunk's answer units (sentences, list items, table rows) are embedded with it and stored
 before it, so the assistant reads their vectors instead of embedding them per reply. An index made
 before unit vectors existed gets them on its next run, without re-embedding its chunks.
+
+An unchanged document indexed with another recipe (chunker version, chunk size or overlap:
+`ingest.chunking`) is re-indexed and reported as such; it keeps its version. Chunk ids name the
+content hash and the place in the document, so its new chunks overwrite the old ones at the same
+places before the catalog switches. Hence two more rules for a chunk overwritten in place: the
+catalog forgets the document's recipe first (a run killed meanwhile leaves it to be cut again,
+whatever the settings then: the store may hold part of the new cut), and the chunk's old units
+are deleted before it is written and its new units written after, so its units never describe
+text it does not hold (a chunk without units has them embedded when read).
 """
 
 from __future__ import annotations
@@ -26,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.chunking import Chunker, embedding_text
-from ingest.loaders import Refusal, iter_files, load_file
+from ingest.chunking import Chunker, embedding_text, recipe_change
+from ingest.loaders import Refusal
+from ingest.sources import Source, read_sources
 from knowledge import Chunk, Document, IndexedDocument, KnowledgeBase
 from knowledge.units import split_units
 
@@ -44,6 +54,8 @@ class SyncReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    reindexed: list[str] = field(default_factory=list)  # unchanged, but cut anew: the chunking changed
+    reindexed_because: list[str] = field(default_factory=list)  # each reason once: "chunk size 1000 → 800"
     removed: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     chunks_written: int = 0
@@ -60,18 +72,14 @@ class SyncReport:
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"removed {len(self.removed)}, refused {len(self.refused)}"
         )
+        if self.reindexed:
+            counts += f"; {'would re-index' if self.dry_run else 're-indexed'} {self._reindexed()}"
         return f"dry run, nothing written: would have {counts}" if self.dry_run else counts
 
-
-@dataclass
-class Source:
-    """One path given to `ingest`, with everything read from it."""
-
-    root: Path
-    documents: list[Document]
-    refused: list[Refusal]
-    complete: bool  # False when the path does not exist: then nothing below it is removed
-    files: set[str] = field(default_factory=set)  # every file read, resolved
+    def _reindexed(self) -> str:
+        """The re-indexed documents were not edited: the line says why they were embedded again."""
+        n = len(self.reindexed)
+        return f"{n} unchanged document{'' if n == 1 else 's'}: {'; '.join(self.reindexed_because)}"
 
 
 @dataclass
@@ -81,72 +89,13 @@ class Plan:
     moved: list[Document] = field(default_factory=list)  # same content, another file
     report: SyncReport = field(default_factory=SyncReport)
     indexed_before: int = 0
+    recipe: str = ""  # the chunker's (`Chunker.recipe`): what every document indexed is recorded with
+    recut: set[str] = field(default_factory=set)  # doc ids of `index` unchanged but cut anew: same version
+    stored: set[str] = field(default_factory=set)  # chunk ids in the store when the run planned
 
     @property
     def removes_too_much(self) -> bool:
         return bool(self.indexed_before) and len(self.remove) > MASS_DELETE_FRACTION * self.indexed_before
-
-
-def read_sources(paths: Iterable[Path], *, max_doc_bytes: int, include_unverified: bool) -> list[Source]:
-    """Every document below the paths. Two files (or two records) that claim one doc id are both
-    refused: which one won depended only on the order of their paths, and the loser was an
-    indexed article replaced without a word. The indexed version stays until the clash is mended."""
-    sources: list[Source] = []
-    read: set[str] = set()  # files read already: a folder given inside another one given adds none
-    # outer folders first: a file is named after its path below the outermost folder given
-    # a path named on the command line may be a link (a release's "kb/current"): read where it
-    # points; links below it are refused by name (`load_file`)
-    roots = [p.resolve() if p.is_symlink() else p for p in paths]
-    for root in sorted(roots, key=lambda p: len(p.resolve().parts) if p.exists() else 0):
-        if not root.exists():
-            sources.append(Source(root, [], [Refusal(str(root), "no such file or folder")], False))
-            continue
-        docs: list[Document] = []
-        refused: list[Refusal] = []
-        files: set[str] = set()
-        for path in iter_files(root):
-            file = str(path.absolute() if path.is_symlink() else path.resolve())
-            if file in read:
-                continue
-            read.add(file)
-            files.add(file)
-            loaded, bad = load_file(path, root, max_doc_bytes)
-            refused.extend(bad)
-            for doc in loaded:
-                if not doc.verified and not include_unverified:
-                    reason = (
-                        "not verified: once reviewed, mark it verified (front matter 'verified: true', "
-                        "HTML <meta name=\"verified\" content=\"true\">, a PDF's NAME.pdf.meta.yaml), "
-                        "or pass --include-unverified"
-                    )
-                    refused.append(Refusal(doc.path, reason, doc.doc_id))
-                else:
-                    docs.append(doc)
-        sources.append(Source(root, docs, refused, True, files))
-    _refuse_shared_ids(sources)
-    return sources
-
-
-def _refuse_shared_ids(sources: list[Source]) -> None:
-    """Each document whose doc id another one in this run claims too is refused, with where."""
-    claims: dict[str, list[str]] = {}
-    for source in sources:
-        for doc in source.documents:
-            claims.setdefault(doc.doc_id, []).append(doc.where)
-    for source in sources:
-        kept = []
-        for doc in source.documents:
-            places = claims[doc.doc_id]
-            if len(places) == 1:
-                kept.append(doc)
-                continue
-            others = ", ".join(p for p in dict.fromkeys(places) if p != doc.where) or "this same file"  # "kb.jsonl:7"
-            reason = (
-                f"duplicate doc id '{doc.doc_id}' (also in {others}): give each its own 'id'; "
-                "the indexed version, if any, is kept"
-            )
-            source.refused.append(Refusal(doc.path, reason, doc.doc_id, line=doc.line, kept=True))
-        source.documents = kept
 
 
 def _claimed_elsewhere(indexed: IndexedDocument | None, doc: Document, read: set[str]) -> bool:
@@ -177,9 +126,9 @@ def plan_sync(
     kb: KnowledgeBase, paths: Iterable[Path], *, chunker: Chunker, max_doc_bytes: int, include_unverified: bool
 ) -> Plan:
     """What a sync would do. Reads the sources and the catalog; writes nothing."""
-    plan = Plan(indexed_before=kb.catalog.count())
-    report = plan.report
     stored = kb.store.ids()  # a document missing chunks (an interrupted write) is re-indexed
+    plan = Plan(indexed_before=kb.catalog.count(), recipe=chunker.recipe, stored=stored)
+    report = plan.report
     sources = read_sources(paths, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified)
     read = {f for s in sources for f in s.files}
     for source in sources:
@@ -196,12 +145,17 @@ def plan_sync(
                 source.documents.remove(doc)
                 continue
             if indexed and indexed.content_hash == doc.content_hash and stored.issuperset(indexed.chunk_ids):
-                report.unchanged.append(doc.doc_id)
-                if indexed.path != doc.path:
-                    plan.moved.append(doc)
-                continue
-            (report.updated if indexed else report.added).append(doc.doc_id)
-            chunks = chunker.split(doc, version=kb.catalog.next_version(doc.doc_id))
+                if indexed.recipe == chunker.recipe:
+                    report.unchanged.append(doc.doc_id)
+                    if indexed.path != doc.path:
+                        plan.moved.append(doc)
+                    continue
+                _plan_recut(plan, indexed, doc)
+                version = indexed.version
+            else:
+                (report.updated if indexed else report.added).append(doc.doc_id)
+                version = kb.catalog.next_version(doc.doc_id)
+            chunks = chunker.split(doc, version=version)
             plan.index.append((doc, chunks))
             report.chunks_written += len(chunks)
             report.chunks_removed += len(indexed.chunk_ids) if indexed else 0
@@ -219,6 +173,19 @@ def plan_sync(
                 report.removed.append(indexed.doc_id)
                 report.chunks_removed += len(indexed.chunk_ids)
     return plan
+
+
+def _plan_recut(plan: Plan, indexed: IndexedDocument, doc: Document) -> None:
+    """An unchanged document indexed with another recipe: re-indexed, and the report says why."""
+    plan.recut.add(doc.doc_id)
+    plan.report.reindexed.append(doc.doc_id)
+    why = (
+        f"chunking changed ({recipe_change(indexed.recipe, plan.recipe)})"
+        if indexed.recipe
+        else "chunking not recorded (as a run interrupted while re-indexing leaves it)"
+    )
+    if why not in plan.report.reindexed_because:
+        plan.report.reindexed_because.append(why)
 
 
 def sync(
@@ -269,7 +236,7 @@ def apply_plan(
     if on_total:
         on_total(plan.report.chunks_written)
     for batch in _batches(plan.index, BATCH_CHUNKS):
-        _index_batch(kb, batch)
+        _index_batch(kb, plan, batch)
         if progress:
             progress(sum(len(chunks) for _, chunks in batch))
     for indexed in plan.remove:
@@ -311,12 +278,27 @@ def _batches(items: list[tuple[Document, list[Chunk]]], size: int):
         yield batch
 
 
-def embed_chunks(kb: KnowledgeBase, chunks: list[Chunk], *, with_chunks: bool = True) -> tuple[np.ndarray, list[Chunk]]:
-    """Embed the chunks (unless told not to) and their answer units, in one call; store the units.
+@dataclass(frozen=True)
+class Embedded:
+    """Chunks and their answer units, embedded; nothing stored yet."""
 
-    Returns the chunk vectors and the chunks with their unit counts. Units are stored first: a
-    chunk that retrieval can see has them.
-    """
+    chunks: list[Chunk]  # with their unit counts
+    vectors: np.ndarray  # one per chunk (none when only their units were embedded)
+    units: list[list[str]]
+    unit_vectors: list[np.ndarray]
+
+    def store_units(self, kb: KnowledgeBase, only: Callable[[str], bool] = lambda _: True) -> None:
+        """Store the units of the chunks whose ids `only` accepts."""
+        picked = [i for i, c in enumerate(self.chunks) if only(c.chunk_id)]
+        kb.store.upsert_units(
+            [self.chunks[i].chunk_id for i in picked],
+            [self.units[i] for i in picked],
+            [self.unit_vectors[i] for i in picked],
+        )
+
+
+def _embed(kb: KnowledgeBase, chunks: list[Chunk], *, with_chunks: bool = True) -> Embedded:
+    """Embed the chunks (unless told not to) and their answer units, in one call."""
     units = [split_units(c.text) for c in chunks]
     texts = [embedding_text(c) for c in chunks] if with_chunks else []
     vectors = kb.embedder.embed(texts + [u for us in units for u in us])
@@ -325,31 +307,73 @@ def embed_chunks(kb: KnowledgeBase, chunks: list[Chunk], *, with_chunks: bool = 
     for us in units:
         per_chunk.append(unit_vectors[start : start + len(us)])
         start += len(us)
-    kb.store.upsert_units([c.chunk_id for c in chunks], units, per_chunk)
-    return chunk_vectors, [replace(c, units=len(us)) for c, us in zip(chunks, units, strict=True)]
+    counted = [replace(c, units=len(us)) for c, us in zip(chunks, units, strict=True)]
+    return Embedded(counted, chunk_vectors, units, per_chunk)
 
 
-def _index_batch(kb: KnowledgeBase, batch: list[tuple[Document, list[Chunk]]]) -> None:
-    vectors, chunks = embed_chunks(kb, [c for _, cs in batch for c in cs])
-    kb.store.upsert(chunks, vectors)
+def embed_chunks(kb: KnowledgeBase, chunks: list[Chunk], *, with_chunks: bool = True) -> tuple[np.ndarray, list[Chunk]]:
+    """Embed the chunks (unless told not to) and their answer units, in one call; store the units.
+
+    Returns the chunk vectors and the chunks with their unit counts. Units are stored first: a
+    chunk that retrieval can see has them.
+    """
+    embedded = _embed(kb, chunks, with_chunks=with_chunks)
+    embedded.store_units(kb)
+    return embedded.vectors, embedded.chunks
+
+
+def _index_batch(kb: KnowledgeBase, plan: Plan, batch: list[tuple[Document, list[Chunk]]]) -> None:
+    embedded = _embed(kb, [c for _, cs in batch for c in cs])
+    previous = {doc.doc_id: kb.catalog.get(doc.doc_id) for doc, _ in batch}
+    _write_chunks(kb, embedded, previous, plan.stored)
     for doc, doc_chunks in batch:
-        previous = kb.catalog.get(doc.doc_id)
-        kb.catalog.record(
-            doc_id=doc.doc_id,
-            version=doc_chunks[0].version if doc_chunks else kb.catalog.next_version(doc.doc_id),
-            path=doc.path,
-            title=doc.title,
-            url=doc.url,
-            owner=doc.owner,
-            review_by=doc.metadata.get("review_by"),
-            tags=doc.metadata.get("tags"),
-            content_hash=doc.content_hash,
-            text=doc.text,
-            chunk_ids=[c.chunk_id for c in doc_chunks],
-            verified=doc.verified,
-        )
-        if previous:
-            kb.store.delete(sorted(set(previous.chunk_ids) - {c.chunk_id for c in doc_chunks}))
+        chunk_ids = [c.chunk_id for c in doc_chunks]
+        if doc.doc_id in plan.recut:
+            kb.catalog.recut(doc_id=doc.doc_id, path=doc.path, chunk_ids=chunk_ids, recipe=plan.recipe)
+        else:
+            _record(kb, doc, doc_chunks, plan.recipe)
+        if old := previous[doc.doc_id]:
+            kb.store.delete(sorted(set(old.chunk_ids) - set(chunk_ids)))
+
+
+def _write_chunks(
+    kb: KnowledgeBase, embedded: Embedded, previous: dict[str, IndexedDocument | None], stored: set[str]
+) -> None:
+    """Store a batch's chunks and units, in the order that keeps what a reader sees consistent.
+
+    First the catalog forgets the recipe of each document whose indexed chunks are overwritten:
+    the store is about to stop holding the cut the recipe names. Units left at these ids (by an
+    older cut, or a run killed after writing them) are deleted, so none outlives its text. A chunk
+    new to the store then gets its units before it is written: once visible, it has them. A chunk
+    written over one in the store (a document cut anew keeps its ids) gets them after: in between
+    a reader embeds them from its text, and no unit describes text the chunk does not hold.
+    """
+    ids = {c.chunk_id for c in embedded.chunks}
+    again = ids & stored
+    kb.catalog.forget_recipes(sorted(d for d, old in previous.items() if old and ids.intersection(old.chunk_ids)))
+    kb.store.delete_units(sorted(ids))
+    embedded.store_units(kb, only=lambda cid: cid not in again)
+    kb.store.upsert(embedded.chunks, embedded.vectors)
+    embedded.store_units(kb, only=lambda cid: cid in again)
+
+
+def _record(kb: KnowledgeBase, doc: Document, chunks: list[Chunk], recipe: str) -> None:
+    """Make this document's new version, cut by `recipe`, the indexed one."""
+    kb.catalog.record(
+        doc_id=doc.doc_id,
+        version=chunks[0].version if chunks else kb.catalog.next_version(doc.doc_id),
+        path=doc.path,
+        title=doc.title,
+        url=doc.url,
+        owner=doc.owner,
+        review_by=doc.metadata.get("review_by"),
+        tags=doc.metadata.get("tags"),
+        content_hash=doc.content_hash,
+        text=doc.text,
+        chunk_ids=[c.chunk_id for c in chunks],
+        verified=doc.verified,
+        recipe=recipe,
+    )
 
 
 def _sweep_orphans(kb: KnowledgeBase, *, units: bool) -> None:

@@ -37,6 +37,9 @@ documents = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     # a draft indexed with --include-unverified: agents may read it, the bot sends nothing from it
     sa.Column("verified", sa.Boolean, nullable=False, server_default=sa.true()),
+    # how its chunks were cut (`ingest.chunking`: "chunks-v1 size=1000 overlap=120"); NULL: unknown,
+    # as while a run overwrites them, so the next run cuts them again
+    sa.Column("chunk_recipe", sa.Text),
 )
 
 versions = sa.Table(
@@ -66,6 +69,7 @@ class IndexedDocument:
     chunk_ids: tuple[str, ...]
     updated_at: datetime
     verified: bool = True
+    recipe: str | None = None  # how its chunks were cut; None: unknown
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ def _row_to_doc(row: sa.Row) -> IndexedDocument:
         chunk_ids=tuple(json.loads(row.chunk_ids)),
         updated_at=row.updated_at,
         verified=bool(row.verified),
+        recipe=row.chunk_recipe,
     )
 
 
@@ -205,6 +210,7 @@ class Catalog:
         text: str,
         chunk_ids: list[str],
         verified: bool = True,
+        recipe: str | None = None,
     ) -> None:
         """Make this version the indexed one, in one transaction."""
         now = datetime.now(UTC)
@@ -218,13 +224,31 @@ class Catalog:
             values = dict(
                 path=path, title=title, url=url, owner=owner, review_by=review_by, tags=tags,
                 content_hash=content_hash, version=version, chunk_ids=json.dumps(chunk_ids), updated_at=now,
-                verified=verified,
+                verified=verified, chunk_recipe=recipe,
             )
             updated = conn.execute(
                 documents.update().where(documents.c.doc_id == doc_id).values(**values)
             ).rowcount
             if not updated:
                 conn.execute(documents.insert().values(doc_id=doc_id, **values))
+
+    def recut(self, *, doc_id: str, path: str, chunk_ids: list[str], recipe: str) -> None:
+        """The indexed version, cut anew (the chunking changed, the document did not): its chunk ids
+        and recipe change, and its version stays. The time changes too, so that a running server
+        sees the catalog changed and reads the new chunks (`Retriever.catch_up`)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                documents.update().where(documents.c.doc_id == doc_id).values(
+                    path=path, chunk_ids=json.dumps(chunk_ids), chunk_recipe=recipe, updated_at=datetime.now(UTC)
+                )
+            )
+
+    def forget_recipes(self, doc_ids: list[str]) -> None:
+        """These documents' chunks are about to be overwritten in place: until they are recorded
+        again their cut is unknown, and a run killed meanwhile leaves them to be cut again."""
+        if doc_ids:
+            with self.engine.begin() as conn:
+                conn.execute(documents.update().where(documents.c.doc_id.in_(doc_ids)).values(chunk_recipe=None))
 
     def move(self, doc_id: str, path: str) -> None:
         with self.engine.begin() as conn:

@@ -107,7 +107,10 @@ def test_a_database_from_the_release_before_alembic_is_upgraded_with_its_rows_in
         ).returning(db.events.c.id)).scalar_one()
         assert new_id == 2
     engine.dispose()
-    assert Catalog(url).get("billing").chunk_ids == ("billing#1", "billing#2")
+    billing = Catalog(url).get("billing")
+    assert billing.chunk_ids == ("billing#1", "billing#2")
+    # revision 0003: documents indexed before are taken as cut by chunker v1 at the default settings
+    assert billing.recipe == "chunks-v1 size=1000 overlap=120"
 
 
 def test_the_first_revision_is_the_schema_the_previous_release_made(tmp_path):
