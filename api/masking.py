@@ -7,8 +7,9 @@ What is masked:
   brackets, quotes, dashes (en, em, minus, full-width), dots, commas, semicolons, colons,
   underscores, slashes, stars, bars or middle dots (their full-width and ideographic forms too). It
   becomes "•••• •••• •••• 1111" (its last four digits). Digits of other scripts count, and so do
-  superscript, subscript, circled and full-width ones ("⁴¹¹¹", "④①①①", "４１１１"): text is read
-  in its compatibility form (NFKC), in which a message holding card data is stored.
+  superscript, subscript, circled and full-width ones ("⁴¹¹¹", "④①①①", "４１１１"): each
+  character whose compatibility form (NFKC) is one ASCII letter or digit is read as that, and a
+  message holding card data is stored so (its length unchanged).
 - A security code wherever the message names one ("cvc 123", "CVV: 1234", "cvv2 123",
   "security code is 123", "CID 1234", "cvv123"; a label inside a word, "acid 123", is none): its
   digits become "•".
@@ -47,6 +48,7 @@ What is not taken for a card number, though its digits may pass the Luhn check:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -63,6 +65,8 @@ _BRACKETS = "()[]{}\"'`\u2018\u2019\u201c\u201d\u300c\u300d\uff08\uff09\uff3b\uf
 # other marks that join groups, each a kind of its own: full stops, commas (the ideographic and
 # full-width ones too), semicolons, colons, underscores, slashes, stars, bars and middle dots
 _MARKS = ".,;:_/*|\u00b7\u2022\u30fb\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff0f\uff0a\uff5c"
+# marks that join the cells of a table, the items of a list or quoted values: numbers of any kind
+_TABLE_LIKE = set("|*:\"'`[]{}\u2018\u2019\u201c\u201d\u300c\u300d\u00b7\u2022\u30fb\uff5c\uff0a\uff1a\uff3b\uff3d")
 _SEPARATOR = "[" + "".join(re.escape(ch) for ch in f"{_SPACES}{_BRACKETS}{_MARKS}{_DASHES}") + "]{1,8}"
 _DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATOR}\d+)*")
 _GROUP = re.compile(r"\d+")
@@ -113,10 +117,18 @@ def mask_card_numbers(text: str) -> str:
 
 
 def _as_digits(text: str) -> str:
-    """The text in its compatibility form (NFKC): superscript, subscript, circled and full-width
-    digits ("⁴¹¹¹", "④①①①", "４１１１") read as the digits they are, and full-width labels
-    ("ｃｖｖ") as theirs. A message that holds card data is stored in this form."""
-    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+    """The text with each character whose compatibility form (NFKC) is one ASCII letter or digit
+    written as that: superscript, subscript, circled and full-width digits ("⁴¹¹¹", "④①①①",
+    "４１１１") read as the digits they are, and full-width labels ("ｃｖｖ") as theirs. Character
+    for character, so the text keeps its length ("…" and "ﷺ" stay as they are). A message that
+    holds card data is stored in this form."""
+    return text if text.isascii() else "".join(map(_ascii_form, text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_form(ch: str) -> str:
+    form = unicodedata.normalize("NFKC", ch)
+    return form if len(form) == 1 and form.isascii() and form.isalnum() else ch
 
 
 def _mask(text: str) -> str:
@@ -184,17 +196,23 @@ def _card_from(value: str, groups: list[tuple[int, int]], first: int) -> int | N
     if end - start < 4:
         return None
     found: dict[int, int] = {}  # length -> last group
-    digits, kind = value[start:end], None
+    digits, kind, table_like = value[start:end], None, False
     for i in range(first, len(groups)):
         if i > first:
             s, e = groups[i]
-            joint = _joint_kind(value[groups[i - 1][1] : s])
+            separator = value[groups[i - 1][1] : s]
+            joint = _joint_kind(separator)
             if e - s < 3 or joint is None or (kind is not None and joint != kind):
+                break
+            table_like = table_like or bool(set(separator) & _TABLE_LIKE)
+            if table_like and "\n" in separator:  # the next row of a table, the next item of a list
                 break
             kind, digits = joint, digits + value[s:e]
         if len(digits) > 19:
             break
-        if len(digits) >= 13 and luhn_valid(digits):
+        # groups joined as cells, list items or quotes are often numbers of other kinds: a card
+        # brand's number only ("| 4111 | 1111 | …" but not a table of order numbers)
+        if len(digits) >= 13 and luhn_valid(digits) and (not table_like or is_brand_card(digits)):
             found[len(digits)] = i
     return next((found[n] for n in _LENGTHS if n in found), None)
 

@@ -48,10 +48,11 @@ def is_fragment(text: str) -> bool:
 
 def _head(text: str) -> re.Match[str] | None:
     """Where a card continued from earlier lines can be in this line: all of it, if it is only
-    digits; else its first digit groups ("5555 4444 can you put it on my account")."""
+    digits; else the digit groups it starts with ("5555 4444 can you put it on my account"), and
+    none if it starts with words ("thanks! my phone is 07700 900123" is no card's end)."""
     if is_fragment(text):
         return re.fullmatch(r"\s*(.*?)\s*", text, re.S)
-    run = _RUN.search(text)
+    run = _RUN.match(text, len(text) - len(text.lstrip()))  # the digits it starts with, no others
     return run if run and len(_DIGIT.findall(run.group(0))) <= 19 else None
 
 
@@ -102,7 +103,8 @@ async def mask_across_lines(conn: AsyncConnection, conversation_id: str, text: s
     for n in range(1, len(parts) + 1):
         pieces = [t[a:b] for _, t, (a, b) in reversed(parts[:n])]
         joined = mask_card_numbers(" ".join([*pieces, text[start:end]]))
-        if not _CARD.search(joined):  # parts of odd widths ("459", "360", …, "11", "73"): their digits in a row
+        only_digits = is_fragment(text) and all(is_fragment(t) for _, t, _ in parts[:n])
+        if not _CARD.search(joined) and only_digits:  # lines of odd widths ("459", "360", …, "11", "73"): in a row
             digits = "".join(_DIGIT.findall("".join([*pieces, text[start:end]])))
             joined = mask_card_numbers(digits) if is_brand_card(digits) else digits
         if card := _CARD.search(joined):

@@ -135,7 +135,10 @@ def test_an_expiry_and_code_typed_right_after_the_card_number_are_masked():
         "invoices 1042, 1043, 1044 and 1045 total 4,111,111,111",  # a list of numbers, an amount
         "blocked IPs 10.20.30.40 192.168.102.201",
         "meeting on 12/29 at 10:30, room 4111",
-        "call at 10:30:45, ratio 1:2:3, table | 1042 | 1043 | 1044 |",
+        "call at 10:30:45, ratio 1:2:3",
+        "| 1234 | 5678 | 1234 | 5670 |",  # cells whose digits pass the Luhn check, no card brand's
+        "1234:5678:1234:5670, [1234] [5678] [1234] [5670], '1234' '5678' '1234' '5670'",
+        "| 4111 | 1111 |\n| 1111 | 1111 |",  # two rows of a table are no one number
     ],
 )
 def test_an_invoice_number_a_date_an_amount_or_a_phone_number_is_left_alone(text):
@@ -282,7 +285,7 @@ def test_a_card_number_typed_across_two_lines_is_masked_in_both(client, alice):
          ["my new card is •••• ••••", "•••• 4444 can you put it on my account"]),
         (["it's 4000 0566 5566.", "5556"], ["it's •••• •••• ••••.", "5556"]),
         (["the card is 4242 4242", "4242", "4242 thanks"], ["the card is •••• ••••", "••••", "4242 thanks"]),
-        (["card 4111 1111 1111", "the last part is 1111"], ["card •••• •••• ••••", "the last part is 1111"]),
+        (["card 4111 1111 1111", "1111 is the last part"], ["card •••• •••• ••••", "1111 is the last part"]),
         (["my card number is 49076430", "20018969"], ["my card number is ••••••••", "••••8969"]),
         (["459", "360", "997", "172", "11", "73"], ["•••", "•••", "•••", "•••", "••", "73"]),  # parts of odd widths
     ],
@@ -333,6 +336,8 @@ async def _no_answer(*_args, **_kwargs):
         ["0612 3456", "7890 1234"],  # a group starting with 0
         ["invoice 1042 for 120", "was paid on 3 12"],  # numbers in words: no card number in them
         ["my order 4111 1111 is late", "1111 1111"],  # the digits do not end the line: no card begun
+        ["my order number is 41118832", "thanks! my phone is 07700 900123"],  # digits after words end no card
+        ["order 41111111", "ref 11111111"],  # lines with words are not read digit by digit
     ],
 )
 def test_numbers_on_lines_of_their_own_that_make_no_card_are_left_alone(client, lines):
@@ -388,3 +393,11 @@ def test_the_earlier_parts_of_a_split_card_are_left_in_no_file_of_the_database(t
     stored = asyncio.run(main())
     assert b"2435" in stored  # the last four stay
     assert not any(part in stored for part in (b"4830", b"2302", b"3400"))  # in the database file, nor its log
+
+
+def test_a_message_with_a_card_keeps_its_length_and_its_other_characters():
+    """Read in NFKC as a whole, a 4,000-character message of "ﷺ" grew eighteenfold past the
+    length limit checked before masking, and "…" became "..."."""
+    said = "4111 1111 1111 1111 … " + "\ufdfa" * 100
+    masked = mask_card_numbers(said)
+    assert masked == f"{MASKED} … " + "\ufdfa" * 100 and len(masked) == len(said)
