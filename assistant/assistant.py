@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -39,6 +39,7 @@ from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
 from assistant.rewrite import corrected, search_queries, standalone_query, swapped
+from assistant.scoring import KnowledgeBaseScoring, Recalibrate
 from assistant.selection import rank_readings
 from assistant.signals import Signals, compute_signals
 from assistant.smalltalk import smalltalk_reply
@@ -107,10 +108,6 @@ class Reply:
     low_signals: list[str] = field(default_factory=list)  # the signals that pulled it down most
 
 
-# the served knowledge base's document ids -> its calibrator and handoff policy
-Recalibrate = Callable[[Iterable[str]], tuple[Calibrator, HandoffPolicy]]
-
-
 class Assistant:
     def __init__(
         self,
@@ -126,25 +123,27 @@ class Assistant:
     ) -> None:
         self.kb = kb
         self.provider = provider
-        self.policy = policy
-        self.calibrator = calibrator
+        self._scoring = KnowledgeBaseScoring(kb, (calibrator, policy), recalibrate)
         self.unit_scorer = unit_scorer
         self.rules = rules
         self.candidates = candidates
         self.sections = SectionVectors(kb.embedder)
-        self.recalibrate = recalibrate
-        self._calibrated_for = kb.catalog.generation() if recalibrate else None
 
-    def _follow_knowledge_base(self) -> None:
-        """The calibrator and threshold for the knowledge base served now: the one a worker started
-        with may have been empty (compose starts `serve` before the first ingest), and a fitted
-        knowledge base's own recalibration applies only once its documents are there."""
-        if self.recalibrate is None:
-            return
-        generation = self.kb.catalog.generation()
-        if generation != self._calibrated_for:
-            self.calibrator, self.policy = self.recalibrate(d.doc_id for d in self.kb.catalog.all())
-            self._calibrated_for = generation
+    @property
+    def calibrator(self) -> Calibrator:
+        return self._scoring.pair[0]
+
+    @calibrator.setter
+    def calibrator(self, calibrator: Calibrator) -> None:
+        self._scoring.pair = (calibrator, self._scoring.pair[1])
+
+    @property
+    def policy(self) -> HandoffPolicy:
+        return self._scoring.pair[1]
+
+    @policy.setter
+    def policy(self, policy: HandoffPolicy) -> None:
+        self._scoring.pair = (self._scoring.pair[0], policy)
 
     def evidence(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Evidence:
         """Search, read and rank: what the knowledge base says about this question."""
@@ -221,7 +220,7 @@ class Assistant:
         `on_delta` receives the provider's draft as it is written (see `DeltaCallback`). The draft
         is not yet the reply: the returned Reply may hand off, with other text. Escalations,
         requests for a person and small talk send no deltas."""
-        self._follow_knowledge_base()
+        self._scoring.current()  # the knowledge base may have changed since the last reply
         question = self.spelled(question)
         # "no, I meant Pro" after "can I get a refund on Starter?" asks for that refund again
         spelled = [(who, self.spelled(text) if who == "user" else text) for who, text in history]
@@ -269,39 +268,40 @@ class Assistant:
         self, draft: Draft, signals: Signals, previous: float | None, *, repeats: bool = False, opposite: bool = False,
     ) -> Reply:
         text, cited = draft.text, draft.cited
-        score = self.calibrator.probability(signals)
-        low = self.calibrator.explain(signals)
+        calibrator, policy = self._scoring.pair  # one pair for the whole decision, whatever an ingest swaps in
+        score = calibrator.probability(signals)
+        low = calibrator.explain(signals)
         shown = signals.as_dict()
-        layer = self.calibrator.model_layer
+        layer = calibrator.model_layer
         if layer is not None and draft.grounded is not None:
             # the model's own layer: the share of its sentences supported and its log-probabilities,
             # weighed as measured (an average reply's log-probabilities where the endpoint returned
             # none: the layer still holds); never surer than all its claims together (`grounded`)
             has_logprobs = draft.logprob_mean is not None and draft.logprob_min is not None
             lp_mean, lp_min = (draft.logprob_mean, draft.logprob_min) if has_logprobs else layer.typical_logprobs()
-            features = (self.calibrator.kb_log_odds(signals), draft.support, lp_mean, lp_min)
+            features = (calibrator.kb_log_odds(signals), draft.support, lp_mean, lp_min)
             score = layer.probability(*features)
             if draft.grounded < 1.0:  # a claim no source makes: as sure as the rule without a layer, at most
-                score = min(score, self.calibrator.written_probability(signals, draft.grounded))
+                score = min(score, calibrator.written_probability(signals, draft.grounded))
             shown["grounded"], shown["supported"] = round(draft.grounded, 4), round(draft.support, 4)
             if (lowest := layer.lowest(*features)) is not None:
                 low = [lowest.replace("grounded", "supported"), *(n for n in low if n != lowest)][:3]
         elif draft.grounded is not None:
-            score = self.calibrator.written_probability(signals, draft.grounded)
+            score = calibrator.written_probability(signals, draft.grounded)
             shown["grounded"] = round(draft.grounded, 4)
             if draft.grounded < 1.0:
                 low = ["grounded", *low][:3]
         if draft.logprob_mean is not None and draft.logprob_min is not None:
             shown["logprob_mean"], shown["logprob_min"] = draft.logprob_mean, draft.logprob_min
         shared = dict(confidence=score, signals=shown, low_signals=low)
-        decision = self.policy.decide(score, previous_confidence=previous)
+        decision = policy.decide(score, previous_confidence=previous)
         if decision == "send" and not repeats and not opposite:
             return Reply(text=text, sources=[_source(h) for h in cited], **shared)
         reason: HandoffReason = decision
         if decision == "send":
             reason = "low_confidence" if opposite else "repeats_last_reply"
         # three decimals: 0.8468 against 0.85 read "confidence 0.85 (threshold 0.85)"
-        detail = f"confidence {score:.3f} (threshold {self.policy.threshold:.3f})"
+        detail = f"confidence {score:.3f} (threshold {policy.threshold:.3f})"
         if reason == "repeated_low_confidence":
             detail = f"second doubtful reply in a row: {detail}"
         elif reason == "repeats_last_reply":

@@ -29,6 +29,7 @@ from knowledge.spelling import Speller, known_words
 from knowledge.store import VectorStore
 
 CANDIDATES = 30
+LIVE_REBUILD_SECONDS = 1.0  # with a Chroma server: the BM25 index rebuilt at most this often
 SETTLE_SECONDS = 2.0  # the catalog still this long after another process changed it: reopen the store
 LEXICAL_WEIGHT = 0.15
 
@@ -51,6 +52,7 @@ class Retriever:
         self._generation: tuple | None = None
         self._settling: tuple | None = None  # a generation another process wrote, and since when it has held
         self._settling_since = 0.0
+        self._built_at = 0.0  # when the catalog was last caught up with
         self._lock = threading.Lock()
 
     def catch_up(self) -> None:
@@ -59,7 +61,7 @@ class Retriever:
         (knowledge.store), once the catalog has stayed still for SETTLE_SECONDS: not on every
         document of an ingest still running, nor while it writes. Until then searches read the
         store as it was. A Chroma server needs no reopening: there the BM25 index is rebuilt at the
-        first search after any change."""
+        first search after a change, at most every LIVE_REBUILD_SECONDS."""
         generation = self.catalog.generation()
         with self._lock:
             if generation == self._generation:
@@ -67,8 +69,13 @@ class Retriever:
             if self._generation is None:  # the first look: what this process wrote before is seen now
                 self.store.wrote_since_asked()
             # a Chroma server shows another process's writes at once: the BM25 index follows them
-            # now, or searches would fuse new chunks' vectors with the old chunks' words
-            if self._generation is not None and not self.store.wrote_since_asked() and not self.store.live:
+            # (or searches would fuse new chunks' vectors with the old chunks' words), rebuilt at
+            # most every LIVE_REBUILD_SECONDS while an ingest writes: not before every search
+            elsewhere = self._generation is not None and not self.store.wrote_since_asked()
+            if elsewhere and self.store.live:
+                if time.monotonic() - self._built_at < LIVE_REBUILD_SECONDS:
+                    return
+            elif elsewhere:
                 now = time.monotonic()
                 if generation != self._settling:
                     self._settling, self._settling_since = generation, now - self._still_for(generation)
@@ -77,6 +84,7 @@ class Retriever:
                 self.store.reopen()
             self._lexical = None
             self._generation = generation
+            self._built_at = time.monotonic()
 
     def _still_for(self, generation: tuple) -> float:
         """How long the catalog has been still, as far as it tells: since its last document was
