@@ -98,14 +98,22 @@ def swapped(question: str, history: list[tuple[str, str]], siblings: dict[str, f
     """The customer's previous question asked again of another of its kind ("how many team members
     on Starter?" then "what about Pro?": "how many team members on Pro?"), where the knowledge
     base lists the two together (`knowledge.siblings`); None if this is no such follow-up."""
-    match = _SWAP.match(question)
     users = [text for speaker, text in history if speaker == "user"]
-    if not match or not users or not siblings:
+    if not users or not siblings:
+        return None
+    before = users[0]  # the question asked last, as meant: "and Free?" after "what about Pro?" swaps that one's
+    for later in users[1:]:
+        before = _swapped_in(later, before, siblings) or later
+    return _swapped_in(question, before, siblings)
+
+
+def _swapped_in(question: str, before: str, siblings: dict[str, frozenset[str]]) -> str | None:
+    match = _SWAP.match(question)
+    if not match:
         return None
     words = WORD.findall(match.group("subject"))
     if not 0 < len(words) <= _SWAP_WORDS:
         return None
-    before = users[-1]
     for n in (2, 1):
         for i in range(len(words) - n + 1):
             said = " ".join(words[i : i + n])

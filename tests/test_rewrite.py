@@ -129,3 +129,8 @@ def test_what_about_a_sibling_asks_the_last_question_again_of_it(asked, then, me
 )
 def test_a_follow_up_that_names_no_sibling_of_the_last_question_is_no_swap(asked, then):
     assert swapped(then, [("user", asked), ("agent", "…")], SIBLINGS) is None
+
+
+def test_a_second_what_about_swaps_the_question_as_the_first_one_meant_it():
+    history = [("user", "how many team members on Starter?"), ("agent", "…"), ("user", "what about Pro?"), ("agent", "…")]
+    assert swapped("and Free?", history, SIBLINGS) == "how many team members on Free?"
