@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from sse_starlette import ServerSentEvent
 from sse_starlette.sse import AppStatus
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from api.event_hub import StreamDropped, Subscription
@@ -66,20 +66,27 @@ class EventStream(Response):
         conversation_id: str | None = None,
         guard: tuple[str, Callable[[], Awaitable[bool]]] | None = None,
         alive: Callable[[], Awaitable[None]] | None = None,
+        most: int | None = None,
     ) -> None:
         self.services = services
         self.after = after
         self.conversation_id = conversation_id
         self.guard = guard
         self.alive = alive  # called when the stream opens and then at most every PING_SECONDS while it is open
+        self.most = most  # streams of this conversation one worker keeps open; one more gets 429
         self.status_code = 200
         self.background = None
         self.init_headers({**HEADERS, "Connection": "keep-alive"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         hub, guard = self.services.events, self.guard
+        # counted and opened with no await between: a burst of requests cannot all pass the count
+        if self.conversation_id and self.most is not None and hub.streams_of(self.conversation_id) >= self.most:
+            detail = f"this conversation already has {self.most} event streams open; close some of its tabs"
+            await JSONResponse({"detail": detail}, 429, {"Retry-After": "30"})(scope, receive, send)
+            return
         subscription = hub.open(self.conversation_id)
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         guarded = self.services.stream_guard.add(guard[0], guard[1], subscription) if guard else None
         gone = asyncio.create_task(_end_when_client_goes(receive, subscription))
         try:
