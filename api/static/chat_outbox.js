@@ -14,9 +14,19 @@
   const sleep = (seconds) => new Promise((r) => setTimeout(r, seconds * 1000));
   const newClientId = () => (crypto.randomUUID ? crypto.randomUUID()
     : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
-  // A line that may hold a card number (8 digits or more in a run) is never written to storage:
-  // the server masks cards before it stores them, and the widget's storage is the host site's.
-  const mayHoldCard = (text) => /\d(?:[ -]?\d){7}/.test(text);
+  // A line that may hold card details is never written to storage: the server masks cards before
+  // it stores them, and the widget's storage is the host site's, which any script there can read.
+  // That is a line with 4 or more digits in all, however written or split (any script's digits,
+  // full-width, superscript or circled: NFKC makes them plain), or one naming a security code or
+  // an expiry date. Such lines stay in the page only.
+  const SENSITIVE_WORDS = /(?<!\p{L})(?:cvv|cvc|cid|csc|security\s*code|exp|expiry|expires|expiration|valid\s*thru)(?!\p{L})/iu;
+  const mayHoldCard = (text) => {
+    const plain = String(text).normalize('NFKC');
+    return (plain.match(/\p{Nd}/gu) || []).length >= 4 || SENSITIVE_WORDS.test(plain);
+  };
+  // Lines kept in storage go stale: one saved longer ago than this is neither shown nor sent again
+  // (a shared computer, a later visit).
+  const KEEP_MS = 24 * 60 * 60 * 1000;
 
   // `transcript`: the chat's (chat_transcript.js). `form`: marked aria-busy while lines wait.
   // `send(line)`: stores {text, clientId}, resolving to the stored message and reply, or null when
@@ -65,19 +75,24 @@
     }
 
     function add(text) {
-      queue({ clientId: newClientId(), text, at: new Date().toISOString() });
+      queue({ clientId: newClientId(), text, at: new Date().toISOString(), savedAt: Date.now() });
       changed();
       flush();
     }
 
-    // The lines a reload or another page is to send (the page keeps them): [{clientId, text, at}].
-    const waiting = () => outbox.filter((l) => !mayHoldCard(l.text)).map(({ clientId, text, at }) => ({ clientId, text, at }));
+    // The lines a reload or another page is to send (the page keeps them):
+    // [{clientId, text, at, savedAt}], savedAt being when the line was first kept (ms since epoch).
+    const waiting = () => outbox.filter((l) => !mayHoldCard(l.text))
+      .map(({ clientId, text, at, savedAt }) => ({ clientId, text, at, savedAt }));
 
-    // Lines an earlier page kept (waiting()) and the server does not have: shown as pending, and sent.
+    // Lines an earlier page kept (waiting()) and the server does not have: shown as pending, and
+    // sent. Lines kept too long ago (or with no time kept), or that may hold card details, are dropped.
     function restore(lines) {
+      const now = Date.now();
       (Array.isArray(lines) ? lines : []).forEach((l) => {
         if (!l || typeof l.clientId !== 'string' || typeof l.text !== 'string' || outbox.some((o) => o.clientId === l.clientId)) return;
-        queue({ clientId: l.clientId, text: l.text, at: typeof l.at === 'string' ? l.at : new Date().toISOString() });
+        if (!Number.isFinite(l.savedAt) || l.savedAt > now || now - l.savedAt > KEEP_MS || mayHoldCard(l.text)) return;
+        queue({ clientId: l.clientId, text: l.text, at: typeof l.at === 'string' ? l.at : new Date().toISOString(), savedAt: l.savedAt });
       });
       changed();
       flush();
