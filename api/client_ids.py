@@ -8,9 +8,10 @@ start as a card brand's numbers do (`is_brand_card`). The brand is what lets ord
 a millisecond timestamp ("1712345678901") passes the Luhn check one time in ten, and no brand's
 numbers start with 1.
 
-A uuid is never refused. Its hex may hold such a run ("39123346-8143-4233-b510-…": 16 digits, a
-Diners Club prefix, Luhn-valid), once in some ten thousand random uuids, but nobody writes a card
-number in a uuid's groups (8-4-4, 4-12) or as 32 hex digits.
+A random (version 4) uuid is never refused. Its hex may hold such a run ("39123346-8143-4233-
+b510-…": 16 digits, a Diners Club prefix, Luhn-valid), once in some ten thousand random uuids,
+but nobody writes a card number in a random uuid's groups. Anything else shaped like one
+("41111111-1111-1111-aaaa-…", 32 digits starting with a card's) is read as any other key.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import re
 
 from api.masking import is_brand_card, luhn_valid
 
-_UUID = re.compile(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}")
+# a random (version 4) uuid, as `crypto.randomUUID()` makes them: "…-4xxx-[89ab]xxx-…"
+_UUID = re.compile(r"(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?4[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}")
 _JOINED_GROUPS = re.compile(r"\d+(?:[-_.:]+\d+)*")  # letters end a run: they join no digits
 _GROUP = re.compile(r"\d+")
 
