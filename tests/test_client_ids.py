@@ -68,7 +68,7 @@ def test_a_card_number_is_refused_by_the_schema_too():
         CustomerMessageIn(text="hi", client_id="c-4436-1575-8121-1772")
 
 
-@pytest.mark.parametrize("key", ["41111111-1111-1111-aaaa-aaaaaaaaaaaa", "41111111111111114111111111111111"])
+@pytest.mark.parametrize("key", ["41111111-1111-1111-aaaa-aaaaaaaaaaaa", "41111111-1111-1111-8aaa-aaaaaaaaaaaa"])
 def test_a_key_shaped_like_a_uuid_but_no_random_one_is_read_as_any_other(key):
     """Found by a review: any uuid-shaped key was taken, with a card in its groups."""
     assert holds_card_number(key)
