@@ -314,8 +314,9 @@ def test_in_note_mode_the_composer_adds_a_note_and_the_customers_page_never_show
     console.locator("#claim-button").click()
     expect(console.locator("#conversation-state")).to_have_text("agent")
     expect(console.locator('[data-testid="mode-reply"]')).to_have_attribute("aria-selected", "true")
-    console.locator("#agent-input").fill("Let me check your plan")
-    typing = []
+    with console.expect_request(lambda r: r.url.endswith("/typing")):  # a reply being written is announced
+        console.locator("#agent-input").fill("Let me check your plan")
+    typing = []  # (listened for only once that one has gone: it had raced the listener)
     console.on("request", lambda r: r.url.endswith("/typing") and typing.append(r.url))
 
     console.locator('[data-testid="mode-note"]').click()
