@@ -20,12 +20,12 @@ from click.testing import CliRunner
 from api.cli import main
 from ingest import Chunker, sync
 from ingest.sync import read_sources
-from knowledge import Document, Embedder, KnowledgeBase
+from knowledge import Document, KnowledgeBase
 from knowledge import catalog as kb_catalog
 from knowledge.units import split_units
 
 from .conftest import make_settings
-from .test_ingest import CountingEmbedder, doc
+from .test_ingest import counting, doc, fresh_kb  # noqa: F401 (fixtures)
 
 SMALL = Chunker(300)  # SWITCHBOARD_CHUNK_SIZE=300
 IDS = ["returns", "shipping", "warranty"]
@@ -50,18 +50,6 @@ def docs(tmp_path: Path) -> Path:
     for doc_id, fact in FACTS.items():
         (root / f"{doc_id}.md").write_text(doc(doc_id.title(), article(fact)))
     return root
-
-
-@pytest.fixture
-def counting(embedder: Embedder) -> CountingEmbedder:
-    return CountingEmbedder(embedder)
-
-
-@pytest.fixture
-def fresh_kb(tmp_path: Path, counting: CountingEmbedder):
-    kb = KnowledgeBase(make_settings(tmp_path / "data"), embedder=counting)  # type: ignore[arg-type]
-    yield kb
-    kb.close()
 
 
 def run(kb: KnowledgeBase, docs: Path, chunker: Chunker | None = None, **kw):
