@@ -46,29 +46,30 @@ def is_fragment(text: str) -> bool:
     return bool(_FRAGMENT.fullmatch(text.strip())) and len(_DIGIT.findall(text)) <= 19
 
 
-def _head(text: str) -> re.Match[str] | None:
+def _trimmed(text: str) -> tuple[int, int]:
+    """The span of the text without the spaces around it."""
+    return len(text) - len(text.lstrip()), len(text.rstrip())
+
+
+def _head(text: str) -> tuple[int, int] | None:
     """Where a card continued from earlier lines can be in this line: all of it, if it is only
     digits; else the digit groups it starts with ("5555 4444 can you put it on my account"), and
     none if it starts with words ("thanks! my phone is 07700 900123" is no card's end)."""
     if is_fragment(text):
-        return re.fullmatch(r"\s*(.*?)\s*", text, re.S)
-    run = _RUN.match(text, len(text) - len(text.lstrip()))  # the digits it starts with, no others
-    return run if run and len(_DIGIT.findall(run.group(0))) <= 19 else None
+        return _trimmed(text)
+    run = _RUN.match(text, _trimmed(text)[0])  # the digits it starts with, no others
+    return run.span() if run and len(_DIGIT.findall(run.group(0))) <= 19 else None
 
 
-def _tail(text: str) -> re.Match[str] | None:
+def _tail(text: str) -> tuple[int, int] | None:
     """Where a card can begin in an earlier line: all of it, if it is only digits; else the digit
     groups it ends with ("my new card is 5555 5555", "it's 4000 0566 5566.")."""
     if is_fragment(text):
-        return re.fullmatch(r"\s*(.*?)\s*", text, re.S)
+        return _trimmed(text)
     runs = list(_RUN.finditer(text))
     if not runs or text[runs[-1].end() :].strip(" \t.,;:!?") or MASK in text[runs[-1].start() - 2 : runs[-1].start()]:
         return None
-    return runs[-1]
-
-
-def _span(match: re.Match[str]) -> tuple[int, int]:
-    return (match.start(1), match.end(1)) if match.re.groups else match.span()
+    return runs[-1].span()
 
 
 async def mask_across_lines(conn: AsyncConnection, conversation_id: str, text: str, now: datetime) -> Masked:
@@ -94,12 +95,12 @@ async def mask_across_lines(conn: AsyncConnection, conversation_id: str, text: s
         if row.role != "customer":
             continue
         tail = _tail(row.text)
-        if tail is None or MASK in tail.group(0):
+        if tail is None or MASK in row.text[tail[0] : tail[1]]:
             break
-        parts.append((row.id, row.text, _span(tail)))
+        parts.append((row.id, row.text, tail))
         if not is_fragment(row.text):  # words before its digits: the card cannot start earlier
             break
-    start, end = _span(head)
+    start, end = head
     for n in range(1, len(parts) + 1):
         pieces = [t[a:b] for _, t, (a, b) in reversed(parts[:n])]
         joined = mask_card_numbers(" ".join([*pieces, text[start:end]]))
