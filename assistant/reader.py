@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references
+from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references, row_key
 from assistant.evidence import Passage
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
@@ -179,6 +179,17 @@ def _asides(terms: QuestionTerms, heading: str, units: Sequence[str]) -> np.ndar
     return out
 
 
+def _named_rows(units: Sequence[str], terms: QuestionTerms) -> np.ndarray:
+    """Which units are table rows the question names by their first cell: "Starter — $12 / month"
+    for "how much does Starter cost?"."""
+    asked = set(terms.terms)
+    out = np.zeros(len(units), dtype=bool)
+    for i in range(len(units)):
+        key = set(tokenize(row_key(units, i)))
+        out[i] = bool(key) and key <= asked
+    return out
+
+
 def _said(units: Sequence[str], said: str) -> np.ndarray:
     """Which units the last reply already said: most of their words are in it."""
     words = set(tokenize(said))
@@ -239,6 +250,12 @@ def read(
             if not (excluded | ~typed).all():
                 excluded = excluded | ~typed
         best = int(np.argmax(np.where(excluded, -1.0, probs)))
+        if terms.answer_type in TYPED_ANSWERS:  # "how much is Starter?": the row for Starter, as sure as the best unit
+            named = _named_rows(p.units, terms) & ~excluded
+            if named.any() and not named[best]:
+                row = int(np.argmax(np.where(named, probs, -1.0)))
+                probs = probs.copy()
+                probs[row], best = probs[best], row
         # the reading in place chooses the answer and says how sure it is; the units quoted around
         # it are chosen on their own scores (see NEIGHBOURS_WEIGHT)
         opposite = frozenset(np.flatnonzero(opposed).tolist())

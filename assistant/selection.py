@@ -87,7 +87,7 @@ import numpy as np
 
 from assistant.reader import Reading, names_action, section_topic
 from assistant.terms import QuestionTerms, is_instruction
-from assistant.unit_kinds import is_table_row
+from assistant.unit_kinds import row_key
 from knowledge.lexical import tokenize
 
 RETRIEVAL_WEIGHT = 2.0
@@ -103,15 +103,6 @@ SAME_ARTICLE_LOOKS = 6  # among the best this many passages
 
 
 _CONTROL = re.compile(r"\*\*([^*]+)\*\*")
-
-
-def row_key(units: list[str], i: int) -> str:
-    """What a table row is about: its first cell ("Starter" in "Starter — $12 / month"). A table's
-    header row, and any other unit, has none."""
-    unit = units[i]
-    if not is_table_row(unit) or i == 0 or not is_table_row(units[i - 1]):
-        return ""
-    return unit[2:].split(" — ", 1)[0].replace("**", "")
 
 
 def _names_the_row(reading: Reading, terms: QuestionTerms) -> bool:
@@ -143,7 +134,7 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
         sims = np.delete(sims, sorted(reading.opposed))
     best_unit = float(sims.max()) if len(sims) else 0.0
     section = section_topic(terms, reading.passage.hit.chunk.heading) if terms is not None else ""
-    heading = terms.coverage(section) if terms is not None and section else 0.0
+    heading = terms.heading_coverage(section) if terms is not None and section else 0.0
     return (
         reading.answerability + weight * reading.passage.hit.fused + UNIT_WEIGHT * best_unit + HEADING_WEIGHT * heading
         + VERB_WEIGHT * (terms is not None and _names_the_action(reading, terms))

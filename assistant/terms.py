@@ -23,7 +23,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("frequency", re.compile(r"\bhow\s+(often|frequently)\b|\bwhat\s+(frequency|interval|schedule)\b", re.I)),
     ("number", re.compile(r"\bhow\s+(many|much|long|old|far|big|tall|high|fast|often|large|deep|heavy|soon)\b|"
                           r"\bwhat(?:'s|s|\s+is|\s+are)?\s+(?:the\s+|your\s+)?(percentage|percent|number|amount|price|cost|size|fee|rate|"
-                          r"limit|max(?:imum)?|min(?:imum)?|biggest|largest|smallest|highest|lowest|longest|shortest)s?\b", re.I)),
+                          r"limit|max(?:imum)?|min(?:imum)?|biggest|largest|smallest|highest|lowest|longest|shortest)s?\b|"
+                          r"\bwhat\s+(?:does|do|did|will|would)\s+(?:[\w'-]+\s+){0,4}cost\b", re.I)),
     # "when will it arrive?", "until when?"; not "PDF error when I download" (a conjunction: no auxiliary after it)
     ("date", re.compile(r"\bwhen\s+(?:exactly\s+|roughly\s+)?(?:will|would|do|does|did|is|are|was|were|can|could|"
                         r"should|shall|has|have|had|must|might|may|r|u)\b|\bwhen['’]s\b|\bwhen\s*(?:[?!.]|$)|\b(?:since|until|till|by)\s+when\b|"
@@ -131,6 +132,15 @@ def same_actions(verb: str, question: str) -> frozenset[str]:
     return next((group for group in _SAME_ACTION if verb in group), frozenset({verb}))
 
 
+# Words a section heading may name a question's word with: "Prices" for "what does Pro cost?"
+_SAME_WORD = [frozenset(w for word in ("cost", "costs", "price", "prices", "pricing") for w in tokenize(word))]
+
+
+def same_words(word: str) -> frozenset[str]:
+    """The word (stemmed) and the words that mean the same in a heading."""
+    return next((group for group in _SAME_WORD if word in group), frozenset({word}))
+
+
 def is_instruction(text: str) -> bool:
     """What to do: a step, a path through the app ("Settings → Billing"), an imperative ("Click Save")."""
     return bool(_INSTRUCTION.search(text))
@@ -192,6 +202,14 @@ class QuestionTerms:
             return 0.0
         present = set(tokenize(text))
         return sum(t in present for t in self.terms) / len(self.terms)
+
+    def heading_coverage(self, heading: str) -> float:
+        """Share of the question's words a heading names, itself or by a word meaning the same
+        ("Prices" names "cost")."""
+        if not self.terms:
+            return 0.0
+        present = set(tokenize(heading))
+        return sum(bool(same_words(t) & present) for t in self.terms) / len(self.terms)
 
     def rarest_found(self, text: str, n: int = 2) -> float:
         """Share of the question's n rarest words found in the text."""

@@ -34,6 +34,15 @@ def is_table_row(unit: str) -> bool:
     return unit.startswith("- ") and " — " in unit
 
 
+def row_key(units: Sequence[str], i: int) -> str:
+    """What a table row is about: its first cell ("Starter" in "Starter — $12 / month"). A table's
+    header row, and any other unit, has none."""
+    unit = units[i]
+    if not is_table_row(unit) or i == 0 or not is_table_row(units[i - 1]):
+        return ""
+    return unit[2:].split(" — ", 1)[0].replace("**", "")
+
+
 def is_question(unit: str) -> bool:
     return unit.rstrip().endswith("?")
 

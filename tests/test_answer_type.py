@@ -139,3 +139,17 @@ def test_a_heading_may_name_the_asked_action_with_another_verb_for_it():
     assert not names("how do I set the payment terms?", "Create a recurring profile")  # "set" alone is no creating
     assert not names("how do I set up a recurring invoice?", "Delete a recurring profile")
 
+
+
+def test_what_something_costs_asks_for_a_number():
+    for question in ("what does pro cost per year", "What would the Starter plan cost us?", "what do extra seats cost"):
+        assert _terms(question).answer_type == "number", question
+    assert _terms("does it cost anything to export?").answer_type == ""
+
+
+def test_a_heading_names_a_cost_by_its_price():
+    terms = _terms("what does Pro cost?")
+    assert terms.heading_coverage("Prices") == 0.5  # "cost" named as "Prices"; "Pro" not
+    assert terms.heading_coverage("Pricing for Pro") == 1.0
+    assert terms.heading_coverage("Fees") == 0.0  # a fee is not the price asked
+    assert terms.coverage("Prices") == 0.0  # what the unit scorer reads stays word for word

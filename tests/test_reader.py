@@ -6,6 +6,7 @@ import dataclasses
 import time
 
 import numpy as np
+import pytest
 
 from assistant.evidence import Evidence, Passage
 from assistant.extractive import ExtractiveProvider
@@ -294,13 +295,14 @@ def test_of_two_sections_the_one_whose_heading_means_what_is_asked_comes_first()
 
     terms = _terms("what does the plan cost?")  # naming no row of the table (see the row-key test)
     upgrade = _section("Upgrade", "For example, moving to Pro costs about $8.50 today.", [0.6], 0.55)
-    prices = _section("Prices", "| Plan | Monthly |\n|---|---|\n| Pro | $29 / month |", [0.6], 0.5)
+    # a heading that shares no word with the question, nor a word meaning the same
+    prices = _section("What you pay", "| Plan | Monthly |\n|---|---|\n| Pro | $29 / month |", [0.6], 0.5)
     question = np.eye(DIM, dtype=np.float32)[0]
     like = (np.eye(DIM, dtype=np.float32)[0] + np.eye(DIM, dtype=np.float32)[1]) / np.sqrt(2)
     embedder = _CountingEmbedder({section_path(upgrade.hit): np.eye(DIM, dtype=np.float32)[2], section_path(prices.hit): like})
     readings = read(question, with_sections([upgrade, prices], question, SectionVectors(embedder)), terms, _scorer())
     assert rank_readings(read(question, [upgrade, prices], terms, _scorer()), terms=terms)[0].passage is upgrade
-    assert rank_readings(readings, terms=terms)[0].passage.hit is prices.hit  # "Prices" is what "cost" asks for
+    assert rank_readings(readings, terms=terms)[0].passage.hit is prices.hit  # what you pay is what "cost" asks for
 
 
 def test_sections_are_scored_only_in_a_knowledge_base_with_headings_and_an_introduction_by_its_title():
@@ -422,6 +424,17 @@ def test_a_table_row_the_question_names_by_its_key_beats_a_closer_passage_that_o
     other = _terms("how much does moving up cost?")
     assert rank_readings(read(question, [upgrade, prices], other, _scorer()), terms=other)[0].passage is upgrade
 
+
+
+def test_a_row_a_number_question_names_by_its_key_is_its_passages_answer_as_sure_as_the_best_sentence():
+    text = "| Plan | Monthly |\n|---|---|\n| Starter | $12 / month |\n| Pro | $29 / month |\n\nIn euros, Starter costs €12 a month."
+    prices = _section("Prices", text, [0.5, 0.5, 0.5, 0.6], 0.4)
+    question = np.eye(DIM, dtype=np.float32)[0]
+    reading = read(question, [prices], _terms("how much does Starter cost?"), _scorer())[0]
+    assert prices.units[reading.best_unit] == "- Starter — $12 / month"
+    euros = read(question, [prices], _terms("is Starter in euros?"), _scorer())[0]  # asks for no number: no row named
+    assert prices.units[euros.best_unit] == "In euros, Starter costs €12 a month."
+    assert reading.answerability == pytest.approx(float(reading.unit_scores[3]))  # the sentence's, which scored best
 
 
 def test_a_sentence_naming_half_the_other_topic_and_nothing_of_the_asked_one_is_an_aside():
