@@ -38,6 +38,7 @@ from assistant.grounding import strip_citations
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
+from assistant.restate import repeats_last_reply, restated
 from assistant.rewrite import corrected, search_queries, standalone_query, swapped
 from assistant.scoring import KnowledgeBaseScoring, Recalibrate
 from assistant.selection import rank_readings
@@ -77,10 +78,6 @@ CANDIDATES = 8  # passages retrieved and considered per question
 # its own words too: "To sync right away, …" lost to "Tally syncs every 15 minutes." (DEV: sample
 # unchanged, mtrag token-F1 0.2837 -> 0.2832, one reply shorter).
 OWN_WORDS = 3
-# A follow-up whose draft says again what the last reply said (this share of its words in it) is not
-# sent: the customer asked for more than that, and the bot has nothing more ("can I change how often
-# it goes out?" after how to set up recurring invoices got the same set-up steps, at 0.99).
-REPEAT_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -257,7 +254,14 @@ class Assistant:
             terms=evidence.terms, readings=evidence.readings, cited=cited, reply_text=draft.text,
             follow_up=evidence.follow_up,
         )
-        repeats = not evidence.correction and repeats_last_reply(draft.text, _last(history, "agent"))
+        # said before, in the last reply or an earlier one ("it still doesn't work" after a narrowed answer)
+        replies = [text for who, text in history if who != "user"]
+        repeats = not evidence.correction and any(repeats_last_reply(draft.text, said) for said in replies)
+        if repeats and draft.grounded is None:
+            # a follow-up about one thing the last reply said: that thing, not all of it again
+            earlier = " ".join(text for who, text in history if who == "user")
+            if narrowed := restated(cited, self.terms(question), earlier):
+                draft, repeats = replace(draft, text=narrowed, cited=[cited.passage.hit]), False
         # a written reply about the opposite of what was asked ("to turn 2FA off…" for "how do I
         # turn it on?") cites a passage that also says the right thing, and scores as well as it:
         # an extractive one never quotes such a sentence (the reader sets it aside)
@@ -305,7 +309,7 @@ class Assistant:
         if reason == "repeated_low_confidence":
             detail = f"second doubtful reply in a row: {detail}"
         elif reason == "repeats_last_reply":
-            detail = f"the answer found repeats the last reply: {detail}"
+            detail = f"the answer found repeats what the bot already said: {detail}"
         elif opposite:
             detail = f"the reply is about the opposite of what was asked: {detail}"
         if low:
@@ -361,12 +365,6 @@ ARTICLE_MIN = 0.3
 def _last(history: Sequence[tuple[str, str]], speaker: str) -> str:
     """The last turn of the customer ("user"), or of the bot or an agent (anyone else)."""
     return next((t for s, t in reversed(history) if (s == "user") == (speaker == "user")), "")
-
-
-def repeats_last_reply(draft: str, last_reply: str) -> bool:
-    """The draft says again what the last reply said: nearly all of its words are in it."""
-    words = set(tokenize(draft))
-    return len(words) >= 5 and len(words & set(tokenize(last_reply))) >= REPEAT_SHARE * len(words)
 
 
 UNSUPPORTED_SHOWN = 2  # unsupported sentences named in a handoff's detail

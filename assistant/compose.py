@@ -93,6 +93,17 @@ class Quote:
         return "".join(parts).strip()
 
 
+def leans_back(unit: str) -> bool:
+    """The sentence leans on the one before it ("It takes 2 days.", "This changes only …")."""
+    return bool(_LEANS_BACK.match(unit))
+
+
+def table_header(units: Sequence[str], row: int) -> int | None:
+    """The header row of the table holding `row` (its first row), None when `row` is it."""
+    start = _run(units, row)[0]
+    return start if start < row else None
+
+
 def leads_on(units: Sequence[str], best: int) -> bool:
     """The answer ends its passage, and the passage ends pointing at what comes next ("Start by
     checking the status, then follow the steps below."): what comes next belongs in the reply."""

@@ -382,12 +382,12 @@ def test_a_follow_up_answered_with_what_the_last_reply_said_goes_to_a_person(len
     history = [("user", "how do I set up recurring invoices?"), ("assistant", first.text)]
     again = lenient.reply("how do I set up recurring invoices?", history)
     assert again.handoff and again.handoff_reason == "repeats_last_reply"
-    assert again.draft == first.text and "repeats the last reply" in again.handoff_detail
+    assert again.draft == first.text and "repeats what the bot already said" in again.handoff_detail
     assert again.text == HANDOFF_TEXT["repeats_last_reply"]
 
 
 def test_a_reply_repeats_the_last_one_when_nearly_all_of_its_words_are_in_it():
-    from assistant.assistant import repeats_last_reply
+    from assistant.restate import repeats_last_reply
 
     said = "Go to Settings → Billing → Plan and click Choose plan under Starter or Pro. [1]"
     assert repeats_last_reply("Go to Settings → Billing → Plan, then click Choose plan under Pro. [1]", said)
@@ -449,3 +449,17 @@ def test_a_worker_started_before_the_first_ingest_scores_as_one_started_after_it
 def test_steps_whose_heading_names_the_action_with_another_verb_are_the_answer(lenient):
     reply = lenient.reply("how do i set up a recurring invoice")
     assert "New recurring profile" in reply.text  # the steps, not only the sentence after them
+
+
+def test_a_follow_up_about_one_thing_the_last_reply_said_gets_that_sentence_again(lenient):
+    question = "what happens if the saved card charge on a recurring invoice fails?"
+    first = lenient.reply(question)
+    assert not first.handoff and "We retry automatically" in first.text
+    history = [("user", question), ("agent", first.text)]
+    detail = lenient.reply("how many times will you retry it?", history)
+    assert not detail.handoff, detail.handoff_detail
+    assert detail.text.startswith("We retry automatically 3, 5 and 7 days") and len(detail.text) < len(first.text) / 2
+    # nothing new to say about it: a person, not the steps again (nor the narrowed sentence)
+    history += [("user", "how many times will you retry it?"), ("agent", detail.text)]
+    stuck = lenient.reply("it still did not work", history)
+    assert stuck.handoff and stuck.handoff_reason == "repeats_last_reply"

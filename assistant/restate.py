@@ -1,0 +1,72 @@
+"""When the answer found is what the last reply already said.
+
+A follow-up about one detail of the last reply ("how many times do you retry?" after the steps for a
+failed charge, "does that change what the client pays?" after how to override a rate) finds the same
+passage again, quoted as before. Saying it all again answers nothing; saying the one sentence that
+answers does: the reply is narrowed to it (`restated`), when the customer's own words name something in it. When the customer's own words name nothing in
+that sentence ("it didn't work", "it's been 2 days"), there is nothing new to say and a person takes
+over (the `repeats_last_reply` handoff).
+"""
+
+from __future__ import annotations
+
+from assistant.compose import Quote, leans_back, table_header
+from assistant.reader import Reading
+from assistant.terms import QuestionTerms
+from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row
+from knowledge.lexical import tokenize
+from knowledge.units import clean_markup
+
+# A follow-up whose draft says again what the last reply said (this share of its words in it) is not
+# sent as it is: "can I change how often it goes out?" after how to set up recurring invoices got the
+# same set-up steps, at 0.99.
+REPEAT_SHARE = 0.9
+
+
+def repeats_last_reply(draft: str, last_reply: str) -> bool:
+    """The draft says again what the last reply said: nearly all of its words are in it."""
+    words = set(tokenize(draft))
+    return len(words) >= 5 and len(words & set(tokenize(last_reply))) >= REPEAT_SHARE * len(words)
+
+
+def brief_quote(units: list[str], best: int) -> Quote:
+    """The answer alone: its sentence with the one it leans on and the one after that leans on it,
+    a table row under its header, or one list item."""
+    n = len(units)
+    while (is_question(units[best]) or is_heading(units[best])) and best + 1 < n:
+        best += 1
+    chosen = {best}
+    if is_table_row(units[best]):
+        header = table_header(units, best)
+        chosen |= {header} if header is not None else set()
+    elif not is_list_item(units[best]):
+        if best > 0 and leans_back(units[best]) and not is_list_item(units[best - 1]):
+            chosen.add(best - 1)
+        if best + 1 < n and leans_back(units[best + 1]) and not is_list_item(units[best + 1]):
+            chosen.add(best + 1)
+    return Quote(sorted(chosen))
+
+
+def _text(units: list[str], quote: Quote) -> str:
+    text = quote.text(units)
+    if len(quote.units) == 1 and is_list_item(units[quote.units[0]]):  # one item alone: no bullet or number
+        text = text.split(None, 1)[1] if len(text.split(None, 1)) == 2 else text
+        text = text[:1].upper() + text[1:]
+    return text
+
+
+def restated(reading: Reading, asked: QuestionTerms, earlier: str) -> str | None:
+    """The sentence of the reading that answers a follow-up about the last reply (cited "[1]"), or
+    None when nothing in it is named by the words the follow-up adds to the customer's `earlier`
+    questions (`asked`: the follow-up as they typed it): "can I change how often it goes out?" is
+    not answered by the frequencies a profile may have, nor "it's been 2 days" by "Within 24 hours,
+    you can reverse an import", nor "how long do I have to respond to a webhook?", after why an
+    endpoint was disabled, by the sentence on disabling it that says "Webhooks"."""
+    units = list(reading.passage.units)
+    if not units:
+        return None
+    text = _text(units, brief_quote(units, reading.best_unit))
+    words, topic = set(tokenize(text)), set(tokenize(earlier))
+    if not any(t in words and t not in topic for t in asked.terms):
+        return None
+    return f"{clean_markup(text)} [1]"

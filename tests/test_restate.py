@@ -1,0 +1,65 @@
+"""A follow-up about one thing the last reply said gets that thing, not the whole reply again."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.evidence import Passage
+from assistant.reader import Reading
+from assistant.restate import brief_quote, restated
+from assistant.terms import QuestionTerms
+from knowledge.documents import Chunk, Hit
+from knowledge.units import split_units
+
+
+def _terms(question: str) -> QuestionTerms:
+    return QuestionTerms.of(question, lambda word: 1.0)
+
+
+def _reading(text: str, best: int) -> Reading:
+    units = split_units(text)
+    chunk = Chunk(chunk_id="doc#0", doc_id="doc", title="Doc", url=None, text=text, content_hash="h", ordinal=0)
+    vectors = np.zeros((len(units), 4), dtype=np.float32)
+    passage = Passage(Hit(chunk, score=0.6, fused=0.5), 0, units, vectors, np.zeros(len(units), dtype=np.float32))
+    scores = np.zeros(len(units), dtype=np.float32)
+    scores[best] = 0.9
+    return Reading(passage, 0.9, best, scores)
+
+
+RATES = (
+    "You can override the rate on any invoice. Open the invoice and click the rate. "
+    "This changes only the value used in reports. It doesn't change what your client pays. "
+    "Rates update every hour."
+)
+
+
+def test_the_brief_answer_is_its_sentence_with_those_it_leans_on():
+    units = split_units(RATES)
+    assert [units[i] for i in brief_quote(units, 2).units] == [
+        "Open the invoice and click the rate.",  # "This" leans on it
+        "This changes only the value used in reports.",
+        "It doesn't change what your client pays.",  # and this leans on the answer
+    ]
+    assert brief_quote(units, 4).units == [4]
+
+
+def test_a_table_row_comes_with_its_header_and_a_list_item_without_its_bullet():
+    table = "| Plan | Seats |\n|---|---|\n| Starter | Up to 3 |\n| Pro | Up to 10 |"
+    assert restated(_reading(table, 2), _terms("and on pro?"), "how many seats on starter") == (
+        "- Plan — Seats\n- Pro — Up to 10 [1]"
+    )
+    steps = "To stop reminders:\n\n- For a client: open the client and turn off reminders.\n- For one invoice: choose Pause reminders."
+    assert restated(_reading(steps, 2), _terms("just for a single invoice?"), "how do i stop reminders for a client") == (
+        "For one invoice: choose Pause reminders. [1]"
+    )
+
+
+def test_it_is_said_again_only_when_the_follow_up_names_something_new_in_it():
+    reading = _reading(RATES, 3)
+    asked_before = "can I override the exchange rate on an invoice?"
+    assert restated(reading, _terms("does my client pay a different amount?"), asked_before) == (
+        "This changes only the value used in reports. It doesn't change what your client pays. [1]"
+    )
+    assert restated(reading, _terms("it's been 2 days"), asked_before) is None  # names nothing in it
+    # names only what the conversation was already about ("invoice", "rate")
+    assert restated(reading, _terms("what about the rate on this invoice?"), asked_before) is None
