@@ -1,5 +1,6 @@
-"""Greetings ("how are you?" too), thanks, acknowledgements ("ok", "got it"), goodbyes and openers
-("quick question") get a friendly word, not a knowledge-base search or a handoff.
+"""Greetings ("how are you?" too), thanks, acknowledgements ("ok", "got it"), goodbyes, openers
+("quick question") and "what can you help me with?" get a friendly word, not a knowledge-base
+search or a handoff.
 
 Only a message that is nothing but one of these: "hello again" or "no, that's all, thanks" is
 small talk; "hello, how do I cancel?" is a question, answered as one.
@@ -24,7 +25,12 @@ _ACKNOWLEDGED = re.compile(
     r"makes\s+sense|sounds\s+good|fair\s+enough|noted)(?:[\s,!.]+(?:got\s+it|cool|great|thanks?|perfect))?\W*$",
     re.I,
 )
-_THANKS_CORE = r"(?:thanks?(?:\s+you)?|thx|ty|cheers|many\s+thanks)(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
+_THANKS_CORE = (
+    r"(?:thanks?(?:\s+you)?|thx|ty|cheers|many\s+thanks)(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
+    # "thanks for the help earlier!", "thank you for your time"
+    r"(?:\s+for\s+(?:(?:all\s+)?(?:the|your|that)\s+)?(?:help(?:ing)?|info(?:rmation)?|answers?|time|quick\s+(?:reply|answer|response)|that)"
+    r"(?:\s+(?:earlier|today|before|again))?)?"
+)
 _THANKS = re.compile(
     rf"^\W*(?:(?:great|perfect|ok(?:ay)?|got\s+it|awesome|that\s+helps|that\s+helped),?\s+)?{_THANKS_CORE}\W*$", re.I
 )
@@ -47,6 +53,19 @@ _OPENER = re.compile(
     re.I,
 )
 
+# "what can you help me with?", "what can you do?", "who are you?": what the bot is for
+_CAPABILITIES = re.compile(
+    r"^\W*(?:(?:hi|hello|hey)(?:\s+there)?[\s,!.]+)?(?:so\s+)?(?:what\s+(?:can|do)\s+(?:you|u)\s+(?:help(?:\s+(?:me|us))?\s+with|do)"
+    r"|what\s+(?:kind|sort)\s+of\s+(?:things|questions)\s+can\s+(?:you|u|i\s+ask)(?:\s+(?:answer|help\s+with))?"
+    r"|who\s+are\s+(?:you|u)|what\s+are\s+(?:you|u))(?:\s+exactly)?\W*$",
+    re.I,
+)
+
+CAPABILITIES_REPLY = (
+    "I'm the help centre's assistant: ask me how something works, what a plan includes or how to fix a problem, "
+    "and I'll answer from our help centre articles, with links to them. Anything I can't answer, or that needs "
+    "a change to your account, I pass to a member of our team. What would you like to know?"
+)
 HOW_ARE_YOU_REPLY = "I'm well, thanks for asking! Ask me anything about our product and I'll answer from our help centre. You can ask for a person at any time."
 ACKNOWLEDGED_REPLY = "Great. Is there anything else I can help you with?"
 GREETING_REPLY = "Hi! Ask me anything about our product and I'll answer from our help centre. You can ask for a person at any time."
@@ -68,4 +87,6 @@ def smalltalk_reply(text: str) -> str | None:
         return OPENER_REPLY
     if _ACKNOWLEDGED.match(text):
         return ACKNOWLEDGED_REPLY
+    if _CAPABILITIES.match(text):
+        return CAPABILITIES_REPLY
     return None

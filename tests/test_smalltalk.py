@@ -6,6 +6,7 @@ import pytest
 
 from assistant.smalltalk import (
     ACKNOWLEDGED_REPLY,
+    CAPABILITIES_REPLY,
     FAREWELL_REPLY,
     GREETING_REPLY,
     HOW_ARE_YOU_REPLY,
@@ -32,9 +33,21 @@ def test_an_acknowledgement_is_not_taken_for_the_last_question_asked_again(said)
     assert smalltalk_reply(said) == ACKNOWLEDGED_REPLY
 
 
-@pytest.mark.parametrize("said", ["thanks", "Thank you so much!", "ok, thanks", "got it, thank you", "many thanks", "thanks again"])
+@pytest.mark.parametrize(
+    "said",
+    ["thanks", "Thank you so much!", "ok, thanks", "got it, thank you", "many thanks", "thanks again",
+     "thanks for the help earlier!", "thank you for your time", "Thanks so much for all your help today"],
+)
 def test_thanks_get_a_welcome_and_an_offer_of_more(said):
     assert smalltalk_reply(said) == THANKS_REPLY
+
+
+@pytest.mark.parametrize(
+    "said", ["what can you help me with?", "what can you do", "who are you?", "hi, what can u help with",
+             "what kind of questions can you answer?"],
+)
+def test_asking_what_the_bot_can_do_gets_what_it_is_for_not_a_handoff(said):
+    assert smalltalk_reply(said) == CAPABILITIES_REPLY
 
 
 @pytest.mark.parametrize("said", ["bye", "Goodbye!", "no, that's all", "No that's all, thanks", "nothing else", "I'm good, thank you", "see you"])
@@ -56,7 +69,9 @@ def test_an_opening_line_that_only_announces_a_question_is_asked_what_it_is(said
     ["hello, how do I cancel my plan?", "I need help cancelling my plan", "can you help me export my invoices?",
      "I have a question about VAT", "help! my card was charged twice", "hi, my card was charged twice", "thanks but the invoice is still wrong",
      "that's all wrong", "bye bye data: delete my account", "hello again, I still can't sign in",
-     "ok but how do I export?", "how are you storing my data?", "cool, can I change my plan?", "ok so what about pro"],
+     "ok but how do I export?", "how are you storing my data?", "cool, can I change my plan?", "ok so what about pro",
+     "thanks for the refund policy, but I was charged twice", "what can you do about my refund?", "who are you billing?",
+     "what are your prices?"],
 )
 def test_a_question_that_starts_with_small_talk_is_answered_as_a_question(said):
     assert smalltalk_reply(said) is None
