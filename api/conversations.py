@@ -23,7 +23,7 @@ from api import bot_turns as turns
 from api.auth import hash_token, new_token
 from api.background import Background
 from api.conversation_reads import Agent, Conversation, ConversationReads
-from api.db import agents, conversations, forget_overwritten, messages
+from api.db import agents, conversations, forget_overwritten, lock_row, messages
 from api.errors import Conflict, Invalid, NotFound
 from api.draft_citations import draft_sources
 from api.events import LocalNotifier, append_event
@@ -385,9 +385,10 @@ class ConversationService(ConversationReads):
         return str(row.state)
 
     async def within_chat_limit(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
-        # The agent's row is locked (PostgreSQL; SQLite has one writer) so two claims at once
-        # cannot both take the last free place.
-        await conn.execute(sa.select(agents.c.id).where(agents.c.id == agent.id).with_for_update())
+        """In the caller's transaction, before it claims: 409 if the agent holds as many chats as
+        one may. The agent's row stays locked till the claim commits, so claims sent at once count
+        one after another and never both take the last free place."""
+        await lock_row(conn, agents, agent.id)
         holding = (
             await conn.execute(
                 sa.select(sa.func.count()).select_from(conversations).where(
@@ -397,10 +398,7 @@ class ConversationService(ConversationReads):
             )
         ).scalar_one()
         if holding >= self.max_agent_chats:
-            raise Conflict(
-                f"you already have {holding} open chats, the most one agent may hold "
-                f"(SWITCHBOARD_AGENT_MAX_CHATS={self.max_agent_chats}): close or return one to the bot first"
-            )
+            raise Conflict(f"you already have {holding} chats open (the most allowed): close or return one first")
 
     async def add_settled_customer_line(self, conn: AsyncConnection, conversation_id: str, text: str) -> MessagePublic:
         """A line on the customer's behalf that the bot must never answer (a card's summary from

@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from api.migrations.legacy import adopt
 from knowledge.schema import Schema, upgrade
@@ -241,6 +241,22 @@ async def database_answers(engine: AsyncEngine) -> bool:
     except Exception:
         return False
     return True
+
+
+async def lock_row(conn: AsyncConnection, table: sa.Table, row_id: object) -> None:
+    """Hold the row of `table` whose id is `row_id` till the caller's transaction ends, so that
+    what the transaction counts next, and writes on that count, cannot interleave with another
+    transaction doing the same (a check-then-act, such as an agent's chat limit).
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks (it drops FOR UPDATE) and its driver
+    begins a transaction only at the first write, so a SELECT there locks nothing and a count read
+    after it may be stale by the time of the write. A write to the row instead (setting its id to
+    itself) takes the database's one write lock now, which serialises the rest of the transaction
+    with every other writer, waiting for it as long as the busy timeout."""
+    if conn.dialect.name == "sqlite":
+        await conn.execute(table.update().where(table.c.id == row_id).values(id=table.c.id))
+    else:
+        await conn.execute(sa.select(table.c.id).where(table.c.id == row_id).with_for_update())
 
 
 CHECKPOINT_TRIES = 10

@@ -534,7 +534,7 @@ def test_an_agent_works_four_chats_in_tabs_and_the_fifth_claim_is_refused(consol
 
     conversation_item(console, "queue", customers[4][0]).click()
     console.locator("#claim-button").click()
-    expect(console.locator("#action-error")).to_contain_text("4 open chats")
+    expect(console.locator("#action-error")).to_contain_text("you already have 4 chats open (the most allowed)")
     expect(console.locator("#conversation-state")).to_have_text("queued")
 
     # A line in the first chat while another is on screen: unread in its tab and in the title.
