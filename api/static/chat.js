@@ -266,9 +266,12 @@
       'agent.typing': (d) => typing(true, (d.agent && d.agent.name) || 'An agent', 5),
       'message.corrected': (d) => heard(d.message),
       'message.masked': (d) => transcript.render(d.message), // a card typed across lines: their earlier line masked
-      'handoff.requested': () => { setState('queued'); sync(); }, // sync: is anyone online to take it?
-      'conversation.claimed': (d) => setState('agent', d.agent),
-      'conversation.released': () => { setState('bot'); payment.hide(); }, // the agent's card request ends with their hold
+      // A card asked for by the agent who held the chat is not wanted once it leaves their hands
+      // (api/held_chats.py, end_payment_requests): back to the queue, taken over by another agent
+      // (`from`), returned to the bot or closed. Its form goes with it, before anything is typed.
+      'handoff.requested': () => { setState('queued'); payment.hide(); sync(); }, // sync: is anyone online to take it?
+      'conversation.claimed': (d) => { setState('agent', d.agent); if (d.from) payment.hide(); },
+      'conversation.released': () => { setState('bot'); payment.hide(); },
       'conversation.closed': (d) => {
         ui.closedText.textContent = closedText(d);
         setState('closed');
