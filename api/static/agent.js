@@ -215,6 +215,7 @@
     ui.close.disabled = ui.send.disabled = busy || closed || theirs;
     ui.payment.disabled = busy || closed || !(c.state === 'agent' && isMine(c));
     ui.input.disabled = closed || theirs;
+    transcript.setAnswerable(!(closed || theirs)); // Correct, Send draft, Edit draft: refused there too
     notes.sync(openId, c ? !(closed || theirs) : null); // where one may not reply, one may still write a note
   }
 

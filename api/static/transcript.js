@@ -63,10 +63,22 @@
 
   const flaggedTag = () => h('span', { className: 'tag', 'data-testid': 'flagged', textContent: 'flagged as a bad answer' });
 
+  // What only an agent who may answer the customer can do: correct a reply, send or edit the bot's
+  // draft. The server refuses them in a closed chat, and in one another agent holds (until it is
+  // taken over): they are not offered there. Flagging a bad answer is for the editors, any time.
+  const ANSWERING = ['correct-button', 'send-draft', 'edit-draft'].map((t) => `[data-testid="${t}"]`).join(', ');
+
   // actions: {correct(li, m), flag(li, m), sendDraft(text, messageId), editDraft(text, messageId), messageActions?(li, m)}
   function create({ list, scroll, actions }) {
     const find = (id) => list.querySelector(`[data-message-id="${CSS.escape(String(id))}"]`);
     const markCorrected = (el) => { el.classList.add('msg--corrected'); el.dataset.corrected = 'true'; };
+    let answerable = false; // may this agent answer in the conversation shown (setAnswerable)
+
+    function setAnswerable(may) {
+      answerable = !!may;
+      list.querySelectorAll(ANSWERING).forEach((b) => { b.hidden = !answerable; });
+      list.querySelectorAll('.msg__draft-actions').forEach((d) => { d.hidden = !answerable; });
+    }
 
     // The draft's [n] markers number its sources: sent or edited, the reply names its draft (m.id)
     // so that it cites them too.
@@ -74,7 +86,7 @@
       return h('div', { className: 'msg__draft', 'data-testid': 'draft' },
         h('p', {}, h('strong', { textContent: 'Unsent draft: ' }), m.draft),
         renderSources(m.draft_sources),
-        h('div', { className: 'msg__draft-actions' },
+        h('div', { className: 'msg__draft-actions', hidden: !answerable },
           h('button', { type: 'button', className: 'btn btn--primary btn--small', 'data-testid': 'send-draft',
             textContent: 'Send draft', onclick: () => actions.sendDraft(m.draft, m.id) }),
           h('button', { type: 'button', className: 'btn btn--secondary btn--small', 'data-testid': 'edit-draft',
@@ -110,7 +122,7 @@
       if (role === 'bot' && !isCorrection) {
         li.append(h('div', { className: 'msg__actions' },
           h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'correct-button',
-            textContent: 'Correct', onclick: () => actions.correct(li, m) }),
+            textContent: 'Correct', hidden: !answerable, onclick: () => actions.correct(li, m) }),
           m.flagged ? flaggedTag() : h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'flag-button',
             textContent: 'Flag bad answer', onclick: () => actions.flag(li, m) })));
       }
@@ -198,7 +210,7 @@
       if (button) button.replaceWith(flaggedTag());
     }
 
-    return { render, renderNote, pendingDraft, showWriting, removeWriting, markFlagged, clear: () => list.replaceChildren() };
+    return { render, renderNote, pendingDraft, showWriting, removeWriting, markFlagged, setAnswerable, clear: () => list.replaceChildren() };
   }
 
   window.SwitchboardTranscript = { create, formatTime, authorOf, reasonLabel };
