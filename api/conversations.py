@@ -24,7 +24,7 @@ from api.auth import hash_token, new_token
 from api.background import Background
 from api.conversation_reads import Agent, Conversation, ConversationReads
 from api.db import agents, conversations, forget_overwritten, lock_row, messages
-from api.errors import Conflict, Invalid, NotFound
+from api.errors import MESSAGE_NOT_FOUND, Conflict, Invalid, NotFound
 from api.draft_citations import draft_sources
 from api.events import LocalNotifier, append_event
 from api.held_chats import end_payment_requests
@@ -304,7 +304,7 @@ class ConversationService(ConversationReads):
                 )
             ).first()
             if target is None:
-                raise NotFound()
+                raise NotFound(MESSAGE_NOT_FOUND)
             if target.role != "bot":
                 raise Conflict("only a bot reply can be corrected")
             if await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent")) == "agent":
@@ -425,7 +425,11 @@ class ConversationService(ConversationReads):
             .returning(conversations.c.id)
         )
         if result.first() is None:
-            await self.get(conversation_id)
+            current = await self.get(conversation_id)  # NotFound if it does not exist
+            if current.state == "closed":  # a chat the agent held, closed since: no claim reopens it
+                raise Conflict("conversation is closed")
+            if current.state == "agent" and current.agent is not None:
+                raise Conflict(f"conversation is owned by {current.agent.name}")
             raise Conflict("you do not own this conversation: claim it first")
 
     async def _enqueue(self, conn: AsyncConnection, conversation_id: str, reason: str, detail: str | None = None) -> None:

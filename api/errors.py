@@ -1,8 +1,11 @@
 """Domain errors raised by the service layer; the app maps each to one HTTP status."""
 
+# a message id that is not one of the conversation's (the conversation itself exists)
+MESSAGE_NOT_FOUND = "message not found in this conversation"
+
 
 class NotFound(Exception):
-    """404: no such conversation (or not yours)."""
+    """404: no such conversation (or not yours); with a text, no such other thing (a message)."""
 
 
 class Forbidden(Exception):

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import audit
 from api.conversations import Agent
-from api.db import answer_flags, messages
-from api.errors import Conflict, NotFound
+from api.db import answer_flags, conversations, messages
+from api.errors import MESSAGE_NOT_FOUND, Conflict, NotFound
 from api.masking import mask_card_numbers
 
 
@@ -29,13 +29,15 @@ async def flag_answer(engine: AsyncEngine, conversation_id: str, message_id: int
     note = mask_card_numbers((note or "").strip()) or None
     now = datetime.now(UTC)
     async with engine.begin() as conn:
+        if (await conn.execute(sa.select(conversations.c.id).where(conversations.c.id == conversation_id))).first() is None:
+            raise NotFound()  # said first: a message cannot be in a conversation that does not exist
         role = (
             await conn.execute(
                 sa.select(messages.c.role).where(messages.c.id == message_id, messages.c.conversation_id == conversation_id)
             )
         ).scalar_one_or_none()
         if role is None:
-            raise NotFound(f"no message {message_id} in this conversation")
+            raise NotFound(MESSAGE_NOT_FOUND)
         if role != "bot":
             raise Conflict("only a bot reply can be flagged as a bad answer")
         result = await conn.execute(

@@ -26,7 +26,7 @@ from api import audit
 from api.bot_turns import aware
 from api.conversations import Agent
 from api.db import conversations, kb_drafts, messages
-from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.errors import MESSAGE_NOT_FOUND, Conflict, Forbidden, Invalid, NotFound
 from api.kb_draft_files import write_draft
 from api.masking import mask_card_numbers
 
@@ -85,7 +85,7 @@ async def propose(
         ).all()
         answer = rows[-1] if rows and rows[-1].id == message_id else None
         if answer is None:
-            raise NotFound(f"no message {message_id} in this conversation")
+            raise NotFound(MESSAGE_NOT_FOUND)
         if answer.role != "agent":
             raise Conflict("only an agent's answer or correction can be proposed as an article")
         if not admin and not _wrote(agent, answer):
