@@ -40,6 +40,7 @@ from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
 from assistant.restate import repeats_last_reply, restated
 from assistant.rewrite import corrected, search_queries, standalone_query, swapped
+from assistant.scope import other_scope
 from assistant.scoring import KnowledgeBaseScoring, Recalibrate
 from assistant.selection import rank_readings
 from assistant.signals import Signals, compute_signals
@@ -265,11 +266,15 @@ class Assistant:
         # a written reply about the opposite of what was asked ("to turn 2FA off…" for "how do I
         # turn it on?") cites a passage that also says the right thing, and scores as well as it:
         # an extractive one never quotes such a sentence (the reader sets it aside)
-        opposite = draft.grounded is not None and evidence.terms.opposes(strip_citations(draft.text))
-        return self._decide(draft, signals, previous_confidence, repeats=repeats, opposite=opposite)
+        doubt = None
+        if draft.grounded is not None and evidence.terms.opposes(strip_citations(draft.text)):
+            doubt = "the reply is about the opposite of what was asked"
+        # "can I add late fees on Starter?" answered by the steps under "Add late fees (Pro)"
+        doubt = doubt or other_scope(evidence.query, cited.passage.hit.chunk.heading, self.kb.retriever.lexical_index().siblings)
+        return self._decide(draft, signals, previous_confidence, repeats=repeats, doubt=doubt)
 
     def _decide(
-        self, draft: Draft, signals: Signals, previous: float | None, *, repeats: bool = False, opposite: bool = False,
+        self, draft: Draft, signals: Signals, previous: float | None, *, repeats: bool = False, doubt: str | None = None,
     ) -> Reply:
         text, cited = draft.text, draft.cited
         calibrator, policy = self._scoring.pair  # one pair for the whole decision, whatever an ingest swaps in
@@ -299,19 +304,19 @@ class Assistant:
             shown["logprob_mean"], shown["logprob_min"] = draft.logprob_mean, draft.logprob_min
         shared = dict(confidence=score, signals=shown, low_signals=low)
         decision = policy.decide(score, previous_confidence=previous)
-        if decision == "send" and not repeats and not opposite:
+        if decision == "send" and not repeats and not doubt:
             return Reply(text=text, sources=[_source(h) for h in cited], **shared)
         reason: HandoffReason = decision
         if decision == "send":
-            reason = "low_confidence" if opposite else "repeats_last_reply"
+            reason = "low_confidence" if doubt else "repeats_last_reply"
         # three decimals: 0.8468 against 0.85 read "confidence 0.85 (threshold 0.85)"
         detail = f"confidence {score:.3f} (threshold {policy.threshold:.3f})"
         if reason == "repeated_low_confidence":
             detail = f"second doubtful reply in a row: {detail}"
         elif reason == "repeats_last_reply":
             detail = f"the answer found repeats what the bot already said: {detail}"
-        elif opposite:
-            detail = f"the reply is about the opposite of what was asked: {detail}"
+        elif doubt:
+            detail = f"{doubt}: {detail}"
         if low:
             detail += "; lowest signals: " + ", ".join(low)
         if unsupported := [s.text for s in draft.sentences if s.counted and not s.supported]:

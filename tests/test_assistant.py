@@ -463,3 +463,11 @@ def test_a_follow_up_about_one_thing_the_last_reply_said_gets_that_sentence_agai
     history += [("user", "how many times will you retry it?"), ("agent", detail.text)]
     stuck = lenient.reply("it still did not work", history)
     assert stuck.handoff and stuck.handoff_reason == "repeats_last_reply"
+
+
+def test_steps_written_for_another_plan_than_the_one_asked_about_go_to_a_person(lenient):
+    reply = lenient.reply("is it possible to charge late fees while on Starter?")
+    assert reply.handoff and reply.handoff_reason == "low_confidence"
+    assert reply.draft.startswith("Add late fees (Pro)")
+    assert "the answer found is for Pro; the question asks about starter" in reply.handoff_detail
+    assert not lenient.reply("how do I add late fees to overdue invoices?").handoff  # for whoever has them
