@@ -261,7 +261,7 @@ def quote(
     lead_in = ""
     opens = ordered[0] == 0  # the quote opens the passage, just under its heading
     if section and (is_list_item(units[ordered[0]]) or (opens and _scope_unsaid(section, [units[i] for i in ordered]))):
-        lead_in = _as_lead_in(section)
+        lead_in = as_lead_in(section)
     return Quote(ordered, lead_in)
 
 
@@ -320,7 +320,7 @@ def _rest_of_paragraph(units: Sequence[str], paragraphs: Sequence[int], best: in
     }
 
 
-def _as_lead_in(section: str) -> str:
+def as_lead_in(section: str) -> str:
     """A section's heading as the line before its list: "Support hours:"; a heading that is a
     question or a quoted message keeps its own mark ("How many people can you add?", "`Invalid
     email or password.`"), not "?:"."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.compose import list_ending, quote
+from assistant.compose import as_lead_in, list_ending, quote
 from assistant.evidence import Evidence, Passage
 from assistant.pointers import mend_pointers
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading, names_action
+from assistant.table_columns import column_text, named_column
 from assistant.terms import QuestionTerms
 from assistant.text import clean_markup, content_terms, straight_quotes
 from assistant.unit_kinds import is_list_item
@@ -55,14 +56,22 @@ class ExtractiveProvider:
         how_to = evidence.terms.answer_type == "procedure"
         best = first.passage.units[first.best_unit]
         echo = not is_list_item(best) and echoes(evidence.query, best)
-        titled = how_to and names_action(evidence.terms, first.passage.hit.chunk.heading)
-        body = _quote_text(
-            first, continuation=evidence.continuation, how_to=how_to, echo=echo, lead=evidence.lead,
-            asked=evidence.question, titled=titled,
-        )
+        heading = first.passage.hit.chunk.heading
+        # its section is what was asked: named for the action ("Create a recurring profile") or
+        # for the case ("If the status is Bounced" for "status says bounced")
+        titled = (how_to and names_action(evidence.terms, heading)) or names_the_case(evidence.terms, heading)
+        column = named_column(first.passage.units, evidence.terms)
+        if column is not None and column.start < first.best_unit < column.end:
+            # "what can an accountant see?": the Accountant column, beside what each row is about
+            body = f"{as_lead_in(heading.split(' > ')[-1]) if heading else ''}\n{column_text(first.passage.units, column)}".strip()
+        else:
+            body = _quote_text(
+                first, continuation=evidence.continuation, how_to=how_to, echo=echo, lead=evidence.lead,
+                asked=evidence.question, titled=titled,
+            )
         text = f"{body} [1]"
         cited = [first.passage.hit]
-        second = _second_source(first, readings[1:], evidence.terms, titled=titled)
+        second = _second_source(first, readings[1:], evidence.terms, titled=titled and how_to)
         if second is not None:
             cited.append(second.passage.hit)
             # what the reply already says (one page under two addresses, a sentence two articles
@@ -125,6 +134,17 @@ def _said_units(units: list[str], text: str) -> frozenset[int]:
         i for i, u in enumerate(units)
         if not is_list_item(u) and len(u.split()) >= 4 and _plain(clean_markup(u)) in said
     )
+
+
+CASE_WORDS = 2 / 3  # of the question's words a section's own heading names, for the section to be its case
+
+
+def names_the_case(terms: QuestionTerms, heading: str) -> bool:
+    """The section's own heading names most of the question's words, and two at least: "If the
+    status is Bounced" for "status says bounced", so the whole section (its steps) is the answer."""
+    own = heading.split(" > ")[-1]
+    named = terms.heading_coverage(own) * len(terms.terms)
+    return bool(own) and named >= 2 and named >= CASE_WORDS * len(terms.terms)
 
 
 def _second_source(first: Reading, rest: list[Reading], terms: QuestionTerms, titled: bool = False) -> Reading | None:

@@ -28,6 +28,7 @@ import numpy as np
 
 from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references, row_key
 from assistant.evidence import Passage
+from assistant.table_columns import named_column
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
 from knowledge.lexical import tokenize
@@ -250,6 +251,12 @@ def read(
             if not (excluded | ~typed).all():
                 excluded = excluded | ~typed
         best = int(np.argmax(np.where(excluded, -1.0, probs)))
+        column = named_column(p.units, terms)
+        if column is not None and not column.start < best < column.end:
+            # "what can an accountant see?": the Accountant column of the roles table, as sure as the best unit
+            row = column.start + 1 + int(np.argmax(probs[column.start + 1:column.end]))
+            probs = probs.copy()
+            probs[row], best = probs[best], row
         if terms.answer_type in TYPED_ANSWERS:  # "how much is Starter?": the row for Starter, as sure as the best unit
             named = _named_rows(p.units, terms) & ~excluded
             if named.any() and not named[best]:

@@ -86,6 +86,7 @@ import re
 import numpy as np
 
 from assistant.reader import Reading, names_action, section_topic
+from assistant.table_columns import named_column
 from assistant.terms import QuestionTerms, is_instruction
 from assistant.unit_kinds import row_key
 from knowledge.lexical import tokenize
@@ -115,6 +116,12 @@ def _names_the_row(reading: Reading, terms: QuestionTerms) -> bool:
     return bool(key) and key <= set(terms.terms)
 
 
+def _names_the_column(reading: Reading, terms: QuestionTerms) -> bool:
+    """The answer is a column the question names by its heading ("what can an accountant see?")."""
+    column = named_column(reading.passage.units, terms)
+    return column is not None and column.start < reading.best_unit < column.end
+
+
 def _control_named(reading: Reading, terms: QuestionTerms) -> bool:
     """The answer names a control that does the action asked: "click **Roll key**" for "how do I roll a key?"."""
     units = reading.passage.units
@@ -140,7 +147,7 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
         + VERB_WEIGHT * (terms is not None and _names_the_action(reading, terms))
         + SECTION_WEIGHT * reading.passage.section
         + CODE_WEIGHT * (terms is not None and terms.codes_found(reading.passage.hit.chunk.text))
-        + ROW_KEY_WEIGHT * (terms is not None and _names_the_row(reading, terms))
+        + ROW_KEY_WEIGHT * (terms is not None and (_names_the_row(reading, terms) or _names_the_column(reading, terms)))
         # its section path ("What you can import > File requirements") is about the opposite action
         - OPPOSED_SECTION_WEIGHT * (terms is not None and terms.opposes(reading.passage.hit.chunk.heading))
     )

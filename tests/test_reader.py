@@ -449,3 +449,30 @@ def test_a_sentence_naming_half_the_other_topic_and_nothing_of_the_asked_one_is_
     heading = "Two-factor authentication > Turn off 2FA or replace your phone"
     asides = _asides(_terms("how do I turn off 2FA?"), heading, units)
     assert asides.tolist() == [True, False, True, False]  # the step shared by both stays
+
+
+def test_a_section_whose_heading_names_the_case_asked_is_quoted_whole():
+    text = ("1. Hover over the status to see the reason.\n2. Check the address for typos.\n3. Send it again.\n\n"
+            "Temporary problems are retried for up to 24 hours before showing as Bounced.")
+    section = _section("If the status is Bounced", text, [0.3, 0.3, 0.3, 0.6], 0.5)
+    reading = _reading(section, [0.1, 0.1, 0.1, 0.5])
+    draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=[reading], terms=_terms("status says bounced")))
+    assert draft.text.startswith("If the status is Bounced:\n1. Hover over the status")
+    # a question naming one word of the heading is not its case: the sentence that answers
+    other = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=[reading], terms=_terms("how long are temporary problems retried")))
+    assert other.text.startswith("Temporary problems are retried")
+
+
+def test_a_question_naming_a_tables_column_is_answered_with_the_column():
+    from assistant.selection import rank_readings
+
+    text = ("Each person gets a role that controls what they can see.\n\n"
+            "| What they can do | Admin | Member | Accountant |\n|---|---|---|---|\n| Send invoices | Yes | Yes | No |\n"
+            "| Export data | Yes | No | Yes |")
+    roles = _section("Roles", text, [0.6, 0.4, 0.4, 0.4], 0.5)
+    question = np.eye(DIM, dtype=np.float32)[0]
+    terms = _terms("what can an accountant see?")
+    reading = rank_readings(read(question, [roles], terms, _scorer()), terms=terms)[0]
+    assert roles.units[reading.best_unit].startswith("- Send invoices")  # in the table, not the sentence that names seeing
+    draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=[reading], terms=terms))
+    assert draft.text == "Roles:\n- What they can do — Accountant\n- Send invoices — No\n- Export data — Yes [1]"
