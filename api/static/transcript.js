@@ -35,13 +35,21 @@
       }));
   }
 
+  // A handoff notice is no answer, and its confidence says nothing of one: a fixed 1.0 when the
+  // customer asked for a person or an escalation rule sent them, 0.0 when the assistant was
+  // unavailable. Only a handoff for doubt carries a measured score, the one the bot's answer got
+  // (held back as the draft, or none found): that is shown, with the signals that pulled it down.
+  const DOUBTS = ['low_confidence', 'repeated_low_confidence', 'repeats_last_reply'];
+  const scored = (m) => m.role === 'bot' && typeof m.confidence === 'number' && (!m.handoff || DOUBTS.includes(m.handoff_reason));
+
   // Agents only: why the bot's confidence is what it is; the signals that pulled it down first.
   function renderSignals(m) {
     if (!m.signals && !m.handoff_detail) return null;
     const low = new Set(m.low_signals || []);
     const names = Object.keys(m.signals || {}).sort((a, b) => (low.has(b) - low.has(a)));
+    const why = low.size ? `Why: low ${[...low].join(', ')}` : scored(m) ? 'Why this score' : 'Why it was handed off';
     return h('details', { className: 'msg__why', 'data-testid': 'signals' },
-      h('summary', { textContent: low.size ? `Why: low ${[...low].join(', ')}` : 'Why this score' }),
+      h('summary', { textContent: why }),
       m.handoff_detail && h('p', { className: 'msg__detail', 'data-testid': 'handoff-detail', textContent: m.handoff_detail }),
       names.length > 0 && h('ul', { className: 'msg__signals' }, names.map((n) => h('li', {
         className: low.has(n) ? 'signal signal--low' : 'signal', 'data-signal': n,
@@ -101,9 +109,9 @@
       });
       if (role === 'system') { li.append(h('p', { className: 'msg__system', textContent: m.text })); return li; }
       const c = m.confidence;
-      const conf = role === 'bot' && typeof c === 'number' && h('span', {
-        className: `confidence confidence--${c < 0.5 ? 'low' : c < 0.75 ? 'mid' : 'high'}`,
-        'data-testid': 'confidence', title: 'Assistant confidence', textContent: `${Math.round(c * 100)}%`,
+      const conf = scored(m) && h('span', {
+        className: `confidence confidence--${c < 0.5 ? 'low' : c < 0.75 ? 'mid' : 'high'}`, 'data-testid': 'confidence',
+        title: m.handoff ? 'Assistant confidence in the answer it held back' : 'Assistant confidence', textContent: `${Math.round(c * 100)}%`,
       });
       li.append(
         h('div', { className: 'msg__meta' },
@@ -112,7 +120,7 @@
             textContent: isCorrection ? `Corrected by ${m.author || 'an agent'}` : authorOf(m),
           }),
           conf,
-          m.handoff && h('span', { className: 'tag', textContent: 'handoff' }),
+          m.handoff && h('span', { className: 'tag', 'data-testid': 'handoff-tag', textContent: 'handed off', title: reasonLabel(m.handoff_reason) }),
           h('time', { className: 'msg__time', datetime: m.created_at, textContent: formatTime(m.created_at) })),
         h('div', { className: 'msg__bubble' },
           role === 'bot' ? window.SwitchboardRichText.render(m.text) : h('p', { className: 'msg__text', textContent: m.text }),
