@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import exc as sa_exc
 
 from api import logs, request_errors
@@ -52,7 +53,11 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None, *, freeze_he
             logs.uninstall(redaction)
 
     # Any request whose body passes the limit gets 413 (api/body_limit.py), whatever its route.
-    app = FastAPI(title="Switchboard", version="0.1.0", lifespan=lifespan, responses=error_responses(413))
+    # /docs and /redoc load their scripts from this server, not from a CDN: they work offline
+    app = FastAPIOffline(
+        title="Switchboard", version="0.1.0", lifespan=lifespan, responses=error_responses(413),
+        static_url="/static-docs",
+    )
     app.include_router(pages.router)
     app.include_router(customer.router)
     app.include_router(agent.router)
