@@ -11,6 +11,7 @@ from typing import cast
 
 import click
 
+from api.cli_settings import SettingsCheckedGroup, load_settings
 from api.db_cli import db_group
 from api.kb_drafts_cli import drafts_group
 from evals.cli import eval_group
@@ -20,13 +21,13 @@ from knowledge import Settings
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "sample_kb"
 
 
-@click.group()
+@click.group(cls=SettingsCheckedGroup)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Switchboard: live chat with a knowledge-grounded assistant and human override."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    ctx.obj = Settings()
+    ctx.obj = load_settings()  # a setting that cannot work: one line each, exit code 2
 
 
 main.add_command(ingest_command)
@@ -68,6 +69,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         for problem in problems:
             click.echo(f"error: {problem}", err=True)
         raise SystemExit(2)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # here, not in the app's start-up: a folder that cannot be made is one line
     log_our_packages()
     uvicorn.run(create_app(settings, freeze_heap=True), host=host, port=port, log_level="info")
 
