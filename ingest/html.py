@@ -31,6 +31,27 @@ BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 NEVER_BOILERPLATE = {"html", "body", "main", "article"}  # e.g. <body class="has-sidebar">
+# A help centre's chrome inside the article itself (Zendesk, Freshdesk, Intercom, Help Scout
+# exports): the votes block ("Was this article helpful? 12 out of 15 found this helpful"), share
+# buttons, related articles, comments, the author line, "Have more questions?". Each had been
+# indexed into every article. Matched on whole words of a class, id or aria-labelledby ("votes" in
+# "article-votes", "articleVotes"; not "hljs-comment", a comment in highlighted code), or on an
+# aria-label.
+CHROME_WORDS = {"vote", "votes", "voting", "feedback", "reaction", "reactions", "share", "sharing",
+                "subscribe", "byline", "relatives"}
+RELATED_WHAT = {"articles", "article", "posts", "links", "topics", "questions", "content"}  # "related" alone too
+CHROME_RUNS = ("more-questions", "return-to-top", "back-to-top", "article-author")
+CHROME_LABEL = re.compile(
+    r"(?:related (?:articles|posts|content)|share(?: this (?:article|page))?|social (?:media|sharing)"
+    r"|was this (?:article|page|answer) helpful\??|(?:article )?feedback|comments|breadcrumbs?|votes?)",
+    re.IGNORECASE,
+)
+TITLE_SEPARATOR = re.compile(r"\s+[-\u2013\u2014|\u00b7]{1,2}\s+")  # "Track a parcel – Parcelly Help Center"
+SITE_NAME = re.compile(
+    r"\b(?:help|support)(?:\s*(?:cent(?:er|re)|desk|site|portal))?$|\b(?:knowledge\s*base|docs|documentation|faqs?)$",
+    re.IGNORECASE,
+)
+LONGEST_H1 = 200  # longer, it is not a title (an unclosed <h1> that swallowed the page)
 SECTIONING = {"article", "main", "section", "aside", "nav"}  # a <header> inside one is not the site's
 META_KEYS = {"verified", "owner", "url", "review_by", "reviewed", "tags"}
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -55,8 +76,48 @@ def read_html(html: str) -> HtmlPage:
     except ParserRejectedMarkup as e:
         raise ValueError(f"HTML could not be parsed: {e}") from None
     meta = _metadata(soup)
+    og_title, site_name = _meta_property(soup, "og:title"), _meta_property(soup, "og:site_name")
     _drop_boilerplate(soup)
-    return HtmlPage(text=_Markdown().render(_main_content(soup)), meta=meta)
+    content = _main_content(soup)
+    if title := _article_title(content, og_title) or _without_site_name(meta.get("title"), site_name):
+        meta["title"] = title
+    return HtmlPage(text=_Markdown().render(content), meta=meta)
+
+
+def _article_title(content: list[Tag | BeautifulSoup], og_title: str | None) -> str | None:
+    """The article's own title: its <h1>, else its og:title. A help centre's <title> ends in the
+    site's name ("Track a parcel – Parcelly Help Center"), which had been shown to customers as the
+    title of every article cited."""
+    for root in content:
+        h1 = root.find("h1")
+        text = " ".join(h1.get_text().split()) if isinstance(h1, Tag) else ""
+        if text and len(text) <= LONGEST_H1:
+            return text
+    return og_title
+
+
+def _without_site_name(title: object, site: str | None) -> str | None:
+    """`title` without a last part that names the site: the site's own name (og:site_name), or a
+    name like "Acme Help Centre", "Acme Support", "Acme Docs"."""
+    if not isinstance(title, str):
+        return None
+    separators = list(TITLE_SEPARATOR.finditer(title))
+    if not separators:
+        return title
+    head, tail = title[: separators[-1].start()].strip(), title[separators[-1].end() :].strip()
+    if head and ((site and tail.casefold() == site.casefold()) or SITE_NAME.search(tail)):
+        return head
+    return title
+
+
+def _meta_property(soup: BeautifulSoup, name: str) -> str | None:
+    """The content of <meta property="og:..."> (or name=), collapsed; None if absent or empty."""
+    for tag in soup.find_all("meta"):
+        if name in (str(tag.get("property") or "").strip().lower(), str(tag.get("name") or "").strip().lower()):
+            content = " ".join(str(tag.get("content") or "").split())
+            if content:
+                return content
+    return None
 
 
 def _metadata(soup: BeautifulSoup) -> dict[str, object]:
@@ -107,7 +168,33 @@ def _is_boilerplate(tag: Tag) -> bool:
     if name in NEVER_BOILERPLATE:
         return False
     names = " ".join(_tokens(tag.get("class"))) + " " + str(tag.get("id") or "")
-    return bool(BOILERPLATE.search(names))
+    return bool(BOILERPLATE.search(names)) or _is_chrome(tag)
+
+
+def _is_chrome(tag: Tag) -> bool:
+    """A help centre's chrome inside the article (CHROME_WORDS); never an element that holds the
+    article's title or the article itself (<div class="feedback-enabled"> around everything), nor
+    one in code (<span class="token comment"> is a comment of the code shown)."""
+    names = [*_tokens(tag.get("class")), *_tokens(tag.get("id")), *_tokens(tag.get("aria-labelledby"))]
+    label = " ".join(str(tag.get("aria-label") or "").split())
+    chrome = any(_chrome_name(n) for n in names) or bool(label and CHROME_LABEL.fullmatch(label))
+    return (
+        chrome and tag.name.lower() not in ("code", "pre")
+        and tag.find(["h1", "article", "main"]) is None and tag.find_parent(["pre", "code"]) is None
+    )
+
+
+def _chrome_name(name: str) -> bool:
+    words = [w for w in re.split(r"[-_]+", re.sub(r"([a-z])([A-Z])", r"\1-\2", name).lower()) if w]
+    if not words:
+        return False
+    if CHROME_WORDS & set(words) or "comments" in words or "comment" in words[:-1] or words == ["comment"]:
+        return True  # "article-comment-count"; not "hljs-comment", a comment in highlighted code
+    if "related" in words:
+        after = words[words.index("related") + 1 :]
+        return not after or after[0] in RELATED_WHAT
+    joined = f"-{'-'.join(words)}-"
+    return any(f"-{run}-" in joined for run in CHROME_RUNS)
 
 
 def _main_content(soup: BeautifulSoup) -> list[Tag | BeautifulSoup]:
