@@ -1,9 +1,12 @@
 """Customer satisfaction: a customer rates their conversation 1-5, with an optional comment.
 
-One rating per conversation (rating again replaces it), remembered with the agent who has the
-chat if they have written to the customer in it, so CSAT can be read per agent as well as for the
-service. An agent who took the chat a moment ago and has not said a word is not rated for what
-came before them; nor is one who gave the chat back to the bot.
+A conversation is rated once it is closed, as Intercom and Zendesk ask for CSAT when the
+conversation ends: a rating given mid-chat would score a conversation not yet resolved (and the
+chat page offers its form only once the chat is closed). One rating per conversation (rating again
+replaces it), remembered with the agent who had the chat when it closed if they had written to the
+customer in it, so CSAT can be read per agent as well as for the service. An agent who took the
+chat a moment ago and had not said a word is not rated for what came before them; nor is one who
+gave the chat back to the bot.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.bot_turns import aware
 from api.db import agents, conversations, messages, ratings
+from api.errors import Conflict, NotFound
 from api.masking import mask_card_numbers
+
+NOT_CLOSED = "this conversation is still open: you can rate it once it has been closed"
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,13 @@ async def rate(engine: AsyncEngine, conversation_id: str, score: int, comment: s
     comment = mask_card_numbers((comment or "").strip()) or None  # agents read comments: no card in clear
     now = datetime.now(UTC)
     async with engine.begin() as conn:
+        state = (
+            await conn.execute(sa.select(conversations.c.state).where(conversations.c.id == conversation_id))
+        ).scalar_one_or_none()
+        if state is None:
+            raise NotFound()
+        if state != "closed":  # closed is for good: no lock needed to keep it so till the rating is stored
+            raise Conflict(NOT_CLOSED)
         holder = conversations.c.agent_id
         agent_id = (
             await conn.execute(

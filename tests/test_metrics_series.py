@@ -409,9 +409,6 @@ def test_an_agents_peak_is_the_most_chats_held_at_once_and_chats_held_overnight_
         await desk.releases("alice", chats[0], at("09:20:00"))  # two
         await desk.claims("alice", chats[3], at("09:31:00"))  # three again, never four
         await desk.closes("alice", chats[1], at("10:00:00", day=1))  # held overnight
-        await desk.rates(chats[2], 5, at("10:30:00", day=1))  # rated while alice has it
-        await desk.rates(chats[3], 2, at("10:30:00", day=1))  # she has it but has not written in it: not hers
-        await desk.rates(chats[0], 1, at("10:30:00", day=1))  # rated after alice gave it back: not hers
 
         d = await desk.daily(3, now=at("12:00:00", day=2))
         assert [a.name for a in d.agents] == ["alice"]
@@ -420,9 +417,33 @@ def test_an_agents_peak_is_the_most_chats_held_at_once_and_chats_held_overnight_
         # held 1140 s (09:01-09:20), 24 h 54 min (closed on Tuesday), and two not yet answered (0 s so far)
         assert monday.handle_time == 570.0
         assert tuesday.peak_concurrent == 3 and tuesday.handled == 0  # three held since Monday, one closed at 10:00
-        assert tuesday.ratings == 1 and tuesday.csat == 1.0
         assert wednesday.peak_concurrent == 2  # still held
+
+    run(tmp_path, clock, scenario)
+
+
+def test_a_rating_counts_on_the_day_given_for_the_agent_who_had_the_chat_when_it_closed_and_wrote_in_it(tmp_path, clock):
+    """A chat is rated once closed (api/ratings.py); the agent holding it then is rated if they
+    had written in it, not one who gave it back to the bot, nor one who never said a word."""
+
+    async def scenario(desk: Desk) -> None:
+        answered, silent, given_back = [await desk.start(at(f"09:0{n}:00")) for n in range(3)]
+        for n, c in enumerate((answered, silent, given_back)):
+            await desk.asks_for_a_person(c, at(f"09:0{n}:00"))
+            await desk.claims("alice", c, at(f"09:0{n}:30"))
+        await desk.writes("alice", answered, at("09:05:00"))
+        await desk.writes("alice", given_back, at("09:05:00"))
+        await desk.releases("alice", given_back, at("09:06:00"))
+        for c in (answered, silent, given_back):
+            await desk.closes("alice", c, at("17:00:00"))
+        await desk.rates(answered, 5, at("10:30:00", day=1))
+        await desk.rates(silent, 2, at("10:30:00", day=1))
+        await desk.rates(given_back, 1, at("10:30:00", day=1))
+
+        d = await desk.daily(2, now=at("12:00:00", day=1))
+        monday, tuesday = d.agents[0].days
         assert monday.ratings == 0 and monday.csat is None
+        assert tuesday.ratings == 1 and tuesday.csat == 1.0
 
     run(tmp_path, clock, scenario)
 

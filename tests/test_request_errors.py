@@ -37,13 +37,14 @@ def test_a_refused_card_is_named_not_repeated_in_the_reply_or_the_log(client, pa
     assert CARD_DIGITS not in caplog.text and "987" not in caplog.text
 
 
-def test_a_lone_surrogate_in_a_chat_line_is_dropped_and_the_line_stored(client):
+def test_a_lone_surrogate_in_a_chat_line_is_dropped_and_the_line_stored(client, alice):
     customer = start_conversation(client)
     sent = client.post(
         f"/v1/conversations/{customer.id}/messages", content='{"text": "hello \\ud83d there"}', headers={**customer.auth, **JSON}
     )
     assert sent.status_code == 201, sent.text
     assert sent.json()["message"]["text"] == "hello  there"
+    assert client.post(f"/v1/agent/conversations/{customer.id}/close", headers=alice).status_code == 200  # rated once closed
     rated = client.put(
         f"/v1/conversations/{customer.id}/rating", content='{"score": 4, "comment": "ok\\udc00"}', headers={**customer.auth, **JSON}
     )

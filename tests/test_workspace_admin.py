@@ -184,9 +184,16 @@ def test_only_admins_read_or_change_escalation_rules(client, alice, settings):
 # ----- ratings ------------------------------------------------------------------------------
 
 
-def test_a_customer_rates_the_conversation_and_may_change_the_rating(client):
+def closed_chat(client, agent: dict[str, str]):
+    """A customer whose conversation (the bot answered it) the agent has closed."""
     customer = start_conversation(client)
     customer.say(ANSWERABLE)
+    assert client.post(f"/v1/agent/conversations/{customer.id}/close", headers=agent).status_code == 200
+    return customer
+
+
+def test_a_customer_rates_the_conversation_and_may_change_the_rating(client, alice):
+    customer = closed_chat(client, alice)
     url = f"/v1/conversations/{customer.id}/rating"
     first = client.put(url, json={"score": 2, "comment": "slow"}, headers=customer.auth)
     assert first.status_code == 200 and first.json()["score"] == 2 and first.json()["comment"] == "slow"
@@ -197,19 +204,42 @@ def test_a_customer_rates_the_conversation_and_may_change_the_rating(client):
 def test_a_rating_counts_for_the_agent_only_once_they_have_written_to_the_customer(client, admin, alice):
     """A customer who rated a chat an agent had claimed seconds before, without a word from them,
     lowered that agent's CSAT for what the bot had said."""
-    customer = start_conversation(client)
-    customer.say(OFF_TOPIC)
-    assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice).status_code == 200
-    client.put(f"/v1/conversations/{customer.id}/rating", json={"score": 1}, headers=customer.auth)
+
+    def rated_after(words: list[str], score: int) -> None:
+        customer = start_conversation(client)
+        customer.say(OFF_TOPIC)
+        assert client.post(f"/v1/agent/conversations/{customer.id}/claim", headers=alice).status_code == 200
+        for text in words:
+            assert client.post(f"/v1/agent/conversations/{customer.id}/messages", json={"text": text}, headers=alice).status_code == 201
+        assert client.post(f"/v1/agent/conversations/{customer.id}/close", headers=alice).status_code == 200
+        assert client.put(f"/v1/conversations/{customer.id}/rating", json={"score": score}, headers=customer.auth).status_code == 200
 
     def alices() -> dict:
         agents = client.get("/v1/admin/metrics", headers=admin).json()["agents"]
         return next(a for a in agents if a["name"] == "alice")["satisfaction"]
 
+    rated_after([], 1)
     assert alices()["ratings"] == 0
-    assert client.post(f"/v1/agent/conversations/{customer.id}/messages", json={"text": "Paris."}, headers=alice).status_code == 201
-    client.put(f"/v1/conversations/{customer.id}/rating", json={"score": 5}, headers=customer.auth)
+    rated_after(["Paris."], 5)
     assert alices() == {"ratings": 1, "average": 5.0, "csat": 1.0}
+
+
+def test_a_conversation_still_open_cannot_be_rated_and_counts_in_no_csat(client, admin, alice):
+    """QA: a rating sent while the chat was with the bot, queued or held returned 200 and counted
+    in CSAT. Intercom and Zendesk ask for it when the conversation ends; so does the chat page."""
+    with_bot, queued, held = start_conversation(client), start_conversation(client), start_conversation(client)
+    with_bot.say(ANSWERABLE)
+    queued.say(OFF_TOPIC)
+    held.say(OFF_TOPIC)
+    assert client.post(f"/v1/agent/conversations/{held.id}/messages", json={"text": "Paris."}, headers=alice).status_code == 201
+    for customer in (with_bot, queued, held):
+        refused = client.put(f"/v1/conversations/{customer.id}/rating", json={"score": 1}, headers=customer.auth)
+        assert refused.status_code == 409
+        assert refused.json()["detail"] == "this conversation is still open: you can rate it once it has been closed"
+    assert client.get("/v1/admin/metrics", headers=admin).json()["satisfaction"]["ratings"] == 0
+    assert client.post(f"/v1/agent/conversations/{held.id}/close", headers=alice).status_code == 200
+    assert client.put(f"/v1/conversations/{held.id}/rating", json={"score": 5}, headers=held.auth).status_code == 200
+    assert client.get("/v1/admin/metrics", headers=admin).json()["satisfaction"]["ratings"] == 1
 
 
 def test_a_rating_needs_the_conversations_token_and_a_score_from_1_to_5(client):
@@ -225,7 +255,7 @@ def test_a_rating_needs_the_conversations_token_and_a_score_from_1_to_5(client):
 
 
 def test_a_card_number_in_a_rating_comment_is_masked_before_it_is_stored(client, admin):
-    customer = start_conversation(client)
+    customer = closed_chat(client, admin)
     rated = client.put(
         f"/v1/conversations/{customer.id}/rating",
         json={"score": 1, "comment": "you charged 4111 1111 1111 1111 twice"}, headers=customer.auth,
@@ -251,8 +281,9 @@ def test_metrics_report_volume_first_responses_handoffs_csat_and_agent_load(clie
 
     assert client.post(f"/v1/agent/conversations/{handed.id}/claim", headers=alice).status_code == 200
     assert client.post(f"/v1/agent/conversations/{handed.id}/messages", json={"text": "Paris."}, headers=alice).status_code == 201
-    client.put(f"/v1/conversations/{handed.id}/rating", json={"score": 4}, headers=handed.auth)
-    client.put(f"/v1/conversations/{answered.id}/rating", json={"score": 2}, headers=answered.auth)
+    for customer, score in ((handed, 4), (answered, 2)):  # rated once closed
+        assert client.post(f"/v1/agent/conversations/{customer.id}/close", headers=alice).status_code == 200
+        assert client.put(f"/v1/conversations/{customer.id}/rating", json={"score": score}, headers=customer.auth).status_code == 200
 
     response = client.get("/v1/admin/metrics", headers=admin)
     assert response.status_code == 200, response.text
@@ -267,7 +298,7 @@ def test_metrics_report_volume_first_responses_handoffs_csat_and_agent_load(clie
     assert m["satisfaction"] == {"ratings": 2, "average": 3.0, "csat": 0.5}
     assert m["queue_waiting"] == 1 and m["queue_longest_wait"] >= 0
     load = {a["name"]: a for a in m["agents"]}
-    assert load["alice"]["open_chats"] == 2 and load["alice"]["handled"] == 2
+    assert load["alice"]["open_chats"] == 1 and load["alice"]["handled"] == 2  # the greeted chat; handed is closed
     assert load["alice"]["satisfaction"]["csat"] == 1.0
     assert load["root"]["open_chats"] == 0
 
@@ -349,13 +380,15 @@ def test_prometheus_metrics_count_what_the_database_holds(client, alice):
     handed = start_conversation(client)
     handed.say(OFF_TOPIC)
     client.post(f"/v1/agent/conversations/{handed.id}/claim", headers=alice)
+    assert client.post(f"/v1/agent/conversations/{answered.id}/close", headers=alice).status_code == 200
     client.put(f"/v1/conversations/{answered.id}/rating", json={"score": 5}, headers=answered.auth)
     assert start_conversation(client).say("word " * 1000).status_code == 422  # nothing said: not counted
 
     response = client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     m = prometheus(response.text)
-    assert m['switchboard_conversations{state="bot"}'] == 1 and m['switchboard_conversations{state="agent"}'] == 1
+    assert m['switchboard_conversations{state="closed"}'] == 1 and m['switchboard_conversations{state="agent"}'] == 1
+    assert m.get('switchboard_conversations{state="bot"}', 0) == 0
     assert m['switchboard_messages_total{role="customer"}'] == 2
     assert m['switchboard_handoffs_total{reason="low_confidence"}'] == 1
     assert m['switchboard_bot_replies_total{outcome="sent"}'] == 1
