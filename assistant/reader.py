@@ -15,7 +15,9 @@ answer while its passage has one with it (`TYPED_ANSWERS`). For a follow-up, a u
 already said keeps half: "and do I get that one back on my free invoices?" after how to void an
 invoice asks for something new. Each unit is also read in its place, beside its neighbours, which
 may raise its probability (see NEIGHBOURS_WEIGHT); what is quoted around the answer is chosen on
-the units' own scores.
+the units' own scores. A table row a "how much / how many" question names by its first cell ("how
+much does Starter cost?"), or a table column a question names by its heading ("what can an
+accountant see?", `assistant.table_columns`), is its passage's answer, as sure as its best unit.
 """
 
 from __future__ import annotations

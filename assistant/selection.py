@@ -8,6 +8,8 @@
               asks about
             + SECTION_WEIGHT * the cosine of the question to the passage's section ("Title > Heading")
             + CODE_WEIGHT if the passage quotes every code the question quotes ("PDF-422", `expired_card`)
+            + ROW_KEY_WEIGHT if its answer is a table row the question names by its first cell, or a
+              column it names by its heading ("what can an accountant see?")
             - OPPOSED_SECTION_WEIGHT if its section names the opposite of the action asked, and not
               the action itself ("What you can import > File requirements" for "what file formats can
               I export?")
