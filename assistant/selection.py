@@ -49,7 +49,7 @@ payment, but less sure (0.78 -> 0.56), and an unanswerable question got 0.54 ins
 (still handed off): AUROC 0.918 -> 0.913, ECE 0.081 -> 0.075.
 The test split unchanged; clapnq and mtrag have no headings.
 The heading's words miss what it means: "Prices" shares no word with "what does the Pro plan
-cost?".
+cost?" (a few words that mean the same count, `terms.same_words`: "Prices" names a cost).
 The question's cosine to the section path ("Tally plans and pricing > Prices", embedded like a
 query; an article's introduction, under no heading, by its title) adds SECTION_WEIGHT times
 itself, in a knowledge base with headings. Sample help centre, the shipped calibrator, 0 -> 1:
