@@ -116,6 +116,14 @@ def mask_card_numbers(text: str) -> str:
     return masked if masked != shown else text
 
 
+def holds_card_data(text: str) -> bool:
+    """Whether `mask_card_numbers` would mask anything in the text (a card number, a security code
+    or an expiry beside one): for text a person writes once to be sent many times, refused rather
+    than stored masked."""
+    text = _OVERRIDES.sub("", text)
+    return mask_card_numbers(text) != text
+
+
 def _as_digits(text: str) -> str:
     """The text with each character whose compatibility form (NFKC) is one ASCII letter or digit
     written as that: superscript, subscript, circled and full-width digits ("⁴¹¹¹", "④①①①",

@@ -87,6 +87,23 @@ def test_an_admin_edits_and_deletes_a_canned_response(client, admin, alice):
     assert client.patch("/v1/admin/canned-responses/999", json={"text": "x"}, headers=admin).status_code == 404
 
 
+def test_a_canned_response_holding_card_data_is_refused_and_nothing_is_stored(client, admin, alice):
+    """QA: "4111 1111 1111 1111" in a canned text was stored and served to every agent as typed.
+    It is refused (422), not stored masked: a template sent to many customers would go out as
+    "•••• •••• •••• 1111" without its author knowing."""
+    body = {"shortcut": "card", "title": "Card on file", "text": "We charged 4111 1111 1111 1111 today."}
+    for field, value in (("text", body["text"]), ("title", "Card 4111-1111-1111-1111"), ("text", "Your CVV 123 is wrong")):
+        refused = client.post("/v1/admin/canned-responses", json={**body, "title": "Card on file", field: value}, headers=admin)
+        assert refused.status_code == 422 and refused.json()["detail"].startswith(f"the {field} holds card data")
+        assert "1111" not in refused.text and "123" not in refused.text
+    made = client.post("/v1/admin/canned-responses", json={**body, "text": "Your card ending 1111, order 4111"}, headers=admin)
+    assert made.status_code == 201, made.text  # last four digits and short numbers are no card data
+    edited = client.patch(f"/v1/admin/canned-responses/{made.json()['id']}", json={"text": body["text"]}, headers=admin)
+    assert edited.status_code == 422
+    served = client.get("/v1/agent/canned-responses", headers=alice).json()["canned_responses"]
+    assert [r["text"] for r in served] == ["Your card ending 1111, order 4111"]
+
+
 def test_agents_read_canned_responses_but_only_admins_change_them(client, admin, alice):
     body = {"shortcut": "greet", "title": "Hello", "text": "Hi!"}
     assert client.post("/v1/admin/canned-responses", json=body, headers=alice).status_code == 403
