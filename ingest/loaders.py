@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.encoded import readable
 from ingest.html import read_html
 from ingest.metadata import doc_id, text_field, kept_metadata, read_sidecar, split_front_matter, verified
 from ingest.pdf import read_pdf
@@ -159,6 +160,7 @@ def _document(
     extra: dict[str, str] | None = None,
 ) -> Document:
     """A document from its metadata and its text (not stripped here: a PDF's may start with a page break)."""
+    body = readable(body)
     if not body.strip():
         raise ValueError("document has no text")
     return Document(
@@ -206,6 +208,7 @@ def _load_jsonl(text: str, where: str) -> tuple[list[Document], list[Refusal]]:
             refusals.append(Refusal(where, "a line must be a JSON object", line=lineno))
             continue
         record_id, body = record.get("doc_id"), record.get("text")
+        body = readable(body) if isinstance(body, str) else body
         if record_id in (None, ""):
             refusals.append(Refusal(where, "missing 'doc_id'", line=lineno))
             continue
