@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ingest.encoded import readable
 from ingest.html import read_html
-from ingest.metadata import doc_id, text_field, kept_metadata, read_sidecar, split_front_matter, verified
+from ingest.metadata import doc_id, text_field, kept_metadata, read_sidecar, split_front_matter, verified, verified_value
 from ingest.pdf import read_pdf
 from knowledge import Document
 
@@ -30,6 +30,14 @@ SIDECAR = ".meta.yaml"  # NAME.pdf.meta.yaml: the metadata of NAME.pdf
 PAGE_BREAK = "\f"  # between the pages of a PDF's text
 
 
+# how a document of each format is marked verified, as a refusal names it
+HOW_TO_VERIFY = {
+    **dict.fromkeys(TEXT_SUFFIXES, "front matter 'verified: true' at the top of the file"),
+    **dict.fromkeys(HTML_SUFFIXES, "<meta name=\"verified\" content=\"true\"> in its <head>, or front matter 'verified: true'"),
+    **dict.fromkeys(JSONL_SUFFIXES, "the record's \"verified\" field true, or left out: a record without one counts as verified"),
+}
+
+
 @dataclass(frozen=True)
 class Refusal:
     path: str
@@ -41,6 +49,16 @@ class Refusal:
     @property
     def where(self) -> str:
         return f"{self.path}:{self.line}" if self.line else self.path
+
+
+def not_verified(doc: Document) -> Refusal:
+    """The refusal of a document not marked verified: at its line, for a JSONL record
+    ("intercom.jsonl:12: not verified …"), and saying how to mark one of its own format (a JSONL
+    record had been sent to front matter, <meta> tags and PDF sidecars)."""
+    suffix = Path(doc.path).suffix.lower()
+    how = HOW_TO_VERIFY.get(suffix) or f"'verified: true' in its sidecar {Path(doc.path).name}{SIDECAR}"
+    reason = f"not verified: once reviewed, mark it verified ({how}), or pass --include-unverified"
+    return Refusal(doc.path, reason, doc.doc_id, doc.line)
 
 
 def iter_files(root: Path) -> Iterator[Path]:
@@ -220,6 +238,11 @@ def _load_jsonl(text: str, where: str) -> tuple[list[Document], list[Refusal]]:
         if not isinstance(body, str) or not body.strip():
             refusals.append(Refusal(where, "missing or empty 'text'", record_id, lineno, kept=True))  # its last good version stays
             continue
+        try:  # "yes" had been taken for unverified without a word: front matter takes it
+            is_verified = verified_value(record.get("verified", True))  # a record without it counts as verified
+        except ValueError as e:
+            refusals.append(Refusal(where, str(e), record_id, lineno, kept=True))  # its last good version stays
+            continue
         title = _opt_str(record.get("title")) or _first_line(body)[:120]
         docs.append(
             Document(
@@ -227,7 +250,7 @@ def _load_jsonl(text: str, where: str) -> tuple[list[Document], list[Refusal]]:
                 title=title,
                 text=body.strip(),
                 url=_opt_str(record.get("url")),
-                verified=record.get("verified", True) is True,
+                verified=is_verified,
                 owner=_opt_str(record.get("owner")),
                 path=where,
                 line=lineno,

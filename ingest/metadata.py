@@ -107,12 +107,20 @@ def text_field(meta: dict[str, object], key: str) -> str | None:
     return str(value)
 
 
-def verified(meta: dict[str, object]) -> bool:
-    """`verified` from the metadata; absent means unverified."""
-    value = meta.get("verified", False)
-    if not isinstance(value, bool):
-        raise ValueError(f"'verified' must be true or false, not {value!r}")
-    return value
+def verified(meta: dict[str, object], absent: bool = False) -> bool:
+    """`verified` from the metadata (absent: `absent`, unverified unless said otherwise)."""
+    return verified_value(meta.get("verified", absent))
+
+
+def verified_value(value: object) -> bool:
+    """A `verified` value: true or false in YAML's words (yes/no, on/off too), whether it came as
+    a boolean or as text (a JSONL record's "yes", an HTML <meta>'s content, a quoted "true" in
+    front matter); anything else is refused, never taken for false without a word."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in YAML_BOOLS:
+        return YAML_BOOLS[value.strip().lower()]
+    raise ValueError(f"'verified' must be true or false (or yes/no, on/off), not {value!r}")
 
 
 def kept_metadata(meta: dict[str, object]) -> dict[str, str]:
