@@ -37,6 +37,7 @@ import numpy as np
 
 from ingest.chunking import Chunker, embedding_text, recipe_change
 from ingest.loaders import Refusal
+from ingest.ownership import claimed_elsewhere, removals
 from ingest.sources import Source, read_sources
 from knowledge import Chunk, Document, IndexedDocument, KnowledgeBase
 from knowledge.units import split_units
@@ -86,6 +87,7 @@ class SyncReport:
 class Plan:
     index: list[tuple[Document, list[Chunk]]] = field(default_factory=list)  # new and changed
     remove: list[IndexedDocument] = field(default_factory=list)
+    removed_because: dict[str, str] = field(default_factory=dict)  # doc id -> why (`kb show` says it)
     moved: list[Document] = field(default_factory=list)  # same content, another file
     report: SyncReport = field(default_factory=SyncReport)
     indexed_before: int = 0
@@ -98,26 +100,22 @@ class Plan:
         return bool(self.indexed_before) and len(self.remove) > MASS_DELETE_FRACTION * self.indexed_before
 
 
-def _claimed_elsewhere(indexed: IndexedDocument | None, doc: Document, read: set[str]) -> bool:
-    """The doc id is indexed from another file that still exists and that this run did not read:
-    this document would take that article over. (A file this run read and that no longer claims
-    the id, or one that is gone, gave the id up: that is a move.)"""
-    if indexed is None or indexed.path == doc.path or indexed.path in read:
-        return False
-    return Path(indexed.path).is_file()
+LOOSE = (
+    "given alone, in no folder this knowledge base was ingested from, it has no name to keep: "
+    "'{id}' (its file name) could be a file of any folder. Ingest the folder it belongs to (a file "
+    "is named by its path below the folder ingested: 'billing/faq' for billing/faq.md), or give it "
+    "an 'id' of its own (front matter 'id: ...'; a PDF's in NAME.pdf.meta.yaml)"
+)
 
 
-def _keeping_indexed_id(kb: KnowledgeBase, source: Source, doc: Document) -> Document:
-    """A file named after its path keeps the id it is indexed under: ingesting one file, or a
-    folder inside the one it was first ingested from, names it after a shorter path
-    ("reset-password" for "account/reset-password"), which had removed the article and added it
-    again under the new id, its citations and version history broken."""
-    if not doc.id_from_path:
-        return doc
+def _named_loose(kb: KnowledgeBase, source: Source, doc: Document) -> Document | None:
+    """A file given alone, in no folder to name it by (`Source.loose`), keeps the id it is indexed
+    under; one not indexed yet has none (None). Named after its file name, "faq" of billing/faq.md
+    had then refused shipping/faq.md, and ingesting their folder had made "shipping/faq" beside it."""
     at_path = kb.catalog.under(doc.path, False)
-    if len(at_path) != 1 or at_path[0].doc_id == doc.doc_id:
-        return doc
-    kept = replace(doc, doc_id=at_path[0].doc_id)
+    if len(at_path) != 1:
+        return None
+    kept = replace(doc, doc_id=at_path[0].doc_id, source=at_path[0].source or doc.source)
     source.documents[source.documents.index(doc)] = kept
     return kept
 
@@ -129,14 +127,22 @@ def plan_sync(
     stored = kb.store.ids()  # a document missing chunks (an interrupted write) is re-indexed
     plan = Plan(indexed_before=kb.catalog.count(), recipe=chunker.recipe, stored=stored)
     report = plan.report
-    sources = read_sources(paths, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified)
+    sources = read_sources(
+        paths, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified, known=kb.catalog.sources()
+    )
     read = {f for s in sources for f in s.files}
     for source in sources:
         report.refused.extend(source.refused)
         for doc in list(source.documents):
-            doc = _keeping_indexed_id(kb, source, doc)
+            if doc.path in source.loose:
+                named = _named_loose(kb, source, doc)
+                if named is None:
+                    report.refused.append(Refusal(doc.path, LOOSE.format(id=doc.doc_id)))
+                    source.documents.remove(doc)
+                    continue
+                doc = named
             indexed = kb.catalog.get(doc.doc_id)
-            if _claimed_elsewhere(indexed, doc, read):
+            if claimed_elsewhere(indexed, doc, read):
                 reason = (
                     f"doc id '{doc.doc_id}' is the indexed article from {indexed.path}, which still exists: "
                     "give this file its own 'id', or remove that file first"
@@ -147,7 +153,7 @@ def plan_sync(
             if indexed and indexed.content_hash == doc.content_hash and stored.issuperset(indexed.chunk_ids):
                 if indexed.recipe == chunker.recipe:
                     report.unchanged.append(doc.doc_id)
-                    if indexed.path != doc.path:
+                    if (indexed.path, indexed.source) != (doc.path, doc.source):
                         plan.moved.append(doc)
                     continue
                 _plan_recut(plan, indexed, doc)
@@ -160,18 +166,11 @@ def plan_sync(
             report.chunks_written += len(chunks)
             report.chunks_removed += len(indexed.chunk_ids) if indexed else 0
 
-    # A document still in a source stays. So does one whose file could not be read this time
-    # (its last good version keeps answering); an unverified one goes.
-    present = {d.doc_id for s in sources for d in s.documents} | {r.doc_id for r in report.refused if r.kept}
-    unreadable = {r.path for r in report.refused if r.doc_id is None}
-    for source in sources:
-        if not source.complete:
-            continue
-        for indexed in kb.catalog.under(str(source.root.resolve()), source.root.is_dir()):
-            if indexed.doc_id not in present and indexed.path not in unreadable:
-                plan.remove.append(indexed)
-                report.removed.append(indexed.doc_id)
-                report.chunks_removed += len(indexed.chunk_ids)
+    for indexed, why in removals(kb.catalog.all(), sources, report.refused):
+        plan.remove.append(indexed)
+        plan.removed_because[indexed.doc_id] = why
+        report.removed.append(indexed.doc_id)
+        report.chunks_removed += len(indexed.chunk_ids)
     return plan
 
 
@@ -231,8 +230,8 @@ def apply_plan(
     on_total: Callable[[int], None] | None = None,
 ) -> None:
     rebuild_units = _units_to_rebuild(kb)
-    for doc in plan.moved:  # same content, new file: just follow it
-        kb.catalog.move(doc.doc_id, doc.path)
+    for doc in plan.moved:  # same content, new file (or read through another folder): just follow it
+        kb.catalog.move(doc.doc_id, doc.path, doc.source)
     if on_total:
         on_total(plan.report.chunks_written)
     for batch in _batches(plan.index, BATCH_CHUNKS):
@@ -240,7 +239,7 @@ def apply_plan(
         if progress:
             progress(sum(len(chunks) for _, chunks in batch))
     for indexed in plan.remove:
-        kb.catalog.remove(indexed.doc_id)
+        kb.catalog.remove(indexed.doc_id, plan.removed_because.get(indexed.doc_id, ""))
         kb.store.delete(indexed.chunk_ids)
     if rebuild_units:
         _backfill_units(kb, skip={c.chunk_id for _, chunks in plan.index for c in chunks})
@@ -329,7 +328,7 @@ def _index_batch(kb: KnowledgeBase, plan: Plan, batch: list[tuple[Document, list
     for doc, doc_chunks in batch:
         chunk_ids = [c.chunk_id for c in doc_chunks]
         if doc.doc_id in plan.recut:
-            kb.catalog.recut(doc_id=doc.doc_id, path=doc.path, chunk_ids=chunk_ids, recipe=plan.recipe)
+            kb.catalog.recut(doc_id=doc.doc_id, path=doc.path, chunk_ids=chunk_ids, recipe=plan.recipe, source=doc.source)
         else:
             _record(kb, doc, doc_chunks, plan.recipe)
         if old := previous[doc.doc_id]:
@@ -373,6 +372,7 @@ def _record(kb: KnowledgeBase, doc: Document, chunks: list[Chunk], recipe: str) 
         chunk_ids=[c.chunk_id for c in chunks],
         verified=doc.verified,
         recipe=recipe,
+        source=doc.source or None,
     )
 
 

@@ -40,6 +40,9 @@ documents = sa.Table(
     # how its chunks were cut (`ingest.chunking`: "chunks-v1 size=1000 overlap=120"); NULL: unknown,
     # as while a run overwrites them, so the next run cuts them again
     sa.Column("chunk_recipe", sa.Text),
+    # the folder given to `ingest` (or a file given alone) it belongs to, as named: a link stays the
+    # link (`kb/current`); a document named after its path is named after its path below it. NULL: unknown
+    sa.Column("source", sa.Text),
 )
 
 versions = sa.Table(
@@ -52,6 +55,16 @@ versions = sa.Table(
     sa.Column("url", sa.Text),
     sa.Column("text", sa.Text, nullable=False),  # what the bot could read in this version
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# documents that left the index and have not come back: `kb show` says when, and why
+removed = sa.Table(
+    "kb_removed",
+    metadata,
+    sa.Column("doc_id", sa.String(512), primary_key=True),
+    sa.Column("removed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("why", sa.Text, nullable=False),
 )
 
 
@@ -70,6 +83,17 @@ class IndexedDocument:
     updated_at: datetime
     verified: bool = True
     recipe: str | None = None  # how its chunks were cut; None: unknown
+    source: str | None = None  # the folder (or file) given to `ingest` it belongs to; None: unknown
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A document that left the index: when, the file it had been read from, and why."""
+
+    doc_id: str
+    removed_at: datetime
+    path: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -98,6 +122,7 @@ def _row_to_doc(row: sa.Row) -> IndexedDocument:
         updated_at=row.updated_at,
         verified=bool(row.verified),
         recipe=row.chunk_recipe,
+        source=row.source,
     )
 
 
@@ -211,8 +236,9 @@ class Catalog:
         chunk_ids: list[str],
         verified: bool = True,
         recipe: str | None = None,
+        source: str | None = None,
     ) -> None:
-        """Make this version the indexed one, in one transaction."""
+        """Make this version the indexed one, in one transaction (a document removed before is back)."""
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
             conn.execute(
@@ -224,22 +250,24 @@ class Catalog:
             values = dict(
                 path=path, title=title, url=url, owner=owner, review_by=review_by, tags=tags,
                 content_hash=content_hash, version=version, chunk_ids=json.dumps(chunk_ids), updated_at=now,
-                verified=verified, chunk_recipe=recipe,
+                verified=verified, chunk_recipe=recipe, source=source,
             )
             updated = conn.execute(
                 documents.update().where(documents.c.doc_id == doc_id).values(**values)
             ).rowcount
             if not updated:
                 conn.execute(documents.insert().values(doc_id=doc_id, **values))
+            conn.execute(removed.delete().where(removed.c.doc_id == doc_id))
 
-    def recut(self, *, doc_id: str, path: str, chunk_ids: list[str], recipe: str) -> None:
+    def recut(self, *, doc_id: str, path: str, chunk_ids: list[str], recipe: str, source: str | None = None) -> None:
         """The indexed version, cut anew (the chunking changed, the document did not): its chunk ids
         and recipe change, and its version stays. The time changes too, so that a running server
         sees the catalog changed and reads the new chunks (`Retriever.catch_up`)."""
         with self.engine.begin() as conn:
             conn.execute(
                 documents.update().where(documents.c.doc_id == doc_id).values(
-                    path=path, chunk_ids=json.dumps(chunk_ids), chunk_recipe=recipe, updated_at=datetime.now(UTC)
+                    path=path, chunk_ids=json.dumps(chunk_ids), chunk_recipe=recipe, updated_at=datetime.now(UTC),
+                    **({"source": source} if source else {}),
                 )
             )
 
@@ -250,9 +278,14 @@ class Catalog:
             with self.engine.begin() as conn:
                 conn.execute(documents.update().where(documents.c.doc_id.in_(doc_ids)).values(chunk_recipe=None))
 
-    def move(self, doc_id: str, path: str) -> None:
+    def move(self, doc_id: str, path: str, source: str | None = None) -> None:
+        """The same document, read from another file (or through another folder given)."""
         with self.engine.begin() as conn:
-            conn.execute(documents.update().where(documents.c.doc_id == doc_id).values(path=path))
+            conn.execute(
+                documents.update().where(documents.c.doc_id == doc_id).values(
+                    path=path, **({"source": source} if source else {})
+                )
+            )
 
     def versions(self, doc_id: str) -> list[DocumentVersion]:
         with self.engine.connect() as conn:
@@ -264,9 +297,31 @@ class Catalog:
             for r in rows
         ]
 
-    def remove(self, doc_id: str) -> None:
+    def remove(self, doc_id: str, why: str = "") -> None:
+        """Take the document out of the index (its versions stay), recording when and why."""
         with self.engine.begin() as conn:
+            path = conn.execute(sa.select(documents.c.path).where(documents.c.doc_id == doc_id)).scalar_one_or_none()
+            if path is None:
+                return
             conn.execute(documents.delete().where(documents.c.doc_id == doc_id))
+            conn.execute(removed.delete().where(removed.c.doc_id == doc_id))
+            conn.execute(removed.insert().values(doc_id=doc_id, removed_at=datetime.now(UTC), path=path, why=why))
+
+    def removal(self, doc_id: str) -> Removal | None:
+        """When and why the document left the index, if it did (and has not come back). None for one
+        removed before that was recorded, too."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(removed).where(removed.c.doc_id == doc_id)).first()
+        if row is None:
+            return None
+        at = row.removed_at if row.removed_at.tzinfo else row.removed_at.replace(tzinfo=UTC)
+        return Removal(row.doc_id, at, row.path, row.why)
+
+    def sources(self) -> set[str]:
+        """The folders (and files given alone) that indexed documents were read from, as named."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(documents.c.source).where(documents.c.source.is_not(None)).distinct()).all()
+        return {r.source for r in rows}
 
     def under(self, path: str, is_dir: bool) -> list[IndexedDocument]:
         """Indexed documents that were read from this file, or from anywhere below this folder."""
