@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from ingest.loaders import SIDECAR, SUPPORTED_LIST, iter_files
 from ingest.sync import MassDeleteRefused, SyncReport, sync
 from ingest.write_failures import REMOVE_NOT_WRITTEN, reports_write_failures
 from knowledge import KnowledgeBase, Settings
+
+if TYPE_CHECKING:
+    from knowledge.catalog import DocumentVersion, Removal
 
 EXIT_REFUSED = 1
 EXIT_MASS_DELETE = 3
@@ -240,6 +244,7 @@ def kb_show(settings: Settings, doc_id: str, versions: bool, version: int | None
     try:
         doc = kb.catalog.get(doc_id)
         history = kb.catalog.versions(doc_id)
+        removal = kb.catalog.removal(doc_id) if doc is None else None
         chunks = kb.store.get(list(doc.chunk_ids)) if doc and not (versions or version) else []
     finally:
         kb.close()
@@ -255,8 +260,14 @@ def kb_show(settings: Settings, doc_id: str, versions: bool, version: int | None
         for v in history:
             current = "  (indexed)" if doc and v.version == doc.version else ""
             click.echo(f"v{v.version}\t{v.created_at:%Y-%m-%d %H:%M}\t{v.content_hash[:12]}\t{v.title}{current}")
+        if doc is None:
+            click.echo(f"removed\t{_when_and_why(removal, history[-1])}")
         return
-    assert doc is not None
+    if doc is None:  # removed: its versions are kept, and say what the bot read
+        raise click.ClickException(
+            f"'{doc_id}' is no longer indexed: removed {_when_and_why(removal, history[-1])}. "
+            f"Its versions are kept: `switchboard kb show {doc_id} --versions`"
+        )
     for label, value in (
         ("doc id", doc.doc_id), ("title", doc.title), ("verified", "yes" if doc.verified else "no (a draft: the bot does not send answers from it)"),
         ("url", doc.url), ("owner", doc.owner),
@@ -267,6 +278,13 @@ def kb_show(settings: Settings, doc_id: str, versions: bool, version: int | None
     for c in chunks:
         where = " > ".join(p for p in (c.heading, f"page {c.page}" if c.page else "") if p)
         click.echo(f"  [{c.ordinal}] {where + ': ' if where else ''}{' '.join(c.text.split())[:120]}")
+
+
+def _when_and_why(removal: Removal | None, last: DocumentVersion) -> str:
+    """When a document was removed, and why; for one removed before that was recorded, after when."""
+    if removal is None:
+        return f"after its last version (v{last.version}, {last.created_at:%Y-%m-%d %H:%M})"
+    return f"on {removal.removed_at:%Y-%m-%d %H:%M} UTC: {removal.why or 'why was not recorded'}"
 
 
 @kb_group.command("remove")
@@ -281,7 +299,7 @@ def kb_remove(settings: Settings, doc_id: str) -> None:
             doc = kb.catalog.get(doc_id)
             if doc is None:
                 raise click.ClickException(f"no document '{doc_id}' (see `switchboard kb list`)")
-            kb.catalog.remove(doc_id)
+            kb.catalog.remove(doc_id, "by `switchboard kb remove`")
             kb.store.delete(doc.chunk_ids)
     finally:
         kb.close()

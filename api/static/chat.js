@@ -70,8 +70,8 @@
 
   // ---------- state ----------
   let teamOnline = true; // is any agent online (from the last snapshot)
-  let teamWatch = null;  // while waiting with nobody online: looks again every TEAM_LOOK_MS
-  const TEAM_LOOK_MS = 30000;
+  let teamWatch = null;  // while waiting for a person: looks again every TEAM_LOOK_MS
+  const TEAM_LOOK_MS = 15000;
   let typingTimer = null;
 
   // Someone is writing: the bot (an LLM takes seconds; its reply is shown only once it is decided)
@@ -116,13 +116,17 @@
     watchTeam();
   }
 
-  // Waiting for a person while nobody is online: presence is no event on the customer's stream,
-  // so the page looks again now and then, and the status says so once someone is back.
+  // Waiting for a person: presence is no event on the customer's stream (an agent is online while
+  // their console is open, api/presence.py, which no event marks the end of), so the page looks
+  // again every TEAM_LOOK_MS, and when the customer comes back to it, and the status follows both
+  // ways: "away" once the last agent has gone, "Waiting for a person…" once one is online. (It
+  // had looked only while nobody was online, every 30 s, and never for the team leaving.)
   function watchTeam() {
-    const alone = state === 'queued' && !teamOnline;
-    if (alone && !teamWatch) teamWatch = setInterval(() => sync(), TEAM_LOOK_MS);
-    if (!alone && teamWatch) { clearInterval(teamWatch); teamWatch = null; }
+    const waiting = state === 'queued';
+    if (waiting && !teamWatch) teamWatch = setInterval(() => sync(), TEAM_LOOK_MS);
+    if (!waiting && teamWatch) { clearInterval(teamWatch); teamWatch = null; }
   }
+  document.addEventListener('visibilitychange', () => { if (!document.hidden && state === 'queued') sync(); });
 
   // `since`: the state change count when the snapshot was requested. A live event or a reply
   // that landed while it was on its way is newer than the snapshot, and wins.
