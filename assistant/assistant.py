@@ -251,10 +251,6 @@ class Assistant:
             # indexed with --include-unverified: an agent may send it, the bot does not on its own
             reply = _handoff("low_confidence", 0.0, draft=draft.text, detail=f"cites an unverified draft: {', '.join(sorted(drafts))}")
             return replace(reply, draft_sources=[_source(h) for h in draft.cited])
-        signals = compute_signals(
-            terms=evidence.terms, readings=evidence.readings, cited=cited, reply_text=draft.text,
-            follow_up=evidence.follow_up,
-        )
         # said before, in the last reply or an earlier one ("it still doesn't work" after a narrowed answer)
         replies = [text for who, text in history if who != "user"]
         repeats = not evidence.correction and any(repeats_last_reply(draft.text, said) for said in replies)
@@ -263,6 +259,11 @@ class Assistant:
             earlier = " ".join(text for who, text in history if who == "user")
             if narrowed := restated(cited, self.terms(question), earlier):
                 draft, repeats = replace(draft, text=narrowed, cited=[cited.passage.hit]), False
+        # what the reply says, narrowed or not
+        signals = compute_signals(
+            terms=evidence.terms, readings=evidence.readings, cited=cited, reply_text=draft.text,
+            follow_up=evidence.follow_up,
+        )
         # a written reply about the opposite of what was asked ("to turn 2FA off…" for "how do I
         # turn it on?") cites a passage that also says the right thing, and scores as well as it:
         # an extractive one never quotes such a sentence (the reader sets it aside)

@@ -104,6 +104,11 @@ def table_header(units: Sequence[str], row: int) -> int | None:
     return start if start < row else None
 
 
+def introduced(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
+    """What the sentence at `index` introduces ("… override it on any invoice:" and its steps), if anything."""
+    return _introduced(units, scores, index)
+
+
 def leads_on(units: Sequence[str], best: int) -> bool:
     """The answer ends its passage, and the passage ends pointing at what comes next ("Start by
     checking the status, then follow the steps below."): what comes next belongs in the reply."""

@@ -10,7 +10,9 @@ over (the `repeats_last_reply` handoff).
 
 from __future__ import annotations
 
-from assistant.compose import Quote, leans_back, table_header
+from collections.abc import Sequence
+
+from assistant.compose import Quote, introduced, leans_back, table_header
 from assistant.reader import Reading
 from assistant.terms import QuestionTerms
 from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row
@@ -29,9 +31,10 @@ def repeats_last_reply(draft: str, last_reply: str) -> bool:
     return len(words) >= 5 and len(words & set(tokenize(last_reply))) >= REPEAT_SHARE * len(words)
 
 
-def brief_quote(units: list[str], best: int) -> Quote:
+def brief_quote(units: list[str], best: int, scores: Sequence[float] = ()) -> Quote:
     """The answer alone: its sentence with the one it leans on and the one after that leans on it,
-    a table row under its header, or one list item."""
+    and what it introduces ("… you can override it on any invoice:" and its steps); a table row
+    under its header, or one list item. `scores`: the units' (for the list an introduction brings)."""
     n = len(units)
     while (is_question(units[best]) or is_heading(units[best])) and best + 1 < n:
         best += 1
@@ -44,6 +47,7 @@ def brief_quote(units: list[str], best: int) -> Quote:
             chosen.add(best - 1)
         if best + 1 < n and leans_back(units[best + 1]) and not is_list_item(units[best + 1]):
             chosen.add(best + 1)
+        chosen |= introduced(units, list(scores) or [0.0] * n, max(chosen))
     return Quote(sorted(chosen))
 
 
@@ -65,7 +69,7 @@ def restated(reading: Reading, asked: QuestionTerms, earlier: str) -> str | None
     units = list(reading.passage.units)
     if not units:
         return None
-    text = _text(units, brief_quote(units, reading.best_unit))
+    text = _text(units, brief_quote(units, reading.best_unit, list(reading.quote_scores)))
     words, topic = set(tokenize(text)), set(tokenize(earlier))
     if not any(t in words and t not in topic for t in asked.terms):
         return None

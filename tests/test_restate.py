@@ -63,3 +63,10 @@ def test_it_is_said_again_only_when_the_follow_up_names_something_new_in_it():
     assert restated(reading, _terms("it's been 2 days"), asked_before) is None  # names nothing in it
     # names only what the conversation was already about ("invoice", "rate")
     assert restated(reading, _terms("what about the rate on this invoice?"), asked_before) is None
+
+
+def test_a_sentence_that_introduces_steps_brings_them():
+    units = split_units("You can override the rate on any invoice:\n\n1. Open the invoice.\n2. Enter your rate.\n\nRates update hourly.")
+    assert [units[i] for i in brief_quote(units, 0).units] == [
+        "You can override the rate on any invoice:", "1. Open the invoice.", "2. Enter your rate."
+    ]
