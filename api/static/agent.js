@@ -10,7 +10,7 @@
     session: $('topbar-session'), sse: $('sse-status'), name: $('agent-name'), logout: $('logout'),
     loginView: $('login-view'), loginForm: $('login-form'), token: $('agent-token'),
     loginBtn: $('agent-login'), loginError: $('login-error'), console: $('console'),
-    queue: $('queue'), live: $('live'), queueCount: $('queue-count'), liveCount: $('live-count'),
+    queueTitle: $('queue-title'), queue: $('queue'), live: $('live'), queueCount: $('queue-count'), liveCount: $('live-count'),
     empty: $('conversation-empty'), pane: $('conversation'), title: $('conversation-title'),
     state: $('conversation-state'), owner: $('conversation-agent'), reason: $('conversation-reason'),
     claim: $('claim-button'), takeOver: $('take-over-button'), release: $('release-button'), close: $('close-button'),
@@ -55,6 +55,7 @@
     ui.loginBtn.disabled = true;
     try {
       signedIn(await api('POST', '/v1/agent/session', { token: candidate }));
+      ui.queueTitle.focus(); // the form is gone: the keyboard starts at the queue, not the top of the page
     } catch (e) {
       showLogin(e.status === 401 ? 'That token is invalid or has been revoked.' : e.message);
     }
@@ -113,7 +114,7 @@
     if (!s.me) return;
     try {
       const [q, l] = await Promise.all([api('GET', '/v1/agent/queue'), api('GET', '/v1/agent/conversations')]);
-      const options = { isMine, current: openId, onOpen: openConversation };
+      const options = { isMine, current: openId, onOpen: (id) => openConversation(id, { focus: true }) };
       window.SwitchboardConvList.render(ui.queue, ui.queueCount, q.conversations || [], 'No one is waiting.', options);
       tabs.setQueue((q.conversations || []).length);
       window.SwitchboardConvList.render(ui.live, ui.liveCount, l.conversations || [], 'No open conversations.', options);
@@ -128,12 +129,14 @@
   const scheduleLists = debounce(refreshLists, 200);
 
   // ---------- open conversation ----------
-  async function openConversation(id) {
+  // `focus`: chosen from a list, the keyboard goes to its heading (Tab: Claim); a refresh never moves it.
+  async function openConversation(id, { focus = false } = {}) {
     const seq = ++openSeq;
     tabs.open(id);
     if (id !== openId) {
       openId = id;
       openConv = null;
+      ui.title.textContent = `Conversation ${id.slice(0, 8)}`;
       ui.list.replaceChildren();
       restoreComposer(id);
       showActionError('');
@@ -146,6 +149,7 @@
     });
     if (!ui.dashboard.hidden) showDashboard(false);
     ui.empty.hidden = !(ui.pane.hidden = false);
+    if (focus) ui.title.focus();
     try {
       const c = await api('GET', convPath(id));
       if (seq !== openSeq || id !== openId) return;
