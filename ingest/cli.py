@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ingest.chunking import Chunker
-from ingest.loaders import SIDECAR, SUPPORTED_LIST, iter_files
+from ingest.loaders import SIDECAR, SUPPORTED_LIST, iter_files, shown_text
 from ingest.sync import MassDeleteRefused, SyncReport, sync
 from ingest.write_failures import REMOVE_NOT_WRITTEN, reports_write_failures
 from knowledge import KnowledgeBase, Settings
@@ -254,7 +254,7 @@ def kb_show(settings: Settings, doc_id: str, versions: bool, version: int | None
         match = next((v for v in history if v.version == version), None)
         if match is None:
             raise click.ClickException(f"'{doc_id}' has no version {version}")
-        click.echo(match.text)
+        click.echo(shown_text(match.text))  # a PDF's pages apart
         return
     if versions:
         for v in history:

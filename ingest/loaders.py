@@ -51,6 +51,15 @@ class Refusal:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
+def shown_text(text: str) -> str:
+    """A document's text as an editor reads it (`kb show --version`): a PDF's pages apart, with a
+    blank line between them. Its pages are joined with form feeds, which a terminal shows as
+    nothing: "Packaging guide" and the next page ran together as "Packaging guideUse double-wall…"."""
+    if PAGE_BREAK not in text:
+        return text
+    return "\n\n".join(page.strip("\n") for page in text.split(PAGE_BREAK) if page.strip())
+
+
 def not_verified(doc: Document) -> Refusal:
     """The refusal of a document not marked verified: at its line, for a JSONL record
     ("intercom.jsonl:12: not verified …"), and saying how to mark one of its own format (a JSONL
