@@ -320,28 +320,22 @@ class ConversationService(ConversationReads):
         await self.notifier.publish()
         return AgentMessagePublic(**message.model_dump(), draft=None)
 
-    async def release(self, conversation_id: str, agent: Agent) -> Conversation:
-        """Back to the bot, which answers from the customer's next line on: what was said to the
-        person stays with the person."""
+    async def release(self, conversation_id: str, agent: Agent, answer: AnswerFn | None = None) -> Conversation:
+        """Back to the bot. What the person answered stays answered; the customer's lines after the
+        person's last word, which nobody answered, the bot answers now (with `answer`), not never."""
         async with self.engine.begin() as conn:
             await self._owned(conn, conversation_id, agent)
-            said = (
-                sa.select(sa.func.max(messages.c.id))
-                .where(messages.c.conversation_id == conversation_id, messages.c.role == "customer")
-                .scalar_subquery()
-            )
             await conn.execute(
                 conversations.update()
                 .where(conversations.c.id == conversation_id)
-                .values(
-                    state="bot", agent_id=None, handoff_reason=None, handoff_detail=None, updated_at=_now(),
-                    answered_through=sa.func.coalesce(said, conversations.c.answered_through),
-                )
+                .values(state="bot", agent_id=None, handoff_reason=None, handoff_detail=None, updated_at=_now())
             )
             await end_payment_requests(conn, conversation_id)
             await append_event(conn, conversation_id, "conversation.released", {"agent": {"id": agent.id, "name": agent.name}})
             await audit.record(conn, "conversation.release", _actor(agent), conversation_id=conversation_id)
         await self.notifier.publish()
+        if answer is not None:
+            self.background.run(self.answer_pending(conversation_id, answer), "answering")
         return await self.get(conversation_id)
 
     async def close(self, conversation_id: str, agent: Agent) -> Conversation:

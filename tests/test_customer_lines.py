@@ -181,18 +181,42 @@ def test_lines_sent_to_a_person_are_stored_and_not_answered_by_the_bot(tmp_path:
     run(tmp_path, scenario)
 
 
-def test_after_release_the_bot_answers_new_lines_not_those_said_to_the_person(tmp_path: Path) -> None:
+def test_after_release_the_bot_answers_what_no_person_answered_and_only_that(tmp_path: Path) -> None:
     async def scenario(service: ConversationService) -> None:
         answers = HeldAnswers()
         account, _, _ = await create_or_rotate(service.engine, "alice")
         alice = Agent(account.id, account.name)
         cid, _ = await service.create()
         await service.claim(cid, alice)
-        await service.post_customer_message(cid, "thanks, one more thing for you", answers)
-        await service.release(cid, alice)
-        posted = await service.post_customer_message(cid, "how do I export invoices?", answers)
-        assert answers.questions == ["how do I export invoices?"]
-        assert posted.reply is not None
+        await service.post_customer_message(cid, "can you refund invoice 1042?", answers)
+        await service.agent_message(cid, alice, "Done: refunded.")
+        await service.post_customer_message(cid, "and how do I export invoices?", answers)
+        assert answers.questions == []  # said to the person
+        await service.release(cid, alice, answers)  # who went without answering it: the bot does, not never
+
+        async def answered() -> bool:
+            return (await transcript(service, cid))[-1] == ("bot", "answer to: and how do I export invoices?")
+
+        await until(answered)
+        assert answers.questions == ["and how do I export invoices?"]  # not the refund, which the person answered
+        posted = await service.post_customer_message(cid, "and csv?", answers)
+        assert answers.questions[-1] == "and csv?" and posted.reply is not None
+
+    run(tmp_path, scenario)
+
+
+def test_a_release_with_nothing_unanswered_says_nothing(tmp_path: Path) -> None:
+    async def scenario(service: ConversationService) -> None:
+        answers = HeldAnswers()
+        account, _, _ = await create_or_rotate(service.engine, "alice")
+        alice = Agent(account.id, account.name)
+        cid, _ = await service.create()
+        await service.claim(cid, alice)
+        await service.post_customer_message(cid, "can you refund invoice 1042?", answers)
+        await service.agent_message(cid, alice, "Done: refunded.")
+        await service.release(cid, alice, answers)
+        await asyncio.sleep(0.2)
+        assert answers.questions == [] and (await transcript(service, cid))[-1] == ("agent", "Done: refunded.")
 
     run(tmp_path, scenario)
 

@@ -223,7 +223,7 @@ async def flag(
 
 @router.post("/conversations/{conversation_id}/release")
 async def release(conversation_id: str, agent: CurrentAgent, services: ServicesDep) -> AgentConversation:
-    released = await services.conversations.release(conversation_id, agent)
+    released = await services.conversations.release(conversation_id, agent, services.answer)
     return await agent_conversation(services, released, with_messages=False)
 
 
