@@ -2,12 +2,14 @@
 
 Exit codes: 0 done; 1 something was refused (`kb stale`: something is past its review date);
 3 the mass-delete guard stopped the run; 4 the knowledge base could not be written (a full disk,
-a read-only data folder); 130 interrupted (Ctrl-C). Click's own usage errors exit 2.
+a read-only data folder); 130 interrupted (Ctrl-C). Usage errors exit 2 (Click's own, a path that
+does not exist, an empty query).
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
 from datetime import date
@@ -49,7 +51,7 @@ NOT_WRITTEN_BY_INGEST = (
 
 
 @click.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--include-unverified", is_flag=True, help="Also index documents not marked verified.")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--allow-mass-delete", is_flag=True, help="Allow a run to remove over 20% of the indexed documents.")
@@ -66,7 +68,11 @@ def ingest_command(
     if quiet:
         _no_model_progress_bars()
     started = time.perf_counter()
-    kb = KnowledgeBase(settings)
+    # a dry run writes nothing, not even a new data folder (a mistyped SWITCHBOARD_DATA_DIR): it
+    # plans against an empty knowledge base in a scratch folder, and says so
+    scratch = tempfile.TemporaryDirectory(prefix="switchboard-dry-run-") if dry_run and not settings.data_dir.exists() else None
+    kb = KnowledgeBase(settings.model_copy(update={"data_dir": Path(scratch.name)}) if scratch else settings)
+    empty = False
     bar = tqdm(total=0, unit="chunk", desc="embedding", disable=quiet or dry_run, file=sys.stderr)
 
     def set_total(n: int) -> None:
@@ -86,6 +92,7 @@ def ingest_command(
             on_total=set_total,
             on_wait=_say_waiting,
         )
+        empty = dry_run and kb.catalog.count() == 0
     except MassDeleteRefused as e:
         click.echo(f"stopped: {e}", err=True)
         sys.exit(EXIT_MASS_DELETE)
@@ -98,11 +105,15 @@ def ingest_command(
     finally:
         bar.close()
         kb.close()
+        if scratch:
+            scratch.cleanup()
     for refusal in report.refused:
         click.echo(f"refused: {refusal.where}: {refusal.reason}", err=True)
     if skipped := unsupported_files(paths):
         click.echo(_skipped_line(skipped), err=True)
     if dry_run:
+        if empty:
+            click.echo(_empty_kb_line(settings, new=scratch is not None))
         would = (("add", report.added), ("update", report.updated), ("re-index", report.reindexed))
         for label, ids in (*would, ("remove", report.removed)):
             for doc_id in ids:
@@ -119,6 +130,13 @@ def ingest_command(
         click.echo(f"{report.summary()} ({report.chunks_written} chunks embedded in {elapsed:.1f}s)")
     if not report.ok:
         sys.exit(EXIT_REFUSED)
+
+
+def _empty_kb_line(settings: Settings, new: bool) -> str:
+    where = settings.data_dir.absolute()
+    if new:
+        return f"no knowledge base in {where} yet: a real run would make one (check SWITCHBOARD_DATA_DIR if you meant another)"
+    return f"the knowledge base in {where} is empty: a real run would add every document"
 
 
 def changed_lines(report: SyncReport) -> list[str]:
@@ -186,11 +204,13 @@ def _no_model_progress_bars() -> None:
 
 @click.command("search")
 @click.argument("query")
-@click.option("-k", "--top", default=5, show_default=True, help="How many chunks to show.")
+@click.option("-k", "--top", default=5, show_default=True, type=click.IntRange(min=1), help="How many chunks to show.")
 @click.pass_obj
 @reports_write_failures()
 def search_command(settings: Settings, query: str, top: int) -> None:
     """Show the chunks the assistant would read for QUERY."""
+    if not query.strip():
+        raise click.BadParameter("is empty: give the words a customer would write", param_hint="QUERY")
     kb = KnowledgeBase(settings)
     try:
         hits = kb.retriever.search(query, top)

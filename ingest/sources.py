@@ -15,6 +15,7 @@ the planner keeps the id it is indexed under, or refuses it.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -78,6 +79,10 @@ def read_sources(
         if not root.exists():
             sources.append(Source(root, [], [Refusal(str(root), "no such file or folder")], False, named=named))
             continue
+        if not (root.is_dir() or root.is_file()):  # reading a named pipe would wait for ever
+            reason = f"not a file or folder but {_special_kind(root)}: ingest reads documents saved as files"
+            sources.append(Source(root, [], [Refusal(str(root), reason)], False, named=named))
+            continue
         source = Source(root, [], [], True, named=named)
         docs, refused, files = source.documents, source.refused, source.files
         for path in iter_files(root):
@@ -111,6 +116,17 @@ def _outermost(folders: list[Folder], file: Path) -> Folder | None:
     """The outermost of the folders that holds the file (the first listed, of two the same)."""
     holding = [f for f in folders if f.holds(file)]
     return min(holding, key=lambda f: len(f.real.parts)) if holding else None
+
+
+def _special_kind(path: Path) -> str:
+    mode = path.stat().st_mode
+    for test, kind in (
+        (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 def _refuse_shared_ids(sources: list[Source]) -> None:
