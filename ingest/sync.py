@@ -144,8 +144,9 @@ def plan_sync(
             indexed = kb.catalog.get(doc.doc_id)
             if claimed_elsewhere(indexed, doc, read):
                 reason = (
-                    f"doc id '{doc.doc_id}' is the indexed article from {indexed.path}, which still exists: "
-                    "give this file its own 'id', or remove that file first"
+                    f"doc id '{doc.doc_id}' is the indexed article from {indexed.path}, which still exists"
+                    + (f" (indexed through {indexed.source})" if indexed.source and indexed.source != doc.source else "")
+                    + ": give this file its own 'id', or remove that file first"
                 )
                 report.refused.append(Refusal(doc.path, reason, doc.doc_id, kept=True))
                 source.documents.remove(doc)

@@ -129,6 +129,7 @@ def test_a_release_ingested_by_its_own_path_cannot_take_over_the_one_the_link_se
     run(fresh_kb, releases / "current")
     report = run(fresh_kb, releases / "r2")
     assert {r.doc_id for r in report.refused} == {"refunds", "shipping", "invoices", "passwords"}
+    assert all(f"(indexed through {releases / 'current'})" in r.reason for r in report.refused)
     assert report.removed == [] and fresh_kb.catalog.get("refunds").version == 1
 
 
