@@ -251,9 +251,7 @@ class Assistant:
             # indexed with --include-unverified: an agent may send it, the bot does not on its own
             reply = _handoff("low_confidence", 0.0, draft=draft.text, detail=f"cites an unverified draft: {', '.join(sorted(drafts))}")
             return replace(reply, draft_sources=[_source(h) for h in draft.cited])
-        # said before, in the last reply or an earlier one ("it still doesn't work" after a narrowed answer)
-        replies = [text for who, text in history if who != "user"]
-        repeats = not evidence.correction and any(repeats_last_reply(draft.text, said) for said in replies)
+        repeats = not evidence.correction and repeats_last_reply(draft.text, _last(history, "agent"))
         if repeats and draft.grounded is None:
             # a follow-up about one thing the last reply said: that thing, not all of it again
             earlier = " ".join(text for who, text in history if who == "user")

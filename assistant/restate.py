@@ -26,9 +26,12 @@ REPEAT_SHARE = 0.9
 
 
 def repeats_last_reply(draft: str, last_reply: str) -> bool:
-    """The draft says again what the last reply said: nearly all of its words are in it."""
-    words = set(tokenize(draft))
-    return len(words) >= 5 and len(words & set(tokenize(last_reply))) >= REPEAT_SHARE * len(words)
+    """The draft says again what the last reply said: nearly all of its words are in it, or it holds
+    nearly all of that reply's ("it still doesn't work" after a narrowed answer finds the steps it
+    was cut from)."""
+    words, said = set(tokenize(draft)), set(tokenize(last_reply))
+    shared = len(words & said)
+    return (len(words) >= 5 and shared >= REPEAT_SHARE * len(words)) or (len(said) >= 5 and shared >= REPEAT_SHARE * len(said))
 
 
 def brief_quote(units: list[str], best: int, scores: Sequence[float] = ()) -> Quote:
@@ -45,9 +48,11 @@ def brief_quote(units: list[str], best: int, scores: Sequence[float] = ()) -> Qu
     elif not is_list_item(units[best]):
         if best > 0 and leans_back(units[best]) and not is_list_item(units[best - 1]):
             chosen.add(best - 1)
-        if best + 1 < n and leans_back(units[best + 1]) and not is_list_item(units[best + 1]):
+        following = units[best + 1] if best + 1 < n else ""
+        # the next sentence when it leans on the answer, unless it leads on to more ("Then, … it will:")
+        if following and leans_back(following) and not is_list_item(following) and not following.rstrip().endswith(":"):
             chosen.add(best + 1)
-        chosen |= introduced(units, list(scores) or [0.0] * n, max(chosen))
+        chosen |= introduced(units, list(scores) or [0.0] * n, best)
     return Quote(sorted(chosen))
 
 

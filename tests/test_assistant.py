@@ -394,6 +394,9 @@ def test_a_reply_repeats_the_last_one_when_nearly_all_of_its_words_are_in_it():
     assert not repeats_last_reply("Downgrades take effect at the end of the billing period you've paid for. [1]", said)
     assert not repeats_last_reply("Click Choose plan.", said)  # too short to say
     assert not repeats_last_reply("Go to Settings → Billing → Plan and click Choose plan under Starter or Pro.", "")
+    # the steps a narrowed answer was cut from say it again too
+    narrowed = "We retry automatically 3, 5 and 7 days after the first attempt. [1]"
+    assert repeats_last_reply("If a charge fails: 1. We email you. 2. We retry automatically 3, 5 and 7 days after the first attempt. [1]", narrowed)
 
 
 def test_a_correction_gets_the_answer_about_what_the_customer_meant(lenient):
