@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from contextlib import nullcontext
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from urllib.parse import urlparse
-
-import logging
 
 import numpy as np
 
@@ -57,39 +57,89 @@ def _forget_embedded_system(chroma_path: Path):  # -> chromadb.config.System | N
     return SharedSystemClient._identifier_to_system.pop(str(chroma_path), None)
 
 
+class _Opened:
+    """One opening of the store: its client and collections, and how many calls read through it.
+    Retired by a reopen, its Chroma system is stopped when the last of them returns."""
+
+    def __init__(self, client, chunks, units) -> None:
+        self.client, self.chunks, self.units = client, chunks, units
+        self.users = 0
+        self.retired = None  # the system to stop once nobody reads through it
+
+
 class VectorStore:
     """Chunks and their vectors in one Chroma collection, their answer units' in a second.
 
-    Embedded, Chroma holds its search index in memory as the process opened it, and does not see
-    what another process (an editor's `ingest`) writes later: the chunks an ingest deleted were
-    gone, and the ones it added could not be found, so a running server dropped every changed
-    article. `reopen` opens the store afresh; the Retriever calls it once the catalog has changed
-    without this object writing (`wrote_since_asked`) and has then stayed still for a moment. A
-    Chroma server needs none of this.
+    Embedded, Chroma holds its search index in memory as the process first read it, and does not
+    see what another process (an editor's `ingest`) writes later: the chunks an ingest adds cannot
+    be found, and those it deletes are returned by `query` with nothing to read (its second value
+    counts them). `reopen` opens the store afresh; the Retriever calls it when the catalog changed
+    in another process. A Chroma server needs none of this.
+
+    Loading an embedded store's index while another process writes it crashed the loading process
+    (a segmentation fault in Chroma, as it read files being rewritten). So every write to an
+    embedded store, and every opening (which loads the index at once), holds an exclusive lock on
+    a file beside the store: an opening waits for the write under way, and the next write for it.
     """
 
     def __init__(self, *, chroma_url: str | None, chroma_path: Path, collection: str) -> None:
         self._url, self._path, self._name = chroma_url, chroma_path, collection
+        self._units_name = f"{collection}{UNITS_SUFFIX}"
         self._wrote = False  # this object wrote since `wrote_since_asked` was last called
-        self._retired = None  # the system before the last reopen: stopped at the next one
-        self._open()
+        self._users = threading.Lock()  # guards `_Opened.users`
+        with self._exclusive():
+            self._opened = self._open()
 
-    def _open(self) -> None:
-        chroma_url, chroma_path, collection = self._url, self._path, self._name
-        # Two processes opening one new embedded store at once both create Chroma's own tables, and
-        # one fails ("table collections already exists"): they take turns for the opening.
-        with nullcontext() if chroma_url else file_lock(chroma_path.parent / f"{chroma_path.name}-open.lock"):
-            self._client = _client(chroma_url, chroma_path)
-            # embedding_function=None: we embed ourselves; Chroma must never fetch its own model.
-            self._collection = self._client.get_or_create_collection(
-                name=collection, configuration={"hnsw": HNSW}, embedding_function=None
-            )
-            hnsw = (self._collection.configuration or {}).get("hnsw") or {}
-            if hnsw.get("ef_search") != HNSW["ef_search"]:  # a collection made before a change
-                self._collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
-            # The vectors of each chunk's answer units (knowledge.units), read by chunk id, never searched.
-            self._units_name = f"{collection}{UNITS_SUFFIX}"
-            self._units = self._open_units()
+    def _exclusive(self) -> AbstractContextManager[None]:
+        """For an embedded store: its writes and openings one at a time, across processes."""
+        return nullcontext() if self._url else file_lock(self._path.parent / f"{self._path.name}-open.lock")
+
+    def _open(self) -> _Opened:
+        """Open the store, holding `_exclusive` (two processes opening one new embedded store at
+        once both created Chroma's tables, and one failed: "table collections already exists")."""
+        client = _client(self._url, self._path)
+        # embedding_function=None: we embed ourselves; Chroma must never fetch its own model.
+        chunks = client.get_or_create_collection(
+            name=self._name, configuration={"hnsw": HNSW}, embedding_function=None
+        )
+        hnsw = (chunks.configuration or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != HNSW["ef_search"]:  # a collection made before a change
+            chunks.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
+        # The vectors of each chunk's answer units (knowledge.units), read by chunk id, never searched.
+        units = self._open_units(client)
+        # Chroma loads an embedded index at its first read: read now, while no process writes, and
+        # this opening sees the store as it is now, until the next one
+        chunks.count()
+        units.count()
+        return _Opened(client, chunks, units)
+
+    @contextmanager
+    def _use(self) -> Iterator[_Opened]:
+        """The store as last opened, not stopped by a reopen before this call returns."""
+        with self._users:
+            opened = self._opened
+            opened.users += 1
+        try:
+            yield opened
+        finally:
+            with self._users:
+                opened.users -= 1
+                retired = opened.retired if opened.users == 0 else None
+                opened.retired = None if retired else opened.retired
+            _stop(retired)
+
+    # evals/ (hnsw.py, ingest_bench.py) reach the client and the chunks' collection by these names
+    @property
+    def _client(self):
+        return self._opened.client
+
+    @property
+    def _collection(self):
+        return self._opened.chunks
+
+    @_collection.setter
+    def _collection(self, collection) -> None:
+        self._opened.chunks = collection
 
     @property
     def live(self) -> bool:
@@ -102,63 +152,71 @@ class VectorStore:
         return wrote
 
     def reopen(self) -> None:
-        """An embedded store opened afresh, to see what another process wrote. The system before
-        the previous reopen is stopped now (seconds later: nothing reads through it any more), so
-        reopening does not grow the process; the one just retired may still serve a query."""
+        """An embedded store opened afresh, to see what another process wrote: the searches that
+        begin after this call read the store as it is now. The system of the previous opening is
+        stopped once the calls reading through it return, so reopening does not grow the process."""
         if self._url:
             return
-        if self._retired is not None:
-            with contextlib.suppress(Exception):
-                self._retired.stop()
-        self._retired = _forget_embedded_system(self._path)
-        self._open()
+        with self._exclusive():
+            retired = _forget_embedded_system(self._path)
+            opened = self._open()
+        with self._users:
+            previous, self._opened = self._opened, opened
+            if previous.users:
+                previous.retired, retired = retired, None
+        _stop(retired)
         log.info("the knowledge base changed in another process: vector store reopened")
 
-    def _open_units(self):
-        return self._client.get_or_create_collection(
+    def _open_units(self, client):
+        return client.get_or_create_collection(
             name=self._units_name, configuration={"hnsw": UNITS_HNSW}, embedding_function=None,
             metadata={"units_version": UNITS_VERSION, "complete": False},
         )
 
     def units_current(self) -> bool:
         """False when the stored units were cut by an older `split_units`: they must be rebuilt."""
-        return (self._units.metadata or {}).get("units_version") == UNITS_VERSION
+        return (self._opened.units.metadata or {}).get("units_version") == UNITS_VERSION
 
     def units_complete(self) -> bool:
         """True once every indexed chunk has had its units stored (set by `ingest.sync`)."""
-        return self.units_current() and bool((self._units.metadata or {}).get("complete"))
+        return self.units_current() and bool((self._opened.units.metadata or {}).get("complete"))
 
     def mark_units_complete(self) -> None:
         self._wrote = True
-        self._units.modify(metadata={"units_version": UNITS_VERSION, "complete": True})
+        with self._use() as o, self._exclusive():
+            o.units.modify(metadata={"units_version": UNITS_VERSION, "complete": True})
 
     def reset_units(self) -> None:
         self._wrote = True
-        self._client.delete_collection(self._units_name)
-        self._units = self._open_units()
+        with self._use() as o, self._exclusive():
+            o.client.delete_collection(self._units_name)
+            o.units = self._open_units(o.client)
 
     def count(self) -> int:
-        return self._collection.count()
+        with self._use() as o:
+            return o.chunks.count()
 
     def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         if not chunks:
             return
         self._wrote = True
-        self._collection.upsert(
-            ids=[c.chunk_id for c in chunks],
-            embeddings=vectors,
-            documents=[c.text for c in chunks],
-            metadatas=[_metadata(c) for c in chunks],
-        )
+        with self._use() as o, self._exclusive():
+            o.chunks.upsert(
+                ids=[c.chunk_id for c in chunks],
+                embeddings=vectors,
+                documents=[c.text for c in chunks],
+                metadatas=[_metadata(c) for c in chunks],
+            )
 
     def set_unit_counts(self, chunks: Sequence[Chunk], counts: Sequence[int]) -> None:
         """Record how many units each (already stored) chunk has, so they are read by id."""
         self._wrote = True
         if chunks:
-            self._collection.update(
-                ids=[c.chunk_id for c in chunks],
-                metadatas=[_metadata(c, units=n) for c, n in zip(chunks, counts, strict=True)],
-            )
+            with self._use() as o, self._exclusive():
+                o.chunks.update(
+                    ids=[c.chunk_id for c in chunks],
+                    metadatas=[_metadata(c, units=n) for c, n in zip(chunks, counts, strict=True)],
+                )
 
     def upsert_units(self, chunk_ids: Sequence[str], units: Sequence[Sequence[str]], vectors: Sequence[np.ndarray]) -> None:
         """Store each chunk's unit texts and vectors (written before the chunk, so a visible chunk has them)."""
@@ -170,12 +228,14 @@ class VectorStore:
                 texts.append(text)
                 metas.append({"chunk_id": cid, "n": n})
                 rows.append(vector)
-        for start in range(0, len(ids), 5000):
-            end = start + 5000
-            self._units.upsert(
-                ids=ids[start:end], embeddings=np.asarray(rows[start:end], dtype=np.float32),
-                documents=texts[start:end], metadatas=metas[start:end],
-            )
+        with self._use() as o:
+            for start in range(0, len(ids), 5000):
+                end = start + 5000
+                with self._exclusive():
+                    o.units.upsert(
+                        ids=ids[start:end], embeddings=np.asarray(rows[start:end], dtype=np.float32),
+                        documents=texts[start:end], metadatas=metas[start:end],
+                    )
 
     def units(self, chunks: Sequence[Chunk]) -> dict[str, tuple[list[str], np.ndarray]]:
         """The stored (unit texts, unit vectors) of these chunks; chunks with none stored are absent.
@@ -188,11 +248,12 @@ class VectorStore:
         uncounted = [c.chunk_id for c in chunks if c.units is None]
         include = ["documents", "metadatas", "embeddings"]
         try:
-            res = self._units.get(ids=[unit_id(c.chunk_id, n) for c in counted for n in range(c.units or 0)],
+            with self._use() as o:
+                res = o.units.get(ids=[unit_id(c.chunk_id, n) for c in counted for n in range(c.units or 0)],
                                   include=include) if counted else {"documents": [], "metadatas": [], "embeddings": []}
-            if uncounted:
-                more = self._units.get(where={"chunk_id": {"$in": uncounted}}, include=include)
-                res = {k: list(res[k]) + list(more[k]) for k in ("documents", "metadatas", "embeddings")}
+                if uncounted:
+                    more = o.units.get(where={"chunk_id": {"$in": uncounted}}, include=include)
+                    res = {k: list(res[k]) + list(more[k]) for k in ("documents", "metadatas", "embeddings")}
         except Exception as e:  # an unreadable record after an interrupted write: the caller embeds
             log.warning("reading unit vectors failed (%s)", e)
             return {}
@@ -209,44 +270,52 @@ class VectorStore:
         return out
 
     def units_count(self) -> int:
-        return self._units.count()
+        with self._use() as o:
+            return o.units.count()
 
     def unit_chunk_ids(self) -> set[str]:
-        return {uid.rsplit("~", 1)[0] for uid in self._units.get(include=[])["ids"]}
+        with self._use() as o:
+            return {uid.rsplit("~", 1)[0] for uid in o.units.get(include=[])["ids"]}
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         self._wrote = True
         ids = list(chunk_ids)
-        for start in range(0, len(ids), 5000):
-            self._collection.delete(ids=ids[start : start + 5000])
+        with self._use() as o:
+            for start in range(0, len(ids), 5000):
+                with self._exclusive():
+                    o.chunks.delete(ids=ids[start : start + 5000])
         self.delete_units(ids)
 
     def delete_units(self, chunk_ids: Sequence[str]) -> None:
         self._wrote = True
         ids = list(chunk_ids)
-        for start in range(0, len(ids), 500):
-            self._units.delete(where={"chunk_id": {"$in": ids[start : start + 500]}})
+        with self._use() as o:
+            for start in range(0, len(ids), 500):
+                with self._exclusive():
+                    o.units.delete(where={"chunk_id": {"$in": ids[start : start + 500]}})
 
     def _get(self, chunk_ids: list[str], include: list[str]) -> dict:
         """Chroma's get, tolerating ids it cannot read.
 
         After a `kill -9` mid-write, embedded Chroma can fail a whole `get` with "Error finding id"
-        for a record of the interrupted write. Then the ids are read one by one and the unreadable
-        ones are left out (the next ingest re-indexes their documents).
+        for a record of the interrupted write (and an embedded store opened before another process
+        wrote a record fails so to read its vector). Then the ids are read one by one and the
+        unreadable ones are left out (the next ingest re-indexes their documents).
         """
-        try:
-            return self._collection.get(ids=chunk_ids, include=include)
-        except Exception as e:  # chromadb.errors.InternalError; the type moved between releases
-            log.warning("vector store get failed (%s); reading ids one by one", e)
-        merged: dict[str, list] = {key: [] for key in ["ids", *include]}
-        for cid in chunk_ids:
+        with self._use() as o:
             try:
-                one = self._collection.get(ids=[cid], include=include)
-            except Exception:
-                continue
-            for key in merged:
-                merged[key].extend(one[key])
-        return merged
+                return o.chunks.get(ids=chunk_ids, include=include)
+            except Exception as e:  # chromadb.errors.InternalError; the type moved between releases
+                log.warning("vector store get failed (%s); reading ids one by one", e)
+            merged: dict[str, list] = {key: [] for key in ["ids", *include]}
+            for cid in chunk_ids:
+                try:
+                    one = o.chunks.get(ids=[cid], include=include)
+                except Exception:
+                    continue
+                for key in merged:
+                    merged[key].extend(one[key])
+            return merged
 
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         if not chunk_ids:
@@ -270,25 +339,39 @@ class VectorStore:
         ]
 
     def ids(self) -> set[str]:
-        return set(self._collection.get(include=[])["ids"])
+        with self._use() as o:
+            return set(o.chunks.get(include=[])["ids"])
 
     def query(self, vector: np.ndarray, k: int) -> list[Hit]:
-        n = self.count()
-        if n == 0:
-            return []
-        res = self._collection.query(
-            query_embeddings=[vector],
-            n_results=min(k, n),
-            include=["documents", "metadatas", "distances"],
-        )
-        hits = []
+        return self.nearest(vector, k)[0]
+
+    def nearest(self, vector: np.ndarray, k: int) -> tuple[list[Hit], int]:
+        """The k nearest chunks, and how many more the index returned that the store no longer
+        holds: chunks another process deleted after this one opened an embedded store."""
+        with self._use() as o:
+            n = o.chunks.count()
+            if n == 0:
+                return [], 0
+            res = o.chunks.query(
+                query_embeddings=[vector],
+                n_results=min(k, n),
+                include=["documents", "metadatas", "distances"],
+            )
+        hits, gone = [], 0
         for cid, text, meta, dist in zip(
             res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
         ):
-            if not meta:  # a record another process is writing right now: not there yet
+            if not meta:
+                gone += 1
                 continue
             hits.append(Hit(chunk=_chunk(cid, text, meta), score=1.0 - float(dist)))
-        return hits
+        return hits, gone
+
+
+def _stop(system) -> None:  # chromadb.config.System | None
+    if system is not None:
+        with contextlib.suppress(Exception):
+            system.stop()
 
 
 def _metadata(c: Chunk, units: int | None = None) -> dict:
