@@ -28,9 +28,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references, row_key
+from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references
 from assistant.evidence import Passage
-from assistant.table_columns import named_column
+from assistant.table_columns import named_column, names_row
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
 from knowledge.lexical import tokenize
@@ -182,15 +182,10 @@ def _asides(terms: QuestionTerms, heading: str, units: Sequence[str]) -> np.ndar
     return out
 
 
-def _named_rows(units: Sequence[str], terms: QuestionTerms) -> np.ndarray:
+def _named_rows(units: Sequence[str], terms: QuestionTerms, heading: str) -> np.ndarray:
     """Which units are table rows the question names by their first cell: "Starter — $12 / month"
-    for "how much does Starter cost?"."""
-    asked = set(terms.terms)
-    out = np.zeros(len(units), dtype=bool)
-    for i in range(len(units)):
-        key = set(tokenize(row_key(units, i)))
-        out[i] = bool(key) and key <= asked
-    return out
+    for "how much does Starter cost?" (`table_columns.names_row`)."""
+    return np.array([names_row(units, i, terms, heading) for i in range(len(units))], dtype=bool)
 
 
 def _said(units: Sequence[str], said: str) -> np.ndarray:
@@ -260,7 +255,7 @@ def read(
             probs = probs.copy()
             probs[row], best = probs[best], row
         if terms.answer_type in TYPED_ANSWERS:  # "how much is Starter?": the row for Starter, as sure as the best unit
-            named = _named_rows(p.units, terms) & ~excluded
+            named = _named_rows(p.units, terms, p.hit.chunk.heading) & ~excluded
             if named.any() and not named[best]:
                 row = int(np.argmax(np.where(named, probs, -1.0)))
                 probs = probs.copy()

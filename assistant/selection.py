@@ -88,10 +88,8 @@ import re
 import numpy as np
 
 from assistant.reader import Reading, names_action, section_topic
-from assistant.table_columns import named_column
+from assistant.table_columns import named_column, names_row
 from assistant.terms import QuestionTerms, is_instruction
-from assistant.unit_kinds import row_key
-from knowledge.lexical import tokenize
 
 RETRIEVAL_WEIGHT = 2.0
 UNIT_WEIGHT = 1.0
@@ -99,7 +97,10 @@ HEADING_WEIGHT = 0.5
 VERB_WEIGHT = 0.3
 SECTION_WEIGHT = 1.0
 CODE_WEIGHT = 0.5
-ROW_KEY_WEIGHT = 0.4  # the answer is the row (or "**Key:** value" item) the question names by its key
+# the answer is the row the question names by its key (and asks nothing else of: `names_row`), or the
+# column it names; 0.4 -> 0.8 (stop 34): "what does Pro cost?" got the upgrade example "moving from
+# Starter ($12) to Pro ($29) … costs about $8.50 today", sent at 0.94
+ROW_KEY_WEIGHT = 0.8
 OPPOSED_SECTION_WEIGHT = 0.5  # taken off a passage whose section names the opposite of the action asked
 SAME_ARTICLE_MARGIN = 0.3  # a how-to's steps, this close behind a sentence of the same article, go first
 SAME_ARTICLE_LOOKS = 6  # among the best this many passages
@@ -112,10 +113,7 @@ def _names_the_row(reading: Reading, terms: QuestionTerms) -> bool:
     """The answer is a row the question names by its key: "Starter — $12 / month" for "how much is
     Starter?", "Team members — 1 — Up to 3" for "how many team members can I have?"."""
     units = reading.passage.units
-    if not units:
-        return False
-    key = set(tokenize(row_key(list(units), reading.best_unit)))
-    return bool(key) and key <= set(terms.terms)
+    return bool(units) and names_row(units, reading.best_unit, terms, reading.passage.hit.chunk.heading)
 
 
 def _names_the_column(reading: Reading, terms: QuestionTerms) -> bool:

@@ -1,4 +1,10 @@
-"""A table column the question names by its heading: "what can an accountant see?" asks for the
+"""Table rows and columns a question names.
+
+A row named by its first cell: "how much does Starter cost?" asks for the row "Starter — $12 /
+month", unless the question asks about something else the row does not say ("how much does Starter
+charge for card payments?": the fees, `names_row`).
+
+A table column the question names by its heading: "what can an accountant see?" asks for the
 Accountant column of the roles table, "what does Starter include?" for the Starter column of the
 plans table, not for one row of either.
 
@@ -15,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.terms import QuestionTerms
-from assistant.unit_kinds import is_table_row
+from assistant.unit_kinds import is_table_row, row_key
 from knowledge.lexical import tokenize
 from knowledge.units import clean_markup
 
@@ -45,6 +51,29 @@ def _tables(units: Sequence[str]) -> list[tuple[int, int]]:
                 runs.append((start, i))
             start = None
     return runs
+
+
+# the words of a question about a row's figure that name no topic ("how much", "cost", "per year")
+_FIGURE_WORDS = frozenset(tokenize("much many cost costs price prices pricing charge charges pay per each"))
+ROW_TOPIC_WORDS = 1  # of the question's other words a row (its header and section) may leave unsaid
+
+
+def _said(word: str, words: set[str]) -> bool:
+    """The word, or a word it starts ("year" in "yearly", stemmed "yearli")."""
+    return word in words or (len(word) >= 4 and any(w.startswith(word) for w in words))
+
+
+def names_row(units: Sequence[str], i: int, terms: QuestionTerms, heading: str = "") -> bool:
+    """The question names the table row at `i` by its first cell and asks nothing the row, its
+    table's header and its section heading do not speak of (beyond one word)."""
+    key = set(tokenize(row_key(units, i)))
+    asked = set(terms.terms)
+    if not key or not key <= asked:
+        return False
+    start = next(j for j in range(i, -1, -1) if j == 0 or not is_table_row(units[j - 1]))
+    said = set(tokenize(f"{units[start]} {units[i]} {heading}"))
+    rest = [w for w in asked - key - _FIGURE_WORDS if not _said(w, said)]
+    return len(rest) <= ROW_TOPIC_WORDS
 
 
 def named_column(units: Sequence[str], terms: QuestionTerms) -> NamedColumn | None:

@@ -410,7 +410,8 @@ def test_steps_under_a_heading_named_for_the_action_take_no_other_articles_instr
 
 
 def test_a_table_row_the_question_names_by_its_key_beats_a_closer_passage_that_only_mentions_it():
-    from assistant.selection import rank_readings, row_key
+    from assistant.selection import rank_readings
+    from assistant.unit_kinds import row_key
 
     terms = _terms("how much is the Pro plan?")
     upgrade = _section("Upgrade", "For example, moving from Starter ($12) to Pro ($29) costs about $8.50 today.", [0.6], 0.6)

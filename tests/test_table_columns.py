@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.table_columns import column_text, named_column
+from assistant.table_columns import column_text, named_column, names_row
 from assistant.terms import QuestionTerms
 from knowledge.units import split_units
 
@@ -46,3 +46,12 @@ def test_a_row_whose_cells_no_longer_line_up_is_left_out():
     units = split_units("| Plan | Free | Starter | Pro |\n|---|---|---|---|\n| Seats | 1 | 3 | 10 |\n| Phone support | | | Yes |")
     named = named_column(units, _terms("what do I get on pro"))
     assert column_text(units, named) == "- Plan — Pro\n- Seats — 10"  # the empty cells would shift Pro's
+
+
+def test_a_row_named_by_its_key_answers_only_a_question_about_what_the_row_says():
+    units = split_units("| Plan | Monthly | Yearly |\n|---|---|---|\n| Starter | $12 | $120 |\n| Pro | $29 | $290 |")
+    assert names_row(units, 2, _terms("what does Pro cost per year?"), "Plans > Prices")  # "year" as "Yearly"
+    assert names_row(units, 1, _terms("how much is starter"), "Plans > Prices")
+    # the card fees are another topic: the price row does not answer it
+    assert not names_row(units, 1, _terms("how much does starter charge for card payments"), "Plans > Prices")
+    assert not names_row(units, 0, _terms("how much is a plan"), "Plans > Prices")  # the header names no row
