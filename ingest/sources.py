@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.loaders import Refusal, iter_files, load_file
+from ingest.loaders import Refusal, iter_files, load_file, not_verified
 from knowledge import Document
 
 NOT_VERIFIED = "not verified"  # how an unverified document's refusal starts
@@ -99,12 +99,7 @@ def read_sources(
                 if folder is None and doc.id_from_path:
                     source.loose.add(doc.path)
                 if not doc.verified and not include_unverified:
-                    reason = (
-                        f"{NOT_VERIFIED}: once reviewed, mark it verified (front matter 'verified: true', "
-                        "HTML <meta name=\"verified\" content=\"true\">, a PDF's NAME.pdf.meta.yaml), "
-                        "or pass --include-unverified"
-                    )
-                    refused.append(Refusal(doc.path, reason, doc.doc_id))
+                    refused.append(not_verified(doc))  # at its line, with how its own format is marked
                 else:
                     docs.append(doc)
         sources.append(source)

@@ -75,11 +75,6 @@ def test_each_format_is_told_how_it_is_marked_verified(name, hint, not_said):
     assert hint in refusal.reason and not_said not in refusal.reason and '"verified" field' not in refusal.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/sources.py (another engineer's, being changed) still builds this refusal itself: "
-    "it should append `ingest.loaders.not_verified(doc)`; then remove this mark",
-)
 def test_ingest_refuses_an_unverified_record_at_its_line(tmp_path):
     path = records(tmp_path, True, "no")
     [source] = read_sources([path], max_doc_bytes=100_000, include_unverified=False)
