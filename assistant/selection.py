@@ -9,7 +9,8 @@
             + SECTION_WEIGHT * the cosine of the question to the passage's section ("Title > Heading")
             + CODE_WEIGHT if the passage quotes every code the question quotes ("PDF-422", `expired_card`)
             + ROW_KEY_WEIGHT if its answer is a table row the question names by its first cell, or a
-              column it names by its heading ("what can an accountant see?")
+              column it names by its heading ("what can an accountant see?"); ROW_TOPIC_WEIGHT more
+              when it asks nothing of the row but what it says
             - OPPOSED_SECTION_WEIGHT if its section names the opposite of the action asked, and not
               the action itself ("What you can import > File requirements" for "what file formats can
               I export?")
@@ -90,6 +91,8 @@ import numpy as np
 from assistant.reader import Reading, names_action, section_topic
 from assistant.table_columns import named_column, names_row
 from assistant.terms import QuestionTerms, is_instruction
+from assistant.unit_kinds import row_key
+from knowledge.lexical import tokenize
 
 RETRIEVAL_WEIGHT = 2.0
 UNIT_WEIGHT = 1.0
@@ -97,10 +100,11 @@ HEADING_WEIGHT = 0.5
 VERB_WEIGHT = 0.3
 SECTION_WEIGHT = 1.0
 CODE_WEIGHT = 0.5
-# the answer is the row the question names by its key (and asks nothing else of: `names_row`), or the
-# column it names; 0.4 -> 0.8 (stop 34): "what does Pro cost?" got the upgrade example "moving from
-# Starter ($12) to Pro ($29) … costs about $8.50 today", sent at 0.94
-ROW_KEY_WEIGHT = 0.8
+ROW_KEY_WEIGHT = 0.4  # the answer is the row the question names by its key, or the column it names
+# ... and the question asks nothing of that row but what it says (`names_row`): "what does Pro
+# cost?" got the upgrade example "moving from Starter ($12) to Pro ($29) … costs about $8.50
+# today", sent at 0.94, with 0.4 alone (stop 34)
+ROW_TOPIC_WEIGHT = 0.4
 OPPOSED_SECTION_WEIGHT = 0.5  # taken off a passage whose section names the opposite of the action asked
 SAME_ARTICLE_MARGIN = 0.3  # a how-to's steps, this close behind a sentence of the same article, go first
 SAME_ARTICLE_LOOKS = 6  # among the best this many passages
@@ -112,6 +116,13 @@ _CONTROL = re.compile(r"\*\*([^*]+)\*\*")
 def _names_the_row(reading: Reading, terms: QuestionTerms) -> bool:
     """The answer is a row the question names by its key: "Starter — $12 / month" for "how much is
     Starter?", "Team members — 1 — Up to 3" for "how many team members can I have?"."""
+    units = reading.passage.units
+    key = set(tokenize(row_key(list(units), reading.best_unit))) if units else set()
+    return bool(key) and key <= set(terms.terms)
+
+
+def _asks_of_the_row(reading: Reading, terms: QuestionTerms) -> bool:
+    """... and asks nothing of it but what it says (`table_columns.names_row`)."""
     units = reading.passage.units
     return bool(units) and names_row(units, reading.best_unit, terms, reading.passage.hit.chunk.heading)
 
@@ -148,6 +159,7 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
         + SECTION_WEIGHT * reading.passage.section
         + CODE_WEIGHT * (terms is not None and terms.codes_found(reading.passage.hit.chunk.text))
         + ROW_KEY_WEIGHT * (terms is not None and (_names_the_row(reading, terms) or _names_the_column(reading, terms)))
+        + ROW_TOPIC_WEIGHT * (terms is not None and _asks_of_the_row(reading, terms))
         # its section path ("What you can import > File requirements") is about the opposite action
         - OPPOSED_SECTION_WEIGHT * (terms is not None and terms.opposes(reading.passage.hit.chunk.heading))
     )
