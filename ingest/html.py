@@ -175,13 +175,32 @@ def _is_chrome(tag: Tag) -> bool:
     """A help centre's chrome inside the article (CHROME_WORDS); never an element that holds the
     article's title or the article itself (<div class="feedback-enabled"> around everything), nor
     one in code (<span class="token comment"> is a comment of the code shown)."""
-    names = [*_tokens(tag.get("class")), *_tokens(tag.get("id")), *_tokens(tag.get("aria-labelledby"))]
+    names = [*_tokens(tag.get("class")), *_tokens(tag.get("aria-labelledby"))]
     label = " ".join(str(tag.get("aria-label") or "").split())
-    chrome = any(_chrome_name(n) for n in names) or bool(label and CHROME_LABEL.fullmatch(label))
+    # an id may be made from a heading's own words ("share-an-invoice-link", "customer-feedback"):
+    # for a heading, or an element holding one, it names chrome only in chrome's words ("comments")
+    by_id = any(_chrome_name(n) and (not _holds_heading(tag) or _chrome_words_only(n)) for n in _tokens(tag.get("id")))
+    chrome = by_id or any(_chrome_name(n) for n in names) or bool(label and CHROME_LABEL.fullmatch(label))
     return (
         chrome and tag.name.lower() not in ("code", "pre")
         and tag.find(["h1", "article", "main"]) is None and tag.find_parent(["pre", "code"]) is None
     )
+
+
+def _holds_heading(tag: Tag) -> bool:
+    return tag.name.lower() in _HEADINGS or tag.find(list(_HEADINGS)) is not None
+
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# words an id of chrome is made of, beside CHROME_WORDS ("article-votes", "comments-section")
+_CHROME_ID_WORDS = {"comment", "comments", "related", "article", "section", "block", "box", "area", "container",
+                    "wrapper", "list", "buttons", "button", "links", "count", "form", "widget", "panel", "region",
+                    "more", "questions", "return", "back", "to", "top", "author"}
+
+
+def _chrome_words_only(name: str) -> bool:
+    words = [w for w in re.split(r"[-_]+", re.sub(r"([a-z])([A-Z])", r"\1-\2", name).lower()) if w]
+    return bool(words) and all(w in CHROME_WORDS or w in _CHROME_ID_WORDS or w in RELATED_WHAT for w in words)
 
 
 def _chrome_name(name: str) -> bool:

@@ -106,3 +106,16 @@ def test_front_matter_title_still_wins_over_the_h1(tmp_path):
     page = tmp_path / "article.html"
     page.write_text("---\ntitle: Parcel tracking\nverified: true\n---\n" + html("<main><h1>Track a parcel</h1><p>Body.</p></main>"))
     assert load_one(page).title == "Parcel tracking"
+
+
+def test_an_id_made_from_a_headings_words_drops_no_article_content():
+    from ingest.html import read_html
+
+    html = """<html><body><main><article><h1>Sharing invoices</h1>
+    <h2 id="share-an-invoice-link">Share an invoice link</h2><p>Open the invoice and click Copy link.</p>
+    <section id="customer-feedback"><h2>Customer feedback on invoices</h2><p>Clients see it under Activity.</p></section>
+    <div id="share-buttons"><a href="#">Share</a></div>
+    </article></main></body></html>"""
+    text = read_html(html).text
+    assert "Share an invoice link" in text and "Customer feedback on invoices" in text and "Clients see it under Activity." in text
+    assert "\\nShare\\n" not in f"\\n{text}\\n"  # the share buttons, named by id, are still dropped
