@@ -16,8 +16,9 @@ _JOINERS = re.compile(r"\s*(?:,|/|&|\band\b|\bor\b|\bonly\b)\s*", re.I)
 
 
 def _names(text: str, names) -> set[str]:
+    """The names the text uses as names: "on Starter", "the Pro plan", "Free users"; not "for free"."""
     low = f" {' '.join(re.findall(r'[a-z0-9]+', text.lower()))} "
-    return {n for n in names if f" {n} " in low}
+    return {n for n in names if re.search(rf"(?: (?:on|in|with|the|my|our|a) {n} | {n} (?:plan|tier|account|users?|customers?) )", low)}
 
 
 def other_scope(question: str, heading: str, siblings: dict[str, frozenset[str]]) -> str | None:

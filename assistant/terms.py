@@ -24,7 +24,9 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("number", re.compile(r"\bhow\s+(many|much|long|old|far|big|tall|high|fast|often|large|deep|heavy|soon)\b|"
                           r"\bwhat(?:'s|s|\s+is|\s+are)?\s+(?:the\s+|your\s+)?(percentage|percent|number|amount|price|cost|size|fee|rate|"
                           r"limit|max(?:imum)?|min(?:imum)?|biggest|largest|smallest|highest|lowest|longest|shortest)s?\b|"
-                          r"\bwhat\s+(?:does|do|did|will|would)\s+(?:[\w'-]+\s+){0,4}cost\b", re.I)),
+                          # "what does Pro cost (per year)?"; not "what does the cost include?" (cost, a noun)
+                          r"\bwhat\s+(?:does|do|did|will|would)\s+(?:[\w'-]+\s+){0,4}?costs?\s*"
+                          r"(?:$|[?.!,]|\b(?:per|for|on|a|an|to|us|me|you|in|each|monthly|yearly|now|after)\b)", re.I)),
     # "when will it arrive?", "until when?"; not "PDF error when I download" (a conjunction: no auxiliary after it)
     ("date", re.compile(r"\bwhen\s+(?:exactly\s+|roughly\s+)?(?:will|would|do|does|did|is|are|was|were|can|could|"
                         r"should|shall|has|have|had|must|might|may|r|u)\b|\bwhen['’]s\b|\bwhen\s*(?:[?!.]|$)|\b(?:since|until|till|by)\s+when\b|"

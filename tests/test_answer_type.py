@@ -145,6 +145,9 @@ def test_what_something_costs_asks_for_a_number():
     for question in ("what does pro cost per year", "What would the Starter plan cost us?", "what do extra seats cost"):
         assert _terms(question).answer_type == "number", question
     assert _terms("does it cost anything to export?").answer_type == ""
+    for noun in ("what does the cost include?", "What do I do if the cost is wrong?", "what does cost center mean?",
+                 "What does the shipping cost cover?"):
+        assert _terms(noun).answer_type != "number", noun
 
 
 def test_a_heading_names_a_cost_by_its_price():

@@ -23,3 +23,4 @@ def test_a_question_naming_the_scope_or_no_sibling_of_it_is_answered_by_it():
     assert other_scope("late fees on Pro and Starter?", heading, PLANS) is None  # names the scope too
     assert other_scope("can I add late fees on Starter?", "Invoice reminders > Add late fees", PLANS) is None  # no scope
     assert other_scope("can I use it on iOS?", "Mobile apps > Offline mode (Android)", PLANS) is None  # a scope no table lists
+    assert other_scope("how do I add late fees for free?", heading, PLANS) is None  # "free", no plan named
