@@ -181,15 +181,21 @@ def test_lines_sent_to_a_person_are_stored_and_not_answered_by_the_bot(tmp_path:
     run(tmp_path, scenario)
 
 
+async def _refunded_by_alice(service: ConversationService, answers: HeldAnswers) -> tuple[str, Agent]:
+    """A conversation alice holds, where she answered the customer's request."""
+    account, _, _ = await create_or_rotate(service.engine, "alice")
+    alice = Agent(account.id, account.name)
+    cid, _ = await service.create()
+    await service.claim(cid, alice)
+    await service.post_customer_message(cid, "can you refund invoice 1042?", answers)
+    await service.agent_message(cid, alice, "Done: refunded.")
+    return cid, alice
+
+
 def test_after_release_the_bot_answers_what_no_person_answered_and_only_that(tmp_path: Path) -> None:
     async def scenario(service: ConversationService) -> None:
         answers = HeldAnswers()
-        account, _, _ = await create_or_rotate(service.engine, "alice")
-        alice = Agent(account.id, account.name)
-        cid, _ = await service.create()
-        await service.claim(cid, alice)
-        await service.post_customer_message(cid, "can you refund invoice 1042?", answers)
-        await service.agent_message(cid, alice, "Done: refunded.")
+        cid, alice = await _refunded_by_alice(service, answers)
         await service.post_customer_message(cid, "and how do I export invoices?", answers)
         assert answers.questions == []  # said to the person
         await service.release(cid, alice, answers)  # who went without answering it: the bot does, not never
@@ -208,12 +214,7 @@ def test_after_release_the_bot_answers_what_no_person_answered_and_only_that(tmp
 def test_a_release_with_nothing_unanswered_says_nothing(tmp_path: Path) -> None:
     async def scenario(service: ConversationService) -> None:
         answers = HeldAnswers()
-        account, _, _ = await create_or_rotate(service.engine, "alice")
-        alice = Agent(account.id, account.name)
-        cid, _ = await service.create()
-        await service.claim(cid, alice)
-        await service.post_customer_message(cid, "can you refund invoice 1042?", answers)
-        await service.agent_message(cid, alice, "Done: refunded.")
+        cid, alice = await _refunded_by_alice(service, answers)
         await service.release(cid, alice, answers)
         await asyncio.sleep(0.2)
         assert answers.questions == [] and (await transcript(service, cid))[-1] == ("agent", "Done: refunded.")
