@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from knowledge import Settings
 
@@ -158,3 +158,18 @@ def host_site(root: Path, pages: dict[str, str]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def card_form_open(customer: Page, console: Page) -> Locator:
+    """The console claims the customer's waiting chat and asks for a card: the customer's form, open."""
+    from .api_helpers import OFF_TOPIC
+
+    ask(customer, OFF_TOPIC)
+    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
+    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
+    console.locator("#claim-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    console.locator("#payment-button").click()
+    form = customer.locator('[data-testid="payment-form"]')
+    expect(form).to_be_visible()
+    return form

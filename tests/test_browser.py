@@ -21,6 +21,7 @@ from .browser import (  # browser and new_context are fixtures
     TIMEOUT_MS,
     agent_token,
     browser,  # noqa: F401
+    card_form_open,
     new_context,  # noqa: F401
     ask,
     conversation_item,
@@ -696,14 +697,7 @@ def test_an_admin_reads_the_dashboard_and_an_agent_has_none(customer, new_contex
 
 
 def test_returning_the_chat_to_the_bot_takes_back_the_card_form(customer, console):
-    ask(customer, OFF_TOPIC)
-    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")  # the conversation is saved
-    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
-    console.locator("#claim-button").click()
-    expect(console.locator("#conversation-state")).to_have_text("agent")
-    console.locator("#payment-button").click()
-    form = customer.locator('[data-testid="payment-form"]')
-    expect(form).to_be_visible()
+    form = card_form_open(customer, console)
 
     console.locator("#release-button").click()  # nobody would be there to take the card
     expect(console.locator("#conversation-state")).to_have_text("bot")
@@ -712,14 +706,7 @@ def test_returning_the_chat_to_the_bot_takes_back_the_card_form(customer, consol
 
 
 def test_a_customer_who_closes_the_card_form_with_not_now_tells_the_agent_and_is_not_asked_again_on_reload(customer, console):
-    ask(customer, OFF_TOPIC)
-    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
-    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
-    console.locator("#claim-button").click()
-    expect(console.locator("#conversation-state")).to_have_text("agent")
-    console.locator("#payment-button").click()
-    form = customer.locator('[data-testid="payment-form"]')
-    expect(form).to_be_visible()
+    form = card_form_open(customer, console)
 
     form.locator('[data-testid="payment-cancel"]').click()
     expect(form).to_be_hidden()

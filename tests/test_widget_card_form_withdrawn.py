@@ -13,9 +13,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .api_helpers import OFF_TOPIC
 from .browser import TIMEOUT_MS, agent_token, browser, new_context, open_chat, open_console  # noqa: F401  (fixtures)
-from .browser import ask, conversation_item, revoke_agent, saved_conversation
+from .browser import card_form_open, conversation_item, revoke_agent, saved_conversation
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=TIMEOUT_MS)
@@ -29,19 +28,6 @@ def customer(new_context, base_url):
 @pytest.fixture
 def console(new_context, base_url, settings):
     return open_console(new_context(), base_url, agent_token(settings, "alice"))
-
-
-def card_form_open(customer, console):
-    """alice claims the customer's waiting chat and asks for a card: the customer's form, open."""
-    ask(customer, OFF_TOPIC)
-    expect(customer.locator("#chat-status")).to_have_text("Waiting for a person…")
-    conversation_item(console, "queue", saved_conversation(customer)["id"]).click()
-    console.locator("#claim-button").click()
-    expect(console.locator("#conversation-state")).to_have_text("agent")
-    console.locator("#payment-button").click()
-    form = customer.locator('[data-testid="payment-form"]')
-    expect(form).to_be_visible()
-    return form
 
 
 def test_an_admin_taking_the_chat_over_closes_the_customers_card_form(customer, console, new_context, base_url, settings):
