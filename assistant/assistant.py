@@ -44,7 +44,7 @@ from assistant.scope import other_scope
 from assistant.scoring import KnowledgeBaseScoring, Recalibrate
 from assistant.selection import rank_readings
 from assistant.signals import Signals, compute_signals
-from assistant.smalltalk import smalltalk_reply
+from assistant.smalltalk import asks_who_answers, smalltalk_reply
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
 from knowledge import Hit, KnowledgeBase
@@ -226,7 +226,8 @@ class Assistant:
         escalation = self.rules.match(meant or question) if self.rules else None
         if escalation is not None:
             return self._escalate(escalation, question, history)
-        if asks_for_human(question):
+        # "am I talking to a real person?" asks who answers, not (yet) for a person
+        if asks_for_human(question) and not asks_who_answers(question):
             return _handoff("customer_request", 1.0)
         small = smalltalk_reply(question)
         if small:

@@ -1,5 +1,5 @@
 """Greetings ("how are you?" too), thanks, acknowledgements ("ok", "got it"), goodbyes, openers
-("quick question") and "what can you help me with?" get a friendly word, not a knowledge-base
+("quick question"), "what can you help me with?" and "are you a bot?" get a friendly word, not a knowledge-base
 search or a handoff.
 
 Only a message that is nothing but one of these: "hello again" or "no, that's all, thanks" is
@@ -61,6 +61,23 @@ _CAPABILITIES = re.compile(
     re.I,
 )
 
+# "are you a bot?", "am I talking to a real person?", "is this automated?": who answers. A question
+# about the bot, not yet a request for a person ("I want a real person" is one: `asks_for_human`)
+_BOT = r"(?:an?\s+)?(?:bot|robot|chat\s*bot|ai|machine|computer|automated(?:\s+(?:system|assistant|reply|replies|response))?)"
+_HUMAN = r"(?:an?\s+)?(?:(?:real|live|actual)\s+)?(?:human(?:\s+being)?|person|agent|people)"
+_WHAT = rf"(?:{_BOT}|{_HUMAN}|real)(?:\s+or\s+(?:{_BOT}|{_HUMAN}|not))?"
+_IDENTITY = re.compile(
+    r"^\W*(?:(?:hi|hello|hey)(?:\s+there)?[\s,!.]+)?(?:wait[\s,]+|so[\s,]+)?"
+    rf"(?:(?:are\s+(?:you|u)|is\s+(?:this|that|it))(?:\s+(?:a|an))?\s+{_WHAT}"
+    rf"|am\s+i\s+(?:talking|speaking|chatting)\s+(?:to|with)\s+{_WHAT}"
+    r"|is\s+(?:this|that|it)\s+(?:a\s+)?(?:real\s+)?(?:person|human)\s+(?:typing|answering|replying|writing))\W*$",
+    re.I,
+)
+
+IDENTITY_REPLY = (
+    "I'm the help centre's automated assistant: I answer from our help centre articles and show you where each "
+    "answer comes from. If you'd rather talk to a person, just say so and I'll pass you to a member of our team."
+)
 CAPABILITIES_REPLY = (
     "I'm the help centre's assistant: ask me how something works, what a plan includes or how to fix a problem, "
     "and I'll answer from our help centre articles, with links to them. Anything I can't answer, or that needs "
@@ -74,7 +91,14 @@ OPENER_REPLY = "Of course. What would you like to know? Ask in a sentence or two
 FAREWELL_REPLY = "Glad I could help. Have a good day! If anything else comes up, just write here."
 
 
+def asks_who_answers(text: str) -> bool:
+    """The message only asks whether a bot or a person is answering."""
+    return bool(_IDENTITY.match(text))
+
+
 def smalltalk_reply(text: str) -> str | None:
+    if asks_who_answers(text):
+        return IDENTITY_REPLY
     if _GREETING.match(text):
         return GREETING_REPLY
     if _HELLO_HOW.match(text):

@@ -307,6 +307,13 @@ def test_asks_for_human(text, expected):
     assert asks_for_human(text) is expected
 
 
+def test_asking_whether_a_person_answers_is_told_not_handed_off_but_asking_for_one_is(lenient):
+    asked = lenient.reply("am I talking to a real person?")
+    assert not asked.handoff and "automated assistant" in asked.text
+    wanted = lenient.reply("are you a bot? I want a real person")
+    assert wanted.handoff and wanted.handoff_reason == "customer_request"
+
+
 def test_a_dead_llm_endpoint_hands_off_instead_of_failing(tmp_path, kb, settings):
     dead = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     llm_settings = make_settings(tmp_path, llm_provider="openai", openai_base_url=dead, llm_timeout_seconds=2)

@@ -10,6 +10,7 @@ from assistant.smalltalk import (
     FAREWELL_REPLY,
     GREETING_REPLY,
     HOW_ARE_YOU_REPLY,
+    IDENTITY_REPLY,
     OPENER_REPLY,
     THANKS_REPLY,
     smalltalk_reply,
@@ -50,6 +51,17 @@ def test_asking_what_the_bot_can_do_gets_what_it_is_for_not_a_handoff(said):
     assert smalltalk_reply(said) == CAPABILITIES_REPLY
 
 
+@pytest.mark.parametrize(
+    "said",
+    ["are you a bot?", "Are you a real person?", "am I talking to a human?", "is this a bot or a real person",
+     "hi, are you human?", "is this automated?", "am i chatting with an AI", "wait, is this a real person typing?",
+     "are u a robot", "are you real or a bot?"],
+)
+def test_asking_whether_a_bot_answers_gets_told_so_and_how_to_reach_a_person(said):
+    assert smalltalk_reply(said) == IDENTITY_REPLY
+    assert "person" in IDENTITY_REPLY
+
+
 @pytest.mark.parametrize("said", ["bye", "Goodbye!", "no, that's all", "No that's all, thanks", "nothing else", "I'm good, thank you", "see you"])
 def test_a_goodbye_or_no_more_questions_gets_a_goodbye_not_a_handoff(said):
     assert smalltalk_reply(said) == FAREWELL_REPLY
@@ -71,7 +83,8 @@ def test_an_opening_line_that_only_announces_a_question_is_asked_what_it_is(said
      "that's all wrong", "bye bye data: delete my account", "hello again, I still can't sign in",
      "ok but how do I export?", "how are you storing my data?", "cool, can I change my plan?", "ok so what about pro",
      "thanks for the refund policy, but I was charged twice", "what can you do about my refund?", "who are you billing?",
-     "what are your prices?"],
+     "what are your prices?", "are you a bot? I want a real person", "is this a bot that can refund me?",
+     "is this person allowed to see my invoices?", "are agents able to export data?"],
 )
 def test_a_question_that_starts_with_small_talk_is_answered_as_a_question(said):
     assert smalltalk_reply(said) is None
