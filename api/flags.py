@@ -25,21 +25,27 @@ class AnswerFlag:
 
 
 async def flag_answer(engine: AsyncEngine, conversation_id: str, message_id: int, agent: Agent, note: str | None) -> AnswerFlag:
-    """Any agent may flag any bot reply (flagging again adds another note)."""
+    """Any agent may flag any bot answer (flagging again adds another note), in a closed chat too:
+    reviewing closed chats is how a team finds bad answers. The bot's handoff notice ("I'm
+    connecting you with a member of our team…") answers nothing, so it is no answer to flag: a
+    handoff for doubt is in `kb gaps` already, with the answer the bot held back."""
     note = mask_card_numbers((note or "").strip()) or None
     now = datetime.now(UTC)
     async with engine.begin() as conn:
         if (await conn.execute(sa.select(conversations.c.id).where(conversations.c.id == conversation_id))).first() is None:
             raise NotFound()  # said first: a message cannot be in a conversation that does not exist
-        role = (
+        target = (
             await conn.execute(
-                sa.select(messages.c.role).where(messages.c.id == message_id, messages.c.conversation_id == conversation_id)
+                sa.select(messages.c.role, messages.c.handoff)
+                .where(messages.c.id == message_id, messages.c.conversation_id == conversation_id)
             )
-        ).scalar_one_or_none()
-        if role is None:
+        ).first()
+        if target is None:
             raise NotFound(MESSAGE_NOT_FOUND)
-        if role != "bot":
+        if target.role != "bot":
             raise Conflict("only a bot reply can be flagged as a bad answer")
+        if target.handoff:
+            raise Conflict("a handoff notice is not an answer: only the bot's answers can be flagged")
         result = await conn.execute(
             answer_flags.insert().values(
                 message_id=message_id, conversation_id=conversation_id, agent_id=agent.id, agent_name=agent.name,

@@ -5,7 +5,8 @@ QA found "Send draft", "Edit draft" and "Correct" live on a closed conversation,
 first" while Claim itself was disabled. The server's rules (api/conversations.py): correcting and
 replying need a chat that is open and not held by another agent (an admin, or anyone once its
 holder is gone, may take it over first, and then may); flagging a bad answer is for the editors
-and allowed on any reply, closed chats too.
+and allowed on any answer, closed chats too, but not on a handoff notice, which answers nothing
+(the console offered it there, and the server took it, until QA found it).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ def answered_then_handed_off(http) -> str:
     for text in (ANSWERABLE, OFF_TOPIC):
         assert http.post(f"/v1/conversations/{created['id']}/messages", json={"text": text}, headers=auth).is_success
     return created["id"]
+
+
+def bot_lines(console):
+    return console.locator('#conversation-messages [data-testid="message"][data-role="bot"]')
 
 
 def answering(console):
@@ -68,6 +73,27 @@ def test_a_closed_conversation_offers_no_correct_or_draft_buttons_but_flag(conso
     expect(console.locator("#action-error")).to_be_hidden()
 
 
+def test_a_handoff_notice_offers_no_flag_open_or_closed_but_the_answer_before_it_does(console, http):
+    """The server refuses to flag a handoff notice (409): the console does not offer it."""
+    chat = answered_then_handed_off(http)
+    conversation_item(console, "queue", chat).click()
+    answer, notice = bot_lines(console).first, bot_lines(console).last
+    expect(bot_lines(console)).to_have_count(2)
+    expect(notice.locator('[data-testid="handoff-tag"]')).to_be_visible()
+    expect(answer.locator('[data-testid="flag-button"]')).to_be_visible()
+    expect(notice.locator('[data-testid="flag-button"]')).to_have_count(0)
+
+    console.locator("#close-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("closed")
+    expect(answer.locator('[data-testid="flag-button"]')).to_be_visible()  # the server takes it on a closed chat
+    expect(notice.locator('[data-testid="flag-button"]')).to_have_count(0)
+    console.reload()  # opened again from its tab: the same
+    expect(console.locator("#conversation-state")).to_have_text("closed")
+    expect(answer.locator('[data-testid="flag-button"]')).to_be_visible()
+    expect(notice.locator('[data-testid="handoff-tag"]')).to_be_visible()
+    expect(notice.locator('[data-testid="flag-button"]')).to_have_count(0)
+
+
 def test_a_chat_another_agent_holds_offers_no_correct_until_it_is_free_again(console, http, settings):
     chat = answered_then_handed_off(http)
     bob = {"Authorization": f"Bearer {agent_token(settings, 'bob')}"}
@@ -76,7 +102,7 @@ def test_a_chat_another_agent_holds_offers_no_correct_until_it_is_free_again(con
     expect(console.locator("#conversation-agent")).to_contain_text("Handled by bob")
     expect(console.locator("#claim-button")).to_be_disabled()
     correct, send_draft, edit_draft, flag = answering(console)
-    expect(flag).to_have_count(2)
+    expect(flag).to_have_count(1)  # the answer's: the handoff notice after it is no answer
     for button in (correct.first, correct.last, send_draft, edit_draft):
         expect(button).to_be_hidden()
     expect(flag.first).to_be_visible()
