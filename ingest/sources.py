@@ -37,6 +37,9 @@ class Source:
     files: set[str] = field(default_factory=set)  # every file read, resolved
     named: str = ""  # the path given as named (`named_path`): a link stays the link
     loose: set[str] = field(default_factory=set)  # files given alone, in no folder to name them by
+    # a link given: the release it led to before sources were recorded, which it owns too
+    # (`ingest.ownership.adopt_earlier_releases`)
+    earlier: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)

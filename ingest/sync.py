@@ -37,7 +37,7 @@ import numpy as np
 
 from ingest.chunking import Chunker, embedding_text, recipe_change
 from ingest.loaders import Refusal
-from ingest.ownership import claimed_elsewhere, removals
+from ingest.ownership import adopt_earlier_releases, claimed_elsewhere, removals
 from ingest.sources import Source, read_sources
 from knowledge import Chunk, Document, IndexedDocument, KnowledgeBase
 from knowledge.units import split_units
@@ -130,6 +130,8 @@ def plan_sync(
     sources = read_sources(
         paths, max_doc_bytes=max_doc_bytes, include_unverified=include_unverified, known=kb.catalog.sources()
     )
+    indexed_all = kb.catalog.all()
+    adopt_earlier_releases(indexed_all, sources)
     read = {f for s in sources for f in s.files}
     for source in sources:
         report.refused.extend(source.refused)
@@ -142,7 +144,7 @@ def plan_sync(
                     continue
                 doc = named
             indexed = kb.catalog.get(doc.doc_id)
-            if claimed_elsewhere(indexed, doc, read):
+            if claimed_elsewhere(indexed, doc, read, source.earlier):
                 reason = (
                     f"doc id '{doc.doc_id}' is the indexed article from {indexed.path}, which still exists"
                     + (f" (indexed through {indexed.source})" if indexed.source and indexed.source != doc.source else "")
@@ -154,8 +156,8 @@ def plan_sync(
             if indexed and indexed.content_hash == doc.content_hash and stored.issuperset(indexed.chunk_ids):
                 if indexed.recipe == chunker.recipe:
                     report.unchanged.append(doc.doc_id)
-                    if (indexed.path, indexed.source) != (doc.path, doc.source):
-                        plan.moved.append(doc)
+                    if (indexed.path, indexed.source) != (doc.path, doc.source) or not indexed.source_recorded:
+                        plan.moved.append(doc)  # or its source, inferred before, is now recorded
                     continue
                 _plan_recut(plan, indexed, doc)
                 version = indexed.version
@@ -167,7 +169,7 @@ def plan_sync(
             report.chunks_written += len(chunks)
             report.chunks_removed += len(indexed.chunk_ids) if indexed else 0
 
-    for indexed, why in removals(kb.catalog.all(), sources, report.refused):
+    for indexed, why in removals(indexed_all, sources, report.refused):
         plan.remove.append(indexed)
         plan.removed_because[indexed.doc_id] = why
         report.removed.append(indexed.doc_id)

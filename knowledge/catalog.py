@@ -43,6 +43,9 @@ documents = sa.Table(
     # the folder given to `ingest` (or a file given alone) it belongs to, as named: a link stays the
     # link (`kb/current`); a document named after its path is named after its path below it. NULL: unknown
     sa.Column("source", sa.Text),
+    # the source was inferred when the catalog was upgraded (migration 0005), not recorded by a run:
+    # provisional, as an unknown one is (`ingest.ownership`)
+    sa.Column("source_inferred", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 versions = sa.Table(
@@ -84,6 +87,12 @@ class IndexedDocument:
     verified: bool = True
     recipe: str | None = None  # how its chunks were cut; None: unknown
     source: str | None = None  # the folder (or file) given to `ingest` it belongs to; None: unknown
+    source_inferred: bool = False  # `source` was inferred from its path, not recorded by a run
+
+    @property
+    def source_recorded(self) -> bool:
+        """Its source is the path a run was given, not unknown nor inferred (`ingest.ownership`)."""
+        return self.source is not None and not self.source_inferred
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,7 @@ def _row_to_doc(row: sa.Row) -> IndexedDocument:
         verified=bool(row.verified),
         recipe=row.chunk_recipe,
         source=row.source,
+        source_inferred=bool(row.source_inferred),
     )
 
 
@@ -250,7 +260,7 @@ class Catalog:
             values = dict(
                 path=path, title=title, url=url, owner=owner, review_by=review_by, tags=tags,
                 content_hash=content_hash, version=version, chunk_ids=json.dumps(chunk_ids), updated_at=now,
-                verified=verified, chunk_recipe=recipe, source=source,
+                verified=verified, chunk_recipe=recipe, source=source, source_inferred=False,
             )
             updated = conn.execute(
                 documents.update().where(documents.c.doc_id == doc_id).values(**values)
@@ -267,7 +277,7 @@ class Catalog:
             conn.execute(
                 documents.update().where(documents.c.doc_id == doc_id).values(
                     path=path, chunk_ids=json.dumps(chunk_ids), chunk_recipe=recipe, updated_at=datetime.now(UTC),
-                    **({"source": source} if source else {}),
+                    **({"source": source, "source_inferred": False} if source else {}),
                 )
             )
 
@@ -279,11 +289,12 @@ class Catalog:
                 conn.execute(documents.update().where(documents.c.doc_id.in_(doc_ids)).values(chunk_recipe=None))
 
     def move(self, doc_id: str, path: str, source: str | None = None) -> None:
-        """The same document, read from another file (or through another folder given)."""
+        """The same document, read from another file (or through another folder given, or through
+        the one inferred for it, now recorded)."""
         with self.engine.begin() as conn:
             conn.execute(
                 documents.update().where(documents.c.doc_id == doc_id).values(
-                    path=path, **({"source": source} if source else {})
+                    path=path, **({"source": source, "source_inferred": False} if source else {})
                 )
             )
 

@@ -11,14 +11,17 @@ the new release was never removed. And a file's id depended on how it was first 
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 from ingest import MassDeleteRefused
-from knowledge import Catalog
+from knowledge import Catalog, KnowledgeBase
 from knowledge import catalog as kb_catalog
 from knowledge.schema import upgrade
 
@@ -191,12 +194,17 @@ def test_an_article_indexed_under_its_file_name_alone_is_renamed_by_its_folder(f
 
 
 def test_a_catalog_from_before_gets_the_folder_each_file_named_by_its_path_was_read_from(tmp_path):
+    """Inferred, and marked so: a JSONL record belongs to its file, even one named as the record."""
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         upgrade(conn, kb_catalog.SCHEMA, target="0003")
         now = sa.func.current_timestamp()
-        for doc_id, path in [("billing/refunds", "/kb/billing/refunds.md"), ("own-id", "/kb/x.md"), ("faq/1", "/e/kb.jsonl")]:
+        rows = [
+            ("billing/refunds", "/kb/billing/refunds.md"), ("own-id", "/kb/x.md"), ("faq/1", "/e/kb.jsonl"),
+            ("faq", "/e/faq.jsonl"),
+        ]
+        for doc_id, path in rows:
             conn.execute(sa.text(
                 "INSERT INTO kb_documents (doc_id, path, title, content_hash, version, chunk_ids, updated_at) "
                 "VALUES (:d, :p, 't', 'h', 1, '[]', :now)"
@@ -204,7 +212,127 @@ def test_a_catalog_from_before_gets_the_folder_each_file_named_by_its_path_was_r
     engine.dispose()
     catalog = Catalog(url)
     try:
-        assert {d.doc_id: d.source for d in catalog.all()} == {"billing/refunds": "/kb", "own-id": None, "faq/1": None}
-        assert catalog.sources() == {"/kb"}
+        assert {d.doc_id: (d.source, d.source_inferred) for d in catalog.all()} == {
+            "billing/refunds": ("/kb", True), "own-id": (None, False), "faq/1": ("/e/kb.jsonl", True),
+            "faq": ("/e/faq.jsonl", True),
+        }
+        assert catalog.sources() == {"/kb", "/e/kb.jsonl", "/e/faq.jsonl"}
+        assert not any(d.source_recorded for d in catalog.all())
     finally:
         catalog.close()
+
+
+def test_a_catalog_that_revision_0004_inferred_gives_a_jsonl_record_named_as_its_file_that_file(tmp_path):
+    """0004 inferred sources itself at first, unmarked: a record `faq` of /e/faq.jsonl got /e."""
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        upgrade(conn, kb_catalog.SCHEMA, target="0004")
+        for doc_id, path, source in [("faq", "/e/faq.jsonl", "/e"), ("billing/refunds", "/kb/billing/refunds.md", "/kb")]:
+            conn.execute(sa.text(
+                "INSERT INTO kb_documents (doc_id, path, title, content_hash, version, chunk_ids, updated_at, source) "
+                "VALUES (:d, :p, 't', 'h', 1, '[]', CURRENT_TIMESTAMP, :s)"
+            ), {"d": doc_id, "p": path, "s": source})
+    engine.dispose()
+    catalog = Catalog(url)
+    try:
+        assert {d.doc_id: (d.source, d.source_inferred) for d in catalog.all()} == {
+            "faq": ("/e/faq.jsonl", True), "billing/refunds": ("/kb", False),
+        }
+    finally:
+        catalog.close()
+
+
+# ----- 3. a knowledge base indexed before sources were recorded, upgraded -------------------------
+
+
+@pytest.fixture
+def indexed_before_sources(fresh_kb) -> Iterator[Callable[..., KnowledgeBase]]:
+    """Ingest paths as the release before catalog revision 0004 did (no source recorded), then open
+    the knowledge base with this release, which upgrades its catalog as an editor's is."""
+    opened: list[KnowledgeBase] = []
+
+    def ingest_then_upgrade(*paths: Path) -> KnowledgeBase:
+        for path in paths:
+            assert run(fresh_kb, path).ok
+        settings, embedder = fresh_kb.settings, fresh_kb.embedder
+        fresh_kb.close()
+        engine = sa.create_engine(settings.resolved_database_url)
+        with engine.begin() as conn:
+            command.downgrade(kb_catalog.SCHEMA.config(conn), "0003")
+        engine.dispose()
+        opened.append(KnowledgeBase(settings, embedder=embedder))
+        return opened[-1]
+
+    yield ingest_then_upgrade
+    for kb in opened:
+        kb.close()
+
+
+def test_a_link_switched_after_upgrading_and_before_any_ingest_updates_and_removes(indexed_before_sources, releases):
+    """The catalog's upgrade took r1 for the folder its articles were read from; the editor had
+    given rel/current. Switched to r2 before the first run of this release, every article was
+    refused as 'the indexed article from …/r1, which still exists' (an ingest with the link still
+    at r1 had mended it)."""
+    current = releases / "current"
+    kb = indexed_before_sources(current)
+    switch(current, "r2")
+
+    report = run(kb, current)
+    assert report.ok, report.refused
+    assert report.updated == ["refunds"] and report.removed == ["customs"]
+    assert {Path(d.path).parent.name for d in kb.catalog.all()} == {"r2"}
+    assert {d.source for d in kb.catalog.all()} == {str(current)}
+    assert kb.catalog.removal("customs").why == f"no longer in {current} (now {(releases / 'r2').resolve()})"
+
+    switch(current, "r1")  # and the rollback, as after any switch
+    report = run(kb, current)
+    assert report.ok and report.updated == ["refunds"] and report.added == ["customs"]
+
+
+def test_after_upgrading_a_link_switched_takes_over_no_folder_but_its_old_release(indexed_before_sources, releases):
+    """A folder beside the releases, and one elsewhere, each ingested by its own path before the
+    upgrade: neither was a release of the link, and the run through it neither removes nor takes
+    over their articles. An article whose id the new release shares with one of them is refused."""
+    current = releases / "current"
+    extra = write_folder(releases / "extra", {"hours": "The office opens at nine.", "holidays": "Closed on May 1st."})
+    help_ = write_folder(releases.parent / "help", {"contact": "Write to help@example.com.", "phone": "Call 0800 123."})
+    kb = indexed_before_sources(current, extra, help_)
+    switch(current, "r2")
+    (releases / "r2" / "hours.md").write_text(doc("Hours", "The office opens at ten."))
+
+    report = run(kb, current)
+    [refusal] = report.refused
+    assert refusal.doc_id == "hours" and "which still exists" in refusal.reason
+    assert report.updated == ["refunds"] and report.removed == ["customs"]
+    assert {d.doc_id: Path(d.path).parent.name for d in kb.catalog.all() if Path(d.path).parent.name != "r2"} == {
+        "hours": "extra", "holidays": "extra", "contact": "help", "phone": "help",
+    }
+
+
+def test_after_upgrading_a_link_already_ingested_since_takes_over_no_other_release(indexed_before_sources, releases):
+    """Once a run of this release has recorded what the link serves, an older release beside it
+    ingested by its own path before the upgrade is not the link's: its articles are refused."""
+    current = releases / "current"
+    r0 = write_folder(releases / "r0", {"legacy": "The old plan is no longer sold."})
+    kb = indexed_before_sources(r0)
+    (releases / "r2" / "legacy.md").write_text(doc("Legacy", "The old plan is gone."))
+    assert run(kb, current).ok  # through the link for the first time (at r1): r0 shares no id with it
+    switch(current, "r2")
+    report = run(kb, current)
+    assert [r.doc_id for r in report.refused] == ["legacy"] and report.removed == ["customs"]
+    assert kb.catalog.get("legacy").path == str((r0 / "legacy.md").resolve())
+
+
+def test_a_jsonl_file_named_as_one_of_its_records_is_no_folder_after_upgrading(indexed_before_sources, tmp_path):
+    """The upgrade took the folder of `e/faq.jsonl` for a folder ingested, because its record 'faq'
+    is named as the file; then `ingest e/sub` named its articles 'sub/a', 'sub/b', and would remove
+    'a' and 'b'. A JSONL file's records belong to the file."""
+    e = tmp_path / "e"
+    sub = write_folder(e / "sub", {"a": "Article a.", "b": "Article b.", "c": "Article c."})
+    (e / "faq.jsonl").write_text(json.dumps({"doc_id": "faq", "title": "FAQ", "text": "Ask us anything."}) + "\n")
+    kb = indexed_before_sources(e / "faq.jsonl", sub)
+
+    report = run(kb, sub)
+    assert report.ok and sorted(report.unchanged) == ["a", "b", "c"] and report.added == report.removed == []
+    assert kb.catalog.get("faq").source == str((e / "faq.jsonl").resolve())

@@ -12,14 +12,11 @@ below this folder. NULL: not known (indexed before this revision, and not infera
 `kb_removed`: one row per document removed from the index and not indexed since: when, from where
 and why, so that `kb show` can say so.
 
-Documents indexed before this revision get the folder their id says they were read from: a file
-`/kb/billing/refunds.md` indexed as `billing/refunds` was read from `/kb`. Any other (an `id` of
-its own, a JSONL record) stays NULL: nothing says which folder it was given from.
+The sources of documents indexed before this revision are inferred by revision 0005, which marks
+them as inferred. (This revision inferred them itself at first, unmarked: see 0005.)
 """
 
 from __future__ import annotations
-
-import posixpath
 
 import sqlalchemy as sa
 from alembic import op
@@ -28,13 +25,6 @@ revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
-
-
-def inferred_source(doc_id: str, path: str) -> str | None:
-    """The folder below which `path` is named `doc_id`, if it is."""
-    stem, _ = posixpath.splitext(path)
-    tail = "/" + doc_id
-    return stem[: -len(tail)] or "/" if stem.endswith(tail) else None
 
 
 def upgrade() -> None:
@@ -47,11 +37,6 @@ def upgrade() -> None:
         sa.Column("path", sa.Text, nullable=False),
         sa.Column("why", sa.Text, nullable=False),
     )
-    documents = sa.table("kb_documents", sa.column("doc_id", sa.String), sa.column("path", sa.Text), sa.column("source", sa.Text))
-    conn = op.get_bind()
-    for doc_id, path in conn.execute(sa.select(documents.c.doc_id, documents.c.path)).all():
-        if source := inferred_source(doc_id, path):
-            conn.execute(documents.update().where(documents.c.doc_id == doc_id).values(source=source))
 
 
 def downgrade() -> None:
