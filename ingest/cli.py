@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ import click
 
 from ingest.chunking import Chunker
 from ingest.loaders import SIDECAR, SUPPORTED_LIST, iter_files, shown_text
+from ingest.sources import ONLY_FILES, special_kind
 from ingest.sync import MassDeleteRefused, SyncReport, sync
 from ingest.write_failures import REMOVE_NOT_WRITTEN, reports_write_failures
 from knowledge import KnowledgeBase, Settings
@@ -109,8 +111,11 @@ def ingest_command(
             scratch.cleanup()
     for refusal in report.refused:
         click.echo(f"refused: {refusal.where}: {refusal.reason}", err=True)
-    if skipped := unsupported_files(paths):
-        click.echo(_skipped_line(skipped), err=True)
+    skipped = skipped_files(paths)
+    if skipped.unsupported:
+        click.echo(_skipped_line(skipped.unsupported), err=True)
+    for name, kind in skipped.special:
+        click.echo(f"skipped {name}: not a file but {kind} ({ONLY_FILES})", err=True)
     if dry_run:
         if empty:
             click.echo(_empty_kb_line(settings, new=scratch is not None))
@@ -153,12 +158,22 @@ def changed_lines(report: SyncReport) -> list[str]:
     return lines
 
 
-def unsupported_files(paths: Iterable[Path]) -> list[str]:
-    """The files below the folders given that ingest does not read because of their type, named
-    from the folder given. `iter_files` leaves them out without a word, and an editor who saved an
-    article as .docx never learnt it was not indexed. Hidden files stay unmentioned (left out on
-    purpose), and so does a PDF's sidecar (read with its PDF)."""
-    skipped: dict[Path, str] = {}
+@dataclass(frozen=True)
+class Skipped:
+    """What ingest leaves out of the folders given, named from the folder given."""
+
+    unsupported: list[str]  # files of types it does not read
+    special: list[tuple[str, str]]  # no files at all, each with what it is ("a named pipe")
+
+
+def skipped_files(paths: Iterable[Path]) -> Skipped:
+    """What below the folders given ingest does not read. `iter_files` leaves it out without a
+    word: an editor who saved an article as .docx never learnt it was not indexed, nor one whose
+    export left a named pipe where an article was. A named pipe, a socket or a device is known by
+    its mode, never opened (a pipe would wait for a writer for ever). Hidden files stay unmentioned
+    (left out on purpose), and so does a PDF's sidecar (read with its PDF)."""
+    unsupported: dict[Path, str] = {}
+    special: dict[Path, tuple[str, str]] = {}
     for root in paths:
         root = root.resolve() if root.is_symlink() else root  # read where it points, as `read_sources` does
         if not root.is_dir():
@@ -166,11 +181,16 @@ def unsupported_files(paths: Iterable[Path]) -> list[str]:
         read = set(iter_files(root))
         for path in sorted(root.rglob("*")):
             rel = path.relative_to(root)
-            if any(part.startswith(".") for part in rel.parts) or path.is_symlink() or not path.is_file():
+            if any(part.startswith(".") for part in rel.parts) or path.is_symlink() or path.is_dir():
                 continue
-            if path not in read and not _is_pdf_sidecar(path):
-                skipped.setdefault(path.resolve(), rel.as_posix())
-    return list(skipped.values())
+            if not path.is_file():
+                try:
+                    special.setdefault(path.resolve(), (rel.as_posix(), special_kind(path)))
+                except FileNotFoundError:
+                    continue  # gone since the folder was listed
+            elif path not in read and not _is_pdf_sidecar(path):
+                unsupported.setdefault(path.resolve(), rel.as_posix())
+    return Skipped(list(unsupported.values()), list(special.values()))
 
 
 def _is_pdf_sidecar(path: Path) -> bool:

@@ -24,6 +24,7 @@ from ingest.loaders import Refusal, iter_files, load_file, not_verified
 from knowledge import Document
 
 NOT_VERIFIED = "not verified"  # how an unverified document's refusal starts
+ONLY_FILES = "ingest reads documents saved as files"  # said of a named pipe, a socket, a device
 
 
 @dataclass
@@ -83,7 +84,7 @@ def read_sources(
             sources.append(Source(root, [], [Refusal(str(root), "no such file or folder")], False, named=named))
             continue
         if not (root.is_dir() or root.is_file()):  # reading a named pipe would wait for ever
-            reason = f"not a file or folder but {_special_kind(root)}: ingest reads documents saved as files"
+            reason = f"not a file or folder but {special_kind(root)}: {ONLY_FILES}"
             sources.append(Source(root, [], [Refusal(str(root), reason)], False, named=named))
             continue
         source = Source(root, [], [], True, named=named)
@@ -116,7 +117,8 @@ def _outermost(folders: list[Folder], file: Path) -> Folder | None:
     return min(holding, key=lambda f: len(f.real.parts)) if holding else None
 
 
-def _special_kind(path: Path) -> str:
+def special_kind(path: Path) -> str:
+    """What a path that is no file or folder is ("a named pipe"), from its mode: it is never opened."""
     mode = path.stat().st_mode
     for test, kind in (
         (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),

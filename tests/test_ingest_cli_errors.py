@@ -4,12 +4,16 @@
 `ingest fifo.md` printed "refused 0" and exited 0; a mistyped folder exited 1 (a refusal) instead
 of 2 (a usage error); `search -k -3` and `search ""` returned hits; and a dry run against a
 mistyped SWITCHBOARD_DATA_DIR made an empty knowledge base there and said it "would have added 4".
+Then: a named pipe or a socket inside a folder ingested was left out without a word.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
+
+import pytest
 
 from knowledge import catalog as kb_catalog
 
@@ -61,6 +65,26 @@ def test_a_device_or_a_named_pipe_given_is_refused_with_a_reason(model, folder, 
         result = cli(data, "ingest", "--quiet", path)
         assert result.exit_code == 1, result.output
         assert f"refused: {path}: not a file or folder but {kind}" in result.output and "refused 1" in result.output
+
+
+@pytest.mark.timeout(60)  # opened, a pipe no one writes to would wait for ever
+def test_named_pipes_and_sockets_inside_a_folder_are_named_as_skipped_one_line_each_and_never_opened(model, folder, data):
+    os.mkfifo(folder / "billing" / "faq.md")
+    os.mkfifo(folder / "feed")
+    os.mkfifo(folder / ".cache")  # hidden, as any hidden file: not mentioned
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(folder / "agent.sock"))
+    try:
+        for args in (["--quiet"], ["--dry-run"]):
+            result = cli(data, "ingest", *args, str(folder))
+            assert result.exit_code == 0, result.output
+            assert result.stderr.splitlines() == [
+                "skipped agent.sock: not a file but a socket (ingest reads documents saved as files)",
+                "skipped billing/faq.md: not a file but a named pipe (ingest reads documents saved as files)",
+                "skipped feed: not a file but a named pipe (ingest reads documents saved as files)",
+            ]
+    finally:
+        server.close()
 
 
 def test_a_mistyped_path_is_a_usage_error_and_nothing_is_read(model, folder, data):
