@@ -186,18 +186,27 @@ async def _keep_an_admin(conn: AsyncConnection, agent_id: int, by: audit.Actor) 
     administer the service again but from the server's command line (which may, as the way back)."""
     if by.id is None:  # the server's command line (an agent acting through the API has an id, whatever its name)
         return
-    # the admins' rows locked (PostgreSQL) till the change commits: two admins demoting each other
-    # at once could otherwise each see the other, and leave none
-    admins = (
-        await conn.execute(
-            sa.select(agents.c.id).where(agents.c.role == "admin", agents.c.revoked_at.is_(None))
-            .order_by(agents.c.id).with_for_update()
-        )
-    ).scalars().all()
-    others = sum(1 for a in admins if a != agent_id)
+    others = sum(1 for a in await _admins_held(conn) if a != agent_id)
     target = await _get(conn, agent_id)
     if target.is_admin and target.revoked_at is None and not others:
         raise Conflict(f"{target.name} is the last admin: make another agent an admin first")
+
+
+async def _admins_held(conn: AsyncConnection) -> list[int]:
+    """The ids of the admins who can sign in, their rows held till the caller's transaction ends:
+    two admins demoting or revoking each other at once could otherwise each count the other, and
+    leave none.
+
+    PostgreSQL: SELECT … FOR UPDATE, in id order (two such transactions lock in the same order, so
+    neither deadlocks the other); one that waited reads a row changed meanwhile again, and leaves
+    out an admin demoted or revoked by the other. SQLite drops FOR UPDATE and its driver begins a
+    transaction only at the first write (see `lock_row`): a write to those rows first takes the
+    database's one write lock, so the count is read after the other change has committed."""
+    can_administer = sa.and_(agents.c.role == "admin", agents.c.revoked_at.is_(None))
+    if conn.dialect.name == "sqlite":
+        await conn.execute(agents.update().where(can_administer).values(id=agents.c.id))
+    held = sa.select(agents.c.id).where(can_administer).order_by(agents.c.id).with_for_update()
+    return list((await conn.execute(held)).scalars())
 
 
 async def revoke(engine: AsyncEngine, agent_id: int, by: audit.Actor = CLI) -> AgentAccount:
@@ -219,9 +228,9 @@ async def revoke(engine: AsyncEngine, agent_id: int, by: audit.Actor = CLI) -> A
 async def set_role(engine: AsyncEngine, agent_id: int, role: AgentRole, by: audit.Actor = CLI) -> AgentAccount:
     _check("-", role)
     async with engine.begin() as conn:
-        before = await _get(conn, agent_id)
         if role != "admin":
             await _keep_an_admin(conn, agent_id, by)
+        before = await _get(conn, agent_id)  # read once the guard holds the admins' rows: the role it had
         await conn.execute(agents.update().where(agents.c.id == agent_id).values(role=role))
         await audit.record(conn, "agent.role", by, detail={"agent": before.name, "from": before.role, "to": role})
         return await _get(conn, agent_id)
