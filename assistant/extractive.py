@@ -15,7 +15,7 @@ from assistant.evidence import Evidence, Passage
 from assistant.pointers import mend_pointers
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading, names_action
-from assistant.table_columns import column_text, named_column
+from assistant.table_columns import column_text, named_column, names_row
 from assistant.terms import QuestionTerms
 from assistant.text import clean_markup, content_terms, straight_quotes
 from assistant.unit_kinds import is_list_item
@@ -61,7 +61,9 @@ class ExtractiveProvider:
         # for the case ("If the status is Bounced" for "status says bounced")
         titled = (how_to and names_action(evidence.terms, heading)) or names_the_case(evidence.terms, heading)
         column = named_column(first.passage.units, evidence.terms)
-        if column is not None and column.start < first.best_unit < column.end:
+        if column is not None and not column.start < first.best_unit < column.end:
+            column = None
+        if column is not None:
             # "what can an accountant see?": the Accountant column, beside what each row is about
             body = f"{as_lead_in(heading.split(' > ')[-1]) if heading else ''}\n{column_text(first.passage.units, column)}".strip()
         else:
@@ -71,7 +73,10 @@ class ExtractiveProvider:
             )
         text = f"{body} [1]"
         cited = [first.passage.hit]
-        second = _second_source(first, readings[1:], evidence.terms, titled=titled and how_to)
+        # the row or column of a table the question names is all it asked ("how much does Starter
+        # cost?": not also an upgrade's worked example that mentions Starter's price)
+        named = column is not None or names_row(first.passage.units, first.best_unit, evidence.terms, heading)
+        second = None if named else _second_source(first, readings[1:], evidence.terms, titled=titled and how_to)
         if second is not None:
             cited.append(second.passage.hit)
             # what the reply already says (one page under two addresses, a sentence two articles

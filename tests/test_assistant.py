@@ -95,6 +95,14 @@ def test_a_price_question_gets_the_price(lenient):
     assert "$29" in reply.text
 
 
+def test_a_price_asked_by_plan_name_gets_the_price_table_and_not_also_an_example_that_mentions_it(lenient):
+    reply = lenient.reply("how much does starter cost?")
+    text = reply.draft if reply.handoff else reply.text
+    assert "Starter — $12 / month" in text
+    assert "prorated" not in text and "[2]" not in text
+    assert [s.doc_id for s in (reply.draft_sources if reply.handoff else reply.sources)] == ["billing/plans-and-pricing"]
+
+
 @pytest.mark.parametrize(
     ("typed", "meant"),
     [("how do i cancle my subscripton", "how do i cancel my subscription"), ("forgot pasword", "forgot password")],
