@@ -15,7 +15,7 @@ from api.cli_settings import SettingsCheckedGroup, load_settings
 from api.db_cli import db_group
 from api.kb_drafts_cli import drafts_group
 from evals.cli import eval_group
-from ingest.cli import ingest_command, kb_group, search_command
+from ingest.cli import ingest_command, kb_group, require_data_folder, search_command
 from knowledge import Settings
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "sample_kb"
@@ -100,7 +100,7 @@ def agent_list(settings: Settings) -> None:
     from api.agents import list_accounts
 
     days = settings.agent_token_days
-    accounts = asyncio.run(_with_engine(settings, list_accounts))
+    accounts = asyncio.run(_with_engine(settings, list_accounts, make=False))
 
     def expires(a) -> str:
         if not days:
@@ -130,7 +130,7 @@ def agent_revoke(settings: Settings, name: str) -> None:
         return revoked
 
     try:
-        account = asyncio.run(_with_engine(settings, run))
+        account = asyncio.run(_with_engine(settings, run, make=False))
     except NotFound as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"revoked agent {account.name!r}; its token and sessions no longer work")
@@ -149,7 +149,7 @@ def audit(settings: Settings, actor: str | None, conversation_id: str | None, ac
 
     found = asyncio.run(_with_engine(settings, lambda engine: entries(
         engine, actor=actor, conversation_id=conversation_id, action=action, limit=limit,
-    )))
+    ), make=False))
     for e in found:
         detail = " ".join(f"{k}={v}" for k, v in (e.detail or {}).items() if v is not None)
         where = f" conversation={e.conversation_id}" if e.conversation_id else ""
@@ -173,7 +173,7 @@ def kb_gaps(settings: Settings, days: int, threshold: float, limit: int, as_json
     from knowledge import Embedder
 
     since = datetime.now(UTC) - timedelta(days=days)
-    examples = asyncio.run(_with_engine(settings, lambda engine: collect(engine, since)))
+    examples = asyncio.run(_with_engine(settings, lambda engine: collect(engine, since), make=False))
     gaps = group(examples, Embedder(settings.embedding_model), threshold)[:limit] if examples else []
     if as_json:
         out = [
@@ -214,9 +214,13 @@ def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-async def _with_engine(settings: Settings, action):
+async def _with_engine(settings: Settings, action, *, make: bool = True):
+    """Run `action` on the database. `make=False`: a command that only reads it, or changes what is
+    there, makes no data folder: without one it says there is no database there (`require_data_folder`)."""
     from api.db import open_database
 
+    if not make and not settings.database_url:
+        require_data_folder(settings, "Switchboard database", "start `switchboard serve` there first")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = await open_database(settings.resolved_database_url)
     try:

@@ -31,7 +31,7 @@ def drafts_group(ctx: click.Context, status: str, as_json: bool) -> None:
     settings: Settings = ctx.obj
     found = asyncio.run(_with_engine(settings, lambda engine: list_drafts(
         engine, status=None if status == "all" else status,  # type: ignore[arg-type]
-    )))
+    ), make=False))
     if as_json:
         click.echo(json.dumps([KbDraftView.of(d).model_dump(mode="json") for d in found], indent=2, ensure_ascii=False))
         return
@@ -56,7 +56,7 @@ def drafts_export(settings: Settings, directory: Path) -> None:
     from api.cli import _with_engine
     from api.kb_drafts import export
 
-    done = asyncio.run(_with_engine(settings, lambda engine: export(engine, directory)))
+    done = asyncio.run(_with_engine(settings, lambda engine: export(engine, directory), make=False))
     for item in done:
         click.echo(f"{'wrote' if item.written else 'already there'}: {item.path}  (draft #{item.draft.id})")
     if not done:

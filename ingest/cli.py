@@ -3,7 +3,7 @@
 Exit codes: 0 done; 1 something was refused (`kb stale`: something is past its review date);
 3 the mass-delete guard stopped the run; 4 the knowledge base could not be written (a full disk,
 a read-only data folder); 130 interrupted (Ctrl-C). Usage errors exit 2 (Click's own, a path that
-does not exist, an empty query).
+does not exist, an empty query, and a data folder that does not exist for a command that reads it).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from knowledge.catalog import DocumentVersion, Removal
 
 EXIT_REFUSED = 1
+EXIT_USAGE = 2  # a usage error, or a setting that cannot work
 EXIT_MASS_DELETE = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a Ctrl-C, and what scripts test for
 LISTED_IDS = 10  # added, updated or re-indexed ids named after a run; `kb list` has them all
@@ -37,6 +38,29 @@ LISTED_SKIPPED = 10
 
 def _say_waiting() -> None:
     click.echo("another ingest of this knowledge base is running: waiting for it to finish", err=True)
+
+
+def require_data_folder(settings: Settings, holding: str, made_by: str) -> None:
+    """Stop, in one line and exit code 2, a command that only reads what the data folder holds (or
+    removes from it) when that folder does not exist. Opening it had made the folder, with an empty
+    knowledge base or database in it, and answered from that ("0 documents"): a mistyped
+    SWITCHBOARD_DATA_DIR looked like an empty knowledge base, and left a stray folder behind."""
+    folder = settings.data_dir.absolute()
+    if not folder.exists():
+        click.echo(
+            f"error: SWITCHBOARD_DATA_DIR: no {holding} in {folder}: the folder does not exist "
+            f"(check SWITCHBOARD_DATA_DIR, or {made_by})",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
+
+
+def _existing_kb(settings: Settings) -> KnowledgeBase:
+    """The knowledge base, for a command that reads it: one there is (`require_data_folder`)."""
+    settings.resolved_database_url  # noqa: B018 (a database URL of another kind is the first thing to say)
+    if not settings.database_url or not settings.chroma_url:  # the catalog, or the store, is in the folder
+        require_data_folder(settings, "knowledge base", "run `switchboard ingest` to make one")
+    return KnowledgeBase(settings)
 
 
 # ----- ingest ---------------------------------------------------------------------------------------
@@ -231,7 +255,7 @@ def search_command(settings: Settings, query: str, top: int) -> None:
     """Show the chunks the assistant would read for QUERY."""
     if not query.strip():
         raise click.BadParameter("is empty: give the words a customer would write", param_hint="QUERY")
-    kb = KnowledgeBase(settings)
+    kb = _existing_kb(settings)
     try:
         hits = kb.retriever.search(query, top)
     finally:
@@ -259,7 +283,7 @@ def kb_group() -> None:
 def kb_list(settings: Settings) -> None:
     """Every indexed document: id, version, chunks, owner, review-by date, title ("[unverified]"
     before the title of a draft indexed with --include-unverified)."""
-    kb = KnowledgeBase(settings)
+    kb = _existing_kb(settings)
     try:
         docs = kb.catalog.all()
     finally:
@@ -280,7 +304,7 @@ def kb_list(settings: Settings) -> None:
 @reports_write_failures()
 def kb_show(settings: Settings, doc_id: str, versions: bool, version: int | None) -> None:
     """One document: its metadata and chunks, or its versions."""
-    kb = KnowledgeBase(settings)
+    kb = _existing_kb(settings)
     try:
         doc = kb.catalog.get(doc_id)
         history = kb.catalog.versions(doc_id)
@@ -333,7 +357,7 @@ def _when_and_why(removal: Removal | None, last: DocumentVersion) -> str:
 @reports_write_failures(after=REMOVE_NOT_WRITTEN)
 def kb_remove(settings: Settings, doc_id: str) -> None:
     """Remove one document from the index (its versions stay in the history)."""
-    kb = KnowledgeBase(settings)
+    kb = _existing_kb(settings)
     try:
         with kb.catalog.exclusive(_say_waiting):
             doc = kb.catalog.get(doc_id)
@@ -353,7 +377,7 @@ def kb_remove(settings: Settings, doc_id: str) -> None:
 def kb_stale(settings: Settings, as_of) -> None:
     """Documents past their review_by date, the most overdue first. Exit code 1 if any."""
     today = as_of.date() if as_of else date.today()
-    kb = KnowledgeBase(settings)
+    kb = _existing_kb(settings)
     try:
         docs = kb.catalog.all()
     finally:

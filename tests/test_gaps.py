@@ -87,5 +87,6 @@ def test_the_cli_prints_the_gaps_and_json_for_tools(history, settings):
 
 
 def test_with_nothing_to_show_the_cli_says_so(tmp_path):
+    (tmp_path / "data").mkdir()  # none at all is said as such: tests/test_mistyped_data_dir.py
     result = CliRunner().invoke(main, ["kb", "gaps"], env={"SWITCHBOARD_DATA_DIR": str(tmp_path / "data")})
     assert result.exit_code == 0 and "no handed-off, flagged or corrected answers" in result.output

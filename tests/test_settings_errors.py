@@ -85,9 +85,10 @@ def test_a_data_dir_inside_a_file_is_refused_as_such(tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or not Path("/proc/self").exists(), reason="needs /proc")
-@pytest.mark.parametrize("command", [COMMANDS["kb-list"], COMMANDS["ingest"], COMMANDS["agent-list"], ["serve", "--port", "9"]],
-                         ids=["kb-list", "ingest", "agent-list", "serve"])
+@pytest.mark.parametrize("command", [COMMANDS["ingest"], ["agent", "create", "bob"], ["serve", "--port", "9"]],
+                         ids=["ingest", "agent-create", "serve"])
 def test_a_data_dir_that_cannot_be_made_is_one_line_and_exit_code_2(tmp_path, command):
+    """A command that makes the data folder (one that only reads it makes none: tests/test_mistyped_data_dir.py)."""
     said = assert_one_line(run(tmp_path, {"SWITCHBOARD_DATA_DIR": "/proc/qa"}, command), "SWITCHBOARD_DATA_DIR:")
     assert "cannot make the folder /proc/qa" in said
 
