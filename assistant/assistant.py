@@ -256,7 +256,7 @@ class Assistant:
         if repeats and draft.grounded is None:
             # a follow-up about one thing the last reply said: that thing, not all of it again
             earlier = " ".join(text for who, text in history if who == "user")
-            if narrowed := restated(cited, self.terms(question), earlier):
+            if narrowed := restated(cited, self.terms(question), earlier, _last(history, "agent")):
                 draft, repeats = replace(draft, text=narrowed, cited=[cited.passage.hit]), False
         # what the reply says, narrowed or not
         signals = compute_signals(

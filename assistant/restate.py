@@ -63,18 +63,22 @@ def _text(units: list[str], quote: Quote) -> str:
     return text
 
 
-def restated(reading: Reading, asked: QuestionTerms, earlier: str) -> str | None:
+def restated(reading: Reading, asked: QuestionTerms, earlier: str, last_reply: str = "") -> str | None:
     """The sentence of the reading that answers a follow-up about the last reply (cited "[1]"), or
     None when nothing in it is named by the words the follow-up adds to the customer's `earlier`
     questions (`asked`: the follow-up as they typed it): "can I change how often it goes out?" is
     not answered by the frequencies a profile may have, nor "it's been 2 days" by "Within 24 hours,
     you can reverse an import", nor "how long do I have to respond to a webhook?", after why an
-    endpoint was disabled, by the sentence on disabling it that says "Webhooks"."""
+    endpoint was disabled, by the sentence on disabling it that says "Webhooks". Nor when the
+    sentence is all the last reply said (`last_reply`): "and after the first one?" after "Your first
+    payout arrives 7 days after your first successful payment" had it again, word for word, at 0.99."""
     units = list(reading.passage.units)
     if not units:
         return None
     text = _text(units, brief_quote(units, reading.best_unit, list(reading.quote_scores)))
     words, topic = set(tokenize(text)), set(tokenize(earlier))
     if not any(t in words and t not in topic for t in asked.terms):
+        return None
+    if repeats_last_reply(last_reply, text):  # nothing left out: it is the last reply again
         return None
     return f"{clean_markup(text)} [1]"

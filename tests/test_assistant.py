@@ -391,6 +391,13 @@ def test_a_short_follow_up_that_asks_for_a_kind_of_answer_gets_that_kind(lenient
     assert reply.text.startswith("Tally syncs every 15 minutes."), reply.text
 
 
+def test_a_follow_up_whose_answering_sentence_was_the_whole_last_reply_is_not_sent_it_again(lenient):
+    first = lenient.reply("when does my first payout arrive")
+    assert not first.handoff and first.text.startswith("Your first payout arrives")
+    again = lenient.reply("and after the first one?", [("user", "when does my first payout arrive"), ("agent", first.text)])
+    assert again.handoff or again.text != first.text  # never the same sentence sent twice as the answer
+
+
 def test_a_follow_up_answered_with_what_the_last_reply_said_goes_to_a_person(lenient):
     first = lenient.reply("how do I set up recurring invoices?")
     assert not first.handoff

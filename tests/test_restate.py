@@ -65,6 +65,15 @@ def test_it_is_said_again_only_when_the_follow_up_names_something_new_in_it():
     assert restated(reading, _terms("what about the rate on this invoice?"), asked_before) is None
 
 
+def test_a_sentence_that_was_the_whole_last_reply_is_no_narrower_answer():
+    reading = _reading(RATES, 3)
+    asked_before = "can I override the exchange rate on an invoice?"
+    said = "This changes only the value used in reports. It doesn't change what your client pays. [1]"
+    assert restated(reading, _terms("does my client pay a different amount?"), asked_before, said) is None
+    longer = "You can override it on any invoice. This changes only the value used in reports. It doesn't change what your client pays."
+    assert restated(reading, _terms("does my client pay a different amount?"), asked_before, longer) == said
+
+
 def test_a_sentence_that_introduces_steps_brings_them():
     units = split_units("You can override the rate on any invoice:\n\n1. Open the invoice.\n2. Enter your rate.\n\nRates update hourly.")
     assert [units[i] for i in brief_quote(units, 0).units] == [
