@@ -12,7 +12,7 @@ import re
 
 _WHO = r"(?:\s+(?:there|again|all|everyone|everybody|team|folks|guys|support|bot))*"
 _GREETING = re.compile(
-    rf"^\W*(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)){_WHO}\W*$", re.I
+    rf"^\W*(?:hi+|hello|hey+|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day)){_WHO}\W*$", re.I
 )
 # "how are you (doing) (today)?", "how's it going?", alone or after a greeting
 _HOW_ARE_YOU = r"(?:how\s+are\s+(?:you|u)(?:\s+doing)?|how'?s\s+it\s+going|how\s+is\s+it\s+going|how\s+do\s+you\s+do)(?:\s+today)?"
@@ -26,7 +26,7 @@ _ACKNOWLEDGED = re.compile(
     re.I,
 )
 _THANKS_CORE = (
-    r"(?:thanks?(?:\s+you)?|thx|ty|cheers|many\s+thanks)(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
+    r"(?:thanks?(?:\s+(?:you|u))?|thx|thnx|ty|tysm|cheers|many\s+thanks|gracias|merci|danke|grazie|obrigad[oa])(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
     # "thanks for the help earlier!", "thank you for your time"
     r"(?:\s+for\s+(?:(?:all\s+)?(?:the|your|that)\s+)?(?:help(?:ing)?|info(?:rmation)?|answers?|time|quick\s+(?:reply|answer|response)|that)"
     r"(?:\s+(?:earlier|today|before|again))?)?"
@@ -35,7 +35,7 @@ _THANKS = re.compile(
     rf"^\W*(?:(?:great|perfect|ok(?:ay)?|got\s+it|awesome|that\s+helps|that\s+helped),?\s+)?{_THANKS_CORE}\W*$", re.I
 )
 _FAREWELL = re.compile(
-    r"^\W*(?:no,?\s+)?(?:(?:bye|goodbye|bye\s+bye|see\s+you|that'?s\s+all(?:\s+for\s+now)?|that\s+is\s+all|"
+    rf"^\W*(?:{_THANKS_CORE}[\s,.!]+)?(?:no,?\s+)?(?:(?:bye|goodbye|bye\s+bye|see\s+you|that'?s\s+all(?:\s+for\s+now)?|that\s+is\s+all|"
     rf"nothing\s+else|i'?m\s+(?:all\s+)?good|all\s+good|no\s+more\s+questions)(?:[\s,.!]+{_THANKS_CORE})?)\W*$",
     re.I,
 )
@@ -67,7 +67,7 @@ _BOT = r"(?:an?\s+)?(?:bot|robot|chat\s*bot|ai|machine|computer|automated(?:\s+(
 _HUMAN = r"(?:an?\s+)?(?:(?:real|live|actual)\s+)?(?:human(?:\s+being)?|person|agent|people)"
 _WHAT = rf"(?:{_BOT}|{_HUMAN}|real)(?:\s+or\s+(?:{_BOT}|{_HUMAN}|not))?"
 _IDENTITY = re.compile(
-    r"^\W*(?:(?:hi|hello|hey)(?:\s+there)?[\s,!.]+)?(?:wait[\s,]+|so[\s,]+)?"
+    r"^\W*(?:(?:hi|hello|hey|ok(?:ay)?|cool|thanks|great)(?:\s+there)?[\s,!.]+)?(?:wait[\s,]+|so[\s,]+)?"
     rf"(?:(?:are\s+(?:you|u)|is\s+(?:this|that|it))(?:\s+(?:a|an))?\s+{_WHAT}"
     rf"|am\s+i\s+(?:talking|speaking|chatting)\s+(?:to|with)\s+{_WHAT}"
     r"|is\s+(?:this|that|it)\s+(?:a\s+)?(?:real\s+)?(?:person|human)\s+(?:typing|answering|replying|writing))\W*$",
@@ -96,6 +96,16 @@ def asks_who_answers(text: str) -> bool:
     return bool(_IDENTITY.match(text))
 
 
+# a message of nothing but these: a thumbs-up or a smile takes in the last reply, folded hands thank
+_NODS = frozenset("👍👌🙂😊😀😃🙌✅👏💯🆗")
+_THANKS_SIGNS = frozenset("🙏❤♥💙💚")
+
+
+def _signs(text: str) -> frozenset[str]:
+    """The message's characters but spaces, punctuation and emoji modifiers (skin tones, variation selectors)."""
+    return frozenset(c for c in text if not c.isspace() and c not in ".,!" and not 0x1F3FB <= ord(c) <= 0x1F3FF and c != "\ufe0f")
+
+
 def smalltalk_reply(text: str) -> str | None:
     if asks_who_answers(text):
         return IDENTITY_REPLY
@@ -111,6 +121,9 @@ def smalltalk_reply(text: str) -> str | None:
         return OPENER_REPLY
     if _ACKNOWLEDGED.match(text):
         return ACKNOWLEDGED_REPLY
+    signs = _signs(text)
+    if signs and signs <= _THANKS_SIGNS | _NODS:
+        return THANKS_REPLY if signs & _THANKS_SIGNS else ACKNOWLEDGED_REPLY
     if _CAPABILITIES.match(text):
         return CAPABILITIES_REPLY
     return None
