@@ -336,3 +336,24 @@ def test_a_jsonl_file_named_as_one_of_its_records_is_no_folder_after_upgrading(i
     report = run(kb, sub)
     assert report.ok and sorted(report.unchanged) == ["a", "b", "c"] and report.added == report.removed == []
     assert kb.catalog.get("faq").source == str((e / "faq.jsonl").resolve())
+
+
+def test_a_link_to_a_jsonl_export_switched_after_upgrading_updates_and_removes(indexed_before_sources, tmp_path):
+    exp = tmp_path / "exp"
+    exp.mkdir()
+
+    def export(name: str, texts: dict[str, str]) -> None:
+        lines = [json.dumps({"doc_id": k, "title": k.title(), "text": v}) for k, v in texts.items()]
+        (exp / name).write_text("\n".join(lines) + "\n")
+
+    export("2026-12-01.jsonl", ARTICLES)
+    (exp / "current.jsonl").symlink_to("2026-12-01.jsonl")
+    kb = indexed_before_sources(exp / "current.jsonl")
+    export("2026-12-02.jsonl", {k: v for k, v in {**ARTICLES, "refunds": "Refunded within 14 days."}.items() if k != "customs"})
+    (exp / "current.jsonl").unlink()
+    (exp / "current.jsonl").symlink_to("2026-12-02.jsonl")
+
+    report = run(kb, exp / "current.jsonl")
+    assert report.ok, report.refused
+    assert report.updated == ["refunds"] and report.removed == ["customs"]
+    assert {d.path for d in kb.catalog.all()} == {str((exp / "2026-12-02.jsonl").resolve())}
