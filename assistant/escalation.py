@@ -2,11 +2,11 @@
 
 A rule escalates a customer message to the agent queue when a sentence of it asks us to act
 (refund, cancel, delete, change, unlock ...) or reports something a person must handle (a
-disputed charge, a security incident, a legal threat, a complaint, an angry customer). The
-shipped file ends with a generic, lowest-priority rule that recognises any other request to act
-by its form ("can you / please <verb> my ..."), not by a list of verbs, and treats an error
-message the customer quotes ("it says Your workspace is suspended") as a question. The
-file::
+disputed charge, a security incident, a legal threat, a complaint, an angry customer, a customer
+telling the bot it is not helping). The shipped file ends with a generic, lowest-priority rule
+that recognises any other request to act by its form ("can you / please <verb> my ..."), not by
+a list of verbs, and treats an error message the customer quotes ("it says Your workspace is
+suspended") as a question. The file::
 
     define:                       # optional: named regex fragments, used in patterns as {name}
       please: [please, pls, kindly]   # a string, or a list of alternatives joined with |
