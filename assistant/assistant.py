@@ -331,7 +331,9 @@ class Assistant:
         text = HANDOFF_TEXT["escalation"]
         sources: list[Source] = []
         if escalation.reply_with_article:
-            article = self._article(question, history)
+            # looked for with the rule's reason beside the customer's words: "I got a new phone and
+            # my authenticator is empty, how do I get in?" found the password reset article alone
+            article = self._article(f"{question}\n{escalation.reason}", history)
             if article is not None:
                 title = article.chunk.title or article.chunk.doc_id
                 text += f"\n\n{ARTICLE_LEAD} {title} [1]"

@@ -322,6 +322,12 @@ def test_asking_whether_a_person_answers_is_told_not_handed_off_but_asking_for_o
     assert wanted.handoff and wanted.handoff_reason == "customer_request"
 
 
+def test_an_escalated_request_comes_with_the_article_on_what_the_rule_is_about(assistant):
+    reply = assistant.reply("i got a new phone and now google authenticator is empty. how do i get into tally")
+    assert reply.handoff and reply.handoff_reason == "escalation"
+    assert [s.doc_id for s in reply.sources] == ["account/two-factor-authentication"]  # not "reset your password"
+
+
 def test_a_dead_llm_endpoint_hands_off_instead_of_failing(tmp_path, kb, settings):
     dead = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     llm_settings = make_settings(tmp_path, llm_provider="openai", openai_base_url=dead, llm_timeout_seconds=2)
