@@ -16,11 +16,18 @@ from dataclasses import dataclass, replace
 from assistant.text import STOPWORDS
 from knowledge.lexical import tokenize
 
-AnswerType = str  # "frequency" | "clock" | "date" | "number" | "name" | "place" | "procedure" | "" (none)
+AnswerType = str  # "frequency" | "clock" | "date" | "money" | "number" | "name" | "place" | "procedure" | "" (none)
 
 _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("clock", re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b", re.I)),
     ("frequency", re.compile(r"\bhow\s+(often|frequently)\b|\bwhat\s+(frequency|interval|schedule)\b", re.I)),
+    # "how much does a dispute cost me?", "how much do they take per payment?", "what's the fee?": an
+    # amount of money ("You have 7 days to respond" holds a number, and no price: sent at 0.99, QA)
+    ("money", re.compile(r"\bhow\s+much\s+(?:(?:do|does|did|will|would|is|are|was|were|can|could|should)\s+(?:[\w'-]+\s+){0,4}?)?"
+                         r"(?:costs?|charge[sd]?|pay|fees?|take|paid|spend|price[sd]?)\b|"
+                         r"\bwhat(?:'s|s|\s+is|\s+are)?\s+(?:the\s+|your\s+)?(?:[\w'-]+\s+)?(?:price|cost|fee|charge)s?\s*(?:$|[?.!,]|\b(?:for|of|on|per|if|when|to)\b)|"
+                         r"\bwhat\s+(?:does|do|did|will|would)\s+(?:[\w'-]+\s+){0,4}?costs?\s*"
+                         r"(?:$|[?.!,]|\b(?:per|for|on|a|an|to|us|me|you|in|each|monthly|yearly|now|after)\b)", re.I)),
     ("number", re.compile(r"\bhow\s+(many|much|long|old|far|big|tall|high|fast|often|large|deep|heavy|soon)\b|"
                           r"\bwhat(?:'s|s|\s+is|\s+are)?\s+(?:the\s+|your\s+)?(percentage|percent|number|amount|price|cost|size|fee|rate|"
                           r"limit|max(?:imum)?|min(?:imum)?|biggest|largest|smallest|highest|lowest|longest|shortest)s?\b|"
@@ -41,6 +48,9 @@ _DETECT: dict[AnswerType, re.Pattern[str]] = {
     "clock": re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(am|pm|a\.m\.|p\.m\.)|\b(noon|midday|midnight|o'clock)\b", re.I),
     "frequency": re.compile(r"\b(every|each|per|once|twice|hourly|daily|weekly|fortnightly|monthly|quarterly|"
                             r"yearly|annually|times\s+a)\b", re.I),
+    # an amount ($12, 2.9% + 30¢, 15 EUR) or none ("free", "no fee")
+    "money": re.compile(r"[$€£¥₹¢%]|\b\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|cad|aud|dollars?|euros?|pounds?|cents?|pence)\b|"
+                        r"\b(?:usd|eur|gbp)\s*\d|\bfree\b|\bno\s+(?:charge|fee|cost)s?\b|\bat\s+no\s+(?:extra\s+)?cost\b", re.I),
     "number": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                          r"hundred|thousand|million|billion|dozen|half|once|twice|several)\b|%|\$|€|£", re.I),
     "date": re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({_MONTHS})\b|\b(century|decade|days?|weeks?|months?|years?|"

@@ -141,13 +141,26 @@ def test_a_heading_may_name_the_asked_action_with_another_verb_for_it():
 
 
 
-def test_what_something_costs_asks_for_a_number():
-    for question in ("what does pro cost per year", "What would the Starter plan cost us?", "what do extra seats cost"):
-        assert _terms(question).answer_type == "number", question
+def test_what_something_costs_asks_for_an_amount_of_money():
+    for question in ("what does pro cost per year", "What would the Starter plan cost us?", "what do extra seats cost",
+                     "how much does a dispute cost me", "how much do they take per payment?", "what's the fee for a chargeback?",
+                     "how much will I be charged"):
+        assert _terms(question).answer_type == "money", question
     assert _terms("does it cost anything to export?").answer_type == ""
     for noun in ("what does the cost include?", "What do I do if the cost is wrong?", "what does cost center mean?",
                  "What does the shipping cost cover?"):
-        assert _terms(noun).answer_type != "number", noun
+        assert _terms(noun).answer_type not in ("number", "money"), noun
+    for number in ("how much storage do I get?", "how much time does it take?", "how many invoices can I send?"):
+        assert _terms(number).answer_type == "number", number
+
+
+def test_an_amount_of_money_is_a_price_or_a_fee_not_any_number():
+    terms = _terms("how much does a dispute cost me")
+    assert terms.type_found("You have 7 days from when the dispute opens to respond.") == 0.0
+    assert terms.type_found("We take the disputed amount plus a $15 dispute fee.") == 1.0
+    assert terms.type_found("The fee is 2.9% + 30¢ per payment.") == 1.0
+    assert terms.type_found("It costs 15 EUR.") == 1.0
+    assert terms.type_found("Bank transfers are free.") == 1.0
 
 
 def test_a_heading_names_a_cost_by_its_price():

@@ -95,6 +95,14 @@ def test_a_price_question_gets_the_price(lenient):
     assert "$29" in reply.text
 
 
+def test_a_follow_up_asking_what_something_costs_gets_a_price_not_the_last_answers_number_of_days(lenient):
+    first = "a client opened a chargeback. how long do i have to respond"
+    said = lenient.reply(first)
+    reply = lenient.reply("how much does a dispute cost me", [("user", first), ("agent", said.text)])
+    text = reply.draft if reply.handoff else reply.text
+    assert "$15 dispute fee" in text and not text.startswith("You have 7 days"), text
+
+
 def test_a_price_asked_by_plan_name_gets_the_price_table_and_not_also_an_example_that_mentions_it(lenient):
     reply = lenient.reply("how much does starter cost?")
     text = reply.draft if reply.handoff else reply.text
