@@ -88,7 +88,7 @@ import re
 
 import numpy as np
 
-from assistant.reader import Reading, names_action, section_topic
+from assistant.reader import TYPED_ANSWERS, Reading, names_action, section_topic
 from assistant.table_columns import named_column, names_row
 from assistant.terms import QuestionTerms, is_instruction
 from assistant.unit_kinds import row_key
@@ -105,6 +105,9 @@ ROW_KEY_WEIGHT = 0.4  # the answer is the row the question names by its key, or 
 # cost?" got the upgrade example "moving from Starter ($12) to Pro ($29) … costs about $8.50
 # today", sent at 0.94, with 0.4 alone (stop 34)
 ROW_TOPIC_WEIGHT = 0.4
+# taken off a passage whose answer lacks the kind asked for ("how much do they take per payment?":
+# "The Free plan lets you send 5 invoices per calendar month", no price, was sent at 0.95)
+UNTYPED_WEIGHT = 0.5
 OPPOSED_SECTION_WEIGHT = 0.5  # taken off a passage whose section names the opposite of the action asked
 SAME_ARTICLE_MARGIN = 0.3  # a how-to's steps, this close behind a sentence of the same article, go first
 SAME_ARTICLE_LOOKS = 6  # among the best this many passages
@@ -162,7 +165,15 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
         + ROW_TOPIC_WEIGHT * (terms is not None and _asks_of_the_row(reading, terms))
         # its section path ("What you can import > File requirements") is about the opposite action
         - OPPOSED_SECTION_WEIGHT * (terms is not None and terms.opposes(reading.passage.hit.chunk.heading))
+        - UNTYPED_WEIGHT * (terms is not None and _lacks_the_type(reading, terms))
     )
+
+
+def _lacks_the_type(reading: Reading, terms: QuestionTerms) -> bool:
+    """The question asks for a kind of answer told by its form (a price, a number, a date) and the
+    reading's answer has none."""
+    units = reading.passage.units
+    return terms.answer_type in TYPED_ANSWERS and bool(units) and terms.type_found(units[reading.best_unit]) == 0.0
 
 
 def rank_readings(
