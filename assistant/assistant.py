@@ -46,6 +46,7 @@ from assistant.selection import rank_readings
 from assistant.signals import Signals, compute_signals
 from assistant.smalltalk import asks_who_answers, smalltalk_reply
 from assistant.terms import QuestionTerms
+from assistant.text import straight_quotes
 from assistant.unit_scorer import UnitScorer
 from knowledge import Hit, KnowledgeBase
 from knowledge.abbreviations import expand
@@ -197,8 +198,9 @@ class Assistant:
         return [scored_as(r, standalone[r.chunk_id]) for r in chosen]
 
     def spelled(self, text: str) -> str:
-        """The text with its typos read as the knowledge base's words ("cancle" as "cancel")."""
-        return self.kb.retriever.speller().correct(text)
+        """The text with its typos read as the knowledge base's words ("cancle" as "cancel"), and
+        typographic quotes as plain ones (a phone's "what’s" is "what's")."""
+        return self.kb.retriever.speller().correct(straight_quotes(text))
 
     def terms(self, text: str) -> QuestionTerms:
         lexical = self.kb.retriever.lexical_index()

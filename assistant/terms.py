@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from assistant.text import STOPWORDS
+from assistant.text import STOPWORDS, straight_quotes
 from knowledge.lexical import tokenize
 
 AnswerType = str  # "frequency" | "clock" | "date" | "money" | "number" | "name" | "place" | "procedure" | "" (none)
@@ -177,7 +177,7 @@ class QuestionTerms:
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
-        words = " ".join(w for w in _WORD.findall(question.lower()) if w not in STOPWORDS)
+        words = " ".join(w for w in _WORD.findall(straight_quotes(question).lower()) if w not in STOPWORDS)
         return cls(
             terms={t: idf(t) for t in dict.fromkeys(tokenize(words))},
             numbers=frozenset(_NUMBER.findall(question)),

@@ -24,7 +24,9 @@ STOPWORDS = frozenset(
     some such than that the their theirs them then there these they this those through to too
     under until up very was we were what when where which while who whom why will with would you
     your yours please tell know want need get got im i'm ive i've id i'd dont don't cant can't
-    thanks thank hi hello hey""".split()
+    thanks thank hi hello hey
+    whats what's hows how's wheres where's whos who's whens when's whys why's thats that's theres there's
+    u ur pls plz cannot couldn't couldnt won't wont doesn't doesnt didn't didnt isn't isnt aren't arent""".split()
 )
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 

@@ -16,6 +16,12 @@ def test_how_many_asks_for_a_number_and_a_sentence_with_one_holds_it():
     assert terms.type_found("Store the key in a password manager.") == 0.0
 
 
+def test_whats_and_hows_are_question_words_not_terms():
+    assert "what" not in _terms("whats the minimum ios version").terms
+    assert "what" not in _terms("What’s the minimum iOS version?").terms
+    assert "how" not in _terms("hows the sync going").terms
+
+
 def test_a_steps_place_in_its_list_is_not_a_number_in_the_answer():
     terms = _terms("How many API keys can I have?")
     assert terms.type_found("2. Click **Create API key**.") == 0.0

@@ -103,6 +103,14 @@ def test_a_follow_up_asking_what_something_costs_gets_a_price_not_the_last_answe
     assert "$15 dispute fee" in text and not text.startswith("You have 7 days"), text
 
 
+def test_a_passage_without_the_kind_of_answer_asked_for_gives_way_to_one_with_it(lenient):
+    first = "is tally payments included on the free plan?"
+    said = lenient.reply(first)
+    reply = lenient.reply("how much do they take per payment", [("user", first), ("agent", said.text)])
+    text = reply.draft if reply.handoff else reply.text
+    assert "2.9% + 30¢" in text and "5 invoices per calendar month" not in text, text
+
+
 def test_a_price_asked_by_plan_name_gets_the_price_table_and_not_also_an_example_that_mentions_it(lenient):
     reply = lenient.reply("how much does starter cost?")
     text = reply.draft if reply.handoff else reply.text
@@ -120,6 +128,12 @@ def test_a_question_with_typos_gets_the_answer_of_the_question_meant(assistant, 
     assert not right.handoff
     assert (reply.text, reply.handoff, [s.doc_id for s in reply.sources]) == (right.text, False, [s.doc_id for s in right.sources])
     assert reply.confidence == pytest.approx(right.confidence)
+
+
+def test_a_phones_curly_apostrophes_read_as_plain_ones(assistant):
+    typed, plain = assistant.reply("what’s the minimum ios version? i can’t update"), assistant.reply("what's the minimum ios version? i can't update")
+    assert (typed.text, typed.draft, typed.handoff) == (plain.text, plain.draft, plain.handoff)
+    assert typed.confidence == pytest.approx(plain.confidence)
 
 
 def test_every_sentence_of_an_extractive_reply_comes_from_its_cited_sources(lenient, kb):
