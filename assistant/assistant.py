@@ -45,6 +45,7 @@ from assistant.scoring import KnowledgeBaseScoring, Recalibrate
 from assistant.selection import rank_readings
 from assistant.signals import Signals, compute_signals
 from assistant.smalltalk import asks_who_answers, smalltalk_reply
+from assistant.symptoms import case_question, cases, stated_problem
 from assistant.terms import QuestionTerms
 from assistant.text import straight_quotes
 from assistant.unit_scorer import UnitScorer
@@ -242,6 +243,13 @@ class Assistant:
         evidence = self.evidence(question, history)
         if not evidence.readings:
             return _handoff("low_confidence", 0.0, detail="nothing in the knowledge base matches")
+        # "I can't sign in": which of the cases its troubleshooting article covers
+        problem = stated_problem(question)
+        found = cases(evidence.readings) if problem else None
+        if problem and found:
+            article, names = found
+            text = case_question(problem, article.chunk.title or article.chunk.doc_id, names)
+            return Reply(text=text, confidence=1.0, sources=[_source(article)])
         try:
             draft = self.provider.answer(evidence.query, evidence, on_delta=on_delta)
         except ProviderError as e:
