@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from assistant.unit_scorer import UnitScorer
-from assistant.assistant import HANDOFF_TEXT, REPLY_SOON, Assistant, Reply, Source
+from assistant.assistant import Assistant
+from assistant.reply import HANDOFF_TEXT, REPLY_SOON, Reply, Source
 from assistant.calibration import Calibrator
 from assistant.escalation import Escalation, EscalationRules, EscalationRulesError
 from assistant.handoff import HandoffPolicy, asks_for_human

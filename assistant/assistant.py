@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import replace
 
 import numpy as np
 
@@ -39,6 +38,15 @@ from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
 from assistant.restate import repeats_last_reply, restated
+from assistant.reply import (
+    ARTICLE_LEAD,
+    HANDOFF_TEXT,
+    HandoffReason,
+    Reply,
+    Source,
+    handoff_reply,
+    source_of,
+)
 from assistant.rewrite import corrected, search_queries, standalone_query, swapped
 from assistant.scope import other_scope
 from assistant.scoring import KnowledgeBaseScoring, Recalibrate
@@ -55,21 +63,6 @@ from knowledge.lexical import tokenize
 
 log = logging.getLogger(__name__)
 
-HandoffReason = Literal[
-    "customer_request", "low_confidence", "repeated_low_confidence", "repeats_last_reply", "escalation",
-    "assistant_unavailable",
-]
-
-REPLY_SOON = "They'll reply here shortly."  # how every handoff line ends
-HANDOFF_TEXT: dict[str, str] = {
-    "customer_request": "Of course — I'm connecting you with a member of our team. " + REPLY_SOON,
-    "low_confidence": "I'm not certain I can answer that correctly, so I'm passing your question to a member of our team. " + REPLY_SOON,
-    "repeated_low_confidence": "I don't think I'm getting this right, so I'm passing your conversation to a member of our team. " + REPLY_SOON,
-    "repeats_last_reply": "I've shared all I can find on this, so I'm passing your question to a member of our team. " + REPLY_SOON,
-    "escalation": "I'm passing this to a member of our team, who can take care of it for you. " + REPLY_SOON,
-    "assistant_unavailable": "I can't answer right now, so I'm passing your question to a member of our team. " + REPLY_SOON,
-}
-ARTICLE_LEAD = "In the meantime, this article may help:"
 CANDIDATES = 8  # passages retrieved and considered per question
 # A follow-up with this many words of its own ("and do I get that one back on my free invoices?") is
 # read on them; a shorter one ("it says bounced") is read with the words it takes from the
@@ -81,31 +74,6 @@ CANDIDATES = 8  # passages retrieved and considered per question
 # its own words too: "To sync right away, …" lost to "Tally syncs every 15 minutes." (DEV: sample
 # unchanged, mtrag token-F1 0.2837 -> 0.2832, one reply shorter).
 OWN_WORDS = 3
-
-
-@dataclass(frozen=True)
-class Source:
-    doc_id: str
-    title: str
-    url: str | None
-    chunk_id: str
-    score: float
-    version: int  # of the document the bot read: transcripts keep pointing at what it said then
-    page: int | None = None
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    confidence: float
-    sources: list[Source] = field(default_factory=list)
-    handoff: bool = False
-    handoff_reason: HandoffReason | None = None
-    handoff_detail: str | None = None  # for agents: the rule that fired, or the signals that fell short
-    draft: str | None = None  # what the bot would have said, kept for the agent on a handoff
-    draft_sources: list[Source] = field(default_factory=list)  # what the draft cites
-    signals: dict[str, float] | None = None  # why the confidence is what it is
-    low_signals: list[str] = field(default_factory=list)  # the signals that pulled it down most
 
 
 class Assistant:
@@ -231,7 +199,7 @@ class Assistant:
             return self._escalate(escalation, question, history)
         # "am I talking to a real person?" asks who answers, not (yet) for a person
         if asks_for_human(question) and not asks_who_answers(question):
-            return _handoff("customer_request", 1.0)
+            return handoff_reply("customer_request", 1.0)
         small = smalltalk_reply(question)
         if small:
             return Reply(text=small, confidence=1.0)
@@ -242,26 +210,26 @@ class Assistant:
 
         evidence = self.evidence(question, history)
         if not evidence.readings:
-            return _handoff("low_confidence", 0.0, detail="nothing in the knowledge base matches")
+            return handoff_reply("low_confidence", 0.0, detail="nothing in the knowledge base matches")
         # "I can't sign in": which of the cases its troubleshooting article covers
         problem = stated_problem(question)
         found = cases(evidence.readings) if problem else None
         if problem and found:
             article, names = found
             text = case_question(problem, article.chunk.title or article.chunk.doc_id, names)
-            return Reply(text=text, confidence=1.0, sources=[_source(article)])
+            return Reply(text=text, confidence=1.0, sources=[source_of(article)])
         try:
             draft = self.provider.answer(evidence.query, evidence, on_delta=on_delta)
         except ProviderError as e:
             log.warning("provider %s failed, handing off: %s", self.provider.name, e)
-            return _handoff("assistant_unavailable", 0.0, detail=f"{self.provider.name}: {e}"[:300])
+            return handoff_reply("assistant_unavailable", 0.0, detail=f"{self.provider.name}: {e}"[:300])
         cited = _reading_of(evidence.readings, draft.cited[0]) if draft.cited else None
         if cited is None or not draft.text:
-            return _handoff("low_confidence", 0.0, detail="the knowledge base has no answer")
+            return handoff_reply("low_confidence", 0.0, detail="the knowledge base has no answer")
         if drafts := self.kb.catalog.unverified([h.chunk.doc_id for h in draft.cited]):
             # indexed with --include-unverified: an agent may send it, the bot does not on its own
-            reply = _handoff("low_confidence", 0.0, draft=draft.text, detail=f"cites an unverified draft: {', '.join(sorted(drafts))}")
-            return replace(reply, draft_sources=[_source(h) for h in draft.cited])
+            reply = handoff_reply("low_confidence", 0.0, draft=draft.text, detail=f"cites an unverified draft: {', '.join(sorted(drafts))}")
+            return replace(reply, draft_sources=[source_of(h) for h in draft.cited])
         repeats = not evidence.correction and repeats_last_reply(draft.text, _last(history, "agent"))
         if repeats and draft.grounded is None:
             # a follow-up about one thing the last reply said: that thing, not all of it again
@@ -315,7 +283,7 @@ class Assistant:
         shared = dict(confidence=score, signals=shown, low_signals=low)
         decision = policy.decide(score, previous_confidence=previous)
         if decision == "send" and not repeats and not doubt:
-            return Reply(text=text, sources=[_source(h) for h in cited], **shared)
+            return Reply(text=text, sources=[source_of(h) for h in cited], **shared)
         reason: HandoffReason = decision
         if decision == "send":
             reason = "low_confidence" if doubt else "repeats_last_reply"
@@ -334,7 +302,7 @@ class Assistant:
             detail += "; not in its sources: " + " | ".join(f'"{_clipped(t)}"' for t in unsupported[:UNSUPPORTED_SHOWN])
         return Reply(
             text=HANDOFF_TEXT[reason], handoff=True, handoff_reason=reason, handoff_detail=detail, draft=text,
-            draft_sources=[_source(h) for h in cited], **shared,
+            draft_sources=[source_of(h) for h in cited], **shared,
         )
 
     def _escalate(self, escalation: Escalation, question: str, history: Sequence[tuple[str, str]]) -> Reply:
@@ -347,7 +315,7 @@ class Assistant:
             if article is not None:
                 title = article.chunk.title or article.chunk.doc_id
                 text += f"\n\n{ARTICLE_LEAD} {title} [1]"
-                sources = [_source(article)]
+                sources = [source_of(article)]
         return Reply(
             text=text, confidence=1.0, sources=sources, handoff=True, handoff_reason="escalation",
             handoff_detail=escalation.reason,
@@ -365,7 +333,7 @@ class Assistant:
         if not hits:
             return None
         titles = [h.chunk.title or h.chunk.doc_id for h in hits]
-        return Reply(text=clarifying_text(topic, titles), confidence=1.0, sources=[_source(h) for h in hits])
+        return Reply(text=clarifying_text(topic, titles), confidence=1.0, sources=[source_of(h) for h in hits])
 
     def _article(self, question: str, history: Sequence[tuple[str, str]]) -> Hit | None:
         """The article most likely to help while the customer waits, if one clearly matches."""
@@ -395,18 +363,3 @@ def _clipped(text: str) -> str:
 
 def _reading_of(readings: list[Reading], hit: Hit) -> Reading | None:
     return next((r for r in readings if r.passage.hit.chunk.chunk_id == hit.chunk.chunk_id), None)
-
-
-def _handoff(reason: HandoffReason, score: float, draft: str | None = None, detail: str | None = None) -> Reply:
-    return Reply(
-        text=HANDOFF_TEXT[reason], confidence=score, handoff=True, handoff_reason=reason, draft=draft,
-        handoff_detail=detail,
-    )
-
-
-def _source(hit: Hit) -> Source:
-    c = hit.chunk
-    return Source(
-        doc_id=c.doc_id, title=c.title, url=c.url, chunk_id=c.chunk_id, score=round(hit.score, 4),
-        version=c.version, page=c.page,
-    )

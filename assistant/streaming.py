@@ -22,7 +22,8 @@ from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
-from assistant.assistant import HANDOFF_TEXT, Assistant, Reply
+from assistant.assistant import Assistant
+from assistant.reply import HANDOFF_TEXT, Reply
 
 
 @dataclass(frozen=True)

@@ -240,7 +240,7 @@ class _WritingAssistant:
     """Writes its draft in pieces, as a streaming provider does; says nothing to escalations."""
 
     def reply(self, question, history=(), *, on_delta=None):
-        from assistant.assistant import Reply
+        from assistant.reply import Reply
 
         if "refund" in question:
             return Reply(text="A person will take it from here.", confidence=1.0, handoff=True, handoff_reason="escalation")
