@@ -228,16 +228,12 @@
     api, messagePath, template: $('correct-template'),
     onCorrected: (m) => transcript.render(m), onFlagged: (li) => transcript.markFlagged(li),
   });
-  const proposeArticle = window.SwitchboardKbDraft.create({ api, messagePath }).addButton;
-  // "Flag bad answer" is on every bot answer, in a closed chat too (the server takes it there), but
-  // not on a handoff notice: it answers nothing, and the server refuses to flag it (409)
-  const unflaggable = (li, m) => { if (m.handoff) li.querySelector('[data-testid="flag-button"]')?.remove(); };
   const transcript = window.SwitchboardTranscript.create({
     list: ui.list, scroll: ui.scroll,
     actions: {
       correct: forms.toggleCorrect, flag: forms.toggleFlag,
       sendDraft: (text, id) => sendText(text, id), editDraft: (text, id) => editText(text, id),
-      messageActions: (li, m) => { unflaggable(li, m); proposeArticle(li, m); }, // and "Propose as article"
+      messageActions: window.SwitchboardKbDraft.create({ api, messagePath }).addButton, // "Propose as article"
     },
   });
   const notes = window.SwitchboardNotes.create({

@@ -131,7 +131,8 @@
         li.append(h('div', { className: 'msg__actions' },
           h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'correct-button',
             textContent: 'Correct', hidden: !answerable, onclick: () => actions.correct(li, m) }),
-          m.flagged ? flaggedTag() : h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'flag-button',
+          // a handoff notice answers nothing: the server refuses to flag it (409)
+          m.flagged ? flaggedTag() : !m.handoff && h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'flag-button',
             textContent: 'Flag bad answer', onclick: () => actions.flag(li, m) })));
       }
       if (actions.messageActions) actions.messageActions(li, m);
