@@ -76,6 +76,9 @@ class Retriever:
         self._settling: tuple | None = None  # a generation another process wrote, and since when it has held
         self._settling_since = 0.0
         self._lock = threading.Lock()
+        # the catalog when the store was opened: what another process wrote after it, an embedded
+        # store does not show until reopened
+        self._opened_generation = catalog.generation()
 
     def catch_up(self) -> View:
         """The view searches read now. When the catalog has changed since the last one was taken,
@@ -91,8 +94,13 @@ class Retriever:
             view = self._view
             if view is not None and generation == view.generation:
                 return view
-            # the first look (what this process wrote before is seen now), or a write of its own
-            if view is None or self.store.wrote_since_asked():
+            # the first look (what this process wrote before is seen now), or a write of its own;
+            # a first look after another process wrote (an editor's ingest since start-up) reopens
+            # an embedded store: the ingested articles were never found, until a later ingest
+            own = self.store.wrote_since_asked()
+            if view is None and not own and not self.store.live and generation != self._opened_generation:
+                return self._take(reopen=True)
+            if view is None or own:
                 return self._take(reopen=False)
             if self.store.live:
                 if time.monotonic() - view.taken_at < LIVE_REBUILD_SECONDS:
