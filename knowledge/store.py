@@ -25,6 +25,8 @@ HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 400, "max_neighb
 UNITS_SUFFIX = "-units"
 # Unit vectors are read by chunk id, never searched: the cheapest index Chroma allows.
 UNITS_HNSW = {"space": "cosine", "ef_construction": 16, "max_neighbors": 4}
+# ids per get: embedded Chroma reads them in one SQLite statement, which takes at most 32,766 variables
+GET_BATCH = 5000
 
 
 def unit_id(chunk_id: str, n: int) -> str:
@@ -72,9 +74,9 @@ class VectorStore:
 
     Embedded, Chroma holds its search index in memory as the process first read it, and does not
     see what another process (an editor's `ingest`) writes later: the chunks an ingest adds cannot
-    be found, and those it deletes are returned by `query` with nothing to read (its second value
-    counts them). `reopen` opens the store afresh; the Retriever calls it when the catalog changed
-    in another process. A Chroma server needs none of this.
+    be found, and those it deletes are returned by a query with nothing to read (`nearest` gives
+    them apart, with their similarity). `reopen` opens the store afresh; the Retriever calls it
+    when the catalog changed in another process. A Chroma server needs none of this.
 
     Loading an embedded store's index while another process writes it crashed the loading process
     (a segmentation fault in Chroma, as it read files being rewritten). So every write to an
@@ -295,26 +297,23 @@ class VectorStore:
                     o.units.delete(where={"chunk_id": {"$in": ids[start : start + 500]}})
 
     def _get(self, chunk_ids: list[str], include: list[str]) -> dict:
-        """Chroma's get, tolerating ids it cannot read.
+        """Chroma's get, GET_BATCH ids at a time, tolerating ids it cannot read.
 
+        Embedded Chroma reads ids through SQLite, which takes at most 32,766 variables a
+        statement: a longer get failed, and was read one id at a time (~24 s at 50,000 chunks).
         After a `kill -9` mid-write, embedded Chroma can fail a whole `get` with "Error finding id"
         for a record of the interrupted write (and an embedded store opened before another process
-        wrote a record fails so to read its vector). Then the ids are read one by one and the
-        unreadable ones are left out (the next ingest re-indexes their documents).
+        wrote a record fails so to read its vector). Then that batch's ids are read one by one and
+        the unreadable ones are left out (the next ingest re-indexes their documents).
         """
         with self._use() as o:
-            try:
-                return o.chunks.get(ids=chunk_ids, include=include)
-            except Exception as e:  # chromadb.errors.InternalError; the type moved between releases
-                log.warning("vector store get failed (%s); reading ids one by one", e)
+            if len(chunk_ids) <= GET_BATCH:
+                return _get_batch(o.chunks, chunk_ids, include)
             merged: dict[str, list] = {key: [] for key in ["ids", *include]}
-            for cid in chunk_ids:
-                try:
-                    one = o.chunks.get(ids=[cid], include=include)
-                except Exception:
-                    continue
+            for start in range(0, len(chunk_ids), GET_BATCH):
+                part = _get_batch(o.chunks, chunk_ids[start : start + GET_BATCH], include)
                 for key in merged:
-                    merged[key].extend(one[key])
+                    merged[key].extend(part[key])
             return merged
 
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
@@ -345,27 +344,45 @@ class VectorStore:
     def query(self, vector: np.ndarray, k: int) -> list[Hit]:
         return self.nearest(vector, k)[0]
 
-    def nearest(self, vector: np.ndarray, k: int) -> tuple[list[Hit], int]:
-        """The k nearest chunks, and how many more the index returned that the store no longer
-        holds: chunks another process deleted after this one opened an embedded store."""
+    def nearest(self, vector: np.ndarray, k: int) -> tuple[list[Hit], dict[str, float]]:
+        """The k nearest chunks, and those of them the store no longer holds (id -> cosine
+        similarity): chunks another process deleted after this one opened an embedded store."""
         with self._use() as o:
             n = o.chunks.count()
             if n == 0:
-                return [], 0
+                return [], {}
             res = o.chunks.query(
                 query_embeddings=[vector],
                 n_results=min(k, n),
                 include=["documents", "metadatas", "distances"],
             )
-        hits, gone = [], 0
+        hits, gone = [], {}
         for cid, text, meta, dist in zip(
             res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
         ):
             if not meta:
-                gone += 1
+                gone[cid] = 1.0 - float(dist)
                 continue
             hits.append(Hit(chunk=_chunk(cid, text, meta), score=1.0 - float(dist)))
         return hits, gone
+
+
+def _get_batch(collection, chunk_ids: list[str], include: list[str]) -> dict:
+    """One get of at most GET_BATCH ids; if Chroma fails it, the ids one by one, leaving out those
+    it cannot read."""
+    try:
+        return collection.get(ids=chunk_ids, include=include)
+    except Exception as e:  # chromadb.errors.InternalError; the type moved between releases
+        log.warning("vector store get failed (%s); reading ids one by one", e)
+    merged: dict[str, list] = {key: [] for key in ["ids", *include]}
+    for cid in chunk_ids:
+        try:
+            one = collection.get(ids=[cid], include=include)
+        except Exception:
+            continue
+        for key in merged:
+            merged[key].extend(one[key])
+    return merged
 
 
 def _stop(system) -> None:  # chromadb.config.System | None
