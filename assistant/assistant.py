@@ -213,8 +213,7 @@ class Assistant:
             return handoff_reply("low_confidence", 0.0, detail="nothing in the knowledge base matches")
         # "I can't sign in": which of the cases its troubleshooting article covers
         problem = stated_problem(question)
-        found = cases(evidence.readings) if problem else None
-        if problem and found:
+        if problem and (found := cases(evidence.readings)):
             article, names = found
             text = case_question(problem, article.chunk.title or article.chunk.doc_id, names)
             return Reply(text=text, confidence=1.0, sources=[source_of(article)])

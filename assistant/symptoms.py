@@ -28,7 +28,7 @@ _CANNOT = re.compile(
     re.I,
 )
 _FAILS = re.compile(
-    r"^\W*(?:(?:hi|hello|hey|help)[\s,!.]+)*(?:my\s+|the\s+|our\s+)?(?P<what>[a-z][a-z\s'-]{1,30}?)\s+"
+    r"^\W*(?:(?:hi|hello|hey|help)[\s,!.]+)*(?:(?P<owner>my|the|our)\s+)?(?P<what>[a-z][a-z\s'-]{1,30}?)\s+"
     r"(?:is\s+|are\s+|'s\s+)?(?:not\s+working|doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|"
     r"won'?t\s+work|(?:is\s+|are\s+)?broken|(?:keeps?\s+)?failing|fails)(?:\s+(?:any\s*more|now|today|again))?\W*$",
     re.I,
@@ -36,7 +36,8 @@ _FAILS = re.compile(
 _POINTING = frozenset("it this that they them these those".split())  # "it doesn't work": what "it" is came before
 # "and if the last try also fails?", "what if sign-in fails": a question about a case, not a problem
 _ASKING = frozenset("if when whether what why how which and or also after before".split())
-MAX_WORDS = 3  # of content words naming the feature
+MAX_WORDS = 3
+_YOURS = {"my": "your", "our": "your", "me": "you", "us": "you", "i": "you", "we": "you"}  # said back to them  # of content words naming the feature
 READINGS = 6  # the best passages looked at
 MIN_CASES = 3  # sections of one article among them, for the article to be a list of cases
 MAX_CASES = 5
@@ -52,18 +53,14 @@ def stated_problem(message: str) -> str | None:
         return None
     words = match.group("what").split()
     what = " ".join(_YOURS.get(w.lower(), w) for w in words)
-    if (
-        not words or words[0].lower() in _POINTING or {w.lower() for w in words} & _ASKING
-        or not content_terms(what) or len(content_terms(what)) > MAX_WORDS
-    ):
+    named = content_terms(what)
+    if not words or words[0].lower() in _POINTING or {w.lower() for w in words} & _ASKING or not 0 < len(named) <= MAX_WORDS:
         return None
     if cannot:
         return f"you can't {what}"
-    owner = re.match(r"^\W*(?:(?:hi|hello|hey|help)[\s,!.]+)*(my|our|the)?", text, re.I).group(1) or ""
-    return f"about the trouble with {_YOURS.get(owner.lower(), owner.lower())} {what}".replace("  ", " ")
+    owner = (match.group("owner") or "").lower()
+    return " ".join(["about the trouble with", *([_YOURS.get(owner, owner)] if owner else []), what])
 
-
-_YOURS = {"my": "your", "our": "your", "me": "you", "us": "you", "i": "you", "we": "you"}
 
 
 # a section named for what goes wrong: the message shown ("`Invalid email or password.`") or the
