@@ -291,22 +291,21 @@ class ConversationService(ConversationReads):
         return AgentMessagePublic(**message.model_dump(), draft=None)
 
     async def correct(self, conversation_id: str, message_id: int, agent: Agent, text: str) -> AgentMessagePublic:
-        """An agent corrects a bot reply; the customer sees the correction beside the original. While
-        the bot or the queue has the conversation any agent may; once an agent holds it, only they."""
+        """An agent corrects a bot answer; the customer sees the correction beside the original. While
+        the bot or the queue has the conversation any agent may; once an agent holds it, only they.
+        A handoff notice answers nothing, so there is nothing to correct (its held-back draft is sent
+        or edited as a reply instead)."""
         text = self.clean_text(text)
         await self.get(conversation_id)
         async with self.engine.begin() as conn:
-            target = (
-                await conn.execute(
-                    sa.select(messages.c.role).where(
-                        messages.c.id == message_id, messages.c.conversation_id == conversation_id
-                    )
-                )
-            ).first()
+            where = (messages.c.id == message_id, messages.c.conversation_id == conversation_id)
+            target = (await conn.execute(sa.select(messages.c.role, messages.c.handoff).where(*where))).first()
             if target is None:
                 raise NotFound(MESSAGE_NOT_FOUND)
             if target.role != "bot":
                 raise Conflict("only a bot reply can be corrected")
+            if target.handoff:
+                raise Conflict("a handoff notice is not an answer: only the bot's answers can be corrected")
             if await self._touch(conn, conversation_id, allowed=("bot", "queued", "agent")) == "agent":
                 await self._owned(conn, conversation_id, agent)  # a chat another agent holds is theirs to correct
             message = await self._add_message(

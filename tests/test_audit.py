@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from api.cli import main
 from knowledge import Settings
 
-from .api_helpers import OFF_TOPIC, create_agent, start_conversation
+from .api_helpers import ANSWERABLE, OFF_TOPIC, create_agent, start_conversation
 
 
 def switchboard(settings: Settings, *args: str) -> list[str]:
@@ -26,9 +26,10 @@ def audit(settings: Settings, *args: str) -> list[str]:
 def test_every_agent_action_on_a_conversation_is_recorded_with_who(client: TestClient, settings: Settings) -> None:
     alice = create_agent(settings, "alice")
     customer = start_conversation(client)
+    customer.say(ANSWERABLE)
     customer.say(OFF_TOPIC)
     path = f"/v1/agent/conversations/{customer.id}"
-    bot = client.get(path, headers=alice).json()["messages"][-1]
+    bot = client.get(path, headers=alice).json()["messages"][1]  # the answer: a handoff notice is no answer to correct
     assert client.post(f"{path}/claim", headers=alice).status_code == 200
     assert client.post(f"{path}/messages", json={"text": "Hi, Alice here."}, headers=alice).status_code == 201
     correction = {"text": "Paris is the capital of France."}

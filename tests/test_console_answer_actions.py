@@ -5,8 +5,8 @@ QA found "Send draft", "Edit draft" and "Correct" live on a closed conversation,
 first" while Claim itself was disabled. The server's rules (api/conversations.py): correcting and
 replying need a chat that is open and not held by another agent (an admin, or anyone once its
 holder is gone, may take it over first, and then may); flagging a bad answer is for the editors
-and allowed on any answer, closed chats too, but not on a handoff notice, which answers nothing
-(the console offered it there, and the server took it, until QA found it).
+and allowed on any answer, closed chats too. Neither is offered on a handoff notice, which answers
+nothing (the console offered both there, and the server took both, until QA found it).
 """
 
 from __future__ import annotations
@@ -51,20 +51,20 @@ def test_a_closed_conversation_offers_no_correct_or_draft_buttons_but_flag(conso
     chat = answered_then_handed_off(http)
     conversation_item(console, "queue", chat).click()
     correct, send_draft, edit_draft, flag = answering(console)
-    expect(correct).to_have_count(2)
+    expect(correct).to_have_count(1)  # the answer's: the handoff notice after it is no answer
     expect(correct.first).to_be_visible()
     expect(send_draft).to_be_visible()
     expect(edit_draft).to_be_visible()
 
     console.locator("#close-button").click()
     expect(console.locator("#conversation-state")).to_have_text("closed")
-    for button in (correct.first, correct.last, send_draft, edit_draft):
+    for button in (correct, send_draft, edit_draft):
         expect(button).to_be_hidden()
     expect(flag.first).to_be_visible()  # the server takes a flag on a closed chat: editors want it
     console.reload()  # opened again from its tab: the same
     expect(console.locator("#conversation-state")).to_have_text("closed")
     expect(flag.first).to_be_visible()
-    for button in (correct.first, correct.last, send_draft, edit_draft):
+    for button in (correct, send_draft, edit_draft):
         expect(button).to_be_hidden()
 
     flag.first.click()  # and a flag does go through
@@ -73,15 +73,23 @@ def test_a_closed_conversation_offers_no_correct_or_draft_buttons_but_flag(conso
     expect(console.locator("#action-error")).to_be_hidden()
 
 
-def test_a_handoff_notice_offers_no_flag_open_or_closed_but_the_answer_before_it_does(console, http):
-    """The server refuses to flag a handoff notice (409): the console does not offer it."""
+def test_a_handoff_notice_offers_no_correct_or_flag_open_or_closed_but_the_answer_before_it_does(console, http):
+    """The server refuses to correct or flag a handoff notice (409): the console offers neither.
+    Its held-back draft is still there to send or edit."""
     chat = answered_then_handed_off(http)
     conversation_item(console, "queue", chat).click()
     answer, notice = bot_lines(console).first, bot_lines(console).last
     expect(bot_lines(console)).to_have_count(2)
     expect(notice.locator('[data-testid="handoff-tag"]')).to_be_visible()
-    expect(answer.locator('[data-testid="flag-button"]')).to_be_visible()
-    expect(notice.locator('[data-testid="flag-button"]')).to_have_count(0)
+    for button in ("correct-button", "flag-button"):
+        expect(answer.locator(f'[data-testid="{button}"]')).to_be_visible()
+        expect(notice.locator(f'[data-testid="{button}"]')).to_have_count(0)
+    expect(notice.locator('[data-testid="send-draft"]')).to_be_visible()
+
+    console.locator("#claim-button").click()  # held by this agent: the answer can be corrected, the notice not
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    expect(answer.locator('[data-testid="correct-button"]')).to_be_visible()
+    expect(notice.locator('[data-testid="correct-button"]')).to_have_count(0)
 
     console.locator("#close-button").click()
     expect(console.locator("#conversation-state")).to_have_text("closed")
@@ -91,6 +99,7 @@ def test_a_handoff_notice_offers_no_flag_open_or_closed_but_the_answer_before_it
     expect(console.locator("#conversation-state")).to_have_text("closed")
     expect(answer.locator('[data-testid="flag-button"]')).to_be_visible()
     expect(notice.locator('[data-testid="handoff-tag"]')).to_be_visible()
+    expect(notice.locator('[data-testid="correct-button"]')).to_have_count(0)
     expect(notice.locator('[data-testid="flag-button"]')).to_have_count(0)
 
 
@@ -103,7 +112,7 @@ def test_a_chat_another_agent_holds_offers_no_correct_until_it_is_free_again(con
     expect(console.locator("#claim-button")).to_be_disabled()
     correct, send_draft, edit_draft, flag = answering(console)
     expect(flag).to_have_count(1)  # the answer's: the handoff notice after it is no answer
-    for button in (correct.first, correct.last, send_draft, edit_draft):
+    for button in (correct, send_draft, edit_draft):
         expect(button).to_be_hidden()
     expect(flag.first).to_be_visible()
 

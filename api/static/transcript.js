@@ -128,11 +128,11 @@
           role !== 'customer' && renderSources(m.sources), // an agent's reply cites the draft it sent
           role === 'bot' && renderSignals(m)));
       if (role === 'bot' && !isCorrection) {
+        const answer = !m.handoff; // a handoff notice answers nothing: the server refuses to correct or flag it (409)
         li.append(h('div', { className: 'msg__actions' },
-          h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'correct-button',
+          answer && h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'correct-button',
             textContent: 'Correct', hidden: !answerable, onclick: () => actions.correct(li, m) }),
-          // a handoff notice answers nothing: the server refuses to flag it (409)
-          m.flagged ? flaggedTag() : !m.handoff && h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'flag-button',
+          m.flagged ? flaggedTag() : answer && h('button', { type: 'button', className: 'btn btn--link btn--small', 'data-testid': 'flag-button',
             textContent: 'Flag bad answer', onclick: () => actions.flag(li, m) })));
       }
       if (actions.messageActions) actions.messageActions(li, m);
