@@ -10,6 +10,7 @@ import asyncio
 
 import click
 
+from ingest.cli import require_data_folder
 from knowledge import Settings
 
 
@@ -39,8 +40,10 @@ def db_upgrade(settings: Settings) -> None:
 @db_group.command("current")
 @click.pass_obj
 def db_current(settings: Settings) -> None:
-    """Print each part's revision, and whether it is the newest (head)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """Print each part's revision, and whether it is the newest (head). It only reads: a data folder
+    that does not exist holds no database, and is not made (`require_data_folder`)."""
+    if not settings.database_url:  # the database is in the data folder
+        require_data_folder(settings, "Switchboard database", "start `switchboard serve` there first")
     _echo_revisions(settings.resolved_database_url)
 
 

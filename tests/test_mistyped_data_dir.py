@@ -3,9 +3,10 @@ by a QA pass as an editor.
 
 `SWITCHBOARD_DATA_DIR=/srv/switchbaord switchboard kb list` made that folder and an empty knowledge
 base in it, and said "0 documents"; `search` said "no results (is the knowledge base empty?)";
-`agent list` and `audit` listed nothing. The typo looked like an empty knowledge base, and left a
-stray folder behind. Each now says in one line that there is nothing there, exit code 2, as a
-setting that cannot work does, and makes nothing (as the dry run of `ingest` already did).
+`agent list` and `audit` listed nothing; `db current` made the folder and an empty database, and
+said "api: none". The typo looked like an empty knowledge base, and left a stray folder behind.
+Each now says in one line that there is nothing there, exit code 2, as a setting that cannot work
+does, and makes nothing (as the dry run of `ingest` already did).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ DATABASE = {
     "agent-list": ["agent", "list"],
     "agent-revoke": ["agent", "revoke", "bob"],
     "audit": ["audit"],
+    "db-current": ["db", "current"],
 }
 
 
