@@ -36,6 +36,7 @@ CUSTOMER_EVENT_TYPES = (
 )
 POLL_SECONDS = 15.0  # a safety net: subscribers re-read even if a notification was lost
 SUBSCRIBE_RETRY_SECONDS = 2.0  # Redis away at start-up: how often to try subscribing again
+ANSWER_SECONDS = 2.0  # a readiness check waits this long for Redis to answer a PING
 PAGE = 500
 
 
@@ -115,6 +116,10 @@ class LocalNotifier:
     async def publish(self) -> None:
         self.wake_all()
 
+    async def answers(self) -> bool:
+        """What the notifier relies on answers now (a readiness check): nothing, in one process."""
+        return True
+
     def watch_credentials(self) -> asyncio.Event:
         waiter = asyncio.Event()
         self._credential_waiters.add(waiter)
@@ -185,6 +190,13 @@ class RedisNotifier(LocalNotifier):
             except Exception as e:  # keep listening; subscribers still poll
                 log.warning("redis listener: %s", e)
                 await asyncio.sleep(1)
+
+    async def answers(self) -> bool:
+        """Redis answers a PING within ANSWER_SECONDS."""
+        try:
+            return bool(await asyncio.wait_for(self._redis.ping(), ANSWER_SECONDS))
+        except Exception:  # refused, timed out, or an error reply
+            return False
 
     async def publish(self) -> None:
         try:

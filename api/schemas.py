@@ -158,4 +158,14 @@ class PostMessageResult(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "database unavailable"]
+    status: Literal["ok"]
+
+
+Dependency = Literal["database", "redis"]
+
+
+class Readiness(BaseModel):
+    """`/readyz`: "ok", or what does not answer ("redis unavailable"), each named in `unavailable`."""
+
+    status: str
+    unavailable: list[Dependency] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from functools import cache
 from pathlib import Path
@@ -13,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from api.db import database_answers
 from api.packed_asset import packed_response
 from api.deps import ServicesDep, TokenDep
-from api.schemas import Health
+from api.schemas import Dependency, Health, Readiness
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 router = APIRouter(tags=["pages"])
@@ -40,15 +41,19 @@ async def healthz() -> Health:
 router.head("/healthz", include_in_schema=False)(healthz)
 
 
-@router.get("/readyz", responses={503: {"description": "the database does not answer"}})
-async def readyz(services: ServicesDep, response: Response) -> Health:
-    """Ready to serve: the database answers. A load balancer's health check should use this one:
-    /healthz says only that the process runs, and stayed 200 while every request got 503."""
-    if not await database_answers(services.engine):
+@router.get("/readyz", responses={503: {"model": Readiness, "description": "the database, or Redis, does not answer"}})
+async def readyz(services: ServicesDep, response: Response) -> Readiness:
+    """Ready to serve: the database answers, and Redis too when one is configured (several workers
+    share it). A load balancer's health check should use this one: /healthz says only that the
+    process runs, and stayed 200 while every request got 503."""
+    database, redis = await asyncio.gather(database_answers(services.engine), services.notifier.answers())
+    answered: dict[Dependency, bool] = {"database": database, "redis": redis}
+    down = [name for name, up in answered.items() if not up]
+    if down:
         response.status_code = 503
         response.headers["Retry-After"] = "5"
-        return Health(status="database unavailable")
-    return Health(status="ok")
+        return Readiness(status=f"{' and '.join(down)} unavailable", unavailable=down)
+    return Readiness(status="ok")
 
 
 def _page_headers(frame_ancestors: str | None) -> dict[str, str]:
