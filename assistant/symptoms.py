@@ -13,42 +13,62 @@ question the knowledge base answers.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from assistant.reader import Reading
 from assistant.text import content_terms
 from knowledge.documents import Hit
 
-# "I can't sign in", "cant log in anymore", "unable to export"; "payments not working", "my PDF
-# download is broken": a feature and that it fails, nothing more
+# who has the problem: "I", "we", "my customer", "our clients", "they"
+_WHO = r"(?P<who>i|we|they|he|she|(?:my|our|a|the)\s+(?:customers?|clients?|users?|buyers?|payers?))"
+_GREETED = r"^\W*(?:(?:hi|hello|hey|help)[\s,!.]+)*"
+# that something fails, said with nothing about how: "is not working", "didn't go through", "won't
+# load", "keeps failing", "failed", "was declined", "bounced", "got an error"
+_DOES_NOT = r"(?:(?:does|do|did|is|are|was|were|wo|will|has|have)(?:n'?t|\s+not)|not)\s+(?:be\s+|being\s+|been\s+)?"
+_FAILED = (
+    r"(?:is\s+|are\s+|'s\s+|has\s+|have\s+|was\s+|were\s+|got\s+|gets\s+|just\s+|still\s+)*"
+    rf"(?:{_DOES_NOT}(?:work|go|load|open|arriv|send|sent|sync|show|download|upload|connect|sav|updat|appear|print|deliver|receiv)"
+    r"[a-z]*(?:\s+(?:through|up|out))?|stopped\s+working|broken|(?:keeps?|kept)\s+(?:failing|crashing|bouncing|getting\s+declined)|"
+    r"fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|bounc(?:es|ed|ing)|declined|(?:(?:get|getting)\s+)?an?\s+error)"
+)
+_AGAIN = r"(?:\s+(?:any\s*more|now|today|again|at\s+all|every\s+time|each\s+time|twice))?\W*$"
+# "I can't sign in", "cant log in anymore", "unable to export", "my clients can't pay": what fails
 _CANNOT = re.compile(
-    r"^\W*(?:(?:hi|hello|hey|help)[\s,!.]+)*(?:i|we)?\s*(?:can'?t|cannot|can\s+not|couldn'?t|could\s+not|"
-    r"(?:am|are|'m|'re)?\s*unable\s+to)\s+(?P<what>[a-z][a-z\s'-]{1,40}?)"
-    r"(?:\s+(?:any\s*more|now|today|again|at\s+all))?\W*$",
+    rf"{_GREETED}(?:{_WHO}\s+)?\s*(?:can'?t|cannot|can\s+not|couldn'?t|could\s+not|"
+    rf"(?:am|are|is|'m|'re)?\s*unable\s+to)\s+(?P<what>[a-z][a-z\s'-]{{1,40}}?){_AGAIN}",
     re.I,
 )
+# "payments not working", "my PDF download is broken", "the payment didn't go through": a feature
+# and that it fails, nothing more
 _FAILS = re.compile(
-    r"^\W*(?:(?:hi|hello|hey|help)[\s,!.]+)*(?:(?P<owner>my|the|our)\s+)?(?P<what>[a-z][a-z\s'-]{1,30}?)\s+"
-    r"(?:is\s+|are\s+|'s\s+)?(?:not\s+working|doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|"
-    r"won'?t\s+work|(?:is\s+|are\s+)?broken|(?:keeps?\s+)?failing|fails)(?:\s+(?:any\s*more|now|today|again))?\W*$",
+    rf"{_GREETED}(?:(?P<owner>my|the|our)\s+)?(?P<what>[a-z][a-z\s'-]{{1,30}}?)\s+{_FAILED}{_AGAIN}",
     re.I,
 )
-_POINTING = frozenset("it this that they them these those".split())  # "it doesn't work": what "it" is came before
+# "my customer tried to pay an invoice and it failed", "tried to export but it keeps failing": what
+# was tried, and that it failed
+_TRIED = re.compile(
+    rf"{_GREETED}(?:{_WHO}\s+)?(?:just\s+)?(?:tried|try|(?:was|were|am|are|is|'m|'re)\s+trying|attempted)\s+to\s+"
+    rf"(?P<what>[a-z][a-z\s'-]{{1,40}}?)(?:\s*[,.;]\s*|\s+)(?:(?:and|but|so)\s+)?(?:(?:it|that|this|they|i|we)\s+)?{_FAILED}{_AGAIN}",
+    re.I,
+)
+# "it doesn't work": what "it" is came before; "keeps failing", "still broken": no feature named
+_POINTING = frozenset("it this that they them these those keeps keep kept still just also always".split())
 # "and if the last try also fails?", "what if sign-in fails": a question about a case, not a problem
 _ASKING = frozenset("if when whether what why how which and or also after before".split())
-MAX_WORDS = 3
-_YOURS = {"my": "your", "our": "your", "me": "you", "us": "you", "i": "you", "we": "you"}  # said back to them  # of content words naming the feature
-READINGS = 6  # the best passages looked at
-MIN_CASES = 3  # sections of one article among them, for the article to be a list of cases
+MAX_WORDS = 3  # of content words naming the feature
+_YOURS = {"my": "your", "our": "your", "me": "you", "us": "you", "i": "you", "we": "you"}  # said back to them
+READINGS = 6  # the best passages: most of them from one article, for it to be the one that lists the cases
+MIN_CASES = 3  # sections of that article among the passages read, for it to be a list of cases
 MAX_CASES = 5
 
 
 def stated_problem(message: str) -> str | None:
     """The problem said back, when the message only says that something fails ("you can't sign in"
-    for "I can't sign in", "about the trouble with your pdf download" for "my pdf download is broken")."""
+    for "I can't sign in", "about the trouble with your pdf download" for "my pdf download is broken",
+    "your customer couldn't pay an invoice" for "my customer tried to pay an invoice and it failed")."""
     text = message.strip().replace("’", "'")
-    cannot = _CANNOT.match(text)
-    match = cannot or _FAILS.match(text)
+    match = _CANNOT.match(text) or _TRIED.match(text) or _FAILS.match(text)
     if match is None:
         return None
     words = match.group("what").split()
@@ -56,41 +76,50 @@ def stated_problem(message: str) -> str | None:
     named = content_terms(what)
     if not words or words[0].lower() in _POINTING or {w.lower() for w in words} & _ASKING or not 0 < len(named) <= MAX_WORDS:
         return None
-    if cannot:
-        return f"you can't {what}"
-    owner = (match.group("owner") or "").lower()
-    return " ".join(["about the trouble with", *([_YOURS.get(owner, owner)] if owner else []), what])
-
+    if match.re is _FAILS:
+        owner = (match.group("owner") or "").lower()
+        return " ".join(["about the trouble with", *([_YOURS.get(owner, owner)] if owner else []), what])
+    who = " ".join(_YOURS.get(w.lower(), w.lower()) for w in (match.group("who") or "you").split())
+    failed = "can't" if match.re is _CANNOT else "couldn't"
+    return f"{who} {failed} {what}"
 
 
 # a section named for what goes wrong: the message shown ("`Invalid email or password.`") or the
-# symptom ("The PDF doesn't open or download", "Payments marked Processing"); not for a task
-# ("Turn reminders off for one client"), which is no case to pick
+# symptom ("The PDF doesn't open or download", "Payments marked Processing", "Common decline codes")
 _SYMPTOM = re.compile(
-    r"^`|\b(?:not|no|n't|cannot|wrong|errors?|fail(?:s|ed|ing|ure)?|missing|declined|expired|locked|blocked|"
+    r"^`|n't\b|\b(?:not|no(?!-)|cannot|wrong|errors?|fail(?:s|ed|ing|ure)?|missing|declined?|expired|locked|blocked|"
     r"stuck|bounced|rejected|disabled|marked|problems?|issues?)\b",
+    re.I,
+)
+# not a task ("Turn reminders off for one client", "Find out why a payment failed") nor a topic
+# ("What this doesn't change"), which are no case to pick
+_TASK = re.compile(
+    r"^\W*(?:what|when|how|why|where|find|check|turn|add|set|create|send|change|update|get|make|use|download|edit|"
+    r"delete|remove|reset|connect|disconnect|invite|transfer|record|undo|respond|track|verify|keep|require|switch|"
+    r"cancel|upgrade|downgrade|see|ask|contact|start|try|retry|fix|resolve|avoid|prevent|stop|request|report)\b",
     re.I,
 )
 _STILL = re.compile(r"^\W*still\b", re.I)  # "Still not working?": where the cases end and support begins
 
 
 def cases(readings: Sequence[Reading]) -> tuple[Hit, list[str]] | None:
-    """The article the best passages are sections of, and the names of those sections that each
-    name a case (what goes wrong), when there are enough of them; None when the passages come
-    from several articles, or name too few cases."""
+    """The article most of the best passages are sections of, and the names of its sections among
+    the passages read that each name a case (what goes wrong), when there are enough of them; None
+    when no article holds most of the best passages, or it names too few cases."""
     best = [r for r in readings[:READINGS] if not r.points_elsewhere]
-    if not best:
+    held = Counter(r.passage.hit.chunk.doc_id for r in best)
+    if not held:
         return None
-    article = best[0].passage.hit
+    doc_id, count = held.most_common(1)[0]
+    if 2 * count <= len(best):
+        return None  # the best passages are spread over articles: any of them may be the answer
+    ours = [r.passage.hit for r in readings if r.passage.hit.chunk.doc_id == doc_id and not r.points_elsewhere]
     names: list[str] = []
-    for r in best:
-        chunk = r.passage.hit.chunk
-        if chunk.doc_id != article.chunk.doc_id:
-            return None  # another article is among the best: it may be the answer
-        name = chunk.heading.split(" > ")[0].strip()  # the section, not a part of it ("On the web")
-        if name and _SYMPTOM.search(name) and not _STILL.match(name) and name not in names:
+    for hit in ours:
+        name = hit.chunk.heading.split(" > ")[0].strip()  # the section, not a part of it ("On the web")
+        if name and _SYMPTOM.search(name) and not _TASK.match(name) and not _STILL.match(name) and name not in names:
             names.append(name)
-    return (article, names[:MAX_CASES]) if len(names) >= MIN_CASES else None
+    return (ours[0], names[:MAX_CASES]) if len(names) >= MIN_CASES else None
 
 
 def case_question(problem: str, title: str, names: Sequence[str]) -> str:
