@@ -41,18 +41,25 @@ async def healthz() -> Health:
 router.head("/healthz", include_in_schema=False)(healthz)
 
 
-@router.get("/readyz", responses={503: {"model": Readiness, "description": "the database, or Redis, does not answer"}})
+@router.get("/readyz", responses={503: {"model": Readiness, "description": "the database does not answer"}})
 async def readyz(services: ServicesDep, response: Response) -> Readiness:
-    """Ready to serve: the database answers, and Redis too when one is configured (several workers
-    share it). A load balancer's health check should use this one: /healthz says only that the
-    process runs, and stayed 200 while every request got 503."""
+    """Ready to serve: the database answers. A load balancer's health check should use this one:
+    /healthz says only that the process runs, and stayed 200 while every request got 503.
+
+    Redis, when one is configured (several workers share it), is asked too and named when it does
+    not answer, but a worker without it still serves (200, "degraded"): its events are stored
+    first and its readers poll every 15 seconds, so customers and agents still get every line, a
+    few seconds late. A 503 for it would take every worker out of the load balancer at once when
+    the one shared Redis restarts: an outage in place of a slowdown."""
     database, redis = await asyncio.gather(database_answers(services.engine), services.notifier.answers())
     answered: dict[Dependency, bool] = {"database": database, "redis": redis}
     down = [name for name, up in answered.items() if not up]
-    if down:
+    if not database:
         response.status_code = 503
         response.headers["Retry-After"] = "5"
         return Readiness(status=f"{' and '.join(down)} unavailable", unavailable=down)
+    if down:
+        return Readiness(status="degraded: redis unavailable, live events poll every 15 s", unavailable=down)
     return Readiness(status="ok")
 
 
