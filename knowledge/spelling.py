@@ -59,12 +59,19 @@ def _plausible_typo(word: str, fix: str) -> bool:
     return word[0] == fix[0] and fix != word[:-1] and word != fix[:-1]
 
 
-class Speller:
-    """Corrects a text's typos to words of the knowledge base (see the module's rules)."""
+# a code the articles quote, in snake case ("incorrect_zip", "card_not_supported"): a customer's
+# one-letter slip in it ("incorect_zip") is read as the code, which no word of it is alone
+_CODE = re.compile(r"(?<![\w@./\\-])[a-z]+(?:_[a-z0-9]+)+(?![\w-])")
 
-    def __init__(self, counts: Counter[str], known: frozenset[str]) -> None:
+
+class Speller:
+    """Corrects a text's typos to words of the knowledge base (see the module's rules), and to the
+    codes it quotes."""
+
+    def __init__(self, counts: Counter[str], known: frozenset[str], codes: frozenset[str] = frozenset()) -> None:
         self.counts = counts
         self.known = known
+        self.codes = codes
         self._by_delete: dict[str, list[str]] = {}
         for word in counts:
             if len(word) >= MIN_LETTERS - 1:
@@ -74,9 +81,20 @@ class Speller:
     @classmethod
     def of(cls, texts: Iterable[str], known: frozenset[str]) -> Speller:
         counts: Counter[str] = Counter()
+        codes: set[str] = set()
         for text in texts:
             counts.update(_LETTERS.findall(text.lower()))
-        return cls(counts, known)
+            codes.update(_CODE.findall(text.lower()))
+        return cls(counts, known, frozenset(codes))
+
+    def code(self, token: str) -> str | None:
+        """The one code of the knowledge base a snake-case token is a slip of ("incorect_zip" for
+        `incorrect_zip`), or None: it is one, or no code or two are one edit away."""
+        t = token.lower()
+        if t in self.codes or len(t) < 2 * MIN_LETTERS:
+            return None
+        near = [c for c in self.codes if one_edit_apart(t, c) and _plausible_typo(t, c)]
+        return near[0] if len(near) == 1 else None
 
     def suggestion(self, word: str) -> str | None:
         """The knowledge base's word for this typo, or None if it is no typo or no one word fits."""
@@ -102,7 +120,7 @@ class Speller:
                 return word
             return found.capitalize() if word[0].isupper() else found
 
-        return _WORD.sub(fix, text)
+        return _WORD.sub(fix, _CODE.sub(lambda m: self.code(m.group()) or m.group(), text))
 
 
 @cache

@@ -60,3 +60,15 @@ def test_one_edit_is_a_letter_added_dropped_changed_or_two_neighbours_swapped():
 def test_nothing_is_corrected_to_a_word_the_knowledge_base_does_not_use():
     speller = Speller.of(["Nothing about billing here."], english_words())
     assert speller.correct("how do i cancle") == "how do i cancle"
+
+
+def test_a_slip_in_a_code_the_articles_quote_is_read_as_that_code():
+    speller = Speller.of(
+        ["The payment failed with `incorrect_zip` or `card_declined`.", "Keys start with `tk_live_` or `tk_test_`."],
+        english_words(),
+    )
+    assert speller.correct("waht does incorect_zip mean") == "waht does incorrect_zip mean"
+    assert speller.correct("it says card_delcined") == "it says card_declined"
+    # a code the articles do not quote, or one a slip away from two of them, is left as written
+    assert speller.correct("error insufficient_fund") == "error insufficient_fund"
+    assert speller.correct("tk_lave_ key") == "tk_lave_ key"
