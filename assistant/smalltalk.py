@@ -19,26 +19,46 @@ _HOW_ARE_YOU = r"(?:how\s+are\s+(?:you|u)(?:\s+doing)?|how'?s\s+it\s+going|how\s
 _HELLO_HOW = re.compile(
     rf"^\W*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening|day)){_WHO}[\s,!.]*)?{_HOW_ARE_YOU}\W*$", re.I
 )
-# a word that only takes in the last reply ("ok", "got it", "makes sense"): nothing asked
-_ACKNOWLEDGED = re.compile(
-    r"^\W*(?:ok(?:ay)?|k|kk|alright|all\s+right|cool|great|perfect|nice|got\s+it|i\s+see|understood|"
-    r"makes\s+sense|sounds\s+good|fair\s+enough|noted)(?:[\s,!.]+(?:got\s+it|cool|great|thanks?|perfect))?\W*$",
-    re.I,
+# A closing: nothing but words that take in the last reply ("ok", "got it", "that helps"), thank
+# ("thanks", "thank you so much for your help"), say it is over ("that's all I needed", "bye"), the
+# one they are said to ("friend", "mate"), in any order and number: "ok thanks, that's all",
+# "perfect, that's everything", "thank you friend", "got it, thank you!", "cheers man". A closing asks
+# nothing: "thanks! and how do I export?" is a question, and "that's it?" is not said to close.
+_NOD = (
+    r"(?:ok(?:ay|ey)?|k|kk|alright|all\s+right|right|cool|great(?:\s+stuff)?|perfect|nice|awesome|excellent|wonderful|"
+    r"brilliant|fantastic|amazing|lovely|sweet|super|good|fine|oh|ah|got\s+it|gotcha|i\s+see|(?:i\s+)?understood|"
+    r"i\s+understand|makes\s+sense|sounds\s+good|fair\s+enough|noted|will\s+do|good\s+to\s+know|(?:all|crystal)\s+clear|"
+    r"sorted|problem\s+solved|(?:that|it)\s+(?:helps|helped|works|worked|did\s+it|makes\s+sense|(?:fixed|solved|answers|answered)\s+(?:it|that|my\s+question))|"
+    r"(?:that'?s|that\s+(?:is|was))\s+(?:(?:very|really|super|so)\s+)?(?:great|perfect|helpful|good|fine|clear|brilliant|awesome)|"
+    r"(?:very|really|super|so)\s+helpful|(?:i'?ll|i\s+will|will)\s+(?:try\s+(?:that|it|this)|give\s+(?:it|that)\s+a\s+(?:try|go|shot)))"
 )
 _THANKS_CORE = (
-    r"(?:thanks?(?:\s+(?:you|u))?|thx|thnx|ty|tysm|cheers|many\s+thanks|gracias|merci|danke|grazie|obrigad[oa])(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
+    r"(?:thanks?(?:\s+(?:you|u|ya))?|thankyou|thx|thnx|thnks|tx|ty|tysm|tyvm|cheers|ta|many\s+thanks|much\s+appreciated|"
+    r"appreciated|(?:i\s+)?appreciate\s+(?:it|that|(?:the|your)\s+help)|gracias|merci(?:\s+beaucoup)?|danke(?:\s+sch(?:ö|oe)n)?|"
+    r"grazie|obrigad[oa]|you\s+rock|you'?re\s+(?:the\s+best|a\s+star|a\s+lifesaver)|"
+    r"you(?:'ve|\s+have)\s+been\s+(?:(?:very|really|so|super)\s+helpful|(?:a\s+)?(?:great|big|huge)\s+help))"
+    r"(?:\s+(?:so|very)\s+much|\s+a\s+(?:lot|bunch|million|ton)|\s+heaps|\s+kindly|\s+again|\s+anyway)*"
     # "thanks for the help earlier!", "thank you for your time"
     r"(?:\s+for\s+(?:(?:all\s+)?(?:the|your|that)\s+)?(?:help(?:ing)?|info(?:rmation)?|answers?|time|quick\s+(?:reply|answer|response)|that)"
     r"(?:\s+(?:earlier|today|before|again))?)?"
 )
-_THANKS = re.compile(
-    rf"^\W*(?:(?:great|perfect|ok(?:ay)?|got\s+it|awesome|that\s+helps|that\s+helped),?\s+)?{_THANKS_CORE}\W*$", re.I
+_BYE = (
+    r"(?:bye(?:\s+bye)?(?:\s+for\s+now)?|goodbye|see\s+(?:you|ya)(?:\s+(?:later|soon|around))?|cya|take\s+care|"
+    r"talk\s+(?:to\s+you\s+)?(?:later|soon)|good\s*night|have\s+a\s+(?:good|nice|great|lovely)\s+(?:day|one|evening|night|weekend)|"
+    r"(?:that'?s|that\s+(?:is|was)|that'?ll\s+be)\s+(?:all|everything|it)(?:\s+i\s+(?:need|needed|wanted)(?:\s+to\s+know)?)?(?:\s+for\s+(?:now|today))?|"
+    r"that'?s\s+(?:just\s+)?what\s+i\s+needed|nothing\s+(?:else|more)(?:\s+for\s+now)?|no\s+(?:more|other|further)\s+questions|"
+    r"i'?m\s+(?:all\s+)?(?:good|set|done|sorted)(?:\s+(?:now|for\s+now))?|we'?re\s+(?:all\s+)?(?:good|set|done|sorted)|all\s+(?:good|set|done|sorted))"
 )
-_FAREWELL = re.compile(
-    rf"^\W*(?:{_THANKS_CORE}[\s,.!]+)?(?:no,?\s+)?(?:(?:bye|goodbye|bye\s+bye|see\s+you|that'?s\s+all(?:\s+for\s+now)?|that\s+is\s+all|"
-    rf"nothing\s+else|i'?m\s+(?:all\s+)?good|all\s+good|no\s+more\s+questions)(?:[\s,.!]+{_THANKS_CORE})?)\W*$",
+_TO = r"(?:my\s+)?(?:friend|mate|buddy|bud|man|dude|pal|bro|guys|all|everyone|everybody|folks|team|bot|sir|ma'?am|madam|love|boss|chief)"
+_ALONE = r"(?![\w'])"  # a whole word: "ok" is not the start of "okta"
+_BETWEEN = r"[\W_]*(?:(?:and|&)[\W_]+)?"  # "ok thanks", "thanks, bye!", "thanks and bye"
+_CLOSING = re.compile(
+    rf"^[\W_]*(?:(?:no|nope|nah){_ALONE}{_BETWEEN})?(?:{_BYE}|{_THANKS_CORE}|{_NOD}){_ALONE}"
+    rf"(?:{_BETWEEN}(?:{_BYE}|{_THANKS_CORE}|{_NOD}|{_TO}){_ALONE})*[\W_]*$",
     re.I,
 )
+_SAYS_BYE = re.compile(rf"^[\W_]*(?:no|nope|nah){_ALONE}|(?<![\w']){_BYE}{_ALONE}", re.I)  # "no thanks": no more to ask
+_SAYS_THANKS = re.compile(rf"(?<![\w']){_THANKS_CORE}{_ALONE}", re.I)
 
 # An opening line that only announces a question ("quick question", "I need some help with my
 # account please"): nothing to search yet, and no reason for a person; the bot asks what it is.
@@ -106,21 +126,27 @@ def _signs(text: str) -> frozenset[str]:
     return frozenset(c for c in text if not c.isspace() and c not in ".,!" and not 0x1F3FB <= ord(c) <= 0x1F3FF and c != "\ufe0f")
 
 
+def _closing(text: str) -> str | None:
+    """The goodbye, the welcome or the nod a closing gets: a goodbye for any word that it is over."""
+    if text.rstrip().endswith("?") or not _CLOSING.match(text):
+        return None
+    if _SAYS_BYE.search(text):
+        return FAREWELL_REPLY
+    return THANKS_REPLY if _SAYS_THANKS.search(text) else ACKNOWLEDGED_REPLY
+
+
 def smalltalk_reply(text: str) -> str | None:
+    text = text.replace("’", "'")  # "that’s all", typed on a phone
     if asks_who_answers(text):
         return IDENTITY_REPLY
     if _GREETING.match(text):
         return GREETING_REPLY
     if _HELLO_HOW.match(text):
         return HOW_ARE_YOU_REPLY
-    if _THANKS.match(text):
-        return THANKS_REPLY
-    if _FAREWELL.match(text):
-        return FAREWELL_REPLY
+    if closing := _closing(text):
+        return closing
     if _OPENER.match(text):
         return OPENER_REPLY
-    if _ACKNOWLEDGED.match(text):
-        return ACKNOWLEDGED_REPLY
     signs = _signs(text)
     if signs and signs <= _THANKS_SIGNS | _NODS:
         return THANKS_REPLY if signs & _THANKS_SIGNS else ACKNOWLEDGED_REPLY
