@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from assistant.compose import Quote, introduced, leans_back, table_header
 from assistant.reader import Reading
 from assistant.terms import QuestionTerms
+from assistant.text import cited
 from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row
 from knowledge.lexical import tokenize
 from knowledge.units import clean_markup
@@ -81,4 +82,4 @@ def restated(reading: Reading, asked: QuestionTerms, earlier: str, last_reply: s
         return None
     if repeats_last_reply(last_reply, text):  # nothing left out: it is the last reply again
         return None
-    return f"{clean_markup(text)} [1]"
+    return cited(clean_markup(text), "[1]")

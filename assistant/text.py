@@ -6,9 +6,17 @@ import re
 
 from knowledge.units import clean_markup, split_units
 
-__all__ = ["STOPWORDS", "clean_markup", "content_terms", "coverage", "split_units", "stem", "straight_quotes"]
+__all__ = ["STOPWORDS", "cited", "clean_markup", "content_terms", "coverage", "split_units", "stem", "straight_quotes"]
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"', "„": '"'})
+_ENDS_IN_FENCE = re.compile(r"(?:^|\n) {0,3}(?:`{3,}|~{3,})[ \t]*$")  # its last line closes a code block
+
+
+def cited(text: str, marker: str) -> str:
+    """`text` with its citation `marker` ("[1]") after it: after a space, or on a line of its own
+    after a code block, whose closing fence nothing may share a line with ("``` [1]" leaves the
+    block open, and a Markdown chat shows the rest of the message as code)."""
+    return f"{text}\n{marker}" if _ENDS_IN_FENCE.search(text) else f"{text} {marker}"
 
 
 def straight_quotes(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Answer units: the sentences, list items and table rows a chunk is made of.
+"""Answer units: the sentences, list items, table rows and code blocks a chunk is made of.
 
 An extractive reply is built from whole units, and the assistant scores each unit against the
 question, so ingest embeds every unit once (`VectorStore` keeps their vectors beside the chunk's)
@@ -25,23 +25,72 @@ _NOT_AN_END = re.compile(
 _BEFORE_A_NUMBER = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Vol|Fig|p|pp)\.$")
 MAX_UNITS = 60  # per chunk: a chunk is at most a few thousand characters
 # Bumped whenever split_units changes, so that stored unit vectors are rebuilt (ingest.sync).
-UNITS_VERSION = 5
+UNITS_VERSION = 6
 
-
-_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
+# A code span: a run of backticks, and what is up to the next run as long ("`tk_live_`", "``a`b``").
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
+# A fenced code block opens with three or more backticks or tildes (CommonMark), a backtick fence
+# with no backtick after it ("```python"; "```x``` y" is code spans), and closes with a line of the
+# same character, at least as many.
+_FENCE = re.compile(r"^( {0,3})(`{3,}(?=[^`]*$)|~{3,})")
 
 
 def clean_markup(text: str) -> str:
     """Plain text from Markdown emphasis and links: '**Save**' -> 'Save', '[Help](url)' -> 'Help'.
-    A code span is quoted as written: "`tk_live_`" keeps the underscore that ends the prefix."""
-    parts = _CODE_SPAN.split(_LINK.sub(r"\1", text))
-    return "".join(p if i % 2 else _MARKUP.sub("", p) for i, p in enumerate(parts)).strip()
+    Code is quoted as written: "`tk_live_`" keeps the underscore that ends the prefix, and a fenced
+    code block (`split_units` makes it one unit) its every character."""
+    return "\n".join(block if code else _plain(block) for _, block, code in _blocks(text)).strip()
+
+
+def is_code_block(unit: str) -> bool:
+    """A fenced code block (one unit, its fences on lines of their own): nothing may share a line
+    with its fences, so a reply quoting it starts it on a line of its own and goes on after it on
+    another."""
+    first, newline, _ = unit.partition("\n")
+    return bool(newline) and _FENCE.match(first) is not None
+
+
+def _plain(line: str) -> str:
+    line = _LINK.sub(r"\1", line)
+    out, start = [], 0
+    for m in _CODE_SPAN.finditer(line):
+        out += [_MARKUP.sub("", line[start : m.start()]), m.group()]
+        start = m.end()
+    return "".join(out + [_MARKUP.sub("", line[start:])])
+
+
+def _blocks(text: str) -> list[tuple[int, str, bool]]:
+    """The text's lines, each fenced code block taken whole: (its first line's number, its text,
+    whether it is code). A block's text is its fences, each on a line of its own, around its lines as
+    they are (less the opening fence's indent); one left open, as a chunk cut inside it leaves it, is
+    closed."""
+    lines = text.splitlines()
+    out: list[tuple[int, str, bool]] = []
+    i = 0
+    while i < len(lines):
+        fence = _FENCE.match(lines[i])
+        if fence is None:
+            out.append((i, lines[i], False))
+            i += 1
+            continue
+        indent, mark = len(fence.group(1)), fence.group(2)
+        closing = re.compile(rf" {{0,3}}{re.escape(mark[0])}{{{len(mark)},}}[ \t]*$")
+        end = next((j for j in range(i + 1, len(lines)) if closing.match(lines[j])), len(lines))
+        code = [re.sub(rf"^ {{0,{indent}}}", "", line) for line in lines[i + 1 : end]]
+        out.append((i, "\n".join([lines[i].strip(), *code, mark]), True))
+        i = end + 1
+    return out
 
 
 def split_units(text: str) -> list[str]:
-    """Sentences and list items: the units an extractive answer is built from."""
+    """Sentences, list items, table rows and fenced code blocks (each one unit, quoted as written):
+    the units an extractive answer is built from."""
     units: list[str] = []
-    for line in text.splitlines():
+    for _, line, code in _blocks(text):
+        if code:
+            _, *inside, _ = line.split("\n")
+            units += [line] if any(s.strip() for s in inside) else []  # an empty block says nothing
+            continue
         line = line.strip()
         if not line or set(line) <= set("|-: "):
             continue
@@ -57,10 +106,11 @@ def split_units(text: str) -> list[str]:
 
 
 def unit_paragraphs(text: str) -> list[int]:
-    """For each unit of `split_units(text)`, the paragraph (line of the text) it comes from."""
+    """For each unit of `split_units(text)`, the paragraph (line of the text) it comes from: a code
+    block's is the line of its opening fence."""
     out: list[int] = []
-    for number, line in enumerate(text.splitlines()):
-        out.extend([number] * len(split_units(line)))
+    for number, block, _ in _blocks(text):
+        out.extend([number] * len(split_units(block)))
     return out[:MAX_UNITS]
 
 
