@@ -18,6 +18,7 @@ from knowledge.lexical import tokenize
 
 AnswerType = str  # "frequency" | "clock" | "date" | "money" | "number" | "name" | "place" | "procedure" | "" (none)
 
+_WHERE_DO_I = r"(?:can|do|should|would|could|will|must)\s+(?:i|we)\b"
 _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("clock", re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b", re.I)),
     ("frequency", re.compile(r"\bhow\s+(often|frequently)\b|\bwhat\s+(frequency|interval|schedule)\b", re.I)),
@@ -31,6 +32,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("number", re.compile(r"\bhow\s+(many|much|long|old|far|big|tall|high|fast|often|large|deep|heavy|soon)\b|"
                           r"\bwhat(?:'s|s|\s+is|\s+are)?\s+(?:the\s+|your\s+)?(percentage|percent|number|amount|price|cost|size|fee|rate|"
                           r"limit|max(?:imum)?|min(?:imum)?|biggest|largest|smallest|highest|lowest|longest|shortest)s?\b|"
+                          # "what android version do I need?": a version number ("Android 10 or later"; QA: 0.38)
+                          r"\b(?:what|which)\s+(?:[\w'-]+\s+){0,2}?versions?\b(?!\s+of\s+the\s+(?:app|site|page|article)\b)|"
                           # "what does Pro cost (per year)?"; not "what does the cost include?" (cost, a noun)
                           r"\bwhat\s+(?:does|do|did|will|would)\s+(?:[\w'-]+\s+){0,4}?costs?\s*"
                           r"(?:$|[?.!,]|\b(?:per|for|on|a|an|to|us|me|you|in|each|monthly|yearly|now|after)\b)", re.I)),
@@ -39,8 +42,10 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
                         r"should|shall|has|have|had|must|might|may|r|u)\b|\bwhen['’]s\b|\bwhen\s*(?:[?!.]|$)|\b(?:since|until|till|by)\s+when\b|"
                         r"\b(what|which)\s+(year|date|day|month|century|decade|time)\b|\bhow\s+long\s+ago\b", re.I)),
     ("name", re.compile(r"\bwho(m|se)?\b", re.I)),
-    ("place", re.compile(r"\bwhere\b|\b(what|which)\s+(country|city|state|place|continent|region|county|island)\b", re.I)),
-    ("procedure", re.compile(r"\bhow\s+(?:do|can|should|would|could|will|must)\s+(?:i|we)\b|\bhow\s+to\b|"
+    # "where can I see why it failed?" asks where in the app, a way there ("Go to Payments →
+    # Transactions"), not a place: it had "Clients see a plain message such as `Your card …`" at 0.99
+    ("place", re.compile(rf"\bwhere\b(?!\s+{_WHERE_DO_I})|\b(what|which)\s+(country|city|state|place|continent|region|county|island)\b", re.I)),
+    ("procedure", re.compile(rf"\bhow\s+(?:do|can|should|would|could|will|must)\s+(?:i|we)\b|\bhow\s+to\b|\bwhere\s+{_WHERE_DO_I}|"
                              r"\bwhat\s+(?:are\s+)?the\s+steps\b|\bsteps\s+to\b", re.I)),
 ]
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -133,6 +138,9 @@ def asked_verb(question: str) -> str:
 _SAME_ACTION = [
     frozenset(w for word in ("create", "creating", "add", "make", "making", "set") for w in tokenize(word)),
     frozenset(w for word in ("change", "changing", "edit", "update", "updating") for w in tokenize(word)),
+    # "can I force everyone to use 2FA?": "Require 2FA for your whole team" (QA: it got how to turn
+    # 2FA off, whose sentence names a team that requires it, at 0.97)
+    frozenset(w for word in ("require", "requiring", "force", "forcing", "enforce", "enforcing", "mandate") for w in tokenize(word)),
 ]
 _SET_UP = re.compile(r"\bset\s*up\b", re.I)
 
@@ -151,6 +159,11 @@ _SAME_WORD = [frozenset(w for word in ("cost", "costs", "price", "prices", "pric
 def same_words(word: str) -> frozenset[str]:
     """The word (stemmed) and the words that mean the same in a heading."""
     return next((group for group in _SAME_WORD if word in group), frozenset({word}))
+
+
+def quoted_codes(text: str) -> frozenset[str]:
+    """The codes and identifiers the text quotes, lowercased ("PDF-422" -> "pdf-422", `expired_card`)."""
+    return frozenset(c.lower() for c in _CODE.findall(text))
 
 
 def is_instruction(text: str) -> bool:
@@ -185,7 +198,7 @@ class QuestionTerms:
             actions=tuple(_asked_actions(question)),
             verb=(verb := asked_verb(question)),
             verbs=same_actions(verb, question),
-            codes=frozenset(c.lower() for c in _CODE.findall(question)),
+            codes=quoted_codes(question),
         )
 
     def inheriting_actions(self, earlier: str) -> QuestionTerms:
@@ -246,7 +259,7 @@ class QuestionTerms:
         """The text quotes every code the question quotes (False when it quotes none)."""
         if not self.codes:
             return False
-        return self.codes <= {c.lower() for c in _CODE.findall(text)}
+        return self.codes <= quoted_codes(text)
 
     def type_found(self, text: str) -> float:
         """1.0 if the text holds something of the expected answer type beyond the question's own

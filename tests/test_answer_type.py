@@ -175,3 +175,22 @@ def test_a_heading_names_a_cost_by_its_price():
     assert terms.heading_coverage("Pricing for Pro") == 1.0
     assert terms.heading_coverage("Fees") == 0.0  # a fee is not the price asked
     assert terms.coverage("Prices") == 0.0  # what the unit scorer reads stays word for word
+
+
+def test_where_can_i_asks_for_the_way_there_in_the_app_not_a_place():
+    for question in ("where can i see why it failed", "Where do we upload our logo?", "where should I look for the decline code"):
+        terms = _terms(question)
+        assert terms.answer_type == "procedure", question
+        assert terms.type_found("Go to **Payments → Transactions** and click the payment.") == 1.0
+        # a capitalised word is no way there ("Your card was declined" is what clients see)
+        assert terms.type_found("Clients see a plain message such as `Your card was declined.`") == 0.0
+    assert _terms("where are your servers?").answer_type == "place"
+    assert _terms("where is my data hosted").answer_type == "place"
+
+
+def test_what_version_asks_for_a_version_number():
+    terms = _terms("what android version do I need")
+    assert terms.answer_type == "number"
+    assert terms.type_found("The apps need iOS 16 or later or Android 10 or later.") == 1.0
+    assert terms.type_found("Install the app from Google Play.") == 0.0
+    assert _terms("what version of the app has offline mode").answer_type == ""  # which release, not a number
