@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.terms import quoted_codes
 from knowledge.units import clean_markup
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -21,9 +22,11 @@ def _words(text: str) -> str:
 def quotes_row(asked: str, row: str) -> bool:
     """The customer quotes the row's first cell, or its first clause, of two words or more:
     "Invoice number already exists" for `Invoice number already exists`, "Connection expired" for
-    `Connection expired. Reconnect LedgerSync.`, "suspected_fraud"; not "Sent" for the status row
-    Sent (one common word)."""
+    `Connection expired. Reconnect LedgerSync.`, "suspected_fraud"; or a code it holds ("PDF-504");
+    not "Sent" for the status row Sent (one common word)."""
     key = clean_markup(row).lstrip("-*+ ").split(" — ")[0]
+    if quoted_codes(key) & quoted_codes(asked):  # "error PDF-504" and `PDF generation failed (PDF-504)`
+        return True
     said = f" {_words(asked)} "
     for part in {key, _FIRST_CLAUSE.split(key)[0]}:
         words = _words(part)

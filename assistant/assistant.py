@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.calibration import Calibrator
 from assistant.clarify import MAX_ARTICLES, bare_topic, clarifying_text
-from assistant.compose import leads_on, opens_mid_list
+from assistant.compose import continues_list, leads_on, opens_mid_list, runs_on
 from assistant.escalation import Escalation, EscalationRules
 from assistant.evidence import (
     Evidence,
@@ -53,9 +53,10 @@ from assistant.scoring import KnowledgeBaseScoring, Recalibrate
 from assistant.selection import rank_readings
 from assistant.signals import Signals, compute_signals
 from assistant.smalltalk import asks_who_answers, smalltalk_reply
-from assistant.symptoms import case_question, cases, stated_problem
+from assistant.symptoms import case_question, cases, names_a_case, stated_problem
 from assistant.terms import QuestionTerms
 from assistant.text import straight_quotes
+from assistant.unit_kinds import step_number
 from assistant.unit_scorer import UnitScorer
 from knowledge import Hit, KnowledgeBase
 from knowledge.abbreviations import expand
@@ -135,12 +136,15 @@ class Assistant:
         correction = swap is not None or corrected(asked, list(history)) is not None
         readings = self._read(asked, query, history, query_vector, passages, terms, correction=correction)
         continuation = lead = None
-        if readings and leads_on(readings[0].passage.units, readings[0].best_unit):
-            continuation = next_passage(
-                readings[0].passage, query_vector, store=self.kb.store, embedder=self.kb.embedder
-            )
-        if readings and opens_mid_list(readings[0].passage.units, readings[0].best_unit):
-            lead = previous_passage(readings[0].passage, query_vector, store=self.kb.store, embedder=self.kb.embedder)
+        first = readings[0] if readings else None
+        if first and (leads_on(first.passage.units, first.best_unit) or runs_on(first.passage.units, first.best_unit)):
+            continuation = next_passage(first.passage, query_vector, store=self.kb.store, embedder=self.kb.embedder)
+            if continuation and not leads_on(first.passage.units, first.best_unit) and not _one_list(first.passage, continuation):
+                continuation = None
+        if first and opens_mid_list(first.passage.units, first.best_unit):
+            lead = previous_passage(first.passage, query_vector, store=self.kb.store, embedder=self.kb.embedder)
+            if lead and not _one_list(lead, first.passage):
+                lead = None
         return Evidence(
             question=question, query=query, readings=readings, terms=terms, follow_up=query != asked, correction=correction,
             continuation=continuation, lead=lead,
@@ -165,6 +169,12 @@ class Assistant:
         standalone = {r.chunk_id: r for r in readings}
         chosen = rank_readings(read(query_vector, passages, own, self.unit_scorer, said=said), terms=terms)
         return [scored_as(r, standalone[r.chunk_id]) for r in chosen]
+
+    def _section_headings(self, doc_id: str) -> list[str]:
+        """The headings of an article's chunks, in its order."""
+        document = self.kb.catalog.get(doc_id)
+        chunks = self.kb.store.get(list(document.chunk_ids)) if document else []
+        return [c.heading for c in sorted(chunks, key=lambda c: c.ordinal)]
 
     def spelled(self, text: str) -> str:
         """The text with its typos read as the knowledge base's words ("cancle" as "cancel"), and
@@ -213,7 +223,8 @@ class Assistant:
             return handoff_reply("low_confidence", 0.0, detail="nothing in the knowledge base matches")
         # "I can't sign in": which of the cases its troubleshooting article covers
         problem = stated_problem(question)
-        if problem and (found := cases(evidence.readings)):
+        found = cases(evidence.readings, self._section_headings) if problem else None
+        if found and not names_a_case(question, found[1]):
             article, names = found
             text = case_question(problem, article.chunk.title or article.chunk.doc_id, names)
             return Reply(text=text, confidence=1.0, sources=[source_of(article)])
@@ -229,12 +240,14 @@ class Assistant:
             # indexed with --include-unverified: an agent may send it, the bot does not on its own
             reply = handoff_reply("low_confidence", 0.0, draft=draft.text, detail=f"cites an unverified draft: {', '.join(sorted(drafts))}")
             return replace(reply, draft_sources=[source_of(h) for h in draft.cited])
-        repeats = not evidence.correction and repeats_last_reply(draft.text, _last(history, "agent"))
+        repeats = repeats_last_reply(draft.text, _last(history, "agent"))
         if repeats and draft.grounded is None:
-            # a follow-up about one thing the last reply said: that thing, not all of it again
+            # a follow-up about one thing the last reply said: that thing, not all of it again ("and
+            # for Pro?" after the price table: Pro's row, not the table again)
             earlier = " ".join(text for who, text in history if who == "user")
-            if narrowed := restated(cited, self.terms(question), earlier, _last(history, "agent")):
+            if narrowed := restated(cited, self.terms(question), earlier, _last(history, "agent"), question):
                 draft, repeats = replace(draft, text=narrowed, cited=[cited.passage.hit]), False
+        repeats = repeats and not evidence.correction  # "no, I meant Pro" may want it again
         # what the reply says, narrowed or not
         signals = compute_signals(
             terms=evidence.terms, readings=evidence.readings, cited=cited, reply_text=draft.text,
@@ -353,6 +366,15 @@ def _last(history: Sequence[tuple[str, str]], speaker: str) -> str:
 
 UNSUPPORTED_SHOWN = 2  # unsupported sentences named in a handoff's detail
 CLIPPED_CHARS = 120
+
+
+def _one_list(before: Passage, after: Passage) -> bool:
+    """`after` (the next chunk) goes on with the list `before` ends with: a list a chunk boundary cut
+    in two ("You also need to sort out the following:" and the first point, then the other two).
+    Steps say so by their numbers; bullet points by being of one section."""
+    if not before.units or not after.units or not continues_list(before.units, after.units[0]):
+        return False
+    return step_number(after.units[0]) is not None or before.hit.chunk.heading == after.hit.chunk.heading
 
 
 def _clipped(text: str) -> str:

@@ -30,7 +30,7 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.asked_rows import rows_asked_about
@@ -39,7 +39,8 @@ from assistant.unit_kinds import (
     is_about_the_page, is_heading, is_list_item, is_question, is_reference, is_step, is_table_row, list_kind,
     references, step_number,
 )
-from knowledge.units import clean_markup
+from knowledge.lexical import tokenize
+from knowledge.units import clean_markup, is_code_block
 
 _LEANS_BACK = re.compile(
     r"^(it|its|it's|this|that|these|those|they|them|their|there|he|she|his|her|however|but|also|so|then|"
@@ -84,7 +85,7 @@ class Quote:
         after_item = False
         for i in self.units:
             unit = clean_markup(units[i])
-            item = is_list_item(unit)
+            item = is_list_item(unit) or is_code_block(unit)  # nothing shares a line with its fences
             if parts and (item or after_item or parts[-1].endswith(":")):
                 parts.append("\n" + unit)
             else:
@@ -117,19 +118,45 @@ def leads_on(units: Sequence[str], best: int) -> bool:
 
 
 def opens_mid_list(units: Sequence[str], best: int) -> bool:
-    """The passage opens partway through a numbered list ("6. Restart the app.": the chunk before
-    holds steps 1 to 5), and its answer is in that list."""
-    number = step_number(units[0]) if units else None
-    return number is not None and number > 1 and best < _run(units, 0)[1]
+    """The passage may open partway through a list, and its answer is in that list: it opens with
+    a step after the first ("6. Restart the app.": the chunk before holds steps 1 to 5), or with a
+    bullet point (the chunk before may end with the list's first items and the sentence
+    introducing it; `continues_list` tells)."""
+    if not units or list_kind(units[0]) != "item":
+        return False
+    number = step_number(units[0])
+    return (number is None or number > 1) and best < _run(units, 0)[1]
+
+
+def runs_on(units: Sequence[str], best: int) -> bool:
+    """The passage ends with a list of bullet points, and its answer is in that list or introduces
+    it: the list may go on in the next chunk ("You also need to sort out the following:" and the
+    first of its three points; `continues_list` tells). A list of steps is `leads_on`'s or the
+    reader's own."""
+    n = len(units)
+    if not n or list_kind(units[-1]) != "item" or is_step(units[-1]):
+        return False
+    start = _run(units, n - 1)[0]
+    return best >= start or (best == start - 1 and _introduces_next(units[best]))
+
+
+def continues_list(units: Sequence[str], continued_by: str) -> bool:
+    """`continued_by` (the next chunk's first unit) goes on with the list `units` ends with: the
+    step after its last ("5. …" then "6. …"), or another bullet point after bullet points (the
+    caller checks both chunks are of one section)."""
+    if not units:
+        return False
+    last, following = step_number(units[-1]), step_number(continued_by)
+    if last is not None or following is not None:
+        return last is not None and following == last + 1
+    return list_kind(units[-1]) == "item" and list_kind(continued_by) == "item"
 
 
 def list_ending(units: Sequence[str], continued_by: str) -> Quote:
-    """The steps a passage ends with, and the sentence introducing them, when `continued_by` (the
-    next chunk's first unit) is the step after its last ("5. …" then "6. …"): the start of a list
-    that goes on in the next chunk. Nothing otherwise."""
-    last = step_number(units[-1]) if units else None
-    following = step_number(continued_by)
-    if last is None or following is None or following != last + 1:
+    """The list a passage ends with, and the sentence introducing it, when `continued_by` (the next
+    chunk's first unit) goes on with it (`continues_list`): the start of a list that goes on in the
+    next chunk. Nothing otherwise."""
+    if not continues_list(units, continued_by):
         return Quote([])
     start, end = _run(units, len(units) - 1)
     intro = _intro(units, start)
@@ -154,7 +181,9 @@ def _intro(units: Sequence[str], start: int) -> int | None:
     return None
 
 
-def _list_block(units: Sequence[str], scores: Sequence[float], index: int, whole: bool = True) -> set[int]:
+def _list_block(
+    units: Sequence[str], scores: Sequence[float], index: int, whole: bool = True, all_facts: bool = False
+) -> set[int]:
     """The list (or table) holding unit `index`, with its introduction. A long table gives its
     header and best rows only; a list of more than `LONG_LIST` named facts ("- Live chat: …",
     "- UK: …") its items that score near the answer ("what time is live chat open": the live-chat
@@ -163,7 +192,7 @@ def _list_block(units: Sequence[str], scores: Sequence[float], index: int, whole
     whole list). Steps always come whole."""
     start, end = _run(units, index)
     chosen: set[int] = set()
-    long_facts = end - start > LONG_LIST and all(_named_fact(units[i]) for i in range(start, end))
+    long_facts = not all_facts and end - start > LONG_LIST and all(_named_fact(units[i]) for i in range(start, end))
     if (not whole or long_facts) and not is_step(units[index]):
         best = scores[index]
         chosen |= {i for i in range(start, end) if scores[i] >= best - NEAR} | {index}
@@ -219,7 +248,7 @@ def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> se
 def quote(
     units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
     continued: bool = False, leave_out: frozenset[int] = frozenset(), how_to: bool = False, echo: bool = False,
-    asked: str = "", paragraphs: Sequence[int] = (), titled: bool = False,
+    asked: str = "", paragraphs: Sequence[int] = (), titled: bool = False, named: Sequence[int] = (),
 ) -> Quote:
     """What to quote from one chunk whose answer is at unit `best`; `whole_sections`: a short section
     of steps is quoted whole, and a list of facts holding the answer too (False, for a second
@@ -234,7 +263,8 @@ def quote(
     quoted whole; `titled`: the section's heading names the action a how-to question asks ("Create a
     recurring profile" for "how do I create a recurring invoice?"), so its steps are the answer
     wherever in the section the reader found it ("To turn an invoice you've already sent into a
-    recurring one, …", after the steps)."""
+    recurring one, …", after the steps); `named`: list items the question names by a word the
+    answer lacks (`named_items`), quoted with the sentence introducing their list."""
     n = len(units)
     if not n:
         return Quote([])
@@ -242,12 +272,16 @@ def quote(
     while (is_question(units[best]) or is_heading(units[best])) and best + 1 < n:
         best += 1
     steps = [i for i, u in enumerate(units) if is_step(u)]
+    # a how-to question whose answer comes after its section's steps and says nothing to do ("The
+    # details appear in a How to pay box on the invoice", for "how do I put my bank details on the
+    # invoice": sent at 0.97 without the steps) is answered by those steps
+    after_steps = how_to and bool(steps) and best > steps[-1] and not is_instruction(units[best])
     # a short section of steps is quoted whole when its answer is the steps or what leads to them
-    if whole_sections and steps and (best <= steps[-1] or titled) and sum(len(u) for u in units) <= WHOLE_SECTION_CHARS:
+    if whole_sections and steps and (best <= steps[-1] or titled or after_steps) and sum(len(u) for u in units) <= WHOLE_SECTION_CHARS:
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
     else:
         pointers = references(units, heading)
-        chosen = _around(units, scores, best, pointers, whole_lists=whole_sections)
+        chosen = _around(units, scores, best, pointers, whole_lists=whole_sections, all_facts=titled)
         chosen |= _rest_of_paragraph(units, paragraphs, best, pointers)
     if echo:  # the answer only says the question back ("Many clients prefer to pay by bank transfer.")
         chosen |= _next_sentence(units, scores, max(chosen))
@@ -257,6 +291,9 @@ def quote(
         chosen |= _next_instruction(units, scores, best, leave_out)
     if asked and is_table_row(units[best]):
         chosen = rows_asked_about(units, _run(units, best), chosen, asked)
+    for i in named:
+        intro = _intro(units, _run(units, i)[0])
+        chosen |= {i} | ({intro} if intro is not None else set())
     chosen = _with_what_they_introduce(units, scores, chosen, best, continued)
     chosen = {i for i in chosen if i == best or i not in leave_out}
     if not chosen:
@@ -268,6 +305,31 @@ def quote(
     if section and (is_list_item(units[ordered[0]]) or (opens and _scope_unsaid(section, [units[i] for i in ordered]))):
         lead_in = as_lead_in(section)
     return Quote(ordered, lead_in)
+
+
+def named_items(units: Sequence[str], quoted: Sequence[int], missing: Iterable[str], typed: Callable[[str], bool]) -> list[int]:
+    """The list items a question names by a word the quote lacks, one item of its list alone
+    naming it: "how long until payouts reach my bank in the UK?" is answered by "After a payout is
+    sent, your bank usually credits it within 1 business day." and by the item of the processing
+    times that names the UK ("3 business days in the UK, the EEA, …"); quoted without that item,
+    the reply left the UK out (QA: sent at 0.93). `missing`: the question's words (stemmed as the
+    lexical index stems them) the quote does not hold; `typed`: a unit holds the kind of answer
+    asked for. An item of a list already quoted, or of a table, is not added."""
+    taken = set(quoted)
+    out: list[int] = []
+    for word in missing:
+        holding = [i for i, u in enumerate(units) if word in tokenize(u)]
+        if len(holding) != 1:  # named in one unit of the passage, or it names no case
+            continue
+        i = holding[0]
+        if i in taken or list_kind(units[i]) != "item" or is_step(units[i]) or not typed(units[i]):
+            continue
+        start, end = _run(units, i)
+        if taken & set(range(start, end)):
+            continue
+        out.append(i)
+        taken.add(i)
+    return out
 
 
 def _with_what_they_introduce(
@@ -353,11 +415,14 @@ def _next_instruction(units: Sequence[str], scores: Sequence[float], best: int, 
 
 
 def _around(
-    units: Sequence[str], scores: Sequence[float], best: int, pointers: set[int], whole_lists: bool = True
+    units: Sequence[str], scores: Sequence[float], best: int, pointers: set[int], whole_lists: bool = True,
+    all_facts: bool = False,
 ) -> set[int]:
+    """`all_facts`: a list of named facts comes whole, its section being what was asked about (the
+    things to check when "the PDF doesn't open or download", not the one that scored best)."""
     n = len(units)
     if is_list_item(units[best]):
-        chosen = _list_block(units, scores, best, whole=whole_lists)
+        chosen = _list_block(units, scores, best, whole=whole_lists, all_facts=all_facts)
     else:
         chosen = {best} | _introduced(units, scores, best)
     if _LEANS_BACK.match(units[min(chosen)]) and min(chosen) > 0:

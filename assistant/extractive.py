@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.compose import as_lead_in, list_ending, quote
+from assistant.asked_rows import quotes_row
+from assistant.compose import as_lead_in, continues_list, list_ending, named_items, quote
 from assistant.evidence import Evidence, Passage
 from assistant.pointers import mend_pointers
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import Reading, names_action
 from assistant.table_columns import column_text, named_column, names_row
 from assistant.terms import QuestionTerms
-from assistant.text import clean_markup, content_terms, straight_quotes
+from assistant.text import cited as with_marker, clean_markup, content_terms, straight_quotes
 from assistant.unit_kinds import is_list_item
+from knowledge.lexical import tokenize
 from knowledge.units import unit_paragraphs
 
 # A second document is quoted when its best unit's answer probability reaches SECOND_SOURCE_MIN and
@@ -59,7 +61,9 @@ class ExtractiveProvider:
         heading = first.passage.hit.chunk.heading
         # its section is what was asked: named for the action ("Create a recurring profile") or
         # for the case ("If the status is Bounced" for "status says bounced")
-        titled = (how_to and names_action(evidence.terms, heading)) or names_the_case(evidence.terms, heading)
+        # (a "can I …?" names the action too: "can I force everyone to use 2FA?" is answered by the
+        # steps under "Require 2FA for your whole team", not by what happens once it is on)
+        titled = names_action(evidence.terms, heading) or names_the_case(evidence.terms, heading)
         column = named_column(first.passage.units, evidence.terms)
         if column is not None and not column.start < first.best_unit < column.end:
             column = None
@@ -69,13 +73,18 @@ class ExtractiveProvider:
         else:
             body = _quote_text(
                 first, continuation=evidence.continuation, how_to=how_to, echo=echo, lead=evidence.lead,
-                asked=evidence.question, titled=titled,
+                asked=evidence.question, titled=titled, terms=evidence.terms,
             )
-        text = f"{body} [1]"
+        text = with_marker(body, "[1]")
         cited = [first.passage.hit]
         # the row or column of a table the question names is all it asked ("how much does Starter
         # cost?": not also an upgrade's worked example that mentions Starter's price)
         named = column is not None or names_row(first.passage.units, first.best_unit, evidence.terms, heading)
+        # nor does a question whose case a section is named for ("the pdf won't download") ask for
+        # another article besides that section (it had the subscription's receipt download steps)
+        named = named or (not how_to and names_the_case(evidence.terms, heading))
+        # nor one quoting the row it asks about ("error PDF-504": not also how to write to support)
+        named = named or quotes_row(evidence.question, best)
         second = None if named else _second_source(first, readings[1:], evidence.terms, titled=titled and how_to)
         if second is not None:
             cited.append(second.passage.hit)
@@ -85,20 +94,31 @@ class ExtractiveProvider:
             extra = "" if second.best_unit in said else _quote_text(
                 second, whole_sections=False, how_to=how_to, said=said
             )
-            text = f"{text}[2]" if not extra or _repeats(extra, text) else f"{text}\n\n{extra} [2]"
+            text = f"{text}[2]" if not extra or _repeats(extra, text) else f"{text}\n\n{with_marker(extra, '[2]')}"
         return Draft(text=text, cited=cited, support=float(first.answerability))
 
 
 def _quote_text(
     reading: Reading, whole_sections: bool = True, continuation: Passage | None = None, how_to: bool = False,
     said: frozenset[int] = frozenset(), echo: bool = False, lead: Passage | None = None, asked: str = "",
-    titled: bool = False,
+    titled: bool = False, terms: QuestionTerms | None = None,
 ) -> str:
+    """`terms`: the question's, when list items it names by a word the answer lacks join the quote
+    (`compose.named_items`)."""
     p = reading.passage
     scores = list(reading.quote_scores)
-    q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, whole_sections=whole_sections,
-              continued=continuation is not None, leave_out=reading.opposed | said, how_to=how_to, echo=echo,
-              asked=asked, paragraphs=unit_paragraphs(p.hit.chunk.text), titled=titled)
+    options = dict(
+        whole_sections=whole_sections, continued=continuation is not None, leave_out=reading.opposed | said,
+        how_to=how_to, echo=echo, asked=asked, paragraphs=unit_paragraphs(p.hit.chunk.text), titled=titled,
+    )
+    q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, **options)
+    if terms is not None:
+        said_words = set(tokenize(q.text(p.units)))
+        missing = sorted((t for t in terms.terms if t not in said_words), key=lambda t: -terms.terms[t])
+        named = named_items(p.units, q.units, missing, lambda u: terms.type_found(u) > 0)
+        named = [i for i in named if i not in reading.opposed]
+        if named:
+            q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, named=named, **options)
     text = q.text(p.units)
     start = list_ending(lead.units, p.units[0]) if lead is not None else None
     if start is not None and start.units:
@@ -106,9 +126,13 @@ def _quote_text(
         start = replace(start, lead_in=q.lead_in if is_list_item(lead.units[start.units[0]]) else "")
         text = f"{start.text(lead.units)}\n{replace(q, lead_in='').text(p.units)}"
     if continuation is not None and continuation.units:
-        # what the answer points at ("the steps below") starts the next section: quoted from its start
         following = quote(continuation.units, list(continuation.similarity), 0, continuation.hit.chunk.heading)
-        text = f"{text}\n\n{following.text(continuation.units)}"
+        if continues_list(p.units, continuation.units[0]):
+            # the list holding the answer goes on in the next chunk: the rest of it, under the same lead-in
+            text = f"{text}\n{replace(following, lead_in='').text(continuation.units)}"
+        else:
+            # what the answer points at ("the steps below") starts the next section: quoted from its start
+            text = f"{text}\n\n{following.text(continuation.units)}"
     return mend_pointers(text)
 
 
@@ -145,11 +169,21 @@ CASE_WORDS = 2 / 3  # of the question's words a section's own heading names, for
 
 
 def names_the_case(terms: QuestionTerms, heading: str) -> bool:
-    """The section's own heading names most of the question's words, and two at least: "If the
-    status is Bounced" for "status says bounced", so the whole section (its steps) is the answer."""
-    own = heading.split(" > ")[-1]
-    named = terms.heading_coverage(own) * len(terms.terms)
-    return bool(own) and named >= 2 and named >= CASE_WORDS * len(terms.terms)
+    """The section's heading, or the heading it is part of, names most of the question's words, and
+    two at least: "If the status is Bounced" for "status says bounced", "The PDF doesn't open or
+    download > On the web" for "the pdf won't download"; so the whole section (its steps, or its
+    list of things to check) is the answer."""
+    parts = heading.split(" > ")
+    # the heading it is part of counts when its own names none of the question's words ("On the
+    # web"), not when it names the asked thing itself ("API keys > Create a key": the article's
+    # topic, not a case, for "how many API keys can I have?")
+    if len(parts) > 1 and terms.heading_coverage(parts[-1]) > 0:
+        parts = parts[-1:]
+    for part in parts:
+        named = terms.heading_coverage(part) * len(terms.terms)
+        if part and named >= 2 and named >= CASE_WORDS * len(terms.terms):
+            return True
+    return False
 
 
 def _second_source(first: Reading, rest: list[Reading], terms: QuestionTerms, titled: bool = False) -> Reading | None:

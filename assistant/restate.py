@@ -10,12 +10,13 @@ over (the `repeats_last_reply` handoff).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.compose import Quote, introduced, leans_back, table_header
 from assistant.reader import Reading
 from assistant.terms import QuestionTerms
-from assistant.text import cited
+from assistant.text import STOPWORDS, cited, straight_quotes
 from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row
 from knowledge.lexical import tokenize
 from knowledge.units import clean_markup
@@ -64,7 +65,9 @@ def _text(units: list[str], quote: Quote) -> str:
     return text
 
 
-def restated(reading: Reading, asked: QuestionTerms, earlier: str, last_reply: str = "") -> str | None:
+def restated(
+    reading: Reading, asked: QuestionTerms, earlier: str, last_reply: str = "", question: str = ""
+) -> str | None:
     """The sentence of the reading that answers a follow-up about the last reply (cited "[1]"), or
     None when nothing in it is named by the words the follow-up adds to the customer's `earlier`
     questions (`asked`: the follow-up as they typed it): "can I change how often it goes out?" is
@@ -72,14 +75,48 @@ def restated(reading: Reading, asked: QuestionTerms, earlier: str, last_reply: s
     you can reverse an import", nor "how long do I have to respond to a webhook?", after why an
     endpoint was disabled, by the sentence on disabling it that says "Webhooks". Nor when the
     sentence is all the last reply said (`last_reply`): "and after the first one?" after "Your first
-    payout arrives 7 days after your first successful payment" had it again, word for word, at 0.99."""
+    payout arrives 7 days after your first successful payment" had it again, word for word, at 0.99.
+    `question`: the follow-up as typed, whose own phrase may name the sentence (`phrased_unit`)."""
     units = list(reading.passage.units)
     if not units:
         return None
     text = _text(units, brief_quote(units, reading.best_unit, list(reading.quote_scores)))
     words, topic = set(tokenize(text)), set(tokenize(earlier))
     if not any(t in words and t not in topic for t in asked.terms):
-        return None
+        # its words name nothing new; the follow-up may still say a sentence's own words in its
+        # order ("should she just pay again?" and "Don't ask your client to pay again …")
+        phrased = phrased_unit(units, question)
+        if phrased is None:
+            return None
+        text = _text(units, brief_quote(units, phrased, list(reading.quote_scores)))
     if repeats_last_reply(last_reply, text):  # nothing left out: it is the last reply again
         return None
     return cited(clean_markup(text), "[1]")
+
+
+# Words that make no phrase of a follow-up's on their own ("the invoice", "to you")
+_GLUE = frozenset("a an the to of in on at for and or is are was it its this that these those you your we our they".split())
+_AS_WRITTEN = {"my": "your", "i": "you", "me": "you", "mine": "yours", "i'm": "you're", "im": "you're"}  # "my logo": "your logo"
+_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def _pairs(text: str) -> set[tuple[str, str]]:
+    """The text's pairs of neighbouring words that say something: one of them a content word, and
+    neither mere glue; a customer's "my" read as an article's "your"."""
+    words = [_AS_WRITTEN.get(w, w) for w in _WORDS.findall(straight_quotes(clean_markup(text)).lower())]
+    return {
+        (a, b) for a, b in zip(words, words[1:])
+        if a not in _GLUE and b not in _GLUE and (a not in STOPWORDS or b not in STOPWORDS)
+    }
+
+
+def phrased_unit(units: Sequence[str], question: str) -> int | None:
+    """The one sentence (or item) that says words of the question in their order, most of them:
+    "pay again" in "Don't ask your client to pay again during this time". None when no sentence
+    does, or two do alike."""
+    asked = _pairs(question)
+    if not asked:
+        return None
+    found = [len(asked & _pairs(u)) for u in units]
+    most = max(found, default=0)
+    return found.index(most) if most and found.count(most) == 1 else None

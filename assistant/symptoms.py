@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.reader import Reading
 from assistant.text import content_terms
@@ -102,10 +102,15 @@ _TASK = re.compile(
 _STILL = re.compile(r"^\W*still\b", re.I)  # "Still not working?": where the cases end and support begins
 
 
-def cases(readings: Sequence[Reading]) -> tuple[Hit, list[str]] | None:
-    """The article most of the best passages are sections of, and the names of its sections among
-    the passages read that each name a case (what goes wrong), when there are enough of them; None
-    when no article holds most of the best passages, or it names too few cases."""
+def cases(
+    readings: Sequence[Reading], sections: Callable[[str], Sequence[str]] | None = None
+) -> tuple[Hit, list[str]] | None:
+    """The article most of the best passages are sections of, and the names of its sections that
+    each name a case (what goes wrong), when there are enough of them; None when no article holds
+    most of the best passages, or it names too few cases. `sections(doc_id)`: all of an article's
+    section headings, in order; without it, only the sections among the passages read count ("my
+    customer tried to pay an invoice and it failed" found the declined-payments article's task and
+    intro, and none of its cases)."""
     best = [r for r in readings[:READINGS] if not r.points_elsewhere]
     held = Counter(r.passage.hit.chunk.doc_id for r in best)
     if not held:
@@ -114,12 +119,25 @@ def cases(readings: Sequence[Reading]) -> tuple[Hit, list[str]] | None:
     if 2 * count <= len(best):
         return None  # the best passages are spread over articles: any of them may be the answer
     ours = [r.passage.hit for r in readings if r.passage.hit.chunk.doc_id == doc_id and not r.points_elsewhere]
+    # the sections the passages found are of first, then the article's others in its order
+    headings = [hit.chunk.heading for hit in ours] + list(sections(doc_id) if sections else ())
     names: list[str] = []
-    for hit in ours:
-        name = hit.chunk.heading.split(" > ")[0].strip()  # the section, not a part of it ("On the web")
+    for heading in headings:
+        name = heading.split(" > ")[0].strip()  # the section, not a part of it ("On the web")
         if name and _SYMPTOM.search(name) and not _TASK.match(name) and not _STILL.match(name) and name not in names:
             names.append(name)
     return (ours[0], names[:MAX_CASES]) if len(names) >= MIN_CASES else None
+
+
+def names_a_case(message: str, names: Sequence[str]) -> bool:
+    """The message already says which case it is: it uses a word of one case's name that no other
+    case's name has ("my invoice email bounced" and "If the status is Bounced"; "the pdf won't
+    download" and "The PDF doesn't open or download"), and of no other case: that section answers
+    it, and asking which case would ask again what it said."""
+    said = content_terms(message)
+    words = [content_terms(name) for name in names]
+    own = [w - set().union(*(o for j, o in enumerate(words) if j != i)) for i, w in enumerate(words)]
+    return sum(bool(said & mine) for mine in own) == 1
 
 
 def case_question(problem: str, title: str, names: Sequence[str]) -> str:

@@ -450,3 +450,63 @@ def test_a_sentence_introducing_nothing_at_the_passages_end_is_left_out():
     assert _quote_paragraphs(cut, "creates each invoice at") == (
         "Tally creates each invoice at 06:00. Set your time zone in Settings."
     )
+
+
+PAYOUTS = """Each payment becomes available for payout after a short processing period:
+
+- **2 business days** in the US and Canada
+- **3 business days** in the UK, the EEA, Australia and New Zealand
+
+Available money is then paid out on your schedule. After a payout is sent, your bank usually credits it within 1 business day."""
+
+
+def _draft(text: str, question: str) -> str:
+    import numpy as np
+
+    from assistant.evidence import Evidence
+    from assistant.extractive import ExtractiveProvider
+    from assistant.reader import read
+    from tests.test_reader import DIM, _passage, _scorer, _terms
+
+    terms = _terms(question)
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, [_passage("payouts", text)], terms, _scorer())
+    return ExtractiveProvider().answer(question, Evidence(question=question, query=question, readings=readings, terms=terms)).text
+
+
+def test_the_list_item_naming_the_case_asked_about_joins_the_answer_with_its_lead_in():
+    text = _draft(PAYOUTS, "how long until a payout reaches my bank in the UK?")
+    assert "your bank usually credits it within 1 business day" in text
+    assert "3 business days in the UK" in text and "Each payment becomes available for payout" in text
+    assert "US and Canada" not in text  # the case not asked about stays out
+
+
+def test_no_item_joins_when_the_question_names_no_case_of_the_list():
+    text = _draft(PAYOUTS, "how long until a payout reaches my bank?")
+    assert "your bank usually credits it within 1 business day" in text
+    assert "business days in the" not in text
+
+
+def test_a_how_to_answer_after_its_sections_steps_that_says_nothing_to_do_brings_the_steps():
+    section = (
+        "1. Go to **Settings → Payments → Bank transfer**.\n2. Click **Add bank account**.\n3. Click **Save**.\n\n"
+        "The details appear in a **How to pay** box on the online invoice and the PDF."
+    )
+    text = _quote(section, "The details appear", "Add your bank details to invoices", how_to=True)
+    assert text.startswith("Add your bank details to invoices:\n1. Go to Settings → Payments → Bank transfer.")
+    assert "3. Click Save." in text
+    assert text.endswith("The details appear in a How to pay box on the online invoice and the PDF.")
+    # asked what it says, not how to: the sentence alone
+    assert _quote(section, "The details appear", "Add your bank details to invoices") == (
+        "The details appear in a How to pay box on the online invoice and the PDF."
+    )
+
+
+def test_a_row_whose_code_the_customer_quotes_is_quoted_with_the_header_alone():
+    table = [
+        "- Message — Fix",
+        "- `PDF generation failed (PDF-504)` — Try again after a minute.",
+        "- `Logo could not be loaded (PDF-415)` — Upload your logo again.",
+    ]
+    quoted = quote(table, [0.1, 0.5, 0.4], 1, asked="error PDF-504 all morning")
+    assert [table[i] for i in quoted.units] == [table[0], table[1]]
+    assert quote(table, [0.1, 0.5, 0.4], 1, asked="my pdf fails").units == [0, 1, 2]  # no code quoted: the table

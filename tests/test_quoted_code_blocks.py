@@ -68,7 +68,6 @@ def test_a_citation_after_a_code_block_goes_on_a_line_of_its_own():
     assert cited("Keys start with `tk_live_`.", "[1]") == "Keys start with `tk_live_`. [1]"
 
 
-@pytest.mark.xfail(strict=True, reason="Quote.text in assistant/compose.py runs prose on after a code block")
 def test_a_reply_quoting_a_code_block_keeps_it_closed_and_intact():
     units = split_units(USE_A_KEY)
     assert Quote([0, 1, 2]).text(units) == (

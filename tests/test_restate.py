@@ -79,3 +79,20 @@ def test_a_sentence_that_introduces_steps_brings_them():
     assert [units[i] for i in brief_quote(units, 0).units] == [
         "You can override the rate on any invoice:", "1. Open the invoice.", "2. Enter your rate."
     ]
+
+
+PROCESSING = (
+    "Some card payments show as Processing for a few minutes. Don't ask your client to pay again during this "
+    "time, or they could be charged twice. If a payment stays in Processing for more than 1 hour, contact us."
+)
+
+
+def test_a_follow_up_saying_a_sentences_own_words_in_their_order_gets_that_sentence():
+    reading = _reading(PROCESSING, 0)  # the passage found again, read as before
+    asked_before = "my client tried to pay and now the payment has been showing Processing for 2 hours"
+    assert restated(reading, _terms("should she just pay again?"), asked_before, PROCESSING, "should she just pay again?") == (
+        "Don't ask your client to pay again during this time, or they could be charged twice. [1]"
+    )
+    # words of no sentence's phrase, or mere glue ("the payment"), name none of them
+    assert restated(reading, _terms("what now?"), asked_before, PROCESSING, "what now?") is None
+    assert restated(reading, _terms("and the payment?"), asked_before, PROCESSING, "and the payment?") is None

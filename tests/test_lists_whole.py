@@ -1,0 +1,41 @@
+"""A list is quoted as the customer needs it: whole when a chunk boundary cuts it in two, and with
+the item naming the case the customer asked about when the answer lies beside the list."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant, build_assistant
+from knowledge import KnowledgeBase
+
+
+@pytest.fixture
+def lenient(settings, kb: KnowledgeBase) -> Assistant:
+    return build_assistant(settings.model_copy(update={"handoff_threshold": 0.5}), kb)
+
+
+def _said(reply) -> str:
+    return reply.draft if reply.handoff else reply.text
+
+
+@pytest.mark.parametrize("question", [
+    "the delete account button is greyed out, why?",  # the answer introduces the list: its points follow
+    "can i delete my account while a card dispute is still open",  # the answer is a point of the list's second half
+])
+def test_a_list_a_chunk_boundary_cuts_in_two_is_quoted_whole_with_its_lead_in(lenient, question):
+    text = _said(lenient.reply(question))
+    assert text.startswith("You also need to sort out the following, or the Delete account button stays unavailable:")
+    for point in ("- Cancel your paid plan.", "- Wait for open Tally Payments disputes to close.", "- Let your final payout arrive."):
+        assert point in text
+    assert "Before you delete:" not in text  # the second half is no section of its own
+
+
+@pytest.mark.parametrize(("question", "named", "other"), [
+    ("how long until a payout reaches my bank in canada?", "2 business days in the US and Canada", "in the UK"),
+    ("how long do payouts take to reach my bank in the UK?", "3 business days in the UK", "US and Canada"),
+])
+def test_the_list_item_naming_the_customers_case_comes_with_the_answer(lenient, question, named, other):
+    text = _said(lenient.reply(question))
+    assert "your bank usually credits it within 1 business day" in text
+    assert named in text and "Each payment becomes available for payout after a short processing period:" in text
+    assert other not in text
