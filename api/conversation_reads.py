@@ -1,6 +1,7 @@
 """The read side of conversations: who owns one, its state, and what was said in it.
 
-`ConversationService` (api.conversations) extends it with the writes.
+`ConversationWrites` (api.conversation_writes) extends it with the writes the moves are made of,
+and `ConversationService` (api.conversations) with the moves.
 """
 
 from __future__ import annotations

@@ -22,15 +22,15 @@ from api import audit
 from api import bot_turns as turns
 from api.auth import hash_token, new_token
 from api.background import Background
-from api.conversation_reads import Agent, Conversation, ConversationReads
-from api.db import agents, conversations, forget_overwritten, lock_row, messages
+from api.conversation_reads import Agent, Conversation
+from api.conversation_writes import ConversationWrites
+from api.db import conversations, forget_overwritten, messages
 from api.errors import MESSAGE_NOT_FOUND, Conflict, Invalid, NotFound
 from api.draft_citations import draft_sources
 from api.events import LocalNotifier, append_event
 from api.held_chats import end_payment_requests
 from api.split_cards import mask_across_lines, same_line, store_masked_earlier
 from api.masking import mask_card_numbers
-from api.plain_text import shows_nothing, without_controls
 from api.presence import anyone_online_in
 from api.reply_stream import DraftEvents
 from api.schemas import AgentMessagePublic, AgentPublic, MessagePublic
@@ -54,18 +54,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class ConversationService(ConversationReads):
-    """The reads (api.conversation_reads) and every write: the customer's lines, the bot's replies
-    and the agents' moves."""
+class ConversationService(ConversationWrites):
+    """The reads (api.conversation_reads) and every move, made of the writes in
+    api.conversation_writes: the customer's lines, the bot's replies and the agents' moves."""
 
     def __init__(
         self, *, engine: AsyncEngine, notifier: LocalNotifier, max_message_chars: int, max_agent_chats: int = 4,
         stream_drafts: bool = False,
     ) -> None:
-        super().__init__(engine)
+        super().__init__(engine, max_message_chars=max_message_chars, max_agent_chats=max_agent_chats)
         self.notifier = notifier
-        self.max_message_chars = max_message_chars
-        self.max_agent_chats = max_agent_chats
         self.stream_drafts = stream_drafts  # an LLM writes the reply: show it growing (api.reply_stream)
         self.background = Background()
 
@@ -83,16 +81,6 @@ class ConversationService(ConversationReads):
         return conversation_id, token
 
     # ----- the customer --------------------------------------------------------------------
-
-    def clean_text(self, text: str) -> str:
-        """A line as stored: control characters other than line breaks and tabs removed (PostgreSQL
-        refuses NUL in text), card data masked; one with nothing visible in it is refused."""
-        text = without_controls(text).strip()
-        if shows_nothing(text):
-            raise Invalid("message text is empty")
-        if len(text) > self.max_message_chars:
-            raise Invalid(f"message is {len(text)} characters; the limit is {self.max_message_chars}")
-        return mask_card_numbers(text)
 
     async def post_customer_message(
         self, conversation_id: str, text: str, answer: AnswerFn, *, client_id: str | None = None, wait: bool = True
@@ -360,108 +348,6 @@ class ConversationService(ConversationReads):
         if closed:
             await self.notifier.publish()
         return current
-
-    # ----- helpers -------------------------------------------------------------------------
-
-    async def _touch(self, conn: AsyncConnection, conversation_id: str, allowed: tuple[str, ...]) -> str:
-        """Lock the conversation row if its state is allowed, and return that state."""
-        result = await conn.execute(
-            conversations.update()
-            .where(conversations.c.id == conversation_id, conversations.c.state.in_(allowed))
-            .values(updated_at=_now())
-            .returning(conversations.c.state)
-        )
-        row = result.first()
-        if row is None:
-            current = await self.get(conversation_id)
-            raise Conflict(f"conversation is {current.state}" if current.state == "closed" else "conversation is not with the bot")
-        return str(row.state)
-
-    async def within_chat_limit(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
-        """In the caller's transaction, before it claims: 409 if the agent holds as many chats as
-        one may. The agent's row stays locked till the claim commits, so claims sent at once count
-        one after another and never both take the last free place."""
-        await lock_row(conn, agents, agent.id)
-        holding = (
-            await conn.execute(
-                sa.select(sa.func.count()).select_from(conversations).where(
-                    conversations.c.state == "agent", conversations.c.agent_id == agent.id,
-                    conversations.c.id != conversation_id,
-                )
-            )
-        ).scalar_one()
-        if holding >= self.max_agent_chats:
-            raise Conflict(f"you already have {holding} chats open (the most allowed): close or return one first")
-
-    async def add_settled_customer_line(self, conn: AsyncConnection, conversation_id: str, text: str) -> MessagePublic:
-        """A line on the customer's behalf that the bot must never answer (a card's summary from
-        the secure form): stored as answered, in the caller's transaction."""
-        line = await self._add_message(conn, conversation_id, role="customer", text=text)
-        await conn.execute(
-            conversations.update().where(conversations.c.id == conversation_id).values(answered_through=line.id, updated_at=_now())
-        )
-        return line
-
-    async def owned(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
-        """In the caller's transaction: 409 unless this agent holds the conversation."""
-        await self._owned(conn, conversation_id, agent)
-
-    async def _owned(self, conn: AsyncConnection, conversation_id: str, agent: Agent) -> None:
-        result = await conn.execute(
-            conversations.update()
-            .where(
-                conversations.c.id == conversation_id,
-                conversations.c.state == "agent",
-                conversations.c.agent_id == agent.id,
-            )
-            .values(updated_at=_now())
-            .returning(conversations.c.id)
-        )
-        if result.first() is None:
-            current = await self.get(conversation_id)  # NotFound if it does not exist
-            if current.state == "closed":  # a chat the agent held, closed since: no claim reopens it
-                raise Conflict("conversation is closed")
-            if current.state == "agent" and current.agent is not None:
-                raise Conflict(f"conversation is owned by {current.agent.name}")
-            raise Conflict("you do not own this conversation: claim it first")
-
-    async def _enqueue(self, conn: AsyncConnection, conversation_id: str, reason: str, detail: str | None = None) -> None:
-        await conn.execute(
-            conversations.update()
-            .where(conversations.c.id == conversation_id)
-            .values(
-                state="queued", handoff_reason=reason, handoff_detail=detail, updated_at=_now(),
-                # asked again while waiting: the customer keeps their place
-                queued_at=sa.case((conversations.c.state == "queued", conversations.c.queued_at), else_=_now()),
-            )
-        )
-        # the detail (signals, rule) is for agents: they read it from the queue, not the customer's stream
-        await append_event(conn, conversation_id, "handoff.requested", {"reason": reason})
-
-    async def _add_message(
-        self, conn: AsyncConnection, conversation_id: str, *, role: str, text: str, event: str = "message.created", **fields
-    ) -> MessagePublic:
-        values = dict(
-            conversation_id=conversation_id, role=role, text=text, sources=fields.pop("sources", []),
-            handoff=fields.pop("handoff", False), created_at=_now(), **fields,
-        )
-        result = await conn.execute(messages.insert().values(**values))
-        message = MessagePublic(
-            id=int(result.inserted_primary_key[0]),
-            conversation_id=conversation_id,
-            role=role,
-            text=text,
-            confidence=values.get("confidence"),
-            sources=values["sources"],
-            handoff=values["handoff"],
-            handoff_reason=values.get("handoff_reason"),
-            author=values.get("author"),
-            corrects=values.get("corrects"),
-            created_at=values["created_at"],
-            client_id=values.get("client_id"),
-        )
-        await append_event(conn, conversation_id, event, {"message": message.model_dump(mode="json")})
-        return message
 
 
 async def _when_they_reply(conn: AsyncConnection, handoff_text: str) -> str:

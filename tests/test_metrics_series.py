@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import api.conversation_writes
 import api.conversations
 import api.events
 import api.held_chats
@@ -67,6 +68,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """The service's clock: conversations and their lines, events and ratings are stamped with it."""
     clock = Clock()
     monkeypatch.setattr(api.conversations, "_now", lambda: clock.now)
+    monkeypatch.setattr(api.conversation_writes, "_now", lambda: clock.now)
     monkeypatch.setattr(api.events, "datetime", clock.datetime_class())
     monkeypatch.setattr(api.ratings, "datetime", clock.datetime_class())
     monkeypatch.setattr(api.held_chats, "_now", lambda: clock.now)
