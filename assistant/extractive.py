@@ -15,7 +15,7 @@ from assistant.compose import as_lead_in, continues_list, list_ending, named_ite
 from assistant.evidence import Evidence, Passage
 from assistant.pointers import mend_pointers
 from assistant.providers import DeltaCallback, Draft
-from assistant.reader import Reading, names_action
+from assistant.reader import TYPED_ANSWERS, Reading, names_action
 from assistant.table_columns import column_text, named_column, names_row
 from assistant.terms import QuestionTerms
 from assistant.text import cited as with_marker, clean_markup, content_terms, straight_quotes
@@ -104,7 +104,9 @@ def _quote_text(
     titled: bool = False, terms: QuestionTerms | None = None,
 ) -> str:
     """`terms`: the question's, when list items it names by a word the answer lacks join the quote
-    (`compose.named_items`)."""
+    (`compose.named_items`), for a question asking for a kind of answer (a number, a date, a
+    price) the item holds: "i already sent this months invoice … can i turn that one into the
+    repeating one" had the frequencies list ("monthly") added to its one-sentence answer."""
     p = reading.passage
     scores = list(reading.quote_scores)
     options = dict(
@@ -112,7 +114,7 @@ def _quote_text(
         how_to=how_to, echo=echo, asked=asked, paragraphs=unit_paragraphs(p.hit.chunk.text), titled=titled,
     )
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, **options)
-    if terms is not None:
+    if terms is not None and terms.answer_type in TYPED_ANSWERS:  # "how long …, in the UK?", not any word
         said_words = set(tokenize(q.text(p.units)))
         missing = sorted((t for t in terms.terms if t not in said_words), key=lambda t: -terms.terms[t])
         named = named_items(p.units, q.units, missing, lambda u: terms.type_found(u) > 0)

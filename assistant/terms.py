@@ -18,7 +18,13 @@ from knowledge.lexical import tokenize
 
 AnswerType = str  # "frequency" | "clock" | "date" | "money" | "number" | "name" | "place" | "procedure" | "" (none)
 
-_WHERE_DO_I = r"(?:can|do|should|would|could|will|must)\s+(?:i|we)\b"
+# "where can I see …", "where do I change …": a way there in the app; not "where should I keep my
+# recovery codes?" (advice on a place)
+_WHERE_DO_I = (
+    r"(?:can|do|could)\s+(?:i|we)\s+(?:go\s+to\s+)?(?:find|see|get|change|set|turn|download|upload|add|edit|update|view|check|"
+    r"enter|look|put|manage|cancel|delete|remove|switch|access|open|type|adjust|configure|export|import|pay|invite|"
+    r"connect|disconnect|create|make|send|print|reset|download)\b"
+)
 _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("clock", re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b", re.I)),
     ("frequency", re.compile(r"\bhow\s+(often|frequently)\b|\bwhat\s+(frequency|interval|schedule)\b", re.I)),

@@ -178,7 +178,7 @@ def test_a_heading_names_a_cost_by_its_price():
 
 
 def test_where_can_i_asks_for_the_way_there_in_the_app_not_a_place():
-    for question in ("where can i see why it failed", "Where do we upload our logo?", "where should I look for the decline code"):
+    for question in ("where can i see why it failed", "Where do we upload our logo?", "where can I look up the decline code"):
         terms = _terms(question)
         assert terms.answer_type == "procedure", question
         assert terms.type_found("Go to **Payments → Transactions** and click the payment.") == 1.0
@@ -194,3 +194,9 @@ def test_what_version_asks_for_a_version_number():
     assert terms.type_found("The apps need iOS 16 or later or Android 10 or later.") == 1.0
     assert terms.type_found("Install the app from Google Play.") == 0.0
     assert _terms("what version of the app has offline mode").answer_type == ""  # which release, not a number
+
+
+def test_where_should_i_keep_something_asks_for_a_place_not_a_way_in_the_app():
+    assert _terms("where should i keep those, just screenshot on my phone?").answer_type == "place"
+    assert _terms("where do i keep my recovery codes").answer_type == "place"
+    assert _terms("where can i change the date format").answer_type == "procedure"

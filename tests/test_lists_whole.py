@@ -39,3 +39,11 @@ def test_the_list_item_naming_the_customers_case_comes_with_the_answer(lenient, 
     assert "your bank usually credits it within 1 business day" in text
     assert named in text and "Each payment becomes available for payout after a short processing period:" in text
     assert other not in text
+
+
+def test_a_word_of_the_question_in_a_list_item_brings_no_item_when_no_kind_of_answer_is_asked(lenient):
+    text = _said(lenient.reply(
+        "i already sent this months invoice to a client the normal way. can i turn it into a recurring one"
+    ))
+    assert "Make recurring" in text
+    assert "Frequency:" not in text  # "months" is in the list of frequencies ("monthly"), which answers nothing here
