@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.calibration import Calibrator
 from assistant.clarify import MAX_ARTICLES, bare_topic, clarifying_text
-from assistant.compose import continues_list, leads_on, opens_mid_list, runs_on
+from assistant.compose import leads_on
 from assistant.escalation import Escalation, EscalationRules
 from assistant.evidence import (
     Evidence,
@@ -35,6 +35,7 @@ from assistant.evidence import (
 )
 from assistant.grounding import strip_citations
 from assistant.handoff import HandoffPolicy, asks_for_human
+from assistant.lists import continues_list, opens_mid_list, runs_on
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
 from assistant.restate import repeats_last_reply, restated

@@ -3,8 +3,8 @@
 Given a chunk's units and where its answer is (the reader's best unit), choose what to quote:
 
 - a list item or table row brings its list (or the matching rows of a long table) and the sentence
-  that introduces it; a sentence introducing something ("… parts:", "Here are the steps …")
-  brings what it introduces: the next sentence, or the list just after it;
+  that introduces it (`assistant.lists` finds them); a sentence introducing something ("… parts:",
+  "Here are the steps …") brings what it introduces: the next sentence, or the list just after it;
 - a short section made of (numbered) steps is quoted whole when its answer is the steps or what
   leads to them: it is the answer to "how do I ..."; a section of bullet points is a list of
   facts, and only the list holding the answer is quoted, and of a list of more than three named
@@ -30,16 +30,15 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.asked_rows import rows_asked_about
+from assistant.lists import NEAR, continues_list, introduces_next, list_block, list_intro, list_run
 from assistant.terms import is_instruction
 from assistant.unit_kinds import (
-    is_about_the_page, is_heading, is_list_item, is_question, is_reference, is_step, is_table_row, list_kind,
-    references, step_number,
+    is_about_the_page, is_heading, is_list_item, is_question, is_reference, is_step, is_table_row, references,
 )
-from knowledge.lexical import tokenize
 from knowledge.units import clean_markup, is_code_block
 
 _LEANS_BACK = re.compile(
@@ -68,10 +67,6 @@ WHOLE_SECTION_CHARS = 900  # a section of steps this short is quoted whole
 PARAGRAPH_UNITS = 3  # a paragraph of at most this many sentences ...
 PARAGRAPH_CHARS = 400  # ... and characters is quoted whole when one of its sentences is the answer
 MAX_CHARS = 480  # budget for the sentences added around the answer
-NEAR = 0.08  # a neighbour within this of the best unit's score joins
-MAX_LIST_ITEMS = 12
-LONG_LIST = 3  # a list of more named facts than this is quoted as its items that answer
-MAX_TABLE_ROWS = 5
 
 
 @dataclass(frozen=True)
@@ -99,12 +94,6 @@ def leans_back(unit: str) -> bool:
     return bool(_LEANS_BACK.match(unit))
 
 
-def table_header(units: Sequence[str], row: int) -> int | None:
-    """The header row of the table holding `row` (its first row), None when `row` is it."""
-    start = _run(units, row)[0]
-    return start if start < row else None
-
-
 def introduced(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
     """What the sentence at `index` introduces ("… override it on any invoice:" and its steps), if anything."""
     return _introduced(units, scores, index)
@@ -117,112 +106,15 @@ def leads_on(units: Sequence[str], best: int) -> bool:
     return n > 0 and best >= n - 2 and bool(_POINTS_ON.search(units[-1].strip())) and not is_list_item(units[-1])
 
 
-def opens_mid_list(units: Sequence[str], best: int) -> bool:
-    """The passage may open partway through a list, and its answer is in that list: it opens with
-    a step after the first ("6. Restart the app.": the chunk before holds steps 1 to 5), or with a
-    bullet point (the chunk before may end with the list's first items and the sentence
-    introducing it; `continues_list` tells)."""
-    if not units or list_kind(units[0]) != "item":
-        return False
-    number = step_number(units[0])
-    return (number is None or number > 1) and best < _run(units, 0)[1]
-
-
-def runs_on(units: Sequence[str], best: int) -> bool:
-    """The passage ends with a list of bullet points, and its answer is in that list or introduces
-    it: the list may go on in the next chunk ("You also need to sort out the following:" and the
-    first of its three points; `continues_list` tells). A list of steps is `leads_on`'s or the
-    reader's own."""
-    n = len(units)
-    if not n or list_kind(units[-1]) != "item" or is_step(units[-1]):
-        return False
-    start = _run(units, n - 1)[0]
-    return best >= start or (best == start - 1 and _introduces_next(units[best]))
-
-
-def continues_list(units: Sequence[str], continued_by: str) -> bool:
-    """`continued_by` (the next chunk's first unit) goes on with the list `units` ends with: the
-    step after its last ("5. …" then "6. …"), or another bullet point after bullet points (the
-    caller checks both chunks are of one section)."""
-    if not units:
-        return False
-    last, following = step_number(units[-1]), step_number(continued_by)
-    if last is not None or following is not None:
-        return last is not None and following == last + 1
-    return list_kind(units[-1]) == "item" and list_kind(continued_by) == "item"
-
-
 def list_ending(units: Sequence[str], continued_by: str) -> Quote:
     """The list a passage ends with, and the sentence introducing it, when `continued_by` (the next
     chunk's first unit) goes on with it (`continues_list`): the start of a list that goes on in the
     next chunk. Nothing otherwise."""
     if not continues_list(units, continued_by):
         return Quote([])
-    start, end = _run(units, len(units) - 1)
-    intro = _intro(units, start)
+    start, end = list_run(units, len(units) - 1)
+    intro = list_intro(units, start)
     return Quote(([intro] if intro is not None else []) + list(range(start, end)))
-
-
-def _run(units: Sequence[str], index: int) -> tuple[int, int]:
-    """The run of consecutive list items (or table rows) around `index`: [start, end)."""
-    kind = "row" if is_table_row(units[index]) else "item"
-    start, end = index, index + 1
-    while start > 0 and list_kind(units[start - 1]) == kind:
-        start -= 1
-    while end < len(units) and list_kind(units[end]) == kind:
-        end += 1
-    return start, end
-
-
-def _intro(units: Sequence[str], start: int) -> int | None:
-    """The sentence that introduces a run starting at `start`, if there is one."""
-    if start > 0 and not is_list_item(units[start - 1]) and not is_question(units[start - 1]):
-        return start - 1
-    return None
-
-
-def _list_block(
-    units: Sequence[str], scores: Sequence[float], index: int, whole: bool = True, all_facts: bool = False
-) -> set[int]:
-    """The list (or table) holding unit `index`, with its introduction. A long table gives its
-    header and best rows only; a list of more than `LONG_LIST` named facts ("- Live chat: …",
-    "- UK: …") its items that score near the answer ("what time is live chat open": the live-chat
-    line of the support hours, not the email and phone lines beside it); so does any
-    list of facts or table when not `whole` (a second source's list: the items that answer, not the
-    whole list). Steps always come whole."""
-    start, end = _run(units, index)
-    chosen: set[int] = set()
-    long_facts = not all_facts and end - start > LONG_LIST and all(_named_fact(units[i]) for i in range(start, end))
-    if (not whole or long_facts) and not is_step(units[index]):
-        best = scores[index]
-        chosen |= {i for i in range(start, end) if scores[i] >= best - NEAR} | {index}
-        if is_table_row(units[index]):
-            chosen.add(start)  # its header row
-    elif is_table_row(units[index]) and end - start > MAX_TABLE_ROWS + 1:
-        best = scores[index]
-        rows = sorted(range(start, end), key=lambda i: -scores[i])
-        chosen |= {i for i in rows[:MAX_TABLE_ROWS] if scores[i] >= best - NEAR} | {index, start}
-    else:
-        chosen |= set(range(start, min(end, start + MAX_LIST_ITEMS)))
-        chosen.add(index)
-    intro = _intro(units, start)
-    if intro is not None:
-        chosen.add(intro)
-    return chosen
-
-
-# "- **Live chat:** Monday to …", "- UK: +44 …", "- **Phone (Pro plan):**" (its list follows)
-_NAMED_FACT = re.compile(r"^\s*[-*+]\s+(?:\*\*[^*\n]{1,60}:\*\*|\*\*[^*\n]{1,60}\*\*:|[^:.!?`*\n]{1,60}:)(?:\s|$)")
-
-
-def _named_fact(unit: str) -> bool:
-    """A bulleted item that names what it is about before a colon ("- Live chat: Monday to Friday …")."""
-    return bool(_NAMED_FACT.match(unit))
-
-
-def _introduces_next(unit: str) -> bool:
-    """A sentence that ends introducing what follows it ("Tally can charge cards in these 14 currencies:")."""
-    return not is_list_item(unit) and not is_heading(unit) and unit.rstrip().endswith(":")
 
 
 def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
@@ -235,7 +127,7 @@ def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> se
     taken: set[int] = set()
     for j in range(index + 1, min(index + 4, n)):
         if is_list_item(units[j]):
-            return taken | _list_block(units, scores, j)
+            return taken | list_block(units, scores, j)
         if is_question(units[j]):
             break
         taken.add(j)
@@ -264,7 +156,7 @@ def quote(
     recurring profile" for "how do I create a recurring invoice?"), so its steps are the answer
     wherever in the section the reader found it ("To turn an invoice you've already sent into a
     recurring one, …", after the steps); `named`: list items the question names by a word the
-    answer lacks (`named_items`), quoted with the sentence introducing their list."""
+    answer lacks (`assistant.lists.named_items`), quoted with the sentence introducing their list."""
     n = len(units)
     if not n:
         return Quote([])
@@ -290,9 +182,9 @@ def quote(
     if how_to and not any(is_instruction(units[i]) for i in chosen):
         chosen |= _next_instruction(units, scores, best, leave_out)
     if asked and is_table_row(units[best]):
-        chosen = rows_asked_about(units, _run(units, best), chosen, asked)
+        chosen = rows_asked_about(units, list_run(units, best), chosen, asked)
     for i in named:
-        intro = _intro(units, _run(units, i)[0])
+        intro = list_intro(units, list_run(units, i)[0])
         chosen |= {i} | ({intro} if intro is not None else set())
     chosen = _with_what_they_introduce(units, scores, chosen, best, continued)
     chosen = {i for i in chosen if i == best or i not in leave_out}
@@ -307,31 +199,6 @@ def quote(
     return Quote(ordered, lead_in)
 
 
-def named_items(units: Sequence[str], quoted: Sequence[int], missing: Iterable[str], typed: Callable[[str], bool]) -> list[int]:
-    """The list items a question names by a word the quote lacks, one item of its list alone
-    naming it: "how long until payouts reach my bank in the UK?" is answered by "After a payout is
-    sent, your bank usually credits it within 1 business day." and by the item of the processing
-    times that names the UK ("3 business days in the UK, the EEA, …"); quoted without that item,
-    the reply left the UK out (QA: sent at 0.93). `missing`: the question's words (stemmed as the
-    lexical index stems them) the quote does not hold; `typed`: a unit holds the kind of answer
-    asked for. An item of a list already quoted, or of a table, is not added."""
-    taken = set(quoted)
-    out: list[int] = []
-    for word in missing:
-        holding = [i for i, u in enumerate(units) if word in tokenize(u)]
-        if len(holding) != 1:  # named in one unit of the passage, or it names no case
-            continue
-        i = holding[0]
-        if i in taken or list_kind(units[i]) != "item" or is_step(units[i]) or not typed(units[i]):
-            continue
-        start, end = _run(units, i)
-        if taken & set(range(start, end)):
-            continue
-        out.append(i)
-        taken.add(i)
-    return out
-
-
 def _with_what_they_introduce(
     units: Sequence[str], scores: Sequence[float], chosen: set[int], best: int, continued: bool
 ) -> set[int]:
@@ -341,9 +208,9 @@ def _with_what_they_introduce(
     nothing follows it to bring: such a sentence is left out instead, unless it is the answer."""
     out = set(chosen)
     for i in sorted(chosen):
-        if i + 1 in chosen or not _introduces_next(units[i]):
+        if i + 1 in chosen or not introduces_next(units[i]):
             continue
-        if i + 1 < len(units) and is_list_item(units[i + 1]) and chosen & set(range(*_run(units, i + 1))):
+        if i + 1 < len(units) and is_list_item(units[i + 1]) and chosen & set(range(*list_run(units, i + 1))):
             continue  # the items of its list that answer are quoted already
         brought = _introduced(units, scores, i)
         if brought:
@@ -410,7 +277,7 @@ def _next_instruction(units: Sequence[str], scores: Sequence[float], best: int, 
         if is_heading(units[j]) or is_question(units[j]):
             break
         if j not in leave_out and is_instruction(units[j]) and not is_reference(units[j]):
-            return {j} | (_list_block(units, scores, j) if is_list_item(units[j]) else _introduced(units, scores, j))
+            return {j} | (list_block(units, scores, j) if is_list_item(units[j]) else _introduced(units, scores, j))
     return set()
 
 
@@ -422,14 +289,14 @@ def _around(
     things to check when "the PDF doesn't open or download", not the one that scored best)."""
     n = len(units)
     if is_list_item(units[best]):
-        chosen = _list_block(units, scores, best, whole=whole_lists, all_facts=all_facts)
+        chosen = list_block(units, scores, best, whole=whole_lists, all_facts=all_facts)
     else:
         chosen = {best} | _introduced(units, scores, best)
     if _LEANS_BACK.match(units[min(chosen)]) and min(chosen) > 0:
         prev = min(chosen) - 1
-        chosen |= _list_block(units, scores, prev) if is_list_item(units[prev]) else {prev}
+        chosen |= list_block(units, scores, prev) if is_list_item(units[prev]) else {prev}
     first = min(chosen)
-    if first > 0 and not is_list_item(units[first]) and _introduces_next(units[first - 1]):
+    if first > 0 and not is_list_item(units[first]) and introduces_next(units[first - 1]):
         chosen.add(first - 1)  # "... in these 14 currencies:" before "USD, EUR, GBP ..."
     budget = MAX_CHARS - sum(len(units[i]) for i in chosen)
     top = scores[best]

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.asked_rows import quotes_row
-from assistant.compose import as_lead_in, continues_list, list_ending, named_items, quote
+from assistant.compose import as_lead_in, list_ending, quote
 from assistant.evidence import Evidence, Passage
+from assistant.lists import continues_list, named_items
 from assistant.pointers import mend_pointers
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import TYPED_ANSWERS, Reading, names_action
@@ -104,7 +105,7 @@ def _quote_text(
     titled: bool = False, terms: QuestionTerms | None = None,
 ) -> str:
     """`terms`: the question's, when list items it names by a word the answer lacks join the quote
-    (`compose.named_items`), for a question asking for a kind of answer (a number, a date, a
+    (`lists.named_items`), for a question asking for a kind of answer (a number, a date, a
     price) the item holds: "i already sent this months invoice … can i turn that one into the
     repeating one" had the frequencies list ("monthly") added to its one-sentence answer."""
     p = reading.passage

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.compose import Quote, introduced, leans_back, table_header
+from assistant.compose import Quote, introduced, leans_back
+from assistant.lists import table_header
 from assistant.reader import Reading
 from assistant.terms import QuestionTerms
 from assistant.text import STOPWORDS, cited, straight_quotes

@@ -268,7 +268,8 @@ def test_a_how_to_answer_without_an_instruction_brings_the_next_one():
 
 
 def test_a_passage_that_opens_partway_through_its_steps_and_the_list_the_chunk_before_ends_with():
-    from assistant.compose import list_ending, opens_mid_list
+    from assistant.compose import list_ending
+    from assistant.lists import opens_mid_list
 
     rest = split_units("6. Restart the app.\n7. Sign in again.\n\nDon't sign out while changes are pending.")
     assert opens_mid_list(rest, 0) and opens_mid_list(rest, 1)
