@@ -20,7 +20,7 @@ from assistant.reader import TYPED_ANSWERS, Reading, names_action
 from assistant.table_columns import column_text, named_column, names_row
 from assistant.terms import QuestionTerms
 from assistant.text import cited as with_marker, clean_markup, content_terms, straight_quotes
-from assistant.unit_kinds import is_list_item
+from assistant.unit_kinds import is_list_item, is_table_row
 from knowledge.lexical import tokenize
 from knowledge.units import unit_paragraphs
 
@@ -85,7 +85,9 @@ class ExtractiveProvider:
         # another article besides that section (it had the subscription's receipt download steps)
         named = named or (not how_to and names_the_case(evidence.terms, heading))
         # nor one quoting the row it asks about ("error PDF-504": not also how to write to support)
-        named = named or quotes_row(evidence.question, best)
+        # (a row's: a sentence opening with the question's words, "The Governor General of Canada
+        # is …" for "how do you become the governor general of canada", quotes no row)
+        named = named or (is_table_row(best) and quotes_row(evidence.question, best))
         second = None if named else _second_source(first, readings[1:], evidence.terms, titled=titled and how_to)
         if second is not None:
             cited.append(second.passage.hit)

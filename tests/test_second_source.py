@@ -1,0 +1,37 @@
+"""A second article is quoted beside the first when it answers nearly as well; not when the first
+answers a row the customer quotes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.evidence import Evidence
+from assistant.extractive import ExtractiveProvider
+from assistant.reader import read
+from tests.test_reader import DIM, _passage, _scorer, _terms
+
+
+def _cited(question: str, *texts: str) -> list[str]:
+    terms = _terms(question)
+    passages = [_passage(f"doc{i}", text, rank=i) for i, text in enumerate(texts)]
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, passages, terms, _scorer())
+    draft = ExtractiveProvider().answer(question, Evidence(question=question, query=question, readings=readings, terms=terms))
+    return [hit.chunk.doc_id for hit in draft.cited]
+
+
+def test_a_sentence_opening_with_the_questions_words_is_no_quoted_row_and_keeps_its_second_source():
+    question = "how do you become the governor general of canada"
+    assert _cited(
+        question,
+        "The Governor General of Canada is the representative of the monarch in canada.",
+        "The governor general of canada is chosen by the monarch on the advice of the prime minister.",
+    ) == ["doc0", "doc1"]
+
+
+def test_a_row_whose_code_the_customer_quotes_takes_no_second_article():
+    question = "getting error PDF-504 on my invoice"
+    assert _cited(
+        question,
+        "| Message | Fix |\n|---|---|\n| `PDF generation failed (PDF-504)` | Try again after a minute on the invoice. |",
+        "Include the error, for example `PDF generation failed (PDF-504)`, when you write about an invoice.",
+    ) == ["doc0"]
