@@ -23,7 +23,7 @@ def test_a_sentence_opening_with_the_questions_words_is_no_quoted_row_and_keeps_
     question = "how do you become the governor general of canada"
     assert _cited(
         question,
-        "The Governor General of Canada is the representative of the monarch in canada.",
+        "The Governor General of Canada (French: Gouverneur général du Canada) is the representative of the monarch in canada.",
         "The governor general of canada is chosen by the monarch on the advice of the prime minister.",
     ) == ["doc0", "doc1"]
 
