@@ -148,10 +148,21 @@ def _plain(text: str) -> str:
     return " ".join(straight_quotes(text).translate(_DASHES).lower().split())
 
 
+# Of a second source's words, the share already in the reply for it to say nothing new: "Every new
+# account starts with a 14-day free trial of the Pro plan. When the trial ends, your account moves to
+# the Free plan …" after "Every new account gets a 14-day free trial of Pro … your account moves to
+# Free when the trial ends" (QA: the same facts twice, from two articles).
+SAID_ALREADY = 0.8
+
+
 def _repeats(text: str, earlier: str) -> bool:
-    """Every line of `text` is already in `earlier` (spacing, case and curly quotes aside)."""
+    """`text` says nothing `earlier` does not: every line of it is there (spacing, case and curly
+    quotes aside), or nearly all its words are (`SAID_ALREADY`)."""
     said = _plain(earlier)
-    return all(_plain(u) in said for u in text.splitlines() if u.strip())
+    if all(_plain(u) in said for u in text.splitlines() if u.strip()):
+        return True
+    words = content_terms(clean_markup(text))
+    return bool(words) and len(words & content_terms(clean_markup(earlier))) >= SAID_ALREADY * len(words)
 
 
 def echoes(question: str, unit: str) -> bool:

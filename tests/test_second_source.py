@@ -35,3 +35,20 @@ def test_a_row_whose_code_the_customer_quotes_takes_no_second_article():
         "| Message | Fix |\n|---|---|\n| `PDF generation failed (PDF-504)` | Try again after a minute on the invoice. |",
         "Include the error, for example `PDF generation failed (PDF-504)`, when you write about an invoice.",
     ) == ["doc0"]
+
+
+def _draft(question: str, *texts: str):
+    terms = _terms(question)
+    passages = [_passage(f"doc{i}", text, rank=i) for i, text in enumerate(texts)]
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, passages, terms, _scorer())
+    return ExtractiveProvider().answer(question, Evidence(question=question, query=question, readings=readings, terms=terms))
+
+
+def test_a_second_article_saying_the_same_in_other_words_is_cited_not_quoted_again():
+    draft = _draft(
+        "is there a free trial of the pro plan",
+        "Every new account gets a 14-day free trial of the Pro plan. When the trial ends, your account moves to the Free plan.",
+        "Every new account starts with a 14-day free trial of the Pro plan. When the trial ends, the account moves to the Free plan.",
+    )
+    assert [h.chunk.doc_id for h in draft.cited] == ["doc0", "doc1"]
+    assert draft.text.count("14-day free trial") == 1 and draft.text.endswith("[1][2]")
