@@ -15,15 +15,8 @@ import pytest
 
 from assistant.escalation import EscalationRules
 
-
-@pytest.fixture(scope="module")
-def rules() -> EscalationRules:
-    return EscalationRules.load(None)
-
-
-def _rule(rules: EscalationRules, message: str) -> str | None:
-    escalation = rules.match(message)
-    return escalation.rule if escalation else None
+from .escalation_helpers import rule_of as _rule
+from .escalation_helpers import rules  # noqa: F401  (fixture)
 
 
 # ---- 1. the bot is not helping ----------------------------------------------------------------
