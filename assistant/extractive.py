@@ -62,9 +62,10 @@ class ExtractiveProvider:
         heading = first.passage.hit.chunk.heading
         # its section is what was asked: named for the action ("Create a recurring profile") or
         # for the case ("If the status is Bounced" for "status says bounced")
-        # (a "can I …?" names the action too: "can I force everyone to use 2FA?" is answered by the
-        # steps under "Require 2FA for your whole team", not by what happens once it is on)
-        titled = names_action(evidence.terms, heading) or names_the_case(evidence.terms, heading)
+        # (only for "how do I …?": "how many webhook endpoints can I add?" is no how-to, and "can I
+        # turn 2FA off completely?" is answered by its sentence, not by its section's steps; both
+        # got the whole section, QA at fed86ea)
+        titled = (how_to and names_action(evidence.terms, heading)) or names_the_case(evidence.terms, heading)
         column = named_column(first.passage.units, evidence.terms)
         if column is not None and not column.start < first.best_unit < column.end:
             column = None

@@ -18,7 +18,7 @@ from assistant.lists import table_header
 from assistant.reader import Reading
 from assistant.terms import QuestionTerms
 from assistant.text import STOPWORDS, cited, straight_quotes
-from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row
+from assistant.unit_kinds import is_heading, is_list_item, is_question, is_step, is_table_row
 from knowledge.lexical import tokenize
 from knowledge.units import clean_markup
 
@@ -47,6 +47,14 @@ def brief_quote(units: list[str], best: int, scores: Sequence[float] = ()) -> Qu
     if is_table_row(units[best]):
         header = table_header(units, best)
         chosen |= {header} if header is not None else set()
+    elif is_list_item(units[best]) and units[best].rstrip().endswith(":"):
+        # a step that introduces its own list ("3. Enter the details … for example:" and the
+        # fields per country) brings it: alone it ended on a colon (QA, "I'm in the UK, what
+        # details do I need to enter?")
+        j = best + 1
+        while j < n and is_list_item(units[j]) and not is_step(units[j]):
+            chosen.add(j)
+            j += 1
     elif not is_list_item(units[best]):
         if best > 0 and leans_back(units[best]) and not is_list_item(units[best - 1]):
             chosen.add(best - 1)

@@ -56,6 +56,10 @@ _TRIED = re.compile(
 _POINTING = frozenset("it this that they them these those keeps keep kept still just also always".split())
 # "and if the last try also fails?", "what if sign-in fails": a question about a case, not a problem
 _ASKING = frozenset("if when whether what why how which and or also after before".split())
+# "she says her card was declined", "the app shows it failed": what someone was told, a detail of
+# what happens, not a feature named alone (it had been said back as "the trouble with she says her
+# card" and asked which case, QA)
+_TELLING = frozenset("says said say saying tells told shows showed showing displays reads".split())
 MAX_WORDS = 3  # of content words naming the feature
 _YOURS = {"my": "your", "our": "your", "me": "you", "us": "you", "i": "you", "we": "you"}  # said back to them
 READINGS = 6  # the best passages: most of them from one article, for it to be the one that lists the cases
@@ -74,7 +78,7 @@ def stated_problem(message: str) -> str | None:
     words = match.group("what").split()
     what = " ".join(_YOURS.get(w.lower(), w) for w in words)
     named = content_terms(what)
-    if not words or words[0].lower() in _POINTING or {w.lower() for w in words} & _ASKING or not 0 < len(named) <= MAX_WORDS:
+    if not words or words[0].lower() in _POINTING or {w.lower() for w in words} & (_ASKING | _TELLING) or not 0 < len(named) <= MAX_WORDS:
         return None
     if match.re is _FAILS:
         owner = (match.group("owner") or "").lower()

@@ -20,8 +20,17 @@ def _said(reply) -> str:
 @pytest.mark.parametrize("question", ["can i force everyone on my team to use 2fa", "how do we enforce 2fa for the whole team"])
 def test_forcing_2fa_on_a_team_is_answered_by_the_section_on_requiring_it_not_on_turning_it_off(lenient, question):
     text = _said(lenient.reply(question))
-    assert "Turn on Require two-factor authentication" in text
     assert "To turn 2FA off" not in text
+    assert "Require two-factor authentication" in text or "Team members without 2FA are asked to set it up" in text
+
+
+@pytest.mark.parametrize(("question", "answer", "not_quoted"), [
+    ("how many webhook endpoints can i add", "You can add up to 10 endpoints.", "Click Add endpoint"),
+    ("can i turn 2fa off completely?", "To turn 2FA off, click Turn off two-factor authentication", "1. Go to Settings"),
+])
+def test_a_can_i_question_is_answered_by_its_sentence_not_its_sections_steps(lenient, question, answer, not_quoted):
+    text = _said(lenient.reply(question))
+    assert answer in text and not_quoted not in text
 
 
 def test_where_can_i_see_why_a_payment_failed_gets_the_way_there_not_what_clients_see(lenient):

@@ -96,3 +96,14 @@ def test_a_follow_up_saying_a_sentences_own_words_in_their_order_gets_that_sente
     # words of no sentence's phrase, or mere glue ("the payment"), name none of them
     assert restated(reading, _terms("what now?"), asked_before, PROCESSING, "what now?") is None
     assert restated(reading, _terms("and the payment?"), asked_before, PROCESSING, "and the payment?") is None
+
+
+def test_a_step_that_introduces_its_own_list_brings_it():
+    units = split_units(
+        "1. Click **Add bank account**.\n2. Enter the details your clients need, for example:\n"
+        "   - **US:** routing number and account number\n   - **UK:** sort code and account number\n3. Click **Save**."
+    )
+    step = next(i for i, u in enumerate(units) if u.startswith("2."))
+    quoted = [units[i] for i in brief_quote(units, step).units]
+    assert quoted[0].startswith("2. Enter the details") and any("sort code" in u for u in quoted)
+    assert not any(u.startswith("3.") for u in quoted)

@@ -44,3 +44,13 @@ def test_a_problem_that_names_its_case_gets_that_sections_whole_list_and_nothing
     for check in ("Pop-up blocker", "Browser extensions", "Supported browsers", "Downloads folder"):
         assert check in text
     assert "Billing history" not in text  # not also the subscription receipts' download steps
+
+
+def test_what_someone_was_told_is_a_detail_not_a_bare_problem(assistant):
+    from assistant.symptoms import stated_problem
+
+    assert stated_problem("she says her card was declined") is None
+    assert stated_problem("the app says sync failed") is None
+    assert stated_problem("my customer tried to pay an invoice and it failed") == "your customer couldn't pay an invoice"
+    reply = assistant.reply("she says her card was declined")
+    assert "tell me which" not in (reply.draft if reply.handoff else reply.text)
