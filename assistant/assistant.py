@@ -59,9 +59,10 @@ from assistant.terms import QuestionTerms
 from assistant.text import straight_quotes
 from assistant.unit_kinds import step_number
 from assistant.unit_scorer import UnitScorer
-from knowledge import Hit, KnowledgeBase
+from knowledge import Chunk, Hit, KnowledgeBase
 from knowledge.abbreviations import expand
 from knowledge.lexical import tokenize
+from knowledge.units import split_units
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +139,14 @@ class Assistant:
         readings = self._read(asked, query, history, query_vector, passages, terms, correction=correction)
         continuation = lead = None
         first = readings[0] if readings else None
-        if first and (leads_on(first.passage.units, first.best_unit) or runs_on(first.passage.units, first.best_unit)):
-            continuation = next_passage(first.passage, query_vector, store=self.kb.store, embedder=self.kb.embedder)
-            if continuation and not leads_on(first.passage.units, first.best_unit) and not _one_list(first.passage, continuation):
-                continuation = None
+        neighbour = dict(store=self.kb.store, embedder=self.kb.embedder)
+        if first and leads_on(first.passage.units, first.best_unit):
+            continuation = next_passage(first.passage, query_vector, **neighbour)
+        elif first and runs_on(first.passage.units, first.best_unit):
+            # read only when it goes on with the list (most passages ending in bullets are whole)
+            continuation = next_passage(first.passage, query_vector, **neighbour, only_if=lambda c: _one_list(first.passage.hit.chunk, c))
         if first and opens_mid_list(first.passage.units, first.best_unit):
-            lead = previous_passage(first.passage, query_vector, store=self.kb.store, embedder=self.kb.embedder)
-            if lead and not _one_list(lead, first.passage):
-                lead = None
+            lead = previous_passage(first.passage, query_vector, **neighbour, only_if=lambda c: _one_list(c, first.passage.hit.chunk))
         return Evidence(
             question=question, query=query, readings=readings, terms=terms, follow_up=query != asked, correction=correction,
             continuation=continuation, lead=lead,
@@ -369,13 +370,14 @@ UNSUPPORTED_SHOWN = 2  # unsupported sentences named in a handoff's detail
 CLIPPED_CHARS = 120
 
 
-def _one_list(before: Passage, after: Passage) -> bool:
+def _one_list(before: Chunk, after: Chunk) -> bool:
     """`after` (the next chunk) goes on with the list `before` ends with: a list a chunk boundary cut
     in two ("You also need to sort out the following:" and the first point, then the other two).
     Steps say so by their numbers; bullet points by being of one section."""
-    if not before.units or not after.units or not continues_list(before.units, after.units[0]):
+    units, following = split_units(before.text), split_units(after.text)
+    if not units or not following or not continues_list(units, following[0]):
         return False
-    return step_number(after.units[0]) is not None or before.hit.chunk.heading == after.hit.chunk.heading
+    return step_number(following[0]) is not None or before.heading == after.heading
 
 
 def _clipped(text: str) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from knowledge import Embedder, Hit, VectorStore
+from knowledge import Chunk, Embedder, Hit, VectorStore
 from knowledge.units import split_units
 
 if TYPE_CHECKING:
@@ -65,24 +65,29 @@ class Passage:
 
 
 def next_passage(
-    passage: Passage, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder
+    passage: Passage, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder,
+    only_if: Callable[[Chunk], bool] | None = None,
 ) -> Passage | None:
-    """The chunk that follows `passage` in its document, read like a retrieved one (None at the end)."""
-    return _read_chunk(passage.hit.chunk.next_id, question_vector, store=store, embedder=embedder)
+    """The chunk that follows `passage` in its document, read like a retrieved one (None at the end,
+    or when `only_if` says the chunk is not wanted: it is then not read)."""
+    return _read_chunk(passage.hit.chunk.next_id, question_vector, store=store, embedder=embedder, only_if=only_if)
 
 
 def previous_passage(
-    passage: Passage, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder
+    passage: Passage, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder,
+    only_if: Callable[[Chunk], bool] | None = None,
 ) -> Passage | None:
-    """The chunk before `passage` in its document, read like a retrieved one (None at the start)."""
-    return _read_chunk(passage.hit.chunk.previous_id, question_vector, store=store, embedder=embedder)
+    """The chunk before `passage` in its document, read like a retrieved one (None at the start, or
+    when `only_if` says the chunk is not wanted)."""
+    return _read_chunk(passage.hit.chunk.previous_id, question_vector, store=store, embedder=embedder, only_if=only_if)
 
 
 def _read_chunk(
-    chunk_id: str | None, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder
+    chunk_id: str | None, question_vector: np.ndarray, *, store: VectorStore, embedder: Embedder,
+    only_if: Callable[[Chunk], bool] | None = None,
 ) -> Passage | None:
     found = store.get([chunk_id]) if chunk_id else []
-    if not found:
+    if not found or (only_if is not None and not only_if(found[0])):
         return None
     return read_passages([Hit(chunk=found[0], score=0.0)], question_vector, store=store, embedder=embedder)[0]
 

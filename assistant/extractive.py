@@ -8,12 +8,13 @@ from a verified document.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from assistant.asked_rows import quotes_row
-from assistant.compose import as_lead_in, list_ending, quote
+from assistant.compose import Quote, as_lead_in, list_ending, quote
 from assistant.evidence import Evidence, Passage
-from assistant.lists import continues_list, named_items
+from assistant.lists import continues_list, list_run, named_items
 from assistant.pointers import mend_pointers
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import TYPED_ANSWERS, Reading, names_action
@@ -132,12 +133,13 @@ def _quote_text(
         start = replace(start, lead_in=q.lead_in if is_list_item(lead.units[start.units[0]]) else "")
         text = f"{start.text(lead.units)}\n{replace(q, lead_in='').text(p.units)}"
     if continuation is not None and continuation.units:
-        following = quote(continuation.units, list(continuation.similarity), 0, continuation.hit.chunk.heading)
         if continues_list(p.units, continuation.units[0]):
-            # the list holding the answer goes on in the next chunk: the rest of it, under the same lead-in
-            text = f"{text}\n{replace(following, lead_in='').text(continuation.units)}"
+            # the list holding the answer goes on in the next chunk: the rest of that list, no more
+            rest = Quote(list(range(*list_run(continuation.units, 0))))
+            text = f"{text}\n{rest.text(continuation.units)}"
         else:
             # what the answer points at ("the steps below") starts the next section: quoted from its start
+            following = quote(continuation.units, list(continuation.similarity), 0, continuation.hit.chunk.heading)
             text = f"{text}\n\n{following.text(continuation.units)}"
     return mend_pointers(text)
 
@@ -154,6 +156,12 @@ def _plain(text: str) -> str:
 # the Free plan …" after "Every new account gets a 14-day free trial of Pro … your account moves to
 # Free when the trial ends" (QA: the same facts twice, from two articles).
 SAID_ALREADY = 0.8
+_FIGURES = re.compile(r"\d+(?:[.,]\d+)?|`[^`]+`")
+_DENIAL = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without|only)\b", re.I)
+
+
+def _denies(text: str) -> set[str]:
+    return {m.lower() for m in _DENIAL.findall(straight_quotes(text))}
 
 
 def _repeats(text: str, earlier: str) -> bool:
@@ -163,7 +171,12 @@ def _repeats(text: str, earlier: str) -> bool:
     if all(_plain(u) in said for u in text.splitlines() if u.strip()):
         return True
     words = content_terms(clean_markup(text))
-    return bool(words) and len(words & content_terms(clean_markup(earlier))) >= SAID_ALREADY * len(words)
+    if not words or len(words & content_terms(clean_markup(earlier))) < SAID_ALREADY * len(words):
+        return False
+    # the same facts: its figures and codes are all said, and it denies nothing the reply does not
+    # ("refunds are not available after 30 days" says the opposite of "refunds are available for 14 days")
+    return set(_FIGURES.findall(text)) <= set(_FIGURES.findall(earlier)) and _denies(text) <= _denies(earlier)
+
 
 
 def echoes(question: str, unit: str) -> bool:

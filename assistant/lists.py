@@ -132,7 +132,7 @@ def named_items(units: Sequence[str], quoted: Sequence[int], missing: Iterable[s
     out: list[int] = []
     for word in missing:
         holding = [i for i, u in enumerate(units) if word in tokenize(u)]
-        if len(holding) != 1:  # named in one unit of the passage, or it names no case
+        if len(holding) != 1:  # a word of one unit alone names that item; of several, none
             continue
         i = holding[0]
         if i in taken or list_kind(units[i]) != "item" or is_step(units[i]) or not typed(units[i]):

@@ -47,7 +47,7 @@ def brief_quote(units: list[str], best: int, scores: Sequence[float] = ()) -> Qu
     if is_table_row(units[best]):
         header = table_header(units, best)
         chosen |= {header} if header is not None else set()
-    elif is_list_item(units[best]) and units[best].rstrip().endswith(":"):
+    elif is_step(units[best]) and units[best].rstrip().endswith(":"):
         # a step that introduces its own list ("3. Enter the details … for example:" and the
         # fields per country) brings it: alone it ended on a colon (QA, "I'm in the UK, what
         # details do I need to enter?")

@@ -5,9 +5,10 @@ Such a message names a feature and says it fails; the knowledge base answers it 
 among many ("You stay signed in for up to 30 days …", sent at 0.93 for "I can't sign in", from the
 article whose sections are each an error message: "`Invalid email or password.`", "`Too many
 sign-in attempts …`", "Signing in on the mobile apps"). A support agent asks what they see. So
-does the assistant, when the best passages found are sections of one article: it lists those
-sections, cites the article, and the customer's answer ("it says too many attempts") is then a
-question the knowledge base answers.
+does the assistant, when most of the best passages found are sections of one article: it lists
+that article's sections named for a case (those found first, then its others), cites the article,
+and the customer's answer ("it says too many attempts") is then a question the knowledge base
+answers. A message that already names one case by a word only that case has gets no question back.
 """
 
 from __future__ import annotations

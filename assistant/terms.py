@@ -23,7 +23,7 @@ AnswerType = str  # "frequency" | "clock" | "date" | "money" | "number" | "name"
 _WHERE_DO_I = (
     r"(?:can|do|could)\s+(?:i|we)\s+(?:go\s+to\s+)?(?:find|see|get|change|set|turn|download|upload|add|edit|update|view|check|"
     r"enter|look|put|manage|cancel|delete|remove|switch|access|open|type|adjust|configure|export|import|pay|invite|"
-    r"connect|disconnect|create|make|send|print|reset|download)\b"
+    r"connect|disconnect|create|make|send|print|reset)\b"
 )
 _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("clock", re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b", re.I)),

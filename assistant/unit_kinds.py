@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from knowledge.units import clean_markup
+from knowledge.units import clean_markup, is_code_block
 
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
 _STEP = re.compile(r"^(\d+)[.)]\s+")  # its number
@@ -98,10 +98,11 @@ def references(units: Sequence[str], heading: str = "") -> set[int]:
 
 
 def is_heading(unit: str) -> bool:
-    """A short line without closing punctuation ("Creating a custom policy"): a label, not an answer."""
+    """A short line without closing punctuation ("Creating a custom policy"): a label, not an answer.
+    A short fenced code block is none: it is quoted, as what its sentence introduces or as the answer."""
     text = unit.strip()
     return (
-        not is_list_item(text) and len(text) <= 80 and len(text.split()) <= 10
+        not is_list_item(text) and not is_code_block(text) and len(text) <= 80 and len(text.split()) <= 10
         and not text.endswith((".", "!", "?", ":", ";", ")", '"', "'"))
     )
 

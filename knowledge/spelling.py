@@ -72,6 +72,10 @@ class Speller:
         self.counts = counts
         self.known = known
         self.codes = codes
+        self._codes_by_delete: dict[str, list[str]] = {}  # as for words: a slip is a delete away from its code
+        for code in codes:
+            for key in _deletes(code) | {code}:
+                self._codes_by_delete.setdefault(key, []).append(code)
         self._by_delete: dict[str, list[str]] = {}
         for word in counts:
             if len(word) >= MIN_LETTERS - 1:
@@ -93,8 +97,11 @@ class Speller:
         t = token.lower()
         if t in self.codes or len(t) < 2 * MIN_LETTERS:
             return None
-        near = [c for c in self.codes if one_edit_apart(t, c) and _plausible_typo(t, c)]
-        return near[0] if len(near) == 1 else None
+        near = {
+            c for key in _deletes(t) | {t} for c in self._codes_by_delete.get(key, ())
+            if one_edit_apart(t, c) and _plausible_typo(t, c)
+        }
+        return near.pop() if len(near) == 1 else None
 
     def suggestion(self, word: str) -> str | None:
         """The knowledge base's word for this typo, or None if it is no typo or no one word fits."""

@@ -47,3 +47,22 @@ def test_a_word_of_the_question_in_a_list_item_brings_no_item_when_no_kind_of_an
     ))
     assert "Make recurring" in text
     assert "Frequency:" not in text  # "months" is in the list of frequencies ("monthly"), which answers nothing here
+
+
+def test_the_rest_of_a_list_from_the_next_chunk_is_that_list_and_nothing_after_it():
+    import numpy as np
+
+    from assistant.evidence import Evidence
+    from assistant.extractive import ExtractiveProvider
+    from assistant.reader import read
+    from tests.test_reader import DIM, _passage, _scorer, _terms
+
+    question = "what do i need before card payments work"
+    first = _passage("cards", "Before card payments work you need the following:\n\n- A verified business.")
+    rest = _passage("cards", "- A bank account for payouts.\n\nTo set it up:\n\n1. Open Settings.\n2. Click Payments.", rank=1)
+    terms = _terms(question)
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, [first], terms, _scorer())
+    evidence = Evidence(question=question, query=question, readings=readings, terms=terms, continuation=rest)
+    text = ExtractiveProvider().answer(question, evidence).text
+    assert "- A verified business." in text and "- A bank account for payouts." in text
+    assert "Open Settings" not in text  # what comes after the list in that chunk is not asked

@@ -93,3 +93,13 @@ def test_an_index_cut_before_code_blocks_were_units_is_cut_again_without_re_embe
     ((texts, _),) = fresh_kb.store.units([chunk]).values()
     assert BLOCK in texts and texts == split_units(chunk.text) and chunk.units == len(texts)
     assert counting.texts - before == len(texts)  # its units are embedded again, not the chunk
+
+
+def test_a_short_code_block_last_in_its_section_comes_with_the_sentence_that_introduces_it():
+    from assistant.compose import quote
+    from assistant.unit_kinds import is_heading
+
+    units = ["Create a key in Settings.", "Send the key in the `Authorization` header of each request:", BLOCK]
+    assert not is_heading(BLOCK)  # short, no closing punctuation, and still no label
+    quoted = quote(units, [0.1, 0.9, 0.2], 1)
+    assert quoted.text(units) == f"Send the key in the `Authorization` header of each request:\n{BLOCK}"

@@ -107,3 +107,8 @@ def test_a_step_that_introduces_its_own_list_brings_it():
     quoted = [units[i] for i in brief_quote(units, step).units]
     assert quoted[0].startswith("2. Enter the details") and any("sort code" in u for u in quoted)
     assert not any(u.startswith("3.") for u in quoted)
+
+
+def test_a_bullet_ending_in_a_colon_brings_no_sibling_bullets():
+    units = split_units("- **Daily:** every business day, at:\n- **Weekly:** on a day you choose\n- **Monthly:** on a date")
+    assert brief_quote(units, 0).units == [0]

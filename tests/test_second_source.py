@@ -4,6 +4,7 @@ answers a row the customer quotes."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from assistant.evidence import Evidence
 from assistant.extractive import ExtractiveProvider
@@ -52,3 +53,15 @@ def test_a_second_article_saying_the_same_in_other_words_is_cited_not_quoted_aga
     )
     assert [h.chunk.doc_id for h in draft.cited] == ["doc0", "doc1"]
     assert draft.text.count("14-day free trial") == 1 and draft.text.endswith("[1][2]")
+
+
+@pytest.mark.parametrize("other", [
+    "On the Pro plan, refunds are not available after 30 days from the invoice date.",  # denies, another figure
+    "On the Pro plan, refunds are available for 30 days from the invoice date.",  # another figure
+])
+def test_a_second_article_saying_something_else_in_the_same_words_is_not_taken_for_a_repeat(other):
+    from assistant.extractive import _repeats
+
+    assert not _repeats(other, "On the Pro plan, refunds are available for 14 days from the invoice date.")
+    assert _repeats("Refunds on the Pro plan are available for 14 days from the invoice date.",
+                    "On the Pro plan, refunds are available for 14 days from the invoice date.")

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.db import database_answers
+from api.events import POLL_SECONDS
 from api.packed_asset import packed_response
 from api.deps import ServicesDep, TokenDep
 from api.schemas import Dependency, Health, Readiness
@@ -59,7 +60,7 @@ async def readyz(services: ServicesDep, response: Response) -> Readiness:
         response.headers["Retry-After"] = "5"
         return Readiness(status=f"{' and '.join(down)} unavailable", unavailable=down)
     if down:
-        return Readiness(status="degraded: redis unavailable, live events poll every 15 s", unavailable=down)
+        return Readiness(status=f"degraded: redis unavailable, live events poll every {POLL_SECONDS:g} s", unavailable=down)
     return Readiness(status="ok")
 
 
