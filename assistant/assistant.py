@@ -118,7 +118,14 @@ class Assistant:
 
     def evidence(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Evidence:
         """Search, read and rank: what the knowledge base says about this question."""
-        question, history = self.spelled(question), [(who, self.spelled(text) if who == "user" else text) for who, text in history]
+        return self._evidence(self.spelled(question), self._spelled_history(history))
+
+    def _spelled_history(self, history: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The conversation with the customer's turns read as the knowledge base's words."""
+        return [(who, self.spelled(text) if who == "user" else text) for who, text in history]
+
+    def _evidence(self, question: str, history: Sequence[tuple[str, str]]) -> Evidence:
+        """`evidence` for a question and conversation already spelled (`reply` spells them once)."""
         # "2FA" searched and read as "2FA (Two-factor authentication)", where the articles say so
         lexical = self.kb.retriever.lexical_index()
         asked = expand(question, lexical.abbreviations)
@@ -204,7 +211,7 @@ class Assistant:
         self._scoring.current()  # the knowledge base may have changed since the last reply
         question = self.spelled(question)
         # "no, I meant Pro" after "can I get a refund on Starter?" asks for that refund again
-        spelled = [(who, self.spelled(text) if who == "user" else text) for who, text in history]
+        spelled = self._spelled_history(history)
         meant = corrected(question, spelled) or swapped(question, spelled, self.kb.retriever.lexical_index().siblings)
         escalation = self.rules.match(meant or question) if self.rules else None
         if escalation is not None:
@@ -220,7 +227,7 @@ class Assistant:
         if clarified is not None:
             return clarified
 
-        evidence = self.evidence(question, history)
+        evidence = self._evidence(question, spelled)
         if not evidence.readings:
             return handoff_reply("low_confidence", 0.0, detail="nothing in the knowledge base matches")
         # "I can't sign in": which of the cases its troubleshooting article covers

@@ -85,7 +85,7 @@ class ExtractiveProvider:
         named = column is not None or names_row(first.passage.units, first.best_unit, evidence.terms, heading)
         # nor does a question whose case a section is named for ("the pdf won't download") ask for
         # another article besides that section (it had the subscription's receipt download steps)
-        named = named or (not how_to and names_the_case(evidence.terms, heading))
+        named = named or (not how_to and titled)  # not a how-to: titled is names_the_case
         # nor one quoting the row it asks about ("error PDF-504": not also how to write to support)
         # (a row's: a sentence opening with the question's words, "The Governor General of Canada
         # is …" for "how do you become the governor general of canada", quotes no row)
