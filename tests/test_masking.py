@@ -392,7 +392,31 @@ def test_the_earlier_parts_of_a_split_card_are_left_in_no_file_of_the_database(t
 
     stored = asyncio.run(main())
     assert b"2435" in stored  # the last four stay
-    assert not any(part in stored for part in (b"4830", b"2302", b"3400"))  # in the database file, nor its log
+    # in the database file, nor its log; four digits may also fall inside a time stamp or a hash
+    assert not any(_outside_stamps_and_hashes(part, stored) for part in (b"4830", b"2302", b"3400"))
+
+
+_STAMPS_AND_HASHES = re.compile(rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{6}|[0-9a-f]{16,}|[0-9a-f-]{36}")
+
+
+def _outside_stamps_and_hashes(part: bytes, stored: bytes) -> bool:
+    covered: list[tuple[int, int]] = []
+    for m in _STAMPS_AND_HASHES.finditer(stored):  # two stamps side by side are one stretch
+        if covered and covered[-1][1] == m.start():
+            covered[-1] = (covered[-1][0], m.end())
+        else:
+            covered.append(m.span())
+    return any(
+        not any(start <= m.start() and m.end() <= end for start, end in covered)
+        for m in re.finditer(re.escape(part), stored)
+    )
+
+
+def test_a_card_part_is_told_from_four_digits_inside_a_time_stamp_or_a_hash():
+    assert not _outside_stamps_and_hashes(b"2302", b'"at": "2026-12-01T18:46:21.023029Z"; 12f7e3e9383400a9708c')
+    assert not _outside_stamps_and_hashes(b"3400", b"x12f7e3e9383400a9708c29ad")
+    assert not _outside_stamps_and_hashes(b"2302", b"bot2026-12-01 18:49:25.9532302026-12-01 18:49:25.998166")
+    assert _outside_stamps_and_hashes(b"2302", b"customer\x04\x132302 2026-12-01 18:46:21.023029")
 
 
 def test_a_message_with_a_card_keeps_its_length_and_its_other_characters():
