@@ -108,6 +108,18 @@ def seeded_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> 
     return data
 
 
+@pytest.fixture(scope="session")
+def sample_kb(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedder: Embedder) -> Iterator[KnowledgeBase]:
+    """The sample knowledge base opened once per session, for tests that only read it: the bot's
+    replies. Its search indexes (BM25, the speller, the sections) are built once, not per test. A
+    test that ingests, removes or edits uses `kb`, its own copy."""
+    data = tmp_path_factory.mktemp("read-only") / "data"
+    shutil.copytree(seeded_dir, data)
+    kb = KnowledgeBase(make_settings(data), embedder=embedder)
+    yield kb
+    kb.close()
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, seeded_dir: Path) -> Path:
     """A fresh copy of the seeded data directory for this test alone."""

@@ -33,15 +33,15 @@ OFF_TOPIC = [
 
 
 @pytest.fixture
-def assistant(settings, kb: KnowledgeBase) -> Assistant:
+def assistant(settings, sample_kb: KnowledgeBase) -> Assistant:
     """The assistant as it serves the sample help centre: its shipped calibrator and threshold."""
-    return build_assistant(settings, kb)
+    return build_assistant(settings, sample_kb)
 
 
 @pytest.fixture
-def lenient(settings, kb: KnowledgeBase) -> Assistant:
+def lenient(settings, sample_kb: KnowledgeBase) -> Assistant:
     """The same, sending every reply above an even chance: for tests about what a reply says."""
-    return build_assistant(settings.model_copy(update={"handoff_threshold": 0.5}), kb)
+    return build_assistant(settings.model_copy(update={"handoff_threshold": 0.5}), sample_kb)
 
 
 @pytest.mark.parametrize(("question", "doc_id"), ANSWERABLE)

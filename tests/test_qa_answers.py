@@ -9,8 +9,8 @@ from knowledge import KnowledgeBase
 
 
 @pytest.fixture
-def lenient(settings, kb: KnowledgeBase) -> Assistant:
-    return build_assistant(settings.model_copy(update={"handoff_threshold": 0.5}), kb)
+def lenient(settings, sample_kb: KnowledgeBase) -> Assistant:
+    return build_assistant(settings.model_copy(update={"handoff_threshold": 0.5}), sample_kb)
 
 
 def _said(reply) -> str:

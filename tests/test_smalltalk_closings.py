@@ -48,8 +48,8 @@ def test_a_closing_in_the_customers_own_words_is_small_talk_and_a_question_after
 
 
 @pytest.fixture
-def assistant(settings, kb: KnowledgeBase) -> Assistant:
-    return build_assistant(settings, kb)
+def assistant(settings, sample_kb: KnowledgeBase) -> Assistant:
+    return build_assistant(settings, sample_kb)
 
 
 def test_a_closing_after_an_answer_gets_a_closing_not_the_answer_again_or_a_person(assistant):

@@ -14,8 +14,8 @@ EMAIL_CASES = ["If the status is Bounced", "If the status is Delivered but the c
 
 
 @pytest.fixture
-def assistant(settings, kb: KnowledgeBase) -> Assistant:
-    return build_assistant(settings, kb)
+def assistant(settings, sample_kb: KnowledgeBase) -> Assistant:
+    return build_assistant(settings, sample_kb)
 
 
 def _said(reply) -> str:

@@ -11,8 +11,8 @@ from knowledge import KnowledgeBase
 
 
 @pytest.fixture
-def assistant(settings, kb: KnowledgeBase) -> Assistant:
-    return build_assistant(settings, kb)
+def assistant(settings, sample_kb: KnowledgeBase) -> Assistant:
+    return build_assistant(settings, sample_kb)
 
 
 @pytest.mark.parametrize(

@@ -23,8 +23,8 @@ from knowledge.documents import Chunk, Hit
 
 
 @pytest.fixture
-def assistant(settings, kb: KnowledgeBase) -> Assistant:
-    return build_assistant(settings, kb)
+def assistant(settings, sample_kb: KnowledgeBase) -> Assistant:
+    return build_assistant(settings, sample_kb)
 
 
 @pytest.mark.parametrize(
