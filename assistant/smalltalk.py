@@ -3,7 +3,10 @@
 search or a handoff.
 
 Only a message that is nothing but one of these: "hello again" or "no, that's all, thanks" is
-small talk; "hello, how do I cancel?" is a question, answered as one.
+small talk; "hello, how do I cancel?" is a question, answered as one. Greetings, thanks and goodbyes
+are known as customers type them: misspelled or short ("helo", "thx", "ty", "cheers mate") and in
+the common other languages ("grazie mille", "merci beaucoup", "vielen Dank", "muchas gracias",
+"muito obrigado", "dank je wel", "tack så mycket", "hola", "tschüss").
 """
 
 from __future__ import annotations
@@ -11,13 +14,18 @@ from __future__ import annotations
 import re
 
 _WHO = r"(?:\s+(?:there|again|all|everyone|everybody|team|folks|guys|support|bot))*"
-_GREETING = re.compile(
-    rf"^\W*(?:hi+|hello|hey+|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day)){_WHO}\W*$", re.I
+# "hi", "hello" also as typed ("helo", "hii", "heyy"), and in other languages ("hola", "bonjour", "ciao", "hallo")
+_HELLO = (
+    r"(?:h+e+l+o+[uw]?|hal+o+|hul+o+|hi+|hey+a?|hiya|howdy|yo|greetings|g'?day|good\s+(?:morning|afternoon|evening|day)|"
+    r"hola|buen[oa]s(?:\s+(?:d[ií]as|tardes|noches))?|bonjour|bonsoir|salut|coucou|ciao|salve|buongiorno|buonasera|"
+    r"guten\s+(?:morgen|tag|abend)|servus|moin|hej|hei|hoi|goedemorgen|goedemiddag|ol[aá]|bom\s+dia|boa\s+(?:tarde|noite)|"
+    r"namaste|merhaba|cze[sś][cć]|ahoj|privet|привет|здравствуйте|こんにちは|你好|안녕하세요)"
 )
+_GREETING = re.compile(rf"^\W*(?:{_HELLO}|morning|evening){_WHO}\W*$", re.I)
 # "how are you (doing) (today)?", "how's it going?", alone or after a greeting
 _HOW_ARE_YOU = r"(?:how\s+are\s+(?:you|u)(?:\s+doing)?|how'?s\s+it\s+going|how\s+is\s+it\s+going|how\s+do\s+you\s+do)(?:\s+today)?"
 _HELLO_HOW = re.compile(
-    rf"^\W*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening|day)){_WHO}[\s,!.]*)?{_HOW_ARE_YOU}\W*$", re.I
+    rf"^\W*(?:{_HELLO}{_WHO}[\s,!.]*)?{_HOW_ARE_YOU}\W*$", re.I
 )
 # A closing: nothing but words that take in the last reply ("ok", "got it", "that helps"), thank
 # ("thanks", "thank you so much for your help"), say it is over ("that's all I needed", "bye"), the
@@ -29,13 +37,26 @@ _NOD = (
     r"brilliant|fantastic|amazing|lovely|sweet|super|good|fine|oh|ah|got\s+it|gotcha|i\s+see|(?:i\s+)?understood|"
     r"i\s+understand|makes\s+sense|sounds\s+good|fair\s+enough|noted|will\s+do|good\s+to\s+know|(?:all|crystal)\s+clear|"
     r"sorted|problem\s+solved|(?:that|it)\s+(?:helps|helped|works|worked|did\s+it|makes\s+sense|(?:fixed|solved|answers|answered)\s+(?:it|that|my\s+question))|"
+    # in other languages: "d'accord", "va bene", "vale", "alles klar", "perfeito"
+    r"d'accord|parfait|tr[eè]s\s+bien|c'est\s+(?:bon|parfait|clair)|va\s+bene|perfetto|capito|vale|perfecto|entendido|claro|"
+    r"alles\s+klar|klar|prima|perfekt|verstanden|perfeito|entendi|beleza|"
     r"(?:that'?s|that\s+(?:is|was))\s+(?:(?:very|really|super|so)\s+)?(?:great|perfect|helpful|good|fine|clear|brilliant|awesome)|"
     r"(?:very|really|super|so)\s+helpful|(?:i'?ll|i\s+will|will)\s+(?:try\s+(?:that|it|this)|give\s+(?:it|that)\s+a\s+(?:try|go|shot)))"
 )
 _THANKS_CORE = (
     r"(?:thanks?(?:\s+(?:you|u|ya))?|thankyou|thx|thnx|thnks|tx|ty|tysm|tyvm|cheers|ta|many\s+thanks|much\s+appreciated|"
-    r"appreciated|(?:i\s+)?appreciate\s+(?:it|that|(?:the|your)\s+help)|gracias|merci(?:\s+beaucoup)?|danke(?:\s+sch(?:ö|oe)n)?|"
-    r"grazie|obrigad[oa]|you\s+rock|you'?re\s+(?:the\s+best|a\s+star|a\s+lifesaver)|"
+    r"appreciated|(?:i\s+)?appreciate\s+(?:it|that|(?:the|your)\s+help)|thanx|thanq|thanku|tnx|tks|thks|tq|"
+    # in other languages: "grazie mille", "merci beaucoup", "vielen Dank", "muchas gracias", "dank je wel"
+    r"(?:mille|molte|tante)\s+grazie|grazie(?:\s+(?:mille|tante|infinite|di\s+tutto|davvero|ancora))*|"
+    r"merci(?:\s+(?:beaucoup|bcp|bien|infiniment|mille\s+fois|encore|pour\s+tout|[àa]\s+(?:vous|toi)))*|"
+    r"danke(?:\s*sch(?:ö|oe?)n|\s+sehr|\s+vielmals|\s+dir|\s+ihnen|\s+euch)*|(?:vielen|besten|herzlichen|tausend)(?:\s+lieben)?\s+dank|"
+    r"(?:muchas|much[ií]simas|mil)\s+gracias|gracias(?:\s+(?:mil|por\s+todo|de\s+nuevo|otra\s+vez))*|"
+    r"(?:muito\s+)?obrigad[oa](?:\s+(?:mesmo|por\s+tudo))*|valeu|"
+    r"dank\s*(?:je|u)(?:\s*wel)?|bedankt|hartelijk\s+dank|(?:tusen\s+)?(?:tack|takk)(?:\s+(?:s[åa]\s+mycket|ska\s+du\s+ha|skal\s+du\s+ha))?|"
+    r"(?:mange|tusind)\s+tak|tak\s+for\s+(?:hj[æa]lpen|det)|kiitos|dzi[eę]kuj[eę]|dzi[eę]ki|d[eě]kuji|d[ií]ky|k[oö]sz[oö]n[oö]m|"
+    r"spasibo|спасибо|arigat[oō]u?|ありがとう(?:ございます)?|xie\s*xie|谢谢|감사합니다|te[sş]ekk[uü]rler|te[sş]ekk[uü]r\s+ederim|"
+    r"shukran|toda(?:\s+raba)?|efharisto|ευχαριστώ|mul[tț]umesc|hvala|asante|terima\s+kasih|salamat|dhanyavaa?d|"
+    r"you\s+rock|you'?re\s+(?:the\s+best|a\s+star|a\s+lifesaver)|"
     r"you(?:'ve|\s+have)\s+been\s+(?:(?:very|really|so|super)\s+helpful|(?:a\s+)?(?:great|big|huge)\s+help))"
     r"(?:\s+(?:so|very)\s+much|\s+a\s+(?:lot|bunch|million|ton)|\s+heaps|\s+kindly|\s+again|\s+anyway)*"
     # "thanks for the help earlier!", "thank you for your time"
@@ -47,23 +68,32 @@ _BYE = (
     r"talk\s+(?:to\s+you\s+)?(?:later|soon)|good\s*night|have\s+a\s+(?:good|nice|great|lovely)\s+(?:day|one|evening|night|weekend)|"
     r"(?:that'?s|that\s+(?:is|was)|that'?ll\s+be)\s+(?:all|everything|it)(?:\s+i\s+(?:need|needed|wanted)(?:\s+to\s+know)?)?(?:\s+for\s+(?:now|today))?|"
     r"that'?s\s+(?:just\s+)?what\s+i\s+needed|nothing\s+(?:else|more)(?:\s+for\s+now)?|no\s+(?:more|other|further)\s+questions|"
-    r"i'?m\s+(?:all\s+)?(?:good|set|done|sorted)(?:\s+(?:now|for\s+now))?|we'?re\s+(?:all\s+)?(?:good|set|done|sorted)|all\s+(?:good|set|done|sorted))"
+    r"i'?m\s+(?:all\s+)?(?:good|set|done|sorted)(?:\s+(?:now|for\s+now))?|we'?re\s+(?:all\s+)?(?:good|set|done|sorted)|all\s+(?:good|set|done|sorted)|"
+    # in other languages: "ciao", "au revoir", "tschüss", "adiós", "tot ziens", "hej då"
+    r"ciao|arrivederci|a\s+presto|buona\s+(?:giornata|serata)|au\s+revoir|[àa]\s+bient[oô]t|bonne\s+(?:journ[ée]e|soir[ée]e)|"
+    r"tsch[üu]ss?|tschuess|auf\s+wiedersehen|bis\s+(?:bald|sp[äa]ter|dann)|sch[öo]nen\s+tag|adi[oó]s|hasta\s+(?:luego|pronto|ma[ñn]ana)|"
+    r"chao|buen\s+d[ií]a|tot\s+(?:ziens|straks)|doei|adeus|tchau|at[ée]\s+(?:logo|mais)|hej\s+d[åa]|ha\s+det(?:\s+bra)?|farvel|"
+    r"do\s+widzenia|sayonara|さようなら|再见|пока)"
 )
-_TO = r"(?:my\s+)?(?:friend|mate|buddy|bud|man|dude|pal|bro|guys|all|everyone|everybody|folks|team|bot|sir|ma'?am|madam|love|boss|chief)"
+_TO = (
+    r"(?:(?:my\s+)?(?:friend|mate|buddy|bud|man|dude|pal|bro|guys|all|everyone|everybody|folks|team|bot|sir|ma'?am|madam|love|boss|chief)"
+    r"|amig[oa]|amic[oa]|(?:mon\s+|mein\s+)?(?:ami|amie|freund))"
+)
 _ALONE = r"(?![\w'])"  # a whole word: "ok" is not the start of "okta"
-_BETWEEN = r"[\W_]*(?:(?:and|&)[\W_]+)?"  # "ok thanks", "thanks, bye!", "thanks and bye"
+_BETWEEN = r"[\W_]*(?:(?:and|&|e|y|et|und|en|och|og)[\W_]+)?"  # "ok thanks", "thanks, bye!", "thanks and bye", "grazie e ciao"
+_NO = r"(?:no|nope|nah|non|nein|nee|n[aã]o)"  # "no thanks", "non merci", "nein danke"
 _CLOSING = re.compile(
-    rf"^[\W_]*(?:(?:no|nope|nah){_ALONE}{_BETWEEN})?(?:{_BYE}|{_THANKS_CORE}|{_NOD}){_ALONE}"
+    rf"^[\W_]*(?:{_NO}{_ALONE}{_BETWEEN})?(?:{_BYE}|{_THANKS_CORE}|{_NOD}){_ALONE}"
     rf"(?:{_BETWEEN}(?:{_BYE}|{_THANKS_CORE}|{_NOD}|{_TO}){_ALONE})*[\W_]*$",
     re.I,
 )
-_SAYS_BYE = re.compile(rf"^[\W_]*(?:no|nope|nah){_ALONE}|(?<![\w']){_BYE}{_ALONE}", re.I)  # "no thanks": no more to ask
+_SAYS_BYE = re.compile(rf"^[\W_]*{_NO}{_ALONE}|(?<![\w']){_BYE}{_ALONE}", re.I)  # "no thanks": no more to ask
 _SAYS_THANKS = re.compile(rf"(?<![\w']){_THANKS_CORE}{_ALONE}", re.I)
 
 # An opening line that only announces a question ("quick question", "I need some help with my
 # account please"): nothing to search yet, and no reason for a person; the bot asks what it is.
 _OPENER = re.compile(
-    r"^\W*(?:(?:hi|hello|hey)(?:\s+there)?[\s,!.]+)?"
+    rf"^\W*(?:{_HELLO}{_WHO}[\s,!.]+)?"
     r"(?:(?:i\s+(?:have|got|had)|i'?ve\s+got)\s+(?:a\s+)?(?:quick\s+|small\s+|few\s+)?questions?"
     r"|(?:a\s+)?quick\s+question|(?:just\s+)?a\s+question"
     r"|i\s+(?:need|want|would\s+like|'d\s+like)\s+(?:some\s+)?help(?:\s+with\s+(?:my\s+account|something|an?\s+issue|a\s+problem))?"
@@ -75,7 +105,7 @@ _OPENER = re.compile(
 
 # "what can you help me with?", "what can you do?", "who are you?": what the bot is for
 _CAPABILITIES = re.compile(
-    r"^\W*(?:(?:hi|hello|hey)(?:\s+there)?[\s,!.]+)?(?:so\s+)?(?:what\s+(?:can|do)\s+(?:you|u)\s+(?:help(?:\s+(?:me|us))?\s+with|do)"
+    rf"^\W*(?:{_HELLO}{_WHO}[\s,!.]+)?(?:so\s+)?(?:what\s+(?:can|do)\s+(?:you|u)\s+(?:help(?:\s+(?:me|us))?\s+with|do)"
     r"|what\s+(?:kind|sort)\s+of\s+(?:things|questions)\s+can\s+(?:you|u|i\s+ask)(?:\s+(?:answer|help\s+with))?"
     r"|who\s+are\s+(?:you|u)|what\s+are\s+(?:you|u))(?:\s+exactly)?\W*$",
     re.I,
@@ -87,7 +117,7 @@ _BOT = r"(?:an?\s+)?(?:bot|robot|chat\s*bot|ai|machine|computer|automated(?:\s+(
 _HUMAN = r"(?:an?\s+)?(?:(?:real|live|actual)\s+)?(?:human(?:\s+being)?|person|agent|people)"
 _WHAT = rf"(?:{_BOT}|{_HUMAN}|real)(?:\s+or\s+(?:{_BOT}|{_HUMAN}|not))?"
 _IDENTITY = re.compile(
-    r"^\W*(?:(?:hi|hello|hey|ok(?:ay)?|cool|thanks|great)(?:\s+there)?[\s,!.]+)?(?:wait[\s,]+|so[\s,]+)?"
+    rf"^\W*(?:(?:{_HELLO}|ok(?:ay)?|cool|thanks|great){_WHO}[\s,!.]+)?(?:wait[\s,]+|so[\s,]+)?"
     rf"(?:(?:are\s+(?:you|u)|is\s+(?:this|that|it))(?:\s+(?:a|an))?\s+{_WHAT}"
     rf"|am\s+i\s+(?:talking|speaking|chatting)\s+(?:to|with)\s+{_WHAT}"
     r"|is\s+(?:this|that|it)\s+(?:a\s+)?(?:real\s+)?(?:person|human)\s+(?:typing|answering|replying|writing))\W*$",
