@@ -9,12 +9,18 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
   leads to them: it is the answer to "how do I ..."; a section of bullet points is a list of
   facts, and only the list holding the answer is quoted, and of a list of more than three named
   facts ("- Live chat: …") only the items that score near the answer;
-- a sentence of a short paragraph brings the rest of it (a paragraph is one thought); a sentence
-  right after one that introduces it ("… in these 14 currencies:") brings that one;
+- a sentence of a short paragraph brings the rest of it (a paragraph is one thought), and one of a
+  longer paragraph, still short in characters, the sentence before it, which it goes on from ("From
+  your next renewal date, you pay the full Pro price." after the prorated amount due now and its
+  example); a neighbouring sentence joining the answer brings it too, or does not join; a sentence right
+  after one that introduces it ("… in these 14 currencies:") brings that one;
 - a sentence that leans on the one before it ("It", "This", "However", "Beyond that",
   "Re-enable it ...") brings that one, and the answer brings the sentence after it that leans on it;
 - a quoted question ("Can I pause a plan?"), a heading ("Creating a custom policy") or a pointer to
-  another article ("See Accept card payments.") is never the answer: the sentence after it is;
+  another article ("See Accept card payments.") is never the answer: the sentence after it is; a
+  pointer, even after the case it is for ("If the payment for your own Tally subscription failed,
+  see Update your payment card."), or a sentence about the page ("This article covers payments
+  your clients make to you.") is brought by no rule, and a pointer the reader chose brings nothing;
 - neighbouring sentences that score nearly as well join, up to a length budget;
 - a sentence pointing at text the customer cannot see ("the steps above") is left out unless
   what it points at is quoted too (a step or a table row that points is kept, and its pointer
@@ -35,9 +41,11 @@ from dataclasses import dataclass
 
 from assistant.asked_rows import rows_asked_about
 from assistant.lists import NEAR, continues_list, introduces_next, list_block, list_intro, list_run
+from assistant.pointers import is_pointer
 from assistant.terms import is_instruction
+from assistant.text import content_terms
 from assistant.unit_kinds import (
-    is_about_the_page, is_heading, is_list_item, is_question, is_reference, is_step, is_table_row, references,
+    is_about_the_page, is_heading, is_list_item, is_question, is_step, is_table_row, references,
 )
 from knowledge.units import clean_markup, is_code_block
 
@@ -90,8 +98,17 @@ class Quote:
 
 
 def leans_back(unit: str) -> bool:
-    """The sentence leans on the one before it ("It takes 2 days.", "This changes only …")."""
-    return bool(_LEANS_BACK.match(unit))
+    """The sentence leans on the one before it ("It takes 2 days.", "This changes only …"). A
+    sentence about the page ("This article covers payments your clients make to you.") or a pointer
+    leans on nothing: after "When a client's card payment doesn't go through, …" it was quoted as
+    the rest of the answer (QA, "will I lose my invoices if it doesn't go through")."""
+    return bool(_LEANS_BACK.match(unit)) and not is_about_the_page(unit) and not is_pointer(unit)
+
+
+def _pointers(units: Sequence[str], heading: str) -> set[int]:
+    """The units that only point elsewhere (`references`), and the pointers after the case they
+    are for (`pointers.is_pointer`)."""
+    return references(units, heading) | {i for i, u in enumerate(units) if is_pointer(u)}
 
 
 def introduced(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
@@ -143,8 +160,9 @@ def quote(
     asked: str = "", paragraphs: Sequence[int] = (), titled: bool = False, named: Sequence[int] = (),
 ) -> Quote:
     """What to quote from one chunk whose answer is at unit `best`; `whole_sections`: a short section
-    of steps is quoted whole, and a list of facts holding the answer too (False, for a second
-    source: only its items that answer, with the list's introduction); `continued`: the next chunk is
+    of steps is quoted whole, and a list of facts holding the answer too, and a sentence brings the
+    one before it in its paragraph (False, for a second source: only its items that answer, with
+    the list's introduction, and a sentence with only a short paragraph's); `continued`: the next chunk is
     quoted after this one, so the quote runs to this chunk's end, pointer included; `leave_out`:
     units never quoted unless they are the answer itself (how to turn 2FA off, for "turn it on");
     `echo`: the answer says little beyond the question's own words, so the sentence after it comes too;
@@ -152,7 +170,8 @@ def quote(
     first one within three units after the answer ("You can switch to yearly billing at any time."
     and "All plan changes happen in Settings → Billing → Plan."); `asked`: the customer's words, for
     the table rows they quote; `paragraphs`: the paragraph of each unit, so that a short one is
-    quoted whole; `titled`: the section's heading names the action a how-to question asks ("Create a
+    quoted whole, and of a longer one the sentence the answer goes on from; `titled`: the section's
+    heading names the action a how-to question asks ("Create a
     recurring profile" for "how do I create a recurring invoice?"), so its steps are the answer
     wherever in the section the reader found it ("To turn an invoice you've already sent into a
     recurring one, …", after the steps); `named`: list items the question names by a word the
@@ -172,9 +191,14 @@ def quote(
     if whole_sections and steps and (best <= steps[-1] or titled or after_steps) and sum(len(u) for u in units) <= WHOLE_SECTION_CHARS:
         chosen = {i for i in range(n) if not (is_question(units[i]) and i + 1 < n)}
     else:
-        pointers = references(units, heading)
-        chosen = _around(units, scores, best, pointers, whole_lists=whole_sections, all_facts=titled)
-        chosen |= _rest_of_paragraph(units, paragraphs, best, pointers)
+        pointers = _pointers(units, heading)
+        # a second source says only what answers: no sentences that lead up to it (the currency
+        # one is billed in, before "If you add a valid VAT number, … the reverse charge")
+        lead_ups = paragraphs if whole_sections else ()
+        chosen = _around(
+            units, scores, best, pointers, whole_lists=whole_sections, all_facts=titled, paragraphs=lead_ups
+        )
+        chosen |= _rest_of_paragraph(units, paragraphs, best, pointers, lead_up=whole_sections)
     if echo:  # the answer only says the question back ("Many clients prefer to pay by bank transfer.")
         chosen |= _next_sentence(units, scores, max(chosen))
     if continued:
@@ -234,24 +258,63 @@ def _scope_unsaid(section: str, quoted: Sequence[str]) -> bool:
     return not set(_WORD.findall(m.group(1).lower())) <= said
 
 
-def _rest_of_paragraph(units: Sequence[str], paragraphs: Sequence[int], best: int, pointers: set[int]) -> set[int]:
+def _rest_of_paragraph(
+    units: Sequence[str], paragraphs: Sequence[int], best: int, pointers: set[int], lead_up: bool = True
+) -> set[int]:
     """The other sentences of a short paragraph (at most `PARAGRAPH_UNITS` and `PARAGRAPH_CHARS`)
     whose sentence is the answer: a help-centre paragraph is one thought, and a sentence of it
     often leans on the others without a word that says so ("If delivery fails, Tally retries up to
     8 times over 3 days." before "If an endpoint is still failing after 3 days, we disable it.").
-    Never a pointer, a question, a heading or a piece cut from a sentence at a chunk's edge.
+    Of a paragraph of more sentences, the one before the answer (`_lead_up`; not when `lead_up` is
+    False). Never a pointer, a
+    question, a heading or a piece cut from a sentence at a chunk's edge, and nothing for an answer
+    that is itself a pointer ("If the payment for your own Tally subscription failed, see Update
+    your payment card." is said alone, not after the sentence on clients' failed payments before it).
     `paragraphs[i]`: the paragraph of unit i (`knowledge.units.unit_paragraphs`); none known, none added;
-    `pointers`: the units that only point elsewhere (`references`)."""
-    if len(paragraphs) != len(units) or is_list_item(units[best]):
+    `pointers`: the units that only point elsewhere (`_pointers`)."""
+    if len(paragraphs) != len(units) or is_list_item(units[best]) or best in pointers:
         return set()
     same = [i for i, p in enumerate(paragraphs) if p == paragraphs[best]]
     if len(same) > PARAGRAPH_UNITS or sum(len(units[i]) for i in same) > PARAGRAPH_CHARS:
+        return _lead_up(units, paragraphs, best, pointers) if lead_up else set()
+    return {i for i in same if _may_come(units, i, pointers)}
+
+
+def _lead_up(units: Sequence[str], paragraphs: Sequence[int], index: int, pointers: set[int]) -> set[int]:
+    """The sentence before unit `index` in its paragraph, when it goes on from it (they share a
+    word: "Pro", "fail"), and the one before that while each leans on the one before it ("For
+    example, …"), when the paragraph up to it is short (`PARAGRAPH_CHARS`): a sentence that goes on
+    a paragraph says what it says with the one it goes on from. "From your next renewal date, you
+    pay the full Pro price." without "If you're already on a paid plan, you pay a prorated amount
+    for the rest of the current billing period." and its example (QA: "if I upgrade mid-month do I
+    pay the full price", at 0.99) said the opposite of the answer. Not a sentence on something else
+    ("Your billing currency is set from your billing address …" before "Prices don't include VAT
+    or sales tax."), nor the paragraph's start, nor the sentences after it: a paragraph of four or
+    more sentences is not quoted whole. Nothing for a list item, nor with no paragraphs known."""
+    if len(paragraphs) != len(units) or is_list_item(units[index]):
         return set()
-    return {
-        i for i in same
-        if i not in pointers and not _POINTS_AWAY.search(units[i]) and not is_question(units[i])
-        and not is_heading(units[i]) and _SENTENCE_START.match(units[i])
-    }
+    before = [i for i in range(index) if paragraphs[i] == paragraphs[index]]
+    if not before or sum(len(units[i]) for i in [*before, index]) > PARAGRAPH_CHARS:
+        return set()
+    if not content_terms(clean_markup(units[before[-1]])) & content_terms(clean_markup(units[index])):
+        return set()
+    out: set[int] = set()
+    for i in reversed(before):
+        if not _may_come(units, i, pointers):
+            break
+        out.add(i)
+        if not leans_back(units[i]):
+            break
+    return out
+
+
+def _may_come(units: Sequence[str], i: int, pointers: set[int]) -> bool:
+    """Unit i may come with a sentence of its paragraph: no pointer (to another article, to the text
+    around it, or about the page), question, heading or piece cut from a sentence at a chunk's edge."""
+    return (
+        i not in pointers and not _POINTS_AWAY.search(units[i]) and not is_question(units[i])
+        and not is_heading(units[i]) and bool(_SENTENCE_START.match(units[i]))
+    )
 
 
 def as_lead_in(section: str) -> str:
@@ -266,7 +329,7 @@ def _next_sentence(units: Sequence[str], scores: Sequence[float], last: int) -> 
     """The sentence after unit `last`, with what it introduces; nothing if a list, a heading, a
     question, a pointer or a sentence about the page comes next."""
     j = last + 1
-    labels = (is_list_item, is_heading, is_question, is_reference, is_about_the_page)
+    labels = (is_list_item, is_heading, is_question, is_pointer, is_about_the_page)
     if j >= len(units) or any(f(units[j]) for f in labels):
         return set()
     return {j} | _introduced(units, scores, j)
@@ -276,23 +339,26 @@ def _next_instruction(units: Sequence[str], scores: Sequence[float], best: int, 
     for j in range(best + 1, min(best + 4, len(units))):
         if is_heading(units[j]) or is_question(units[j]):
             break
-        if j not in leave_out and is_instruction(units[j]) and not is_reference(units[j]):
+        if j in leave_out or is_pointer(units[j]) or is_about_the_page(units[j]):
+            continue
+        if is_instruction(units[j]):
             return {j} | (list_block(units, scores, j) if is_list_item(units[j]) else _introduced(units, scores, j))
     return set()
 
 
 def _around(
     units: Sequence[str], scores: Sequence[float], best: int, pointers: set[int], whole_lists: bool = True,
-    all_facts: bool = False,
+    all_facts: bool = False, paragraphs: Sequence[int] = (),
 ) -> set[int]:
     """`all_facts`: a list of named facts comes whole, its section being what was asked about (the
-    things to check when "the PDF doesn't open or download", not the one that scored best)."""
+    things to check when "the PDF doesn't open or download", not the one that scored best);
+    `paragraphs`: the paragraph of each unit, for the sentences a neighbour goes on from (`_lead_up`)."""
     n = len(units)
     if is_list_item(units[best]):
         chosen = list_block(units, scores, best, whole=whole_lists, all_facts=all_facts)
     else:
         chosen = {best} | _introduced(units, scores, best)
-    if _LEANS_BACK.match(units[min(chosen)]) and min(chosen) > 0:
+    if leans_back(units[min(chosen)]) and min(chosen) > 0:
         prev = min(chosen) - 1
         chosen |= list_block(units, scores, prev) if is_list_item(units[prev]) else {prev}
     first = min(chosen)
@@ -307,10 +373,14 @@ def _around(
             continue
         if len(units[i]) > budget:
             continue
-        if abs(i - best) > 2 or _POINTS_AWAY.search(units[i]):
+        if abs(i - best) > 2 or _POINTS_AWAY.search(units[i]) or i in pointers:
             continue
-        # a sentence that introduces something ("If a credit note is wrong:") comes with it or not at all
-        added = {i} | _introduced(units, scores, i)
+        # a sentence that introduces something ("If a credit note is wrong:") comes with it or not at
+        # all, and so does one with the sentences of its paragraph it goes on from: "If an endpoint
+        # is still failing after 3 days, we disable it" joined "Click an endpoint to see recent
+        # deliveries …, and to Resend any event" without "If delivery fails, Tally retries up to 8
+        # times over 3 days" (QA: "my endpoint was down all weekend, did I lose the events?")
+        added = {i} | _introduced(units, scores, i) | _lead_up(units, paragraphs, i, pointers)
         cost = sum(len(units[j]) for j in added - chosen)
         if cost > budget:
             continue
@@ -319,7 +389,7 @@ def _around(
     # the sentence right after, when it leans on what we quote ("It takes 2 days."), with what it
     # introduces ("Changing it doesn't affect:" and its list)
     after = max(chosen) + 1
-    if after < n and _LEANS_BACK.match(units[after]) and not is_list_item(units[after]) and len(units[after]) <= max(budget, 160):
+    if after < n and leans_back(units[after]) and not is_list_item(units[after]) and len(units[after]) <= max(budget, 160):
         chosen |= {after} | _introduced(units, scores, after)
     # a sentence that points at text we do not show is dropped, unless it is the answer itself
     return {

@@ -12,6 +12,10 @@ row that carries a pointer is part of the answer and stays. Its pointer is mende
   the reason the bank gave (see the table in the article).";
 - a named section ('see "Large logos and long invoices" below') is never in the reply (headings
   are not quoted): it is "in the article".
+
+A sentence that only says where the answer is, in another article, even after the case it is for
+("If the payment for your own Tally subscription failed, see Update your payment card."), is a
+pointer (`is_pointer`): it answers nothing itself, and comes with nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.unit_kinds import is_list_item, is_step, is_table_row, list_kind
+from assistant.unit_kinds import is_list_item, is_reference, is_step, is_table_row, list_kind
+from knowledge.units import clean_markup
 
 IN_THE_ARTICLE = "in the article"
 
@@ -30,6 +35,14 @@ _NAMED_PLACE = re.compile(
     re.I,
 )
 _NAMED_SECTION = re.compile(r'\b(?P<see>see\s+(?:"[^"\n]+"|“[^”\n]+”|\*\*[^*\n]+\*\*))\s+(?:above|below)\b', re.I)
+# "If the payment for your own Tally subscription failed, see Update your payment card.": the case,
+# then only where its answer is
+_CONDITIONAL_POINTER = re.compile(
+    r"^\W*(?:if|when|where|once|unless|in case)\b[^.;:!?]{1,120},\s*(?:please\s+)?(?:see|read|refer to|check out)\s+"
+    r"[^,;:]{1,80}$",
+    re.I,
+)
+POINTER_CHARS = 200
 
 # what each kind of place looks like in a reply, line by line
 _SHOWN_AS: dict[str, Callable[[str], bool]] = {
@@ -68,3 +81,11 @@ def mend_pointers(text: str) -> str:
         line = _NAMED_SECTION.sub(lambda m: f"{m['see']} {IN_THE_ARTICLE}", line)
         out.append(line)
     return "\n".join(out)
+
+
+def is_pointer(unit: str) -> bool:
+    """The sentence only says where the answer is: a pointer to another article (`is_reference`:
+    "See Accept card payments."), also after the case it is for ("If the payment for your own
+    Tally subscription failed, see Update your payment card.")."""
+    text = clean_markup(unit)
+    return is_reference(unit) or (len(text) <= POINTER_CHARS and bool(_CONDITIONAL_POINTER.match(text)))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from assistant.asked_rows import quotes_row
-from assistant.compose import leads_on, quote
+from assistant.compose import leads_on, leans_back, quote
+from assistant.restate import brief_quote
 from knowledge.units import split_units, unit_paragraphs
 
 STEPS = """Cancelling stops your plan from renewing. Your account moves to the Free plan at the end of the period.
@@ -413,8 +414,19 @@ def test_a_sentence_of_a_short_paragraph_brings_the_rest_of_it():
 
 
 def test_a_long_paragraph_is_not_quoted_whole():
-    long = "Tally retries failed deliveries. " + " ".join(f"Rule {n} applies to endpoints of kind {n}." for n in range(1, 4))
-    assert _quote_paragraphs(long, "Rule 2 applies") == "Rule 2 applies to endpoints of kind 2."
+    # four sentences: the answer comes with the one before it, which it goes on from, not the ones after
+    four = "Tally retries failed deliveries. " + " ".join(f"Rule {n} applies to endpoints of kind {n}." for n in range(1, 4))
+    assert _quote_paragraphs(four, "Rule 2 applies") == (
+        "Rule 1 applies to endpoints of kind 1. Rule 2 applies to endpoints of kind 2."
+    )
+    assert _quote_paragraphs(four, "Tally retries") == "Tally retries failed deliveries."
+    # long in characters: the answer alone
+    clause = (
+        ", whatever the endpoint's region, plan, owner, event type or the size of the payload it was sent, and"
+        " whether or not the endpoint answered an earlier delivery of the same event in time"
+    )
+    long = "Tally retries failed deliveries. " + " ".join(f"Rule {n} applies to endpoints of kind {n}{clause}." for n in range(1, 4))
+    assert _quote_paragraphs(long, "Rule 2 applies") == f"Rule 2 applies to endpoints of kind 2{clause}."
 
 
 def test_a_short_paragraph_brings_no_pointer_question_or_piece_of_a_cut_sentence():
@@ -511,3 +523,90 @@ def test_a_row_whose_code_the_customer_quotes_is_quoted_with_the_header_alone():
     quoted = quote(table, [0.1, 0.5, 0.4], 1, asked="error PDF-504 all morning")
     assert [table[i] for i in quoted.units] == [table[0], table[1]]
     assert quote(table, [0.1, 0.5, 0.4], 1, asked="my pdf fails").units == [0, 1, 2]  # no code quoted: the table
+
+
+UPGRADE = """1. Go to **Settings → Billing → Plan**.
+2. Click **Confirm upgrade**.
+
+Upgrades take effect **immediately**. If you're already on a paid plan, you pay a prorated amount for the rest of the current billing period. For example, moving from Starter ($12) to Pro ($29) halfway through a monthly period costs about $8.50 today. From your next renewal date, you pay the full Pro price."""
+
+
+def test_a_sentence_of_a_longer_paragraph_brings_the_ones_it_goes_on_from():
+    # QA: "if I upgrade mid-month do I pay the full price" got the last sentence alone, at 0.99
+    # the sentence before it, and the one before that, which "For example, …" leans on
+    text = _quote_paragraphs(UPGRADE, "From your next renewal date")
+    assert text == (
+        "If you're already on a paid plan, you pay a prorated amount for the rest of the current billing period. "
+        "For example, moving from Starter ($12) to Pro ($29) halfway through a monthly period costs about $8.50 today. "
+        "From your next renewal date, you pay the full Pro price."
+    )
+    # the sentences after the answer are not what it goes on from (but for one that leans on it: "For
+    # example, …"), nor one before it on something else (when upgrades take effect)
+    assert _quote_paragraphs(UPGRADE, "If you're already on a paid plan") == (
+        "If you're already on a paid plan, you pay a prorated amount for the rest of the current billing period. "
+        "For example, moving from Starter ($12) to Pro ($29) halfway through a monthly period costs about $8.50 today."
+    )
+    assert _quote_paragraphs(UPGRADE, "Upgrades take effect") == "Upgrades take effect immediately."
+
+
+RETRIES_AND_DELIVERIES = """If delivery fails, Tally retries up to **8 times over 3 days**, waiting longer between each attempt. If an endpoint is still failing after 3 days, we **disable** it and email the Owner. Re-enable it in **Settings → Developers → Webhooks** once it's fixed.
+
+Click an endpoint to see recent deliveries and their responses, and to **Resend** any event. Use **Send test event** to try a new endpoint."""
+
+
+def test_a_neighbouring_sentence_joins_with_the_ones_it_goes_on_from_or_not_at_all():
+    # QA: "my endpoint was down all weekend, did I lose the events?" got "If an endpoint is still
+    # failing after 3 days, we disable it" beside the deliveries, without the retries it follows
+    scores = [0.0, 0.93, 0.0, 1.0, 0.95]
+    text = _quote_paragraphs(RETRIES_AND_DELIVERIES, "Click an endpoint", scores=scores)
+    assert text.startswith("If delivery fails, Tally retries up to 8 times over 3 days, waiting longer between each attempt. "
+                           "If an endpoint is still failing after 3 days, we disable it and email the Owner. Click an endpoint")
+    assert "Re-enable it" not in text and text.endswith("Use Send test event to try a new endpoint.")
+    # paragraphs unknown: as before, the sentence alone
+    assert _quote(RETRIES_AND_DELIVERIES, "Click an endpoint", scores=scores).startswith("If an endpoint is still failing")
+    # what it goes on from does not fit beside the answer: it does not join
+    padded = RETRIES_AND_DELIVERIES.replace("waiting longer between each attempt", "waiting longer between each attempt" + ", and longer" * 15)
+    assert _quote_paragraphs(padded, "Click an endpoint", scores=scores).startswith("Click an endpoint")
+
+
+CLIENT_PAYMENTS = (
+    "When a client's card payment doesn't go through, the invoice stays unpaid and nothing is charged. "
+    "This article covers payments **your clients** make to you. If the payment for your own Tally subscription "
+    "failed, see [Update your payment card](https://help.tally.example/billing/payment-card-and-receipts)."
+)
+
+
+def test_a_pointer_or_a_sentence_about_the_page_is_never_brought_with_an_answer():
+    # QA: "the payment for my tally subscription, obviously": the pointer, after the sentence on
+    # clients' payments it has nothing to do with
+    assert _quote_paragraphs(CLIENT_PAYMENTS, "If the payment for your own") == (
+        "If the payment for your own Tally subscription failed, see Update your payment card."
+    )
+    assert _quote_paragraphs(CLIENT_PAYMENTS, "When a client's card") == (
+        "When a client's card payment doesn't go through, the invoice stays unpaid and nothing is charged."
+    )
+    # QA: "will I lose my invoices if it doesn't go through" got "This article covers …" as the
+    # sentence leaning on the answer ("This …")
+    units = split_units(CLIENT_PAYMENTS)
+    assert not leans_back(units[1]) and not leans_back(units[2]) and leans_back("This happens when you open the app.")
+    assert brief_quote(units, 0).units == [0]
+    # nor as the sentence after an answer that only says the question back
+    assert _quote(CLIENT_PAYMENTS, "When a client's card", echo=True).endswith("nothing is charged.")
+
+
+def test_a_second_source_brings_no_sentences_leading_up_to_its_answer():
+    text = _quote_paragraphs(UPGRADE, "From your next renewal date", whole_sections=False)
+    assert text == "From your next renewal date, you pay the full Pro price."
+    # a short paragraph still comes whole
+    assert _quote_paragraphs(RETRIES, "Re-enable it", whole_sections=False).startswith("If delivery fails")
+
+
+def test_a_sentence_on_something_else_before_the_answer_does_not_come():
+    text = (
+        "Your billing currency is set from your billing address when you first subscribe. Prices don't include VAT or "
+        "sales tax. Where tax applies, we add it at checkout. If you add a valid VAT number, the reverse charge applies."
+    )
+    assert _quote_paragraphs(text, "Prices don't include") == "Prices don't include VAT or sales tax."
+    assert _quote_paragraphs(text, "Where tax applies") == (
+        "Prices don't include VAT or sales tax. Where tax applies, we add it at checkout."
+    )

@@ -6,7 +6,7 @@ import numpy as np
 
 from assistant.evidence import Evidence
 from assistant.extractive import ExtractiveProvider
-from assistant.pointers import mend_pointers
+from assistant.pointers import is_pointer, mend_pointers
 from assistant.reader import read
 from tests.test_reader import DIM, _passage, _scorer, _terms
 
@@ -58,3 +58,13 @@ def test_a_quoted_step_reaches_the_customer_without_a_pointer_to_text_they_canno
     draft = ExtractiveProvider().answer("q", Evidence(question="q", query="q", readings=readings, terms=terms))
     assert "Read the reason the bank gave" in draft.text
     assert "below" not in draft.text and "(see the table in the article)" in draft.text
+
+
+def test_a_pointer_after_the_case_it_is_for_is_a_pointer():
+    assert is_pointer("If the payment for your own Tally subscription failed, see [Update your payment card](https://x.example/card).")
+    assert is_pointer("If reminders aren't arriving, see Invoice emails not delivered.")
+    assert is_pointer("See Accept card payments.")
+    # an answer that also names a place is not only a pointer
+    assert not is_pointer("If the PDF is blank, go to Settings → Invoices and click Regenerate PDF.")
+    assert not is_pointer("If your number is valid, we don't charge VAT, see your receipt for the reverse charge, and keep it.")
+    assert not is_pointer("When a client's card payment doesn't go through, the invoice stays unpaid and nothing is charged.")
