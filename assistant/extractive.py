@@ -9,13 +9,14 @@ from a verified document.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.asked_rows import quotes_row
 from assistant.compose import Quote, as_lead_in, list_ending, quote
 from assistant.evidence import Evidence, Passage
 from assistant.lists import continues_list, list_run, named_items
-from assistant.pointers import mend_pointers
+from assistant.pointers import Place, mend_pointers, places_below, shows
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import TYPED_ANSWERS, Reading, names_action
 from assistant.table_columns import column_text, named_column, names_row
@@ -76,7 +77,7 @@ class ExtractiveProvider:
         else:
             body = _quote_text(
                 first, continuation=evidence.continuation, how_to=how_to, echo=echo, lead=evidence.lead,
-                asked=evidence.question, titled=titled, terms=evidence.terms,
+                asked=evidence.question, titled=titled, terms=evidence.terms, article=evidence.readings,
             )
         text = with_marker(body, "[1]")
         cited = [first.passage.hit]
@@ -106,12 +107,14 @@ class ExtractiveProvider:
 def _quote_text(
     reading: Reading, whole_sections: bool = True, continuation: Passage | None = None, how_to: bool = False,
     said: frozenset[int] = frozenset(), echo: bool = False, lead: Passage | None = None, asked: str = "",
-    titled: bool = False, terms: QuestionTerms | None = None,
+    titled: bool = False, terms: QuestionTerms | None = None, article: Sequence[Reading] = (),
 ) -> str:
     """`terms`: the question's, when list items it names by a word the answer lacks join the quote
     (`lists.named_items`), for a question asking for a kind of answer (a number, a date, a
     price) the item holds: "i already sent this months invoice … can i turn that one into the
-    repeating one" had the frequencies list ("monthly") added to its one-sentence answer."""
+    repeating one" had the frequencies list ("monthly") added to its one-sentence answer.
+    `article`: the passages read for the question, where the place further down the article that
+    the answer points at is looked for (`_place_below`)."""
     p = reading.passage
     scores = list(reading.quote_scores)
     options = dict(
@@ -141,7 +144,68 @@ def _quote_text(
             # what the answer points at ("the steps below") starts the next section: quoted from its start
             following = quote(continuation.units, list(continuation.similarity), 0, continuation.hit.chunk.heading)
             text = f"{text}\n\n{following.text(continuation.units)}"
+    if article:
+        passages = [r.passage for r in article] + ([continuation] if continuation is not None else [])
+        below = _place_below(p, reading.best_unit, text, passages)
+        if below:
+            text = f"{text}\n\n{below}"
     return mend_pointers(text)
+
+
+def _place_below(passage: Passage, best: int, text: str, read: Sequence[Passage]) -> str:
+    """What the answer (unit `best` of `passage`, quoted as `text`) points at further down its
+    article and the reply does not show yet ("Sync paused: the app can't reach Tally. See the
+    troubleshooting steps below."), quoted from the start of its section: the nearest later chunk
+    of the article that shows it (steps, for "the troubleshooting steps"; the section of that
+    heading, for 'see "Large logos and long invoices" below'), with the rest of its list when the
+    chunk after it, of the same section, goes on with it. Found among the passages `read` for the
+    question only: a chunk between the answer's and that one not read may be what is pointed at,
+    and then nothing is brought (the pointer says "in the article", `mend_pointers`). Without it, "my app says sync
+    paused" got the three sync states and "See the troubleshooting steps in the article" at 1.00
+    (QA), the steps being the answer. Only the answer's own pointers: a step of a procedure that
+    points at a table of reasons is not what was asked."""
+    places = places_below(text, within=clean_markup(passage.units[best]))
+    if not places:
+        return ""
+    chunk = passage.hit.chunk
+    later = {
+        p.hit.chunk.ordinal: p for p in read
+        if p.hit.chunk.doc_id == chunk.doc_id and p.hit.chunk.content_hash == chunk.content_hash
+        and p.hit.chunk.ordinal > chunk.ordinal and p.units
+    }
+    for place in places:
+        target = _nearest_showing(place, passage, later)
+        if target is None:
+            continue
+        following = quote(target.units, list(target.similarity), 0, target.hit.chunk.heading, titled=True)
+        quoted = following.text(target.units)
+        after = later.get(target.hit.chunk.ordinal + 1)
+        if (
+            after is not None and after.hit.chunk.heading == target.hit.chunk.heading
+            and continues_list(target.units, after.units[0])
+        ):
+            quoted = f"{quoted}\n{Quote(list(range(*list_run(after.units, 0)))).text(after.units)}"
+        return quoted
+    return ""
+
+
+def _nearest_showing(place: Place, passage: Passage, later: dict[int, Passage]) -> Passage | None:
+    """The first chunk after `passage` (of those `later`, by ordinal) that shows `place`; None when
+    one before it was not read (it may be the one), except for a section known by its heading,
+    whose first chunk it must be (the chunk before it read, and of another section)."""
+    ordinal = passage.hit.chunk.ordinal
+    for k in range(ordinal + 1, max(later, default=ordinal) + 1):
+        p = later.get(k)
+        if p is None:
+            if place.name:
+                continue
+            return None
+        if shows(place, p.units, p.hit.chunk.heading):
+            before = passage if k - 1 == ordinal else later.get(k - 1)
+            if place.name and (before is None or before.hit.chunk.heading == p.hit.chunk.heading):
+                return None
+            return p
+    return None
 
 
 _DASHES = str.maketrans({"–": "-", "—": "-"})

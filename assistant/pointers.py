@@ -10,19 +10,24 @@ row that carries a pointer is part of the answer and stays. Its pointer is mende
 - "the table below" / "the steps above" keeps its place word when the reply shows what it names
   (table rows after it, steps before it), and otherwise names the article the reply cites: "Read
   the reason the bank gave (see the table in the article).";
-- a named section ('see "Large logos and long invoices" below') is never in the reply (headings
-  are not quoted): it is "in the article".
+- a named section ('see "Large logos and long invoices" below') is "in the article", unless the
+  reply shows it after the pointer, under its heading ("Large logos and long invoices:", a lead-in).
 
-A sentence that only says where the answer is, in another article, even after the case it is for
-("If the payment for your own Tally subscription failed, see Update your payment card."), is a
-pointer (`is_pointer`): it answers nothing itself, and comes with nothing.
+Before a reply is mended, the answer's own pointer at a place further down its article ("Sync paused: the app
+can't reach Tally. See the troubleshooting steps below.") tells the provider what to bring
+(`places_below`, `shows`): the steps were the answer, and "in the article" sent the customer to
+look for them. A sentence that only says where the answer is, in another article, even after the
+case it is for ("If the payment for your own Tally subscription failed, see Update your payment
+card."), is a pointer (`is_pointer`): it answers nothing itself, and comes with nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from assistant.text import straight_quotes
 from assistant.unit_kinds import is_list_item, is_reference, is_step, is_table_row, list_kind
 from knowledge.units import clean_markup
 
@@ -34,7 +39,9 @@ _NAMED_PLACE = re.compile(
     r"(?P<noun>steps?|instructions|table|rows?|list|options|sections?|codes|messages))\s+(?P<where>above|below)\b",
     re.I,
 )
-_NAMED_SECTION = re.compile(r'\b(?P<see>see\s+(?:"[^"\n]+"|“[^”\n]+”|\*\*[^*\n]+\*\*))\s+(?:above|below)\b', re.I)
+_NAMED_SECTION = re.compile(
+    r'\b(?P<see>see\s+(?:"(?P<a>[^"\n]+)"|“(?P<b>[^”\n]+)”|\*\*(?P<c>[^*\n]+)\*\*))\s+(?P<where>above|below)\b', re.I
+)
 # "If the payment for your own Tally subscription failed, see Update your payment card.": the case,
 # then only where its answer is
 _CONDITIONAL_POINTER = re.compile(
@@ -78,7 +85,9 @@ def mend_pointers(text: str) -> str:
             else f"{m['np']} {IN_THE_ARTICLE}",
             line,
         )
-        line = _NAMED_SECTION.sub(lambda m: f"{m['see']} {IN_THE_ARTICLE}", line)
+        line = _NAMED_SECTION.sub(
+            lambda m: m.group(0) if _section_shown(m, after) else f"{m['see']} {IN_THE_ARTICLE}", line
+        )
         out.append(line)
     return "\n".join(out)
 
@@ -89,3 +98,56 @@ def is_pointer(unit: str) -> bool:
     Tally subscription failed, see Update your payment card.")."""
     text = clean_markup(unit)
     return is_reference(unit) or (len(text) <= POINTER_CHARS and bool(_CONDITIONAL_POINTER.match(text)))
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place further down an article that a reply points at: a kind of text ("steps", "table",
+    "list", as `_SHOWN_AS` names them), or a section by its heading (`name`)."""
+
+    noun: str
+    name: str = ""
+
+
+def places_below(text: str, within: str = "") -> list[Place]:
+    """The places further down the article that lines of `text` (a composed reply) point at and
+    that `text` does not show after them ("See the troubleshooting steps below." with no steps
+    after it); `within`: only the lines holding this (the answer's own sentence or item). A bare
+    "(see below)" names nothing to look for, nor do "the sections below"."""
+    lines = text.split("\n")
+    out: list[Place] = []
+    for k, line in enumerate(lines):
+        if within and within not in line:
+            continue
+        before, after = lines[:k], lines[k + 1:]
+        for m in _NAMED_PLACE.finditer(line):
+            noun = m["noun"].lower()
+            if m["where"].lower() == "below" and noun in _SHOWN_AS and not _shown(line, noun, "below", before, after):
+                out.append(Place(noun))
+        for m in _NAMED_SECTION.finditer(line):
+            if m["where"].lower() == "below" and not _section_shown(m, after):
+                out.append(Place("section", _section_name(m)))
+    return list(dict.fromkeys(out))
+
+
+def shows(place: Place, units: Sequence[str], heading: str = "") -> bool:
+    """A passage (its units, under `heading`) shows the place: the section of that name, or
+    text of that kind (steps for "the troubleshooting steps")."""
+    if place.name:
+        return bool(heading) and _plain(heading.split(" > ")[-1]) == place.name
+    looks_like = _SHOWN_AS.get(place.noun)
+    return looks_like is not None and any(looks_like(u.strip()) for u in units)
+
+
+def _section_name(m: re.Match[str]) -> str:
+    return _plain(m["a"] or m["b"] or m["c"])
+
+
+def _section_shown(m: re.Match[str], after: Sequence[str]) -> bool:
+    """The section a pointer names (`_NAMED_SECTION`) is shown below it: a line after it is its
+    heading, as the lead-in of its quote. (One above is never shown: a quote's heading leads it.)"""
+    return m["where"].lower() == "below" and any(_plain(line) == _section_name(m) for line in after)
+
+
+def _plain(name: str) -> str:
+    return " ".join(straight_quotes(clean_markup(name)).lower().split()).strip(" .:")

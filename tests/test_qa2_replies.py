@@ -1,6 +1,7 @@
 """Replies the second QA pass (at a41f0b5) found wrong, each now right for a reason that holds beyond
-its wording: a sentence that goes on from the one before it in its paragraph comes with it; a
-pointer or a sentence about the page is never brought in as part of an answer."""
+its wording: an answer pointing at steps further down its article brings them; a sentence that goes
+on from the ones before it in its paragraph comes with them; a pointer or a sentence about the page
+is never brought in as part of an answer."""
 
 from __future__ import annotations
 
@@ -17,6 +18,15 @@ def lenient(settings, sample_kb: KnowledgeBase) -> Assistant:
 
 def _said(reply) -> str:
     return reply.draft if reply.handoff else reply.text
+
+
+def test_a_state_whose_fix_is_the_troubleshooting_steps_below_brings_those_steps(lenient):
+    # "Sync paused: the app can't reach Tally. See the troubleshooting steps below.", the steps two
+    # sections further down: sent at 1.00 as "See the troubleshooting steps in the article."
+    text = _said(lenient.reply("my app says sync paused"))
+    assert "Sync paused: the app can't reach Tally." in text
+    assert "1. Check your connection." in text and "6. Restart the app." in text  # all of them, across chunks
+    assert "in the article" not in text and "See the troubleshooting steps below." in text
 
 
 def test_the_last_sentence_of_a_paragraph_comes_with_the_ones_it_goes_on_from(lenient):
