@@ -23,6 +23,7 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.catalog.close()
+        self.store.close()
 
 
 __all__ = [
