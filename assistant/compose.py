@@ -296,7 +296,7 @@ def _lead_up(units: Sequence[str], paragraphs: Sequence[int], index: int, pointe
     before = [i for i in range(index) if paragraphs[i] == paragraphs[index]]
     if not before or sum(len(units[i]) for i in [*before, index]) > PARAGRAPH_CHARS:
         return set()
-    if not content_terms(clean_markup(units[before[-1]])) & content_terms(clean_markup(units[index])):
+    if not _words(units[before[-1]]) & _words(units[index]):
         return set()
     out: set[int] = set()
     for i in reversed(before):
@@ -306,6 +306,15 @@ def _lead_up(units: Sequence[str], paragraphs: Sequence[int], index: int, pointe
         if not leans_back(units[i]):
             break
     return out
+
+
+# an address's or a link's parts are no word a sentence says: "Email billing@tally.example." shares
+# no "billing" with "Plans renew … at the end of each billing period" (a review: it led that answer)
+_ADDRESS = re.compile(r"\S+@\S+|\bhttps?://\S+|\]\([^)]*\)")
+
+
+def _words(unit: str) -> set[str]:
+    return content_terms(_ADDRESS.sub(" ", clean_markup(unit)))
 
 
 def _may_come(units: Sequence[str], i: int, pointers: set[int]) -> bool:

@@ -610,3 +610,17 @@ def test_a_sentence_on_something_else_before_the_answer_does_not_come():
     assert _quote_paragraphs(text, "Where tax applies") == (
         "Prices don't include VAT or sales tax. Where tax applies, we add it at checkout."
     )
+
+
+def test_a_sentence_sharing_only_an_address_with_the_answer_is_not_brought_before_it():
+    # a review: "do plans renew automatically?" opened with "Email billing@tally.example." (its
+    # "billing" is an address's, not the "billing period" of the answer)
+    paying = (
+        "We accept Visa and Mastercard. Yearly plans can also be paid by bank transfer on request. "
+        "Email billing@tally.example. Plans renew automatically at the end of each billing period until you cancel."
+    )
+    assert _quote_paragraphs(paying, "Plans renew automatically") == (
+        "Plans renew automatically at the end of each billing period until you cancel."
+    )
+    linked = "Read [the billing guide](https://help.tally.example/billing). Plans renew at the end of each billing period."
+    assert _quote_paragraphs(linked, "Plans renew") == "Plans renew at the end of each billing period."
