@@ -23,7 +23,6 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.catalog.close()
-        self.store.close()
 
 
 __all__ = [

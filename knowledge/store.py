@@ -59,12 +59,6 @@ def _forget_embedded_system(chroma_path: Path):  # -> chromadb.config.System | N
     return SharedSystemClient._identifier_to_system.pop(str(chroma_path), None)
 
 
-# Embedded stores open in this process, per path: Chroma shares one system per path among them, and
-# the last to close stops it (`VectorStore.close`).
-_OPEN_PATHS: dict[str, int] = {}
-_OPEN_PATHS_LOCK = threading.Lock()
-
-
 class _Opened:
     """One opening of the store: its client and collections, and how many calls read through it.
     Retired by a reopen, its Chroma system is stopped when the last of them returns."""
@@ -97,45 +91,6 @@ class VectorStore:
         self._users = threading.Lock()  # guards `_Opened.users`
         with self._exclusive():
             self._opened = self._open()
-        self._closed = False
-        self._reviving = threading.Lock()
-        self._count_open()
-
-    def _count_open(self) -> None:
-        if not self._url:
-            with _OPEN_PATHS_LOCK:
-                _OPEN_PATHS[str(self._path)] = _OPEN_PATHS.get(str(self._path), 0) + 1
-
-    def _revive(self) -> None:
-        """A closed store opens again at its next use (an app restarted on the same KnowledgeBase)."""
-        if not self._closed:
-            return
-        with self._reviving:
-            if self._closed:
-                with self._exclusive():
-                    opened = self._open()
-                with self._users:
-                    self._opened = opened
-                self._count_open()
-                self._closed = False
-
-    def close(self) -> None:
-        """Let go of an embedded store. Chroma keeps each path's system, its index in memory, for
-        the life of the process unless told: a process that opens many data directories in turn
-        (the test suite: one per test) grew by every index it had ever read (11 GB). The last store
-        open on a path in this process stops its system; a second call does nothing."""
-        if self._url or self._closed:
-            return
-        self._closed = True
-        key = str(self._path)
-        with _OPEN_PATHS_LOCK:
-            _OPEN_PATHS[key] -= 1
-            last = _OPEN_PATHS[key] <= 0
-            if last:
-                del _OPEN_PATHS[key]
-        if last:
-            with self._exclusive():
-                _stop(_forget_embedded_system(self._path))
 
     def _exclusive(self) -> AbstractContextManager[None]:
         """For an embedded store: its writes and openings one at a time, across processes."""
@@ -163,7 +118,6 @@ class VectorStore:
     @contextmanager
     def _use(self) -> Iterator[_Opened]:
         """The store as last opened, not stopped by a reopen before this call returns."""
-        self._revive()
         with self._users:
             opened = self._opened
             opened.users += 1
@@ -179,12 +133,10 @@ class VectorStore:
     # evals/ (hnsw.py, ingest_bench.py) reach the client and the chunks' collection by these names
     @property
     def _client(self):
-        self._revive()
         return self._opened.client
 
     @property
     def _collection(self):
-        self._revive()
         return self._opened.chunks
 
     @_collection.setter
@@ -207,9 +159,6 @@ class VectorStore:
         stopped once the calls reading through it return, so reopening does not grow the process."""
         if self._url:
             return
-        if self._closed:  # opening it again is reopening it
-            self._revive()
-            return
         with self._exclusive():
             retired = _forget_embedded_system(self._path)
             opened = self._open()
@@ -228,7 +177,6 @@ class VectorStore:
 
     def units_current(self) -> bool:
         """False when the stored units were cut by an older `split_units`: they must be rebuilt."""
-        self._revive()
         return (self._opened.units.metadata or {}).get("units_version") == UNITS_VERSION
 
     def units_complete(self) -> bool:
