@@ -32,6 +32,7 @@ runs of spaces collapsed and masked card numbers ("XXXX-XXXX-XXXX-4242", "**** 4
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -128,12 +129,7 @@ class EscalationRules:
 
     @classmethod
     def parse(cls, text: str, *, source: str = "<escalation rules>") -> EscalationRules:
-        try:
-            # libyaml's loader where PyYAML has it: the Python one took 0.4 s of every app's start
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.YAMLError as exc:
-            raise EscalationRulesError(f"{source}: not valid YAML: {exc}") from exc
-        return cls(_parse_document(data, source))
+        return cls(_parsed(text, source))
 
     def match(self, text: str, seconds: float = MATCH_SECONDS) -> Escalation | None:
         """The highest-priority rule that one sentence of the message satisfies, if any, within
@@ -170,6 +166,19 @@ def normalise(text: str) -> str:
 
 def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str, source: str) -> tuple[EscalationRule, ...]:
+    """The rules a file's text holds. Compiling the shipped file's patterns takes ~2 s, and an app
+    reads its rules at start for the assistant and again for the admin API: the same text is
+    parsed once per process (the rules are immutable; a malformed text raises and is not kept)."""
+    try:
+        # libyaml's loader where PyYAML has it: the Python one took 0.4 s of every app's start
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise EscalationRulesError(f"{source}: not valid YAML: {exc}") from exc
+    return tuple(_parse_document(data, source))
 
 
 def _parse_document(data: object, source: str) -> list[EscalationRule]:
@@ -264,12 +273,15 @@ def _strings(value: object, where: str) -> tuple[str, ...]:
 def _compile_any(patterns: Sequence[str], defines: Mapping[str, str], where: str) -> regex.Pattern[str] | None:
     if not patterns:
         return None
-    expanded = []
-    for i, pattern in enumerate(patterns, start=1):
-        one = _expand(pattern, defines, f"{where} #{i}")
-        _compile(one, f"{where} #{i}", pattern)  # so an error names the pattern, not the alternation
-        expanded.append(f"(?:{one})")
-    return _compile("|".join(expanded), where, "")
+    expanded = [_expand(p, defines, f"{where} #{i}") for i, p in enumerate(patterns, start=1)]
+    try:
+        return regex.compile("|".join(f"(?:{one})" for one in expanded), regex.IGNORECASE | regex.VERSION0)
+    except regex.error:
+        pass
+    # Compiled one by one only to name the broken pattern: compiling each twice doubled every start.
+    for i, (one, written) in enumerate(zip(expanded, patterns), start=1):
+        _compile(one, f"{where} #{i}", written)
+    return _compile("|".join(f"(?:{one})" for one in expanded), where, "")
 
 
 def _expand(pattern: str, defines: Mapping[str, str], where: str) -> str:

@@ -532,6 +532,17 @@ def test_malformed_rules_fail_with_a_clear_message(tmp_path: Path, text: str, ex
     assert expected in str(error.value)
 
 
+def test_the_same_rules_text_is_compiled_once_and_a_broken_one_fails_every_time(tmp_path: Path) -> None:
+    text = "rules:\n  - {name: refunds, reason: r, priority: 1, patterns: ['refund (me|us)']}\n"
+    first, second = EscalationRules.parse(text), EscalationRules.parse(text)
+    assert first.rules[0]._any is second.rules[0]._any  # an app reads its rules twice at start
+    assert second.match("please refund me") == Escalation("refunds", "r", 1, False)
+    broken = text.replace("(me|us)", "(me|us")
+    for _ in range(2):
+        with pytest.raises(EscalationRulesError, match="'patterns' #1: regex does not compile"):
+            EscalationRules.parse(broken)
+
+
 def test_missing_rules_file_fails_with_a_clear_message(tmp_path: Path) -> None:
     with pytest.raises(EscalationRulesError, match="cannot read escalation rules"):
         EscalationRules.load(tmp_path / "absent.yaml")
