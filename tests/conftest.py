@@ -66,6 +66,29 @@ def pg_url() -> Iterator[str]:
         admin.close()
 
 
+@pytest.fixture(autouse=True)
+def _let_go_of_what_a_test_opened(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test, nothing keeps its app or its knowledge base alive. A server builds one app and
+    opens one data directory; the suite builds hundreds, and grew by ~13 MB a test (11 GB by the
+    end), through two process-wide caches:
+    - FastAPI remembers up to 4,096 endpoint functions (whether each is a generator), and the docs
+      pages that fastapi-offline adds are closures over their app, which holds the services and
+      the knowledge base: each test's app stayed alive.
+    - Chroma keeps one embedded system per path, its index in memory. Forgotten here, not stopped
+      (stopping cost ~0.35 s a test); an object still holding one keeps working."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+    from fastapi.dependencies import models as fastapi_dependencies
+
+    mine = str(request.getfixturevalue("tmp_path")) if "tmp_path" in request.fixturenames else None
+    yield
+    for name in dir(fastapi_dependencies):
+        if name.endswith("_cached") and hasattr(cache := getattr(fastapi_dependencies, name), "cache_clear"):
+            cache.cache_clear()
+    if mine is not None:
+        for path in [p for p in SharedSystemClient._identifier_to_system if p.startswith(mine)]:
+            SharedSystemClient._identifier_to_system.pop(path, None)
+
+
 class RememberingEmbedder(Embedder):
     """The real model, run once per distinct text in a session: several fixtures ingest the same
     pages (the sample knowledge base into the seeded data directory and into a Chroma server, the
