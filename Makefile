@@ -31,7 +31,7 @@ browser:
 	  else echo "note: install Debian's chromium to run the browser tests (they are skipped without it)"; fi; }
 
 test: install browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 # The local model, an optional extra that `make test` does not need: llama-cpp-python builds from
 # source (~9 min on 2 cores; pip keeps the built wheel in its cache, so a reinstall is quick). A
