@@ -111,8 +111,26 @@ _OPPOSITES = [
 _OPPOSITES_RE = [(re.compile(a, re.I), re.compile(b, re.I)) for a, b in _OPPOSITES]
 
 
+# Undoing an action against doing it: "how do I undo cancelling my plan?" is not answered by the
+# steps to cancel but by how to resume ("Changed your mind? ... click Resume subscription").
+_UNDO = re.compile(
+    r"\b(?:undo|undoing|reverse|reversing|revert|reverting|take\s+back|taking\s+back)\s+"
+    r"(?:(?:my|the|a|an|this|that|our|your)\s+)?([a-z]{4,})",
+    re.I,
+)
+_UNDOING = re.compile(
+    r"\b(?:undo\w*|undid|revers\w*|revert\w*|resum\w*|restor\w*|reactivat\w*|reinstat\w*|recover\w*|"
+    r"change[ds]?\s+(?:your|my|their)\s+mind)",
+    re.I,
+)
+
+
 def _asked_actions(question: str) -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
     """(the action asked, its opposite) for each opposite pair the question takes one side of."""
+    if undo := _UNDO.search(question):
+        # the action undone, by its first letters: "cancelling" -> cancel, cancellation, Cancel subscription
+        done = re.compile(rf"\b{re.escape(undo.group(1)[:5].lower())}\w*", re.I)
+        return [(_UNDOING, done)]
     out = []
     for a, b in _OPPOSITES_RE:
         if a.search(question) and not b.search(question):

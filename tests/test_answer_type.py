@@ -106,6 +106,20 @@ def test_ending_something_is_the_opposite_of_setting_it_going():
     assert _terms("how do I create an API key?").opposes("You can delete a key at any time.")
 
 
+def test_undoing_an_action_is_the_opposite_of_doing_it():
+    from assistant.reader import _section_opposes
+
+    undo = _terms("how do i undo cancelling my plan")
+    assert undo.opposes("Click Cancel subscription.")
+    assert _section_opposes(undo, "Change or cancel your plan > Cancel your plan")
+    assert not undo.opposes("Before the period ends, click Resume subscription.")
+    assert not _section_opposes(undo, "Cancel your plan > Changed your mind?")
+    reverse = _terms("can I reverse the deletion of my account?")
+    assert reverse.opposes("Type your business name to confirm, then click Delete account.")
+    assert not reverse.opposes("Only the Owner can ask for it to be restored.")
+    assert not reverse.opposes("Create an account to start invoicing.")  # not "undo deleting" = "create"
+
+
 def test_a_how_to_question_names_the_action_it_asks_about():
     from assistant.terms import asked_verb
 
