@@ -72,6 +72,29 @@ def test_a_line_while_the_dashboard_covers_the_chat_is_unread_until_the_chat_is_
     expect(tab(console, conversation_id).locator('[data-testid="tab-unread"]')).to_have_count(0)
 
 
+def test_the_dashboard_opened_while_a_claim_is_on_its_way_stays_open_and_the_chat_unseen(new_context, base_url, settings, http):
+    # the chat on screen is fetched again once the claim lands; that refresh closed the dashboard
+    # and counted the chat as seen (found when a loaded machine delayed the claim)
+    page = new_context()
+    console = open_console(page, base_url, agent_token(settings, "root", "admin"))
+    conversation_id, auth = customer_waiting(http)
+    conversation_item(console, "queue", conversation_id).click()
+    expect(console.locator("#claim-button")).to_be_enabled()
+
+    def slow_claim(route):
+        console.wait_for_timeout(600)
+        route.continue_()
+
+    console.route("**/claim", slow_claim)
+    console.locator("#claim-button").click()
+    console.locator("#dashboard-button").click()
+    expect(console.locator("#conversation-state")).to_have_text("agent")
+    console.wait_for_timeout(800)  # the refresh after the claim has run
+    expect(console.locator("#dashboard")).to_be_visible()
+    customer_says(http, conversation_id, auth, "are you there?")
+    expect(tab(console, conversation_id).locator('[data-testid="tab-unread"]')).to_have_text("1")
+
+
 def test_a_reload_keeps_tab_names_unread_counts_waits_and_each_chats_half_written_reply(new_context, base_url, settings, http):
     console = open_console(new_context(), base_url, agent_token(settings, "alice"))
     first, first_auth = customer_waiting(http, "My invoice total looks wrong")

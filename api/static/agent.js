@@ -130,9 +130,11 @@
 
   // ---------- open conversation ----------
   // `focus`: chosen from a list, the keyboard goes to its heading (Tab: Claim); a refresh never moves it.
-  async function openConversation(id, { focus = false } = {}) {
+  // `refresh`: the chat on screen fetched again (after an action, a reconnect): it neither counts its
+  // lines as seen nor closes the dashboard the agent opened meanwhile.
+  async function openConversation(id, { focus = false, refresh = false } = {}) {
     const seq = ++openSeq;
-    tabs.open(id);
+    if (!refresh) tabs.open(id);
     if (id !== openId) {
       openId = id;
       openConv = null;
@@ -147,8 +149,8 @@
     document.querySelectorAll('.conv-item').forEach((b) => {
       if (b.dataset.conversationId === id) b.setAttribute('aria-current', 'true'); else b.removeAttribute('aria-current');
     });
-    if (!ui.dashboard.hidden) showDashboard(false);
-    ui.empty.hidden = !(ui.pane.hidden = false);
+    if (!refresh && !ui.dashboard.hidden) showDashboard(false);
+    if (ui.dashboard.hidden) ui.empty.hidden = !(ui.pane.hidden = false);
     if (focus) ui.title.focus();
     try {
       const c = await api('GET', convPath(id));
@@ -177,7 +179,7 @@
     });
     return since;
   }
-  const refreshOpen = debounce(() => { if (openId) openConversation(openId); }, 200);
+  const refreshOpen = debounce(() => { if (openId) openConversation(openId, { refresh: true }); }, 200);
 
   const chime = window.SwitchboardChime.create($('sound-button'));
   const tabs = window.SwitchboardWorkspace.create($('chat-tabs'), {
