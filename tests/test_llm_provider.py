@@ -96,7 +96,9 @@ def stub() -> Iterator[Stub]:
     server.stop()
 
 
-def provider_at(base_url: str, embedder: Embedder, tmp: Path, timeout: float = 1.5, **kw) -> OpenAIProvider:
+def provider_at(base_url: str, embedder: Embedder, tmp: Path, timeout: float = 10.0, **kw) -> OpenAIProvider:
+    """A provider on `base_url`. Tests of the timeout pass their own; the others get time enough for
+    a loaded machine (1.5 s once cut a stub's six-piece reply off after four pieces)."""
     settings = make_settings(tmp, llm_provider="openai", openai_base_url=base_url, llm_timeout_seconds=timeout,
                              openai_model=kw.pop("model", "stub"), openai_api_key=kw.pop("api_key", None))
     return OpenAIProvider(settings, embedder, **kw)
