@@ -112,10 +112,12 @@ _OPPOSITES_RE = [(re.compile(a, re.I), re.compile(b, re.I)) for a, b in _OPPOSIT
 
 
 # Undoing an action against doing it: "how do I undo cancelling my plan?" is not answered by the
-# steps to cancel but by how to resume ("Changed your mind? ... click Resume subscription").
+# steps to cancel but by how to resume ("Changed your mind? ... click Resume subscription"). Only
+# an action undone, said as one ("cancelling", "the deletion"): undoing a thing ("undo a payment",
+# answered by deleting it) or "reverse" as an adjective ("reverse charge VAT") is no such question.
 _UNDO = re.compile(
     r"\b(?:undo|undoing|reverse|reversing|revert|reverting|take\s+back|taking\s+back)\s+"
-    r"(?:(?:my|the|a|an|this|that|our|your)\s+)?([a-z]{4,})",
+    r"(?:(?:my|the|a|an|this|that|our|your)\s+)?([a-z]{2,}(?:ing|ion|ions))\b",
     re.I,
 )
 _UNDOING = re.compile(

@@ -118,6 +118,10 @@ def test_undoing_an_action_is_the_opposite_of_doing_it():
     assert reverse.opposes("Type your business name to confirm, then click Delete account.")
     assert not reverse.opposes("Only the Owner can ask for it to be restored.")
     assert not reverse.opposes("Create an account to start invoicing.")  # not "undo deleting" = "create"
+    # a thing undone, or "reverse" as an adjective: no action undone
+    assert _terms("how do I undo a payment I recorded by mistake?").actions == ()
+    assert _terms("how does reverse charge VAT work?").actions == ()
+    assert _terms("what is reverse osmosis").actions == ()
 
 
 def test_a_how_to_question_names_the_action_it_asks_about():
