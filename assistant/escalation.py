@@ -65,6 +65,7 @@ _RULE_KEYS = frozenset({"name", "reason", "priority", "reply_with_article", "pat
 _REFERENCE = re.compile(r"(?<!\\)\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _MASKED_CARD = re.compile(r"(?<![\w•*#])(?:[xX•*#●·∙]{2,6}+[ \t-]?){1,4}+(\d{2,4})\b")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+_FLAGS = regex.IGNORECASE | regex.VERSION0
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*[\r\n]+\s*")
 
 
@@ -274,14 +275,14 @@ def _compile_any(patterns: Sequence[str], defines: Mapping[str, str], where: str
     if not patterns:
         return None
     expanded = [_expand(p, defines, f"{where} #{i}") for i, p in enumerate(patterns, start=1)]
+    alternation = "|".join(f"(?:{one})" for one in expanded)
     try:
-        return regex.compile("|".join(f"(?:{one})" for one in expanded), regex.IGNORECASE | regex.VERSION0)
+        return regex.compile(alternation, _FLAGS)
     except regex.error:
-        pass
-    # Compiled one by one only to name the broken pattern: compiling each twice doubled every start.
-    for i, (one, written) in enumerate(zip(expanded, patterns), start=1):
-        _compile(one, f"{where} #{i}", written)
-    return _compile("|".join(f"(?:{one})" for one in expanded), where, "")
+        # compiled one by one only to name the broken pattern: compiling each twice doubled every start
+        for i, (one, written) in enumerate(zip(expanded, patterns), start=1):
+            _compile(one, f"{where} #{i}", written)
+        return _compile(alternation, where, "")
 
 
 def _expand(pattern: str, defines: Mapping[str, str], where: str) -> str:
@@ -297,6 +298,6 @@ def _expand(pattern: str, defines: Mapping[str, str], where: str) -> str:
 
 def _compile(pattern: str, where: str, written: str) -> regex.Pattern[str]:
     try:
-        return regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+        return regex.compile(pattern, _FLAGS)
     except regex.error as exc:
         raise EscalationRulesError(f"{where}: regex does not compile ({exc}): {written!r}") from exc

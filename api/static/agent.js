@@ -130,8 +130,7 @@
 
   // ---------- open conversation ----------
   // `focus`: chosen from a list, the keyboard goes to its heading (Tab: Claim); a refresh never moves it.
-  // `refresh`: the chat on screen fetched again (after an action, a reconnect): it neither counts its
-  // lines as seen nor closes the dashboard the agent opened meanwhile.
+  // `refresh`: the chat on screen fetched again; it neither marks its lines seen nor closes the dashboard.
   async function openConversation(id, { focus = false, refresh = false } = {}) {
     const seq = ++openSeq;
     if (!refresh) tabs.open(id);
