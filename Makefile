@@ -30,8 +30,11 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "note: install Debian's chromium to run the browser tests (they are skipped without it)"; fi; }
 
+# Two workers, one per core here; each test file runs whole on one worker (its module fixtures
+# are built once). TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
 test: install browser
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile
 
 # The local model, an optional extra that `make test` does not need: llama-cpp-python builds from
 # source (~9 min on 2 cores; pip keeps the built wheel in its cache, so a reinstall is quick). A

@@ -30,7 +30,16 @@ def requires_service(name: str, reason: str) -> None:
     pytest.skip(f"{name} unavailable: {reason}")
 
 
-REDIS = os.environ.get("SWITCHBOARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
+def _redis_for_this_worker() -> str:
+    """Under pytest-xdist each worker has a Redis database of its own (gw0 -> 1, gw1 -> 2, ...), so
+    keys such as the rate limiter's counters never meet another worker's test. (Pub/sub channels
+    span databases; a wake-up from another worker only makes a listener re-read its own store.)"""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) + 1 if worker.startswith("gw") else 0
+    return f"redis://127.0.0.1:6379/{index}"
+
+
+REDIS = os.environ.get("SWITCHBOARD_TEST_REDIS", _redis_for_this_worker())
 
 
 @pytest.fixture
@@ -64,6 +73,23 @@ def pg_url() -> Iterator[str]:
     finally:
         admin.execute(f"DROP SCHEMA {schema} CASCADE")
         admin.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test has a node id of its own. pytest-xdist (`make test` runs two workers) tells tests
+    apart by node id and runs only one of several that share it, silently. schemathesis 4.32 under
+    pytest 9.2 ids each operation of tests/test_api_fuzz.py as the bare test name; such an item is
+    given the id its name says (`test_x[GET /healthz]`), and any id still shared stops the run."""
+    for item in items:
+        wanted = f"{item.parent.nodeid}::{item.name}" if item.parent is not None else item.nodeid
+        if item.nodeid != wanted and "[" in item.name and "[" not in item.nodeid and hasattr(item, "_id"):
+            from _pytest.nodeid import coerce_node_id
+
+            item._id = coerce_node_id(wanted)
+    seen: set[str] = set()
+    shared = sorted({i.nodeid for i in items if i.nodeid in seen or seen.add(i.nodeid)})
+    if shared:
+        raise pytest.UsageError(f"tests sharing a node id (pytest-xdist would run one of each): {shared[:5]}")
 
 
 @pytest.fixture(autouse=True)
