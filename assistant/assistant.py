@@ -22,7 +22,6 @@ import numpy as np
 
 from assistant.calibration import Calibrator
 from assistant.clarify import MAX_ARTICLES, bare_topic, clarifying_text
-from assistant.compose import leads_on
 from assistant.escalation import Escalation, EscalationRules
 from assistant.evidence import (
     Evidence,
@@ -52,6 +51,7 @@ from assistant.rewrite import corrected, search_queries, standalone_query, swapp
 from assistant.scope import other_scope
 from assistant.scoring import KnowledgeBaseScoring, Recalibrate
 from assistant.selection import rank_readings
+from assistant.sentence_links import leads_on
 from assistant.signals import Signals, compute_signals
 from assistant.smalltalk import asks_who_answers, smalltalk_reply
 from assistant.symptoms import case_question, cases, names_a_case, stated_problem

@@ -25,7 +25,7 @@ Given a chunk's units and where its answer is (the reader's best unit), choose w
 - a sentence pointing at text the customer cannot see ("the steps above") is left out unless
   what it points at is quoted too (a step or a table row that points is kept, and its pointer
   mended: `assistant.pointers`); an answer that ends its passage pointing forward ("then follow
-  the steps below") brings the start of the next section (`leads_on`);
+  the steps below") brings the start of the next section (`sentence_links.leads_on`);
 - a table row the customer quotes ("ledgersync says Invoice number already exists") is quoted
   with the table's header alone, not beside the rows they did not ask about (`assistant.asked_rows`);
 - a quote that starts with a list item gets the section's heading as its lead-in, and so does a
@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from assistant.asked_rows import rows_asked_about
 from assistant.lists import NEAR, continues_list, introduces_next, list_block, list_intro, list_run
 from assistant.pointers import is_pointer
+from assistant.sentence_links import introduced, leads_on, leans_back
 from assistant.terms import is_instruction
 from assistant.text import content_terms
 from assistant.unit_kinds import (
@@ -49,24 +50,7 @@ from assistant.unit_kinds import (
 )
 from knowledge.units import clean_markup, is_code_block
 
-_LEANS_BACK = re.compile(
-    r"^(it|its|it's|this|that|these|those|they|them|their|there|he|she|his|her|however|but|also|so|then|"
-    r"otherwise|instead|if so|if not|once (it|this|that)|which|such|both|"
-    # "The one exception is bank matching", "The rest are paused": what they are the rest of came before
-    r"the\s+(?:one\s+|only\s+)?exceptions?|the\s+(?:latter|former|rest)|"
-    # "For example, moving to Pro halfway through a month costs $8.50 today.": an example of what came before
-    r"for\s+(?:example|instance)|e\.g\.|"
-    # "Beyond that, ...", "Until then, ...", "In this case, ...": a preposition and what came before
-    r"(beyond|past|above|below|before|after|until|by|in|for|from|at|with|without|under|over|apart from)\s+"
-    r"(that|this|then|these|those|it|which)( case| point| limit| time)?(?=[\s,.])|"
-    # "Re-enable it in Settings once it's fixed.", "To use it:": an instruction about something named before
-    r"(?:to\s+)?[a-z]+(?:-[a-z]+)?\s+(?:it|them)(?=[\s,.:]))\b",
-    re.I,
-)
 _POINTS_AWAY = re.compile(r"\b(above|below|the following|previous|preceding|as shown)\b", re.I)
-_ONWARD = r"below|the following|as follows"
-_POINTS_ON = re.compile(rf"\b(?:{_ONWARD})\b|:$|^here (?:are|is)\b", re.I)  # anywhere in the sentence
-_INTRODUCES = re.compile(rf"\b(?:{_ONWARD})\W*$|:$|^here (?:are|is)\b", re.I)  # at its end: what follows is it
 _SCOPE = re.compile(r"\(([^()]+)\)$")  # "Add late fees (Pro)": the plans, products or platforms it applies to
 SCOPE_WORDS = 4
 _WORD = re.compile(r"\w+")
@@ -97,30 +81,10 @@ class Quote:
         return "".join(parts).strip()
 
 
-def leans_back(unit: str) -> bool:
-    """The sentence leans on the one before it ("It takes 2 days.", "This changes only …"). A
-    sentence about the page ("This article covers payments your clients make to you.") or a pointer
-    leans on nothing: after "When a client's card payment doesn't go through, …" it was quoted as
-    the rest of the answer (QA, "will I lose my invoices if it doesn't go through")."""
-    return bool(_LEANS_BACK.match(unit)) and not is_about_the_page(unit) and not is_pointer(unit)
-
-
 def _pointers(units: Sequence[str], heading: str) -> set[int]:
     """The units that only point elsewhere (`references`), and the pointers after the case they
     are for (`pointers.is_pointer`)."""
     return references(units, heading) | {i for i, u in enumerate(units) if is_pointer(u)}
-
-
-def introduced(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
-    """What the sentence at `index` introduces ("… override it on any invoice:" and its steps), if anything."""
-    return _introduced(units, scores, index)
-
-
-def leads_on(units: Sequence[str], best: int) -> bool:
-    """The answer ends its passage, and the passage ends pointing at what comes next ("Start by
-    checking the status, then follow the steps below."): what comes next belongs in the reply."""
-    n = len(units)
-    return n > 0 and best >= n - 2 and bool(_POINTS_ON.search(units[-1].strip())) and not is_list_item(units[-1])
 
 
 def list_ending(units: Sequence[str], continued_by: str) -> Quote:
@@ -132,26 +96,6 @@ def list_ending(units: Sequence[str], continued_by: str) -> Quote:
     start, end = list_run(units, len(units) - 1)
     intro = list_intro(units, start)
     return Quote(([intro] if intro is not None else []) + list(range(start, end)))
-
-
-def _introduced(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
-    """What a sentence introducing something ("A tag consists of these parts:", "Here are steps you
-    can take.") brings: the next sentence, or the list that follows within three units with the
-    labels before it ("X.Y.Z-<date>.[hash]", "Where"). Nothing for a sentence that introduces nothing."""
-    n = len(units)
-    if index + 1 >= n or not _INTRODUCES.search(units[index].strip()) or is_list_item(units[index]):
-        return set()
-    taken: set[int] = set()
-    for j in range(index + 1, min(index + 4, n)):
-        if is_list_item(units[j]):
-            return taken | list_block(units, scores, j)
-        if is_question(units[j]):
-            break
-        taken.add(j)
-        if units[j].rstrip().endswith((".", "!")):  # a sentence: what was introduced
-            return taken
-    following = units[index + 1]
-    return set() if is_heading(following) or is_question(following) else {index + 1}
 
 
 def quote(
@@ -236,7 +180,7 @@ def _with_what_they_introduce(
             continue
         if i + 1 < len(units) and is_list_item(units[i + 1]) and chosen & set(range(*list_run(units, i + 1))):
             continue  # the items of its list that answer are quoted already
-        brought = _introduced(units, scores, i)
+        brought = introduced(units, scores, i)
         if brought:
             out |= brought
         elif i != best and not continued:
@@ -341,7 +285,7 @@ def _next_sentence(units: Sequence[str], scores: Sequence[float], last: int) -> 
     labels = (is_list_item, is_heading, is_question, is_pointer, is_about_the_page)
     if j >= len(units) or any(f(units[j]) for f in labels):
         return set()
-    return {j} | _introduced(units, scores, j)
+    return {j} | introduced(units, scores, j)
 
 
 def _next_instruction(units: Sequence[str], scores: Sequence[float], best: int, leave_out: frozenset[int]) -> set[int]:
@@ -351,7 +295,7 @@ def _next_instruction(units: Sequence[str], scores: Sequence[float], best: int, 
         if j in leave_out or is_pointer(units[j]) or is_about_the_page(units[j]):
             continue
         if is_instruction(units[j]):
-            return {j} | (list_block(units, scores, j) if is_list_item(units[j]) else _introduced(units, scores, j))
+            return {j} | (list_block(units, scores, j) if is_list_item(units[j]) else introduced(units, scores, j))
     return set()
 
 
@@ -366,7 +310,7 @@ def _around(
     if is_list_item(units[best]):
         chosen = list_block(units, scores, best, whole=whole_lists, all_facts=all_facts)
     else:
-        chosen = {best} | _introduced(units, scores, best)
+        chosen = {best} | introduced(units, scores, best)
     if leans_back(units[min(chosen)]) and min(chosen) > 0:
         prev = min(chosen) - 1
         chosen |= list_block(units, scores, prev) if is_list_item(units[prev]) else {prev}
@@ -389,7 +333,7 @@ def _around(
         # is still failing after 3 days, we disable it" joined "Click an endpoint to see recent
         # deliveries …, and to Resend any event" without "If delivery fails, Tally retries up to 8
         # times over 3 days" (QA: "my endpoint was down all weekend, did I lose the events?")
-        added = {i} | _introduced(units, scores, i) | _lead_up(units, paragraphs, i, pointers)
+        added = {i} | introduced(units, scores, i) | _lead_up(units, paragraphs, i, pointers)
         cost = sum(len(units[j]) for j in added - chosen)
         if cost > budget:
             continue
@@ -399,7 +343,7 @@ def _around(
     # introduces ("Changing it doesn't affect:" and its list)
     after = max(chosen) + 1
     if after < n and leans_back(units[after]) and not is_list_item(units[after]) and len(units[after]) <= max(budget, 160):
-        chosen |= {after} | _introduced(units, scores, after)
+        chosen |= {after} | introduced(units, scores, after)
     # a sentence that points at text we do not show is dropped, unless it is the answer itself
     return {
         i for i in chosen

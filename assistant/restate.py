@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.compose import Quote, introduced, leans_back
+from assistant.compose import Quote
 from assistant.lists import table_header
 from assistant.reader import Reading
+from assistant.sentence_links import introduced, leans_back
 from assistant.terms import QuestionTerms
 from assistant.text import STOPWORDS, cited, straight_quotes
 from assistant.unit_kinds import is_heading, is_list_item, is_question, is_step, is_table_row

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 
+from knowledge.chroma_client import chroma_client, forget_embedded_system, stop_system
+from knowledge.chunk_records import chunk_from_record, chunk_metadata
 from knowledge.documents import Chunk, Hit
 from knowledge.units import UNITS_VERSION
 from knowledge.writer_lock import file_lock
@@ -31,32 +31,6 @@ GET_BATCH = 5000
 
 def unit_id(chunk_id: str, n: int) -> str:
     return f"{chunk_id}~{n}"
-
-
-def _client(chroma_url: str | None, chroma_path: Path):  # -> chromadb.api.ClientAPI
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if chroma_url:
-        u = urlparse(chroma_url)
-        return chromadb.HttpClient(
-            host=u.hostname or "localhost",
-            port=u.port or (443 if u.scheme == "https" else 8000),
-            ssl=u.scheme == "https",
-            settings=chroma_settings,
-        )
-    chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(chroma_path), settings=chroma_settings)
-
-
-def _forget_embedded_system(chroma_path: Path):  # -> chromadb.config.System | None
-    """Chroma keeps one embedded system per path per process, index in memory: forgotten, the next
-    client opens the store afresh from disk. Returns the old system, for its owner to stop once
-    nothing reads through it any more."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    return SharedSystemClient._identifier_to_system.pop(str(chroma_path), None)
 
 
 class _Opened:
@@ -99,7 +73,7 @@ class VectorStore:
     def _open(self) -> _Opened:
         """Open the store, holding `_exclusive` (two processes opening one new embedded store at
         once both created Chroma's tables, and one failed: "table collections already exists")."""
-        client = _client(self._url, self._path)
+        client = chroma_client(self._url, self._path)
         # embedding_function=None: we embed ourselves; Chroma must never fetch its own model.
         chunks = client.get_or_create_collection(
             name=self._name, configuration={"hnsw": HNSW}, embedding_function=None
@@ -128,7 +102,7 @@ class VectorStore:
                 opened.users -= 1
                 retired = opened.retired if opened.users == 0 else None
                 opened.retired = None if retired else opened.retired
-            _stop(retired)
+            stop_system(retired)
 
     # evals/ (hnsw.py, ingest_bench.py) reach the client and the chunks' collection by these names
     @property
@@ -160,13 +134,13 @@ class VectorStore:
         if self._url:
             return
         with self._exclusive():
-            retired = _forget_embedded_system(self._path)
+            retired = forget_embedded_system(self._path)
             opened = self._open()
         with self._users:
             previous, self._opened = self._opened, opened
             if previous.users:
                 previous.retired, retired = retired, None
-        _stop(retired)
+        stop_system(retired)
         log.info("the knowledge base changed in another process: vector store reopened")
 
     def _open_units(self, client):
@@ -207,7 +181,7 @@ class VectorStore:
                 ids=[c.chunk_id for c in chunks],
                 embeddings=vectors,
                 documents=[c.text for c in chunks],
-                metadatas=[_metadata(c) for c in chunks],
+                metadatas=[chunk_metadata(c) for c in chunks],
             )
 
     def set_unit_counts(self, chunks: Sequence[Chunk], counts: Sequence[int]) -> None:
@@ -217,7 +191,7 @@ class VectorStore:
             with self._use() as o, self._exclusive():
                 o.chunks.update(
                     ids=[c.chunk_id for c in chunks],
-                    metadatas=[_metadata(c, units=n) for c, n in zip(chunks, counts, strict=True)],
+                    metadatas=[chunk_metadata(c, units=n) for c, n in zip(chunks, counts, strict=True)],
                 )
 
     def upsert_units(self, chunk_ids: Sequence[str], units: Sequence[Sequence[str]], vectors: Sequence[np.ndarray]) -> None:
@@ -321,7 +295,7 @@ class VectorStore:
             return []
         res = self._get(list(chunk_ids), ["documents", "metadatas"])
         found = {
-            cid: _chunk(cid, text, meta)
+            cid: chunk_from_record(cid, text, meta)
             for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
             if meta
         }
@@ -332,7 +306,7 @@ class VectorStore:
             return []
         res = self._get(list(chunk_ids), ["documents", "metadatas", "embeddings"])
         return [
-            (_chunk(cid, text, meta), np.asarray(vec, dtype=np.float32))
+            (chunk_from_record(cid, text, meta), np.asarray(vec, dtype=np.float32))
             for cid, text, meta, vec in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True)
             if meta
         ]
@@ -363,7 +337,7 @@ class VectorStore:
             if not meta:
                 gone[cid] = 1.0 - float(dist)
                 continue
-            hits.append(Hit(chunk=_chunk(cid, text, meta), score=1.0 - float(dist)))
+            hits.append(Hit(chunk=chunk_from_record(cid, text, meta), score=1.0 - float(dist)))
         return hits, gone
 
 
@@ -383,40 +357,3 @@ def _get_batch(collection, chunk_ids: list[str], include: list[str]) -> dict:
         for key in merged:
             merged[key].extend(one[key])
     return merged
-
-
-def _stop(system) -> None:  # chromadb.config.System | None
-    if system is not None:
-        with contextlib.suppress(Exception):
-            system.stop()
-
-
-def _metadata(c: Chunk, units: int | None = None) -> dict:
-    n = units if units is not None else c.units
-    return {
-        "doc_id": c.doc_id,
-        "title": c.title,
-        "url": c.url or "",
-        "content_hash": c.content_hash,
-        "ordinal": c.ordinal,
-        "heading": c.heading,
-        "version": c.version,
-        **({"page": c.page} if c.page else {}),
-        **({"units": n} if n is not None else {}),
-    }
-
-
-def _chunk(chunk_id: str, text: str | None, meta) -> Chunk:
-    return Chunk(
-        chunk_id=chunk_id,
-        doc_id=str(meta["doc_id"]),
-        title=str(meta.get("title") or ""),
-        url=str(meta.get("url") or "") or None,
-        text=text or "",
-        content_hash=str(meta.get("content_hash") or ""),
-        ordinal=int(meta.get("ordinal") or 0),
-        heading=str(meta.get("heading") or ""),
-        version=int(meta.get("version") or 0),
-        page=int(meta["page"]) if meta.get("page") else None,
-        units=int(meta["units"]) if meta.get("units") is not None else None,
-    )

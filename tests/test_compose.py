@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from assistant.asked_rows import quotes_row
-from assistant.compose import leads_on, leans_back, quote
+from assistant.compose import quote
 from assistant.restate import brief_quote
+from assistant.sentence_links import leads_on, leans_back
 from knowledge.units import split_units, unit_paragraphs
 
 STEPS = """Cancelling stops your plan from renewing. Your account moves to the Free plan at the end of the period.
