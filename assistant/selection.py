@@ -7,6 +7,7 @@
               the best unit names ("click **Roll key**"), starts with the action a how-to question
               asks about
             + SECTION_WEIGHT * the cosine of the question to the passage's section ("Title > Heading")
+            + NEVER_CAME_WEIGHT if the question says something never came and so does that heading
             + CODE_WEIGHT if the passage quotes every code the question quotes ("PDF-422", `expired_card`)
             + ROW_KEY_WEIGHT if its answer is a table row the question names by its first cell, or a
               column it names by its heading ("what can an accountant see?"); ROW_TOPIC_WEIGHT more
@@ -77,6 +78,11 @@ does). Sample DEV: one draft better ("the qr code won't scan" now gets the turn-
 "Enter the key manually", not "Reset authenticator app" under "Turn off 2FA or replace your
 phone"); no label changed on any set, and the test split, clapnq and mtrag are unchanged (weight
 1.0: the same).
+A section whose heading says something never came ("If the reset email doesn't arrive") adds
+NEVER_CAME_WEIGHT for a question that says so ("i didnt get the password reset email", sent the
+reset steps at 0.91; `terms.says_never_came`): those questions now get the section, handed off at
+0.78-0.83 with it as the draft. Sample DEV and test: no reply, draft or confidence changed;
+clapnq and mtrag have no headings.
 A bonus for a passage with numbered steps when the question asks how to do something (0.3 / 0.6)
 was tried and not kept: mtrag DEV within 0.003, and on the sample help centre's DEV a right answer
 ("you can't edit a credit note: void it") lost to a section of steps.
@@ -90,7 +96,7 @@ import numpy as np
 
 from assistant.reader import TYPED_ANSWERS, Reading, names_action, section_topic
 from assistant.table_columns import named_column, names_row
-from assistant.terms import QuestionTerms, is_instruction
+from assistant.terms import QuestionTerms, is_instruction, says_never_came
 from assistant.unit_kinds import row_key
 from knowledge.lexical import tokenize
 
@@ -109,6 +115,11 @@ ROW_TOPIC_WEIGHT = 0.4
 # "The Free plan lets you send 5 invoices per calendar month", no price, was sent at 0.95)
 UNTYPED_WEIGHT = 0.5
 OPPOSED_SECTION_WEIGHT = 0.5  # taken off a passage whose section names the opposite of the action asked
+# a passage whose section heading says something never came ("If the reset email doesn't arrive"),
+# for a question saying so ("i didnt get the password reset email"), against the steps to ask for it
+# ("Reset a forgotten password", 0.28 ahead) and what to do when its link has expired (0.53 ahead
+# for "I never received the password reset link")
+NEVER_CAME_WEIGHT = 0.6
 SAME_ARTICLE_MARGIN = 0.3  # a how-to's steps, this close behind a sentence of the same article, go first
 SAME_ARTICLE_LOOKS = 6  # among the best this many passages
 
@@ -163,6 +174,7 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
         + CODE_WEIGHT * (terms is not None and terms.codes_found(reading.passage.hit.chunk.text))
         + ROW_KEY_WEIGHT * (terms is not None and (_names_the_row(reading, terms) or _names_the_column(reading, terms)))
         + ROW_TOPIC_WEIGHT * (terms is not None and _asks_of_the_row(reading, terms))
+        + NEVER_CAME_WEIGHT * (terms is not None and terms.never_came and says_never_came(section))
         # its section path ("What you can import > File requirements") is about the opposite action
         - OPPOSED_SECTION_WEIGHT * (terms is not None and terms.opposes(reading.passage.hit.chunk.heading))
         - UNTYPED_WEIGHT * (terms is not None and _lacks_the_type(reading, terms))

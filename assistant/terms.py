@@ -127,6 +127,24 @@ _UNDOING = re.compile(
 )
 
 
+# Something that never came, said as a customer says it ("I didn't get the reset email", "never
+# received the link", "not getting the code") and as a help centre heads that case ("If the reset
+# email doesn't arrive", "Invoice emails not delivered"). The steps to ask for it again answer
+# nothing: "i didnt get the password reset email" had been sent the reset steps at 0.91 (QA), as the
+# heading's words ("reset", "email") are the steps' heading's too ("Reset a forgotten password").
+_NEVER_CAME = re.compile(
+    r"\b(?:didn'?t|did\s+not|don'?t|do\s+not|doesn'?t|does\s+not|haven'?t|have\s+not|hasn'?t|has\s+not|"
+    r"never|not|isn'?t|is\s+not|wasn'?t|was\s+not|aren'?t|are\s+not|weren'?t|won'?t)\s+(?:\w+\s+){0,2}?"
+    r"(?:get|gets|got|gotten|getting|receiv\w*|arriv\w*|deliver\w*|come|comes|came|coming|show(?:s|n|ed|ing)?\s+up)\b",
+    re.I,
+)
+
+
+def says_never_came(text: str) -> bool:
+    """The text says something never came: "didn't get", "never received", "doesn't arrive", "not delivered"."""
+    return bool(_NEVER_CAME.search(straight_quotes(text)))
+
+
 def _asked_actions(question: str) -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
     """(the action asked, its opposite) for each opposite pair the question takes one side of."""
     if undo := _UNDO.search(question):
@@ -213,6 +231,7 @@ class QuestionTerms:
     verb: str = ""  # what a how-to question asks to do, stemmed ("edit")
     verbs: frozenset[str] = frozenset()  # it and the verbs naming the same action ("change": "edit")
     codes: frozenset[str] = frozenset()  # codes and identifiers quoted, lowercased ("pdf-422")
+    never_came: bool = False  # it says something never came ("I didn't get the reset email")
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
@@ -225,6 +244,7 @@ class QuestionTerms:
             verb=(verb := asked_verb(question)),
             verbs=same_actions(verb, question),
             codes=quoted_codes(question),
+            never_came=says_never_came(question),
         )
 
     def inheriting_actions(self, earlier: str) -> QuestionTerms:
