@@ -8,6 +8,7 @@
               asks about
             + SECTION_WEIGHT * the cosine of the question to the passage's section ("Title > Heading")
             + NEVER_CAME_WEIGHT if the question says something never came and so does that heading
+            + MOMENT_WEIGHT if that heading names the moment asked about ("Before you delete")
             + CODE_WEIGHT if the passage quotes every code the question quotes ("PDF-422", `expired_card`)
             + ROW_KEY_WEIGHT if its answer is a table row the question names by its first cell, or a
               column it names by its heading ("what can an accountant see?"); ROW_TOPIC_WEIGHT more
@@ -83,6 +84,11 @@ NEVER_CAME_WEIGHT for a question that says so ("i didnt get the password reset e
 reset steps at 0.91; `terms.says_never_came`): those questions now get the section, handed off at
 0.78-0.83 with it as the draft. Sample DEV and test: no reply, draft or confidence changed;
 clapnq and mtrag have no headings.
+A section whose heading names the moment asked about ("Before you delete" for "what should I do
+before deleting my account?"; `terms.asked_moment`: the same "before" or "after" and the same
+action) adds MOMENT_WEIGHT: the steps to delete had been the draft at 0.77 (0.36 ahead; 0.5 left
+"is there anything I need to do before I delete my account" 0.11 behind, hence 0.8). Sample DEV and
+test: no reply, draft or confidence changed; clapnq and mtrag have no headings.
 A bonus for a passage with numbered steps when the question asks how to do something (0.3 / 0.6)
 was tried and not kept: mtrag DEV within 0.003, and on the sample help centre's DEV a right answer
 ("you can't edit a credit note: void it") lost to a section of steps.
@@ -96,7 +102,7 @@ import numpy as np
 
 from assistant.reader import TYPED_ANSWERS, Reading, names_action, section_topic
 from assistant.table_columns import named_column, names_row
-from assistant.terms import QuestionTerms, is_instruction, says_never_came
+from assistant.terms import QuestionTerms, asked_moment, is_instruction, says_never_came
 from assistant.unit_kinds import row_key
 from knowledge.lexical import tokenize
 
@@ -120,6 +126,9 @@ OPPOSED_SECTION_WEIGHT = 0.5  # taken off a passage whose section names the oppo
 # ("Reset a forgotten password", 0.28 ahead) and what to do when its link has expired (0.53 ahead
 # for "I never received the password reset link")
 NEVER_CAME_WEIGHT = 0.6
+# a passage whose section heading names the moment asked about ("Before you delete" for "what should
+# I do before deleting my account?", 0.36 behind the steps to delete)
+MOMENT_WEIGHT = 0.8
 SAME_ARTICLE_MARGIN = 0.3  # a how-to's steps, this close behind a sentence of the same article, go first
 SAME_ARTICLE_LOOKS = 6  # among the best this many passages
 
@@ -175,6 +184,7 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
         + ROW_KEY_WEIGHT * (terms is not None and (_names_the_row(reading, terms) or _names_the_column(reading, terms)))
         + ROW_TOPIC_WEIGHT * (terms is not None and _asks_of_the_row(reading, terms))
         + NEVER_CAME_WEIGHT * (terms is not None and terms.never_came and says_never_came(section))
+        + MOMENT_WEIGHT * (terms is not None and terms.moment is not None and asked_moment(section) == terms.moment)
         # its section path ("What you can import > File requirements") is about the opposite action
         - OPPOSED_SECTION_WEIGHT * (terms is not None and terms.opposes(reading.passage.hit.chunk.heading))
         - UNTYPED_WEIGHT * (terms is not None and _lacks_the_type(reading, terms))

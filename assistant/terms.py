@@ -145,6 +145,24 @@ def says_never_came(text: str) -> bool:
     return bool(_NEVER_CAME.search(straight_quotes(text)))
 
 
+# A moment asked about: "what should I do before deleting my account?" is answered by the section
+# "Before you delete", not by the steps to delete ("before" is a stopword, so the heading's words
+# were only "delete" and the steps' heading had them too: QA, the steps drafted at 0.77). (the
+# preposition, the action's first letters): ("before", "delet").
+_MOMENT = re.compile(
+    r"\b(before|after)\s+(?:(?:i|we|you|they|he|she|my|our|your|their|the)\s+)?(?:\w+['’]?\w*\s+)?"
+    r"(?!(?:that|this|then|it|them|these|those|the|a|an|i|we|you)\b)([a-z]{3,})",
+    re.I,
+)
+
+
+def asked_moment(text: str) -> tuple[str, str] | None:
+    """("before", "delet") for "before deleting my account" or "Before you delete"; None when the
+    text names no action before or after which."""
+    m = _MOMENT.search(straight_quotes(text))
+    return (m.group(1).lower(), m.group(2).lower()[:5]) if m else None
+
+
 def _asked_actions(question: str) -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
     """(the action asked, its opposite) for each opposite pair the question takes one side of."""
     if undo := _UNDO.search(question):
@@ -232,6 +250,7 @@ class QuestionTerms:
     verbs: frozenset[str] = frozenset()  # it and the verbs naming the same action ("change": "edit")
     codes: frozenset[str] = frozenset()  # codes and identifiers quoted, lowercased ("pdf-422")
     never_came: bool = False  # it says something never came ("I didn't get the reset email")
+    moment: tuple[str, str] | None = None  # the moment asked about: ("before", "delet")
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
@@ -245,6 +264,7 @@ class QuestionTerms:
             verbs=same_actions(verb, question),
             codes=quoted_codes(question),
             never_came=says_never_came(question),
+            moment=asked_moment(question),
         )
 
     def inheriting_actions(self, earlier: str) -> QuestionTerms:
