@@ -198,7 +198,8 @@ def asked_verb(question: str) -> str:
 # a recurring invoice?", "Edit an invoice" for "how can I change an invoice?" (stemmed as the
 # lexical index stems them; "set" only in "set up", which is not "set the payment terms").
 _SAME_ACTION = [
-    frozenset(w for word in ("create", "creating", "add", "make", "making", "set") for w in tokenize(word)),
+    # "Invite someone" for "how do I add a team member?" (QA: it had how many people you can add)
+    frozenset(w for word in ("create", "creating", "add", "make", "making", "set", "invite", "inviting") for w in tokenize(word)),
     frozenset(w for word in ("change", "changing", "edit", "update", "updating") for w in tokenize(word)),
     # "can I force everyone to use 2FA?": "Require 2FA for your whole team" (QA: it got how to turn
     # 2FA off, whose sentence names a team that requires it, at 0.97)

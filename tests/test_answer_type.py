@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.terms import QuestionTerms
+from assistant.terms import QuestionTerms, same_actions
+from knowledge.lexical import tokenize
 
 
 def _terms(question: str) -> QuestionTerms:
@@ -218,3 +219,8 @@ def test_where_should_i_keep_something_asks_for_a_place_not_a_way_in_the_app():
     assert _terms("where should i keep those, just screenshot on my phone?").answer_type == "place"
     assert _terms("where do i keep my recovery codes").answer_type == "place"
     assert _terms("where can i change the date format").answer_type == "procedure"
+
+
+def test_adding_a_person_is_inviting_them():
+    """"Invite someone" is the heading of the steps to "add a team member"."""
+    assert tokenize("invite")[0] in same_actions(tokenize("add")[0], "how do I add a team member?")
