@@ -147,8 +147,8 @@ def says_never_came(text: str) -> bool:
 
 # A moment asked about: "what should I do before deleting my account?" is answered by the section
 # "Before you delete", not by the steps to delete ("before" is a stopword, so the heading's words
-# were only "delete" and the steps' heading had them too: QA, the steps drafted at 0.77). (the
-# preposition, the action's first letters): ("before", "delet").
+# were only "delete" and the steps' heading had them too: QA, the steps drafted at 0.77). Read as the
+# preposition and the action's first five letters: ("before", "delet").
 _MOMENT = re.compile(
     r"\b(before|after)\s+(?:(?:i|we|you|they|he|she|my|our|your|their|the)\s+)?(?:\w+['’]?\w*\s+)?"
     r"(?!(?:that|this|then|it|them|these|those|the|a|an|i|we|you)\b)([a-z]{3,})",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -86,8 +87,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             from _pytest.nodeid import coerce_node_id
 
             item._id = coerce_node_id(wanted)
-    seen: set[str] = set()
-    shared = sorted({i.nodeid for i in items if i.nodeid in seen or seen.add(i.nodeid)})
+    shared = sorted(nodeid for nodeid, n in Counter(i.nodeid for i in items).items() if n > 1)
     if shared:
         raise pytest.UsageError(f"tests sharing a node id (pytest-xdist would run one of each): {shared[:5]}")
 
