@@ -12,6 +12,9 @@ from assistant.terms import quoted_codes
 from knowledge.units import clean_markup
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# an error's number, as a customer quotes it from a screen ("error 504", "it says 415"): three digits
+# or more standing alone, not part of an amount or a decimal
+_ERROR_NUMBER = re.compile(r"(?<![\d.,$€£])\d{3,}(?![\d.,%])")
 _FIRST_CLAUSE = re.compile(r"[.:(]")
 
 
@@ -22,10 +25,12 @@ def _words(text: str) -> str:
 def quotes_row(asked: str, row: str) -> bool:
     """The customer quotes the row's first cell, or its first clause, of two words or more:
     "Invoice number already exists" for `Invoice number already exists`, "Connection expired" for
-    `Connection expired. Reconnect LedgerSync.`, "suspected_fraud"; or a code it holds ("PDF-504");
-    not "Sent" for the status row Sent (one common word)."""
+    `Connection expired. Reconnect LedgerSync.`, "suspected_fraud"; or a code it holds ("PDF-504"),
+    or that code's number alone ("error 504"); not "Sent" for the status row Sent (one common word)."""
     key = clean_markup(row).lstrip("-*+ ").split(" — ")[0]
     if quoted_codes(key) & quoted_codes(asked):  # "error PDF-504" and `PDF generation failed (PDF-504)`
+        return True
+    if set(_ERROR_NUMBER.findall(key)) & set(_ERROR_NUMBER.findall(asked)):  # "the pdf says error 504"
         return True
     said = f" {_words(asked)} "
     for part in {key, _FIRST_CLAUSE.split(key)[0]}:

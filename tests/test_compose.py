@@ -313,6 +313,14 @@ def test_one_common_word_is_not_a_quoted_row():
     assert quotes_row("failed with suspected_fraud", "- `suspected_fraud` — The bank blocked the payment.")
 
 
+def test_an_error_code_quoted_by_its_number_alone_is_a_quoted_row():
+    row = "- `PDF generation failed (PDF-504)` — The PDF took too long to create."
+    assert quotes_row("the pdf says error 504", row)
+    assert not quotes_row("the pdf says error 415", row)
+    assert not quotes_row("we paid $504 for it", row)
+    assert not quotes_row("is 5.504 right", row)
+
+
 def test_a_chunk_that_opens_mid_table_has_no_header_to_add():
     rows = [
         "- `card_not_supported` — This card can't be used.",
@@ -524,6 +532,8 @@ def test_a_row_whose_code_the_customer_quotes_is_quoted_with_the_header_alone():
     quoted = quote(table, [0.1, 0.5, 0.4], 1, asked="error PDF-504 all morning")
     assert [table[i] for i in quoted.units] == [table[0], table[1]]
     assert quote(table, [0.1, 0.5, 0.4], 1, asked="my pdf fails").units == [0, 1, 2]  # no code quoted: the table
+    # the code's number alone is the code ("the pdf says error 504")
+    assert [table[i] for i in quote(table, [0.1, 0.5, 0.4], 1, asked="the pdf says error 504").units] == [table[0], table[1]]
 
 
 UPGRADE = """1. Go to **Settings → Billing → Plan**.
