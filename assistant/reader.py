@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references
+from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references, row_key
 from assistant.evidence import Passage
 from assistant.table_columns import named_column, names_row
 from assistant.terms import QuestionTerms
@@ -188,6 +188,25 @@ def _named_rows(units: Sequence[str], terms: QuestionTerms, heading: str) -> np.
     return np.array([names_row(units, i, terms, heading) for i in range(len(units))], dtype=bool)
 
 
+def _reported_row(units: Sequence[str], similarity: np.ndarray, terms: QuestionTerms, best: int) -> int | None:
+    """The row of a table of messages (first cells quoted: `Row 22: date must be YYYY-MM-DD`) that
+    a customer reporting what the app says means in their own words: of the rows sharing a word
+    with the question, the one most like it, when it is at least as like it as the reader's answer.
+    "my csv import says invalid date" had been sent the table's closing sentence ("Rows with errors
+    are skipped ..."), at 0.90; the date row is the most like the question (0.61 against 0.52)."""
+    if not terms.reports or not len(similarity):
+        return None
+    rows = [i for i in range(len(units)) if row_key(units, i).startswith("`")]
+    if len(rows) < 2 or best in rows:
+        return None
+    asked = set(terms.terms)
+    sharing = [i for i in rows if asked & set(tokenize(row_key(units, i)))]
+    if not sharing:
+        return None
+    row = max(sharing, key=lambda i: float(similarity[i]))
+    return row if similarity[row] >= similarity[best] else None
+
+
 def _said(units: Sequence[str], said: str) -> np.ndarray:
     """Which units the last reply already said: most of their words are in it."""
     words = set(tokenize(said))
@@ -260,6 +279,10 @@ def read(
                 row = int(np.argmax(np.where(named, probs, -1.0)))
                 probs = probs.copy()
                 probs[row], best = probs[best], row
+        reported = _reported_row(p.units, p.similarity, terms, best)
+        if reported is not None and not excluded[reported]:  # the message they report, as sure as the best unit
+            probs = probs.copy()
+            probs[reported], best = probs[best], reported
         # the reading in place chooses the answer and says how sure it is; the units quoted around
         # it are chosen on their own scores (see NEIGHBOURS_WEIGHT)
         opposite = frozenset(np.flatnonzero(opposed).tolist())

@@ -163,6 +163,11 @@ def asked_moment(text: str) -> tuple[str, str] | None:
     return (m.group(1).lower(), m.group(2).lower()[:5]) if m else None
 
 
+# The customer reports what the app says or shows ("my csv import says invalid date", "it shows an
+# error"), in their own words more often than quoted.
+_REPORTS = re.compile(r"\b(?:says?|said|saying|shows?|showed|showing|shown|reads|error|errors|message|pops?\s+up)\b", re.I)
+
+
 def _asked_actions(question: str) -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
     """(the action asked, its opposite) for each opposite pair the question takes one side of."""
     if undo := _UNDO.search(question):
@@ -252,6 +257,7 @@ class QuestionTerms:
     codes: frozenset[str] = frozenset()  # codes and identifiers quoted, lowercased ("pdf-422")
     never_came: bool = False  # it says something never came ("I didn't get the reset email")
     moment: tuple[str, str] | None = None  # the moment asked about: ("before", "delet")
+    reports: bool = False  # it reports what the app says or shows ("my csv import says invalid date")
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
@@ -266,6 +272,7 @@ class QuestionTerms:
             codes=quoted_codes(question),
             never_came=says_never_came(question),
             moment=asked_moment(question),
+            reports=bool(_REPORTS.search(question)),
         )
 
     def inheriting_actions(self, earlier: str) -> QuestionTerms:

@@ -1,0 +1,35 @@
+"""A customer who reports a message in their own words ("my csv import says invalid date") is
+answered from the row of the table of messages they mean, not from the sentence after the table:
+"Rows with errors are skipped …" had been sent at 0.90."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant, build_assistant
+from assistant.terms import QuestionTerms
+from knowledge import KnowledgeBase
+
+
+@pytest.mark.parametrize(
+    ("question", "reports"),
+    [
+        ("my csv import says invalid date", True),
+        ("it shows an error when I upload", True),
+        ("a message pops up about my card", True),
+        ("how do I import a csv file?", False),
+    ],
+)
+def test_a_question_reporting_what_the_app_says_is_told(question, reports):
+    assert QuestionTerms.of(question, lambda word: 1.0).reports is reports
+
+
+@pytest.fixture
+def assistant(settings, sample_kb: KnowledgeBase) -> Assistant:
+    return build_assistant(settings, sample_kb)
+
+
+def test_a_message_reported_in_other_words_is_answered_from_its_row(assistant):
+    reply = assistant.reply("my csv import says invalid date")
+    said = (reply.draft if reply.handoff else reply.text) or ""
+    assert "Row 22: date must be YYYY-MM-DD" in said
