@@ -96,7 +96,7 @@ _OPPOSITES = [
         rf"\b(?:enable|activate|(?:turn|switch)\w*\s+{_GAP}on|start|starts|started|starting|"
         r"create|creates|created|creating|(?:set|sets|setting)\s+up)\b",
         rf"\b(?:disable|deactivate|(?:turn|switch)\w*\s+{_GAP}off|stop|stops|stopped|stopping|"
-        r"delete|deletes|deleted|deleting)\b",
+        r"delete|deletes|deleted|deleting|cancel|cancels|cancel+ed|cancel+ing)\b",
     ),
     (r"\b(?:upgrad\w*)\b", r"\b(?:downgrad\w*)\b"),
     (r"\b(?:import\w*)\b", r"\b(?:export\w*)\b"),
@@ -206,6 +206,9 @@ _SAME_ACTION = [
     # "Invite someone" for "how do I add a team member?" (QA: it had how many people you can add)
     frozenset(w for word in ("create", "creating", "add", "make", "making", "set", "invite", "inviting") for w in tokenize(word)),
     frozenset(w for word in ("change", "changing", "edit", "update", "updating") for w in tokenize(word)),
+    # "Edit, pause or stop a profile" for "how do I cancel a recurring invoice?" (QA: how to make one
+    # recurring was sent at 0.88)
+    frozenset(w for word in ("cancel", "cancelling", "canceling", "stop", "stopping", "end", "ending") for w in tokenize(word)),
     # "can I force everyone to use 2FA?": "Require 2FA for your whole team" (QA: it got how to turn
     # 2FA off, whose sentence names a team that requires it, at 0.97)
     frozenset(w for word in ("require", "requiring", "force", "forcing", "enforce", "enforcing", "mandate") for w in tokenize(word)),
