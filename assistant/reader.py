@@ -196,11 +196,11 @@ def _reported_row(units: Sequence[str], similarity: np.ndarray, terms: QuestionT
     are skipped ..."), at 0.90; the date row is the most like the question (0.61 against 0.52)."""
     if not terms.reports or not len(similarity):
         return None
-    rows = [i for i in range(len(units)) if row_key(units, i).startswith("`")]
-    if len(rows) < 2 or best in rows:
+    keys = {i: key for i in range(len(units)) if (key := row_key(units, i)).startswith("`")}
+    if len(keys) < 2 or best in keys:
         return None
     asked = set(terms.terms)
-    sharing = [i for i in rows if asked & set(tokenize(row_key(units, i)))]
+    sharing = [i for i, key in keys.items() if asked & set(tokenize(key))]
     if not sharing:
         return None
     row = max(sharing, key=lambda i: float(similarity[i]))

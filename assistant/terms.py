@@ -96,7 +96,7 @@ _OPPOSITES = [
         rf"\b(?:enable|activate|(?:turn|switch)\w*\s+{_GAP}on|start|starts|started|starting|"
         r"create|creates|created|creating|(?:set|sets|setting)\s+up)\b",
         rf"\b(?:disable|deactivate|(?:turn|switch)\w*\s+{_GAP}off|stop|stops|stopped|stopping|"
-        r"delete|deletes|deleted|deleting|cancel|cancels|cancel+ed|cancel+ing)\b",
+        r"delete|deletes|deleted|deleting|cancel|cancels|cancell?ed|cancell?ing)\b",
     ),
     (r"\b(?:upgrad\w*)\b", r"\b(?:downgrad\w*)\b"),
     (r"\b(?:import\w*)\b", r"\b(?:export\w*)\b"),
