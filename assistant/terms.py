@@ -242,7 +242,21 @@ def is_instruction(text: str) -> bool:
     return bool(_INSTRUCTION.search(text))
 
 
+# "where can I see how many codes I have left?", "how do I check how much credit he has?": the
+# question asks for the way to see it, and its "how many" is only what is seen there (QA: the
+# sentence saying "10 recovery codes" was sent at 0.97 over "To see how many codes you have left,
+# go to Settings → Security → …", because the number type ruled out every unit without a number)
+_WAY_TO_SEE = re.compile(
+    r"\b(?:where\s+(?:can|do|could)\s+(?:i|we)|how\s+(?:do|can|could)\s+(?:i|we)|is\s+there\s+a\s+way\s+to|can\s+(?:i|we))\b"
+    r"[^?.!]*?\b(?:see|check|find\s+out|find|view|know|look\s+up|tell)\s+"
+    r"(?:how\s+(?:many|much|long|often)|what\s+time|when)\b",
+    re.I,
+)
+
+
 def expected_type(question: str) -> AnswerType:
+    if _WAY_TO_SEE.search(question):
+        return "procedure"
     for name, pattern in _TYPES:
         if pattern.search(question):
             return name
