@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from assistant.compose import Quote
 from assistant.lists import table_header
 from assistant.reader import Reading
-from assistant.sentence_links import introduced, leans_back
+from assistant.sentence_links import introduced, leans_back, points_on
 from assistant.terms import QuestionTerms
 from assistant.text import STOPWORDS, cited, straight_quotes
 from assistant.unit_kinds import is_heading, is_list_item, is_question, is_step, is_table_row
@@ -90,7 +90,8 @@ def restated(
     units = list(reading.passage.units)
     if not units:
         return None
-    text = _text(units, brief_quote(units, reading.best_unit, list(reading.quote_scores)))
+    brief = brief_quote(units, reading.best_unit, list(reading.quote_scores))
+    text = _text(units, brief)
     words, topic = set(tokenize(text)), set(tokenize(earlier))
     if not any(t in words and t not in topic for t in asked.terms):
         # its words name nothing new; the follow-up may still say a sentence's own words in its
@@ -98,7 +99,12 @@ def restated(
         phrased = phrased_unit(units, question)
         if phrased is None:
             return None
-        text = _text(units, brief_quote(units, phrased, list(reading.quote_scores)))
+        brief = brief_quote(units, phrased, list(reading.quote_scores))
+        text = _text(units, brief)
+    if points_on(units[brief.units[-1]]):
+        # "… then follow the matching steps below." alone, the steps left out as said before: a
+        # pointer at nothing the customer sees ("i checked spam already" got it, at 0.96)
+        return None
     if repeats_last_reply(last_reply, text):  # nothing left out: it is the last reply again
         return None
     return cited(clean_markup(text), "[1]")

@@ -40,11 +40,17 @@ def leans_back(unit: str) -> bool:
 
 
 
+def points_on(unit: str) -> bool:
+    """The sentence points at what follows it ("then follow the matching steps below", "Here are
+    the fields:"): quoted without it, it points at nothing the customer can see."""
+    return bool(_POINTS_ON.search(unit.strip())) and not is_list_item(unit)
+
+
 def leads_on(units: Sequence[str], best: int) -> bool:
     """The answer ends its passage, and the passage ends pointing at what comes next ("Start by
     checking the status, then follow the steps below."): what comes next belongs in the reply."""
     n = len(units)
-    return n > 0 and best >= n - 2 and bool(_POINTS_ON.search(units[-1].strip())) and not is_list_item(units[-1])
+    return n > 0 and best >= n - 2 and points_on(units[-1])
 
 
 

@@ -112,3 +112,11 @@ def test_a_step_that_introduces_its_own_list_brings_it():
 def test_a_bullet_ending_in_a_colon_brings_no_sibling_bullets():
     units = split_units("- **Daily:** every business day, at:\n- **Weekly:** on a day you choose\n- **Monthly:** on a date")
     assert brief_quote(units, 0).units == [0]
+
+
+def test_a_sentence_pointing_at_what_follows_is_no_answer_on_its_own():
+    # the steps it points at were the last reply: alone, it points at nothing the customer sees
+    text = "If a client never got your invoice, Tally can tell you why. Start by checking its status, then follow the steps below."
+    reading = _reading(text, 1)
+    assert restated(reading, _terms("i checked spam already"), "my client never got the invoice email") is None
+    assert restated(reading, _terms("where do i check its status"), "my client never got the invoice email") is None
