@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from assistant.definitions import introduces, opening
 from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references, row_key
 from assistant.evidence import Passage
 from assistant.table_columns import named_column, names_row
@@ -283,6 +284,10 @@ def read(
         if reported is not None and not excluded[reported]:  # the message they report, as sure as the best unit
             probs = probs.copy()
             probs[reported], best = probs[best], reported
+        first = opening(p.units, terms.defined, excluded, probs) if introduces(p.hit.chunk, terms.defined) else None
+        if first is not None:  # "what is a credit note?": what introduces it, as sure as the best unit
+            probs = probs.copy()
+            probs[first], best = probs[best], first
         # the reading in place chooses the answer and says how sure it is; the units quoted around
         # it are chosen on their own scores (see NEIGHBOURS_WEIGHT)
         opposite = frozenset(np.flatnonzero(opposed).tolist())

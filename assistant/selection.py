@@ -100,6 +100,7 @@ import re
 
 import numpy as np
 
+from assistant.definitions import introduces, names
 from assistant.reader import TYPED_ANSWERS, Reading, names_action, section_topic
 from assistant.table_columns import named_column, names_row
 from assistant.terms import QuestionTerms, asked_moment, is_instruction, says_never_came
@@ -129,6 +130,9 @@ NEVER_CAME_WEIGHT = 0.6
 # a passage whose section heading names the moment asked about ("Before you delete" for "what should
 # I do before deleting my account?", 0.36 behind the steps to delete)
 MOMENT_WEIGHT = 0.8
+# a passage opening what introduces the thing a question asks to be told what it is ("what does a
+# credit note do?": the credit-note article's opening, 0.43 behind "Change or cancel a credit note")
+DEFINED_WEIGHT = 0.6
 SAME_ARTICLE_MARGIN = 0.3  # a how-to's steps, this close behind a sentence of the same article, go first
 SAME_ARTICLE_LOOKS = 6  # among the best this many passages
 
@@ -185,9 +189,19 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
         + ROW_TOPIC_WEIGHT * (terms is not None and _asks_of_the_row(reading, terms))
         + NEVER_CAME_WEIGHT * (terms is not None and terms.never_came and says_never_came(section))
         + MOMENT_WEIGHT * (terms is not None and terms.moment is not None and asked_moment(section) == terms.moment)
+        + DEFINED_WEIGHT * (terms is not None and _introduces_it(reading, terms))
         # its section path ("What you can import > File requirements") is about the opposite action
         - OPPOSED_SECTION_WEIGHT * (terms is not None and terms.opposes(reading.passage.hit.chunk.heading))
         - UNTYPED_WEIGHT * (terms is not None and _lacks_the_type(reading, terms))
+    )
+
+
+def _introduces_it(reading: Reading, terms: QuestionTerms) -> bool:
+    """Its answer is the sentence that introduces the thing a question asks to be told what it is."""
+    units = reading.passage.units
+    return (
+        bool(units) and introduces(reading.passage.hit.chunk, terms.defined)
+        and names(units[reading.best_unit], terms.defined)
     )
 
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from assistant.definitions import defined_term
 from assistant.text import STOPWORDS, straight_quotes
 from knowledge.lexical import tokenize
 
@@ -275,6 +276,7 @@ class QuestionTerms:
     never_came: bool = False  # it says something never came ("I didn't get the reset email")
     moment: tuple[str, str] | None = None  # the moment asked about: ("before", "delet")
     reports: bool = False  # it reports what the app says or shows ("my csv import says invalid date")
+    defined: tuple[str, ...] = ()  # the thing it asks to be told what it is ("what is a credit note?": credit, note)
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
@@ -282,7 +284,7 @@ class QuestionTerms:
         return cls(
             terms={t: idf(t) for t in dict.fromkeys(tokenize(words))},
             numbers=frozenset(_NUMBER.findall(question)),
-            answer_type=expected_type(question),
+            answer_type=(answer_type := expected_type(question)),
             actions=tuple(_asked_actions(question)),
             verb=(verb := asked_verb(question)),
             verbs=same_actions(verb, question),
@@ -290,6 +292,8 @@ class QuestionTerms:
             never_came=says_never_came(question),
             moment=asked_moment(question),
             reports=bool(_REPORTS.search(question)),
+            # "what's the fee?" asks for an amount, not what a fee is
+            defined=() if answer_type else defined_term(question),
         )
 
     def inheriting_actions(self, earlier: str) -> QuestionTerms:
