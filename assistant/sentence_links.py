@@ -26,9 +26,18 @@ _LEANS_BACK = re.compile(
     r"(?:to\s+)?[a-z]+(?:-[a-z]+)?\s+(?:it|them)(?=[\s,.:]))\b",
     re.I,
 )
-_ONWARD = r"below|the following|as follows"
+# "below" as a place on the page; not "below zero", "preferably below ground", "below the limit"
+# ... and "the following" as what comes next, not as a time ("released the following year")
+_FOLLOWING = (
+    r"the following(?!\s+(?:years?|days?|weeks?|months?|morning|afternoon|evening|night|season|spring|summer|"
+    r"autumn|fall|winter|decades?|century|quarter|weekend|time)\b)"
+)
+_ONWARD = rf"below(?!\s+(?:ground|zero|freezing|average|sea\b|the\b|a\b|an\b|your\b|[$£€\d]))|{_FOLLOWING}|as follows"
 _POINTS_ON = re.compile(rf"\b(?:{_ONWARD})\b|:$|^here (?:are|is)\b", re.I)  # anywhere in the sentence
-_INTRODUCES = re.compile(rf"\b(?:{_ONWARD})\W*$|:$|^here (?:are|is)\b", re.I)  # at its end: what follows is it
+# at its end, what follows is it: "… as follows.", "Calico policies add the following features.",
+# "You can configure jumbo frames for the following operating systems." (quoted without their
+# lists, QA of mtrag DEV drafts)
+_INTRODUCES = re.compile(rf"\b(?:{_ONWARD})\W*$|\b{_FOLLOWING}(?:\s+[\w-]+){{1,3}}\W*$|:$|^here (?:are|is)\b", re.I)
 
 
 def leans_back(unit: str) -> bool:

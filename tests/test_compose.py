@@ -218,6 +218,30 @@ def test_a_sentence_introducing_something_brings_what_it_introduces():
     assert _quote("Prices start at $5. Taxes come on top.", "Prices start") == "Prices start at $5."
 
 
+def test_a_sentence_ending_on_the_following_things_brings_them():
+    # "Calico policies add the following features." had been quoted alone, its features left out
+    text = "Calico policies add the following features.\n\n- Block traffic to pods.\n- Allow traffic by label.\n\nCalico sets up Iptables rules."
+    assert _quote(text, "Calico policies add") == (
+        "Calico policies add the following features.\n- Block traffic to pods.\n- Allow traffic by label."
+    )
+    # nor does "the following" as a time
+    single = "Love Song is a song by Elvin Bishop. It was released as a single the following year. Mickey Thomas sang it."
+    assert "Mickey Thomas" not in _quote(single, "released as a single")
+    # "the following" opening a sentence introduces nothing after it
+    assert _quote("The following is true of every plan. Prices start at $5.", "The following") == (
+        "The following is true of every plan."
+    )
+
+
+def test_below_points_on_only_as_a_place_on_the_page():
+    from assistant.sentence_links import points_on
+
+    assert points_on("Start by checking its status, then follow the steps below.")
+    assert points_on('If it keeps happening, see "Large logos" below.')
+    assert not points_on("A safe room is a room, preferably below ground, where people can shelter.")
+    assert not points_on("Negative numbers describe values on a scale that goes below zero.")
+
+
 def test_a_passage_ending_on_here_are_the_steps_leads_on():
     units = split_units("Identity theft is common. Here are steps you can take to protect yourself.")
     assert leads_on(units, 1)
