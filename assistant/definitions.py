@@ -54,10 +54,11 @@ def introduces(chunk: Chunk, defined: tuple[str, ...]) -> bool:
 def opening(
     units: Sequence[str], defined: tuple[str, ...], excluded: Sequence[bool], scores: Sequence[float] = (),
 ) -> int | None:
-    """The first sentence of an introducing passage that names the thing ("Webhooks tell your
-    systems the moment something happens", after a sentence on the API), one opening with it
-    first; None if none does: an article named for it may open on something else ("VMware
-    Solutions and Red Hat OpenShift", then a paragraph on VMware, for "what is Red Hat OpenShift?")."""
+    """The sentence of an introducing passage that introduces the thing: of those naming it, one
+    that opens with it, else the first ("Webhooks tell your systems the moment something happens",
+    after a sentence on the API). None if none names it: an article named for it may open on
+    something else ("VMware Solutions and Red Hat OpenShift", then a paragraph on VMware, for "what
+    is Red Hat OpenShift?")."""
     sentences = [
         i for i, unit in enumerate(units)
         if not excluded[i] and unit.rstrip().endswith((".", "!", "?", ":")) and names(unit, defined)

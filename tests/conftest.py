@@ -170,6 +170,14 @@ def sample_kb(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedd
 
 
 @pytest.fixture
+def sample_assistant(settings: Settings, sample_kb: KnowledgeBase):
+    """The bot answering from the sample knowledge base (read only)."""
+    from assistant import build_assistant
+
+    return build_assistant(settings, sample_kb)
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path, seeded_dir: Path) -> Path:
     """A fresh copy of the seeded data directory for this test alone."""
     target = tmp_path / "data"

@@ -3,9 +3,8 @@ answered by stopping the profile, not by how to make an invoice recurring (sent 
 
 from __future__ import annotations
 
-from assistant import build_assistant
 from assistant.terms import QuestionTerms
-from knowledge import KnowledgeBase
+from tests.bot_replies import said
 
 
 def test_cancelling_sets_aside_what_creates_or_starts():
@@ -14,8 +13,7 @@ def test_cancelling_sets_aside_what_creates_or_starts():
     assert not terms.opposes("Edit, pause or stop a profile")
 
 
-def test_cancelling_a_recurring_invoice_is_stopping_its_profile(settings, sample_kb: KnowledgeBase):
-    reply = build_assistant(settings, sample_kb).reply("how do I cancel a recurring invoice")
-    said = (reply.draft if reply.handoff else reply.text) or ""
-    assert "Stop: ends the profile permanently" in said
-    assert "Make recurring" not in said
+def test_cancelling_a_recurring_invoice_is_stopping_its_profile(sample_assistant):
+    text = said(sample_assistant.reply("how do I cancel a recurring invoice"))
+    assert "Stop: ends the profile permanently" in text
+    assert "Make recurring" not in text

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import Assistant, build_assistant
 from assistant.terms import QuestionTerms
-from knowledge import KnowledgeBase
+from tests.bot_replies import said
 
 
 @pytest.mark.parametrize(
@@ -24,12 +23,5 @@ def test_a_question_reporting_what_the_app_says_is_told(question, reports):
     assert QuestionTerms.of(question, lambda word: 1.0).reports is reports
 
 
-@pytest.fixture
-def assistant(settings, sample_kb: KnowledgeBase) -> Assistant:
-    return build_assistant(settings, sample_kb)
-
-
-def test_a_message_reported_in_other_words_is_answered_from_its_row(assistant):
-    reply = assistant.reply("my csv import says invalid date")
-    said = (reply.draft if reply.handoff else reply.text) or ""
-    assert "Row 22: date must be YYYY-MM-DD" in said
+def test_a_message_reported_in_other_words_is_answered_from_its_row(sample_assistant):
+    assert "Row 22: date must be YYYY-MM-DD" in said(sample_assistant.reply("my csv import says invalid date"))

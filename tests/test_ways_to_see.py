@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import Assistant, build_assistant
 from assistant.terms import expected_type
-from knowledge import KnowledgeBase
+from tests.bot_replies import said
 
 
 @pytest.mark.parametrize(
@@ -37,19 +36,12 @@ def test_asking_for_the_figure_itself_still_asks_for_it(question, kind):
     assert expected_type(question) == kind
 
 
-@pytest.fixture
-def assistant(settings, sample_kb: KnowledgeBase) -> Assistant:
-    return build_assistant(settings, sample_kb)
+def test_where_to_see_the_codes_left_gets_the_way_there(sample_assistant):
+    text = said(sample_assistant.reply("I've used two of my backup codes, where can I see how many I have left?"))
+    assert "Recovery codes" in text and "Settings → Security" in text
 
 
-def test_where_to_see_the_codes_left_gets_the_way_there(assistant):
-    reply = assistant.reply("I've used two of my backup codes, where can I see how many I have left?")
-    said = (reply.draft if reply.handoff else reply.text) or ""
-    assert "Recovery codes" in said and "Settings → Security" in said
-
-
-def test_how_to_check_a_clients_credit_gets_where_the_balance_is_shown(assistant):
-    reply = assistant.reply("a client has some credit from a credit note, where do I check how much credit is left")
-    said = (reply.draft if reply.handoff else reply.text) or ""
-    assert "credit balance" in said
-    assert "Issue credit note" not in said
+def test_how_to_check_a_clients_credit_gets_where_the_balance_is_shown(sample_assistant):
+    text = said(sample_assistant.reply("a client has some credit from a credit note, where do I check how much credit is left"))
+    assert "credit balance" in text
+    assert "Issue credit note" not in text
