@@ -141,7 +141,7 @@ class Assistant:
         passages = with_sections(passages, query_vector, self.sections)
         terms = self.terms(query)
         if query != asked:  # a follow-up: the customer's goal from their last turn still holds
-            terms = terms.inheriting_actions(_last(history, "user"))
+            terms = terms.acting_as(asked, _last(history, "user"))
         correction = swap is not None or corrected(asked, list(history)) is not None
         readings = self._read(asked, query, history, query_vector, passages, terms, correction=correction)
         continuation = lead = None

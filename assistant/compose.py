@@ -309,6 +309,12 @@ def _around(
     n = len(units)
     if is_list_item(units[best]):
         chosen = list_block(units, scores, best, whole=whole_lists, all_facts=all_facts)
+        # the sentence introducing the list brings the one of its paragraph it goes on from: "If a
+        # credit note is wrong:" and its cases, without "Issued credit notes can't be edited or
+        # deleted" before it, left "can I edit it after?" unanswered (QA, sent at 0.99)
+        intro = min(chosen)
+        if not is_list_item(units[intro]):
+            chosen |= _lead_up(units, paragraphs, intro, pointers)
     else:
         chosen = {best} | introduced(units, scores, best)
     if leans_back(units[min(chosen)]) and min(chosen) > 0:

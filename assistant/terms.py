@@ -192,6 +192,10 @@ _ASKED_VERB = re.compile(
 )
 
 
+# verbs that name no action of their own: "how do I do that on my phone?", "can I get it in euros?"
+_NO_ACTION = frozenset({"", "do", "get", "make", "use", "be", "have", "go", "see", "find", "know", "ask", "say"})
+
+
 def asked_verb(question: str) -> str:
     """The verb right after "how do I", "how to", "can I" or "where do I", as the lexical index
     stems it; "" if there is none."""
@@ -298,10 +302,19 @@ class QuestionTerms:
 
     def inheriting_actions(self, earlier: str) -> QuestionTerms:
         """A follow-up that asks for no action of its own keeps the one the customer asked for
-        before: after "how do I turn on 2FA?", "what if I lose my phone?" is not about turning it off."""
-        if self.actions:
+        before: after "how do I turn on 2FA?", "what if I lose my phone?" is not about turning it off.
+        One that asks to do something else keeps none: after "how do I create a credit note?",
+        "can I edit it after?" is about editing, and "Change or cancel a credit note" no opposite."""
+        if self.actions or self.verb not in _NO_ACTION:
             return self
         return replace(self, actions=tuple(_asked_actions(earlier)))
+
+    def acting_as(self, question: str, earlier: str) -> QuestionTerms:
+        """These terms (a follow-up's standalone form: the question plus words of the customer's
+        earlier turns, added to find its documents) with the actions of the question as asked, or,
+        when it asks for none, the one asked before (`inheriting_actions`). The earlier words are
+        no action of its own."""
+        return replace(self, actions=tuple(_asked_actions(question)), verb=asked_verb(question)).inheriting_actions(earlier)
 
     def starts_with_action(self, text: str) -> bool:
         """The text ("Edit an invoice", "Roll key") starts with the verb a how-to question asks about."""

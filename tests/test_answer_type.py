@@ -224,3 +224,16 @@ def test_where_should_i_keep_something_asks_for_a_place_not_a_way_in_the_app():
 def test_adding_a_person_is_inviting_them():
     """"Invite someone" is the heading of the steps to "add a team member"."""
     assert tokenize("invite")[0] in same_actions(tokenize("add")[0], "how do I add a team member?")
+
+
+def test_a_follow_up_asking_to_do_something_else_inherits_no_action():
+    """After "how do I create a credit note?", "can I edit it after?" is about editing: a section on
+    changing or cancelling one is no opposite of what it asks."""
+    earlier = "how do I create a credit note?"
+    assert not _terms("can I edit it after?").inheriting_actions(earlier).opposes("Change or cancel a credit note")
+    assert _terms("what if the client is wrong?").inheriting_actions(earlier).opposes("Cancel a credit note")
+    # its standalone form carries the earlier words ("create") to find the documents, not as its action
+    standalone = _terms("can I edit it after? create credit note")
+    assert standalone.opposes("Change or cancel a credit note")
+    assert not standalone.acting_as("can I edit it after?", earlier).opposes("Change or cancel a credit note")
+    assert standalone.acting_as("what if the client is wrong?", earlier).opposes("Cancel a credit note")

@@ -659,3 +659,19 @@ def test_a_sentence_sharing_only_an_address_with_the_answer_is_not_brought_befor
     )
     linked = "Read [the billing guide](https://help.tally.example/billing). Plans renew at the end of each billing period."
     assert _quote_paragraphs(linked, "Plans renew") == "Plans renew at the end of each billing period."
+
+
+CHANGE_A_CREDIT_NOTE = """Issued credit notes can't be edited or deleted, because they're tax documents. If a credit note is wrong:
+
+- **Not yet applied or refunded:** open it and choose **More (⋯) → Void credit note**, then create a new one.
+- **Already refunded:** the refund can't be reversed in Tally. Issue a new invoice for the difference."""
+
+
+def test_a_list_brings_its_intro_and_the_sentence_of_its_paragraph_the_intro_goes_on_from():
+    text = _quote_paragraphs(CHANGE_A_CREDIT_NOTE, "Not yet applied")
+    assert text.startswith("Issued credit notes can't be edited or deleted")
+    assert "If a credit note is wrong:\n- Not yet applied" in text
+    # a sentence on something else before the intro stays out
+    other = CHANGE_A_CREDIT_NOTE.replace("Issued credit notes can't be edited or deleted, because they're tax documents.",
+                                         "Tax rules differ by country.")
+    assert _quote_paragraphs(other, "Not yet applied").startswith("If a credit note is wrong:")
