@@ -261,6 +261,13 @@ def _words(unit: str) -> set[str]:
     return content_terms(_ADDRESS.sub(" ", clean_markup(unit)))
 
 
+def _said_before_in_paragraph(index: int, quoted: set[int], paragraphs: Sequence[int]) -> bool:
+    """A unit of unit `index`'s paragraph before it is quoted (paragraphs unknown: any unit before it)."""
+    if len(paragraphs) <= index:
+        return any(i < index for i in quoted)
+    return any(i < index and paragraphs[i] == paragraphs[index] for i in quoted)
+
+
 def _may_come(units: Sequence[str], i: int, pointers: set[int]) -> bool:
     """Unit i may come with a sentence of its paragraph: no pointer (to another article, to the text
     around it, or about the page), question, heading or piece cut from a sentence at a chunk's edge."""
@@ -340,6 +347,13 @@ def _around(
         # deliveries …, and to Resend any event" without "If delivery fails, Tally retries up to 8
         # times over 3 days" (QA: "my endpoint was down all weekend, did I lose the events?")
         added = {i} | introduced(units, scores, i) | _lead_up(units, paragraphs, i, pointers)
+        # and one that leans back, with nothing before it in its paragraph quoted, brings the sentence
+        # before it ("Re-enable it in Settings" joined "Use Send test event", of the next paragraph,
+        # without "we disable it": QA, "what if my endpoint is down")
+        if leans_back(units[i]) and i > 0 and not _said_before_in_paragraph(i, chosen | added, paragraphs):
+            if is_list_item(units[i - 1]) or not _may_come(units, i - 1, pointers):
+                continue
+            added.add(i - 1)
         cost = sum(len(units[j]) for j in added - chosen)
         if cost > budget:
             continue

@@ -675,3 +675,24 @@ def test_a_list_brings_its_intro_and_the_sentence_of_its_paragraph_the_intro_goe
     other = CHANGE_A_CREDIT_NOTE.replace("Issued credit notes can't be edited or deleted, because they're tax documents.",
                                          "Tax rules differ by country.")
     assert _quote_paragraphs(other, "Not yet applied").startswith("If a credit note is wrong:")
+
+
+def test_a_neighbour_that_leans_on_the_sentence_before_it_joins_with_that_sentence():
+    units = split_units(RETRIES)
+    best = next(i for i, u in enumerate(units) if "Send test event" in u)
+    enable = next(i for i, u in enumerate(units) if u.startswith("Re-enable it"))
+    scores = [0.0] * len(units)
+    scores[best], scores[enable] = 0.16, 0.13
+    text = quote(units, scores, best, paragraphs=unit_paragraphs(RETRIES)).text(units)
+    assert "Re-enable it in Settings" in text
+    assert text.index("we disable it") < text.index("Re-enable it")
+    # one whose paragraph is quoted before it leans on that: "They" are the numerals, not the system
+    first = ("Arabic numerals, also called Hindu-Arabic numerals, are the ten digits 0, 1, 2, 3, 4, 5, 6, 7, 8 and 9, "
+             "the most common system for the symbolic representation of numbers in the world today.")
+    numerals = (f"{first} In this numeral system, a sequence of digits such as 975 is read as a single number, using "
+                "the position of each digit in the sequence to interpret its value. "
+                "They are descended from the numeral system developed by ancient Indian mathematicians around 500 CE.")
+    units = split_units(numerals)
+    assert len(numerals) > 400  # a long paragraph: not quoted whole
+    text = quote(units, [0.15, 0.05, 0.08], 0, paragraphs=unit_paragraphs(numerals)).text(units)
+    assert text == f"{first} They are descended from the numeral system developed by ancient Indian mathematicians around 500 CE."
