@@ -65,8 +65,14 @@ _DETECT: dict[AnswerType, re.Pattern[str]] = {
                         r"\b(?:usd|eur|gbp)\s*\d|\bfree\b|\bno\s+(?:charge|fee|cost)s?\b|\bat\s+no\s+(?:extra\s+)?cost\b", re.I),
     "number": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                          r"hundred|thousand|million|billion|dozen|half|once|twice|several)\b|%|\$|€|£", re.I),
-    "date": re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({_MONTHS})\b|\b(century|decade|days?|weeks?|months?|years?|"
-                       r"today|daily|weekly|monthly|yearly|annually|after|before|until|during)\b", re.I),
+    # "when?" is answered by a date, a time of day ("Reminders go out at 09:00"), a span from a
+    # moment ("3 days before the due date", "until the end of the period") or a moment told by
+    # another ("soon after", "later"); not by any "before" ("ones you sent before turning it on")
+    "date": re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({_MONTHS})\b|\b(century|decade|days?|weeks?|months?|years?|hours?|minutes?|"
+                       r"today|tomorrow|daily|weekly|monthly|yearly|annually|immediately|straight\s+away|right\s+away|"
+                       r"(?:after|before|until|during|at)\s+(?:the\s+)?(?:end|start|beginning|next|same|time|moment)|"
+                       r"(?:soon|shortly|right|just|long|immediately)\s+(?:after|before)|later|afterwards|"
+                       r"\d{1,2}[:.]\d{2}|\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)|noon|midday|midnight|o'clock)\b", re.I),
     "name": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)*"),
     "place": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)*"),
 }

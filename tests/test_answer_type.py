@@ -237,3 +237,18 @@ def test_a_follow_up_asking_to_do_something_else_inherits_no_action():
     assert standalone.opposes("Change or cancel a credit note")
     assert not standalone.acting_as("can I edit it after?", earlier).opposes("Change or cancel a credit note")
     assert standalone.acting_as("what if the client is wrong?", earlier).opposes("Cancel a credit note")
+
+
+def test_when_is_answered_by_a_date_a_time_of_day_or_a_span_not_by_any_before_or_after():
+    """"when are reminders sent?" had "Automatic reminders apply to all unpaid invoices …, including
+    ones you sent before turning reminders on" (its "before" read as a date) over "Reminders go out
+    at 09:00", which holds a time of day and no date (QA, sent at 0.98)."""
+    terms = _terms("when are reminders sent?")
+    assert terms.type_found("Reminders go out at **09:00** in your account's time zone.") == 1.0
+    assert terms.type_found("They go out at 9 am.") == 1.0
+    assert terms.type_found("Each rule is sent 3 days before the due date.") == 1.0
+    assert terms.type_found("You keep your plan until the end of the billing period.") == 1.0
+    assert terms.type_found("The change takes effect straight away.") == 1.0
+    assert terms.type_found("Soon after, Thomas Carr published the words and music together.") == 1.0
+    assert terms.type_found("Reminders apply to all unpaid invoices, including ones you sent before turning reminders on.") == 0.0
+    assert terms.type_found("Reminders stop after you mark the invoice paid.") == 0.0
