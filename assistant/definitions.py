@@ -23,11 +23,14 @@ from knowledge.lexical import tokenize
 _DEFINE = re.compile(
     r"^\W*(?:(?:so|and|but|ok|okay|hi|hey|sorry)\b[\s,]*)*"
     r"(?:what(?:'s|s|\s+is|\s+are)\s+(?:an?\s+|the\s+)?(?P<thing>[^?.!,]{2,40}?)(?:\s+(?:for|exactly|actually|again))?"
-    r"|what\s+(?:does|do|is|are)\s+(?:an?\s+|the\s+)?(?P<doer>[^?.!,]{2,40}?)\s+(?:do|mean|stand\s+for|used\s+for))"
+    r"|what\s+(?:does|do|is|are)\s+(?:an?\s+|the\s+)?(?P<doer>[^?.!,]{2,40}?)\s+(?:do|mean|stand\s+for|used\s+for)"
+    # "how do webhooks work?": what they are and do, not the steps to add one
+    r"|how\s+(?:does|do)\s+(?:an?\s+|the\s+)?(?P<worker>[^?.!,]{2,40}?)\s+work(?:\s+exactly)?)"
     r"\s*[?.!]*\s*$",
     re.I,
 )
 MAX_WORDS = 3
+_HOW_IT_WORKS = frozenset(tokenize("how it works work"))
 _STEM = 3  # shortest stem two words may share: "note" and "notes" (tokenized "not")
 
 
@@ -36,7 +39,7 @@ def defined_term(question: str) -> tuple[str, ...]:
     match = _DEFINE.match(question.strip())
     if not match:
         return ()
-    words = tuple(dict.fromkeys(tokenize(match.group("thing") or match.group("doer"))))
+    words = tuple(dict.fromkeys(tokenize(match.group("thing") or match.group("doer") or match.group("worker"))))
     return words if 0 < len(words) <= MAX_WORDS else ()
 
 
@@ -47,7 +50,8 @@ def introduces(chunk: Chunk, defined: tuple[str, ...]) -> bool:
         return False
     own = chunk.heading.split(" > ")[-1] if chunk.heading else ""
     if own:
-        return _same_words(tokenize(own), defined)
+        # "Recovery codes", or "How a dispute works" (its "how" and "works" no name of the thing)
+        return _same_words([w for w in tokenize(own) if w not in _HOW_IT_WORKS], defined)
     return chunk.ordinal == 0 and all(_said(word, tokenize(chunk.title)) for word in defined)
 
 

@@ -22,6 +22,8 @@ from tests.bot_replies import said
         ("what does LedgerSync do?", ("ledgersync",)),
         ("what does reverse charge mean?", ("reverse", "charge")),
         ("ok so what's offline mode for?", ("offline", "mode")),
+        ("how do webhooks work?", ("webhook",)),
+        ("how does a dispute work", ("dispute",)),
     ],
 )
 def test_asking_what_a_thing_is_names_the_thing(question, thing):
@@ -60,6 +62,9 @@ def test_the_opening_of_an_article_named_for_the_thing_introduces_it():
 def test_a_section_headed_by_the_things_name_alone_introduces_it():
     assert introduces(_chunk("Set up two-factor authentication > Recovery codes"), ("recovery", "cod"))
     assert not introduces(_chunk("Credit notes > Change or cancel a credit note"), ("credit", "note"))
+    # or by how it works
+    assert introduces(_chunk("Chargebacks and disputes > How a dispute works"), ("dispute",))
+    assert not introduces(_chunk("Chargebacks and disputes > Respond to a dispute"), ("dispute",))
 
 
 def test_the_introduction_is_its_first_sentence_naming_the_thing():
@@ -98,3 +103,14 @@ def test_a_sentence_the_thing_is_the_subject_of_introduces_it_first():
     assert opening(units, ("envelope", "encryption"), [False] * 3, [0.7, 0.6, 0.9]) == 2
     assert opening(units, ("envelope", "encryption"), [False] * 3) == 1  # no scores: the first
     assert opening(["A credit note reduces what a client owes."], ("credit", "note"), [False]) == 0
+
+
+def test_how_a_thing_works_gets_what_it_is_not_the_steps_to_do_something_with_it(sample_assistant):
+    """"how do credit notes work?" had been sent that they sync to LedgerSync (0.97), "how do webhooks
+    work?" the steps to add an endpoint (0.99)."""
+    assert "reduces or cancels what a client owes" in said(sample_assistant.reply("how do credit notes work?"))
+    text = said(sample_assistant.reply("how do webhooks work?"))
+    assert "Webhooks tell your systems the moment something happens" in text
+    assert "Add endpoint" not in text
+    # a section on how it works is where it is said
+    assert "Your client's bank opens a dispute" in said(sample_assistant.reply("how does a dispute work?"))
