@@ -243,6 +243,24 @@ def same_words(word: str) -> frozenset[str]:
     return next((group for group in _SAME_WORD if word in group), frozenset({word}))
 
 
+# Endings that make another form of a word the stemmer leaves apart: "Transfer ownership" names the
+# "owner" of "how do I change the owner of the account?" (QA: it had the section on changing the
+# payout bank account, whose heading names "change" and "account"); not "accountant" for "account".
+_FORMS = ("s", "es", "e", "ed", "d", "ing", "ship", "er", "ers", "ion", "ions", "ation", "ment", "ments")
+_FORM_STEM = 4  # the shorter of the two at least this long
+
+
+def _same_form(a: str, b: str) -> bool:
+    short, long = sorted((a, b), key=len)
+    return len(short) >= _FORM_STEM and long.startswith(short) and long[len(short):] in _FORMS
+
+
+def names_word(word: str, present: set[str]) -> bool:
+    """A heading's words (`present`, tokenized) name the question's word: itself, a word meaning
+    the same (`same_words`), or another form of it (`_FORMS`)."""
+    return bool(same_words(word) & present) or any(_same_form(word, p) for p in present)
+
+
 def quoted_codes(text: str) -> frozenset[str]:
     """The codes and identifiers the text quotes, lowercased ("PDF-422" -> "pdf-422", `expired_card`)."""
     return frozenset(c.lower() for c in _CODE.findall(text))
@@ -348,7 +366,7 @@ class QuestionTerms:
         if not self.terms:
             return 0.0
         present = set(tokenize(heading))
-        return sum(bool(same_words(t) & present) for t in self.terms) / len(self.terms)
+        return sum(names_word(t, present) for t in self.terms) / len(self.terms)
 
     def rarest_found(self, text: str, n: int = 2) -> float:
         """Share of the question's n rarest words found in the text."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.terms import QuestionTerms, same_actions
 from knowledge.lexical import tokenize
 
@@ -252,3 +254,18 @@ def test_when_is_answered_by_a_date_a_time_of_day_or_a_span_not_by_any_before_or
     assert terms.type_found("Soon after, Thomas Carr published the words and music together.") == 1.0
     assert terms.type_found("Reminders apply to all unpaid invoices, including ones you sent before turning reminders on.") == 0.0
     assert terms.type_found("Reminders stop after you mark the invoice paid.") == 0.0
+
+
+def test_a_heading_names_a_word_in_another_form_but_not_another_word_it_starts():
+    terms = _terms("how do I change the owner of the account?")
+    assert terms.heading_coverage("Transfer ownership") == pytest.approx(1 / 3)  # "owner", as "ownership"
+    assert _terms("can I add an account?").heading_coverage("Invite your accountant") == 0.0
+    assert _terms("what is invoicing?").heading_coverage("Send an invoice") == 1.0
+
+
+def test_changing_the_owner_gets_how_to_transfer_ownership(sample_assistant):
+    from tests.bot_replies import said
+
+    text = said(sample_assistant.reply("how do I change the owner of the account?"))
+    assert "Make Owner" in text
+    assert "payout" not in text.lower()
