@@ -38,6 +38,13 @@ SECOND_SOURCE_WORDS = 0.75
 # "how do I ...?"): "How do I turn on two-factor authentication?" also quoted, from the password
 # article, that 2FA still asks for a code. DEV: sample and clapnq no reply changed; mtrag 14 drafts
 # lost a second source, gold cited 0.719 -> 0.716, token-F1 0.288 -> 0.285, one right reply wrong.
+# ... and its section (title and heading) is at least SECOND_SOURCE_SECTION as like the question as
+# the first's, in a knowledge base with headings (`evidence.with_sections`; elsewhere both are 0):
+# "can I turn them off for one client?" (reminders) also quoted the plan article's table of what
+# stops on a downgrade (0.30 of the first's), "is my data encrypted?" the account-deletion grace
+# period (0.49; QA). Sample DEV at 0.75: 3 such second sources gone, and 2 that answered (0.66,
+# 0.69: a foreign card declined, an expired confirmation link) with them; at 0.6 those 2 stay.
+SECOND_SOURCE_SECTION = 0.6
 # ... and, when the first passage's section is named for the action a how-to asks ("Turn on 2FA
 # with an authenticator app"), its section is named for it too: the steps asked for are already
 # quoted, and another article's instruction is about something else ("Use a recovery code" from the
@@ -294,6 +301,7 @@ def _second_source(first: Reading, rest: list[Reading], terms: QuestionTerms, ti
             >= SECOND_SOURCE_WORDS * terms.weighted_coverage(_passage_text(first))
             # "how do I turn on 2FA?": a sentence that only mentions 2FA codes is no second answer
             and terms.type_found(r.passage.units[r.best_unit]) > 0.0
+            and r.passage.section >= SECOND_SOURCE_SECTION * first.passage.section
             and (not titled or names_action(terms, r.passage.hit.chunk.heading))
         ):
             return r

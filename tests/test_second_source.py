@@ -65,3 +65,26 @@ def test_a_second_article_saying_something_else_in_the_same_words_is_not_taken_f
     assert not _repeats(other, "On the Pro plan, refunds are available for 14 days from the invoice date.")
     assert _repeats("Refunds on the Pro plan are available for 14 days from the invoice date.",
                     "On the Pro plan, refunds are available for 14 days from the invoice date.")
+
+
+def _cited_in_sections(question: str, *texts_and_sections: tuple[str, float]) -> list[str]:
+    """As `_cited`, each passage's section path as like the question as given (a help centre's)."""
+    from dataclasses import replace
+
+    terms = _terms(question)
+    passages = [replace(_passage(f"doc{i}", text, rank=i), section=section) for i, (text, section) in enumerate(texts_and_sections)]
+    readings = read(np.ones(DIM, dtype=np.float32) / 2, passages, terms, _scorer())
+    draft = ExtractiveProvider().answer(question, Evidence(question=question, query=question, readings=readings, terms=terms))
+    return [hit.chunk.doc_id for hit in draft.cited]
+
+
+def test_a_second_article_under_a_section_on_something_else_is_not_quoted():
+    """"is my data encrypted?" quoted, after the section on encryption, the deletion article's grace
+    period, whose sentence on "our encrypted backups" reads as nearly as good an answer (QA)."""
+    question = "is my data encrypted?"
+    first = "Your data is encrypted at rest with AES-256 and in transit with TLS."
+    second = "Deleted data is removed from our encrypted backups as your data expires."
+    assert _cited_in_sections(question, (first, 0.45), (second, 0.22)) == ["doc0"]
+    assert _cited_in_sections(question, (first, 0.45), (second, 0.40)) == ["doc0", "doc1"]
+    # with no headings anywhere (both 0), as before
+    assert _cited_in_sections(question, (first, 0.0), (second, 0.0)) == ["doc0", "doc1"]
