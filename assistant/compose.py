@@ -59,6 +59,7 @@ WHOLE_SECTION_CHARS = 900  # a section of steps this short is quoted whole
 PARAGRAPH_UNITS = 3  # a paragraph of at most this many sentences ...
 PARAGRAPH_CHARS = 400  # ... and characters is quoted whole when one of its sentences is the answer
 MAX_CHARS = 480  # budget for the sentences added around the answer
+LEANS_BACK_STEPS = 2  # sentences leaning back, each on the one before, brought before the answer
 
 
 @dataclass(frozen=True)
@@ -324,9 +325,20 @@ def _around(
             chosen |= _lead_up(units, paragraphs, intro, pointers)
     else:
         chosen = {best} | introduced(units, scores, best)
-    if leans_back(units[min(chosen)]) and min(chosen) > 0:
-        prev = min(chosen) - 1
-        chosen |= list_block(units, scores, prev) if is_list_item(units[prev]) else {prev}
+    # the sentence before, and the one before that while each leans on the one before it ("For
+    # example, …" after "However, for the last point, …" after what the last point is an exception
+    # to: mtrag DEV had the two without the third, at 0.93)
+    for step in range(LEANS_BACK_STEPS):
+        first = min(chosen)
+        if first == 0 or not leans_back(units[first]):
+            break
+        prev = first - 1
+        if is_list_item(units[prev]):
+            chosen |= list_block(units, scores, prev)
+        elif step == 0 or _may_come(units, prev, pointers):  # no piece cut at the chunk's edge
+            chosen.add(prev)
+        else:
+            break
     first = min(chosen)
     if first > 0 and not is_list_item(units[first]) and introduces_next(units[first - 1]):
         chosen.add(first - 1)  # "... in these 14 currencies:" before "USD, EUR, GBP ..."

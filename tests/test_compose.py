@@ -184,10 +184,13 @@ def test_a_sentence_about_the_page_itself_is_not_an_answer():
 
 
 def test_an_instruction_about_something_named_before_brings_the_sentence_that_names_it():
-    prose = "Retries stop after 3 days. Then we disable the endpoint and email you. Re-enable it in Settings once it's fixed."
+    prose = "Retries stop after 3 days. We disable the endpoint and email you. Re-enable it in Settings once it's fixed."
     assert _quote(prose, "Re-enable it") == (
-        "Then we disable the endpoint and email you. Re-enable it in Settings once it's fixed."
+        "We disable the endpoint and email you. Re-enable it in Settings once it's fixed."
     )
+    # and the sentence before that one, when it leans back too ("Then …")
+    prose = "Retries stop after 3 days. Then we disable the endpoint and email you. Re-enable it in Settings once it's fixed."
+    assert _quote(prose, "Re-enable it").startswith("Retries stop after 3 days. Then we disable")
     assert _quote("Save the card first. To use it:\n\n- Open Payments\n- Click Charge", "- Open Payments").startswith(
         "Save the card first."
     )
