@@ -22,6 +22,7 @@ import numpy as np
 
 from assistant.calibration import Calibrator
 from assistant.clarify import MAX_ARTICLES, bare_topic, clarifying_text
+from assistant.cut_sentences import cut_at_start
 from assistant.escalation import Escalation, EscalationRules
 from assistant.evidence import (
     Evidence,
@@ -154,6 +155,8 @@ class Assistant:
             continuation = next_passage(first.passage, query_vector, **neighbour, only_if=lambda c: _one_list(first.passage.hit.chunk, c))
         if first and opens_mid_list(first.passage.units, first.best_unit):
             lead = previous_passage(first.passage, query_vector, **neighbour, only_if=lambda c: _one_list(c, first.passage.hit.chunk))
+        elif first and cut_at_start(first.passage.units, first.best_unit):  # its sentence starts in the chunk before
+            lead = previous_passage(first.passage, query_vector, **neighbour)
         return Evidence(
             question=question, query=query, readings=readings, terms=terms, follow_up=query != asked, correction=correction,
             continuation=continuation, lead=lead,

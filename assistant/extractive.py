@@ -17,6 +17,7 @@ from assistant.compose import Quote, as_lead_in, list_ending, quote
 from assistant.evidence import Evidence, Passage
 from assistant.lists import continues_list, list_run, named_items
 from assistant.pointers import Place, mend_pointers, places_below, shows
+from assistant.cut_sentences import cut_at_start, sentence_start
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import TYPED_ANSWERS, Reading, names_action
 from assistant.table_columns import column_text, named_column, names_row
@@ -137,6 +138,10 @@ def _quote_text(
         if named:
             q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, named=named, **options)
     text = q.text(p.units)
+    if lead is not None and q.units and q.units[0] == 0 and not q.lead_in and cut_at_start(p.units, 0):
+        # the answer is a piece of a sentence cut at the chunk's start: from the sentence's start
+        if (before := sentence_start(lead.hit.chunk.text, p.units[0])) is not None:
+            text = f"{before} {text}"
     start = list_ending(lead.units, p.units[0]) if lead is not None else None
     if start is not None and start.units:
         # the passage opens partway through the list holding the answer: the list from its start
