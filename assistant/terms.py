@@ -335,10 +335,15 @@ class QuestionTerms:
 
     def acting_as(self, question: str, earlier: str) -> QuestionTerms:
         """These terms (a follow-up's standalone form: the question plus words of the customer's
-        earlier turns, added to find its documents) with the actions of the question as asked, or,
-        when it asks for none, the one asked before (`inheriting_actions`). The earlier words are
-        no action of its own."""
-        return replace(self, actions=tuple(_asked_actions(question)), verb=asked_verb(question)).inheriting_actions(earlier)
+        earlier turns, added to find its documents), for a question as asked that asks to do
+        something ("can I edit it after?"), with that question's own actions: the earlier words
+        ("create credit note") are no action of its own. Otherwise as they are ("how long until
+        it unlocks?" after "it says my account is locked" asks about the lock, not to undo it),
+        or, with none, the one asked before (`inheriting_actions`)."""
+        verb = asked_verb(question)
+        if verb not in _NO_ACTION:
+            return replace(self, actions=tuple(_asked_actions(question)), verb=verb)
+        return self.inheriting_actions(earlier)
 
     def starts_with_action(self, text: str) -> bool:
         """The text ("Edit an invoice", "Roll key") starts with the verb a how-to question asks about."""

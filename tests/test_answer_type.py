@@ -269,3 +269,12 @@ def test_changing_the_owner_gets_how_to_transfer_ownership(sample_assistant):
     text = said(sample_assistant.reply("how do I change the owner of the account?"))
     assert "Make Owner" in text
     assert "payout" not in text.lower()
+
+
+def test_a_follow_up_asking_about_a_state_keeps_the_conversations_words_as_no_action():
+    """"how long until it unlocks?" after "it says my account is locked" asks how long the lock
+    lasts: the section "If you're locked out" is no opposite of it (it had been set aside, and the
+    inactive-accounts section drafted instead)."""
+    standalone = _terms("how long until it unlocks says account locked")
+    asked = standalone.acting_as("how long until it unlocks", "it says my account is locked")
+    assert not asked.opposes("If you're locked out")
