@@ -19,7 +19,7 @@ from assistant.reader import Reading
 from assistant.sentence_links import introduced, leans_back, points_on
 from assistant.terms import QuestionTerms
 from assistant.text import STOPWORDS, cited, straight_quotes
-from assistant.unit_kinds import is_heading, is_list_item, is_question, is_step, is_table_row
+from assistant.unit_kinds import is_heading, is_list_item, is_question, is_step, is_table_row, row_key
 from knowledge.lexical import tokenize
 from knowledge.units import clean_markup
 
@@ -90,7 +90,8 @@ def restated(
     units = list(reading.passage.units)
     if not units:
         return None
-    brief = brief_quote(units, reading.best_unit, list(reading.quote_scores))
+    answer = reading.best_unit
+    brief = brief_quote(units, answer, list(reading.quote_scores))
     text = _text(units, brief)
     words, topic = set(tokenize(text)), set(tokenize(earlier))
     if not any(t in words and t not in topic for t in asked.terms):
@@ -99,8 +100,13 @@ def restated(
         phrased = phrased_unit(units, question)
         if phrased is None:
             return None
+        answer = phrased
         brief = brief_quote(units, phrased, list(reading.quote_scores))
         text = _text(units, brief)
+    if (key := row_key(units, answer)) and not set(tokenize(key)) <= set(asked.terms) | set(tokenize(question)):
+        # one row of the table said before, for a follow-up that names no row ("when are they
+        # sent?" after the reminder rules: "Due today — On the due date" alone, sent at 0.94)
+        return None
     if points_on(units[brief.units[-1]]):
         # "… then follow the matching steps below." alone, the steps left out as said before: a
         # pointer at nothing the customer sees ("i checked spam already" got it, at 0.96)

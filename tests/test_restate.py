@@ -48,6 +48,12 @@ def test_a_table_row_comes_with_its_header_and_a_list_item_without_its_bullet():
     assert restated(_reading(table, 2), _terms("and on pro?"), "how many seats on starter") == (
         "- Plan — Seats\n- Pro — Up to 10 [1]"
     )
+    # one row alone only for a follow-up that names it: "when are they sent?" is asked of every rule
+    rules = "| Rule | When it's sent |\n|---|---|\n| Heads-up | 3 days before the due date |\n| Due today | On the due date |"
+    assert restated(_reading(rules, 2), _terms("when are they sent?"), "how do i set up automatic reminders") is None
+    assert restated(_reading(rules, 2), _terms("and the due today one, when is it sent?"), "how do i set up automatic reminders") == (
+        "- Rule — When it's sent\n- Due today — On the due date [1]"
+    )
     steps = "To stop reminders:\n\n- For a client: open the client and turn off reminders.\n- For one invoice: choose Pause reminders."
     assert restated(_reading(steps, 2), _terms("just for a single invoice?"), "how do i stop reminders for a client") == (
         "For one invoice: choose Pause reminders. [1]"
