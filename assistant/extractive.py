@@ -14,10 +14,10 @@ from dataclasses import replace
 
 from assistant.asked_rows import quotes_row
 from assistant.compose import Quote, as_lead_in, list_ending, quote
+from assistant.cut_sentences import cut_at_start, sentence_start
 from assistant.evidence import Evidence, Passage
 from assistant.lists import continues_list, list_run, named_items
 from assistant.pointers import Place, mend_pointers, places_below, shows
-from assistant.cut_sentences import cut_at_start, sentence_start
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import TYPED_ANSWERS, Reading, names_action
 from assistant.table_columns import column_text, named_column, names_row
