@@ -39,11 +39,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.answer_types import is_instruction
 from assistant.asked_rows import rows_asked_about
 from assistant.lists import NEAR, continues_list, introduces_next, list_block, list_intro, list_run
 from assistant.pointers import is_pointer
 from assistant.sentence_links import introduced, leads_on, leans_back
-from assistant.terms import is_instruction
 from assistant.text import content_terms
 from assistant.unit_kinds import (
     is_about_the_page, is_heading, is_list_item, is_question, is_step, is_table_row, references,

@@ -100,10 +100,11 @@ import re
 
 import numpy as np
 
+from assistant.answer_types import is_instruction
 from assistant.definitions import introduces, names
 from assistant.reader import TYPED_ANSWERS, Reading, names_action, section_topic
 from assistant.table_columns import named_column, names_row
-from assistant.terms import QuestionTerms, asked_moment, is_instruction, says_never_came
+from assistant.terms import QuestionTerms, asked_moment, says_never_came
 from assistant.unit_kinds import row_key
 from knowledge.lexical import tokenize
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.terms import expected_type
+from assistant.answer_types import expected_type
 from tests.bot_replies import said
 
 
