@@ -92,6 +92,13 @@ test: no reply, draft or confidence changed; clapnq and mtrag have no headings.
 A bonus for a passage with numbered steps when the question asks how to do something (0.3 / 0.6)
 was tried and not kept: mtrag DEV within 0.003, and on the sample help centre's DEV a right answer
 ("you can't edit a credit note: void it") lost to a section of steps.
+An article whose title starts with the action a how-to question asks ("Accept card payments with
+Tally Payments and get paid out" for "how do I accept card payments?") counts as a heading naming
+it, once (`_titled_for_the_action`): "Update your payment card", whose heading names a card and a
+payment, had come first with the steps to change the card for one's own subscription. And a how-to's
+best passage with steps of its own keeps its place (`compose.quote` quotes them): `_steps_first` had
+put "**Payments → Payouts** lists each payout" (read as an instruction) before the setup steps. DEV:
+no label changed on any set; one unanswerable draft less sure (0.54 -> 0.19), four mtrag drafts changed.
 """
 
 from __future__ import annotations
@@ -105,7 +112,7 @@ from assistant.definitions import introduces, names
 from assistant.reader import TYPED_ANSWERS, Reading, names_action, section_topic
 from assistant.table_columns import named_column, names_row
 from assistant.terms import QuestionTerms, asked_moment, says_never_came
-from assistant.unit_kinds import row_key
+from assistant.unit_kinds import is_step, row_key
 from knowledge.lexical import tokenize
 
 RETRIEVAL_WEIGHT = 2.0
@@ -174,6 +181,15 @@ def _names_the_action(reading: Reading, terms: QuestionTerms) -> bool:
     return names_action(terms, reading.passage.hit.chunk.heading) or _control_named(reading, terms)
 
 
+def _titled_for_the_action(reading: Reading, terms: QuestionTerms) -> bool:
+    """Its article's title starts with the action a how-to question asks: "Accept card payments and
+    get paid out" for "how do I accept card payments?" (its "Set up Tally Payments" had been 0.30
+    behind "Update your payment card", the steps to change the card one pays one's own subscription
+    with). Counted as a heading naming it is, once: "Change your email address" must not lift its
+    "Changing the Owner's email" twice over "Transfer ownership" for "how do I change the owner?"."""
+    return terms.starts_with_action(reading.passage.hit.chunk.title or "")
+
+
 def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: QuestionTerms | None = None) -> float:
     sims = reading.passage.similarity
     if reading.opposed:  # a unit about the opposite action is like the question, and no answer to it
@@ -183,7 +199,7 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
     heading = terms.heading_coverage(section) if terms is not None and section else 0.0
     return (
         reading.answerability + weight * reading.passage.hit.fused + UNIT_WEIGHT * best_unit + HEADING_WEIGHT * heading
-        + VERB_WEIGHT * (terms is not None and _names_the_action(reading, terms))
+        + VERB_WEIGHT * (terms is not None and (_names_the_action(reading, terms) or _titled_for_the_action(reading, terms)))
         + SECTION_WEIGHT * reading.passage.section
         + CODE_WEIGHT * (terms is not None and terms.codes_found(reading.passage.hit.chunk.text))
         + ROW_KEY_WEIGHT * (terms is not None and (_names_the_row(reading, terms) or _names_the_column(reading, terms)))
@@ -236,6 +252,8 @@ def _steps_first(scored: list[tuple[Reading, float]], terms: QuestionTerms) -> l
         return scored
     top, top_score = scored[0]
     if not top.passage.units or is_instruction(top.passage.units[top.best_unit]) or _names_the_action(top, terms):
+        return scored
+    if any(is_step(u) for u in top.passage.units):  # its own steps are quoted (`compose.quote`)
         return scored
     for i, (r, score) in enumerate(scored[1:SAME_ARTICLE_LOOKS], start=1):
         if (

@@ -185,12 +185,49 @@ def test_an_answer_chosen_for_one_phrasing_can_be_scored_by_another():
     assert both.answerability == standalone.unit_scores[1] != own.answerability
 
 
-def _section(heading: str, text: str, similarity: list[float], fused: float) -> Passage:
+def _section(
+    heading: str, text: str, similarity: list[float], fused: float, title: str = "Two-factor authentication"
+) -> Passage:
     units = split_units(text)
     vectors = np.tile(np.eye(DIM, dtype=np.float32)[0], (len(units), 1))
-    chunk = Chunk(chunk_id=f"{heading}#0", doc_id="2fa", title="Two-factor authentication", url=None, text=text,
-                  content_hash="h", ordinal=0, heading=f"Two-factor authentication > {heading}")
+    chunk = Chunk(chunk_id=f"{heading}#0", doc_id=title, title=title, url=None, text=text,
+                  content_hash="h", ordinal=0, heading=f"{title} > {heading}")
     return Passage(Hit(chunk, score=0.6, fused=fused), 0, units, vectors, np.array(similarity, dtype=np.float32))
+
+
+def test_of_two_sections_alike_the_one_in_the_article_titled_for_the_action_asked_comes_first():
+    from assistant.selection import rank_readings
+
+    terms = _terms("how do I accept card payments?")
+    own_card = _section("Update your payment card", "Enter the details, then click Save.", [0.5], 0.5,
+                        title="Your payment card and receipts")
+    for title, first in (("Accept card payments and get paid out", "set up"), ("Card payments and payouts", "own card")):
+        set_up = _section("Set up Tally Payments", "Enter the details, then click Submit.", [0.5], 0.55, title=title)
+        readings = read(np.eye(DIM, dtype=np.float32)[0], [own_card, set_up], terms, _scorer())
+        # with no title naming the action, the heading naming a card and a payment comes first
+        assert rank_readings(readings, terms=terms)[0].passage is (set_up if first == "set up" else own_card)
+
+
+def test_a_title_naming_the_action_counts_once_with_a_heading_naming_it():
+    from assistant.selection import rank_readings
+
+    terms = _terms("how do I change the owner?")
+    email = _section("Changing the Owner's email", "Contact support.", [0.5], 0.55, title="Change your email address")
+    owner = _section("Transfer ownership", "Click Make Owner to change the owner.", [0.5], 0.5, title="Team members and roles")
+    readings = read(np.eye(DIM, dtype=np.float32)[0], [email, owner], terms, _scorer())
+    assert rank_readings(readings, terms=terms)[0].passage is owner
+
+
+def test_a_how_to_answered_by_a_passage_with_steps_keeps_it_first():
+    from assistant.selection import rank_readings
+
+    terms = _terms("how do I accept card payments?")
+    set_up = _section("Set up Tally Payments", "1. Click Set up.\n2. Click Submit.\n\nYou can send card payment invoices straight away.",
+                      [0.2, 0.2, 0.6], 0.5, title="Card payments")
+    track = _section("Track your payouts", "Go to **Payments → Payouts** to see card payments.", [0.55], 0.5, title="Card payments")
+    readings = read(np.eye(DIM, dtype=np.float32)[0], [set_up, track], terms, _scorer())
+    assert readings[0].best_unit == 2  # no instruction: but its steps are quoted with it
+    assert rank_readings(readings, terms=terms)[0].passage is set_up
 
 
 def test_a_sentence_about_the_opposite_action_is_neither_the_answer_nor_what_ranks_its_section():
