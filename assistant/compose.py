@@ -324,7 +324,7 @@ def _around(
         if not is_list_item(units[intro]):
             chosen |= _lead_up(units, paragraphs, intro, pointers)
     else:
-        chosen = {best} | introduced(units, scores, best)
+        chosen = {best} | introduced(units, scores, best, all_facts=all_facts)
     # the sentence before, and the one before that while each leans on the one before it ("For
     # example, …" after "However, for the last point, …" after what the last point is an exception
     # to: mtrag DEV had the two without the third, at 0.93)

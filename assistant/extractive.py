@@ -76,6 +76,8 @@ class ExtractiveProvider:
         # turn 2FA off completely?" is answered by its sentence, not by its section's steps; both
         # got the whole section, QA at fed86ea)
         titled = (how_to and names_action(evidence.terms, heading)) or names_the_case(evidence.terms, heading)
+        # or it is the question asked ("What syncs" for "what gets synced?", `QuestionTerms.restates`)
+        titled = titled or evidence.terms.restates(heading)
         column = named_column(first.passage.units, evidence.terms)
         if column is not None and not column.start < first.best_unit < column.end:
             column = None
@@ -94,7 +96,7 @@ class ExtractiveProvider:
         named = column is not None or names_row(first.passage.units, first.best_unit, evidence.terms, heading)
         # nor does a question whose case a section is named for ("the pdf won't download") ask for
         # another article besides that section (it had the subscription's receipt download steps)
-        named = named or (not how_to and titled)  # not a how-to: titled is names_the_case
+        named = named or (not how_to and titled)  # not a how-to: titled is names_the_case, or the question restated
         # nor one quoting the row it asks about ("error PDF-504": not also how to write to support)
         # (a row's: a sentence opening with the question's words, "The Governor General of Canada
         # is …" for "how do you become the governor general of canada", quotes no row)

@@ -52,7 +52,8 @@ def list_block(
     "- UK: …") its items that score near the answer ("what time is live chat open": the live-chat
     line of the support hours, not the email and phone lines beside it); so does any
     list of facts or table when not `whole` (a second source's list: the items that answer, not the
-    whole list). Steps always come whole."""
+    whole list). Steps always come whole, and `all_facts` (its section is what was asked) brings a
+    list or table whole, up to `MAX_LIST_ITEMS`."""
     start, end = list_run(units, index)
     chosen: set[int] = set()
     long_facts = not all_facts and end - start > LONG_LIST and all(_named_fact(units[i]) for i in range(start, end))
@@ -61,7 +62,7 @@ def list_block(
         chosen |= {i for i in range(start, end) if scores[i] >= best - NEAR} | {index}
         if is_table_row(units[index]):
             chosen.add(start)  # its header row
-    elif is_table_row(units[index]) and end - start > MAX_TABLE_ROWS + 1:
+    elif is_table_row(units[index]) and end - start > MAX_TABLE_ROWS + 1 and not all_facts:
         best = scores[index]
         rows = sorted(range(start, end), key=lambda i: -scores[i])
         chosen |= {i for i in rows[:MAX_TABLE_ROWS] if scores[i] >= best - NEAR} | {index, start}

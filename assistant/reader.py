@@ -31,6 +31,7 @@ import numpy as np
 from assistant.definitions import introduces, opening
 from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references, row_key
 from assistant.evidence import Passage
+from assistant.restated_headings import section_start
 from assistant.table_columns import named_column, names_row
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
@@ -288,6 +289,12 @@ def read(
         if first is not None:  # "what is a credit note?": what introduces it, as sure as the best unit
             probs = probs.copy()
             probs[first], best = probs[best], first
+        elif terms.restates(p.hit.chunk.heading):
+            # "what gets synced?" under "What syncs": the section from its start, as sure as the best unit
+            start = section_start(p.units, excluded)
+            if start is not None:
+                probs = probs.copy()
+                probs[start], best = probs[best], start
         # the reading in place chooses the answer and says how sure it is; the units quoted around
         # it are chosen on their own scores (see NEIGHBOURS_WEIGHT)
         opposite = frozenset(np.flatnonzero(opposed).tolist())

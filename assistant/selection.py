@@ -99,6 +99,11 @@ payment, had come first with the steps to change the card for one's own subscrip
 best passage with steps of its own keeps its place (`compose.quote` quotes them): `_steps_first` had
 put "**Payments → Payouts** lists each payout" (read as an instruction) before the setup steps. DEV:
 no label changed on any set; one unanswerable draft less sure (0.54 -> 0.19), four mtrag drafts changed.
+A section whose heading is the question asked ("What syncs" for "what gets synced?"), or names what
+it lists when the question asks which of them ("Events" for "what events can webhooks send?"), adds
+RESTATED_WEIGHT and is answered from its start, whole (`QuestionTerms.restates`,
+`assistant.restated_headings`). QA: the two had been sent "To sync right away, …" at 0.95 and the
+steps to add an endpoint at 0.99. DEV: no reply changed on any set (few customers ask in a heading's words).
 """
 
 from __future__ import annotations
@@ -141,6 +146,9 @@ MOMENT_WEIGHT = 0.8
 # a passage opening what introduces the thing a question asks to be told what it is ("what does a
 # credit note do?": the credit-note article's opening, 0.43 behind "Change or cancel a credit note")
 DEFINED_WEIGHT = 0.6
+# a passage whose section heading is the question asked ("What syncs" for "what gets synced?"),
+# 0.46 behind the section on how often it syncs
+RESTATED_WEIGHT = 0.6
 SAME_ARTICLE_MARGIN = 0.3  # a how-to's steps, this close behind a sentence of the same article, go first
 SAME_ARTICLE_LOOKS = 6  # among the best this many passages
 
@@ -207,6 +215,7 @@ def selection_score(reading: Reading, weight: float = RETRIEVAL_WEIGHT, terms: Q
         + NEVER_CAME_WEIGHT * (terms is not None and terms.never_came and says_never_came(section))
         + MOMENT_WEIGHT * (terms is not None and terms.moment is not None and asked_moment(section) == terms.moment)
         + DEFINED_WEIGHT * (terms is not None and _introduces_it(reading, terms))
+        + RESTATED_WEIGHT * (terms is not None and terms.restates(reading.passage.hit.chunk.heading))
         # its section path ("What you can import > File requirements") is about the opposite action
         - OPPOSED_SECTION_WEIGHT * (terms is not None and terms.opposes(reading.passage.hit.chunk.heading))
         - UNTYPED_WEIGHT * (terms is not None and _lacks_the_type(reading, terms))

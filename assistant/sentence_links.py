@@ -63,17 +63,18 @@ def leads_on(units: Sequence[str], best: int) -> bool:
 
 
 
-def introduced(units: Sequence[str], scores: Sequence[float], index: int) -> set[int]:
+def introduced(units: Sequence[str], scores: Sequence[float], index: int, all_facts: bool = False) -> set[int]:
     """What a sentence introducing something ("A tag consists of these parts:", "Here are steps you
     can take.") brings: the next sentence, or the list that follows within three units with the
-    labels before it ("X.Y.Z-<date>.[hash]", "Where"). Nothing for a sentence that introduces nothing."""
+    labels before it ("X.Y.Z-<date>.[hash]", "Where"), whole if `all_facts` (`lists.list_block`).
+    Nothing for a sentence that introduces nothing."""
     n = len(units)
     if index + 1 >= n or not _INTRODUCES.search(units[index].strip()) or is_list_item(units[index]):
         return set()
     taken: set[int] = set()
     for j in range(index + 1, min(index + 4, n)):
         if is_list_item(units[j]):
-            return taken | list_block(units, scores, j)
+            return taken | list_block(units, scores, j, all_facts=all_facts)
         if is_question(units[j]):
             break
         taken.add(j)

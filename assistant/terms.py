@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from assistant.answer_types import AnswerType, expected_type, holds, is_instruction
 from assistant.definitions import defined_term
+from assistant.restated_headings import asked_which, asks, restates
 from assistant.text import STOPWORDS, straight_quotes
 from knowledge.lexical import tokenize
 
@@ -212,6 +213,8 @@ class QuestionTerms:
     moment: tuple[str, str] | None = None  # the moment asked about: ("before", "delet")
     reports: bool = False  # it reports what the app says or shows ("my csv import says invalid date")
     defined: tuple[str, ...] = ()  # the thing it asks to be told what it is ("what is a credit note?": credit, note)
+    asks: str = ""  # the question word it asks with ("what", "how often")
+    which: str = ""  # the thing it asks which of ("what events …": "event")
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
@@ -229,6 +232,8 @@ class QuestionTerms:
             reports=bool(_REPORTS.search(question)),
             # "what's the fee?" asks for an amount, not what a fee is
             defined=() if answer_type else defined_term(question),
+            asks=asks(question),
+            which=asked_which(question),
         )
 
     def inheriting_actions(self, earlier: str) -> QuestionTerms:
@@ -251,6 +256,11 @@ class QuestionTerms:
         if verb not in _NO_ACTION:
             return replace(self, actions=tuple(_asked_actions(question)), verb=verb)
         return self.inheriting_actions(earlier)
+
+    def restates(self, heading: str) -> bool:
+        """The section's heading is the question asked ("What syncs" for "what gets synced?"), or
+        names the thing it asks which of ("Events" for "what events can webhooks send?")."""
+        return restates(self.asks, list(self.terms), heading, self.which)
 
     def starts_with_action(self, text: str) -> bool:
         """The text ("Edit an invoice", "Roll key") starts with the verb a how-to question asks about."""
