@@ -50,16 +50,20 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("procedure", re.compile(rf"\bhow\s+(?:do|can|should|would|could|will|must)\s+(?:i|we)\b|\bhow\s+to\b|\bwhere\s+{_WHERE_DO_I}|"
                              r"\bwhat\s+(?:are\s+)?the\s+steps\b|\bsteps\s+to\b", re.I)),
 ]
+# "once a month", "only once", "once."; not the "once" that opens a clause ("Once Tally Payments is
+# active, every new invoice shows a Pay now button": no number, and it was the answer to "how long
+# does verification take?" over "Most accounts are verified within 1–2 business days", QA)
+_ONCE = r"once(?=\s+(?:a|an|per|every|more|again|only|or|and|in|each)\b|\s*[.,;:)!?]|\s*$)"
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DETECT: dict[AnswerType, re.Pattern[str]] = {
     "clock": re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(am|pm|a\.m\.|p\.m\.)|\b(noon|midday|midnight|o'clock)\b", re.I),
-    "frequency": re.compile(r"\b(every|each|per|once|twice|hourly|daily|weekly|fortnightly|monthly|quarterly|"
+    "frequency": re.compile(rf"\b(every|each|per|{_ONCE}|twice|hourly|daily|weekly|fortnightly|monthly|quarterly|"
                             r"yearly|annually|times\s+a)\b", re.I),
     # an amount ($12, 2.9% + 30¢, 15 EUR) or none ("free", "no fee")
     "money": re.compile(r"[$€£¥₹¢%]|\b\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|cad|aud|dollars?|euros?|pounds?|cents?|pence)\b|"
                         r"\b(?:usd|eur|gbp)\s*\d|\bfree\b|\bno\s+(?:charge|fee|cost)s?\b|\bat\s+no\s+(?:extra\s+)?cost\b", re.I),
     "number": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-                         r"hundred|thousand|million|billion|dozen|half|once|twice|several)\b|%|\$|€|£", re.I),
+                         rf"hundred|thousand|million|billion|dozen|half|{_ONCE}|twice|several)\b|%|\$|€|£", re.I),
     # "when?" is answered by a date, a time of day ("Reminders go out at 09:00"), a span from a
     # moment ("3 days before the due date", "until the end of the period") or a moment told by
     # another ("soon after", "later"); not by any "before" ("ones you sent before turning it on")

@@ -45,6 +45,22 @@ def test_how_often_asks_for_a_frequency_not_any_number():
     assert terms.type_found("Step 2 of the sync asks for 3 accounts.") == 0.0
 
 
+def test_once_is_a_number_of_times_not_the_once_that_opens_a_clause():
+    terms = _terms("how long does verification take?")
+    assert terms.type_found("Once Tally Payments is active, invoices show a Pay now button.") == 0.0
+    assert terms.type_found("Invoices show a Pay now button once your account is verified.") == 0.0
+    assert terms.type_found("Each recovery code works once.") == 1.0
+    assert terms.type_found("It is charged once a year.") == 1.0
+    assert _terms("how often are receipts sent?").type_found("Once a month, by email.") == 1.0
+
+
+def test_how_long_verification_takes_gets_its_time_not_what_happens_after_it(sample_assistant):
+    from tests.bot_replies import said
+
+    text = said(sample_assistant.reply("how long does verification take for tally payments"))
+    assert text.startswith("Most accounts are verified within 1–2 business days")
+
+
 def test_what_time_asks_for_a_time_of_day_not_any_date():
     terms = _terms("What time are the daily exports created?")
     assert terms.answer_type == "clock"
