@@ -130,6 +130,9 @@ _ASKED_VERB = re.compile(
 )
 
 
+# the customer doing something, asked about: "what happens if I disconnect it?", "when we cancel, …"
+_DOING = re.compile(r"\b(?:if|when|once|after)\s+(?:i|we)\s+(?:\w+ly\s+)?[a-z]+", re.I)
+
 # verbs that name no action of their own: "how do I do that on my phone?", "can I get it in euros?"
 _NO_ACTION = frozenset({"", "do", "get", "make", "use", "be", "have", "go", "see", "find", "know", "ask", "say"})
 
@@ -249,12 +252,18 @@ class QuestionTerms:
         """These terms (a follow-up's standalone form: the question plus words of the customer's
         earlier turns, added to find its documents), for a question as asked that asks to do
         something ("can I edit it after?"), with that question's own actions: the earlier words
-        ("create credit note") are no action of its own. Otherwise as they are ("how long until
-        it unlocks?" after "it says my account is locked" asks about the lock, not to undo it),
-        or, with none, the one asked before (`inheriting_actions`)."""
+        ("create credit note") are no action of its own; so does one asking what happens if the
+        customer does something ("what happens if I disconnect it?"). Otherwise as they are ("how
+        long until it unlocks?" after "it says my account is locked" asks about the lock, not to
+        undo it), or, with none, the one asked before (`inheriting_actions`)."""
         verb = asked_verb(question)
         if verb not in _NO_ACTION:
             return replace(self, actions=tuple(_asked_actions(question)), verb=verb)
+        if _DOING.search(question) and (own := _asked_actions(question)):
+            # "what happens if I disconnect it?" after "how do I connect LedgerSync?" is about
+            # disconnecting: the Disconnect section had been set aside as the opposite (QA: it got
+            # "Fix the cause, then click Retry." at 0.87)
+            return replace(self, actions=tuple(own))
         return self.inheriting_actions(earlier)
 
     def restates(self, heading: str) -> bool:

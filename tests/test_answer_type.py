@@ -294,3 +294,22 @@ def test_a_follow_up_asking_about_a_state_keeps_the_conversations_words_as_no_ac
     standalone = _terms("how long until it unlocks says account locked")
     asked = standalone.acting_as("how long until it unlocks", "it says my account is locked")
     assert not asked.opposes("If you're locked out")
+
+
+def test_a_follow_up_asking_what_happens_if_the_customer_does_the_opposite_is_about_that():
+    """"what happens if I disconnect it?" after "how do I connect LedgerSync?" asks about
+    disconnecting: the Disconnect section is no opposite of it (it had been set aside, and "Fix the
+    cause, then click Retry." sent at 0.87)."""
+    standalone = _terms("what happens if i disconnect it connect ledgersync")
+    asked = standalone.acting_as("what happens if i disconnect it", "how do i connect ledgersync")
+    assert not asked.opposes("LedgerSync > Disconnect")
+    assert asked.opposes("LedgerSync > Connect LedgerSync")
+
+
+def test_what_happens_if_i_disconnect_it_gets_the_disconnect_section(sample_assistant):
+    from tests.bot_replies import said
+
+    history = [("user", "how do i connect ledgersync"),
+               ("agent", "Go to Settings → Integrations → LedgerSync and click Connect.")]
+    text = said(sample_assistant.reply("what happens if i disconnect it", history))
+    assert "disconnect" in text.lower() and "Retry" not in text
