@@ -22,6 +22,7 @@ import numpy as np
 
 from assistant.calibration import Calibrator
 from assistant.clarify import MAX_ARTICLES, bare_topic, clarifying_text
+from assistant.conversation_article import conversation_article
 from assistant.cut_sentences import cut_at_start
 from assistant.escalation import Escalation, EscalationRules
 from assistant.evidence import (
@@ -35,7 +36,7 @@ from assistant.evidence import (
 )
 from assistant.grounding import strip_citations
 from assistant.handoff import HandoffPolicy, asks_for_human
-from assistant.lists import continues_list, opens_mid_list, runs_on
+from assistant.lists import one_list, opens_mid_list, runs_on
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, scored_as
 from assistant.restate import repeats_last_reply, restated
@@ -58,12 +59,10 @@ from assistant.smalltalk import asks_who_answers, smalltalk_reply
 from assistant.symptoms import case_question, cases, names_a_case, stated_problem
 from assistant.terms import QuestionTerms
 from assistant.text import straight_quotes
-from assistant.unit_kinds import step_number
 from assistant.unit_scorer import UnitScorer
-from knowledge import Chunk, Hit, KnowledgeBase
+from knowledge import Hit, KnowledgeBase
 from knowledge.abbreviations import expand
 from knowledge.lexical import tokenize
-from knowledge.units import split_units
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +143,9 @@ class Assistant:
         if query != asked:  # a follow-up: the customer's goal from their last turn still holds
             terms = terms.acting_as(asked, _last(history, "user"))
         correction = swap is not None or corrected(asked, list(history)) is not None
-        readings = self._read(asked, query, history, query_vector, passages, terms, correction=correction)
+        # a follow-up that refers back stays in the article its conversation is in
+        article = conversation_article(passages, _last(history, "agent"), self._sections_of) if query != asked else None
+        readings = self._read(asked, query, history, query_vector, passages, terms, correction=correction, article=article)
         continuation = lead = None
         first = readings[0] if readings else None
         neighbour = dict(store=self.kb.store, embedder=self.kb.embedder)
@@ -152,9 +153,9 @@ class Assistant:
             continuation = next_passage(first.passage, query_vector, **neighbour)
         elif first and runs_on(first.passage.units, first.best_unit):
             # read only when it goes on with the list (most passages ending in bullets are whole)
-            continuation = next_passage(first.passage, query_vector, **neighbour, only_if=lambda c: _one_list(first.passage.hit.chunk, c))
+            continuation = next_passage(first.passage, query_vector, **neighbour, only_if=lambda c: one_list(first.passage.hit.chunk, c))
         if first and opens_mid_list(first.passage.units, first.best_unit):
-            lead = previous_passage(first.passage, query_vector, **neighbour, only_if=lambda c: _one_list(c, first.passage.hit.chunk))
+            lead = previous_passage(first.passage, query_vector, **neighbour, only_if=lambda c: one_list(c, first.passage.hit.chunk))
         elif first and cut_at_start(first.passage.units, first.best_unit):  # its sentence starts in the chunk before
             lead = previous_passage(first.passage, query_vector, **neighbour)
         return Evidence(
@@ -164,23 +165,29 @@ class Assistant:
 
     def _read(
         self, question: str, query: str, history: Sequence[tuple[str, str]], query_vector: np.ndarray,
-        passages: list[Passage], terms: QuestionTerms, *, correction: bool = False,
+        passages: list[Passage], terms: QuestionTerms, *, correction: bool = False, article: str | None = None,
     ) -> list[Reading]:
-        """The passages read for the question, best first (see `OWN_WORDS` for a follow-up's)."""
+        """The passages read for the question, best first (see `OWN_WORDS` for a follow-up's);
+        `article`: the document its conversation is in, for a follow-up (`conversation_article`)."""
         follow_up = query != question
         # a follow-up asks for more than the last reply said; a correction may want it again
         said = _last(history, "agent") if follow_up and not correction else ""
         readings = read(query_vector, passages, terms, self.unit_scorer, said=said)
         own = self.terms(question) if follow_up and not correction else None
         if own is None or (len(own.terms) < OWN_WORDS and not own.answer_type):
-            return rank_readings(readings, terms=terms)
+            return rank_readings(readings, terms=terms, article=article)
         # it says enough on its own, or what kind of answer it wants ("how often does it sync?"):
         # its own words choose the answer (the earlier turn's words chose the last one), and the
         # standalone form, which the calibrator knows, scores it
         own = own.inheriting_actions(_last(history, "user"))
         standalone = {r.chunk_id: r for r in readings}
-        chosen = rank_readings(read(query_vector, passages, own, self.unit_scorer, said=said), terms=terms)
+        chosen = rank_readings(read(query_vector, passages, own, self.unit_scorer, said=said), terms=terms, article=article)
         return [scored_as(r, standalone[r.chunk_id]) for r in chosen]
+
+    def _sections_of(self, doc_id: str) -> int:
+        """How many chunks a document has."""
+        document = self.kb.catalog.get(doc_id)
+        return len(document.chunk_ids) if document else 0
 
     def _section_headings(self, doc_id: str) -> list[str]:
         """The headings of an article's chunks, in its order."""
@@ -378,16 +385,6 @@ def _last(history: Sequence[tuple[str, str]], speaker: str) -> str:
 
 UNSUPPORTED_SHOWN = 2  # unsupported sentences named in a handoff's detail
 CLIPPED_CHARS = 120
-
-
-def _one_list(before: Chunk, after: Chunk) -> bool:
-    """`after` (the next chunk) goes on with the list `before` ends with: a list a chunk boundary cut
-    in two ("You also need to sort out the following:" and the first point, then the other two).
-    Steps say so by their numbers; bullet points by being of one section."""
-    units, following = split_units(before.text), split_units(after.text)
-    if not units or not following or not continues_list(units, following[0]):
-        return False
-    return step_number(following[0]) is not None or before.heading == after.heading
 
 
 def _clipped(text: str) -> str:

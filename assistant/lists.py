@@ -9,7 +9,8 @@ introduces it, which of its items a quote takes, and whether a list goes on acro
   ("- Live chat: …") only the items that score near the answer;
 - a list item the question names by a word the answer lacks joins the quote (`named_items`);
 - a passage may open partway through the list holding its answer (`opens_mid_list`) or end with it
-  (`runs_on`), and `continues_list` tells whether the next chunk's first unit goes on with it.
+  (`runs_on`), and `continues_list` tells whether the next chunk's first unit goes on with it
+  (`one_list`, of two chunks).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from assistant.unit_kinds import is_heading, is_list_item, is_question, is_step, is_table_row, list_kind, step_number
+from knowledge import Chunk
 from knowledge.lexical import tokenize
+from knowledge.units import split_units
 
 NEAR = 0.08  # an item (in `assistant.compose`, a neighbouring sentence) within this of the best unit's score joins
 MAX_LIST_ITEMS = 12
@@ -153,3 +156,13 @@ _NAMED_FACT = re.compile(r"^\s*[-*+]\s+(?:\*\*[^*\n]{1,60}:\*\*|\*\*[^*\n]{1,60}
 def _named_fact(unit: str) -> bool:
     """A bulleted item that names what it is about before a colon ("- Live chat: Monday to Friday …")."""
     return bool(_NAMED_FACT.match(unit))
+
+
+def one_list(before: Chunk, after: Chunk) -> bool:
+    """`after` (the next chunk) goes on with the list `before` ends with: a list a chunk boundary cut
+    in two ("You also need to sort out the following:" and the first point, then the other two).
+    Steps say so by their numbers; bullet points by being of one section."""
+    units, following = split_units(before.text), split_units(after.text)
+    if not units or not following or not continues_list(units, following[0]):
+        return False
+    return step_number(following[0]) is not None or before.heading == after.heading
