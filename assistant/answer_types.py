@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from knowledge.lexical import tokenize
+from knowledge.units import split_units
 
 AnswerType = str  # "frequency" | "clock" | "date" | "money" | "number" | "name" | "place" | "procedure" | "" (none)
 
@@ -90,6 +91,11 @@ _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 def is_instruction(text: str) -> bool:
     """What to do: a step, a path through the app ("Settings → Billing"), an imperative ("Click Save")."""
     return bool(_INSTRUCTION.search(text))
+
+
+def says_what_to_do(reply: str) -> bool:
+    """A sentence, step or list item of the reply is an instruction (`is_instruction`)."""
+    return any(is_instruction(unit) for unit in split_units(reply))
 
 
 # "where can I see how many codes I have left?", "how do I check how much credit he has?": the

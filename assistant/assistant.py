@@ -20,6 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from assistant.answer_types import says_what_to_do
 from assistant.calibration import Calibrator
 from assistant.clarify import MAX_ARTICLES, bare_topic, clarifying_text
 from assistant.conversation_article import conversation_article
@@ -280,6 +281,9 @@ class Assistant:
             doubt = "the reply is about the opposite of what was asked"
         # "can I add late fees on Starter?" answered by the steps under "Add late fees (Pro)"
         doubt = doubt or other_scope(evidence.query, cited.passage.hit.chunk.heading, self.kb.retriever.lexical_index().siblings)
+        # "how do I mark an invoice as paid?": "If the credit covers the balance, it's marked Paid" (QA, 0.96)
+        if evidence.terms.answer_type == "procedure" and not says_what_to_do(strip_citations(draft.text)):
+            doubt = doubt or "a how-to question answered with nothing to do"
         return self._decide(draft, signals, previous_confidence, repeats=repeats, doubt=doubt)
 
     def _decide(

@@ -313,3 +313,21 @@ def test_what_happens_if_i_disconnect_it_gets_the_disconnect_section(sample_assi
                ("agent", "Go to Settings → Integrations → LedgerSync and click Connect.")]
     text = said(sample_assistant.reply("what happens if i disconnect it", history))
     assert "disconnect" in text.lower() and "Retry" not in text
+
+
+def test_a_reply_says_what_to_do_when_a_step_or_sentence_of_it_is_an_instruction():
+    from assistant.answer_types import says_what_to_do
+
+    assert says_what_to_do("Record the payment when it arrives.\n1. Open the invoice.\n2. Click **Record payment**.")
+    assert says_what_to_do("To change it, go to **Payments → Payouts → Schedule**.")
+    assert not says_what_to_do("If the credit covers the whole balance, the invoice is marked **Paid**.")
+
+
+def test_a_how_to_question_answered_with_nothing_to_do_goes_to_a_person(sample_assistant):
+    from assistant.answer_types import says_what_to_do
+
+    reply = sample_assistant.reply("how do i mark an invoice as paid")
+    # the knowledge base's nearest sentence says when an invoice is marked paid, not how to mark it
+    assert reply.handoff or says_what_to_do(reply.text)
+    if reply.handoff and not says_what_to_do(reply.draft or ""):
+        assert "nothing to do" in (reply.handoff_detail or "")
