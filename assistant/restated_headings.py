@@ -22,6 +22,10 @@ from knowledge.lexical import tokenize
 _ASKS = re.compile(r"\b(what|when|where|who|which|why|how(?:\s+(?:many|much|often|long|far|soon))?)\b", re.I)
 _ASKS_WHICH = re.compile(r"\b(?:what|which)\s+([a-z][a-z'\-]*)", re.I)  # "what events …": the thing asked which of
 _NAMED_WORDS = 3  # a heading naming what its section lists is a name, not a sentence ("Invoice statuses")
+# ... or opens with that name and says which of them, in a heading of two words ("Evidence that
+# helps"; not "Card details" for "what cards do you accept?", nor "Invoice in another currency")
+_NAMED_OF_TWO = 2
+_RELATIVE = re.compile(r"^\S+\s+(?:that|which|who|whom|you|we|they|to|for)\b", re.I)
 _STEM = 3  # shortest stem two words may share: "sync" and "synced" ("sync")
 
 
@@ -43,10 +47,15 @@ def asked_which(text: str) -> str:
 def restates(question_asks: str, question_words: Sequence[str], heading: str, which: str = "") -> bool:
     """The section's own heading opens with the question word the question asks with, and the
     question says every other word of it (in any form: "synced" for "syncs"); or the heading names
-    the thing the question asks which of (`which`, "event": "Events"), and the question says all of it."""
+    the thing the question asks which of (`which`, "event": "Events"), and the question says all of
+    it, or opens with it in two words ("Evidence that helps")."""
     own = heading.split(" > ")[-1].strip() if heading else ""
     words = tokenize(own)
-    if not own or not words or not all(_said(word, question_words) for word in words):
+    if not own or not words:
+        return False
+    if which and len(words) <= _NAMED_OF_TWO and _said(which, [words[0]]) and _RELATIVE.match(own):
+        return True  # "Evidence that helps" for "what evidence should I upload?"
+    if not all(_said(word, question_words) for word in words):
         return False
     if _ASKS.match(own):
         return bool(question_asks) and asks(own) == question_asks

@@ -26,6 +26,7 @@ def _restates(question: str, heading: str) -> bool:
         ("what events can webhooks send?", "API keys and webhooks > Webhooks > Events"),
         ("which roles are there", "Team members and roles > Roles"),
         ("what error messages can a PDF show", "PDF not generating > Error messages"),
+        ("what evidence should I upload", "Chargebacks and disputes > Evidence that helps"),  # opens with it
     ],
 )
 def test_a_question_the_heading_asks_restates_it(question, heading):
@@ -44,6 +45,8 @@ def test_a_question_the_heading_asks_restates_it(question, heading):
         ("when are events sent", "Webhooks > Events"),  # asks no which
         ("what happens to events when my endpoint fails", "Webhooks > Events"),  # asks which of something else
         ("what fees does a refund have", "Card payments > Refund fees for card payments made abroad"),  # a sentence, no name
+        ("what invoice template can I use", "Currencies > Invoice in another currency"),  # opens with it, a sentence
+        ("what cards do you accept", "Security > Card details"),  # opens with it, and names something else of it
     ],
 )
 def test_a_question_the_heading_does_not_ask_does_not_restate_it(question, heading):
