@@ -10,7 +10,7 @@ passage (its references moved in 80 of 107), and staying would only repeat the l
 With it (`selection.ARTICLE_WEIGHT`) the bot cites that article in 56 of the 70. Stop 41 had tried a
 prior for every question with history, its article found by searching the last reply: mtrag's gold
 cited fell 0.722 -> 0.693. Here only a follow-up that refers back, in an article with sections, and
-the article is the retrieved passage's holding most of the reply (a bot's reply is its quote).
+the article is that of the retrieved passage holding most of the reply (a bot's reply is its quote).
 Found instead by the lexical index's best chunk for the reply, retrieved or not (the right article
 more often), sample DEV's AUROC fell 0.838 -> 0.832 and its sent precision 0.892 -> 0.885, and was
 not kept.
