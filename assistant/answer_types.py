@@ -26,7 +26,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("clock", re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b", re.I)),
     ("frequency", re.compile(r"\bhow\s+(often|frequently)\b|\bwhat\s+(frequency|interval|schedule)\b", re.I)),
     # "how much does a dispute cost me?", "how much do they take per payment?", "what's the fee?": an
-    # amount of money ("You have 7 days to respond" holds a number, and no price: sent at 0.99, QA)
+    # amount of money ("You have 7 days to respond" holds a number, and no price: sent at 0.99, QA);
+    # and "what does Pro cost (per year)?", not "what does the cost include?" (cost, a noun)
     ("money", re.compile(r"\bhow\s+much\s+(?:(?:do|does|did|will|would|is|are|was|were|can|could|should)\s+(?:[\w'-]+\s+){0,4}?)?"
                          r"(?:costs?|charge[sd]?|pay|fees?|take|paid|spend|price[sd]?)\b|"
                          r"\bwhat(?:'s|s|\s+is|\s+are)?\s+(?:the\s+|your\s+)?(?:[\w'-]+\s+)?(?:price|cost|fee|charge)s?\s*(?:$|[?.!,]|\b(?:for|of|on|per|if|when|to)\b)|"
@@ -36,10 +37,7 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
                           r"\bwhat(?:'s|s|\s+is|\s+are)?\s+(?:the\s+|your\s+)?(percentage|percent|number|amount|price|cost|size|fee|rate|"
                           r"limit|max(?:imum)?|min(?:imum)?|biggest|largest|smallest|highest|lowest|longest|shortest)s?\b|"
                           # "what android version do I need?": a version number ("Android 10 or later"; QA: 0.38)
-                          r"\b(?:what|which)\s+(?:[\w'-]+\s+){0,2}?versions?\b(?!\s+of\s+the\s+(?:app|site|page|article)\b)|"
-                          # "what does Pro cost (per year)?"; not "what does the cost include?" (cost, a noun)
-                          r"\bwhat\s+(?:does|do|did|will|would)\s+(?:[\w'-]+\s+){0,4}?costs?\s*"
-                          r"(?:$|[?.!,]|\b(?:per|for|on|a|an|to|us|me|you|in|each|monthly|yearly|now|after)\b)", re.I)),
+                          r"\b(?:what|which)\s+(?:[\w'-]+\s+){0,2}?versions?\b(?!\s+of\s+the\s+(?:app|site|page|article)\b)", re.I)),
     # "when will it arrive?", "until when?"; not "PDF error when I download" (a conjunction: no auxiliary after it)
     ("date", re.compile(r"\bwhen\s+(?:exactly\s+|roughly\s+)?(?:will|would|do|does|did|is|are|was|were|can|could|"
                         r"should|shall|has|have|had|must|might|may|r|u)\b|\bwhen['’]s\b|\bwhen\s*(?:[?!.]|$)|\b(?:since|until|till|by)\s+when\b|"
@@ -55,6 +53,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
 # active, every new invoice shows a Pay now button": no number, and it was the answer to "how long
 # does verification take?" over "Most accounts are verified within 1–2 business days", QA)
 _ONCE = r"once(?=\s+(?:a|an|per|every|more|again|only|or|and|in|each)\b|\s*[.,;:)!?]|\s*$)"
+# a name or a place: capitalized words, not at a sentence's start
+_PROPER_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)*")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DETECT: dict[AnswerType, re.Pattern[str]] = {
     "clock": re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(am|pm|a\.m\.|p\.m\.)|\b(noon|midday|midnight|o'clock)\b", re.I),
@@ -73,8 +73,8 @@ _DETECT: dict[AnswerType, re.Pattern[str]] = {
                        r"(?:after|before|until|during|at)\s+(?:the\s+)?(?:end|start|beginning|next|same|time|moment)|"
                        r"(?:soon|shortly|right|just|long|immediately)\s+(?:after|before)|later|afterwards|"
                        r"\d{1,2}[:.]\d{2}|\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)|noon|midday|midnight|o'clock)\b", re.I),
-    "name": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)*"),
-    "place": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)*"),
+    "name": _PROPER_NAME,
+    "place": _PROPER_NAME,
 }
 _INSTRUCTION = re.compile(
     # "2. Click Save", "Go to Settings → Billing", "To stop reminders, open the invoice": what to do

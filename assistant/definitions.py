@@ -52,7 +52,7 @@ def introduces(chunk: Chunk, defined: tuple[str, ...]) -> bool:
     if own:
         # "Recovery codes", or "How a dispute works" (its "how" and "works" no name of the thing)
         return _same_words([w for w in tokenize(own) if w not in _HOW_IT_WORKS], defined)
-    return chunk.ordinal == 0 and all(_said(word, tokenize(chunk.title)) for word in defined)
+    return chunk.ordinal == 0 and all(word_said(word, tokenize(chunk.title)) for word in defined)
 
 
 def opening(
@@ -78,12 +78,13 @@ def opening(
 def names(unit: str, defined: tuple[str, ...]) -> bool:
     """The sentence names the thing: all its words, in any form ("Credit notes" for "credit note")."""
     words = tokenize(unit)
-    return bool(defined) and all(_said(word, words) for word in defined)
+    return bool(defined) and all(word_said(word, words) for word in defined)
 
 
 def _same_words(words: list[str], defined: tuple[str, ...]) -> bool:
-    return len(set(words)) == len(defined) and all(_said(word, words) for word in defined)
+    return len(set(words)) == len(defined) and all(word_said(word, words) for word in defined)
 
 
-def _said(word: str, words: list[str]) -> bool:
+def word_said(word: str, words: Sequence[str]) -> bool:
+    """The word is among the words, in any form sharing a stem of `_STEM` letters ("note", "notes")."""
     return any(w == word or (min(len(w), len(word)) >= _STEM and (w.startswith(word) or word.startswith(w))) for w in words)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.definitions import word_said
 from knowledge.lexical import tokenize
 
 # the question word, with the word that makes it ask for an amount or a span ("how often")
@@ -26,7 +27,6 @@ _NAMED_WORDS = 3  # a heading naming what its section lists is a name, not a sen
 # helps"; not "Card details" for "what cards do you accept?", nor "Invoice in another currency")
 _NAMED_OF_TWO = 2
 _RELATIVE = re.compile(r"^\S+\s+(?:that|which|who|whom|you|we|they|to|for)\b", re.I)
-_STEM = 3  # shortest stem two words may share: "sync" and "synced" ("sync")
 
 
 def asks(text: str) -> str:
@@ -46,26 +46,22 @@ def asked_which(text: str) -> str:
 
 def restates(question_asks: str, question_words: Sequence[str], heading: str, which: str = "") -> bool:
     """The section's own heading opens with the question word the question asks with, and the
-    question says every other word of it (in any form: "synced" for "syncs"); or the heading names
-    the thing the question asks which of (`which`, "event": "Events"), and the question says all of
-    it, or opens with it in two words ("Evidence that helps")."""
+    question says every other word of it (in any form, `definitions.word_said`: "synced" for
+    "syncs"); or the heading names the thing the question asks which of (`which`, "event":
+    "Events"), and the question says all of it, or opens with it in two words ("Evidence that helps")."""
     own = heading.split(" > ")[-1].strip() if heading else ""
     words = tokenize(own)
     if not own or not words:
         return False
-    if which and len(words) <= _NAMED_OF_TWO and _said(which, [words[0]]) and _RELATIVE.match(own):
+    if which and len(words) <= _NAMED_OF_TWO and word_said(which, [words[0]]) and _RELATIVE.match(own):
         return True  # "Evidence that helps" for "what evidence should I upload?"
-    if not all(_said(word, question_words) for word in words):
+    if not all(word_said(word, question_words) for word in words):
         return False
     if _ASKS.match(own):
         return bool(question_asks) and asks(own) == question_asks
-    return bool(which) and len(words) <= _NAMED_WORDS and any(_said(which, [word]) for word in words)
+    return bool(which) and len(words) <= _NAMED_WORDS and any(word_said(which, [word]) for word in words)
 
 
 def section_start(units: Sequence[str], excluded: Sequence[bool]) -> int | None:
     """The first unit of a passage that is neither a label nor left out: where its section's answer starts."""
     return next((i for i in range(len(units)) if not excluded[i]), None)
-
-
-def _said(word: str, words: Sequence[str]) -> bool:
-    return any(w == word or (min(len(w), len(word)) >= _STEM and (w.startswith(word) or word.startswith(w))) for w in words)
