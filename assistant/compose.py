@@ -103,6 +103,7 @@ def quote(
     units: Sequence[str], scores: Sequence[float], best: int, heading: str = "", *, whole_sections: bool = True,
     continued: bool = False, leave_out: frozenset[int] = frozenset(), how_to: bool = False, echo: bool = False,
     asked: str = "", paragraphs: Sequence[int] = (), titled: bool = False, named: Sequence[int] = (),
+    fails: bool = False,
 ) -> Quote:
     """What to quote from one chunk whose answer is at unit `best`; `whole_sections`: a short section
     of steps is quoted whole, and a list of facts holding the answer too, and a sentence brings the
@@ -120,7 +121,10 @@ def quote(
     recurring profile" for "how do I create a recurring invoice?"), so its steps are the answer
     wherever in the section the reader found it ("To turn an invoice you've already sent into a
     recurring one, …", after the steps); `named`: list items the question names by a word the
-    answer lacks (`assistant.lists.named_items`), quoted with the sentence introducing their list."""
+    answer lacks (`assistant.lists.named_items`), quoted with the sentence introducing their list;
+    `fails`: the customer says something fails, and wants what to do about it as a how-to does ("This
+    means the 6-digit code from your authenticator app wasn't accepted." was sent alone, at 0.97, for
+    "my authenticator code is not accepted", above the list of what to check)."""
     n = len(units)
     if not n:
         return Quote([])
@@ -148,7 +152,7 @@ def quote(
         chosen |= _next_sentence(units, scores, max(chosen))
     if continued:
         chosen |= set(range(best, n))
-    if how_to and not any(is_instruction(units[i]) for i in chosen):
+    if (how_to or fails) and not any(is_instruction(units[i]) for i in chosen):
         chosen |= _next_instruction(units, scores, best, leave_out)
     if asked and is_table_row(units[best]):
         chosen = rows_asked_about(units, list_run(units, best), chosen, asked)

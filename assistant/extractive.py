@@ -20,6 +20,7 @@ from assistant.lists import continues_list, list_run, named_items
 from assistant.pointers import Place, mend_pointers, places_below, shows
 from assistant.providers import DeltaCallback, Draft
 from assistant.reader import TYPED_ANSWERS, Reading, names_action
+from assistant.selection import how_to_for_a_fault
 from assistant.table_columns import column_text, named_column, names_row
 from assistant.terms import QuestionTerms
 from assistant.text import cited as with_marker, clean_markup, content_terms, straight_quotes
@@ -130,6 +131,7 @@ def _quote_text(
     options = dict(
         whole_sections=whole_sections, continued=continuation is not None, leave_out=reading.opposed | said,
         how_to=how_to, echo=echo, asked=asked, paragraphs=unit_paragraphs(p.hit.chunk.text), titled=titled,
+        fails=terms is not None and terms.fails,
     )
     q = quote(p.units, scores, reading.best_unit, p.hit.chunk.heading, **options)
     if terms is not None and terms.answer_type in TYPED_ANSWERS:  # "how long …, in the UK?", not any word
@@ -310,6 +312,8 @@ def _second_source(first: Reading, rest: list[Reading], terms: QuestionTerms, ti
             and terms.type_found(r.passage.units[r.best_unit]) > 0.0
             and r.passage.section >= SECOND_SOURCE_SECTION * first.passage.section
             and (not titled or names_action(terms, r.passage.hit.chunk.heading))
+            # "my 2fa code doesn't work": not also how to turn 2FA off
+            and not how_to_for_a_fault(r, terms)
         ):
             return r
         return None  # only the next document is considered

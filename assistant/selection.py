@@ -106,6 +106,12 @@ it lists when the question asks which of them ("Events" for "what events can web
 RESTATED_WEIGHT and is answered from its start, whole (`QuestionTerms.restates`,
 `assistant.restated_headings`). QA: the two had been sent "To sync right away, …" at 0.95 and the
 steps to add an endpoint at 0.99. DEV: no reply changed on any set (few customers ask in a heading's words).
+A message that only says something fails ("my 2fa code doesn't work", `QuestionTerms.only_fails`)
+and asks no action takes HOW_TO_FOR_FAULT_WEIGHT off a section named for doing something: "Turn off
+2FA or replace your phone" had come first with how to turn 2FA off (drafted at 0.85, over the
+section "`Invalid verification code.`"). Counted for any fault, it cost a right follow-up ("the
+payment already failed yesterday tho. do i have to wait …", answered under "Update your payment
+card"); for a message asking nothing else, sample DEV and test: no reply changed.
 """
 
 from __future__ import annotations
@@ -118,7 +124,7 @@ from assistant.answer_types import is_instruction
 from assistant.definitions import introduces, names
 from assistant.reader import TYPED_ANSWERS, Reading, names_action, section_topic
 from assistant.table_columns import named_column, names_row
-from assistant.terms import QuestionTerms, asked_moment, says_never_came
+from assistant.terms import _NO_ACTION, QuestionTerms, asked_moment, says_never_came
 from assistant.unit_kinds import is_step, row_key
 from knowledge.lexical import tokenize
 
@@ -161,6 +167,10 @@ RESTATED_WEIGHT = 0.6
 # a galaxy?" (one word: read as a follow-up) left its gold passage. The sample test split and clapnq
 # (no conversations) unchanged.
 ARTICLE_WEIGHT = 0.8
+# taken off a section named for an action ("Turn off 2FA or replace your phone") when the question
+# says something fails and asks no action ("my 2fa code doesn't work"): the customer tried the
+# how-to; what goes wrong is answered elsewhere ("`Invalid verification code.`")
+HOW_TO_FOR_FAULT_WEIGHT = 0.5
 SAME_ARTICLE_MARGIN = 0.3  # a how-to's steps, this close behind a sentence of the same article, go first
 SAME_ARTICLE_LOOKS = 6  # among the best this many passages
 
@@ -235,7 +245,16 @@ def selection_score(
         - OPPOSED_SECTION_WEIGHT * (terms is not None and terms.opposes(reading.passage.hit.chunk.heading))
         - UNTYPED_WEIGHT * (terms is not None and _lacks_the_type(reading, terms))
         + ARTICLE_WEIGHT * (article is not None and reading.passage.hit.chunk.doc_id == article)
+        - HOW_TO_FOR_FAULT_WEIGHT * (terms is not None and how_to_for_a_fault(reading, terms))
     )
+
+
+def how_to_for_a_fault(reading: Reading, terms: QuestionTerms) -> bool:
+    """The question only says something fails ("my 2fa code doesn't work"; not "… failed, do I have
+    to wait?", answered under "Update your payment card"), and the passage's section is named for
+    doing something ("Turn on 2FA with an authenticator app")."""
+    heading = reading.passage.hit.chunk.heading.split(" > ")[-1]
+    return terms.only_fails and terms.verb in _NO_ACTION and bool(heading) and is_instruction(heading)
 
 
 def _introduces_it(reading: Reading, terms: QuestionTerms) -> bool:

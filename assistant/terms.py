@@ -84,6 +84,38 @@ def says_never_came(text: str) -> bool:
     return bool(_NEVER_CAME.search(straight_quotes(text)))
 
 
+# Something that fails, said as a customer says it ("my 2fa code doesn't work", "the code is not
+# accepted", "the import keeps failing", "it was rejected"): what they want is what to do about it.
+_FAILS = re.compile(
+    r"\b(?:(?:doesn'?t|does\s+not|don'?t|do\s+not|didn'?t|did\s+not|isn'?t|is\s+not|wasn'?t|was\s+not|"
+    r"aren'?t|are\s+not|won'?t|will\s+not|not)\s+(?:be(?:ing)?\s+|been\s+|get(?:ting)?\s+)?"
+    r"(?:work\w*|accept\w*|go\s+through|going\s+through|load\w*|open\w*|valid|sen[dt]\w*|sync\w*|sav\w*|"
+    r"updat\w*|show\w*|appear\w*|download\w*|upload\w*|import\w*|export\w*|connect\w*|print\w*)|"
+    r"stopped\s+working|fail(?:s|ed|ing)?|rejected|refused|broken)\b",
+    re.I,
+)
+
+
+_PEOPLE = frozenset({"i", "we", "you"})
+# a question asked besides ("… do I have to wait for you to try again?", "did it not save?")
+_ASKING = re.compile(
+    r"\?|\b(?:do|does|did|can|could|should|will|would|is|are|was|were|have|has)\s+(?:i|we|you|it|they|he|she|that|this)\b|"
+    r"\b(?:how|what|why|when|where|which|who)\b",
+    re.I,
+)
+
+
+def says_it_fails(text: str) -> bool:
+    """The text says something fails: "doesn't work", "not accepted", "keeps failing", "rejected";
+    not what the customer does not do ("what happens if I don't send the invoice?")."""
+    text = straight_quotes(text)
+    for m in _FAILS.finditer(text):
+        before = text[: m.start()].split()
+        if not before or before[-1].lower() not in _PEOPLE:
+            return True
+    return False
+
+
 # A moment asked about: "what should I do before deleting my account?" is answered by the section
 # "Before you delete", not by the steps to delete ("before" is a stopword, so the heading's words
 # were only "delete" and the steps' heading had them too: QA, the steps drafted at 0.77). Read as the
@@ -213,6 +245,8 @@ class QuestionTerms:
     verbs: frozenset[str] = frozenset()  # it and the verbs naming the same action ("change": "edit")
     codes: frozenset[str] = frozenset()  # codes and identifiers quoted, lowercased ("pdf-422")
     never_came: bool = False  # it says something never came ("I didn't get the reset email")
+    fails: bool = False  # it says something fails ("my 2fa code doesn't work")
+    only_fails: bool = False  # and asks nothing else ("… do I have to wait?")
     moment: tuple[str, str] | None = None  # the moment asked about: ("before", "delet")
     reports: bool = False  # it reports what the app says or shows ("my csv import says invalid date")
     defined: tuple[str, ...] = ()  # the thing it asks to be told what it is ("what is a credit note?": credit, note)
@@ -231,6 +265,8 @@ class QuestionTerms:
             verbs=same_actions(verb, question),
             codes=quoted_codes(question),
             never_came=says_never_came(question),
+            fails=(fails := says_it_fails(question)),
+            only_fails=fails and not _ASKING.search(question),
             moment=asked_moment(question),
             reports=bool(_REPORTS.search(question)),
             # "what's the fee?" asks for an amount, not what a fee is
