@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.answer_types import is_instruction
 from assistant.compose import Quote
 from assistant.lists import table_header
 from assistant.reader import Reading
@@ -103,6 +104,10 @@ def restated(
         answer = phrased
         brief = brief_quote(units, phrased, list(reading.quote_scores))
         text = _text(units, brief)
+    if asked.answer_type != "procedure" and brief.units == [answer] and _lone_step(units, answer):
+        # a step out of its steps answers no question but "how …?": "what can a member do?" after
+        # the steps to invite someone got "Click Invite member." (QA, sent at 0.97)
+        return None
     if (key := row_key(units, answer)) and not set(tokenize(key)) <= set(asked.terms) | set(tokenize(question)):
         # one row of the table said before, for a follow-up that names no row ("when are they
         # sent?" after the reminder rules: "Due today — On the due date" alone, sent at 0.94)
@@ -114,6 +119,16 @@ def restated(
     if repeats_last_reply(last_reply, text):  # nothing left out: it is the last reply again
         return None
     return cited(clean_markup(text), "[1]")
+
+
+_STEP_NUMBER = re.compile(r"^\s*\d+[.)]\s+")
+
+
+def _lone_step(units: Sequence[str], i: int) -> bool:
+    """Unit `i` is one step of several that says what to do ("2. Click **Invite member**."; not "1.
+    We retry automatically 3, 5 and 7 days after …", a fact numbered)."""
+    own = _STEP_NUMBER.sub("", units[i])
+    return is_step(units[i]) and is_instruction(own) and sum(is_step(u) for u in units) > 1
 
 
 # Words that make no phrase of a follow-up's on their own ("the invoice", "to you")

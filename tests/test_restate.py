@@ -126,3 +126,14 @@ def test_a_sentence_pointing_at_what_follows_is_no_answer_on_its_own():
     reading = _reading(text, 1)
     assert restated(reading, _terms("i checked spam already"), "my client never got the invoice email") is None
     assert restated(reading, _terms("where do i check its status"), "my client never got the invoice email") is None
+
+
+def test_one_step_out_of_its_steps_answers_only_a_how_to():
+    invite = "1. Go to **Settings → Team**.\n2. Click **Invite member**.\n3. Enter their email address and choose a role."
+    earlier = "how do i invite someone to my team"
+    # "what can a member do?" names the button's word, and asks nothing the step tells
+    assert restated(_reading(invite, 1), _terms("what can a member do"), earlier) is None
+    # a how-to is answered by the step
+    assert restated(_reading(invite, 1), _terms("how do I get to the invite member button?"), earlier) == (
+        "Click Invite member. [1]"
+    )
