@@ -172,9 +172,19 @@ _NO_ACTION = frozenset({"", "do", "get", "make", "use", "be", "have", "go", "see
 def asked_verb(question: str) -> str:
     """The verb right after "how do I", "how to", "can I" or "where do I", as the lexical index
     stems it; "" if there is none."""
-    m = _ASKED_VERB.search(question)
-    words = tokenize(m.group(1)) if m else []
+    words = tokenize(asked_verb_word(question))
     return words[0] if words else ""
+
+
+def asked_verb_word(question: str) -> str:
+    """That verb as the customer wrote it, lowercased ("fix"); "" if there is none."""
+    m = _ASKED_VERB.search(question)
+    return m.group(1).lower() if m else ""
+
+
+# a heading's or a control's first word, and one made of a verb that names no action ("Fixed amount")
+_FIRST_WORD = re.compile(r"\W*([A-Za-z]+)")
+_MADE_OF_A_VERB = re.compile(r"[a-z]ed$", re.I)
 
 
 # Verbs a heading may name the asked action with: "Create a recurring profile" for "how do I set up
@@ -194,10 +204,18 @@ _SAME_ACTION = [
 _SET_UP = re.compile(r"\bset\s*up\b", re.I)
 
 
+# Verbs that ask to change something that is wrong, named by a heading as changing it: "Edit an
+# invoice" for "how do I fix an invoice I sent with the wrong amount?" (QA: it got "Void or delete
+# an invoice", and before that the late-fee steps)
+_MENDING = frozenset(w for word in ("fix", "correct", "amend") for w in tokenize(word))
+
+
 def same_actions(verb: str, question: str) -> frozenset[str]:
     """The asked verb and the verbs that name the same action."""
     if not verb or (verb == "set" and not _SET_UP.search(question)):
         return frozenset({verb}) if verb else frozenset()
+    if verb in _MENDING:  # "how do I fix the invoice?": "Edit an invoice" (not "Fixing sync errors" for "change")
+        return _SAME_ACTION[1] | {verb}
     return next((group for group in _SAME_ACTION if verb in group), frozenset({verb}))
 
 
@@ -242,6 +260,7 @@ class QuestionTerms:
     answer_type: AnswerType
     actions: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()  # asked action, its opposite
     verb: str = ""  # what a how-to question asks to do, stemmed ("edit")
+    verb_word: str = ""  # as written ("editing")
     verbs: frozenset[str] = frozenset()  # it and the verbs naming the same action ("change": "edit")
     codes: frozenset[str] = frozenset()  # codes and identifiers quoted, lowercased ("pdf-422")
     never_came: bool = False  # it says something never came ("I didn't get the reset email")
@@ -262,6 +281,7 @@ class QuestionTerms:
             answer_type=(answer_type := expected_type(question)),
             actions=tuple(_asked_actions(question)),
             verb=(verb := asked_verb(question)),
+            verb_word=asked_verb_word(question),
             verbs=same_actions(verb, question),
             codes=quoted_codes(question),
             never_came=says_never_came(question),
@@ -294,7 +314,7 @@ class QuestionTerms:
         undo it), or, with none, the one asked before (`inheriting_actions`)."""
         verb = asked_verb(question)
         if verb not in _NO_ACTION:
-            return replace(self, actions=tuple(_asked_actions(question)), verb=verb)
+            return replace(self, actions=tuple(_asked_actions(question)), verb=verb, verb_word=asked_verb_word(question))
         if _DOING.search(question) and (own := _asked_actions(question)):
             # "what happens if I disconnect it?" after "how do I connect LedgerSync?" is about
             # disconnecting: the Disconnect section had been set aside as the opposite (QA: it got
@@ -308,9 +328,14 @@ class QuestionTerms:
         return restates(self.asks, list(self.terms), heading, self.which)
 
     def starts_with_action(self, text: str) -> bool:
-        """The text ("Edit an invoice", "Roll key") starts with the verb a how-to question asks about."""
+        """The text ("Edit an invoice", "Roll key") starts with the verb a how-to question asks about;
+        not with a word made of it ("Choose a **fixed amount**" names no fixing: it had lifted the
+        late-fee steps for "how do I fix an invoice I sent with the wrong amount", QA)."""
         first = tokenize(text)[:1]
-        return bool(self.verb) and bool(first) and first[0] in (self.verbs or {self.verb})
+        if not (self.verb and first and first[0] in (self.verbs or {self.verb})):
+            return False
+        written = _FIRST_WORD.match(text)
+        return not (written and _MADE_OF_A_VERB.search(written.group(0)) and not self.verb_word.endswith("ed"))
 
     def weighted_coverage(self, text: str) -> float:
         """Share of the question's words found in the text, each weighted by its rarity."""
