@@ -35,12 +35,12 @@ from assistant.evidence import (
     read_passages,
     with_sections,
 )
-from assistant.grounding import strip_citations
+from assistant.grounding import clipped, strip_citations
 from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.lists import one_list, opens_mid_list, runs_on
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
-from assistant.reader import Reading, read, scored_as
-from assistant.restate import repeats_last_reply, restated
+from assistant.reader import Reading, read, reading_of, scored_as
+from assistant.restate import beyond_last_reply, repeats_last_reply, restated
 from assistant.reply import (
     ARTICLE_LEAD,
     HANDOFF_TEXT,
@@ -253,7 +253,7 @@ class Assistant:
         except ProviderError as e:
             log.warning("provider %s failed, handing off: %s", self.provider.name, e)
             return handoff_reply("assistant_unavailable", 0.0, detail=f"{self.provider.name}: {e}"[:300])
-        cited = _reading_of(evidence.readings, draft.cited[0]) if draft.cited else None
+        cited = reading_of(evidence.readings, draft.cited[0]) if draft.cited else None
         if cited is None or not draft.text:
             return handoff_reply("low_confidence", 0.0, detail="the knowledge base has no answer")
         if drafts := self.kb.catalog.unverified([h.chunk.doc_id for h in draft.cited]):
@@ -267,6 +267,8 @@ class Assistant:
             earlier = " ".join(text for who, text in history if who == "user")
             if narrowed := restated(cited, self.terms(question), earlier, _last(history, "agent"), question):
                 draft, repeats = replace(draft, text=narrowed, cited=[cited.passage.hit]), False
+            elif (beyond := self._beyond(evidence, cited, self.terms(question), _last(history, "agent"))) is not None:
+                (draft, cited), repeats = beyond, False
         repeats = repeats and not evidence.correction  # "no, I meant Pro" may want it again
         # what the reply says, narrowed or not
         signals = compute_signals(
@@ -334,11 +336,19 @@ class Assistant:
             detail += "; lowest signals: " + ", ".join(low)
         if unsupported := [s.text for s in draft.sentences if s.counted and not s.supported]:
             # which claim to check, not only that one is wrong
-            detail += "; not in its sources: " + " | ".join(f'"{_clipped(t)}"' for t in unsupported[:UNSUPPORTED_SHOWN])
+            detail += "; not in its sources: " + " | ".join(f'"{clipped(t)}"' for t in unsupported[:UNSUPPORTED_SHOWN])
         return Reply(
             text=HANDOFF_TEXT[reason], handoff=True, handoff_reason=reason, handoff_detail=detail, draft=text,
             draft_sources=[source_of(h) for h in cited], **shared,
         )
+
+    def _beyond(self, evidence: Evidence, said: Reading, asked: QuestionTerms, last: str) -> tuple[Draft, Reading] | None:
+        """The answer of the passages read after the one the last reply quoted (`beyond_last_reply`),
+        with its reading; None if there is none, or it says the last reply again too."""
+        other = beyond_last_reply(evidence, said, asked)
+        draft = self.provider.answer(other.query, other) if other is not None else None
+        cited = reading_of(evidence.readings, draft.cited[0]) if draft is not None and draft.cited else None
+        return None if cited is None or repeats_last_reply(draft.text, last) else (draft, cited)
 
     def _escalate(self, escalation: Escalation, question: str, history: Sequence[tuple[str, str]]) -> Reply:
         text = HANDOFF_TEXT["escalation"]
@@ -388,13 +398,3 @@ def _last(history: Sequence[tuple[str, str]], speaker: str) -> str:
 
 
 UNSUPPORTED_SHOWN = 2  # unsupported sentences named in a handoff's detail
-CLIPPED_CHARS = 120
-
-
-def _clipped(text: str) -> str:
-    text = " ".join(strip_citations(text).split())
-    return text if len(text) <= CLIPPED_CHARS else text[: CLIPPED_CHARS - 1] + "…"
-
-
-def _reading_of(readings: list[Reading], hit: Hit) -> Reading | None:
-    return next((r for r in readings if r.passage.hit.chunk.chunk_id == hit.chunk.chunk_id), None)

@@ -124,6 +124,15 @@ def strip_citations(text: str) -> str:
     return re.sub(r"\s+([.!?,;:])", r"\1", _CITATION.sub("", text)).strip()
 
 
+CLIPPED_CHARS = 120
+
+
+def clipped(text: str) -> str:
+    """The text on one line, without its citations, cut to CLIPPED_CHARS ("…" where cut)."""
+    text = " ".join(strip_citations(text).split())
+    return text if len(text) <= CLIPPED_CHARS else text[: CLIPPED_CHARS - 1] + "…"
+
+
 def claims(text: str) -> list[str]:
     """The sentences and list items of a written reply, each step and each sentence apart.
 

@@ -35,6 +35,7 @@ from assistant.restated_headings import section_start
 from assistant.table_columns import named_column, names_row
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
+from knowledge import Hit
 from knowledge.lexical import tokenize
 
 OPPOSITE_PENALTY = 0.25
@@ -80,6 +81,11 @@ class Reading:
     @property
     def chunk_id(self) -> str:
         return self.passage.hit.chunk.chunk_id
+
+
+def reading_of(readings: Sequence[Reading], hit: Hit) -> Reading | None:
+    """The reading of the hit's chunk, if it was read."""
+    return next((r for r in readings if r.chunk_id == hit.chunk.chunk_id), None)
 
 
 def scored_as(reading: Reading, other: Reading) -> Reading:

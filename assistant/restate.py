@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from assistant.answer_types import is_instruction
 from assistant.compose import Quote
+from assistant.evidence import Evidence
 from assistant.lists import table_header
 from assistant.reader import Reading
 from assistant.sentence_links import introduced, leans_back, points_on
@@ -28,6 +30,20 @@ from knowledge.units import clean_markup
 # sent as it is: "can I change how often it goes out?" after how to set up recurring invoices got the
 # same set-up steps, at 0.99.
 REPEAT_SHARE = 0.9
+
+
+def beyond_last_reply(evidence: Evidence, said: Reading, asked: QuestionTerms) -> Evidence | None:
+    """The evidence without the passage the last reply quoted (`said`), for a follow-up whose answer
+    found says that passage again with nothing in it the follow-up names: "what if a sync fails?",
+    after how often LedgerSync syncs, found that section again (and was handed to a person as a
+    repeat), where "Fixing sync errors" came next. Only when the next passage's section is headed
+    with a word of the follow-up as typed (`asked`): "what can a member do?" after the invite steps
+    would have been sent, at 0.92, the plan limits headed "How many people can you add?". None
+    otherwise."""
+    rest = [r for r in evidence.readings if r.chunk_id != said.chunk_id and not r.points_elsewhere]
+    if not rest or asked.heading_coverage(rest[0].passage.hit.chunk.heading) == 0.0:
+        return None
+    return replace(evidence, readings=rest, continuation=None, lead=None)
 
 
 def repeats_last_reply(draft: str, last_reply: str) -> bool:
