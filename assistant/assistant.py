@@ -40,7 +40,7 @@ from assistant.handoff import HandoffPolicy, asks_for_human
 from assistant.lists import one_list, opens_mid_list, runs_on
 from assistant.providers import DeltaCallback, Draft, Provider, ProviderError
 from assistant.reader import Reading, read, reading_of, scored_as
-from assistant.restate import beyond_last_reply, repeats_last_reply, restated
+from assistant.restate import beyond_last_reply, repeats_a_reply, restated
 from assistant.reply import (
     ARTICLE_LEAD,
     HANDOFF_TEXT,
@@ -66,6 +66,7 @@ from knowledge.abbreviations import expand
 from knowledge.lexical import tokenize
 
 log = logging.getLogger(__name__)
+Turns = Sequence[tuple[str, str]]  # a conversation: (speaker, text), oldest first
 
 CANDIDATES = 8  # passages retrieved and considered per question
 # A follow-up with this many words of its own ("and do I get that one back on my free invoices?") is
@@ -260,14 +261,14 @@ class Assistant:
             # indexed with --include-unverified: an agent may send it, the bot does not on its own
             reply = handoff_reply("low_confidence", 0.0, draft=draft.text, detail=f"cites an unverified draft: {', '.join(sorted(drafts))}")
             return replace(reply, draft_sources=[source_of(h) for h in draft.cited])
-        repeats = repeats_last_reply(draft.text, _last(history, "agent"))
+        repeats = repeats_a_reply(draft.text, history)
         if repeats and draft.grounded is None:
             # a follow-up about one thing the last reply said: that thing, not all of it again ("and
             # for Pro?" after the price table: Pro's row, not the table again)
             earlier = " ".join(text for who, text in history if who == "user")
             if narrowed := restated(cited, self.terms(question), earlier, _last(history, "agent"), question):
                 draft, repeats = replace(draft, text=narrowed, cited=[cited.passage.hit]), False
-            elif (beyond := self._beyond(evidence, cited, self.terms(question), _last(history, "agent"))) is not None:
+            elif (beyond := self._beyond(evidence, cited, self.terms(question), history)) is not None:
                 (draft, cited), repeats = beyond, False
         repeats = repeats and not evidence.correction  # "no, I meant Pro" may want it again
         # what the reply says, narrowed or not
@@ -342,13 +343,13 @@ class Assistant:
             draft_sources=[source_of(h) for h in cited], **shared,
         )
 
-    def _beyond(self, evidence: Evidence, said: Reading, asked: QuestionTerms, last: str) -> tuple[Draft, Reading] | None:
+    def _beyond(self, evidence: Evidence, said: Reading, asked: QuestionTerms, history: Turns) -> tuple[Draft, Reading] | None:
         """The answer of the passages read after the one the last reply quoted (`beyond_last_reply`),
-        with its reading; None if there is none, or it says the last reply again too."""
+        with its reading; None if there is none, or it says a reply again too."""
         other = beyond_last_reply(evidence, said, asked)
         draft = self.provider.answer(other.query, other) if other is not None else None
         cited = reading_of(evidence.readings, draft.cited[0]) if draft is not None and draft.cited else None
-        return None if cited is None or repeats_last_reply(draft.text, last) else (draft, cited)
+        return None if cited is None or repeats_a_reply(draft.text, history) else (draft, cited)
 
     def _escalate(self, escalation: Escalation, question: str, history: Sequence[tuple[str, str]]) -> Reply:
         text = HANDOFF_TEXT["escalation"]
@@ -361,10 +362,7 @@ class Assistant:
                 title = article.chunk.title or article.chunk.doc_id
                 text += f"\n\n{ARTICLE_LEAD} {title} [1]"
                 sources = [source_of(article)]
-        return Reply(
-            text=text, confidence=1.0, sources=sources, handoff=True, handoff_reason="escalation",
-            handoff_detail=escalation.reason,
-        )
+        return Reply(text, 1.0, sources, handoff=True, handoff_reason="escalation", handoff_detail=escalation.reason)
 
     def _clarify(self, topic: str) -> Reply | None:
         """A question back about `topic`, citing the articles that name it (None if none does)."""

@@ -46,6 +46,13 @@ def beyond_last_reply(evidence: Evidence, said: Reading, asked: QuestionTerms) -
     return replace(evidence, readings=rest, continuation=None, lead=None)
 
 
+def repeats_a_reply(draft: str, history: Sequence[tuple[str, str]]) -> bool:
+    """The draft says again what a reply of the conversation said (`repeats_last_reply`), the last or
+    one before it: "ok and what if the rate changes after i send it?" was sent, at 1.00, the steps to
+    override a rate that the reply before last had given (the last had narrowed them to a sentence)."""
+    return any(repeats_last_reply(draft, text) for who, text in history if who != "user")
+
+
 def repeats_last_reply(draft: str, last_reply: str) -> bool:
     """The draft says again what the last reply said: nearly all of its words are in it. (A draft
     holding nearly all of the last reply's words, and more, was tried: sample DEV follow-ups, whose

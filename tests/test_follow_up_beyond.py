@@ -38,3 +38,14 @@ def test_a_follow_up_no_other_section_is_headed_for_goes_to_a_person(assistant):
     reply = _converse(assistant, ["how do i invite someone to my team", "what can a member do"])
     assert reply.handoff and reply.handoff_reason == "repeats_last_reply"
     assert "contact sales" not in reply.text
+
+
+def test_an_answer_a_reply_before_the_last_gave_is_not_sent_again(assistant):
+    # the override steps, then one sentence of them; then a question they do not answer
+    reply = _converse(assistant, [
+        "what currencies can i invoice in",
+        "can i change the exchange rate",
+        "does that change what the client pays",
+        "ok and what if the rate changes after i send it",
+    ])
+    assert reply.handoff and reply.handoff_reason == "repeats_last_reply"
