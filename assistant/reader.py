@@ -32,6 +32,7 @@ from assistant.definitions import introduces, opening
 from assistant.unit_kinds import is_heading, is_list_item, is_question, is_table_row, references, row_key
 from assistant.evidence import Passage
 from assistant.restated_headings import section_start
+from assistant.sentence_links import dangles
 from assistant.table_columns import named_column, names_row
 from assistant.terms import QuestionTerms
 from assistant.unit_scorer import UnitScorer
@@ -263,7 +264,7 @@ def read(
         if said:
             penalty = np.where(_said(p.units, said), penalty * SAID_PENALTY, penalty)
         probs, own = probs * penalty, own * penalty
-        labels = np.array([is_heading(u) or is_question(u) or i in pointers for i, u in enumerate(p.units)])
+        labels = np.array([is_heading(u) or is_question(u) or i in pointers or dangles(p.units, i) for i, u in enumerate(p.units)])
         if labels.all():  # headings, questions and links only (a menu, "Back to top"): nothing to quote
             readings.append(Reading(p, 0.0, 0, np.zeros(len(p.units), dtype=np.float32), points_elsewhere=True))
             continue

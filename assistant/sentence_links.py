@@ -55,6 +55,19 @@ def points_on(unit: str) -> bool:
     return bool(_POINTS_ON.search(unit.strip())) and not is_list_item(unit)
 
 
+def dangles(units: Sequence[str], index: int) -> bool:
+    """The sentence points at what follows it, and what follows it in its passage is a heading or a
+    question: its list is on another page, the sentence was that page's link ("Here are steps you
+    can take to help protect yourself from identity theft.", then "Protecting Your Identity" and
+    "What can you do …?", in an mtrag page). Quoted, it points at nothing the customer can see."""
+    following = units[index + 1] if index + 1 < len(units) else None
+    return (
+        following is not None and points_on(units[index]) and (is_heading(following) or is_question(following))
+        # "A tag consists of multiple parts:", then the label "X.Y.Z-<date>" and the list of parts
+        and not introduced(units, [0.0] * len(units), index)
+    )
+
+
 def leads_on(units: Sequence[str], best: int) -> bool:
     """The answer ends its passage, and the passage ends pointing at what comes next ("Start by
     checking the status, then follow the steps below."): what comes next belongs in the reply."""

@@ -236,6 +236,18 @@ def test_a_sentence_ending_on_the_following_things_brings_them():
     )
 
 
+def test_a_sentence_pointing_on_at_a_heading_or_a_question_dangles():
+    from assistant.sentence_links import dangles
+
+    units = split_units("Here are steps you can take.\n\nProtecting Your Identity\n\nWhat can you do?")
+    assert dangles(units, 0)
+    assert not dangles(split_units("Here are steps you can take. Use a strong password."), 0)
+    assert not dangles(split_units("Here are the fields:\n\n- Name\n- Email"), 0)
+    assert not dangles(split_units("Then follow the steps below."), 0)  # its passage ends: the next one leads on
+    # a label before the list it introduces ("X.Y.Z-<date>", then its parts) is no heading it points at
+    assert not dangles(split_units("A tag consists of multiple parts:\n\nX.Y.Z-<date>\n\nWhere\n\n- X is the major version."), 0)
+
+
 def test_below_points_on_only_as_a_place_on_the_page():
     from assistant.sentence_links import points_on
 

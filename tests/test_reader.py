@@ -46,6 +46,17 @@ def test_a_passage_of_headings_only_has_nothing_to_quote():
     assert not readings[1].points_elsewhere and readings[1].answerability > 0.5
 
 
+def test_a_sentence_pointing_at_a_list_another_page_holds_is_not_the_answer():
+    page = _passage(
+        "theft",
+        "Did you lose your wallet? Here are steps you can take to protect yourself from identity theft.\n\n"
+        "Protecting Your Identity\n\nWhat can you do to keep your identity secure? Freeze your credit to protect yourself from identity theft.",
+    )
+    terms = _terms("how can I protect myself from identity theft")
+    reading = read(np.ones(DIM, dtype=np.float32) / 2, [page], terms, _scorer())[0]
+    assert reading.passage.units[reading.best_unit].startswith("Freeze your credit")
+
+
 def test_the_same_words_in_a_second_document_are_cited_not_repeated():
     text = "The telescope is named in his honour."
     first, copy = _passage("page-a", text), _passage("page-b", text, rank=1)
