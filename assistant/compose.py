@@ -353,6 +353,10 @@ def _around(
             break
         if i in chosen or is_question(units[i]) or is_heading(units[i]) or is_list_item(units[i]):
             continue
+        # a code block comes as what its sentence introduces, or as the answer: not as a neighbour
+        # ("Authorization: Bearer tk_live_…" opened "what happens if I go over?"'s answer, QA)
+        if is_code_block(units[i]):
+            continue
         if len(units[i]) > budget:
             continue
         if abs(i - best) > 2 or _POINTS_AWAY.search(units[i]) or i in pointers:

@@ -248,6 +248,19 @@ def test_a_sentence_pointing_on_at_a_heading_or_a_question_dangles():
     assert not dangles(split_units("A tag consists of multiple parts:\n\nX.Y.Z-<date>\n\nWhere\n\n- X is the major version."), 0)
 
 
+def test_a_code_block_is_no_neighbour_by_its_score():
+    from assistant.compose import quote
+
+    units = split_units(
+        "Send the key in the header:\n\n```\nAuthorization: Bearer tk_live_...\n```\n\n"
+        "Each key can make up to 100 requests per minute. Beyond that, the API returns HTTP 429."
+    )
+    assert len(units) == 4
+    scores = [0.01, 0.01, 0.02, 0.01]  # all near: every neighbour would join by its score
+    chosen = quote(units, scores, 3).units
+    assert 3 in chosen and 1 not in chosen
+
+
 def test_below_points_on_only_as_a_place_on_the_page():
     from assistant.sentence_links import points_on
 
