@@ -124,7 +124,7 @@ from assistant.answer_types import is_instruction
 from assistant.definitions import introduces, names
 from assistant.reader import TYPED_ANSWERS, Reading, names_action, section_topic
 from assistant.table_columns import named_column, names_row
-from assistant.terms import _NO_ACTION, QuestionTerms, asked_moment, says_never_came
+from assistant.terms import QuestionTerms, asked_moment, says_never_came
 from assistant.unit_kinds import is_step, row_key
 from knowledge.lexical import tokenize
 
@@ -254,7 +254,7 @@ def how_to_for_a_fault(reading: Reading, terms: QuestionTerms) -> bool:
     to wait?", answered under "Update your payment card"), and the passage's section is named for
     doing something ("Turn on 2FA with an authenticator app")."""
     heading = reading.passage.hit.chunk.heading.split(" > ")[-1]
-    return terms.only_fails and terms.verb in _NO_ACTION and bool(heading) and is_instruction(heading)
+    return terms.only_fails and not terms.asks_an_action and bool(heading) and is_instruction(heading)
 
 
 def _introduces_it(reading: Reading, terms: QuestionTerms) -> bool:

@@ -94,9 +94,7 @@ _FAILS = re.compile(
     r"stopped\s+working|fail(?:s|ed|ing)?|rejected|refused|broken)\b",
     re.I,
 )
-
-
-_PEOPLE = frozenset({"i", "we", "you"})
+_PEOPLE = frozenset({"i", "we", "you"})  # "if I don't send it": what they do not do, nothing failing
 # a question asked besides ("… do I have to wait for you to try again?", "did it not save?")
 _ASKING = re.compile(
     r"\?|\b(?:do|does|did|can|could|should|will|would|is|are|was|were|have|has)\s+(?:i|we|you|it|they|he|she|that|this)\b|"
@@ -326,6 +324,12 @@ class QuestionTerms:
         """The section's heading is the question asked ("What syncs" for "what gets synced?"), or
         names the thing it asks which of ("Events" for "what events can webhooks send?")."""
         return restates(self.asks, list(self.terms), heading, self.which)
+
+    @property
+    def asks_an_action(self) -> bool:
+        """It asks how to do something, or whether it can ("how do I edit …", "can I cancel …"); not
+        "how do I get …" or "can I see …"."""
+        return self.verb not in _NO_ACTION
 
     def starts_with_action(self, text: str) -> bool:
         """The text ("Edit an invoice", "Roll key") starts with the verb a how-to question asks about;
