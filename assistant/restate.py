@@ -17,7 +17,7 @@ from dataclasses import replace
 from assistant.answer_types import is_instruction
 from assistant.compose import Quote
 from assistant.evidence import Evidence
-from assistant.lists import table_header
+from assistant.lists import NEAR, table_header
 from assistant.reader import Reading
 from assistant.sentence_links import introduced, leans_back, points_on
 from assistant.terms import QuestionTerms
@@ -114,11 +114,11 @@ def restated(
     units = list(reading.passage.units)
     if not units:
         return None
-    answer = reading.best_unit
+    answer = _the_case(units, reading.best_unit, reading.quote_scores, question)
     brief = brief_quote(units, answer, list(reading.quote_scores))
     text = _text(units, brief)
     words, topic = set(tokenize(text)), set(tokenize(earlier))
-    if not any(t in words and t not in topic for t in asked.terms):
+    if answer == reading.best_unit and not any(t in words and t not in topic for t in asked.terms):
         # its words name nothing new; the follow-up may still say a sentence's own words in its
         # order ("should she just pay again?" and "Don't ask your client to pay again …")
         phrased = phrased_unit(units, question)
@@ -142,6 +142,30 @@ def restated(
     if repeats_last_reply(last_reply, text):  # nothing left out: it is the last reply again
         return None
     return cited(clean_markup(text), "[1]")
+
+
+# "what if I miss the deadline?", "what happens if I go over?": a case asked about; and a sentence
+# that says a case ("If you don't respond in time, the dispute is automatically lost.")
+_ASKS_A_CASE = re.compile(r"\bwhat\s+(?:if|happens\s+(?:if|when))\b", re.I)
+_SAYS_A_CASE = re.compile(r"^\W*(?:if|when|unless|otherwise)\b|,\s*(?:if|unless|otherwise)\b", re.I)
+
+
+def _the_case(units: Sequence[str], answer: int, scores: Sequence[float], question: str) -> int:
+    """For a follow-up asking what happens in a case, the sentence beside the answer (two units either
+    side, scoring within `NEAR` of it) that says a case, when the answer says none: "what if i miss
+    the deadline", after the steps to respond to a dispute, was sent "The exact deadline is shown on
+    the dispute." (QA, 0.98), the sentence after it being "If you don't respond in time, the dispute
+    is automatically lost." Otherwise the answer."""
+    if not _ASKS_A_CASE.search(question) or _SAYS_A_CASE.search(units[answer]):
+        return answer
+    beside = [
+        i for i in range(max(0, answer - 2), min(len(units), answer + 3))
+        if i != answer and not is_list_item(units[i]) and _SAYS_A_CASE.search(units[i])
+        # what follows in that case, not steps it introduces ("If your accountant uses a particular
+        # rate, … you can override it on any invoice:" said again for "what if the rate changes …")
+        and not units[i].rstrip().endswith(":") and scores[i] >= scores[answer] - NEAR
+    ]
+    return max(beside, key=lambda i: scores[i]) if beside else answer
 
 
 _STEP_NUMBER = re.compile(r"^\s*\d+[.)]\s+")

@@ -49,3 +49,10 @@ def test_an_answer_a_reply_before_the_last_gave_is_not_sent_again(assistant):
         "ok and what if the rate changes after i send it",
     ])
     assert reply.handoff and reply.handoff_reason == "repeats_last_reply"
+
+
+def test_what_if_after_a_reply_that_said_it_gets_the_sentence_saying_that_case(assistant):
+    reply = _converse(assistant, ["how do disputes work", "how long do i have to respond", "what if i miss the deadline"])
+    assert not reply.handoff, reply.handoff_detail
+    assert reply.text.startswith("If you don't respond in time, the dispute is automatically lost.")
+    assert "The exact deadline is shown" not in reply.text

@@ -137,3 +137,17 @@ def test_one_step_out_of_its_steps_answers_only_a_how_to():
     assert restated(_reading(invite, 1), _terms("how do I get to the invite member button?"), earlier) == (
         "Click Invite member. [1]"
     )
+
+
+def test_a_what_if_follow_up_gets_the_sentence_beside_the_answer_that_says_a_case():
+    text = "You have 7 days to respond. The exact deadline is shown on the dispute. If you don't respond in time, the dispute is lost."
+    reading = _reading(text, 1)
+    reading.unit_scores[2] = 0.85  # nearly as likely as the best
+    earlier = "how do disputes work how long do i have to respond"
+    assert restated(reading, _terms("what if i miss the deadline"), earlier, question="what if i miss the deadline") == (
+        "If you don't respond in time, the dispute is lost. [1]"
+    )
+    # a question asking no case keeps the answer the reader found
+    assert restated(reading, _terms("where is the deadline shown"), earlier, question="where is the deadline shown") == (
+        "The exact deadline is shown on the dispute. [1]"
+    )
