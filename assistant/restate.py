@@ -110,7 +110,9 @@ def restated(
     endpoint was disabled, by the sentence on disabling it that says "Webhooks". Nor when the
     sentence is all the last reply said (`last_reply`): "and after the first one?" after "Your first
     payout arrives 7 days after your first successful payment" had it again, word for word, at 0.99.
-    `question`: the follow-up as typed, whose own phrase may name the sentence (`phrased_unit`)."""
+    `question`: the follow-up as typed, whose own phrase may name the sentence (`phrased_unit`). A
+    follow-up asking what happens in a case gets the sentence saying that case, named or not
+    (`_the_case`)."""
     units = list(reading.passage.units)
     if not units:
         return None
