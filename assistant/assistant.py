@@ -265,10 +265,10 @@ class Assistant:
         if repeats and draft.grounded is None:
             # a follow-up about one thing the last reply said: that thing, not all of it again ("and
             # for Pro?" after the price table: Pro's row, not the table again)
-            earlier = " ".join(text for who, text in history if who == "user")
-            if narrowed := restated(cited, self.terms(question), earlier, _last(history, "agent"), question):
+            earlier, asked = " ".join(text for who, text in history if who == "user"), self.terms(question)
+            if narrowed := restated(cited, asked, earlier, _last(history, "agent"), question):
                 draft, repeats = replace(draft, text=narrowed, cited=[cited.passage.hit]), False
-            elif (beyond := self._beyond(evidence, cited, self.terms(question), history)) is not None:
+            elif (beyond := self._beyond(evidence, cited, asked, history)) is not None:
                 (draft, cited), repeats = beyond, False
         repeats = repeats and not evidence.correction  # "no, I meant Pro" may want it again
         # what the reply says, narrowed or not

@@ -22,7 +22,7 @@ from assistant.reader import Reading
 from assistant.sentence_links import introduced, leans_back, points_on
 from assistant.terms import QuestionTerms
 from assistant.text import STOPWORDS, cited, straight_quotes
-from assistant.unit_kinds import is_heading, is_list_item, is_question, is_step, is_table_row, row_key
+from assistant.unit_kinds import is_heading, is_list_item, is_question, is_step, is_table_row, item_text, row_key
 from knowledge.lexical import tokenize
 from knowledge.units import clean_markup
 
@@ -170,14 +170,10 @@ def _the_case(units: Sequence[str], answer: int, scores: Sequence[float], questi
     return max(beside, key=lambda i: scores[i]) if beside else answer
 
 
-_STEP_NUMBER = re.compile(r"^\s*\d+[.)]\s+")
-
-
 def _lone_step(units: Sequence[str], i: int) -> bool:
     """Unit `i` is one step of several that says what to do ("2. Click **Invite member**."; not "1.
     We retry automatically 3, 5 and 7 days after …", a fact numbered)."""
-    own = _STEP_NUMBER.sub("", units[i])
-    return is_step(units[i]) and is_instruction(own) and sum(is_step(u) for u in units) > 1
+    return is_step(units[i]) and is_instruction(item_text(units[i])) and sum(is_step(u) for u in units) > 1
 
 
 # Words that make no phrase of a follow-up's on their own ("the invoice", "to you")

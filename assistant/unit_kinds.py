@@ -24,6 +24,11 @@ def is_step(unit: str) -> bool:
     return bool(_STEP.match(unit))
 
 
+def item_text(unit: str) -> str:
+    """A list item without its bullet or number ("Click Save" for "2. Click Save"); other units as they are."""
+    return _LIST_ITEM.sub("", unit, count=1)
+
+
 def step_number(unit: str) -> int | None:
     """The number of a step ("6. Restart the app." -> 6); None for anything else."""
     m = _STEP.match(unit)
