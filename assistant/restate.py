@@ -38,10 +38,14 @@ def beyond_last_reply(evidence: Evidence, said: Reading, asked: QuestionTerms) -
     after how often LedgerSync syncs, found that section again (and was handed to a person as a
     repeat), where "Fixing sync errors" came next. Only when the next passage's section is headed
     with a word of the follow-up as typed (`asked`): "what can a member do?" after the invite steps
-    would have been sent, at 0.92, the plan limits headed "How many people can you add?". None
-    otherwise."""
+    would have been sent, at 0.92, the plan limits headed "How many people can you add?". Not the
+    section the quoted one sits in: "how do I set my own rate again?", after the steps under "How
+    exchange rates work > Set your own rate", would have been sent what exchange rates are (QA,
+    0.88). None otherwise."""
     rest = [r for r in evidence.readings if r.chunk_id != said.chunk_id and not r.points_elsewhere]
-    if not rest or asked.heading_coverage(rest[0].passage.hit.chunk.heading) == 0.0:
+    if not rest or asked.heading_coverage(heading := rest[0].passage.hit.chunk.heading) == 0.0:
+        return None
+    if heading and said.passage.hit.chunk.heading.startswith(f"{heading} > "):
         return None
     return replace(evidence, readings=rest, continuation=None, lead=None)
 

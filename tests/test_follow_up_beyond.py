@@ -40,6 +40,15 @@ def test_a_follow_up_no_other_section_is_headed_for_goes_to_a_person(assistant):
     assert "contact sales" not in reply.text
 
 
+def test_the_section_the_quoted_one_sits_in_is_no_answer_beyond_it(assistant):
+    # "Set your own rate" sits in "How exchange rates work", whose heading names the rate too
+    reply = _converse(assistant, [
+        "can i change the exchange rate", "does that change what the client pays", "ok and how do i set my own rate again",
+    ])
+    assert reply.handoff and reply.handoff_reason == "repeats_last_reply"
+    assert "mid-market" not in reply.text
+
+
 def test_an_answer_a_reply_before_the_last_gave_is_not_sent_again(assistant):
     # the override steps, then one sentence of them; then a question they do not answer
     reply = _converse(assistant, [
