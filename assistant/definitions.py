@@ -31,7 +31,7 @@ _DEFINE = re.compile(
 )
 MAX_WORDS = 3
 _HOW_IT_WORKS = frozenset(tokenize("how it works work"))
-_STEM = 3  # shortest stem two words may share: "note" and "notes" (tokenized "not")
+_STEM = 3  # shortest stem two words may share: "owner" and "ownership"
 
 
 def defined_term(question: str) -> tuple[str, ...]:
@@ -86,5 +86,5 @@ def _same_words(words: list[str], defined: tuple[str, ...]) -> bool:
 
 
 def word_said(word: str, words: Sequence[str]) -> bool:
-    """The word is among the words, in any form sharing a stem of `_STEM` letters ("note", "notes")."""
+    """The word is among the words, in any form sharing a stem of `_STEM` letters ("owner", "ownership")."""
     return any(w == word or (min(len(w), len(word)) >= _STEM and (w.startswith(word) or word.startswith(w))) for w in words)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.stemming import stem
 from knowledge.units import clean_markup, split_units
 
 __all__ = ["STOPWORDS", "cited", "clean_markup", "content_terms", "coverage", "split_units", "stem", "straight_quotes"]
@@ -37,14 +38,6 @@ STOPWORDS = frozenset(
     u ur pls plz cannot couldn't couldnt won't wont doesn't doesnt didn't didnt isn't isnt aren't arent""".split()
 )
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-
-
-def stem(word: str) -> str:
-    """A deliberately light stemmer: enough to match 'invoices' with 'invoice'."""
-    for suffix in ("ing", "ies", "es", "ed", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
 
 
 def content_terms(text: str) -> set[str]:

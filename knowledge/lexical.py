@@ -21,6 +21,7 @@ import numpy as np
 
 from knowledge.abbreviations import find_abbreviations
 from knowledge.siblings import find_siblings
+from knowledge.stemming import stem
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -48,11 +49,7 @@ def tokenize(text: str) -> list[str]:
         if word in _NUMBER_WORDS:
             out.append(_NUMBER_WORDS[word])
             continue
-        for suffix in ("ing", "es", "ed", "s"):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                word = word[: -len(suffix)]
-                break
-        out.append(word)
+        out.append(stem(word))
     return out
 
 

@@ -10,24 +10,25 @@ import pytest
 from assistant.definitions import defined_term, introduces, opening
 from assistant.terms import QuestionTerms
 from knowledge import Chunk
+from knowledge.lexical import tokenize
 from tests.bot_replies import said
 
 
 @pytest.mark.parametrize(
     ("question", "thing"),
     [
-        ("what is a credit note?", ("credit", "note")),
-        ("What are recovery codes", ("recovery", "cod")),
-        ("whats ledgersync", ("ledgersync",)),
-        ("what does LedgerSync do?", ("ledgersync",)),
-        ("what does reverse charge mean?", ("reverse", "charge")),
-        ("ok so what's offline mode for?", ("offline", "mode")),
-        ("how do webhooks work?", ("webhook",)),
-        ("how does a dispute work", ("dispute",)),
+        ("what is a credit note?", "credit note"),
+        ("What are recovery codes", "recovery code"),
+        ("whats ledgersync", "ledgersync"),
+        ("what does LedgerSync do?", "ledgersync"),
+        ("what does reverse charge mean?", "reverse charge"),
+        ("ok so what's offline mode for?", "offline mode"),
+        ("how do webhooks work?", "webhook"),
+        ("how does a dispute work", "dispute"),
     ],
 )
 def test_asking_what_a_thing_is_names_the_thing(question, thing):
-    assert defined_term(question) == thing
+    assert defined_term(question) == tuple(tokenize(thing))
 
 
 @pytest.mark.parametrize(
