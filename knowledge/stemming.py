@@ -3,7 +3,7 @@
 Light on purpose (Porter's first and last steps, no derivations): a word's plural, its "-ing" and
 "-ed" forms and its base share a stem ("invoice", "invoices", "invoiced", "invoicing" -> "invoic";
 "policy", "policies" -> "policy"; "cancel", "cancelled", "canceling" -> "cancel"; "change",
-"changing" -> "change"), and a few irregular verbs customers write meet their base ("lost" ->
+"changing" -> "chang"), and a few irregular verbs customers write meet their base ("lost" ->
 "lose"). A final "e" goes only where what is left is no short word of its own ("note" is not
 "not"). Earlier, "-es" and "-ing" were cut without the base's "e", so "invoices" and "invoice"
 never met.
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 MIN_STEM = 3  # shorter, and an ending is part of the word ("used", "bed", "thing")
 
-# Past forms that share no beginning with their verb, as customers write them about an account.
+# Past forms that share no beginning with their verb, as customers write them about an account, and
+# forms the rules below would leave apart from it ("used": "us" is too short a stem).
 # Not "won" ("won't" is read as "won" and "t"), "saw" or "fell", which are words of their own.
 _IRREGULAR = {
     past: base
@@ -28,7 +29,7 @@ _IRREGULAR = {
         "feel": "felt", "understand": "understood", "withdraw": "withdrew withdrawn",
         "draw": "drew drawn", "overpay": "overpaid", "prepay": "prepaid", "resend": "resent",
         "tell": "told", "say": "said", "think": "thought", "become": "became", "come": "came",
-        "use": "used using uses",
+        "use": "used using",
     }.items()
     for past in forms.split()
 }
@@ -57,12 +58,13 @@ def stem(word: str) -> str:
     if word.endswith("e") and len(word) > MIN_STEM:
         base = word[:-1]
         if _measure(base) > 1 or (_measure(base) == 1 and not _short_syllable(base)):
-            word = base  # "invoic(e)", "creat(e)"; not "note", "rate", "change", whose base is a word
+            word = base  # "invoic(e)", "creat(e)"; not "note", "rate", "lose", whose base is a word
     return _one_l(word)
 
 
 def _one_l(word: str) -> str:
-    """"cancelled" and "cancel", "install" and "installing" end alike; not "bill" or "call"."""
+    """One "l" at the end of a longer word: "cancelled" and "cancel", "install" and "installing"
+    meet; "bill" and "call" keep theirs."""
     return word[:-1] if word.endswith("ll") and _measure(word) > 1 else word
 
 
@@ -78,7 +80,7 @@ def _singular(word: str) -> str:
 
 def _without_ing_or_ed(word: str) -> str:
     """The verb without "-ing" or "-ed", its doubled consonant undone ("stopp(ed)") or its "e" put
-    back where the rest is one short syllable ("chang(ing)" -> "change", "not(ed)" -> "note")."""
+    back where the rest is one short syllable ("not(ed)" -> "note", "los(ing)" -> "lose")."""
     for ending in ("ing", "ed"):
         base = word[: -len(ending)]
         if word.endswith(ending) and len(base) >= MIN_STEM and any(c in _VOWELS for c in base):
