@@ -228,7 +228,7 @@ def selection_score(
     if reading.opposed:  # a unit about the opposite action is like the question, and no answer to it
         sims = np.delete(sims, sorted(reading.opposed))
     best_unit = float(sims.max()) if len(sims) else 0.0
-    section = section_topic(terms, reading.passage.hit.chunk.heading) if terms is not None else ""
+    section = section_topic(terms, _heading_or_title(reading, terms)) if terms is not None else ""
     heading = terms.heading_coverage(section) if terms is not None and section else 0.0
     return (
         reading.answerability + weight * reading.passage.hit.fused + UNIT_WEIGHT * best_unit + HEADING_WEIGHT * heading
@@ -247,6 +247,15 @@ def selection_score(
         + ARTICLE_WEIGHT * (article is not None and reading.passage.hit.chunk.doc_id == article)
         - HOW_TO_FOR_FAULT_WEIGHT * (terms is not None and how_to_for_a_fault(reading, terms))
     )
+
+
+def _heading_or_title(reading: Reading, terms: QuestionTerms) -> str:
+    """The passage's heading; for an article's opening, which has none, its title when the question
+    asks which of a thing the title names ("what plans do you have?": "Tally plans and pricing")."""
+    chunk = reading.passage.hit.chunk
+    if chunk.heading or not terms.which or not chunk.title:
+        return chunk.heading
+    return chunk.title if terms.which in tokenize(chunk.title) else chunk.heading
 
 
 def how_to_for_a_fault(reading: Reading, terms: QuestionTerms) -> bool:
