@@ -253,9 +253,9 @@ def _heading_or_title(reading: Reading, terms: QuestionTerms) -> str:
     """The passage's heading; for an article's opening, which has none, its title when the question
     asks which of a thing the title names ("what plans do you have?": "Tally plans and pricing")."""
     chunk = reading.passage.hit.chunk
-    if chunk.heading or not terms.which or not chunk.title:
-        return chunk.heading
-    return chunk.title if terms.which in tokenize(chunk.title) else chunk.heading
+    if not chunk.heading and terms.which and terms.which in tokenize(chunk.title or ""):
+        return chunk.title
+    return chunk.heading
 
 
 def how_to_for_a_fault(reading: Reading, terms: QuestionTerms) -> bool:

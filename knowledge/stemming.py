@@ -57,7 +57,7 @@ def stem(word: str) -> str:
             return _one_l(verb)
     if word.endswith("e") and len(word) > MIN_STEM:
         base = word[:-1]
-        if _measure(base) > 1 or (_measure(base) == 1 and not _short_syllable(base)):
+        if (m := _measure(base)) > 1 or (m == 1 and not _short_syllable(base)):
             word = base  # "invoic(e)", "creat(e)"; not "note", "rate", "lose", whose base is a word
     return _one_l(word)
 
